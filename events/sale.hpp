@@ -1,0 +1,88 @@
+// Sales aggregate payloads. A sale carries its computed figures so that every
+// projection folds the same numbers (prices are looked up once, at the till).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events/event_type.hpp"
+
+namespace sn {
+
+struct sale_line {
+  std::string sku;
+  std::int64_t qty = 0;               ///< > 0
+  std::int64_t unit_price_cents = 0;  ///< catalog price unless overridden
+  std::int64_t discount_cents = 0;    ///< line discount, >= 0
+  std::int32_t tax_rate_bp = 0;       ///< tax rate applied (basis points)
+  std::int64_t tax_cents = 0;         ///< tax included in the line total
+};
+
+/// method: "cash", "card" or "other".
+struct payment {
+  std::string method;
+  std::int64_t amount_cents = 0;
+};
+
+/// A completed sale. Totals: gross = sum(qty * unit_price), net line total =
+/// gross - discounts; prices are tax-inclusive and tax_cents is the tax part.
+struct sale_completed {
+  static constexpr event_type type = event_type::sale_completed;
+  static constexpr std::uint16_t schema = 1;
+  std::string receipt;  ///< unique per device: "POS1-000042"
+  std::vector<sale_line> lines;
+  std::int64_t gross_cents = 0;
+  std::int64_t discount_cents = 0;
+  std::int64_t tax_cents = 0;
+  std::int64_t total_cents = 0;  ///< gross - discount
+  std::vector<payment> payments;
+  std::int64_t change_cents = 0;  ///< cash given back: sum(payments) - total
+};
+
+struct return_line {
+  std::string sku;
+  std::int64_t qty = 0;  ///< > 0
+  std::int64_t refund_cents = 0;
+  std::int64_t tax_cents = 0;
+};
+
+/// Goods of an earlier sale came back (possibly at another device).
+struct sale_returned {
+  static constexpr event_type type = event_type::sale_returned;
+  static constexpr std::uint16_t schema = 1;
+  std::string return_id;  ///< unique per device: "POS1-R000007"
+  std::string receipt;    ///< the original sale
+  std::vector<return_line> lines;
+  std::int64_t refund_cents = 0;
+  std::string method;  ///< how the refund was paid
+};
+
+/// A sale was cancelled as a whole (stock restored, figures removed).
+struct sale_voided {
+  static constexpr event_type type = event_type::sale_voided;
+  static constexpr std::uint16_t schema = 1;
+  std::string receipt;
+  std::string reason;
+};
+
+struct method_total {
+  std::string method;
+  std::int64_t amount_cents = 0;
+};
+
+/// A device closed its business day: the Z report figures at that moment.
+struct day_closed {
+  static constexpr event_type type = event_type::day_closed;
+  static constexpr std::uint16_t schema = 1;
+  std::string day;  ///< "YYYY-MM-DD" in the store's time zone
+  std::int64_t gross_cents = 0;
+  std::int64_t discounts_cents = 0;
+  std::int64_t tax_cents = 0;
+  std::int64_t returns_cents = 0;
+  std::int64_t net_cents = 0;
+  std::vector<method_total> by_method;
+  std::int64_t transactions = 0;
+};
+
+} // namespace sn

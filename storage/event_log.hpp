@@ -1,0 +1,135 @@
+// The node's RocksDB event log: the source of truth (ARCHITECTURE.md §4).
+//
+// Contract
+// - Column families: "log" (position u64 BE -> event bytes), "index"
+//   (origin \0 seq u64 BE -> position), "heads" (origin -> seq u64 BE + hash),
+//   "meta" (device id, term, vote, ...), "projections" (name -> state +
+//   checkpoint position), "idempotency" (command key -> stored reply).
+// - append() is atomic: one WriteBatch, synced when durability == fsync, so an
+//   event it reports appended survives kill -9 and power loss (os: survives
+//   kill -9 only). It accepts an event only if it is the next seq of its
+//   origin, its hash verifies and its prev_hash equals the hash of the event
+//   the log holds before it. The identical event again is a duplicate (no-op);
+//   a different event at a held (origin, seq) is a fork and refused.
+// - Thread safety: one writer (the log-writer actor) calls append/put_*;
+//   readers may call the const read functions from any thread concurrently.
+// - A second process on the same data dir is refused (errc::locked).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event.hpp"
+#include "events/expected.hpp"
+#include "events/types.hpp"
+#include "storage/options.hpp"
+
+namespace sn::storage {
+
+/// What append() did with one event of the batch.
+enum class append_outcome : std::uint8_t {
+  appended = 0,   ///< now durable at the reported position
+  duplicate = 1,  ///< already held, identical: nothing written
+  gap = 2,        ///< seq is beyond head+1 for its origin: refused
+  fork = 3,       ///< a different event holds that (origin, seq): refused
+  bad_hash = 4,   ///< hash does not verify or prev_hash does not chain: refused
+  too_large = 5,  ///< encoded size over event_bytes_max: refused
+};
+const char* to_string(append_outcome o) noexcept;
+
+struct append_result {
+  std::vector<append_outcome> outcomes;  ///< one per input event, same order
+  std::vector<log_position> positions;   ///< position per input event (0 unless appended)
+  std::size_t appended = 0;
+};
+
+/// An event with where it sits in this log.
+struct stored_event {
+  log_position position;
+  event ev;
+};
+
+/// An event's bytes with where it sits in this log (no decode).
+struct stored_bytes {
+  log_position position;
+  std::string bytes;
+};
+
+/// Highest contiguous seq and its hash, per origin.
+struct origin_head {
+  origin_seq seq;
+  hash256 hash{};
+};
+using version_vector = std::map<std::string, std::uint64_t>;  ///< origin -> highest contiguous seq
+
+/// A key/value written atomically with an append (e.g. an idempotency record).
+struct side_write {
+  std::string key;
+  std::string value;
+};
+
+class event_log {
+public:
+  /// Opens (creating if needed) the log under options.data_dir.
+  static expected<std::unique_ptr<event_log>> open(const log_options& options);
+  ~event_log();
+  event_log(const event_log&) = delete;
+  event_log& operator=(const event_log&) = delete;
+
+  // --- writing (one writer thread) ---------------------------------------
+
+  /// Appends a batch in one atomic, durable-per-policy write; see the contract.
+  /// `idempotency` records are written in the same batch. An error (not an
+  /// outcome) means the write itself failed: nothing of the batch is stored.
+  expected<append_result> append(const std::vector<event>& batch,
+                                 const std::vector<side_write>& idempotency = {});
+
+  /// Device-local metadata (never replicated): device id, term, vote, boot id.
+  status put_meta(std::string_view key, std::string_view value);
+  /// Projection state and the log position it reflects, in one write.
+  status save_projection(std::string_view name, std::string_view state, log_position checkpoint);
+
+  // --- reading (any thread) ----------------------------------------------
+
+  std::optional<std::string> get_meta(std::string_view key) const;
+  /// (state, checkpoint) or nullopt when never saved.
+  std::optional<std::pair<std::string, log_position>> load_projection(std::string_view name) const;
+  std::optional<std::string> get_idempotency(std::string_view key) const;
+  /// Every idempotency record (key, value), for the command actor at start-up.
+  std::vector<side_write> all_idempotency() const;
+
+  /// Position of the newest event; 0 when empty.
+  log_position last_position() const;
+  /// Events with position >= from, at most `limit` of them, in position order.
+  std::vector<stored_event> read_from(log_position from, std::size_t limit) const;
+  /// Same, without decoding (for sync batches and tools).
+  std::vector<stored_bytes> read_bytes_from(log_position from, std::size_t limit) const;
+  /// Streams every event with from <= position < to (to == 0: to the end) to
+  /// `fn`; stops early when fn returns false. The fastest full scan (replay).
+  status scan(log_position from, log_position to,
+              const std::function<bool(log_position, std::string_view bytes)>& fn) const;
+  /// Events of one origin with seq >= from, at most `limit`, in seq order.
+  std::vector<stored_event> read_origin(const device_id& origin, origin_seq from, std::size_t limit) const;
+  std::vector<stored_bytes> read_origin_bytes(const device_id& origin, origin_seq from, std::size_t limit) const;
+  std::optional<stored_event> get(const device_id& origin, origin_seq seq) const;
+  std::optional<origin_head> head(const device_id& origin) const;
+  std::map<std::string, origin_head> heads() const;
+  version_vector versions() const;
+  /// Total events held.
+  std::uint64_t size() const;
+
+  const log_options& options() const noexcept;
+
+private:
+  struct impl;
+  explicit event_log(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sn::storage

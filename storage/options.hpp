@@ -1,0 +1,25 @@
+// Options of the event log. Every field documents its default.
+#pragma once
+
+#include <string>
+
+namespace sn::storage {
+
+enum class durability {
+  fsync,  ///< default: an append is acknowledged after fsync (WAL sync)
+  os,     ///< acknowledged once in the OS page cache: survives kill -9, not power loss
+};
+
+enum class open_mode {
+  read_write,  ///< default: the node; takes the data dir's lock
+  read_only,   ///< tools: a consistent read-only view; works while a node runs
+};
+
+struct log_options {
+  std::string data_dir;                     ///< required; created when missing (read_write)
+  durability sync = durability::fsync;      ///< default fsync
+  open_mode mode = open_mode::read_write;   ///< default read_write
+  std::size_t block_cache_bytes = 64 << 20; ///< default 64 MiB
+};
+
+} // namespace sn::storage
