@@ -21,7 +21,7 @@ template <class T>
 class [[nodiscard]] expected {
 public:
   expected(T value) : v_(std::move(value)) {}
-  expected(error e) : v_(std::move(e)) {}
+  expected(sn::error e) : v_(std::move(e)) {}
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
   T& value() & { return std::get<0>(v_); }
@@ -41,7 +41,7 @@ private:
 class [[nodiscard]] status {
 public:
   status() = default;
-  status(error e) : err_(std::move(e)), ok_(false) {}
+  status(sn::error e) : err_(std::move(e)), ok_(false) {}
   static status ok() { return status{}; }
   bool is_ok() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }

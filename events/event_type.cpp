@@ -1,0 +1,61 @@
+#include "events/event_type.hpp"
+
+#include <array>
+#include <utility>
+
+namespace sn {
+namespace {
+
+struct catalog_entry {
+  event_type type;
+  std::string_view name;
+  std::uint16_t schema;  // newest schema version this build writes
+};
+
+// The one table of names. Order is irrelevant; ids are in event_type.hpp.
+constexpr std::array<catalog_entry, 14> catalog{{
+    {event_type::product_upserted, "product.upserted", 1},
+    {event_type::price_changed, "price.changed", 1},
+    {event_type::product_deactivated, "product.deactivated", 1},
+    {event_type::stock_received, "stock.received", 1},
+    {event_type::stock_adjusted, "stock.adjusted", 1},
+    {event_type::stock_counted, "stock.counted", 1},
+    {event_type::sale_completed, "sale.completed", 1},
+    {event_type::sale_returned, "sale.returned", 1},
+    {event_type::sale_voided, "sale.voided", 1},
+    {event_type::day_closed, "day.closed", 1},
+    {event_type::device_registered, "device.registered", 1},
+    {event_type::device_updated, "device.updated", 1},
+    {event_type::master_changed, "master.changed", 1},
+    {event_type::conflict_resolved, "conflict.resolved", 1},
+}};
+
+const catalog_entry* find(std::uint16_t type) noexcept {
+  for (const auto& c : catalog) {
+    if (static_cast<std::uint16_t>(c.type) == type) return &c;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+std::optional<std::string_view> event_type_name(std::uint16_t type) noexcept {
+  if (const auto* c = find(type)) return c->name;
+  return std::nullopt;
+}
+
+std::optional<event_type> event_type_from_name(std::string_view name) noexcept {
+  for (const auto& c : catalog) {
+    if (c.name == name) return c.type;
+  }
+  return std::nullopt;
+}
+
+bool is_known_event_type(std::uint16_t type) noexcept { return find(type) != nullptr; }
+
+std::uint16_t current_schema_version(event_type t) noexcept {
+  if (const auto* c = find(static_cast<std::uint16_t>(t))) return c->schema;
+  return 1;
+}
+
+} // namespace sn

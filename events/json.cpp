@@ -1,0 +1,167 @@
+#include "events/json.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <type_traits>
+#include <vector>
+
+#include "events/codec.hpp"
+#include "events/msgpack_util.hpp"
+#include "events/payload_codec.hpp"
+#include "events/payload_fields.hpp"
+
+namespace sn {
+namespace {
+
+std::string base64(const char* p, std::size_t n) {
+  std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(p), n,
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // drop the terminating NUL
+  return out;
+}
+
+// Strict UTF-8 check (no overlongs, no surrogates, <= U+10FFFF).
+bool valid_utf8(const unsigned char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = s[i];
+    std::size_t len = 0;
+    unsigned min = 0, cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; min = 0x80; }
+    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; min = 0x800; }
+    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; min = 0x10000; }
+    else return false;
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// Strings are UTF-8 by contract, but bytes come off the wire: nlohmann's
+// dump() throws on invalid UTF-8, so such a string is rendered as bytes.
+nlohmann::json text(const char* p, std::size_t n) {
+  if (valid_utf8(reinterpret_cast<const unsigned char*>(p), n)) return std::string(p, n);
+  return nlohmann::json{{"$bin", base64(p, n)}};
+}
+
+// Generic rendering of any msgpack value (unknown types, newer schemas).
+nlohmann::json generic(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::NIL: return nullptr;
+    case msgpack::type::BOOLEAN: return o.via.boolean;
+    case msgpack::type::POSITIVE_INTEGER: return o.via.u64;
+    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: return o.via.f64;
+    case msgpack::type::STR: return text(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::BIN: return nlohmann::json{{"$bin", base64(o.via.bin.ptr, o.via.bin.size)}};
+    case msgpack::type::EXT:
+      return nlohmann::json{{"$ext", o.via.ext.type()}, {"$bin", base64(o.via.ext.data(), o.via.ext.size)}};
+    case msgpack::type::ARRAY: {
+      auto a = nlohmann::json::array();
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) a.push_back(generic(o.via.array.ptr[i]));
+      return a;
+    }
+    case msgpack::type::MAP: {
+      auto m = nlohmann::json::object();
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        const std::string key = kv.key.type == msgpack::type::STR ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
+                                                                   : generic(kv.key).dump();
+        m[key] = generic(kv.val);
+      }
+      return m;
+    }
+  }
+  return nullptr;
+}
+
+nlohmann::json generic_payload(const std::string& payload) {
+  thread_local msgpack::zone zone;
+  struct zone_clear {
+    msgpack::zone& z;
+    ~zone_clear() { z.clear(); }
+  } clear_on_exit{zone};
+  msgpack::object root;
+  sn::error err;
+  if (!detail::unpack_one(zone, payload, detail::limits_for(payload.size(), payload.size(), payload_depth_max), root,
+                          err)) {
+    return nlohmann::json{{"$bin", base64(payload.data(), payload.size())}, {"$error", err.message}};
+  }
+  return generic(root);
+}
+
+// Typed rendering: field names from payload_fields.hpp.
+struct json_writer {
+  nlohmann::json& out;
+  template <class T> void operator()(const char* name, T& v) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      out[name] = text(v.data(), v.size());
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      auto a = nlohmann::json::array();
+      for (const auto& x : v) a.push_back(text(x.data(), x.size()));
+      out[name] = std::move(a);
+    } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::int32_t> ||
+                         std::is_same_v<T, std::uint64_t> || std::is_same_v<T, bool>) {
+      out[name] = v;
+    } else {
+      auto a = nlohmann::json::array();
+      for (auto& x : v) {
+        nlohmann::json item = nlohmann::json::object();
+        json_writer w{item};
+        detail::fields(w, x);
+        a.push_back(std::move(item));
+      }
+      out[name] = std::move(a);
+    }
+  }
+};
+
+} // namespace
+
+nlohmann::json payload_to_json(const event& e) {
+  nlohmann::json out;
+  bool typed = false;
+  const bool known = detail::with_payload_type(e.type, [&](auto tag) {
+    using P = decltype(tag);
+    // A newer schema may carry fields this build does not know: render it
+    // generically so that nothing is hidden.
+    if (e.schema > P::schema) return;
+    auto p = decode_payload<P>(e.payload);
+    if (!p) return;
+    out = nlohmann::json::object();
+    json_writer w{out};
+    detail::fields(w, *p);
+    typed = true;
+  });
+  (void)known;
+  if (!typed) out = generic_payload(e.payload);
+  return out;
+}
+
+nlohmann::json event_to_json(const event& e) {
+  const auto name = event_type_name(e.type);
+  nlohmann::json j = nlohmann::json::object();
+  j["origin"] = e.origin.value();
+  j["seq"] = e.seq.value();
+  j["hlc"] = e.hlc.packed();
+  j["time"] = e.hlc.to_rfc3339();
+  j["term"] = e.term.value();
+  j["type"] = name ? std::string(*name) : "unknown";
+  j["type_id"] = e.type;
+  j["schema"] = e.schema;
+  j["payload"] = payload_to_json(e);
+  j["prev_hash"] = to_hex(e.prev_hash);
+  j["hash"] = to_hex(e.hash);
+  return j;
+}
+
+} // namespace sn
