@@ -90,6 +90,22 @@ std::size_t canonical_size(const event& e) {
          uint_size(e.schema) + bin_header_size(e.payload.size()) + e.payload.size() + 2 * (2 + 32);
 }
 
+// Checks that the integer elements of a canonical-length envelope use
+// unsigned markers. Offsets follow from the decoded values and the sizes
+// already verified equal.
+bool unsigned_markers(const event& e, std::string_view b) {
+  auto is_unsigned = [&](std::size_t pos) {
+    const auto c = static_cast<unsigned char>(b[pos]);
+    return c < 0x80 || (c >= 0xcc && c <= 0xcf);
+  };
+  std::size_t pos = 2 + str_header_size(e.origin.value().size()) + e.origin.value().size();
+  for (std::uint64_t v : {e.seq.value(), e.hlc.packed(), e.term.value(), std::uint64_t{e.type}, std::uint64_t{e.schema}}) {
+    if (!is_unsigned(pos)) return false;
+    pos += uint_size(v);
+  }
+  return true;
+}
+
 bool get_uint(const msgpack::object& o, std::uint64_t max, std::uint64_t& out) {
   if (o.type != msgpack::type::POSITIVE_INTEGER || o.via.u64 > max) return false;
   out = o.via.u64;
@@ -154,7 +170,7 @@ expected<event> decode(std::string_view bytes) {
 
   msgpack::object root;
   sn::error err;
-  if (!detail::unpack_one(zone, bytes, detail::limits_for(bytes.size(), envelope_array_max, envelope_depth_max),
+  if (!detail::unpack_one(zone, bytes, detail::limits_for(bytes.size(), envelope_array_max, envelope_depth_max, event_bytes_max),
                           root, err)) {
     return err;
   }
@@ -199,10 +215,11 @@ expected<event> decode(std::string_view bytes) {
   if (!valid_device_id(e.origin.value())) {
     return make_error(errc::invalid, "origin is not a valid device id");
   }
-  // Each element's shortest form is the only form that long, so equal total
-  // length means every element is in canonical (shortest) form: re-encoding
-  // a decoded event then reproduces the input byte for byte.
-  if (canonical_size(e) != bytes.size()) {
+  // Any other form of an element is longer than its shortest form, except a
+  // signed integer form holding a non-negative value (d1/d2/d3, as long as
+  // cd/ce/cf). So equal total length plus unsigned integer markers means the
+  // input is canonical: re-encoding the decoded event reproduces it exactly.
+  if (canonical_size(e) != bytes.size() || !unsigned_markers(e, bytes)) {
     return make_error(errc::malformed, "non-canonical encoding (integers and headers must use the shortest form)");
   }
   return e;

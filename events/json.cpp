@@ -92,7 +92,7 @@ nlohmann::json generic_payload(const std::string& payload) {
   } clear_on_exit{zone};
   msgpack::object root;
   sn::error err;
-  if (!detail::unpack_one(zone, payload, detail::limits_for(payload.size(), payload.size(), payload_depth_max), root,
+  if (!detail::unpack_one(zone, payload, detail::limits_for(payload.size(), payload.size(), payload_depth_max, event_bytes_max), root,
                           err)) {
     return nlohmann::json{{"$bin", base64(payload.data(), payload.size())}, {"$error", err.message}};
   }

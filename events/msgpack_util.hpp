@@ -20,13 +20,18 @@ struct string_writer {
 };
 using string_packer = msgpack::packer<string_writer>;
 
-/// Unpack limits proportional to the input: every array element, map entry
-/// and string byte needs at least one input byte, so msgpack can never be
-/// asked to allocate more than ~24 bytes per input byte, whatever the length
-/// prefixes claim (`dd ff 00 00 00` asks for 4 billion elements and fails).
-inline msgpack::unpack_limit limits_for(std::size_t input_size, std::size_t array_max, std::size_t depth_max) {
+/// Unpack limits. msgpack allocates an array's or map's element table as soon
+/// as it reads the header, so those counts are bounded by the input size
+/// (every element needs at least one input byte): msgpack is never asked for
+/// more than ~24 bytes per input byte, whatever the prefixes claim
+/// (`dd ff 00 00 00` asks for 4 billion elements and fails). str/bin/ext are
+/// referenced in place (reference_all), never copied, and msgpack only looks
+/// at them once all their bytes are present, so they need just the absolute
+/// bound.
+inline msgpack::unpack_limit limits_for(std::size_t input_size, std::size_t array_max, std::size_t depth_max,
+                                        std::size_t bytes_max) {
   const std::size_t n = input_size;
-  return msgpack::unpack_limit(array_max < n ? array_max : n, n / 2, n, n, n, depth_max);
+  return msgpack::unpack_limit(array_max < n ? array_max : n, n / 2, bytes_max, bytes_max, bytes_max, depth_max);
 }
 
 /// Strings and bins point into the input buffer instead of being copied into

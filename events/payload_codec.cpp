@@ -171,7 +171,7 @@ expected<Payload> decode_payload(std::string_view bytes) {
 
   msgpack::object root;
   sn::error err;
-  if (!detail::unpack_one(zone, bytes, detail::limits_for(bytes.size(), bytes.size(), payload_depth_max), root,
+  if (!detail::unpack_one(zone, bytes, detail::limits_for(bytes.size(), bytes.size(), payload_depth_max, event_bytes_max), root,
                           err)) {
     return err;
   }

@@ -1,0 +1,328 @@
+// Envelope codec: golden bytes, round trips, preservation of unknown types,
+// and that hostile bytes give an error value (never a crash or a huge
+// allocation).
+#include <gtest/gtest.h>
+
+#include <msgpack.hpp>
+
+#include <random>
+
+#include "events/codec.hpp"
+#include "events/errc.hpp"
+#include "tests/unit/events/samples.hpp"
+
+namespace sn {
+namespace {
+
+using events::errc;
+using test::hex;
+using test::unhex;
+
+int code(errc e) { return static_cast<int>(e); }
+
+// Pins the exact bytes of two event types (docs/protocol.md shows the first
+// one byte by byte). A change here is a wire-format break: bump the format or
+// schema version instead of editing these literals.
+constexpr const char* golden_product_upserted =
+    "9a01a4504f53312acf01a213046df30003076401c42d97a5534b552d31af477265656e20746561203530302067ad343030363338"
+    "31333333393331cd0513cd02bc05c2c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4204e"
+    "16d84bcc020424c823eca6d2d9d8cc0333423afc49c154fd10d95f18f361d8";
+constexpr const char* golden_sale_completed =
+    "9a01a4504f53312acf01a213046df3000307cd012c01c45798ab504f53312d3030303034329396a5534b552d3102cd051364cd02"
+    "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
+    "617368cd044c37c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4206d5295a5b7f8cbecb1"
+    "6ee62ff1f94505f99069a0d53a7099ea727b7f97f0d3bd";
+
+TEST(codec, golden_bytes_product_upserted) {
+  const event e = test::sample_event(test::sample_product_upserted());
+  EXPECT_EQ(hex(encode(e)), golden_product_upserted);
+  auto d = decode(unhex(golden_product_upserted));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(*d, e);
+  EXPECT_TRUE(verify_hash(*d));
+}
+
+TEST(codec, golden_bytes_sale_completed) {
+  const event e = test::sample_event(test::sample_sale_completed());
+  EXPECT_EQ(hex(encode(e)), golden_sale_completed);
+  auto d = decode(unhex(golden_sale_completed));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(*d, e);
+  EXPECT_TRUE(verify_hash(*d));
+}
+
+TEST(codec, envelope_round_trip_extreme_values) {
+  event e;
+  e.origin = device_id{std::string(device_id_length_max, 'x')};
+  e.seq = origin_seq{~0ULL};
+  e.hlc = hlc_timestamp{~0ULL};
+  e.term = term_id{0};
+  e.type = 0xffff;
+  e.schema = 0;
+  e.payload = std::string(70000, '\x01');  // bin32 header
+  e.prev_hash.fill(0xab);
+  seal(e);
+  const std::string b = encode(e);
+  auto d = decode(b);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(*d, e);
+  EXPECT_EQ(encode(*d), b);
+}
+
+TEST(codec, encode_appends) {
+  const event e = test::sample_event(test::sample_price_changed());
+  std::string out = "prefix";
+  encode(e, out);
+  EXPECT_EQ(out, "prefix" + encode(e));
+}
+
+TEST(codec, unknown_type_round_trips_byte_identical) {
+  event e = test::sample_event(test::sample_price_changed());
+  e.type = 9999;  // not in this build's catalog
+  // A payload that is not even an array: the envelope must not care.
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pk.pack_map(2);
+  pk.pack(std::string("k"));
+  pk.pack(1.5);
+  pk.pack(std::string("bin"));
+  pk.pack_bin(3);
+  pk.pack_bin_body("\x00\x01\x02", 3);
+  e.payload.assign(sb.data(), sb.size());
+  seal(e);
+  const std::string bytes = encode(e);
+  auto d = decode(bytes);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(encode(*d), bytes);
+  EXPECT_TRUE(verify_hash(*d));
+}
+
+TEST(codec, newer_schema_round_trips_byte_identical) {
+  event e = test::sample_event(test::sample_sale_completed());
+  e.schema = 9;
+  e.payload += "\xa5" "extra";  // a field a newer writer appended (array length aside)
+  seal(e);
+  const std::string bytes = encode(e);
+  auto d = decode(bytes);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->payload, e.payload);
+  EXPECT_EQ(encode(*d), bytes);
+}
+
+TEST(codec, truncated_at_every_offset_is_an_error) {
+  const std::string bytes = encode(test::sample_event(test::sample_sale_completed()));
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    auto d = decode(std::string_view(bytes.data(), n));
+    ASSERT_FALSE(d) << "prefix of " << n << " bytes decoded";
+    // A cut inside a value is "truncated"; an array header whose count is
+    // more than the rest of the input could hold is refused up front.
+    EXPECT_TRUE(d.error().code == code(errc::truncated) || d.error().code == code(errc::too_large))
+        << "prefix " << n << ": " << d.error().to_string();
+  }
+}
+
+TEST(codec, trailing_bytes_are_rejected) {
+  const std::string bytes = encode(test::sample_event(test::sample_price_changed())) + '\0';
+  auto d = decode(bytes);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::malformed));
+}
+
+TEST(codec, random_garbage_never_crashes_and_accepted_input_is_canonical) {
+  const auto seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  const std::string valid = encode(test::sample_event(test::sample_sale_completed()));
+  int accepted = 0;
+  for (int i = 0; i < 10000; ++i) {
+    std::string b;
+    if (i % 2 == 0) {  // pure noise of random length
+      b.resize(rng() % 300);
+      for (auto& c : b) c = static_cast<char>(rng());
+    } else {  // a valid event with a few bytes overwritten: reaches deeper code
+      b = valid;
+      const int flips = 1 + static_cast<int>(rng() % 4);
+      for (int k = 0; k < flips; ++k) b[rng() % b.size()] = static_cast<char>(rng());
+    }
+    auto d = decode(b);
+    if (d) {
+      ++accepted;
+      // Whatever decodes must re-encode to exactly the input.
+      ASSERT_EQ(hex(encode(*d)), hex(b)) << "input " << i;
+    }
+  }
+  RecordProperty("accepted", accepted);
+}
+
+TEST(codec, huge_length_prefixes_are_errors_not_allocations) {
+  const std::vector<std::string> inputs = {
+      std::string("\xdd\xff\x00\x00\x00", 5),  // array32 of ~4 billion elements
+      std::string("\xdd\xff\xff\xff\xff", 5),
+      std::string("\xdc\xff\xff", 3),          // array16 of 65535
+      std::string("\xdf\xff\xff\xff\xff", 5),  // map32
+      std::string("\xdb\xff\xff\xff\xff", 5),  // str32
+      std::string("\xc6\xff\xff\xff\xff", 5),  // bin32
+      std::string("\xc9\xff\xff\xff\xff\x01", 6),  // ext32
+  };
+  for (const auto& in : inputs) {
+    auto d = decode(in);
+    ASSERT_FALSE(d) << hex(in);
+    EXPECT_TRUE(d.error().code == code(errc::too_large) || d.error().code == code(errc::truncated) ||
+                d.error().code == code(errc::malformed))
+        << hex(in) << ": " << d.error().to_string();
+  }
+  // Inside a valid envelope prefix: the payload bin claims 4 GiB.
+  std::string b = unhex("9a01a4504f53312a0101010101");
+  b += std::string("\xc6\xff\xff\xff\xff", 5);
+  b += std::string(100, '\0');
+  auto d = decode(b);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::truncated)) << d.error().to_string();
+}
+
+TEST(codec, oversized_input_is_too_large) {
+  event e = test::sample_event(test::sample_price_changed());
+  e.payload = std::string(event_bytes_max, 'x');
+  seal(e);
+  auto d = decode(encode(e));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::too_large));
+}
+
+TEST(codec, depth_bomb_is_an_error) {
+  const std::string bomb(200000, '\x91');  // [[[[...
+  auto d = decode(bomb);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::too_large)) << d.error().to_string();
+  std::string closed = bomb + '\x01';  // complete value, still too deep
+  d = decode(closed);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::too_large)) << d.error().to_string();
+}
+
+TEST(codec, format_version_other_than_1_is_unsupported) {
+  std::string b = encode(test::sample_event(test::sample_price_changed()));
+  b[1] = 0x02;
+  auto d = decode(b);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::unsupported_format));
+  // A future format with another element count is still reported by version.
+  d = decode(unhex("9302a0c0"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::unsupported_format));
+}
+
+// Builds an envelope from 10 individually packed elements.
+std::string envelope_with(const std::vector<std::string>& elems) {
+  std::string b(1, static_cast<char>(0x90 | elems.size()));
+  for (const auto& x : elems) b += x;
+  return b;
+}
+
+std::vector<std::string> valid_elems() {
+  const std::string h(32, '\x11');
+  return {unhex("01"), unhex("a4504f5331"), unhex("01"), unhex("02"), unhex("03"), unhex("cd012c"), unhex("01"),
+          unhex("c40190"), unhex("c420") + h, unhex("c420") + h};
+}
+
+TEST(codec, wrong_element_types_are_malformed) {
+  ASSERT_TRUE(decode(envelope_with(valid_elems())));
+  const std::vector<std::pair<int, std::string>> bad = {
+      {1, unhex("c404504f5331")},  // origin as bin
+      {2, unhex("ff")},            // seq negative
+      {3, unhex("a131")},          // hlc as str
+      {4, unhex("c0")},            // term nil
+      {5, unhex("ce00010000")},    // type > 65535
+      {6, unhex("c3")},            // schema bool
+      {7, unhex("a190")},          // payload as str
+      {8, unhex("c41f") + std::string(31, '\0')},  // prev_hash 31 bytes
+      {9, unhex("c421") + std::string(33, '\0')},  // hash 33 bytes
+      {9, unhex("c0")},
+  };
+  for (const auto& [i, x] : bad) {
+    auto el = valid_elems();
+    el[i] = x;
+    auto d = decode(envelope_with(el));
+    ASSERT_FALSE(d) << "element " << i << " = " << hex(x);
+    EXPECT_EQ(d.error().code, code(errc::malformed)) << d.error().to_string();
+  }
+  auto nine = valid_elems();
+  nine.pop_back();
+  EXPECT_FALSE(decode(envelope_with(nine)));
+  EXPECT_FALSE(decode(unhex("a3616263")));  // not an array
+  EXPECT_FALSE(decode(unhex("90")));        // empty array
+}
+
+TEST(codec, invalid_origin_is_rejected) {
+  auto el = valid_elems();
+  el[1] = unhex("a0");  // ""
+  auto d = decode(envelope_with(el));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::invalid));
+  el[1] = unhex("a3613a62");  // "a:b"
+  EXPECT_FALSE(decode(envelope_with(el)));
+}
+
+TEST(codec, non_shortest_integers_are_rejected) {
+  {  // type 300 as int16 (d1): as long as uint16 (cd), still not canonical
+    auto el = valid_elems();
+    el[5] = unhex("d1012c");
+    auto d = decode(envelope_with(el));
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, code(errc::malformed));
+  }
+  auto el = valid_elems();
+  el[2] = unhex("cf0000000000000001");  // seq 1 as uint64
+  auto d = decode(envelope_with(el));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, code(errc::malformed));
+  el = valid_elems();
+  el[1] = unhex("d904504f5331");  // short origin as str8
+  EXPECT_FALSE(decode(envelope_with(el)));
+  std::string b = envelope_with(valid_elems());
+  b.replace(0, 1, unhex("dc000a"));  // array16 header
+  EXPECT_FALSE(decode(b));
+}
+
+TEST(codec, hash_verifies_and_detects_tampering_at_every_byte) {
+  const event e = test::sample_event(test::sample_sale_completed());
+  ASSERT_TRUE(verify_hash(e));
+  const std::string bytes = encode(e);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (unsigned char mask : {0x01, 0x80, 0xff}) {
+      std::string t = bytes;
+      t[i] = static_cast<char>(t[i] ^ mask);
+      auto d = decode(t);
+      if (d) {
+        const status s = verify_hash(*d);
+        ASSERT_FALSE(s) << "byte " << i << " ^ " << int(mask) << " went unnoticed";
+        EXPECT_EQ(s.error().code, code(errc::hash_mismatch));
+      }
+    }
+  }
+}
+
+TEST(codec, hash_covers_every_field_but_itself) {
+  const event base = test::sample_event(test::sample_price_changed());
+  auto changed = [&](auto mutate) {
+    event e = base;
+    mutate(e);
+    return compute_hash(e) != compute_hash(base);
+  };
+  EXPECT_TRUE(changed([](event& e) { e.origin = device_id{"POS2"}; }));
+  EXPECT_TRUE(changed([](event& e) { e.seq = origin_seq{43}; }));
+  EXPECT_TRUE(changed([](event& e) { e.hlc = hlc_timestamp{e.hlc.packed() + 1}; }));
+  EXPECT_TRUE(changed([](event& e) { e.term = term_id{8}; }));
+  EXPECT_TRUE(changed([](event& e) { e.type = 102; }));
+  EXPECT_TRUE(changed([](event& e) { e.schema = 2; }));
+  EXPECT_TRUE(changed([](event& e) { e.payload += '\0'; }));
+  EXPECT_TRUE(changed([](event& e) { e.prev_hash[31] ^= 1; }));
+  EXPECT_FALSE(changed([](event& e) { e.hash[0] ^= 1; }));
+}
+
+TEST(codec, event_ref_names_origin_and_seq) {
+  EXPECT_EQ(event_ref(test::sample_event(test::sample_price_changed(), 42)), "POS1:42");
+}
+
+} // namespace
+} // namespace sn

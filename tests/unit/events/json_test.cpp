@@ -1,0 +1,79 @@
+// JSON views: typed payloads by field name, unknown types generically, and
+// bytes that are not UTF-8 never make dump() throw.
+#include <gtest/gtest.h>
+
+#include <msgpack.hpp>
+#include <nlohmann/json.hpp>
+
+#include "events/json.hpp"
+#include "tests/unit/events/samples.hpp"
+
+namespace sn {
+namespace {
+
+TEST(json, event_view_has_every_envelope_field) {
+  const event e = test::sample_event(test::sample_stock_received(), 3);
+  const nlohmann::json j = event_to_json(e);
+  EXPECT_EQ(j["origin"], "POS1");
+  EXPECT_EQ(j["seq"], 3);
+  EXPECT_EQ(j["hlc"], e.hlc.packed());
+  EXPECT_EQ(j["time"], "2026-11-25T14:03:07.123Z");
+  EXPECT_EQ(j["term"], 7);
+  EXPECT_EQ(j["type"], "stock.received");
+  EXPECT_EQ(j["type_id"], 200);
+  EXPECT_EQ(j["schema"], 1);
+  EXPECT_EQ(j["payload"], nlohmann::json::parse(R"({"sku":"SKU-1","qty":24,"supplier_ref":"SUP-77/2026"})"));
+  EXPECT_EQ(j["prev_hash"], to_hex(e.prev_hash));
+  EXPECT_EQ(j["hash"], to_hex(e.hash));
+}
+
+TEST(json, nested_payload_fields) {
+  const nlohmann::json j = payload_to_json(test::sample_event(test::sample_sale_completed()));
+  EXPECT_EQ(j["receipt"], "POS1-000042");
+  EXPECT_EQ(j["lines"][0]["unit_price_cents"], 1299);
+  EXPECT_EQ(j["payments"][1]["method"], "cash");
+  EXPECT_EQ(j["change_cents"], 55);
+  const nlohmann::json m = payload_to_json(test::sample_event(test::sample_master_changed()));
+  EXPECT_EQ(m["participants"], nlohmann::json::parse(R"(["POS2","POS3"])"));
+}
+
+TEST(json, unknown_type_is_rendered_generically) {
+  event e = test::sample_event(test::sample_price_changed());
+  e.type = 4242;
+  msgpack::sbuffer sb;
+  msgpack::packer<msgpack::sbuffer> pk(sb);
+  pk.pack_array(5);
+  pk.pack(std::string("x"));
+  pk.pack(-7);
+  pk.pack_bin(2);
+  pk.pack_bin_body("\x01\x02", 2);
+  pk.pack_map(1);
+  pk.pack(std::string("k"));
+  pk.pack_nil();
+  pk.pack(true);
+  e.payload.assign(sb.data(), sb.size());
+  const nlohmann::json j = event_to_json(e);
+  EXPECT_EQ(j["type"], "unknown");
+  EXPECT_EQ(j["type_id"], 4242);
+  EXPECT_EQ(j["payload"], nlohmann::json::parse(R"(["x",-7,{"$bin":"AQI="},{"k":null},true])"));
+}
+
+TEST(json, newer_schema_is_rendered_generically) {
+  event e = test::sample_event(test::sample_price_changed());
+  e.schema = 2;
+  EXPECT_EQ(payload_to_json(e), nlohmann::json::parse(R"(["SKU-1",1349])"));
+}
+
+TEST(json, bad_bytes_never_throw_on_dump) {
+  event e = test::sample_event(price_changed{std::string("\xff\xfe", 2), 1});
+  nlohmann::json j = payload_to_json(e);
+  EXPECT_NO_THROW((void)j.dump());
+  EXPECT_TRUE(j["sku"].contains("$bin"));
+  e.payload = "\xc1";  // never-used msgpack byte
+  j = payload_to_json(e);
+  EXPECT_NO_THROW((void)j.dump());
+  EXPECT_TRUE(j.contains("$error"));
+}
+
+} // namespace
+} // namespace sn

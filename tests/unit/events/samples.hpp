@@ -1,0 +1,92 @@
+// Sample payloads with every field set to a non-default value, shared by the
+// events tests, so that a field the codec dropped would be noticed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+
+#include "events/codec.hpp"
+#include "events/device.hpp"
+#include "events/election.hpp"
+#include "events/payload_codec.hpp"
+#include "events/product.hpp"
+#include "events/sale.hpp"
+#include "events/stock.hpp"
+#include "events/sync.hpp"
+
+namespace sn::test {
+
+inline product_upserted sample_product_upserted() {
+  return {"SKU-1", "Green tea 500 g", "4006381333931", 1299, 700, 5, false};
+}
+inline price_changed sample_price_changed() { return {"SKU-1", 1349}; }
+inline product_deactivated sample_product_deactivated() { return {"SKU-1"}; }
+inline stock_received sample_stock_received() { return {"SKU-1", 24, "SUP-77/2026"}; }
+inline stock_adjusted sample_stock_adjusted() { return {"SKU-1", -3, "damage", "dropped a box"}; }
+inline stock_counted sample_stock_counted() { return {"SKU-1", 17, 19}; }
+inline sale_completed sample_sale_completed() {
+  sale_completed s;
+  s.receipt = "POS1-000042";
+  s.lines = {{"SKU-1", 2, 1299, 100, 700, 162}, {"SKU-2", 1, 250, 0, 2000, 42}, {"SKU-3", 3, 99, 0, 0, 0}};
+  s.gross_cents = 3145;
+  s.discount_cents = 100;
+  s.tax_cents = 204;
+  s.total_cents = 3045;
+  s.payments = {{"card", 2000}, {"cash", 1100}};
+  s.change_cents = 55;
+  return s;
+}
+inline sale_returned sample_sale_returned() {
+  return {"POS2-R000007", "POS1-000042", {{"SKU-1", 1, 1249, 81}}, 1249, "cash"};
+}
+inline sale_voided sample_sale_voided() { return {"POS1-000042", "customer left"}; }
+inline day_closed sample_day_closed() {
+  return {"2026-11-25", 314500, 1200, 20400, 1249, 312051, {{"cash", 100000}, {"card", 212051}}, 57};
+}
+inline device_registered sample_device_registered() { return {"POS1", "Front till", 10}; }
+inline device_updated sample_device_updated() { return {"POS1", "Front till (new)", 20, false}; }
+inline master_changed sample_master_changed() {
+  return {"POS1", "POS2", 7, "failure", {"POS2", "POS3"}};
+}
+inline conflict_resolved sample_conflict_resolved() {
+  return {"product.price", "SKU-1", "POS2:10", "POS1:12", "lww_hlc_origin", "{\"price_cents\":1299}",
+          "{\"price_cents\":1349}"};
+}
+
+/// Every payload sample, for typed tests over the whole catalog.
+inline auto all_samples() {
+  return std::make_tuple(sample_product_upserted(), sample_price_changed(), sample_product_deactivated(),
+                         sample_stock_received(), sample_stock_adjusted(), sample_stock_counted(),
+                         sample_sale_completed(), sample_sale_returned(), sample_sale_voided(), sample_day_closed(),
+                         sample_device_registered(), sample_device_updated(), sample_master_changed(),
+                         sample_conflict_resolved());
+}
+
+/// A sealed event of `p` at a fixed time, as the golden tests pin it.
+template <class P>
+event sample_event(const P& p, std::uint64_t seq = 42, const std::string& origin = "POS1") {
+  event e = make_event(device_id{origin}, origin_seq{seq}, hlc_timestamp::from_parts(1795615387123ULL, 3),
+                       term_id{7}, p);
+  for (std::size_t i = 0; i < e.prev_hash.size(); ++i) e.prev_hash[i] = static_cast<std::uint8_t>(i);
+  seal(e);
+  return e;
+}
+
+inline std::string hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+inline std::string unhex(const std::string& h) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+} // namespace sn::test
