@@ -1,0 +1,35 @@
+// The command actor: decides commands with the pure retail::command_handler
+// and has the log writer make the resulting events durable before it answers.
+//
+// It is the only creator of this device's own events (the election actor's
+// role changes and the master's conflict records come through it too), so its
+// state always includes its own decided events; events of other origins are
+// applied when the log writer reports them committed.
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/log_writer_actor.hpp"
+
+namespace sn::retail {
+class command_handler;
+}
+
+namespace sn::actors {
+
+using command_actor = caf::typed_actor<
+  /// A client command; answers once its events are durable (or rejected).
+  caf::replies_to<command_atom, command_request>::with<command_response>,
+  /// Events the node itself records (role changes, conflict records).
+  caf::replies_to<system_event_atom, std::vector<event>>::with<append_local_reply>,
+  /// Events made durable by the log writer.
+  caf::reacts_to<committed_atom, committed_batch>>;
+
+/// `handler` is built and restored from the log by the caller; the actor owns it from now on.
+command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
+                                  log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
+                                  node_metrics& metrics);
+
+} // namespace sn::actors

@@ -1,0 +1,36 @@
+// The log writer: the only writer of the node's event log (ARCHITECTURE §4).
+//
+// Group commit: requests that arrive while a commit is in progress queue in the
+// mailbox; the writer gathers every request received before its next `flush`
+// and commits them all in one durable WriteBatch (one fsync), then answers
+// each request and tells the subscribers what became durable.
+//
+// Own events arrive as unsealed drafts: the writer assigns seq 1, 2, 3 ...,
+// chains prev_hash and seals them, so own seq numbers never have gaps.
+// Runs detached (its own thread): fsync blocks.
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+
+namespace sn::actors {
+
+struct node_metrics;
+
+using log_writer_actor = caf::typed_actor<
+  /// Seal and append own events; answers when durable.
+  caf::replies_to<append_local_atom, append_local_request>::with<append_local_reply>,
+  /// Verify and append replicated events; answers per-event outcomes when durable.
+  caf::replies_to<append_remote_atom, append_remote_request>::with<append_remote_reply>,
+  /// Internal: commit what is pending.
+  caf::reacts_to<flush_atom>,
+  /// Register an actor that receives (committed_atom, committed_batch) after each commit.
+  caf::reacts_to<subscribe_atom, caf::actor>>;
+
+/// Spawns the writer on its own thread. `log` must outlive the actor.
+log_writer_actor spawn_log_writer(caf::actor_system& sys, storage::event_log& log, device_id self,
+                                  node_metrics& metrics);
+
+} // namespace sn::actors

@@ -1,0 +1,65 @@
+#include "actors/metrics.hpp"
+
+namespace sn::actors {
+
+void latency_histogram::observe_us(std::uint64_t us) noexcept {
+  std::size_t i = 0;
+  while (i < bounds_us.size() && us > bounds_us[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(us, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void latency_histogram::render(const std::string& name, const std::string& help, std::string& out) const {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += name + "_bucket{le=\"" + std::to_string(static_cast<double>(bounds_us[i]) / 1e6) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  cumulative += buckets_[bounds_us.size()].load(std::memory_order_relaxed);
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += name + "_sum " + std::to_string(static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6) + "\n";
+  out += name + "_count " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+}
+
+namespace {
+
+void counter(std::string& out, const char* name, const char* help, std::uint64_t v, const char* type = "counter") {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+         std::to_string(v) + "\n";
+}
+
+} // namespace
+
+std::string node_metrics::render() const {
+  std::string out;
+  auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  out += "# HELP storenode_events_appended_total Events appended to the log, by source.\n"
+         "# TYPE storenode_events_appended_total counter\n";
+  out += "storenode_events_appended_total{source=\"local\"} " + std::to_string(get(events_appended_local)) + "\n";
+  out += "storenode_events_appended_total{source=\"remote\"} " + std::to_string(get(events_appended_remote)) + "\n";
+  counter(out, "storenode_events_refused_total", "Replicated events refused (gap, fork, bad hash, too large).",
+          get(events_refused));
+  counter(out, "storenode_append_batches_total", "Group commits (one durable write each).", get(append_batches));
+  append_latency.render("storenode_append_latency_seconds", "Command append latency until durable.", out);
+  counter(out, "storenode_log_position", "Position of the newest event in the log.", get(log_position), "gauge");
+  const auto lp = get(log_position), pp = get(projection_position);
+  counter(out, "storenode_projection_lag_events", "Events in the log not yet applied to the projections.",
+          lp > pp ? lp - pp : 0, "gauge");
+  out += "# HELP storenode_commands_total Commands handled, by outcome.\n# TYPE storenode_commands_total counter\n";
+  out += "storenode_commands_total{outcome=\"accepted\"} " + std::to_string(get(commands_accepted)) + "\n";
+  out += "storenode_commands_total{outcome=\"rejected\"} " + std::to_string(get(commands_rejected)) + "\n";
+  out += "storenode_commands_total{outcome=\"replayed\"} " + std::to_string(get(commands_replayed)) + "\n";
+  out += "# HELP storenode_http_requests_total HTTP requests by status code.\n"
+         "# TYPE storenode_http_requests_total counter\n";
+  for (std::size_t code = 100; code < http_by_code.size(); ++code) {
+    if (auto n = get(http_by_code[code]); n > 0) {
+      out += "storenode_http_requests_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  return out;
+}
+
+} // namespace sn::actors

@@ -1,0 +1,49 @@
+// Process-wide counters and histograms rendered as Prometheus text.
+// Thread safety: every update is a relaxed atomic; render() may run concurrently.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace sn::actors {
+
+/// Latency histogram with fixed microsecond buckets (Prometheus "le" bounds).
+class latency_histogram {
+public:
+  static constexpr std::array<std::uint64_t, 12> bounds_us{100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+  void observe_us(std::uint64_t us) noexcept;
+  /// Appends the series `name` in Prometheus text format.
+  void render(const std::string& name, const std::string& help, std::string& out) const;
+
+private:
+  std::array<std::atomic<std::uint64_t>, bounds_us.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> sum_us_{0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
+/// The node's metrics. One instance per process, owned by the node and shared
+/// by pointer with the actors (they only add).
+struct node_metrics {
+  std::atomic<std::uint64_t> events_appended_local{0};
+  std::atomic<std::uint64_t> events_appended_remote{0};
+  std::atomic<std::uint64_t> events_refused{0};
+  std::atomic<std::uint64_t> append_batches{0};
+  latency_histogram append_latency;  ///< request to durable, per command
+  std::atomic<std::uint64_t> log_position{0};
+  std::atomic<std::uint64_t> projection_position{0};
+  std::atomic<std::uint64_t> commands_accepted{0};
+  std::atomic<std::uint64_t> commands_rejected{0};
+  std::atomic<std::uint64_t> commands_replayed{0};  ///< idempotent retries answered from the record
+  static constexpr int http_status_max = 599;
+  std::array<std::atomic<std::uint64_t>, http_status_max + 1> http_by_code{};  ///< index = status code
+  void count_http(int status) noexcept {
+    if (status >= 0 && status <= http_status_max) http_by_code[status].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// Prometheus text of everything above.
+  std::string render() const;
+};
+
+} // namespace sn::actors

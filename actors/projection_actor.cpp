@@ -1,0 +1,143 @@
+#include "actors/projection_actor.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/metrics.hpp"
+#include "actors/retail/views.hpp"
+#include "events/codec.hpp"
+
+namespace sn::actors {
+
+namespace {
+
+constexpr const char* checkpoint_name = "retail_views";
+/// Events read from the log per step while catching up after resume/rebuild.
+constexpr std::size_t catch_up_batch_max = 4096;
+
+struct projection_state {
+  std::unique_ptr<retail::views> views;
+  storage::event_log* log = nullptr;
+  node_metrics* metrics = nullptr;
+  projection_options options;
+  std::function<std::unique_ptr<retail::views>()> make_empty;
+  std::uint64_t position = 0;     ///< last applied
+  std::uint64_t checkpoint = 0;   ///< last saved
+  std::uint64_t since_checkpoint = 0;
+  bool paused = false;
+  static inline const char* name = "projection";
+};
+
+using projection_pointer = projection_actor::stateful_pointer<projection_state>;
+
+void save_checkpoint(projection_pointer self) {
+  auto& st = self->state;
+  if (st.position == st.checkpoint) return;
+  auto s = st.log->save_projection(checkpoint_name, st.views->save(), log_position{st.position});
+  if (!s) {
+    spdlog::error("projection: checkpoint at position {} failed: {}", st.position, s.error().to_string());
+    return;
+  }
+  st.checkpoint = st.position;
+  st.since_checkpoint = 0;
+}
+
+void apply_one(projection_state& st, log_position pos, const event& e) {
+  if (pos.value() <= st.position) return;  // already folded (checkpoint overlap)
+  st.views->apply(e);
+  st.position = pos.value();
+  ++st.since_checkpoint;
+}
+
+/// Applies everything in the log after our position (used after resume and rebuild).
+void catch_up(projection_pointer self) {
+  auto& st = self->state;
+  for (;;) {
+    auto batch = st.log->read_from(log_position{st.position + 1}, catch_up_batch_max);
+    if (batch.empty()) break;
+    for (auto& se : batch) apply_one(st, se.position, se.ev);
+  }
+  st.metrics->projection_position.store(st.position, std::memory_order_relaxed);
+}
+
+projection_actor::behavior_type projection_behavior(projection_pointer self,
+                                                    std::shared_ptr<std::unique_ptr<retail::views>> views,
+                                                    std::uint64_t position, storage::event_log* log,
+                                                    projection_options options, node_metrics* metrics,
+                                                    std::function<std::unique_ptr<retail::views>()> make_empty) {
+  auto& st = self->state;
+  st.views = std::move(*views);
+  st.position = position;
+  st.checkpoint = position;
+  st.log = log;
+  st.options = options;
+  st.metrics = metrics;
+  st.make_empty = std::move(make_empty);
+  metrics->projection_position.store(position, std::memory_order_relaxed);
+  self->delayed_send(self, std::chrono::milliseconds(options.checkpoint_interval_ms), checkpoint_atom::value);
+  self->attach_functor([self] { save_checkpoint(self); });
+  return {
+    [=](committed_atom, const committed_batch& batch) {
+      auto& st = self->state;
+      if (st.paused) return;
+      // A gap between our position and the batch means events were committed
+      // while we were paused or rebuilding: read them from the log first.
+      if (!batch.events->empty() && batch.events->front().position.value() > st.position + 1) catch_up(self);
+      for (const auto& se : *batch.events) apply_one(st, se.position, se.ev);
+      st.metrics->projection_position.store(st.position, std::memory_order_relaxed);
+      if (st.since_checkpoint >= st.options.checkpoint_interval_events) save_checkpoint(self);
+    },
+    [=](query_atom, const view_query& q) { return q(*self->state.views); },
+    [=](status_atom) {
+      auto& st = self->state;
+      projection_status s;
+      s.checkpoint = st.checkpoint;
+      s.position = st.position;
+      s.applied = st.views->applied();
+      s.skipped_unknown = st.views->skipped_unknown();
+      s.parked = st.views->parked();
+      s.paused = st.paused;
+      s.parked_json = st.views->parked_json().dump();
+      return s;
+    },
+    [=](checkpoint_atom) {
+      save_checkpoint(self);
+      self->delayed_send(self, std::chrono::milliseconds(self->state.options.checkpoint_interval_ms),
+                         checkpoint_atom::value);
+    },
+    [=](pause_atom) {
+      self->state.paused = true;
+      return true;
+    },
+    [=](resume_atom) {
+      self->state.paused = false;
+      catch_up(self);
+      return true;
+    },
+    [=](rebuild_atom) {
+      auto& st = self->state;
+      st.views = st.make_empty();
+      st.position = 0;
+      st.checkpoint = 0;
+      catch_up(self);
+      save_checkpoint(self);
+      spdlog::info("projection: rebuilt from the log, {} events", st.position);
+      return st.position;
+    },
+  };
+}
+
+} // namespace
+
+projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<retail::views> views,
+                                        std::uint64_t position, storage::event_log& log,
+                                        projection_options options, node_metrics& metrics,
+                                        std::function<std::unique_ptr<retail::views>()> make_empty) {
+  return sys.spawn(projection_behavior, std::make_shared<std::unique_ptr<retail::views>>(std::move(views)), position,
+                   &log, options, &metrics, std::move(make_empty));
+}
+
+} // namespace sn::actors

@@ -1,0 +1,45 @@
+// The projection actor: folds every committed event into the retail and
+// operational views, answers queries on them, and checkpoints them in RocksDB
+// so that a restart replays only the tail of the log.
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/atoms.hpp"
+
+namespace sn::retail {
+class views;
+}
+
+namespace sn::actors {
+
+struct node_metrics;
+
+using projection_actor = caf::typed_actor<
+  /// Events made durable by the log writer (position order).
+  caf::reacts_to<committed_atom, committed_batch>,
+  /// Run a read-only query on the views; "" means not found.
+  caf::replies_to<query_atom, view_query>::with<std::string>,
+  caf::replies_to<status_atom>::with<projection_status>,
+  /// Save a checkpoint now (also done every checkpoint_interval_events and on exit).
+  caf::reacts_to<checkpoint_atom>,
+  /// Stop / restart applying (events keep queueing in the log; resume catches up).
+  caf::replies_to<pause_atom>::with<bool>,
+  caf::replies_to<resume_atom>::with<bool>,
+  /// Drop the state and replay the whole log.
+  caf::replies_to<rebuild_atom>::with<std::uint64_t>>;
+
+struct projection_options {
+  std::uint64_t checkpoint_interval_events = 10000;  ///< default 10,000
+  std::uint64_t checkpoint_interval_ms = 5000;       ///< default 5 s (when anything changed)
+};
+
+/// `views` has been restored from the checkpoint and the log tail up to
+/// `position` by the caller; the actor owns it from now on.
+projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<retail::views> views,
+                                        std::uint64_t position, storage::event_log& log,
+                                        projection_options options, node_metrics& metrics,
+                                        std::function<std::unique_ptr<retail::views>()> make_empty);
+
+} // namespace sn::actors

@@ -1,0 +1,230 @@
+#include "node/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <functional>
+#include <sstream>
+
+#include "events/types.hpp"
+
+namespace sn::node {
+
+namespace {
+
+enum class errc : int { invalid = 1, help = 0 };
+
+sn::error config_error(std::string msg) { return sn::error{"config", static_cast<int>(errc::invalid), std::move(msg)}; }
+
+/// One configuration key: where it lives in TOML, its flag, what it means,
+/// its bounds, and the field it sets.
+struct key_spec {
+  std::string path;  ///< "election.failure_timeout_ms"
+  std::string flag;  ///< "--election.failure-timeout-ms"
+  std::string description;
+  enum class kind { integer, text, list } k;
+  std::int64_t* integer = nullptr;
+  std::int64_t lo = 0, hi = 0;
+  std::string* text = nullptr;
+  std::vector<std::string> allowed;  ///< empty: any text
+  std::vector<std::string>* list = nullptr;
+};
+
+std::string default_flag(const std::string& path) {
+  std::string f = "--" + path;
+  for (auto& c : f) if (c == '_') c = '-';
+  return f;
+}
+
+std::vector<key_spec> key_table(node_config& c) {
+  using k = key_spec::kind;
+  auto i = [](std::string path, std::string flag, std::string desc, std::int64_t* p, std::int64_t lo, std::int64_t hi) {
+    return key_spec{path, flag.empty() ? default_flag(path) : flag, std::move(desc), k::integer, p, lo, hi, nullptr, {}, nullptr};
+  };
+  auto t = [](std::string path, std::string flag, std::string desc, std::string* p, std::vector<std::string> allowed = {}) {
+    return key_spec{path, flag.empty() ? default_flag(path) : flag, std::move(desc), k::text, nullptr, 0, 0, p, std::move(allowed), nullptr};
+  };
+  auto l = [](std::string path, std::string flag, std::string desc, std::vector<std::string>* p) {
+    return key_spec{path, flag.empty() ? default_flag(path) : flag, std::move(desc), k::list, nullptr, 0, 0, nullptr, {}, p};
+  };
+  auto& s = c.store;
+  return {
+    t("device_id", "", "this device's id (required), [A-Za-z0-9_.-]{1,64}", &c.device_id),
+    t("name", "", "human name of the device (default: device_id)", &c.name),
+    i("priority", "", "election priority, higher wins (default 0)", &c.priority, 0, 1000000),
+    t("data_dir", "", "event log directory (default ./data)", &c.data_dir),
+    t("http", "", "HTTP API HOST:PORT (default 127.0.0.1:8080)", &c.http),
+    t("bind", "", "peer address tcp://HOST:PORT; PUB listens on PORT+1 (default tcp://127.0.0.1:7000)", &c.bind),
+    l("peers", "--peer", "another device's bind address (repeatable)", &c.peers),
+    t("durability", "", "fsync (default): ack after fsync; os: ack after write to the OS", &c.durability, {"fsync", "os"}),
+    t("log_level", "", "trace|debug|info|warn|error (default info)", &c.log_level, {"trace", "debug", "info", "warn", "error"}),
+    i("http_body_bytes_max", "", "largest HTTP request body; larger gets 413 (default 1 MiB)", &c.http_body_bytes_max, 1024, 64 << 20),
+    i("http_threads", "", "HTTP worker threads (default 8)", &c.http_threads, 1, 256),
+    i("checkpoint_interval_events", "", "projection checkpoint every N events (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
+    i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
+    t("curve.secret_key", "", "this device's CURVE secret key, Z85 (empty: CURVE off)", &c.curve_secret_key),
+    t("curve.public_key", "", "this device's CURVE public key, Z85", &c.curve_public_key),
+    l("curve.allow", "--curve.allow", "public key (Z85) of a device of the store (repeatable)", &c.curve_allow),
+    i("store.utc_offset_minutes", "", "business day offset from UTC in minutes (store-wide, default 0)", &s.utc_offset_minutes, -720, 840),
+    i("election.heartbeat_interval_ms", "", "heartbeat period (store-wide, default 100)", &s.heartbeat_interval_ms, 10, 10000),
+    i("election.failure_timeout_ms", "", "silence before a peer is failed (store-wide, default 600)", &s.failure_timeout_ms, 50, 60000),
+    i("election.discovery_ms", "", "listen for a live master at start-up (store-wide, default 400)", &s.discovery_ms, 0, 60000),
+    i("election.handoff_timeout_ms", "", "graceful hand-off bound (store-wide, default 2000)", &s.handoff_timeout_ms, 100, 60000),
+    t("election.quorum", "", "any (default; 2-device stores fail over) or majority (3+ devices, never two masters)", &s.quorum, {"any", "majority"}),
+    i("sync.interval_ms", "", "periodic version-vector exchange (store-wide, default 1000)", &s.sync_interval_ms, 50, 600000),
+    i("sync.batch_events_max", "", "events per catch-up batch (store-wide, default 1000)", &s.sync_batch_events_max, 1, 100000),
+    i("sync.batch_bytes_max", "", "bytes per catch-up batch (store-wide, default 1 MiB)", &s.sync_batch_bytes_max, 4096, 64 << 20),
+  };
+}
+
+sn::status check_bounds(const key_spec& k) {
+  if (k.k == key_spec::kind::integer && (*k.integer < k.lo || *k.integer > k.hi)) {
+    return config_error(k.path + " = " + std::to_string(*k.integer) + " is out of bounds [" + std::to_string(k.lo) +
+                        ", " + std::to_string(k.hi) + "]: " + k.description);
+  }
+  if (k.k == key_spec::kind::text && !k.allowed.empty()) {
+    for (auto& a : k.allowed) if (*k.text == a) return sn::status::ok();
+    std::string all;
+    for (auto& a : k.allowed) all += (all.empty() ? "" : ", ") + a;
+    return config_error(k.path + " = \"" + *k.text + "\" is not one of: " + all);
+  }
+  return sn::status::ok();
+}
+
+sn::status load_toml(const std::string& file, std::vector<key_spec>& keys) {
+  toml::table tbl;
+  try {
+    tbl = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << "config file " << file << ": " << e.description() << " at line " << e.source().begin.line;
+    return config_error(os.str());
+  }
+  // Every key in the file must be known: a typo must not silently keep a default.
+  std::vector<std::string> seen;
+  std::function<sn::status(const toml::table&, const std::string&)> walk = [&](const toml::table& t, const std::string& prefix) -> sn::status {
+    for (auto&& [name, node] : t) {
+      std::string path = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
+      if (auto sub = node.as_table()) {
+        if (auto s = walk(*sub, path); !s) return s;
+        continue;
+      }
+      key_spec* spec = nullptr;
+      for (auto& k : keys) if (k.path == path) spec = &k;
+      if (!spec) return config_error("config file " + file + ": unknown key '" + path + "'");
+      switch (spec->k) {
+        case key_spec::kind::integer:
+          if (auto v = node.value<std::int64_t>()) *spec->integer = *v;
+          else return config_error("config file " + file + ": " + path + " must be an integer");
+          break;
+        case key_spec::kind::text:
+          if (auto v = node.value<std::string>()) *spec->text = *v;
+          else return config_error("config file " + file + ": " + path + " must be a string");
+          break;
+        case key_spec::kind::list:
+          if (auto arr = node.as_array()) {
+            spec->list->clear();
+            for (auto&& el : *arr) {
+              if (auto v = el.value<std::string>()) spec->list->push_back(*v);
+              else return config_error("config file " + file + ": " + path + " must be an array of strings");
+            }
+          } else {
+            return config_error("config file " + file + ": " + path + " must be an array of strings");
+          }
+          break;
+      }
+    }
+    return sn::status::ok();
+  };
+  return walk(tbl, "");
+}
+
+} // namespace
+
+sn::expected<node_config> parse_config(int argc, char** argv) {
+  node_config c;
+  auto keys = key_table(c);
+  // Pass 1: only --config, so that the file is read before flags override it.
+  std::string config_file;
+  for (int a = 1; a < argc; ++a) {
+    std::string arg = argv[a];
+    if (arg == "--config" && a + 1 < argc) config_file = argv[a + 1];
+    else if (arg.rfind("--config=", 0) == 0) config_file = arg.substr(9);
+  }
+  if (!config_file.empty()) {
+    if (auto s = load_toml(config_file, keys); !s) return s.error();
+  }
+  CLI::App app{"storenode: the event-sourced store node of one retail device.\n"
+               "Every config key can be set in the TOML file given by --config or by its flag."};
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.add_option("--config", config_file, "TOML config file");
+  bool print_config = false;
+  app.add_flag("--print-config", print_config, "print the effective config as TOML and exit");
+  // Flags write into the struct; values from the file are their defaults.
+  std::vector<std::string> list_override_flags;
+  for (auto& k : keys) {
+    switch (k.k) {
+      case key_spec::kind::integer: app.add_option(k.flag, *k.integer, k.description); break;
+      case key_spec::kind::text: app.add_option(k.flag, *k.text, k.description); break;
+      case key_spec::kind::list: app.add_option(k.flag, *k.list, k.description)->take_all(); break;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return sn::error{"config", static_cast<int>(errc::help), app.help()};
+  } catch (const CLI::ParseError& e) {
+    return config_error(e.what());
+  }
+  for (auto& k : keys) {
+    if (auto s = check_bounds(k); !s) return s.error();
+  }
+  if (c.device_id.empty()) return config_error("device_id is required (--device-id or device_id in the config file)");
+  if (!sn::valid_device_id(c.device_id)) {
+    return config_error("device_id '" + c.device_id + "' is invalid: use 1-64 characters of A-Z a-z 0-9 _ . -");
+  }
+  if (c.name.empty()) c.name = c.device_id;
+  if (c.bind.rfind("tcp://", 0) != 0) return config_error("bind '" + c.bind + "' must look like tcp://HOST:PORT");
+  for (auto& p : c.peers) {
+    if (p.rfind("tcp://", 0) != 0) return config_error("peer '" + p + "' must look like tcp://HOST:PORT");
+  }
+  if (c.http.find(':') == std::string::npos) return config_error("http '" + c.http + "' must look like HOST:PORT");
+  if (c.store.failure_timeout_ms <= 2 * c.store.heartbeat_interval_ms) {
+    return config_error("election.failure_timeout_ms must be more than twice election.heartbeat_interval_ms");
+  }
+  if (print_config) return sn::error{"config", static_cast<int>(errc::help), to_toml(c)};
+  return c;
+}
+
+std::string to_toml(const node_config& c) {
+  node_config copy = c;
+  auto keys = key_table(copy);
+  toml::table root;
+  for (auto& k : keys) {
+    toml::table* t = &root;
+    std::string path = k.path;
+    auto dot = path.find('.');
+    std::string leaf = path;
+    if (dot != std::string::npos) {
+      auto section = path.substr(0, dot);
+      leaf = path.substr(dot + 1);
+      if (!root.contains(section)) root.insert(section, toml::table{});
+      t = root[section].as_table();
+    }
+    switch (k.k) {
+      case key_spec::kind::integer: t->insert_or_assign(leaf, *k.integer); break;
+      case key_spec::kind::text: t->insert_or_assign(leaf, *k.text); break;
+      case key_spec::kind::list: {
+        toml::array arr;
+        for (auto& v : *k.list) arr.push_back(v);
+        t->insert_or_assign(leaf, std::move(arr));
+        break;
+      }
+    }
+  }
+  std::ostringstream os;
+  os << root << "\n";
+  return os.str();
+}
+
+} // namespace sn::node

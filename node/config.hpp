@@ -1,0 +1,56 @@
+// The node's configuration: one struct, read from one TOML file, every key
+// overridable on the command line (STYLE.md rule 7). Each key has a
+// description, a default and bounds, validated at start-up with a clear
+// message. Store-wide keys (must match on every device: [store], [election],
+// [sync]) are kept apart from device-local ones (top level, [http], [log]).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events/expected.hpp"
+
+namespace sn::node {
+
+struct store_wide_config {
+  std::int64_t utc_offset_minutes = 0;          ///< business day offset from UTC; [-720, 840]
+  std::int64_t heartbeat_interval_ms = 100;     ///< election heartbeat period; [10, 10000]
+  std::int64_t failure_timeout_ms = 600;        ///< silence after which a peer is failed; [50, 60000]
+  std::int64_t discovery_ms = 400;              ///< listen for a master at start-up; [0, 60000]
+  std::int64_t handoff_timeout_ms = 2000;       ///< graceful hand-off bound; [100, 60000]
+  std::string quorum = "any";                   ///< "any" (2-device stores) or "majority"
+  std::int64_t sync_interval_ms = 1000;         ///< periodic version-vector exchange; [50, 600000]
+  std::int64_t sync_batch_events_max = 1000;    ///< events per catch-up batch; [1, 100000]
+  std::int64_t sync_batch_bytes_max = 1 << 20;  ///< bytes per catch-up batch; [4096, 64 MiB]
+};
+
+struct node_config {
+  // device-local
+  std::string device_id;                          ///< required; [A-Za-z0-9_.-]{1,64}
+  std::string name;                               ///< human name; default = device_id
+  std::int64_t priority = 0;                      ///< election priority, higher wins; [0, 1000000]
+  std::string data_dir = "./data";                ///< event log directory
+  std::string http = "127.0.0.1:8080";            ///< HTTP API HOST:PORT (loopback by default)
+  std::string bind = "tcp://127.0.0.1:7000";      ///< where other devices reach this one (ROUTER PORT, PUB PORT+1)
+  std::vector<std::string> peers;                 ///< other devices' bind addresses
+  std::string durability = "fsync";               ///< "fsync" (default) or "os"
+  std::string log_level = "info";                 ///< trace, debug, info, warn, error
+  std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]
+  std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
+  std::int64_t checkpoint_interval_events = 10000;///< projection checkpoint period; [1, 10^9]
+  std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
+  std::string curve_secret_key;                   ///< Z85; empty = CURVE off
+  std::string curve_public_key;                   ///< Z85, this device's
+  std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
+  store_wide_config store;
+};
+
+/// Parses argv (with an optional --config FILE read first, flags override it).
+/// On --help prints usage and returns an error with code 0.
+sn::expected<node_config> parse_config(int argc, char** argv);
+
+/// Renders the effective config as TOML (for `--print-config` and logs).
+std::string to_toml(const node_config& c);
+
+} // namespace sn::node

@@ -1,0 +1,438 @@
+#include "node/http_api.hpp"
+
+#include <httplib.h>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fnmatch.h>
+#include <thread>
+
+#include "actors/retail/command_handler.hpp"
+#include "actors/retail/views.hpp"
+#include "events/codec.hpp"
+#include "events/json.hpp"
+#include "node/actor_handles.hpp"
+#include "node/config.hpp"
+#include "node/event_feed.hpp"
+#include "storage/event_log.hpp"
+
+namespace sn::node {
+
+namespace {
+
+using json = nlohmann::json;
+using retail::command_kind;
+
+/// How long an HTTP request waits for an actor's answer.
+constexpr auto actor_timeout = std::chrono::seconds(10);
+/// Events one GET /v1/events returns at most.
+constexpr std::size_t events_page_max = 10000;
+/// SSE keep-alive comment period (proxies close idle streams).
+constexpr auto sse_keepalive = std::chrono::seconds(15);
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  send_json(res, status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+std::optional<std::string> query_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  auto v = req.get_param_value(name);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+/// Type filter: exact name, glob ("sale.*") or numeric id.
+bool type_matches(const std::optional<std::string>& filter, const event& e) {
+  if (!filter) return true;
+  auto name = event_type_name(e.type);
+  std::string n = name ? std::string(*name) : std::to_string(e.type);
+  return fnmatch(filter->c_str(), n.c_str(), 0) == 0 || *filter == std::to_string(e.type);
+}
+
+class api {
+public:
+  explicit api(http_services s) : s_(std::move(s)) {}
+
+  void install(httplib::Server& srv) {
+    srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
+    srv.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { status(res); });
+    srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      std::string text = s_.actors->metrics->render();
+      if (s_.extra_metrics) text += s_.extra_metrics();
+      res.set_content(text, "text/plain; version=0.0.4");
+    });
+
+    // Commands.
+    command("/v1/products", command_kind::upsert_product, srv);
+    command(R"(/v1/products/([^/]+)/price)", command_kind::change_price, srv, "sku");
+    command(R"(/v1/products/([^/]+)/deactivate)", command_kind::deactivate_product, srv, "sku");
+    command("/v1/stock/receipts", command_kind::receive_stock, srv);
+    command("/v1/stock/adjustments", command_kind::adjust_stock, srv);
+    command("/v1/stock/counts", command_kind::count_stock, srv);
+    command("/v1/sales", command_kind::complete_sale, srv);
+    command("/v1/returns", command_kind::return_sale, srv);
+    command(R"(/v1/sales/([^/]+)/void)", command_kind::void_sale, srv, "receipt");
+    command("/v1/days/close", command_kind::close_day, srv);
+    command("/v1/devices", command_kind::register_device, srv);
+    srv.Put(R"(/v1/devices/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      run_command(req, res, command_kind::update_device, "device_id");
+    });
+
+    // Queries on the views.
+    view("/v1/products", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.products()); }, srv);
+    view(R"(/v1/products/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.product(r.matches[1]); }, srv);
+    view("/v1/inventory", [](const retail::views& v, const httplib::Request& r) {
+      auto low = query_param(r, "low");
+      return std::optional<json>(v.inventory(low && *low != "0" && *low != "false"));
+    }, srv);
+    view(R"(/v1/inventory/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.inventory_item(r.matches[1]); }, srv);
+    view(R"(/v1/sales/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.sale(r.matches[1]); }, srv);
+    view("/v1/sales", [](const retail::views& v, const httplib::Request& r) {
+      return std::optional<json>(v.sales(query_param(r, "day"), query_param(r, "device")));
+    }, srv);
+    view("/v1/reports/daily", [](const retail::views& v, const httplib::Request& r) {
+      return std::optional<json>(v.daily_report(query_param(r, "day"), query_param(r, "device")));
+    }, srv);
+    view("/v1/devices", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.devices()); }, srv);
+    view(R"(/v1/devices/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.device(r.matches[1]); }, srv);
+    view("/v1/elections", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.elections()); }, srv);
+    srv.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
+    srv.Get("/v1/digest", [this](const httplib::Request&, httplib::Response& res) { digest(res); });
+
+    // Events.
+    srv.Get("/v1/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+    srv.Get("/v1/events/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+
+    // Projections.
+    srv.Get("/v1/projections", [this](const httplib::Request&, httplib::Response& res) { projections_status(res); });
+    srv.Post(R"(/v1/projections/([^/]+)/(rebuild|pause|resume))", [this](const httplib::Request& req, httplib::Response& res) {
+      projections_control(req, res);
+    });
+
+    // Sync and election.
+    srv.Get("/v1/sync/state", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, s_.sync_status ? s_.sync_status()["devices"] : json::array());
+    });
+    srv.Get(R"(/v1/sync/state/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      json all = s_.sync_status ? s_.sync_status()["devices"] : json::array();
+      for (auto& d : all) {
+        if (d.value("device_id", "") == req.matches[1].str()) return send_json(res, 200, d);
+      }
+      send_error(res, 404, "unknown_device", "no sync state for device " + req.matches[1].str());
+    });
+    srv.Post("/v1/sync/now", [this](const httplib::Request&, httplib::Response& res) {
+      if (s_.sync_now) s_.sync_now();
+      send_json(res, 202, json{{"accepted", true}});
+    });
+    srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("device_id") || !body["device_id"].is_string()) {
+        return send_error(res, 400, "invalid_body", "expected {\"device_id\": \"ID\"}");
+      }
+      if (!s_.request_master) return send_error(res, 503, "election_unavailable", "this node runs without election");
+      auto [status, text] = s_.request_master(body["device_id"].get<std::string>());
+      res.status = status;
+      res.set_content(text, "application/json");
+    });
+  }
+
+private:
+  void command(const std::string& pattern, command_kind kind, httplib::Server& srv, const char* path_field = nullptr) {
+    srv.Post(pattern, [this, kind, path_field](const httplib::Request& req, httplib::Response& res) {
+      run_command(req, res, kind, path_field);
+    });
+  }
+
+  void run_command(const httplib::Request& req, httplib::Response& res, command_kind kind, const char* path_field) {
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return send_error(res, 400, "malformed_json", "the request body is not valid JSON");
+    if (!body.is_object()) return send_error(res, 400, "invalid_body", "the request body must be a JSON object");
+    if (path_field) body[path_field] = req.matches[1].str();
+    std::string key = req.get_header_value("Idempotency-Key");
+    if (key.empty() && body.contains("idempotency_key") && body["idempotency_key"].is_string()) {
+      key = body["idempotency_key"].get<std::string>();
+    }
+    body.erase("idempotency_key");
+    actors::command_request cmd{static_cast<int>(kind), body.dump(), std::move(key)};
+    caf::scoped_actor self{*s_.system};
+    self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
+      .receive(
+        [&](actors::command_response& r) {
+          res.status = r.http_status;
+          res.set_content(std::move(r.body), "application/json");
+        },
+        [&](caf::error& err) { send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err)); });
+  }
+
+  using view_fn = std::function<std::optional<json>(const retail::views&, const httplib::Request&)>;
+
+  void view(const std::string& pattern, view_fn fn, httplib::Server& srv) {
+    srv.Get(pattern, [this, fn](const httplib::Request& req, httplib::Response& res) {
+      auto q = [&req, fn](const retail::views& v) -> std::string {
+        auto r = fn(v, req);
+        return r ? r->dump() : std::string();
+      };
+      run_query(res, q, "not_found", "no such " + std::string(req.path));
+    });
+  }
+
+  /// Runs `q` in the projection actor; "" answers 404.
+  void run_query(httplib::Response& res, const actors::view_query& q, const std::string& code, const std::string& msg) {
+    caf::scoped_actor self{*s_.system};
+    self->request(s_.actors->projections, actor_timeout, actors::query_atom::value, q)
+      .receive(
+        [&](std::string& text) {
+          if (text.empty()) return send_error(res, 404, code, msg);
+          res.status = 200;
+          res.set_content(std::move(text), "application/json");
+        },
+        [&](caf::error& err) { send_error(res, 503, "unavailable", "query not answered: " + s_.system->render(err)); });
+  }
+
+  void audit(const httplib::Request& req, httplib::Response& res) {
+    retail::audit_filter f;
+    f.device = query_param(req, "device");
+    f.op = query_param(req, "op");
+    std::uint64_t v = 0;
+    if (auto s = query_param(req, "since")) {
+      if (!parse_u64(*s, v)) return send_error(res, 400, "invalid_parameter", "since must be milliseconds since the epoch");
+      f.since_ms = v;
+    }
+    if (auto s = query_param(req, "until")) {
+      if (!parse_u64(*s, v)) return send_error(res, 400, "invalid_parameter", "until must be milliseconds since the epoch");
+      f.until_ms = v;
+    }
+    run_query(res, [f](const retail::views& vw) { return vw.audit(f).dump(); }, "not_found", "");
+  }
+
+  std::optional<actors::projection_status> projection_status() {
+    caf::scoped_actor self{*s_.system};
+    std::optional<actors::projection_status> out;
+    self->request(s_.actors->projections, actor_timeout, actors::status_atom::value)
+      .receive([&](actors::projection_status& s) { out = std::move(s); }, [&](caf::error&) {});
+    return out;
+  }
+
+  json projection_json(const actors::projection_status& p) {
+    const std::uint64_t head = s_.log->last_position().value();
+    return json{{"checkpoint", p.checkpoint},
+                {"position", p.position},
+                {"lag", head > p.position ? head - p.position : 0},
+                {"applied", p.applied},
+                {"skipped_unknown", p.skipped_unknown},
+                {"parked", p.parked},
+                {"parked_events", json::parse(p.parked_json, nullptr, false)},
+                {"paused", p.paused}};
+  }
+
+  void status(httplib::Response& res) {
+    json j;
+    j["device_id"] = s_.config->device_id;
+    j["name"] = s_.config->name;
+    j["priority"] = s_.config->priority;
+    j["http"] = "http://" + s_.config->http;
+    j["bind"] = s_.config->bind;
+    json cluster = s_.cluster_status ? s_.cluster_status() : json::object();
+    j["role"] = cluster.value("role", "standalone");
+    j["term"] = cluster.value("term", 0);
+    j["master"] = cluster.contains("master") ? cluster["master"] : json(nullptr);
+    j["peers"] = cluster.contains("peers") ? cluster["peers"] : json::array();
+    j["events_total"] = s_.log->size();
+    j["position"] = s_.log->last_position().value();
+    j["version_vector"] = s_.log->versions();
+    if (s_.sync_status) {
+      json sync = s_.sync_status();
+      sync.erase("devices");
+      j["sync"] = sync;
+      j["pending_changes"] = sync.value("pending_changes", 0);
+    } else {
+      j["sync"] = json{{"status", "standalone"}, {"pending_changes", 0}};
+      j["pending_changes"] = 0;
+    }
+    if (auto p = projection_status()) j["projections"] = projection_json(*p);
+    send_json(res, 200, j);
+  }
+
+  void digest(httplib::Response& res) {
+    run_query(res, [](const retail::views& v) {
+      json d = json::object();
+      for (auto& [name, h] : v.digests()) d[name] = to_hex(h);
+      return d.dump();
+    }, "not_found", "");
+    if (res.status != 200) return;
+    json out{{"projections", json::parse(res.body)}, {"version_vector", s_.log->versions()}};
+    send_json(res, 200, out);
+  }
+
+  void projections_status(httplib::Response& res) {
+    auto p = projection_status();
+    if (!p) return send_error(res, 503, "unavailable", "projection actor did not answer");
+    send_json(res, 200, json{{"retail_views", projection_json(*p)}});
+  }
+
+  void projections_control(const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1], op = req.matches[2];
+    if (name != "retail_views" && name != "all") {
+      return send_error(res, 404, "unknown_projection", "projections: retail_views (or all)");
+    }
+    caf::scoped_actor self{*s_.system};
+    auto fail = [&](caf::error& err) { send_error(res, 503, "unavailable", s_.system->render(err)); };
+    if (op == "rebuild") {
+      self->request(s_.actors->projections, std::chrono::minutes(30), actors::rebuild_atom::value)
+        .receive([&](std::uint64_t n) { send_json(res, 200, json{{"rebuilt", name}, {"events", n}}); }, fail);
+    } else if (op == "pause") {
+      self->request(s_.actors->projections, actor_timeout, actors::pause_atom::value)
+        .receive([&](bool) { send_json(res, 200, json{{"paused", name}}); }, fail);
+    } else {
+      self->request(s_.actors->projections, std::chrono::minutes(30), actors::resume_atom::value)
+        .receive([&](bool) { send_json(res, 200, json{{"resumed", name}}); }, fail);
+    }
+  }
+
+  void events(const httplib::Request& req, httplib::Response& res) {
+    std::uint64_t from = 1, limit = 100;
+    if (auto s = query_param(req, "from"); s && !parse_u64(*s, from)) {
+      return send_error(res, 400, "invalid_parameter", "from must be a log position (integer)");
+    }
+    if (auto s = query_param(req, "limit"); s && (!parse_u64(*s, limit) || limit == 0)) {
+      return send_error(res, 400, "invalid_parameter", "limit must be a positive integer");
+    }
+    limit = std::min<std::uint64_t>(limit, events_page_max);
+    auto type = query_param(req, "type");
+    auto origin = query_param(req, "origin");
+    json out = json::array();
+    std::uint64_t next = from == 0 ? 1 : from;
+    // Filters skip events, so read in pages until the page is full or the log ends.
+    while (out.size() < limit) {
+      auto batch = s_.log->read_from(log_position{next}, std::max<std::uint64_t>(limit, 256));
+      if (batch.empty()) break;
+      for (auto& se : batch) {
+        next = se.position.value() + 1;
+        if (origin && se.ev.origin.value() != *origin) continue;
+        if (!type_matches(type, se.ev)) continue;
+        json e = event_to_json(se.ev);
+        e["position"] = se.position.value();
+        out.push_back(std::move(e));
+        if (out.size() >= limit) break;
+      }
+    }
+    send_json(res, 200, json{{"events", std::move(out)}, {"next", next}});
+  }
+
+  /// Server-Sent Events: every new event (filtered by type glob and origin)
+  /// as `id: POS` / `event: event` / `data: JSON`. Starts after the current
+  /// end of the log, or after Last-Event-ID / ?from= when given.
+  void stream(const httplib::Request& req, httplib::Response& res) {
+    std::uint64_t after = s_.feed->position();
+    std::uint64_t v = 0;
+    if (auto s = query_param(req, "from"); s && parse_u64(*s, v)) after = v > 0 ? v - 1 : 0;
+    auto last_id = req.get_header_value("Last-Event-ID");
+    if (!last_id.empty() && parse_u64(last_id, v)) after = v;
+    auto type = query_param(req, "type");
+    auto origin = query_param(req, "origin");
+    auto position = std::make_shared<std::uint64_t>(after);
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider("text/event-stream", [this, position, type, origin](std::size_t, httplib::DataSink& sink) {
+      bool closed = false;
+      const std::uint64_t newest = s_.feed->wait_beyond(*position, sse_keepalive, closed);
+      if (closed) return false;
+      if (newest <= *position) {
+        std::string ping = ": keep-alive\n\n";
+        return sink.write(ping.data(), ping.size());
+      }
+      auto batch = s_.log->read_from(log_position{*position + 1}, 1000);
+      std::string chunk;
+      for (auto& se : batch) {
+        *position = se.position.value();
+        if (origin && se.ev.origin.value() != *origin) continue;
+        if (!type_matches(type, se.ev)) continue;
+        json e = event_to_json(se.ev);
+        e["position"] = se.position.value();
+        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " + e.dump() + "\n\n";
+      }
+      if (chunk.empty()) return true;
+      return sink.write(chunk.data(), chunk.size());
+    });
+  }
+
+  http_services s_;
+};
+
+} // namespace
+
+struct http_server::impl {
+  httplib::Server server;
+  std::unique_ptr<api> routes;
+  std::thread thread;
+  http_services services;
+};
+
+http_server::http_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+http_server::~http_server() { stop(); }
+
+void http_server::stop() {
+  if (!impl_) return;
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+sn::expected<std::unique_ptr<http_server>> http_server::start(const std::string& host_port, http_services services) {
+  auto colon = host_port.rfind(':');
+  std::string host = host_port.substr(0, colon);
+  int port = std::atoi(host_port.substr(colon + 1).c_str());
+  auto p = std::make_unique<impl>();
+  p->services = services;
+  auto* metrics = services.actors->metrics;
+  const auto threads = static_cast<std::size_t>(services.config->http_threads);
+  p->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  p->server.set_payload_max_length(static_cast<std::size_t>(services.config->http_body_bytes_max));
+  p->server.set_read_timeout(5, 0);
+  p->server.set_write_timeout(5, 0);
+  p->routes = std::make_unique<api>(std::move(services));
+  p->routes->install(p->server);
+  p->server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
+    else if (res.status == 413) send_error(res, 413, "too_large", "request body over the configured http_body_bytes_max");
+    else send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status));
+  });
+  p->server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, "internal", what);
+  });
+  p->server.set_logger([metrics](const httplib::Request&, const httplib::Response& res) { metrics->count_http(res.status); });
+  if (!p->server.bind_to_port(host.c_str(), port)) {
+    return sn::error{"node", 1, "cannot listen for HTTP on " + host_port + " (address in use or not allowed)"};
+  }
+  p->thread = std::thread([srv = &p->server] { srv->listen_after_bind(); });
+  return std::unique_ptr<http_server>(new http_server(std::move(p)));
+}
+
+} // namespace sn::node

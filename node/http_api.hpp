@@ -1,0 +1,63 @@
+// The node's HTTP/JSON API (docs/api.md). Keeps httplib.h and CAF out of
+// this header: the server lives behind a pimpl.
+//
+// Threads: httplib's worker pool; each request talks to the actors through a
+// scoped actor and waits for the reply with a deadline.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "events/expected.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace sn::storage {
+class event_log;
+}
+
+namespace sn::node {
+
+struct node_config;
+class event_feed;
+
+/// What the HTTP layer may use. Owned by the node; outlives the server.
+struct http_services {
+  caf::actor_system* system = nullptr;
+  const node_config* config = nullptr;
+  storage::event_log* log = nullptr;
+  event_feed* feed = nullptr;
+  struct handles;                     ///< actor handles (defined in node.cpp's world)
+  std::shared_ptr<handles> actors;
+  /// Cluster view for /v1/status: role, term, master, peers (from election).
+  std::function<nlohmann::json()> cluster_status;
+  /// Sync view (the seed's sync_state) for /v1/status and /v1/sync/state.
+  std::function<nlohmann::json()> sync_status;
+  /// POST /v1/sync/now.
+  std::function<void()> sync_now;
+  /// POST /v1/master: returns (http status, JSON body text).
+  std::function<std::pair<int, std::string>(const std::string& device)> request_master;
+  /// Prometheus text of the transport and sync counters (appended to /metrics).
+  std::function<std::string()> extra_metrics;
+};
+
+class http_server {
+public:
+  /// Binds HOST:PORT and serves on background threads.
+  static sn::expected<std::unique_ptr<http_server>> start(const std::string& host_port, http_services services);
+  ~http_server();
+  /// Stops accepting and joins the workers (SSE streams end).
+  void stop();
+
+private:
+  struct impl;
+  explicit http_server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sn::node

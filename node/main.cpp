@@ -1,0 +1,19 @@
+// storenode: see README.md and docs/operations.md.
+#include <cstdio>
+
+#include "node/config.hpp"
+#include "node/node.hpp"
+
+int main(int argc, char** argv) {
+  auto config = sn::node::parse_config(argc, argv);
+  if (!config) {
+    const auto& e = config.error();
+    if (e.code == 0) {  // --help or --print-config
+      std::fputs(e.message.c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "storenode: %s\n", e.message.c_str());
+    return 2;
+  }
+  return sn::node::run_node(*config);
+}
