@@ -74,8 +74,10 @@ nlohmann::json generic(const msgpack::object& o) {
       auto m = nlohmann::json::object();
       for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
-        const std::string key = kv.key.type == msgpack::type::STR ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
-                                                                   : generic(kv.key).dump();
+        // Object keys must be UTF-8 text too: anything else is keyed by the
+        // JSON text of its generic rendering (which is always valid UTF-8).
+        const nlohmann::json k = generic(kv.key);
+        const std::string key = k.is_string() ? k.get<std::string>() : k.dump();
         m[key] = generic(kv.val);
       }
       return m;

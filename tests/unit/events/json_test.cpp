@@ -69,6 +69,10 @@ TEST(json, bad_bytes_never_throw_on_dump) {
   nlohmann::json j = payload_to_json(e);
   EXPECT_NO_THROW((void)j.dump());
   EXPECT_TRUE(j["sku"].contains("$bin"));
+  e.type = 4242;  // generic rendering: a map key that is not UTF-8
+  e.payload = std::string("\x81\xa2\xf0\x28\x01", 5);
+  j = payload_to_json(e);
+  EXPECT_NO_THROW((void)j.dump()) << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   e.payload = "\xc1";  // never-used msgpack byte
   j = payload_to_json(e);
   EXPECT_NO_THROW((void)j.dump());
