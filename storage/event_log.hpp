@@ -14,6 +14,11 @@
 // - Thread safety: one writer (the log-writer actor) calls append/put_*;
 //   readers may call the const read functions from any thread concurrently.
 // - A second process on the same data dir is refused (errc::locked).
+// - open_mode::read_only opens a RocksDB secondary instance (its own scratch
+//   dir under /tmp, removed on close) that never writes the data dir, so tools
+//   can read the data dir of a running node. It sees the log as of open (or of
+//   the last catch_up()). Writes return errc::read_only.
+// - Positions are dense: 1, 2, 3 ... in append order, so size() == last position.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +45,7 @@ enum class append_outcome : std::uint8_t {
   fork = 3,       ///< a different event holds that (origin, seq): refused
   bad_hash = 4,   ///< hash does not verify or prev_hash does not chain: refused
   too_large = 5,  ///< encoded size over event_bytes_max: refused
+  invalid = 6,    ///< malformed envelope (origin not a valid device id, seq 0): refused
 };
 const char* to_string(append_outcome o) noexcept;
 
@@ -125,6 +131,21 @@ public:
   std::uint64_t size() const;
 
   const log_options& options() const noexcept;
+
+  // --- raw access for the audit and tools (any thread) ---------------------
+
+  /// Position the index holds for (origin, seq); nullopt when it has none.
+  std::optional<log_position> index_position(const device_id& origin, origin_seq seq) const;
+  /// Streams every index entry in key order (origin, then seq) to `fn`; stops
+  /// early when fn returns false. A key that does not parse is reported as
+  /// errc::corrupt after the walk, with the count of such keys.
+  status scan_index(const std::function<bool(std::string_view origin, origin_seq seq, log_position pos)>& fn) const;
+  /// The heads column family as stored (read_write: the same as heads()).
+  /// Values that do not parse come back with seq 0.
+  std::map<std::string, origin_head> stored_heads() const;
+  /// read_only: catches up with the writing process (RocksDB secondary) so
+  /// later reads see what it appended since. read_write: no-op.
+  status catch_up();
 
 private:
   struct impl;

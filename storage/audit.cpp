@@ -1,0 +1,205 @@
+#include "storage/audit.hpp"
+
+#include <unordered_map>
+
+#include "events/codec.hpp"
+#include "storage/errc.hpp"
+
+namespace sn::storage {
+
+const char* to_string(finding_kind k) noexcept {
+  switch (k) {
+    case finding_kind::tamper: return "tamper";
+    case finding_kind::gap: return "gap";
+    case finding_kind::fork: return "fork";
+    case finding_kind::index_mismatch: return "index_mismatch";
+    case finding_kind::undecodable: return "undecodable";
+    case finding_kind::head_mismatch: return "head_mismatch";
+  }
+  return "unknown";
+}
+
+namespace {
+
+/// One origin's stream as walked so far, in position order.
+struct origin_walk {
+  std::uint64_t last_seq = 0;     // highest seq walked
+  hash256 last_hash{};            // its stored hash: what the next prev_hash must equal
+  bool last_tampered = false;     // its hash did not verify (do not report the chain twice)
+  bool broken = false;            // a gap was seen: `contiguous` stops growing
+  std::uint64_t contiguous = 0;   // highest seq with every seq before it present
+  hash256 contiguous_hash{};
+};
+
+// Per-position flags of the index pass.
+constexpr std::uint8_t pos_present = 1;     // the log holds an entry here
+constexpr std::uint8_t pos_indexed = 2;     // an index entry points here
+constexpr std::uint8_t pos_undecodable = 4;
+
+std::string ref(std::string_view origin, std::uint64_t seq) { return std::string(origin) + ":" + std::to_string(seq); }
+
+class auditor {
+public:
+  explicit auditor(const event_log& log) : log_(log) {}
+
+  expected<audit_report> run() {
+    if (auto st = walk_log(); !st) return st.error();
+    if (auto st = walk_index(); !st) return st.error();
+    check_heads();
+    for (const auto& [origin, w] : walks_) report_.origins[origin] = w.contiguous;
+    return std::move(report_);
+  }
+
+private:
+  void add(finding_kind k, std::string origin, std::uint64_t seq, std::uint64_t pos, std::string message) {
+    if (report_.findings.size() >= audit_findings_max) {
+      ++report_.findings_dropped;
+      return;
+    }
+    report_.findings.push_back(audit_finding{k, std::move(origin), origin_seq{seq}, log_position{pos}, std::move(message)});
+  }
+
+  std::uint8_t& flags(std::uint64_t pos) {
+    if (pos >= flags_.size()) flags_.resize(pos + 1, 0);
+    return flags_[pos];
+  }
+
+  status walk_log() {
+    return log_.scan(log_position{1}, log_position{0}, [&](log_position p, std::string_view bytes) {
+      ++report_.events;
+      const std::uint64_t pos = p.value();
+      flags(pos) |= pos_present;
+      auto decoded = decode(bytes);
+      if (!decoded) {
+        flags(pos) |= pos_undecodable;
+        undecodable_[pos] = report_.findings.size();
+        add(finding_kind::undecodable, "", 0, pos,
+            "position " + std::to_string(pos) + " does not decode: " + decoded.error().message);
+        return true;
+      }
+      check_event(*decoded, pos);
+      return true;
+    });
+  }
+
+  void check_event(const event& e, std::uint64_t pos) {
+    const std::string& origin = e.origin.value();
+    const std::uint64_t seq = e.seq.value();
+    const std::string at = " at position " + std::to_string(pos);
+    origin_walk& w = walks_[origin];
+
+    const bool tampered = !verify_hash(e);
+    if (tampered) {
+      add(finding_kind::tamper, origin, seq, pos,
+          ref(origin, seq) + at + ": stored hash " + to_hex(e.hash) + " does not match its content (" +
+              to_hex(compute_hash(e)) + ")");
+    }
+    if (seq <= w.last_seq) {
+      auto indexed = log_.index_position(e.origin, e.seq);
+      add(finding_kind::fork, origin, seq, pos,
+          ref(origin, seq) + at + " is held again (index points to position " +
+              (indexed ? std::to_string(indexed->value()) : std::string("none")) + ")");
+      return;  // the stream's state follows the first copy
+    }
+    if (seq > w.last_seq + 1) {
+      add(finding_kind::gap, origin, w.last_seq + 1, pos,
+          "origin " + origin + " lacks seqs " + std::to_string(w.last_seq + 1) + ".." + std::to_string(seq - 1) +
+              " (next held: " + ref(origin, seq) + at + ")");
+      w.broken = true;
+    } else {
+      const hash256 want = seq == 1 ? hash256{} : w.last_hash;
+      if (e.prev_hash != want && !w.last_tampered) {
+        add(finding_kind::tamper, origin, seq, pos,
+            ref(origin, seq) + at + ": prev_hash " + to_hex(e.prev_hash) + " does not chain to " +
+                (seq == 1 ? std::string("the zero hash of seq 1") : ref(origin, seq - 1) + " (" + to_hex(want) + ")") +
+                "; one of the two was altered");
+      }
+    }
+    w.last_seq = seq;
+    w.last_hash = e.hash;
+    w.last_tampered = tampered;
+    if (!w.broken) {
+      w.contiguous = seq;
+      w.contiguous_hash = e.hash;
+    }
+    auto indexed = log_.index_position(e.origin, e.seq);
+    if (!indexed) {
+      add(finding_kind::index_mismatch, origin, seq, pos, ref(origin, seq) + at + " has no index entry");
+    } else if (indexed->value() != pos) {
+      add(finding_kind::index_mismatch, origin, seq, pos,
+          ref(origin, seq) + at + " is indexed at position " + std::to_string(indexed->value()));
+    }
+  }
+
+  status walk_index() {
+    return log_.scan_index([&](std::string_view origin, origin_seq seq, log_position p) {
+      ++report_.index_entries;
+      const std::uint64_t pos = p.value();
+      std::uint8_t& f = flags(pos);
+      if (!(f & pos_present)) {
+        add(finding_kind::index_mismatch, std::string(origin), seq.value(), pos,
+            ref(origin, seq.value()) + ": index points to position " + std::to_string(pos) + ", which the log does not hold");
+      } else if (f & pos_indexed) {
+        add(finding_kind::index_mismatch, std::string(origin), seq.value(), pos,
+            ref(origin, seq.value()) + ": index points to position " + std::to_string(pos) +
+                ", which another index entry points to as well");
+      }
+      f |= pos_indexed;
+      if (f & pos_undecodable) {
+        // Name the event the undecodable bytes were meant to be.
+        auto it = undecodable_.find(pos);
+        if (it != undecodable_.end() && it->second < report_.findings.size()) {
+          auto& finding = report_.findings[it->second];
+          finding.origin = std::string(origin);
+          finding.seq = seq;
+          finding.message = ref(origin, seq.value()) + ": " + finding.message;
+        }
+      }
+      return true;
+    });
+  }
+
+  void check_heads() {
+    const auto stored = log_.stored_heads();
+    for (const auto& [origin, w] : walks_) {
+      auto it = stored.find(origin);
+      if (it == stored.end()) {
+        add(finding_kind::head_mismatch, origin, w.contiguous, 0,
+            "origin " + origin + " has events up to seq " + std::to_string(w.contiguous) + " but no heads entry");
+      } else if (it->second.seq.value() != w.contiguous || it->second.hash != w.contiguous_hash) {
+        add(finding_kind::head_mismatch, origin, it->second.seq.value(), 0,
+            "origin " + origin + ": heads entry says seq " + std::to_string(it->second.seq.value()) + " hash " +
+                to_hex(it->second.hash) + ", the log's highest contiguous is seq " + std::to_string(w.contiguous) +
+                " hash " + to_hex(w.contiguous_hash));
+      }
+    }
+    for (const auto& [origin, h] : stored) {
+      if (walks_.count(origin) == 0) {
+        add(finding_kind::head_mismatch, origin, h.seq.value(), 0,
+            "origin " + origin + ": heads entry says seq " + std::to_string(h.seq.value()) +
+                " but the log holds no decodable event of it");
+      }
+    }
+  }
+
+  const event_log& log_;
+  audit_report report_;
+  std::map<std::string, origin_walk> walks_;
+  std::vector<std::uint8_t> flags_;                            // by position
+  std::unordered_map<std::uint64_t, std::size_t> undecodable_;  // position -> finding index
+};
+
+} // namespace
+
+expected<audit_report> audit_log(const event_log& log) { return auditor(log).run(); }
+
+expected<audit_report> audit_data_dir(const std::string& data_dir) {
+  log_options o;
+  o.data_dir = data_dir;
+  o.mode = open_mode::read_only;
+  auto log = event_log::open(o);
+  if (!log) return log.error();
+  return audit_log(**log);
+}
+
+} // namespace sn::storage

@@ -1,0 +1,535 @@
+#include "storage/event_log.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include "events/codec.hpp"
+#include "storage/errc.hpp"
+#include "storage/keys.hpp"
+#include "storage/rocks_config.hpp"
+
+namespace sn::storage {
+
+namespace {
+
+// Bytes a sequential scan reads ahead; replays walk the log front to back.
+constexpr std::size_t scan_readahead_bytes = 2 << 20;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const std::shared_ptr<spdlog::logger> lg = [] {
+    if (auto l = spdlog::get("storage")) return l;
+    auto l = spdlog::default_logger()->clone("storage");
+    try {
+      spdlog::register_logger(l);
+    } catch (const spdlog::spdlog_ex&) {
+      if (auto other = spdlog::get("storage")) return other;  // registered concurrently
+    }
+    return l;
+  }();
+  return lg;
+}
+
+rocksdb::Slice as_slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+/// Where one origin stands during one append: the head held before the batch
+/// and the head after the events of the batch accepted so far.
+struct work_head {
+  std::string_view origin;    // points into the caller's batch (outlives append)
+  std::uint64_t held_seq = 0; // head seq in the log before this batch
+  std::uint64_t seq = 0;      // head seq including accepted events of this batch
+  hash256 hash{};
+  bool dirty = false;
+};
+
+} // namespace
+
+struct event_log::impl {
+  log_options opts;
+  rocks::db_handle h;
+  std::string secondary_dir;  // read_only: the secondary's scratch dir, removed on close
+
+  std::atomic<std::uint64_t> last_pos{0};
+  mutable std::shared_mutex heads_mu;  // guards heads: the writer updates, readers copy
+  std::unordered_map<std::string, origin_head> heads;
+
+  // Append scratch, reused across calls (one writer thread).
+  rocksdb::WriteBatch wb;
+  std::string encoded;
+  std::string key;
+  std::string stored;
+  std::vector<work_head> work;
+
+  ~impl() {
+    h.close();
+    if (!secondary_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(secondary_dir, ec);
+    }
+  }
+
+  rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return h.cfs[i]; }
+  bool read_only() const { return opts.mode == open_mode::read_only; }
+
+  status load_caches() {
+    std::unordered_map<std::string, origin_head> loaded;
+    {
+      std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), cf(rocks::cf_heads)));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        auto parts = keys::parse_head_value(std::string_view(it->value().data(), it->value().size()));
+        if (!parts) {
+          // A tool must still open a damaged log (the audit reports it); the
+          // node must not append on top of it.
+          if (!read_only()) {
+            return make_error(errc::corrupt, "heads entry of origin " + it->key().ToString() + " in " + opts.data_dir +
+                                                 " does not parse; run storectl audit verify");
+          }
+          continue;
+        }
+        loaded[it->key().ToString()] = origin_head{origin_seq{parts->seq}, parts->hash};
+      }
+      if (!it->status().ok()) return rocks::to_error(it->status(), "cannot read heads of", opts.data_dir);
+    }
+    std::uint64_t last = 0;
+    {
+      std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(rocksdb::ReadOptions(), cf(rocks::cf_log)));
+      it->SeekToLast();
+      if (it->Valid()) {
+        if (it->key().size() != keys::u64_bytes) {
+          return make_error(errc::corrupt, "log key of unexpected size in " + opts.data_dir);
+        }
+        last = keys::get_u64_be(std::string_view(it->key().data(), it->key().size()));
+      }
+      if (!it->status().ok()) return rocks::to_error(it->status(), "cannot read log of", opts.data_dir);
+    }
+    {
+      std::unique_lock lock(heads_mu);
+      heads = std::move(loaded);
+    }
+    last_pos.store(last, std::memory_order_release);
+    return status::ok();
+  }
+
+  work_head& work_for(const std::string& origin) {
+    for (auto& w : work) {
+      if (w.origin == origin) return w;
+    }
+    work_head w;
+    w.origin = origin;
+    {
+      std::shared_lock lock(heads_mu);
+      auto it = heads.find(origin);
+      if (it != heads.end()) {
+        w.held_seq = w.seq = it->second.seq.value();
+        w.hash = it->second.hash;
+      }
+    }
+    work.push_back(w);
+    return work.back();
+  }
+
+  /// Outcome for an event whose (origin, seq) the log or the batch already has.
+  append_outcome check_held(const std::vector<event>& batch, std::size_t i, const work_head& w,
+                            const std::vector<append_outcome>& outcomes) {
+    const event& e = batch[i];
+    if (e.seq.value() > w.held_seq) {
+      // Accepted earlier in this same batch.
+      for (std::size_t j = 0; j < i; ++j) {
+        if (outcomes[j] == append_outcome::appended && batch[j].seq == e.seq && batch[j].origin == e.origin) {
+          return batch[j] == e ? append_outcome::duplicate : append_outcome::fork;
+        }
+      }
+      return append_outcome::fork;  // unreachable while work heads are consistent
+    }
+    key.clear();
+    keys::index_key(key, e.origin.value(), e.seq.value());
+    if (!h.db->Get(rocksdb::ReadOptions(), cf(rocks::cf_index), key, &stored).ok() ||
+        stored.size() != keys::u64_bytes) {
+      // The head says we hold it but the index does not: never accept on top of that.
+      logger()->error("index has no entry for held event {}:{} in {}", e.origin.value(), e.seq.value(), opts.data_dir);
+      return append_outcome::fork;
+    }
+    const std::string pos_key = stored;
+    if (!h.db->Get(rocksdb::ReadOptions(), cf(rocks::cf_log), pos_key, &stored).ok()) {
+      logger()->error("log has no event at the indexed position of {}:{} in {}", e.origin.value(), e.seq.value(),
+                      opts.data_dir);
+      return append_outcome::fork;
+    }
+    encoded.clear();
+    encode(e, encoded);
+    return encoded == stored ? append_outcome::duplicate : append_outcome::fork;
+  }
+
+  template <class Fn>
+  status iterate(std::size_t cf_index, const rocksdb::ReadOptions& ro, const std::string& start, Fn&& fn) const {
+    std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(ro, cf(cf_index)));
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      if (!fn(std::string_view(it->key().data(), it->key().size()),
+              std::string_view(it->value().data(), it->value().size()))) {
+        break;
+      }
+    }
+    if (!it->status().ok()) return rocks::to_error(it->status(), "cannot read", opts.data_dir);
+    return status::ok();
+  }
+
+  std::optional<std::string> get(std::size_t cf_index, std::string_view k) const {
+    std::string v;
+    auto s = h.db->Get(rocksdb::ReadOptions(), cf(cf_index), as_slice(k), &v);
+    if (!s.ok()) {
+      if (!s.IsNotFound()) logger()->warn("read of {} in {} failed: {}", rocks::cf_name(cf_index), opts.data_dir, s.ToString());
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  status write_one(std::size_t cf_index, std::string_view k, std::string_view v, bool sync) {
+    if (read_only()) return make_error(errc::read_only, "event log " + opts.data_dir + " is open read-only");
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    auto s = h.db->Put(wo, cf(cf_index), as_slice(k), as_slice(v));
+    if (!s.ok()) return rocks::to_error(s, "cannot write", opts.data_dir);
+    return status::ok();
+  }
+
+  std::vector<log_position> origin_positions(const device_id& origin, origin_seq from, std::size_t limit) const {
+    std::vector<log_position> out;
+    if (limit == 0) return out;
+    const std::string prefix = keys::index_prefix(origin.value());
+    std::string upper = origin.value();
+    upper.push_back('\x01');  // first key after every "origin\0..." key
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    auto st = iterate(rocks::cf_index, ro, keys::index_key(origin.value(), from.value()),
+                      [&](std::string_view, std::string_view v) {
+                        if (v.size() == keys::u64_bytes) out.emplace_back(keys::get_u64_be(v));
+                        return out.size() < limit;
+                      });
+    if (!st) logger()->warn("{}", st.error().to_string());
+    return out;
+  }
+
+  status scan_log(log_position from, log_position to, bool readahead,
+                  const std::function<bool(log_position, std::string_view bytes)>& fn) const;
+
+  std::vector<stored_bytes> bytes_at(const std::vector<log_position>& positions) const {
+    std::vector<stored_bytes> out;
+    out.reserve(positions.size());
+    for (auto p : positions) {
+      if (auto v = get(rocks::cf_log, keys::position_key(p.value()))) out.push_back(stored_bytes{p, std::move(*v)});
+    }
+    return out;
+  }
+};
+
+namespace {
+
+std::vector<stored_event> decode_all(std::vector<stored_bytes>&& raw, const std::string& data_dir) {
+  std::vector<stored_event> out;
+  out.reserve(raw.size());
+  for (auto& r : raw) {
+    auto e = decode(r.bytes);
+    if (!e) {
+      // Skipped, never invented: `storectl audit verify` names it.
+      logger()->warn("undecodable event at position {} in {}: {}", r.position.value(), data_dir, e.error().message);
+      continue;
+    }
+    out.push_back(stored_event{r.position, std::move(*e)});
+  }
+  return out;
+}
+
+} // namespace
+
+event_log::event_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+event_log::~event_log() = default;
+
+expected<std::unique_ptr<event_log>> event_log::open(const log_options& options) {
+  if (options.data_dir.empty()) return make_error(errc::invalid_argument, "data_dir is empty");
+  auto p = std::make_unique<impl>();
+  p->opts = options;
+  if (options.mode == open_mode::read_write) {
+    if (auto st = rocks::open_read_write(options, p->h); !st) return st.error();
+  } else {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sn-storage-secondary-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return make_error(errc::io, "cannot create a scratch dir for the read-only open of " + options.data_dir);
+    }
+    p->secondary_dir = tmpl;
+    if (auto st = rocks::open_secondary(options, p->secondary_dir, p->h); !st) return st.error();
+  }
+  if (auto st = p->load_caches(); !st) return st.error();
+  return std::unique_ptr<event_log>(new event_log(std::move(p)));
+}
+
+expected<append_result> event_log::append(const std::vector<event>& batch, const std::vector<side_write>& idempotency) {
+  impl& m = *impl_;
+  if (m.read_only()) return make_error(errc::read_only, "event log " + m.opts.data_dir + " is open read-only");
+
+  append_result r;
+  r.outcomes.assign(batch.size(), append_outcome::appended);
+  r.positions.assign(batch.size(), log_position{0});
+  m.wb.Clear();
+  m.work.clear();
+  std::uint64_t next_pos = m.last_pos.load(std::memory_order_relaxed) + 1;
+  char pos_key[keys::u64_bytes];
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const event& e = batch[i];
+    auto& outcome = r.outcomes[i];
+    if (e.seq.value() == 0 || !valid_device_id(e.origin.value())) {
+      outcome = append_outcome::invalid;
+      continue;
+    }
+    work_head& w = m.work_for(e.origin.value());
+    const std::uint64_t seq = e.seq.value();
+    if (seq <= w.seq) {
+      outcome = m.check_held(batch, i, w, r.outcomes);
+      continue;
+    }
+    if (seq > w.seq + 1) {
+      outcome = append_outcome::gap;
+      continue;
+    }
+    // seq == head + 1. prev_hash first (cheap); for seq 1 the head hash is all zero.
+    if (e.prev_hash != w.hash) {
+      outcome = append_outcome::bad_hash;
+      continue;
+    }
+    m.encoded.clear();
+    encode(e, m.encoded);
+    if (m.encoded.size() > event_bytes_max) {
+      outcome = append_outcome::too_large;
+      continue;
+    }
+    if (!verify_hash(e)) {
+      outcome = append_outcome::bad_hash;
+      continue;
+    }
+    const std::uint64_t pos = next_pos++;
+    keys::store_u64_be(pos_key, pos);
+    m.key.clear();
+    keys::index_key(m.key, w.origin, seq);
+    auto s1 = m.wb.Put(m.cf(rocks::cf_log), rocksdb::Slice(pos_key, sizeof pos_key), m.encoded);
+    auto s2 = m.wb.Put(m.cf(rocks::cf_index), m.key, rocksdb::Slice(pos_key, sizeof pos_key));
+    if (!s1.ok() || !s2.ok()) return rocks::to_error(s1.ok() ? s2 : s1, "cannot build a batch for", m.opts.data_dir);
+    w.seq = seq;
+    w.hash = e.hash;
+    w.dirty = true;
+    r.positions[i] = log_position{pos};
+    ++r.appended;
+  }
+
+  for (const auto& w : m.work) {
+    if (!w.dirty) continue;
+    m.stored.clear();
+    keys::head_value(m.stored, w.seq, w.hash);
+    auto s = m.wb.Put(m.cf(rocks::cf_heads), as_slice(w.origin), m.stored);
+    if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", m.opts.data_dir);
+  }
+  for (const auto& sw : idempotency) {
+    auto s = m.wb.Put(m.cf(rocks::cf_idempotency), sw.key, sw.value);
+    if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", m.opts.data_dir);
+  }
+  if (m.wb.Count() == 0) return r;
+
+  rocksdb::WriteOptions wo;
+  wo.sync = m.opts.sync == durability::fsync;
+  auto s = m.h.db->Write(wo, &m.wb);
+  if (!s.ok()) {
+    // Nothing of the batch is stored: positions and heads stay as they were.
+    return rocks::to_error(s, "cannot append to", m.opts.data_dir);
+  }
+  {
+    std::unique_lock lock(m.heads_mu);
+    for (const auto& w : m.work) {
+      if (w.dirty) m.heads[std::string(w.origin)] = origin_head{origin_seq{w.seq}, w.hash};
+    }
+  }
+  m.last_pos.store(next_pos - 1, std::memory_order_release);
+  return r;
+}
+
+status event_log::put_meta(std::string_view key, std::string_view value) {
+  // Term and vote must survive a crash as surely as events do.
+  return impl_->write_one(rocks::cf_meta, key, value, impl_->opts.sync == durability::fsync);
+}
+
+status event_log::save_projection(std::string_view name, std::string_view state, log_position checkpoint) {
+  std::string v;
+  v.reserve(keys::u64_bytes + state.size());
+  keys::put_u64_be(v, checkpoint.value());
+  v.append(state.data(), state.size());
+  // Not synced: a lost checkpoint only costs a longer replay, and the WAL is
+  // ordered, so the next synced append makes it durable anyway.
+  return impl_->write_one(rocks::cf_projections, name, v, false);
+}
+
+std::optional<std::string> event_log::get_meta(std::string_view key) const { return impl_->get(rocks::cf_meta, key); }
+
+std::optional<std::pair<std::string, log_position>> event_log::load_projection(std::string_view name) const {
+  auto v = impl_->get(rocks::cf_projections, name);
+  if (!v || v->size() < keys::u64_bytes) return std::nullopt;
+  return std::make_pair(v->substr(keys::u64_bytes), log_position{keys::get_u64_be(*v)});
+}
+
+std::optional<std::string> event_log::get_idempotency(std::string_view key) const {
+  return impl_->get(rocks::cf_idempotency, key);
+}
+
+std::vector<side_write> event_log::all_idempotency() const {
+  std::vector<side_write> out;
+  auto st = impl_->iterate(rocks::cf_idempotency, rocksdb::ReadOptions(), std::string(),
+                           [&](std::string_view k, std::string_view v) {
+                             out.push_back(side_write{std::string(k), std::string(v)});
+                             return true;
+                           });
+  if (!st) logger()->warn("{}", st.error().to_string());
+  return out;
+}
+
+log_position event_log::last_position() const { return log_position{impl_->last_pos.load(std::memory_order_acquire)}; }
+
+std::vector<stored_bytes> event_log::read_bytes_from(log_position from, std::size_t limit) const {
+  std::vector<stored_bytes> out;
+  if (limit == 0) return out;
+  // Small reads (sync batches, HTTP pages): no readahead.
+  auto st = impl_->scan_log(from, log_position{0}, false, [&](log_position p, std::string_view bytes) {
+    out.push_back(stored_bytes{p, std::string(bytes)});
+    return out.size() < limit;
+  });
+  if (!st) logger()->warn("{}", st.error().to_string());
+  return out;
+}
+
+std::vector<stored_event> event_log::read_from(log_position from, std::size_t limit) const {
+  return decode_all(read_bytes_from(from, limit), impl_->opts.data_dir);
+}
+
+status event_log::scan(log_position from, log_position to,
+                       const std::function<bool(log_position, std::string_view bytes)>& fn) const {
+  return impl_->scan_log(from, to, true, fn);
+}
+
+status event_log::impl::scan_log(log_position from, log_position to, bool readahead,
+                                 const std::function<bool(log_position, std::string_view bytes)>& fn) const {
+  rocksdb::ReadOptions ro;
+  if (readahead) ro.readahead_size = scan_readahead_bytes;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (to.value() != 0) {
+    upper = keys::position_key(to.value());
+    upper_slice = rocksdb::Slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  bool bad_key = false;
+  auto st = iterate(rocks::cf_log, ro, keys::position_key(from.value()), [&](std::string_view k, std::string_view v) {
+    if (k.size() != keys::u64_bytes) {
+      bad_key = true;
+      return false;
+    }
+    return fn(log_position{keys::get_u64_be(k)}, v);
+  });
+  if (!st) return st;
+  if (bad_key) return make_error(errc::corrupt, "log key of unexpected size in " + opts.data_dir);
+  return status::ok();
+}
+
+std::vector<stored_bytes> event_log::read_origin_bytes(const device_id& origin, origin_seq from, std::size_t limit) const {
+  return impl_->bytes_at(impl_->origin_positions(origin, from, limit));
+}
+
+std::vector<stored_event> event_log::read_origin(const device_id& origin, origin_seq from, std::size_t limit) const {
+  return decode_all(read_origin_bytes(origin, from, limit), impl_->opts.data_dir);
+}
+
+std::optional<stored_event> event_log::get(const device_id& origin, origin_seq seq) const {
+  auto pos = index_position(origin, seq);
+  if (!pos) return std::nullopt;
+  auto v = impl_->get(rocks::cf_log, keys::position_key(pos->value()));
+  if (!v) return std::nullopt;
+  auto e = decode(*v);
+  if (!e) {
+    logger()->warn("undecodable event at position {} in {}: {}", pos->value(), impl_->opts.data_dir, e.error().message);
+    return std::nullopt;
+  }
+  return stored_event{*pos, std::move(*e)};
+}
+
+std::optional<origin_head> event_log::head(const device_id& origin) const {
+  std::shared_lock lock(impl_->heads_mu);
+  auto it = impl_->heads.find(origin.value());
+  if (it == impl_->heads.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, origin_head> event_log::heads() const {
+  std::shared_lock lock(impl_->heads_mu);
+  return std::map<std::string, origin_head>(impl_->heads.begin(), impl_->heads.end());
+}
+
+version_vector event_log::versions() const {
+  version_vector out;
+  std::shared_lock lock(impl_->heads_mu);
+  for (const auto& [origin, h] : impl_->heads) out.emplace(origin, h.seq.value());
+  return out;
+}
+
+std::uint64_t event_log::size() const { return impl_->last_pos.load(std::memory_order_acquire); }
+
+const log_options& event_log::options() const noexcept { return impl_->opts; }
+
+std::optional<log_position> event_log::index_position(const device_id& origin, origin_seq seq) const {
+  auto v = impl_->get(rocks::cf_index, keys::index_key(origin.value(), seq.value()));
+  if (!v || v->size() != keys::u64_bytes) return std::nullopt;
+  return log_position{keys::get_u64_be(*v)};
+}
+
+status event_log::scan_index(
+    const std::function<bool(std::string_view origin, origin_seq seq, log_position pos)>& fn) const {
+  std::size_t bad = 0;
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = scan_readahead_bytes;
+  auto st = impl_->iterate(rocks::cf_index, ro, std::string(), [&](std::string_view k, std::string_view v) {
+    auto parsed = keys::parse_index_key(k);
+    if (!parsed || v.size() != keys::u64_bytes) {
+      ++bad;
+      return true;
+    }
+    return fn(parsed->origin, origin_seq{parsed->seq}, log_position{keys::get_u64_be(v)});
+  });
+  if (!st) return st;
+  if (bad != 0) {
+    return make_error(errc::corrupt, std::to_string(bad) + " index entries of unexpected layout in " + impl_->opts.data_dir);
+  }
+  return status::ok();
+}
+
+std::map<std::string, origin_head> event_log::stored_heads() const {
+  std::map<std::string, origin_head> out;
+  auto st = impl_->iterate(rocks::cf_heads, rocksdb::ReadOptions(), std::string(), [&](std::string_view k, std::string_view v) {
+    auto parts = keys::parse_head_value(v);
+    out[std::string(k)] = parts ? origin_head{origin_seq{parts->seq}, parts->hash} : origin_head{};
+    return true;
+  });
+  if (!st) logger()->warn("{}", st.error().to_string());
+  return out;
+}
+
+status event_log::catch_up() {
+  impl& m = *impl_;
+  if (!m.read_only()) return status::ok();
+  auto s = m.h.db->TryCatchUpWithPrimary();
+  if (!s.ok()) return rocks::to_error(s, "cannot catch up with", m.opts.data_dir);
+  return m.load_caches();
+}
+
+} // namespace sn::storage

@@ -1,0 +1,51 @@
+// RocksDB configuration of the event log, shared by event_log.cpp, the test
+// helpers (testing.cpp) and the raw baseline of the storage benchmark, so that
+// the baseline runs with exactly the options the log runs with.
+// Internal to storage/: includes RocksDB headers (ARCHITECTURE.md §2).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include "events/expected.hpp"
+#include "storage/options.hpp"
+
+namespace sn::storage::rocks {
+
+/// Column family names, in the order of cf_descriptors(): index 0 is RocksDB's
+/// mandatory "default" (unused), then the six of event_log.hpp.
+enum cf : std::size_t { cf_default = 0, cf_log, cf_index, cf_heads, cf_meta, cf_projections, cf_idempotency, cf_count };
+const char* cf_name(std::size_t i) noexcept;
+
+/// Database-wide options for `mode` (the secondary needs max_open_files = -1).
+rocksdb::DBOptions db_options(const log_options& o);
+/// One descriptor per column family, in `cf` order, sharing one block cache.
+std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o);
+
+/// Maps a RocksDB status to a storage error; lock failures become
+/// errc::locked with a message naming the data dir.
+sn::error to_error(const rocksdb::Status& s, std::string_view what, const std::string& data_dir);
+
+/// Owns a DB and its column family handles; destroys them in the right order.
+struct db_handle {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  db_handle() = default;
+  db_handle(const db_handle&) = delete;
+  db_handle& operator=(const db_handle&) = delete;
+  ~db_handle();
+  void close();
+};
+
+/// Opens `data_dir` read-write with every column family (creating them).
+sn::status open_read_write(const log_options& o, db_handle& out);
+/// Opens `data_dir` as a secondary instance whose scratch files live in
+/// `secondary_dir`; never writes the data dir.
+sn::status open_secondary(const log_options& o, const std::string& secondary_dir, db_handle& out);
+
+} // namespace sn::storage::rocks
