@@ -100,7 +100,11 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       s.skipped_unknown = st.views->skipped_unknown();
       s.parked = st.views->parked();
       s.paused = st.paused;
-      s.parked_json = st.views->parked_json().dump();
+      nlohmann::json parked = nlohmann::json::array();
+      for (const auto& pe : st.views->parked_events()) {
+        parked.push_back({{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
+      }
+      s.parked_json = parked.dump();
       return s;
     },
     [=](checkpoint_atom) {
