@@ -1,0 +1,678 @@
+#include "actors/sync/sync_fsm.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "actors/sync/errc.hpp"
+#include "events/codec.hpp"
+
+namespace sn::sync {
+
+namespace {
+
+using storage::append_outcome;
+
+std::uint64_t get_or_zero(const version_vector& v, const std::string& origin) {
+  auto it = v.find(origin);
+  return it == v.end() ? 0 : it->second;
+}
+
+std::uint64_t elapsed(std::uint64_t now_ms, std::uint64_t since_ms) {
+  return now_ms >= since_ms ? now_ms - since_ms : 0;
+}
+
+// Local names so this pure library does not link sn_storage for one to_string.
+const char* storage_outcome_name(append_outcome o) noexcept {
+  switch (o) {
+    case append_outcome::appended: return "appended";
+    case append_outcome::duplicate: return "duplicate";
+    case append_outcome::gap: return "gap";
+    case append_outcome::fork: return "fork";
+    case append_outcome::bad_hash: return "bad_hash";
+    case append_outcome::too_large: return "too_large";
+    case append_outcome::invalid: return "invalid";
+  }
+  return "unknown";
+}
+
+} // namespace
+
+sync_fsm::sync_fsm(std::string self, sync_config cfg, const log_reader& log)
+    : self_(std::move(self)), cfg_(cfg), log_(log) {
+  [[maybe_unused]] const sn::status st = cfg_.validate();
+  assert(st.is_ok() && "sync_config must be validated before building a sync_fsm");
+}
+
+// --- peers and partners ----------------------------------------------------------
+
+sync_fsm::peer_info* sync_fsm::touch_peer(const std::string& peer, std::uint64_t now_ms) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) {
+    if (peers_.size() >= cfg_.peers_max) {
+      ++counters_.peers_ignored;
+      return nullptr;
+    }
+    it = peers_.emplace(peer, peer_info{}).first;
+  }
+  mark_seen(it->second, peer, now_ms);
+  return &it->second;
+}
+
+void sync_fsm::mark_seen(peer_info& p, const std::string& name, std::uint64_t now_ms) {
+  p.seen = true;
+  p.lost = false;
+  p.last_seen_ms = std::max(p.last_seen_ms, now_ms);
+  if (!p.reachable) {
+    // Connect or reconnect: exchange version vectors.
+    p.reachable = true;
+    enqueue_round(name, false);
+  }
+}
+
+void sync_fsm::peer_seen(const std::string& peer, std::uint64_t now_ms) {
+  if (peer == self_) return;
+  touch_peer(peer, now_ms);
+}
+
+void sync_fsm::peer_lost(const std::string& peer) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;
+  it->second.reachable = false;
+  it->second.lost = true;
+  if (pull_.phase == pull_phase::awaiting_reply && pull_.peer == peer) {
+    fail_round("peer " + peer + " lost during sync", it->second.last_seen_ms);
+  }
+}
+
+bool sync_fsm::reachable(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  return it != peers_.end() && it->second.reachable;
+}
+
+std::optional<std::string> sync_fsm::choose_partner() {
+  if (hub_ && *hub_ != self_ && reachable(*hub_)) return hub_;
+  // No hub reachable (or this node is the hub): reachable peers in turn, so that
+  // every pair of connected nodes exchanges vectors now and then.
+  std::vector<const std::string*> up;
+  for (const auto& [name, p] : peers_) {
+    if (p.reachable) up.push_back(&name);
+  }
+  if (up.empty()) return std::nullopt;
+  const std::string& pick = *up[rr_cursor_ % up.size()];
+  ++rr_cursor_;
+  return pick;
+}
+
+void sync_fsm::enqueue_round(const std::string& peer, bool front) {
+  if (peer == self_) return;
+  if (pull_.phase != pull_phase::idle && pull_.peer == peer && !front) return;
+  auto it = std::find(round_queue_.begin(), round_queue_.end(), peer);
+  if (it != round_queue_.end()) {
+    if (!front) return;
+    round_queue_.erase(it);
+  }
+  if (round_queue_.size() >= cfg_.peers_max) return;  // bounded: every peer at most once anyway
+  if (front) {
+    round_queue_.push_front(peer);
+  } else {
+    round_queue_.push_back(peer);
+  }
+}
+
+void sync_fsm::set_hub(std::optional<std::string> hub) {
+  if (hub == hub_) return;
+  const bool other_node = hub.has_value() && (!hub_ || *hub != *hub_);
+  hub_ = std::move(hub);
+  // Acknowledgements come from the hub; a different hub must acknowledge anew.
+  // Losing the hub (nullopt) keeps the last ones: those events are on another device.
+  if (other_node) acked_own_seq_ = 0;
+  if (hub_ && *hub_ != self_) enqueue_round(*hub_, true);
+}
+
+// --- inputs ----------------------------------------------------------------------
+
+std::vector<output> sync_fsm::on_local_appended(const std::vector<std::string>& encoded_events,
+                                                std::uint64_t /*now_ms*/) {
+  std::vector<output> out;
+  publish_live(encoded_events, out);
+  return out;
+}
+
+void sync_fsm::publish_live(const std::vector<std::string>& encoded, std::vector<output>& out) {
+  std::size_t first = 0;
+  while (first < encoded.size()) {
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    while (first + count < encoded.size() && count < cfg_.live_batch_events_max) {
+      const std::size_t b = encoded[first + count].size();
+      if (count > 0 && bytes + b > cfg_.live_batch_bytes_max) break;
+      bytes += b;
+      ++count;
+    }
+    out.push_back(publish_message{message_type::live_events, encode_live_events(encoded, first, count)});
+    ++counters_.live_messages_published;
+    counters_.events_published += count;
+    first += count;
+  }
+}
+
+std::vector<output> sync_fsm::on_message(const std::string& peer, std::uint8_t type, std::string_view body,
+                                         std::uint64_t now_ms) {
+  std::vector<output> out;
+  if (peer == self_) return out;  // our own publish looped back
+  if (touch_peer(peer, now_ms) == nullptr) return out;
+  switch (type) {
+    case static_cast<std::uint8_t>(message_type::live_events):
+      handle_live(peer, body, now_ms, out);
+      break;
+    case static_cast<std::uint8_t>(message_type::sync_request):
+      handle_request(peer, body, now_ms, out);
+      break;
+    case static_cast<std::uint8_t>(message_type::sync_reply):
+      handle_reply(peer, body, now_ms, out);
+      break;
+    default:
+      ++counters_.unknown_type;
+      return out;
+  }
+  start_next_round(now_ms, out);
+  return out;
+}
+
+namespace {
+// Counts a body that did not decode; never fatal.
+void count_bad_body(const sn::error& e, sync_counters& c) {
+  if (e.code == static_cast<int>(errc::unsupported_version)) {
+    ++c.unsupported_version;
+  } else {
+    ++c.malformed;
+  }
+}
+} // namespace
+
+std::vector<sync_fsm::incoming> sync_fsm::decode_events(const std::vector<std::string_view>& raw) {
+  std::vector<incoming> events;
+  events.reserve(raw.size());
+  for (std::string_view bytes : raw) {
+    auto ev = sn::decode(bytes);
+    if (!ev) {
+      ++counters_.malformed;  // one bad event does not spoil its neighbours
+      continue;
+    }
+    events.push_back(incoming{std::move(*ev), bytes.size(), bytes});
+  }
+  return events;
+}
+
+void sync_fsm::handle_live(const std::string& peer, std::string_view body, std::uint64_t now_ms,
+                           std::vector<output>& out) {
+  auto msg = decode_live_events(body);
+  if (!msg) {
+    count_bad_body(msg.error(), counters_);
+    return;
+  }
+  ++counters_.live_messages_received;
+  auto events = decode_events(msg->events);
+  bool gap = false;
+  ingest(peer, events, true, 0, gap, out);
+  if (gap) {
+    gap_source_ = peer;
+    maybe_request_gap(now_ms, out);
+  }
+}
+
+void sync_fsm::handle_request(const std::string& peer, std::string_view body, std::uint64_t now_ms,
+                              std::vector<output>& out) {
+  auto req = decode_sync_request(body);
+  if (!req) {
+    count_bad_body(req.error(), counters_);
+    return;
+  }
+  ++counters_.requests_served;
+  peer_info& p = peers_.at(peer);
+  const version_vector mine = log_.versions();
+
+  // One bounded batch of what the requester lacks, origin by origin.
+  std::size_t count_left = static_cast<std::size_t>(std::min<std::uint64_t>(req->count_max, cfg_.batch_events_max));
+  std::size_t bytes_left = static_cast<std::size_t>(std::min<std::uint64_t>(req->bytes_max, cfg_.batch_bytes_max));
+  std::vector<std::string> batch;
+  bool more = false;
+  for (const auto& [origin, head] : mine) {
+    const std::uint64_t theirs = get_or_zero(req->versions, origin);
+    if (head <= theirs) continue;
+    if (count_left == 0 || bytes_left == 0) {
+      more = true;
+      break;
+    }
+    auto read = log_.read_origin_bytes(origin, theirs + 1, count_left, bytes_left);
+    std::size_t kept = 0;
+    std::size_t kept_bytes = 0;
+    for (auto& e : read) {
+      if (kept == count_left) break;
+      // The first event of the whole reply is always sent (progress); later
+      // ones only within the byte budget.
+      if (kept_bytes + e.size() > bytes_left && !(batch.empty() && kept == 0)) break;
+      kept_bytes += e.size();
+      ++kept;
+    }
+    for (std::size_t i = 0; i < kept; ++i) batch.push_back(std::move(read[i]));
+    count_left -= kept;
+    bytes_left = kept_bytes >= bytes_left ? 0 : bytes_left - kept_bytes;
+    if (kept < head - theirs) {
+      more = true;
+      if (kept < read.size() || kept == 0) break;  // budget spent (or the reader stalled)
+    }
+  }
+  if (!batch.empty()) {
+    ++counters_.batches_sent;
+    counters_.events_sent += batch.size();
+    p.events_sent += batch.size();
+    audit(peer, audit_operation::push, batch.size(), now_ms);
+  }
+  out.push_back(
+      send_message{peer, message_type::sync_reply, encode_sync_reply(req->request_id, mine, more, batch)});
+
+  // The requester holds something we lack: we are the side behind, so we pull.
+  const version_vector have = effective_heads();
+  bool behind = false;
+  for (const auto& [origin, seq] : req->versions) {
+    if (seq > get_or_zero(have, origin)) {
+      behind = true;
+      break;
+    }
+  }
+  p.versions = std::move(req->versions);
+  if (behind) enqueue_round(peer, false);
+}
+
+void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std::uint64_t now_ms,
+                            std::vector<output>& out) {
+  auto rep = decode_sync_reply(body);
+  if (!rep) {
+    count_bad_body(rep.error(), counters_);
+    return;
+  }
+  peer_info& p = peers_.at(peer);
+  // The responder's vector is durable: it acknowledges our own events it holds.
+  if (!hub_ || *hub_ == peer) {
+    acked_own_seq_ = std::max(acked_own_seq_, get_or_zero(rep->versions, self_));
+  }
+  const bool current =
+      pull_.phase == pull_phase::awaiting_reply && pull_.peer == peer && pull_.request_id == rep->request_id;
+  if (current) {
+    ++counters_.replies_received;
+  } else {
+    ++counters_.replies_stale;  // its events are still good: ingest them below
+  }
+  if (!rep->events.empty()) ++counters_.batches_received;
+  auto events = decode_events(rep->events);
+  p.versions = std::move(rep->versions);
+  bool gap = false;
+  const bool appending = ingest(peer, events, false, current ? pull_.request_id : 0, gap, out);
+  if (!current) return;
+  pull_.more = rep->more;
+  if (appending) {
+    pull_.phase = pull_phase::awaiting_append;
+  } else {
+    finish_batch(now_ms, out);
+  }
+}
+
+// --- ingest: the at-most-once gate ------------------------------------------------
+
+std::uint64_t sync_fsm::effective_head(const version_vector& log_heads, const std::string& origin) const {
+  std::uint64_t h = get_or_zero(log_heads, origin);
+  auto it = inflight_head_.find(origin);
+  if (it != inflight_head_.end()) h = std::max(h, it->second);
+  return h;
+}
+
+version_vector sync_fsm::effective_heads() const {
+  version_vector v = log_.versions();
+  for (const auto& [origin, seq] : inflight_head_) {
+    auto& h = v[origin];
+    h = std::max(h, seq);
+  }
+  return v;
+}
+
+void sync_fsm::recompute_inflight_heads() {
+  inflight_head_.clear();
+  for (const auto& b : inflight_) {
+    for (const auto& r : b.refs) {
+      auto& h = inflight_head_[r.origin];
+      h = std::max(h, r.seq);
+    }
+  }
+}
+
+bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, bool live,
+                      std::uint64_t pull_request_id, bool& gap, std::vector<output>& out) {
+  const version_vector log_heads = log_.versions();
+  const bool relay = live && is_hub() && cfg_.hub_relays_live;
+  append_events batch;
+  inflight_batch meta;
+  meta.pull_request_id = pull_request_id;
+  for (auto& in : events) {
+    const std::string& origin = in.ev.origin.value();
+    const std::uint64_t seq = in.ev.seq.value();
+    const std::uint64_t head = effective_head(log_heads, origin);
+    if (seq <= head) {
+      ++counters_.duplicates;
+      continue;
+    }
+    if (seq == head + 1) {
+      meta.refs.push_back(inflight_ref{origin, seq, source, relay ? std::string(in.raw) : std::string()});
+      inflight_head_[origin] = seq;
+      batch.events.push_back(std::move(in.ev));
+      continue;
+    }
+    // Ahead of a gap: hold it (bounded) until the gap is filled.
+    gap = true;
+    auto& per_origin = ahead_[origin];
+    if (per_origin.count(seq) != 0) {
+      ++counters_.duplicates;
+      continue;
+    }
+    if (ahead_events_ + 1 > cfg_.ahead_events_max || ahead_bytes_ + in.bytes > cfg_.ahead_bytes_max) {
+      ++counters_.ahead_dropped;  // catch-up will bring it
+      if (per_origin.empty()) ahead_.erase(origin);
+      continue;
+    }
+    per_origin.emplace(seq, ahead_entry{std::move(in.ev), in.bytes, source, live});
+    ++ahead_events_;
+    ahead_bytes_ += in.bytes;
+    ++counters_.ahead_buffered;
+  }
+  drain_ahead(log_heads, batch, meta);
+  if (batch.events.empty()) return false;
+  inflight_.push_back(std::move(meta));
+  out.push_back(std::move(batch));
+  return true;
+}
+
+void sync_fsm::drain_ahead(const version_vector& log_heads, append_events& batch, inflight_batch& meta) {
+  const bool relay_on = is_hub() && cfg_.hub_relays_live;
+  for (auto it = ahead_.begin(); it != ahead_.end();) {
+    const std::string& origin = it->first;
+    auto& entries = it->second;
+    std::uint64_t head = effective_head(log_heads, origin);
+    while (!entries.empty()) {
+      auto first = entries.begin();
+      if (first->first > head + 1) break;
+      ahead_entry e = std::move(first->second);
+      const std::uint64_t seq = first->first;
+      entries.erase(first);
+      --ahead_events_;
+      ahead_bytes_ -= e.bytes;
+      if (seq <= head) {
+        ++counters_.duplicates;  // caught up meanwhile
+        continue;
+      }
+      meta.refs.push_back(inflight_ref{origin, seq, e.source, relay_on && e.live ? sn::encode(e.ev) : std::string()});
+      batch.events.push_back(std::move(e.ev));
+      head = seq;
+      inflight_head_[origin] = seq;
+    }
+    it = entries.empty() ? ahead_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& outcomes, std::uint64_t now_ms) {
+  std::vector<output> out;
+  assert(!inflight_.empty() && "on_appended without an append_events in flight");
+  if (inflight_.empty()) return out;
+  inflight_batch b = std::move(inflight_.front());
+  inflight_.pop_front();
+  recompute_inflight_heads();
+  assert(outcomes.size() == b.refs.size() && "one outcome per event");
+
+  std::uint64_t appended = 0;
+  bool refused = false;
+  std::vector<std::string> relay;
+  for (std::size_t i = 0; i < b.refs.size(); ++i) {
+    const append_outcome o = i < outcomes.size() ? outcomes[i] : append_outcome::gap;
+    inflight_ref& r = b.refs[i];
+    switch (o) {
+      case append_outcome::appended: {
+        ++appended;
+        ++counters_.events_received;
+        auto p = peers_.find(r.source);
+        if (p != peers_.end()) ++p->second.events_received;
+        if (!r.relay_bytes.empty()) relay.push_back(std::move(r.relay_bytes));
+        break;
+      }
+      case append_outcome::duplicate: ++counters_.duplicates_refused; break;
+      case append_outcome::gap: ++counters_.refused_gap; refused = true; break;
+      case append_outcome::fork: ++counters_.refused_fork; refused = true; break;
+      case append_outcome::bad_hash: ++counters_.refused_bad_hash; refused = true; break;
+      default: ++counters_.refused_other; refused = true; break;
+    }
+    if (o != append_outcome::appended && o != append_outcome::duplicate) {
+      set_error("log refused " + r.origin + ":" + std::to_string(r.seq) + " from " + r.source + " (" +
+                    storage_outcome_name(o) + ")",
+                now_ms);
+    }
+  }
+  if (!relay.empty()) {
+    counters_.events_relayed += relay.size();
+    publish_live(relay, out);
+  }
+
+  // Whatever the log now holds may make held-ahead events contiguous.
+  {
+    append_events more;
+    inflight_batch meta;
+    drain_ahead(log_.versions(), more, meta);
+    if (!more.events.empty()) {
+      inflight_.push_back(std::move(meta));
+      out.push_back(std::move(more));
+    }
+  }
+
+  if (b.pull_request_id != 0 && pull_.phase == pull_phase::awaiting_append && pull_.request_id == b.pull_request_id) {
+    if (appended > 0) audit(pull_.peer, audit_operation::pull, appended, now_ms);
+    if (refused) pull_.refused = true;
+    finish_batch(now_ms, out);
+  }
+  start_next_round(now_ms, out);
+  return out;
+}
+
+std::vector<output> sync_fsm::on_append_failed(const std::string& reason, std::uint64_t now_ms) {
+  std::vector<output> out;
+  assert(!inflight_.empty() && "on_append_failed without an append_events in flight");
+  if (inflight_.empty()) return out;
+  inflight_batch b = std::move(inflight_.front());
+  inflight_.pop_front();
+  recompute_inflight_heads();
+  ++counters_.append_failures;
+  set_error("append failed: " + reason, now_ms);
+  // The events are gone; later batches of the same origins will be refused as
+  // gaps and catch-up fetches them all again.
+  if (b.pull_request_id != 0 && pull_.phase == pull_phase::awaiting_append && pull_.request_id == b.pull_request_id) {
+    pull_.refused = true;
+    finish_batch(now_ms, out);
+  }
+  start_next_round(now_ms, out);
+  return out;
+}
+
+// --- rounds ------------------------------------------------------------------------
+
+void sync_fsm::start_next_round(std::uint64_t now_ms, std::vector<output>& out) {
+  if (pull_.phase != pull_phase::idle) return;
+  while (!round_queue_.empty()) {
+    std::string peer = std::move(round_queue_.front());
+    round_queue_.pop_front();
+    if (!reachable(peer)) continue;
+    ++counters_.rounds_started;
+    pull_.refused = false;
+    send_request(peer, now_ms, out);
+    return;
+  }
+}
+
+void sync_fsm::send_request(const std::string& peer, std::uint64_t now_ms, std::vector<output>& out) {
+  sync_request_body req;
+  req.request_id = next_request_id_++;
+  req.versions = effective_heads();  // held or on the way: do not send us those again
+  req.count_max = cfg_.batch_events_max;
+  req.bytes_max = cfg_.batch_bytes_max;
+  pull_.phase = pull_phase::awaiting_reply;
+  pull_.peer = peer;
+  pull_.request_id = req.request_id;
+  pull_.sent_ms = now_ms;
+  pull_.more = false;
+  ++counters_.requests_sent;
+  out.push_back(send_message{peer, message_type::sync_request, encode_sync_request(req)});
+}
+
+// A reply's batch is done (appended, or nothing to append): next batch, or end.
+void sync_fsm::finish_batch(std::uint64_t now_ms, std::vector<output>& out) {
+  if (pull_.refused) {
+    // Asking again at once would fetch the same refused event: wait for the next round.
+    fail_round("events from " + pull_.peer + " refused", now_ms);
+    return;
+  }
+  if (pull_.more) {
+    if (!reachable(pull_.peer)) {
+      fail_round("peer " + pull_.peer + " unreachable during sync", now_ms);
+      return;
+    }
+    send_request(pull_.peer, now_ms, out);  // pull-based flow control: one batch at a time
+    return;
+  }
+  complete_round(now_ms);
+}
+
+void sync_fsm::complete_round(std::uint64_t now_ms) {
+  ++counters_.rounds_completed;
+  last_sync_ms_ = now_ms;
+  auto it = peers_.find(pull_.peer);
+  if (it != peers_.end()) it->second.last_sync_ms = now_ms;
+  error_active_ = false;
+  pull_ = pull_state{};
+}
+
+void sync_fsm::fail_round(const std::string& why, std::uint64_t now_ms) {
+  ++counters_.rounds_failed;
+  set_error(why, now_ms);
+  pull_ = pull_state{};
+}
+
+void sync_fsm::set_error(std::string why, std::uint64_t now_ms) {
+  error_active_ = true;
+  last_error_ = std::move(why);
+  last_error_ms_ = now_ms;
+}
+
+void sync_fsm::maybe_request_gap(std::uint64_t now_ms, std::vector<output>& out) {
+  if (ahead_events_ == 0 || pull_.phase != pull_phase::idle) return;
+  if (gap_requested_ever_ && elapsed(now_ms, last_gap_request_ms_) < cfg_.gap_retry_ms) return;
+  std::optional<std::string> source;
+  if (!gap_source_.empty() && reachable(gap_source_)) {
+    source = gap_source_;
+  } else {
+    source = choose_partner();
+  }
+  if (!source) return;
+  gap_requested_ever_ = true;
+  last_gap_request_ms_ = now_ms;
+  ++counters_.gap_requests;
+  enqueue_round(*source, true);
+  start_next_round(now_ms, out);
+}
+
+std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms) {
+  std::vector<output> out;
+  for (auto& [name, p] : peers_) {
+    const bool up = p.seen && !p.lost && elapsed(now_ms, p.last_seen_ms) <= cfg_.peer_timeout_ms;
+    if (p.reachable && !up) {
+      p.reachable = false;
+      if (pull_.phase == pull_phase::awaiting_reply && pull_.peer == name) {
+        fail_round("peer " + name + " unreachable during sync", now_ms);
+      }
+    }
+  }
+  if (pull_.phase == pull_phase::awaiting_reply && elapsed(now_ms, pull_.sent_ms) >= cfg_.request_timeout_ms) {
+    fail_round("sync with " + pull_.peer + " timed out", now_ms);
+  }
+  if (now_ms >= next_round_ms_) {
+    next_round_ms_ = now_ms + cfg_.sync_interval_ms;
+    if (auto partner = choose_partner()) enqueue_round(*partner, false);
+  }
+  maybe_request_gap(now_ms, out);
+  start_next_round(now_ms, out);
+  return out;
+}
+
+std::vector<output> sync_fsm::sync_now(std::uint64_t now_ms) {
+  std::vector<output> out;
+  if (auto partner = choose_partner()) enqueue_round(*partner, true);
+  start_next_round(now_ms, out);
+  return out;
+}
+
+// --- status ------------------------------------------------------------------------
+
+void sync_fsm::audit(const std::string& peer, audit_operation op, std::uint64_t count, std::uint64_t now_ms) {
+  if (audit_.size() >= cfg_.audit_entries_max) audit_.pop_front();
+  audit_.push_back(audit_entry{peer, op, count, now_ms});
+}
+
+std::vector<audit_entry> sync_fsm::audit_log() const { return {audit_.begin(), audit_.end()}; }
+
+std::uint64_t sync_fsm::pending_changes(const version_vector& log_heads) const {
+  if (is_hub()) return 0;
+  const std::uint64_t own = get_or_zero(log_heads, self_);
+  return own > acked_own_seq_ ? own - acked_own_seq_ : 0;
+}
+
+sync_status sync_fsm::status() const {
+  sync_status s;
+  s.versions = log_.versions();
+  s.pending_changes = pending_changes(s.versions);
+  s.last_sync_ms = last_sync_ms_;
+  s.last_error = last_error_;
+  s.last_error_ms = last_error_ms_;
+  s.hub = hub_;
+  s.is_hub = is_hub();
+  if (pull_.phase != pull_phase::idle) s.syncing_with = pull_.peer;
+  s.ahead_events = ahead_events_;
+  s.ahead_bytes = ahead_bytes_;
+  s.appends_in_flight = inflight_.size();
+  s.counters = counters_;
+  bool any_reachable = false;
+  bool behind = false;
+  for (const auto& [name, p] : peers_) {
+    peer_status ps;
+    ps.peer = name;
+    ps.reachable = p.reachable;
+    ps.is_hub = hub_ && *hub_ == name;
+    ps.last_seen_ms = p.last_seen_ms;
+    ps.last_sync_ms = p.last_sync_ms;
+    ps.versions = p.versions;
+    ps.events_sent = p.events_sent;
+    ps.events_received = p.events_received;
+    s.peers.push_back(std::move(ps));
+    if (!p.reachable) continue;
+    any_reachable = true;
+    for (const auto& [origin, seq] : p.versions) {
+      if (seq > effective_head(s.versions, origin)) behind = true;
+    }
+  }
+  if (!any_reachable) {
+    s.state = sync_state::offline;
+  } else if (error_active_) {
+    s.state = sync_state::error;
+  } else if (s.pending_changes > 0 || behind || ahead_events_ > 0) {
+    s.state = sync_state::pending;
+  } else {
+    s.state = sync_state::synced;
+  }
+  return s;
+}
+
+} // namespace sn::sync

@@ -1,0 +1,198 @@
+// sync_fsm: the deterministic sync state machine of ONE node (ARCHITECTURE.md §3, §6).
+//
+// Contract
+// - Pure: no clock, socket, disk, CAF or ZeroMQ. Inputs are messages, append
+//   results and the current time (`now_ms`, any monotonic millisecond clock);
+//   outputs are messages to send or publish and remote events to append.
+// - Not thread-safe: one owner (the sync actor, or the simulation) calls
+//   everything. The log_reader must outlive the fsm and reflect every append the
+//   shell has reported through on_appended / on_local_appended.
+// - Peers are opaque names chosen by the shell (use device ids: they show in
+//   status and audit rows). `self` is this node's device id (its events' origin);
+//   set_hub(self) makes this node the hub.
+// - Every append_events output must be answered, in emission order, by exactly
+//   one on_appended (outcomes, same order as its events) or on_append_failed.
+//
+// Protocol (docs/protocol.md section 3)
+// - Live: on_local_appended publishes the node's own new events (batched). A
+//   receiver appends the next contiguous seq per origin, holds what is ahead in a
+//   bounded buffer (dropping beyond ahead_*_max: catch-up fetches it later) and
+//   starts a catch-up round with the sender when it sees a gap.
+// - Catch-up (pull, one round at a time): sync_request carries the requester's
+//   version vector; the responder answers with its own vector and ONE batch of
+//   what the requester lacks (bounded by count and bytes) and a `more` flag; the
+//   requester asks for the next batch only after the previous one was appended.
+//   A responder that sees the requester holds more than itself starts its own
+//   round with the requester, so the side that is behind always pulls.
+// - Rounds start: on connect/reconnect of a peer, on set_hub, on a gap, when a
+//   request shows we are behind, every sync_interval_ms with the partner (the hub
+//   when reachable, else reachable peers in turn) and on sync_now.
+// - At most once: an event is sent to the log only if its seq is exactly the next
+//   after what the log holds plus what is already on its way to the log.
+// - Sync rounds append nothing of their own (audit rows are kept in memory).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/sync/log_reader.hpp"
+#include "actors/sync/messages.hpp"
+#include "actors/sync/types.hpp"
+#include "storage/event_log.hpp"  // append_outcome only (enum; no RocksDB, no link)
+
+namespace sn::sync {
+
+class sync_fsm {
+public:
+  /// `cfg` must pass validate() (asserted).
+  sync_fsm(std::string self, sync_config cfg, const log_reader& log);
+
+  // --- inputs ------------------------------------------------------------------
+
+  /// This node's own events, just made durable (encoded bytes, seq order):
+  /// published live in batches of at most live_batch_*_max.
+  std::vector<output> on_local_appended(const std::vector<std::string>& encoded_events, std::uint64_t now_ms);
+  /// A message from `peer` (type: the broker's message_type byte). Malformed,
+  /// unknown-version and unknown-type bodies are counted and dropped.
+  std::vector<output> on_message(const std::string& peer, std::uint8_t type, std::string_view body,
+                                 std::uint64_t now_ms);
+  /// Result of the oldest unanswered append_events: one outcome per event.
+  std::vector<output> on_appended(const std::vector<storage::append_outcome>& outcomes, std::uint64_t now_ms);
+  /// The oldest unanswered append_events failed as a whole (nothing stored).
+  std::vector<output> on_append_failed(const std::string& reason, std::uint64_t now_ms);
+  /// Call every tick_interval_ms: reachability, timeouts, periodic and gap rounds.
+  std::vector<output> on_tick(std::uint64_t now_ms);
+  /// POST /v1/sync/now: start a round with the partner at once (unless one runs).
+  std::vector<output> sync_now(std::uint64_t now_ms);
+  /// The master (from election); nullopt = none known; == self: this node is hub.
+  /// A new hub gets a round on the next tick.
+  void set_hub(std::optional<std::string> hub);
+  /// The peer is alive (heartbeat). A peer becoming reachable gets a round on the
+  /// next tick (version vectors are exchanged on connect and reconnect).
+  void peer_seen(const std::string& peer, std::uint64_t now_ms);
+  /// The peer is gone (transport says so); a round with it fails.
+  void peer_lost(const std::string& peer);
+
+  // --- queries -------------------------------------------------------------------
+
+  bool is_hub() const noexcept { return hub_ && *hub_ == self_; }
+  const std::optional<std::string>& hub() const noexcept { return hub_; }
+  const std::string& self() const noexcept { return self_; }
+  sync_status status() const;
+  /// Recent push/pull rows, oldest first (at most audit_entries_max).
+  std::vector<audit_entry> audit_log() const;
+  const sync_counters& counters() const noexcept { return counters_; }
+  const sync_config& config() const noexcept { return cfg_; }
+
+private:
+  struct peer_info {
+    bool reachable = false;
+    bool lost = false;
+    std::uint64_t last_seen_ms = 0;
+    bool seen = false;
+    std::uint64_t last_sync_ms = 0;
+    version_vector versions;
+    std::uint64_t events_sent = 0;
+    std::uint64_t events_received = 0;
+  };
+  struct ahead_entry {
+    sn::event ev;
+    std::size_t bytes = 0;
+    std::string source;
+    bool live = false;
+  };
+  struct inflight_ref {
+    std::string origin;
+    std::uint64_t seq = 0;
+    std::string source;
+    std::string relay_bytes;  ///< non-empty: publish once appended (hub relay)
+  };
+  struct inflight_batch {
+    std::vector<inflight_ref> refs;
+    std::uint64_t pull_request_id = 0;  ///< != 0: carries a batch of that round's reply
+  };
+  enum class pull_phase : std::uint8_t { idle, awaiting_reply, awaiting_append };
+  struct pull_state {
+    pull_phase phase = pull_phase::idle;
+    std::string peer;
+    std::uint64_t request_id = 0;
+    std::uint64_t sent_ms = 0;
+    bool more = false;
+    bool refused = false;
+  };
+  struct incoming {
+    sn::event ev;
+    std::size_t bytes = 0;
+    std::string_view raw;
+  };
+
+  peer_info* touch_peer(const std::string& peer, std::uint64_t now_ms);
+  void mark_seen(peer_info& p, const std::string& name, std::uint64_t now_ms);
+  bool reachable(const std::string& peer) const;
+  std::optional<std::string> choose_partner();
+  void enqueue_round(const std::string& peer, bool front);
+
+  void handle_live(const std::string& peer, std::string_view body, std::uint64_t now_ms, std::vector<output>& out);
+  void handle_request(const std::string& peer, std::string_view body, std::uint64_t now_ms, std::vector<output>& out);
+  void handle_reply(const std::string& peer, std::string_view body, std::uint64_t now_ms, std::vector<output>& out);
+
+  std::vector<incoming> decode_events(const std::vector<std::string_view>& raw);
+  /// Routes events to the log (next contiguous), the ahead buffer or the bin.
+  /// Emits at most one append_events; returns true when it did. Sets gap when an
+  /// event had to wait for a gap.
+  bool ingest(const std::string& source, std::vector<incoming>& events, bool live, std::uint64_t pull_request_id,
+              bool& gap, std::vector<output>& out);
+  /// Moves now-contiguous ahead entries into `batch`; drops those already held.
+  void drain_ahead(const version_vector& log_heads, append_events& batch, inflight_batch& meta);
+  std::uint64_t effective_head(const version_vector& log_heads, const std::string& origin) const;
+  version_vector effective_heads() const;
+  void recompute_inflight_heads();
+
+  void start_next_round(std::uint64_t now_ms, std::vector<output>& out);
+  void send_request(const std::string& peer, std::uint64_t now_ms, std::vector<output>& out);
+  void finish_batch(std::uint64_t now_ms, std::vector<output>& out);
+  void complete_round(std::uint64_t now_ms);
+  void fail_round(const std::string& why, std::uint64_t now_ms);
+  void set_error(std::string why, std::uint64_t now_ms);
+  void maybe_request_gap(std::uint64_t now_ms, std::vector<output>& out);
+  void publish_live(const std::vector<std::string>& encoded, std::vector<output>& out);
+  void audit(const std::string& peer, audit_operation op, std::uint64_t count, std::uint64_t now_ms);
+  std::uint64_t pending_changes(const version_vector& log_heads) const;
+
+  std::string self_;
+  sync_config cfg_;
+  const log_reader& log_;
+  std::optional<std::string> hub_;
+  std::uint64_t acked_own_seq_ = 0;  ///< highest own seq the hub (or, without hub, any partner) reported holding
+
+  std::map<std::string, peer_info> peers_;
+  std::deque<std::string> round_queue_;  ///< peers owed a round; <= peers_max, no repeats
+  std::size_t rr_cursor_ = 0;            ///< round-robin over reachable peers when no hub
+  std::uint64_t next_round_ms_ = 0;
+  pull_state pull_;
+  std::uint64_t next_request_id_ = 1;
+
+  std::map<std::string, std::map<std::uint64_t, ahead_entry>> ahead_;
+  std::size_t ahead_events_ = 0;
+  std::size_t ahead_bytes_ = 0;
+  std::string gap_source_;
+  std::uint64_t last_gap_request_ms_ = 0;
+  bool gap_requested_ever_ = false;
+
+  std::deque<inflight_batch> inflight_;
+  std::map<std::string, std::uint64_t> inflight_head_;  ///< origin -> highest seq on its way to the log
+
+  bool error_active_ = false;
+  std::string last_error_;
+  std::uint64_t last_error_ms_ = 0;
+  std::uint64_t last_sync_ms_ = 0;
+  sync_counters counters_;
+  std::deque<audit_entry> audit_;
+};
+
+} // namespace sn::sync
