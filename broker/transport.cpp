@@ -188,7 +188,8 @@ private:
   std::vector<zmq::pollitem_t> poll_items_;
   std::vector<std::pair<source, peer_link*>> poll_sources_;
   bool poll_dirty_ = true;
-  std::string header_buf_;
+  std::string header_buf_;  ///< encode_header(type, self_) once; byte 1 (the type) is patched per frame
+  std::unordered_set<std::string> denied_logged_;  ///< refused keys already logged at warn (bounded)
 
   std::thread thread_;  ///< last: started when everything above exists
 };
@@ -216,6 +217,7 @@ sn::status transport::impl::open() {
   if (wildcard_host(self_ep->host))
     return make_error(errc::invalid_option,
                       "bind " + opt_.bind + " has a wildcard host: set `advertised` to an address peers can reach");
+  header_buf_ = encode_header(0, self_);
   identity_ = opt_.identity.empty() ? self_ : opt_.identity;
   if (identity_.size() > address_bytes_max || identity_[0] == '\0')
     return make_error(errc::invalid_option, "identity must be 1..255 bytes and not start with a zero byte");
@@ -473,7 +475,7 @@ void transport::impl::drain_commands() {
   for (auto& c : batch) {
     switch (c.kind) {
       case command_kind::publish: {
-        header_buf_ = encode_header(c.type, self_);
+        header_buf_[1] = static_cast<char>(c.type);
         auto bytes = header_buf_.size() + c.body.size();
         pub_.send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
         pub_.send(body_message(std::move(c.body)), zmq::send_flags::dontwait);
@@ -516,7 +518,7 @@ void transport::impl::connect_link(const std::string& address, peer_link& link) 
   link.dealer = std::move(dealer);
   link.sub = std::move(sub);
   poll_dirty_ = true;
-  log().info("broker: {} connected to peer {}", self_, address);
+  log().info("broker: {} dialling peer {}", self_, address);
 }
 
 void transport::impl::do_send(const std::string& peer, message_type t, std::string&& body) {
@@ -525,7 +527,7 @@ void transport::impl::do_send(const std::string& peer, message_type t, std::stri
     bump(c_.send_dropped_no_key);
     return;
   }
-  header_buf_ = encode_header(t, self_);
+  header_buf_[1] = static_cast<char>(t);
   auto bytes = header_buf_.size() + body.size();
   // HWM is checked on the first part only; the second part of an accepted frame always goes.
   if (!link->dealer->send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
@@ -642,7 +644,13 @@ void transport::impl::serve_zap() {
       ok = allowed_keys_.count(key) != 0;
     }
     bump(ok ? c_.auth_allowed : c_.auth_denied);
-    if (!ok) log().warn("broker: {} refused a CURVE client (key {})", self_, key.empty() ? "none" : key);
+    if (!ok) {
+      // A refused client redials every reconnect interval: warn once per key, then debug.
+      constexpr std::size_t denied_logged_max = 64;
+      bool first = denied_logged_.size() < denied_logged_max && denied_logged_.insert(key).second;
+      log().log(first ? spdlog::level::warn : spdlog::level::debug, "broker: {} refused a CURVE client (key {})",
+                self_, key.empty() ? "none" : key);
+    }
     std::string request_id = n >= 2 ? parts[1].to_string() : std::string();
     zap_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
     zap_.send(zmq::buffer(request_id), zmq::send_flags::sndmore);

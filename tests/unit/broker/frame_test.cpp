@@ -8,8 +8,8 @@ using namespace sn::broker;
 
 TEST(frame, header_golden_bytes) {
   // The hex example of docs/protocol.md section 2.
-  auto h = encode_header(0x21, "tcp://127.0.0.1:7000");
-  const std::string expected("\x01\x21\x14tcp://127.0.0.1:7000", 23);
+  auto h = encode_header(0x0a, "tcp://127.0.0.1:7000");
+  const std::string expected("\x01\x0a\x14tcp://127.0.0.1:7000", 23);
   EXPECT_EQ(h, expected);
 }
 
