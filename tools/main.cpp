@@ -1,0 +1,58 @@
+// storectl: the operator's tool (tools/README.md, docs/operations.md).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/commands.hpp"
+
+namespace {
+
+constexpr const char* root_help = R"(storectl: inspect, replay, audit and operate storenode event logs.
+
+Talks to a running node over HTTP (--node URL, default $STORECTL_NODE or
+http://127.0.0.1:8080) or opens a data dir read-only (--data DIR), which is
+safe while a node runs on it.
+
+Examples:
+  storectl status
+  storectl events tail --follow --type 'sale.*'
+  storectl events show POS1:42 --data /var/lib/storenode
+  storectl audit verify --data /var/lib/storenode
+  storectl replay --data /var/lib/storenode --until 2026-11-24T18:00:00+01:00 --projection inventory
+
+Exit codes: 0 ok; 1 a problem was found (tamper, gap, fork, digests differ,
+unhealthy node); 2 could not read the data dir, reach the node, or bad usage.
+Colour only on a terminal; --no-color or NO_COLOR=1 turn it off.)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace sn::tools;
+  CLI::App app{root_help, "storectl"};
+  app.require_subcommand(1);
+  app.get_formatter()->column_width(34);
+  app.fallthrough();  // --no-color is accepted after the subcommand too
+  cli_context ctx;
+  app.add_flag("--no-color", ctx.no_color, "no ANSI colour even on a terminal (NO_COLOR=1 does the same)");
+  add_status_command(app, ctx);
+  add_events_command(app, ctx);
+  add_replay_command(app, ctx);
+  add_diff_command(app, ctx);
+  add_audit_command(app, ctx);
+  add_elections_command(app, ctx);
+  add_projections_command(app, ctx);
+  add_export_command(app, ctx);
+  add_master_command(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage on stderr
+    return exit_failed;
+  }
+  std::fflush(stdout);
+  return ctx.exit_code;
+}
