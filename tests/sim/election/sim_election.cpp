@@ -49,6 +49,19 @@ struct failure {
   std::string what;
 };
 
+// Totals over all seeds run, printed at the end: they show the faults and
+// protocol paths the seeds actually exercised.
+struct totals {
+  std::uint64_t majority_runs = 0;
+  std::uint64_t elections_won = 0;
+  std::uint64_t split_brain = 0;
+  std::uint64_t handoffs_completed = 0;
+  std::uint64_t handoffs_failed = 0;
+  std::uint64_t lease_step_downs = 0;
+  std::uint64_t crashes = 0;
+  std::uint64_t partitions = 0;
+} g_totals;
+
 struct message_in_flight {
   std::string from;
   std::string to;
@@ -187,8 +200,10 @@ private:
 
   void crash(std::size_t i) {
     node& nd = nodes_[i];
+    add_counters(nd);
     nd.fsm.reset();
     nd.timer_real = 0;
+    ++g_totals.crashes;
     trace(i, "crash");
   }
 
@@ -237,6 +252,7 @@ private:
         on_master_changed(i, am->payload);
       } else if (std::get_if<shutdown_ready>(&o)) {
         trace(i, "shutdown_ready");
+        add_counters(nd);
         nd.fsm.reset();
         nd.timer_real = 0;
         if (quiet_) push({now_ + 100, 0, kind::fault, i, 0, nullptr});  // comes back: all up at the end
@@ -335,6 +351,15 @@ private:
     if (masters.size() > 1) fail("majority mode: two masters at once: " + masters[0] + " and " + masters[1]);
   }
 
+  static void add_counters(const node& nd) {
+    const auto& c = nd.fsm->counters();
+    g_totals.elections_won += c.elections_won;
+    g_totals.split_brain += c.split_brain_step_downs;
+    g_totals.handoffs_completed += c.handoffs_completed;
+    g_totals.handoffs_failed += c.handoffs_failed;
+    g_totals.lease_step_downs += c.lease_step_downs;
+  }
+
   void trace(std::size_t i, const char* what) {
     if (verbose_) std::printf("%8llu %s %s\n", static_cast<unsigned long long>(now_), nodes_[i].id.c_str(), what);
   }
@@ -354,6 +379,7 @@ private:
       const int groups = 2 + static_cast<int>(rand(2));
       for (auto& nd : nodes_) nd.group = static_cast<int>(rand(groups));
       last_partition_change_ = now_;
+      ++g_totals.partitions;
       if (verbose_) std::printf("%8llu partition\n", static_cast<unsigned long long>(now_));
     } else if (r < 72) {
       heal();
@@ -460,6 +486,8 @@ private:
       }
     }
     if (master.empty()) fail("after heal and quiet: no master");
+    if (majority_) ++g_totals.majority_runs;
+    for (auto& nd : nodes_) add_counters(nd);
     for (auto& nd : nodes_) {
       const auto m = nd.fsm->master();
       if (!m || *m != master) fail("after heal and quiet: " + nd.id + " follows " + m.value_or("nobody") + ", not " + master);
@@ -520,6 +548,12 @@ int main(int argc, char** argv) {
       if (failures >= 10) break;
     }
   }
+  std::printf("totals: %llu majority-mode runs, %llu elections won, %llu split-brain step-downs, %llu hand-offs "
+              "completed, %llu failed, %llu lease step-downs, %llu crashes, %llu partitions\n",
+              (unsigned long long)g_totals.majority_runs, (unsigned long long)g_totals.elections_won,
+              (unsigned long long)g_totals.split_brain, (unsigned long long)g_totals.handoffs_completed,
+              (unsigned long long)g_totals.handoffs_failed, (unsigned long long)g_totals.lease_step_downs,
+              (unsigned long long)g_totals.crashes, (unsigned long long)g_totals.partitions);
   std::printf("%llu seeds from %llu: %llu failed\n", static_cast<unsigned long long>(count),
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(failures));
   return failures == 0 ? 0 : 1;
