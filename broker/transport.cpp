@@ -48,7 +48,7 @@ struct counters {
   std::atomic<std::uint64_t> frames_in_pub{0}, frames_in_direct{0}, frames_out_pub{0},
       frames_out_direct{0}, bytes_in{0}, bytes_out{0}, dropped_malformed{0}, dropped_oversized{0},
       dropped_unknown_version{0}, send_queue_full{0}, send_rejected{0}, send_dropped_hwm{0},
-      send_dropped_no_key{0}, callback_errors{0}, auth_denied{0}, auth_allowed{0},
+      send_dropped_no_key{0}, callback_errors{0}, dropped_own{0}, auth_denied{0}, auth_allowed{0},
       loop_iterations{0};
 };
 
@@ -390,6 +390,7 @@ transport_stats transport::impl::stats() const {
   s.send_dropped_hwm = g(c_.send_dropped_hwm);
   s.send_dropped_no_key = g(c_.send_dropped_no_key);
   s.callback_errors = g(c_.callback_errors);
+  s.dropped_own = g(c_.dropped_own);
   s.auth_denied = g(c_.auth_denied);
   s.auth_allowed = g(c_.auth_allowed);
   s.loop_iterations = g(c_.loop_iterations);
@@ -577,6 +578,12 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
       log().debug("broker: {} dropped a frame of unknown version", self_);
       return;
   }
+  if (h.sender == self_) {
+    // We reached ourselves through an alias of our address (e.g. localhost vs
+    // 127.0.0.1 in a peer list): never deliver our own frames back to us.
+    bump(c_.dropped_own);
+    return;
+  }
   if (body.size() > opt_.message_bytes_max) {
     bump(c_.dropped_oversized);
     log().debug("broker: {} dropped a {}-byte body from {}", self_, body.size(), h.sender);
@@ -595,7 +602,7 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
   }
   bump(ch == channel::pub ? c_.frames_in_pub : c_.frames_in_direct);
   bump(c_.bytes_in, header.size() + body.size());
-  if (ch == channel::direct && in.peer != self_) {
+  if (ch == channel::direct) {
     bool learn = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -35,6 +35,7 @@ struct transport_stats {
   std::uint64_t send_rejected = 0;      ///< publish/send refused: body too large or bad address
   std::uint64_t send_dropped_hwm = 0;   ///< direct frame dropped: the peer's DEALER queue was full
   std::uint64_t send_dropped_no_key = 0;///< direct frame dropped: CURVE on and the peer's key unknown
+  std::uint64_t dropped_own = 0;        ///< our own frame, reached through an alias of our address
   std::uint64_t callback_errors = 0;    ///< on_message threw (caught, logged)
   std::uint64_t auth_denied = 0;        ///< ZAP refused a client key (CURVE)
   std::uint64_t auth_allowed = 0;       ///< ZAP admitted a client key (CURVE)

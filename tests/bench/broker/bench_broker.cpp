@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   const std::size_t small_n = scaled(500'000);
   const std::size_t batch_n = scaled(2'000);
   const std::size_t events_per_batch = 1000;
-  const std::size_t rtt_n = scaled(5'000);
+  const std::size_t rtt_n = scaled(20'000);
 
   std::printf("bench_broker: scale %.2f (ZeroMQ %d.%d.%d, tcp loopback)\n", scale, ZMQ_VERSION_MAJOR,
               ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH);

@@ -429,3 +429,20 @@ TEST(transport, idle_reactor_blocks) {
   auto woke = a.t->stats().loop_iterations - before;
   EXPECT_LE(woke, 5u) << "the reactor woke " << woke << " times in an idle second";
 }
+
+// Proves: a node that reaches itself through an alias of its address (localhost
+// for 127.0.0.1) drops its own frames instead of delivering them to itself.
+TEST(transport, own_frames_through_an_alias_are_dropped) {
+  auto addr = sn::test::free_node_address();
+  auto a = start_node(addr);
+  auto alias = "tcp://localhost:" + addr.substr(addr.rfind(':') + 1);
+  ASSERT_TRUE(a.t->add_peer(alias));
+  EXPECT_TRUE(wait_for([&] {
+    a.t->publish(1, "echo?");
+    return a.t->stats().dropped_own > 0;
+  }));
+  ASSERT_TRUE(a.t->send(alias, 2, "to myself"));
+  EXPECT_TRUE(wait_for([&] { return a.t->stats().dropped_own > 1; }));
+  EXPECT_EQ(a.box->count(1) + a.box->count(2), 0u);
+  EXPECT_EQ(a.t->peers(), std::vector<std::string>{alias});  // the alias stays: it is not known to be us
+}
