@@ -1,0 +1,67 @@
+#include "tests/unit/retail/retail_support.hpp"
+
+#include "actors/retail/business_day.hpp"
+#include "events/codec.hpp"
+
+namespace sn::retail::test {
+
+std::uint64_t morning_ms() {
+  return static_cast<std::uint64_t>(*day_from_string("2026-11-25")) * 86400000ULL + 8ULL * 3600000ULL;
+}
+
+till::till(std::string id_, store_settings s) : id(std::move(id_)), handler(s), wall_ms(morning_ms()) {}
+
+command_reply till::run(command_kind k, const nlohmann::json& body, const std::string& key) {
+  wall_ms += 1000;
+  command_reply r = handler.handle(k, body, key, command_context{device_id{id}, wall_ms, term_id{1}});
+  for (event& e : r.drafts) {
+    event sealed_event = e;
+    sealed_event.seq = origin_seq{next_seq++};
+    sealed_event.prev_hash = own.empty() ? hash256{} : own.back().hash;
+    seal(sealed_event);
+    own.push_back(sealed_event);
+    e = sealed_event;
+  }
+  return r;
+}
+
+void till::pull(const till& from) {
+  std::uint64_t& n = seen[from.id];
+  for (; n < from.own.size(); ++n) handler.observe(from.own[n]);
+}
+
+std::map<std::string, std::vector<event>> by_origin(const std::vector<const till*>& tills) {
+  std::map<std::string, std::vector<event>> out;
+  for (const till* t : tills) out[t->id] = t->own;
+  return out;
+}
+
+std::vector<event> interleave(const std::map<std::string, std::vector<event>>& streams, std::mt19937_64& rng) {
+  std::vector<const std::vector<event>*> lists;
+  std::vector<std::size_t> pos;
+  std::size_t total = 0;
+  for (const auto& [origin, list] : streams) {
+    lists.push_back(&list);
+    pos.push_back(0);
+    total += list.size();
+  }
+  std::vector<event> out;
+  out.reserve(total);
+  while (out.size() < total) {
+    std::vector<std::size_t> open;
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      if (pos[i] < lists[i]->size()) open.push_back(i);
+    }
+    const std::size_t pick = open[std::uniform_int_distribution<std::size_t>(0, open.size() - 1)(rng)];
+    out.push_back((*lists[pick])[pos[pick]++]);
+  }
+  return out;
+}
+
+views replay(const std::vector<event>& events, store_settings s) {
+  views v(s);
+  for (const event& e : events) v.apply(e);
+  return v;
+}
+
+} // namespace sn::retail::test
