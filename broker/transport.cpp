@@ -54,6 +54,10 @@ struct counters {
 
 void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 
+/// "[::1]": ZeroMQ needs ZMQ_IPV6 for it. Only set then, because with it on a
+/// hostname may resolve to an IPv6 address first where the peer listens on IPv4.
+bool ipv6_literal(const std::string& host) { return !host.empty() && host.front() == '['; }
+
 bool wildcard_host(const std::string& host) {
   return host == "*" || host == "0.0.0.0" || host == "[::]" || host == "::";
 }
@@ -247,6 +251,7 @@ sn::status transport::impl::open() {
     set_common(pub_, false);
     pub_.set(zmq::sockopt::sndhwm, opt_.pub_hwm);
     for (auto* s : {&router_, &pub_}) {
+      if (ipv6_literal(bind_ep->host)) s->set(zmq::sockopt::ipv6, 1);
       if (!opt_.curve.enabled) continue;
       s->set(zmq::sockopt::curve_server, 1);
       s->set(zmq::sockopt::curve_secretkey, opt_.curve.secret_key);
@@ -514,6 +519,10 @@ void transport::impl::connect_link(const std::string& address, peer_link& link) 
   set_client(*sub, link.key);
   sub->set(zmq::sockopt::rcvhwm, opt_.pub_hwm);
   sub->set(zmq::sockopt::subscribe, "");
+  if (ipv6_literal(ep->host)) {
+    dealer->set(zmq::sockopt::ipv6, 1);
+    sub->set(zmq::sockopt::ipv6, 1);
+  }
   dealer->connect(router_address(*ep));
   sub->connect(pub_address(*ep));
   link.dealer = std::move(dealer);

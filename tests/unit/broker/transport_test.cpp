@@ -446,3 +446,21 @@ TEST(transport, own_frames_through_an_alias_are_dropped) {
   EXPECT_EQ(a.box->count(1) + a.box->count(2), 0u);
   EXPECT_EQ(a.t->peers(), std::vector<std::string>{alias});  // the alias stays: it is not known to be us
 }
+
+// Proves: bracketed IPv6 literals work for bind and connect (skipped where the
+// machine has no IPv6 loopback).
+TEST(transport, ipv6_loopback) {
+  auto port = sn::test::free_tcp_port(2);
+  auto port2 = sn::test::free_tcp_port(2);
+  auto a_addr = "tcp://[::1]:" + std::to_string(port);
+  auto b_addr = "tcp://[::1]:" + std::to_string(port2);
+  auto box = std::make_shared<inbox>();
+  auto b = transport::start(options_for(b_addr), [box](inbound&& in) { (*box)(std::move(in)); });
+  if (!b && b.error().code == static_cast<int>(errc::bind_failed)) GTEST_SKIP() << b.error().message;
+  ASSERT_TRUE(b) << b.error().to_string();
+  auto a = start_node(a_addr, {b_addr});
+  ASSERT_TRUE(a.t);
+  ASSERT_TRUE(a.t->send(b_addr, 1, "v6"));
+  EXPECT_TRUE(wait_for([&] { return box->count(1) == 1; }));
+  EXPECT_EQ(box->first(1)->peer, a_addr);
+}
