@@ -153,6 +153,7 @@ private:
   void run();
   void iterate();
   void drain_commands();
+  void run_command(command& c);
   void rebuild_poll_set();
   void do_send(const std::string& peer, message_type t, std::string&& body);
   peer_link* link_for(const std::string& address, const std::string& key);
@@ -479,19 +480,31 @@ void transport::impl::drain_commands() {
     queue_bytes_ = 0;
   }
   for (auto& c : batch) {
-    switch (c.kind) {
-      case command_kind::publish: {
-        header_buf_[1] = static_cast<char>(c.type);
-        auto bytes = header_buf_.size() + c.body.size();
-        pub_.send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-        pub_.send(body_message(std::move(c.body)), zmq::send_flags::dontwait);
-        bump(c_.frames_out_pub);
-        bump(c_.bytes_out, bytes);
-        break;
-      }
-      case command_kind::send: do_send(c.peer, c.type, std::move(c.body)); break;
-      case command_kind::add_peer: link_for(c.peer, c.key); break;
+    try {
+      run_command(c);
+    } catch (const std::exception& e) {
+      // One failing command (a ZeroMQ error on one socket) must not lose the rest of the batch.
+      log().warn("broker: {} could not {} {}: {}", self_,
+                 c.kind == command_kind::publish ? "publish" : c.kind == command_kind::send ? "send to" : "add peer",
+                 c.peer, e.what());
     }
+  }
+}
+
+void transport::impl::run_command(command& c) {
+  switch (c.kind) {
+    case command_kind::publish: {
+      header_buf_[1] = static_cast<char>(c.type);
+      auto bytes = header_buf_.size() + c.body.size();
+      // PUB never blocks: past its HWM ZeroMQ drops the frame for that subscriber.
+      pub_.send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      pub_.send(body_message(std::move(c.body)), zmq::send_flags::dontwait);
+      bump(c_.frames_out_pub);
+      bump(c_.bytes_out, bytes);
+      break;
+    }
+    case command_kind::send: do_send(c.peer, c.type, std::move(c.body)); break;
+    case command_kind::add_peer: link_for(c.peer, c.key); break;
   }
 }
 
