@@ -27,7 +27,7 @@ struct log_writer_state {
   storage::event_log* log = nullptr;
   node_metrics* metrics = nullptr;
   device_id self;
-  origin_head own_head;  ///< seq and hash of our newest own event
+  storage::origin_head own_head;  ///< seq and hash of our newest own event
   std::vector<pending_local> locals;
   std::vector<pending_remote> remotes;
   std::size_t pending_events = 0;
@@ -55,7 +55,7 @@ void flush(writer_pointer self) {
   std::vector<event> batch;
   batch.reserve(st.pending_events);
   std::vector<storage::side_write> side;
-  const origin_head head_before = st.own_head;
+  const storage::origin_head head_before = st.own_head;
   for (auto& p : st.locals) {
     for (auto& d : p.request.drafts) {
       d.origin = st.self;
@@ -140,7 +140,7 @@ void flush(writer_pointer self) {
             [](const auto& a, const auto& b) { return a.position < b.position; });
   st.metrics->log_position.store(committed->back().position.value(), std::memory_order_relaxed);
   committed_batch msg{std::move(committed)};
-  for (auto& s : st.subscribers) self->send(s, committed_atom::value, msg);
+  for (auto& s : st.subscribers) caf::anon_send(s, committed_atom::value, msg);
 }
 
 log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_log* log, device_id id,

@@ -161,6 +161,14 @@ int run_node(const node_config& config) {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
   system->await_all_actors_done();
+  // A detached actor's thread ends only when the last handle to it is gone:
+  // drop every handle before the actor system is destroyed.
+  http->reset();
+  services.actors.reset();
+  writer = nullptr;
+  projections = nullptr;
+  commands = nullptr;
+  notifier = nullptr;
   system.reset();
   log.reset();
   spdlog::info("node: device={} stopped", config.device_id);

@@ -86,6 +86,9 @@ public:
   views& state() noexcept { return views_; }
   const views& state() const noexcept { return views_; }
   hlc_timestamp clock() const noexcept { return clock_.last(); }
+  /// A timestamp for an event the node records itself (role change, conflict
+  /// record), from the same clock as the commands' drafts.
+  hlc_timestamp next_hlc(std::uint64_t wall_ms) noexcept { return clock_.now(wall_ms); }
 
 private:
   command_reply decide(command_kind k, const nlohmann::json& body, const command_context& ctx);
