@@ -85,6 +85,14 @@ void sync_fsm::peer_lost(const std::string& peer) {
   }
 }
 
+std::uint64_t sync_fsm::request_timeout(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second.srtt_ms == 0) return cfg_.request_timeout_ms;
+  // A lost request or reply should cost a few round trips, not seconds; the
+  // configured timeout stays the ceiling for slow links and big batches.
+  return std::clamp<std::uint64_t>(4 * it->second.srtt_ms, cfg_.request_timeout_min_ms, cfg_.request_timeout_ms);
+}
+
 bool sync_fsm::reachable(const std::string& peer) const {
   auto it = peers_.find(peer);
   return it != peers_.end() && it->second.reachable;
@@ -302,6 +310,12 @@ void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std:
       pull_.phase == pull_phase::awaiting_reply && pull_.peer == peer && pull_.request_id == rep->request_id;
   if (current) {
     ++counters_.replies_received;
+    // Karn: only replies to requests sent once give a clean round-trip sample.
+    if (pull_.retries == 0) {
+      const std::uint64_t sample = elapsed(now_ms, pull_.sent_ms);
+      p.srtt_ms = p.srtt_ms == 0 ? std::max<std::uint64_t>(sample, 1) : (7 * p.srtt_ms + sample) / 8 + 1;
+    }
+    pull_.retries = 0;
   } else {
     ++counters_.replies_stale;  // its events are still good: ingest them below
   }
@@ -354,6 +368,7 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
   append_events batch;
   inflight_batch meta;
   meta.pull_request_id = pull_request_id;
+  bool dropped = false;
   for (auto& in : events) {
     const std::string& origin = in.ev.origin.value();
     const std::uint64_t seq = in.ev.seq.value();
@@ -369,7 +384,6 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
       continue;
     }
     // Ahead of a gap: hold it (bounded) until the gap is filled.
-    gap = true;
     auto& per_origin = ahead_[origin];
     if (per_origin.count(seq) != 0) {
       ++counters_.duplicates;
@@ -378,6 +392,7 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     if (ahead_events_ + 1 > cfg_.ahead_events_max || ahead_bytes_ + in.bytes > cfg_.ahead_bytes_max) {
       ++counters_.ahead_dropped;  // catch-up will bring it
       if (per_origin.empty()) ahead_.erase(origin);
+      dropped = true;
       continue;
     }
     per_origin.emplace(seq, ahead_entry{std::move(in.ev), in.bytes, source, live});
@@ -386,6 +401,9 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     ++counters_.ahead_buffered;
   }
   drain_ahead(log_heads, batch, meta);
+  // Reordering inside one message is not a gap; what is still held (or was
+  // dropped) after the drain is.
+  gap = dropped || ahead_events_ > 0;
   if (batch.events.empty()) return false;
   inflight_.push_back(std::move(meta));
   out.push_back(std::move(batch));
@@ -533,7 +551,7 @@ void sync_fsm::send_request(const std::string& peer, std::uint64_t now_ms, std::
 void sync_fsm::finish_batch(std::uint64_t now_ms, std::vector<output>& out) {
   if (pull_.refused) {
     // Asking again at once would fetch the same refused event: wait for the next round.
-    fail_round("events from " + pull_.peer + " refused", now_ms);
+    fail_round("events from " + pull_.peer + " refused: " + last_error_, now_ms);
     return;
   }
   if (pull_.more) {
@@ -596,8 +614,15 @@ std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms) {
       }
     }
   }
-  if (pull_.phase == pull_phase::awaiting_reply && elapsed(now_ms, pull_.sent_ms) >= cfg_.request_timeout_ms) {
-    fail_round("sync with " + pull_.peer + " timed out", now_ms);
+  if (pull_.phase == pull_phase::awaiting_reply && elapsed(now_ms, pull_.sent_ms) >= request_timeout(pull_.peer)) {
+    if (pull_.retries < request_retries_max && reachable(pull_.peer)) {
+      // A lost request or reply costs one timeout, not the rest of the round.
+      ++pull_.retries;
+      ++counters_.request_retries;
+      send_request(pull_.peer, now_ms, out);
+    } else {
+      fail_round("sync with " + pull_.peer + " timed out", now_ms);
+    }
   }
   if (now_ms >= next_round_ms_) {
     next_round_ms_ = now_ms + cfg_.sync_interval_ms;

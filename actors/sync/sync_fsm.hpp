@@ -49,6 +49,9 @@ namespace sn::sync {
 
 class sync_fsm {
 public:
+  /// Requests re-sent after a timeout before a round is given up.
+  static constexpr std::uint32_t request_retries_max = 3;
+
   /// `cfg` must pass validate() (asserted).
   sync_fsm(std::string self, sync_config cfg, const log_reader& log);
 
@@ -88,6 +91,12 @@ public:
   std::vector<audit_entry> audit_log() const;
   const sync_counters& counters() const noexcept { return counters_; }
   const sync_config& config() const noexcept { return cfg_; }
+  /// Cheap views of the bounded buffers (the simulation checks them after every input).
+  std::size_t ahead_events() const noexcept { return ahead_events_; }
+  std::size_t ahead_bytes() const noexcept { return ahead_bytes_; }
+  std::size_t appends_in_flight() const noexcept { return inflight_.size(); }
+  /// Own events the hub has not acknowledged (status().pending_changes).
+  std::uint64_t pending_changes() const { return pending_changes(log_.versions()); }
 
 private:
   struct peer_info {
@@ -99,6 +108,7 @@ private:
     version_vector versions;
     std::uint64_t events_sent = 0;
     std::uint64_t events_received = 0;
+    std::uint64_t srtt_ms = 0;  ///< smoothed request->reply time; 0: no sample yet
   };
   struct ahead_entry {
     sn::event ev;
@@ -124,7 +134,9 @@ private:
     std::uint64_t sent_ms = 0;
     bool more = false;
     bool refused = false;
+    std::uint32_t retries = 0;  ///< timeouts of the current batch's request so far
   };
+
   struct incoming {
     sn::event ev;
     std::size_t bytes = 0;
@@ -134,6 +146,8 @@ private:
   peer_info* touch_peer(const std::string& peer, std::uint64_t now_ms);
   void mark_seen(peer_info& p, const std::string& name, std::uint64_t now_ms);
   bool reachable(const std::string& peer) const;
+  /// 4 x smoothed round trip to `peer`, within [request_timeout_min_ms, request_timeout_ms].
+  std::uint64_t request_timeout(const std::string& peer) const;
   std::optional<std::string> choose_partner();
   void enqueue_round(const std::string& peer, bool front);
 

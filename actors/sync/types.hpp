@@ -57,23 +57,30 @@ struct sync_config {
   std::uint64_t tick_interval_ms = 100;
   /// Period of the version-vector exchange with the sync partner. Default 1000 ms; 50..600000.
   std::uint64_t sync_interval_ms = 1000;
-  /// A sync_request unanswered for this long fails the round. Default 3000 ms; 50..600000.
+  /// A sync_request unanswered for 4 x the peer's smoothed round trip, within
+  /// [request_timeout_min_ms, request_timeout_ms] (this value before the first
+  /// sample), is sent again; after sync_fsm::request_retries_max such retries
+  /// the round fails. Default 3000 ms; 50..600000.
   std::uint64_t request_timeout_ms = 3000;
+  /// Floor of the adaptive request timeout. Default 250 ms; 10..request_timeout_ms.
+  std::uint64_t request_timeout_min_ms = 250;
   /// A peer not seen (peer_seen or any message) for this long is unreachable. Default 3000 ms; 50..600000.
   std::uint64_t peer_timeout_ms = 3000;
   /// Least time between two catch-up requests caused by a gap in live events. Default 250 ms; 10..60000.
   std::uint64_t gap_retry_ms = 250;
   /// Most events in one catch-up batch (asked for and served). Default 1000; 1..message_events_max.
   std::size_t batch_events_max = 1000;
-  /// Most event bytes in one catch-up batch. Default 1 MiB; event_bytes_max..message_bytes_max/2.
+  /// Most event bytes in one catch-up batch (a single larger event still travels,
+  /// alone). Default 1 MiB; 1024..message_bytes_max/2.
   std::size_t batch_bytes_max = 1u << 20;
   /// Most events in one live_events message (larger appends are split). Default 1000; 1..message_events_max.
   std::size_t live_batch_events_max = 1000;
-  /// Most event bytes in one live_events message. Default 1 MiB; event_bytes_max..message_bytes_max/2.
+  /// Most event bytes in one live_events message (a single larger event still
+  /// travels, alone). Default 1 MiB; 1024..message_bytes_max/2.
   std::size_t live_batch_bytes_max = 1u << 20;
   /// Most events held ahead of a gap (beyond the next contiguous seq). Default 10000; 1..1000000.
   std::size_t ahead_events_max = 10000;
-  /// Most bytes held ahead of a gap. Default 16 MiB; event_bytes_max..1 GiB.
+  /// Most bytes held ahead of a gap. Default 16 MiB; 1024..1 GiB.
   std::size_t ahead_bytes_max = 16u << 20;
   /// Most rows kept in the in-memory push/pull audit log. Default 256; 1..100000.
   std::size_t audit_entries_max = 256;
@@ -127,6 +134,7 @@ struct sync_counters {
   std::uint64_t rounds_completed = 0;       ///< rounds that ended with the partner reporting nothing more
   std::uint64_t rounds_failed = 0;          ///< rounds ended by timeout, lost peer, refusal or append failure
   std::uint64_t requests_sent = 0;          ///< sync_request messages sent
+  std::uint64_t request_retries = 0;        ///< of which re-sent after a timeout
   std::uint64_t requests_served = 0;        ///< sync_request messages answered
   std::uint64_t replies_received = 0;       ///< sync_reply messages matching the round in progress
   std::uint64_t replies_stale = 0;          ///< sync_reply for an older round (its events are still used)

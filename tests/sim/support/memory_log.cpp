@@ -1,0 +1,83 @@
+#include "tests/sim/support/memory_log.hpp"
+
+#include "events/codec.hpp"
+#include "events/payload_codec.hpp"
+#include "events/stock.hpp"
+
+namespace sn::sim {
+
+using storage::append_outcome;
+
+memory_log::memory_log(std::string owner) : owner_(std::move(owner)) {}
+
+append_outcome memory_log::append_one(const sn::event& e) {
+  const std::string bytes = sn::encode(e);
+  if (bytes.size() > sn::event_bytes_max) return append_outcome::too_large;
+  if (!sn::valid_device_id(e.origin.value()) || e.seq.value() == 0) return append_outcome::invalid;
+  origin_stream& s = streams_[e.origin.value()];
+  const std::uint64_t seq = e.seq.value();
+  const std::uint64_t head = s.bytes.size();
+  if (seq <= head) return s.bytes[seq - 1] == bytes ? append_outcome::duplicate : append_outcome::fork;
+  if (seq > head + 1) return append_outcome::gap;
+  if (!sn::verify_hash(e)) return append_outcome::bad_hash;
+  const sn::hash256 want_prev = head == 0 ? sn::hash256{} : s.hashes[head - 1];
+  if (e.prev_hash != want_prev) return append_outcome::bad_hash;
+
+  if (!hashes_.insert(sn::to_hex(e.hash)).second) ++double_applies_;  // cannot happen: the sim asserts it
+  s.bytes.push_back(bytes);
+  s.hashes.push_back(e.hash);
+  if (auto p = sn::payload_of<sn::stock_adjusted>(e)) delta_sum_ += p->delta;
+  return append_outcome::appended;
+}
+
+std::vector<append_outcome> memory_log::append(const std::vector<sn::event>& batch) {
+  std::vector<append_outcome> out;
+  out.reserve(batch.size());
+  for (const auto& e : batch) {
+    out.push_back(append_one(e));
+    ++outcomes_[out.back()];
+  }
+  return out;
+}
+
+std::string memory_log::write_own(std::uint64_t hlc_ms, std::int64_t delta) {
+  origin_stream& s = streams_[owner_];
+  const std::uint64_t seq = s.bytes.size() + 1;
+  sn::stock_adjusted p;
+  p.sku = "SKU-" + std::to_string(seq % 17);
+  p.delta = delta;
+  p.reason = "other";
+  sn::event e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, sn::hlc_timestamp::from_parts(hlc_ms, 0),
+                               sn::term_id{1}, p);
+  e.prev_hash = seq == 1 ? sn::hash256{} : s.hashes.back();
+  sn::seal(e);
+  [[maybe_unused]] const append_outcome o = append_one(e);
+  ++outcomes_[o];
+  return sn::encode(e);
+}
+
+sync::version_vector memory_log::versions() const {
+  sync::version_vector v;
+  for (const auto& [origin, s] : streams_) {
+    if (!s.bytes.empty()) v.emplace(origin, s.bytes.size());
+  }
+  return v;
+}
+
+std::vector<std::string> memory_log::read_origin_bytes(const std::string& origin, std::uint64_t from_seq,
+                                                       std::size_t count_max, std::size_t bytes_max) const {
+  std::vector<std::string> out;
+  auto it = streams_.find(origin);
+  if (it == streams_.end() || from_seq == 0) return out;
+  const auto& b = it->second.bytes;
+  std::size_t bytes = 0;
+  for (std::uint64_t seq = from_seq; seq <= b.size() && out.size() < count_max; ++seq) {
+    const std::string& e = b[seq - 1];
+    if (!out.empty() && bytes + e.size() > bytes_max) break;
+    bytes += e.size();
+    out.push_back(e);
+  }
+  return out;
+}
+
+} // namespace sn::sim

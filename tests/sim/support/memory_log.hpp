@@ -1,0 +1,65 @@
+// An in-memory event log for simulations and unit tests. It applies exactly the
+// acceptance rules of storage::event_log::append (storage/event_log.hpp): next
+// seq of its origin, hash verifies, prev_hash chains; the identical event again
+// is a duplicate, a different event at a held seq a fork. It implements
+// sync::log_reader so a sync_fsm can read it.
+//
+// "Nothing applied twice" is checked here, by construction and by assertion:
+// every stored event's hash is kept in a set and a second insert is recorded
+// as a violation (double_applies()), which the simulation turns into a failure.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/sync/log_reader.hpp"
+#include "events/event.hpp"
+#include "storage/event_log.hpp"  // append_outcome
+
+namespace sn::sim {
+
+class memory_log final : public sync::log_reader {
+public:
+  /// `owner`: the device whose own events write_own() creates.
+  explicit memory_log(std::string owner);
+
+  /// Appends a batch with the real log's rules; one outcome per event.
+  std::vector<storage::append_outcome> append(const std::vector<sn::event>& batch);
+  /// Creates, seals and appends the owner's next event (the command path).
+  /// Returns its encoded bytes (what the shell hands to on_local_appended).
+  std::string write_own(std::uint64_t hlc_ms, std::int64_t delta);
+
+  // log_reader
+  sync::version_vector versions() const override;
+  std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from_seq, std::size_t count_max,
+                                             std::size_t bytes_max) const override;
+
+  /// Every stored event's hash (hex) — equal sets mean equal logs.
+  const std::set<std::string>& hashes() const noexcept { return hashes_; }
+  std::uint64_t size() const noexcept { return hashes_.size(); }
+  std::uint64_t double_applies() const noexcept { return double_applies_; }
+  /// Outcomes counted by kind (index = append_outcome value).
+  const std::map<storage::append_outcome, std::uint64_t>& outcome_counts() const noexcept { return outcomes_; }
+  /// Order-independent digest of the held events (XOR of hash prefixes, and a
+  /// sum of the payload deltas: a toy projection every node must agree on).
+  std::int64_t delta_sum() const noexcept { return delta_sum_; }
+
+private:
+  struct origin_stream {
+    std::vector<std::string> bytes;  ///< index seq-1
+    std::vector<sn::hash256> hashes; ///< index seq-1
+  };
+  storage::append_outcome append_one(const sn::event& e);
+
+  std::string owner_;
+  std::map<std::string, origin_stream> streams_;
+  std::set<std::string> hashes_;
+  std::uint64_t double_applies_ = 0;
+  std::map<storage::append_outcome, std::uint64_t> outcomes_;
+  std::int64_t delta_sum_ = 0;
+};
+
+} // namespace sn::sim

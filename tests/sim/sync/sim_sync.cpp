@@ -1,0 +1,495 @@
+// Deterministic simulation of the sync protocol (ARCHITECTURE.md §3, §6).
+//
+// What it proves: for each seed, 3-5 nodes, each an in-memory log with the real
+// log's acceptance rules plus a sync_fsm, write their own events while a seeded
+// network delays, drops, duplicates and reorders messages, partitions come and
+// go (the hub included), nodes crash and restart (losing appends not yet done)
+// and disks answer late. After the network heals and writes stop, within a
+// bounded quiet period:
+//   1. every node holds the same version vector;
+//   2. every event written anywhere is held everywhere (same set of hashes);
+//   3. nothing was applied twice and the log never had to refuse anything the
+//      fsm sent it (no duplicate, gap, fork or bad hash reached it);
+//   4. every node's toy projection (sum of deltas) agrees;
+//   5. no client has pending changes (the hub acknowledged everything);
+// and after every input, the bounded buffers stayed within their bounds.
+//
+// Usage: sim_sync [--seeds N] [--first S] | --seed S [--verbose]
+// A failure prints the seed and the exact command replaying it.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "actors/sync/sync_fsm.hpp"
+#include "tests/sim/support/memory_log.hpp"
+#include "tests/sim/support/sim_network.hpp"
+
+namespace {
+
+using namespace sn;
+using sn::sim::event_queue;
+using sn::sim::memory_log;
+using sn::sim::network_faults;
+using sn::sim::sim_network;
+
+constexpr std::uint8_t heartbeat_type = 1;  // election's range; here just "alive"
+constexpr std::uint64_t heartbeat_interval_ms = 200;
+constexpr std::uint64_t quiet_ms_max = 120000;  // convergence must happen within this after heal
+constexpr std::uint64_t check_interval_ms = 250;
+
+const char* program_path = "sim_sync";
+
+struct sim_params {
+  std::size_t nodes = 3;
+  std::optional<std::size_t> hub;  // index; nullopt: no hub (any-peer mode)
+  network_faults faults;
+  std::uint64_t write_phase_ms = 10000;
+  std::uint64_t write_gap_ms_max = 400;
+  double crash_rate = 0.0;  // crashes per second of write phase
+  sync::sync_config cfg;
+};
+
+struct node_state {
+  std::string id;
+  std::unique_ptr<memory_log> log;
+  std::unique_ptr<sync::sync_fsm> fsm;
+  bool up = true;
+  std::uint64_t epoch = 0;            // bumped on crash: appends of an old life are lost
+  std::uint64_t disk_ready_ms = 0;    // appends complete in FIFO order
+  std::uint64_t crashes = 0;
+};
+
+struct result {
+  bool ok = true;
+  std::string why;
+  std::uint64_t events = 0;
+  std::uint64_t converge_ms = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t crashes = 0;
+  sync::sync_counters totals;
+};
+
+void add_counters(sync::sync_counters& t, const sync::sync_counters& c) {
+  t.rounds_started += c.rounds_started;
+  t.rounds_completed += c.rounds_completed;
+  t.rounds_failed += c.rounds_failed;
+  t.duplicates += c.duplicates;
+  t.ahead_buffered += c.ahead_buffered;
+  t.ahead_dropped += c.ahead_dropped;
+  t.gap_requests += c.gap_requests;
+  t.events_received += c.events_received;
+  t.events_sent += c.events_sent;
+  t.events_relayed += c.events_relayed;
+  t.replies_stale += c.replies_stale;
+}
+
+sim_params draw_params(std::mt19937_64& rng) {
+  auto uni = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng); };
+  auto real = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+  sim_params p;
+  p.nodes = uni(3, 5);
+  if (uni(0, 9) < 8) p.hub = 0;  // 80%: a fixed hub that may be partitioned; 20%: no hub known
+  p.faults.loss = real(0.0, 0.15);
+  p.faults.duplicate = real(0.0, 0.1);
+  p.faults.delay_min_ms = uni(0, 5);
+  p.faults.delay_max_ms = p.faults.delay_min_ms + uni(1, 80);
+  p.write_phase_ms = uni(3000, 12000);
+  p.write_gap_ms_max = uni(20, 600);
+  p.crash_rate = uni(0, 2) == 0 ? 0.0 : real(0.0, 0.4);
+  p.cfg.tick_interval_ms = 100;
+  p.cfg.sync_interval_ms = uni(300, 1500);
+  p.cfg.request_timeout_ms = uni(200, 1500);
+  p.cfg.request_timeout_min_ms = uni(50, 300);
+  if (p.cfg.request_timeout_min_ms > p.cfg.request_timeout_ms) p.cfg.request_timeout_min_ms = p.cfg.request_timeout_ms;
+  p.cfg.peer_timeout_ms = uni(600, 1500);
+  p.cfg.gap_retry_ms = uni(50, 500);
+  p.cfg.batch_events_max = uni(5, 200);
+  p.cfg.batch_bytes_max = uni(1024, 8192);
+  p.cfg.live_batch_events_max = uni(1, 8);
+  p.cfg.live_batch_bytes_max = uni(1024, 4096);
+  p.cfg.ahead_events_max = uni(1, 64);
+  p.cfg.ahead_bytes_max = uni(1024, 16384);
+  p.cfg.audit_entries_max = 16;
+  return p;
+}
+
+class simulation {
+public:
+  simulation(std::uint64_t seed, bool verbose) : seed_(seed), verbose_(verbose), rng_(seed) {
+    p_ = draw_params(rng_);
+    for (std::size_t i = 0; i < p_.nodes; ++i) {
+      node_state n;
+      n.id = "N" + std::to_string(i);
+      n.log = std::make_unique<memory_log>(n.id);
+      nodes_.push_back(std::move(n));
+    }
+    net_ = std::make_unique<sim_network>(
+        p_.nodes, q_, rng_, p_.faults,
+        [this](std::size_t from, std::size_t to, std::uint8_t type, const std::string& body) {
+          deliver(from, to, type, body);
+        });
+    for (std::size_t i = 0; i < p_.nodes; ++i) boot(i);
+  }
+
+  result run() {
+    if (verbose_) {
+      std::printf("seed %llu: nodes=%zu hub=%s loss=%.2f dup=%.2f delay=%llu..%llu ms write=%llu ms crash_rate=%.2f/s\n",
+                  ull(seed_), p_.nodes, p_.hub ? nodes_[*p_.hub].id.c_str() : "none", p_.faults.loss,
+                  p_.faults.duplicate, ull(p_.faults.delay_min_ms), ull(p_.faults.delay_max_ms),
+                  ull(p_.write_phase_ms), p_.crash_rate);
+      std::printf("  cfg: sync_interval=%llu timeout=%llu batch=%zu/%zuB live=%zu/%zuB ahead=%zu/%zuB\n",
+                  ull(p_.cfg.sync_interval_ms), ull(p_.cfg.request_timeout_ms), p_.cfg.batch_events_max,
+                  p_.cfg.batch_bytes_max, p_.cfg.live_batch_events_max, p_.cfg.live_batch_bytes_max,
+                  p_.cfg.ahead_events_max, p_.cfg.ahead_bytes_max);
+    }
+    for (std::size_t i = 0; i < p_.nodes; ++i) {
+      schedule_tick(i, rand(0, p_.cfg.tick_interval_ms - 1));
+      schedule_heartbeat(i, rand(0, heartbeat_interval_ms - 1));
+      schedule_write(i, rand(0, p_.write_gap_ms_max));
+    }
+    schedule_partition(rand(200, 2000));
+    if (p_.crash_rate > 0) schedule_crash(next_crash_delay());
+    const std::uint64_t end_writes = p_.write_phase_ms;
+    q_.at(end_writes, [this] { heal(); });
+    q_.run_until(end_writes);
+    if (!res_.ok) return res_;
+
+    // Quiet: no writes, no partitions, no crashes; faults on the wire go on.
+    std::uint64_t t = end_writes;
+    while (res_.ok && t < end_writes + quiet_ms_max) {
+      t += check_interval_ms;
+      q_.run_until(t);
+      if (converged()) {
+        res_.converge_ms = t - end_writes;
+        break;
+      }
+    }
+    if (res_.ok && res_.converge_ms == 0) fail("not converged " + std::to_string(quiet_ms_max) + " ms after heal");
+    if (res_.ok) check_final();
+    res_.messages = net_->sent();
+    res_.bytes = net_->bytes();
+    for (auto& n : nodes_) {
+      res_.crashes += n.crashes;
+      add_counters(res_.totals, n.fsm->counters());
+    }
+    if (verbose_) dump();
+    return res_;
+  }
+
+private:
+  static unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+  std::uint64_t rand(std::uint64_t lo, std::uint64_t hi) {
+    return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng_);
+  }
+  bool writing() const { return q_.now() < p_.write_phase_ms; }
+
+  void fail(std::string why) {
+    if (!res_.ok) return;
+    res_.ok = false;
+    res_.why = "t=" + std::to_string(q_.now()) + " ms: " + std::move(why);
+  }
+
+  void boot(std::size_t i) {
+    node_state& n = nodes_[i];
+    n.fsm = std::make_unique<sync::sync_fsm>(n.id, p_.cfg, *n.log);
+    if (p_.hub) n.fsm->set_hub(nodes_[*p_.hub].id);
+    n.up = true;
+  }
+
+  std::size_t index_of(const std::string& id) const {
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].id == id) return i;
+    }
+    return nodes_.size();
+  }
+
+  // Carries out the fsm's outputs, as the actor shell does.
+  void apply(std::size_t i, std::vector<sync::output> outs) {
+    node_state& n = nodes_[i];
+    check_bounds(i);
+    for (auto& o : outs) {
+      if (auto* s = std::get_if<sync::send_message>(&o)) {
+        const std::size_t to = index_of(s->peer);
+        if (to == nodes_.size() || to == i) {
+          fail(n.id + " sent to unknown peer " + s->peer);
+          continue;
+        }
+        net_->send(i, to, static_cast<std::uint8_t>(s->type), std::move(s->body));
+      } else if (auto* pub = std::get_if<sync::publish_message>(&o)) {
+        for (std::size_t j = 0; j < nodes_.size(); ++j) {
+          if (j != i) net_->send(i, j, static_cast<std::uint8_t>(pub->type), pub->body);
+        }
+      } else if (auto* a = std::get_if<sync::append_events>(&o)) {
+        // The log writer: FIFO, each append takes 0-5 ms.
+        const std::uint64_t done = std::max(n.disk_ready_ms, q_.now()) + rand(0, 5);
+        n.disk_ready_ms = done;
+        auto batch = std::make_shared<std::vector<sn::event>>(std::move(a->events));
+        const std::uint64_t epoch = n.epoch;
+        q_.at(done, [this, i, epoch, batch] {
+          node_state& m = nodes_[i];
+          if (!m.up || m.epoch != epoch) return;  // crashed before the write: lost
+          auto outcomes = m.log->append(*batch);
+          apply(i, m.fsm->on_appended(outcomes, q_.now()));
+        });
+      }
+    }
+  }
+
+  void check_bounds(std::size_t i) {
+    const auto& f = *nodes_[i].fsm;
+    if (f.ahead_events() > p_.cfg.ahead_events_max || f.ahead_bytes() > p_.cfg.ahead_bytes_max) {
+      fail(nodes_[i].id + " ahead buffer over its bound: " + std::to_string(f.ahead_events()) + " events, " +
+           std::to_string(f.ahead_bytes()) + " bytes");
+    }
+    if (nodes_[i].log->double_applies() != 0) fail(nodes_[i].id + " applied an event twice");
+  }
+
+  void deliver(std::size_t from, std::size_t to, std::uint8_t type, const std::string& body) {
+    node_state& n = nodes_[to];
+    if (!n.up || !nodes_[from].up) return;
+    if (type == heartbeat_type) {
+      n.fsm->peer_seen(nodes_[from].id, q_.now());
+      return;
+    }
+    apply(to, n.fsm->on_message(nodes_[from].id, type, body, q_.now()));
+  }
+
+  void schedule_tick(std::size_t i, std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this, i] {
+      node_state& n = nodes_[i];
+      if (n.up) {
+        apply(i, n.fsm->on_tick(q_.now()));
+        if (writing() && rand(0, 99) == 0) apply(i, n.fsm->sync_now(q_.now()));  // the operator's retry button
+      }
+      schedule_tick(i, p_.cfg.tick_interval_ms);
+    });
+  }
+
+  void schedule_heartbeat(std::size_t i, std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this, i] {
+      if (nodes_[i].up) {
+        for (std::size_t j = 0; j < nodes_.size(); ++j) {
+          if (j != i) net_->send(i, j, heartbeat_type, std::string());
+        }
+      }
+      schedule_heartbeat(i, heartbeat_interval_ms);
+    });
+  }
+
+  void schedule_write(std::size_t i, std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this, i] {
+      if (!writing()) return;
+      node_state& n = nodes_[i];
+      if (n.up) {
+        std::vector<std::string> encoded;
+        const std::uint64_t count = rand(1, 4);
+        for (std::uint64_t k = 0; k < count; ++k) {
+          const auto delta = static_cast<std::int64_t>(rand(0, 20)) - 10;
+          encoded.push_back(n.log->write_own(1700000000000 + q_.now(), delta == 0 ? 1 : delta));
+          ++res_.events;
+        }
+        apply(i, n.fsm->on_local_appended(encoded, q_.now()));
+      }
+      schedule_write(i, rand(1, p_.write_gap_ms_max));
+    });
+  }
+
+  void schedule_partition(std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this] {
+      if (!writing()) return;
+      const std::uint64_t kind = rand(0, 3);
+      std::vector<bool> side(nodes_.size(), false);
+      std::string what;
+      if (kind == 0) {
+        net_->heal_all();
+        what = "heal";
+      } else if (kind == 1) {
+        const std::size_t lone = rand(0, nodes_.size() - 1);  // may be the hub
+        side[lone] = true;
+        net_->partition(side);
+        what = "isolate " + nodes_[lone].id;
+      } else if (kind == 2) {
+        for (std::size_t k = 0; k < side.size(); ++k) side[k] = rand(0, 1) == 1;
+        net_->partition(side);
+        what = "split";
+        for (std::size_t k = 0; k < side.size(); ++k) what += side[k] ? " +" + nodes_[k].id : " -" + nodes_[k].id;
+      } else {
+        const std::size_t a = rand(0, nodes_.size() - 1);
+        const std::size_t b = (a + 1 + rand(0, nodes_.size() - 2)) % nodes_.size();
+        net_->set_link(a, b, false);  // one link: a and b see each other only through others
+        what = "cut " + nodes_[a].id + "-" + nodes_[b].id;
+      }
+      if (verbose_) std::printf("  t=%llu partition: %s\n", ull(q_.now()), what.c_str());
+      schedule_partition(rand(300, 3000));
+    });
+  }
+
+  std::uint64_t next_crash_delay() {
+    return static_cast<std::uint64_t>(std::exponential_distribution<double>(p_.crash_rate)(rng_) * 1000.0) + 1;
+  }
+
+  void schedule_crash(std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this] {
+      if (!writing()) return;
+      const std::size_t i = rand(0, nodes_.size() - 1);
+      node_state& n = nodes_[i];
+      if (n.up) {
+        n.up = false;
+        ++n.epoch;
+        ++n.crashes;
+        n.fsm.reset();  // state machine memory is gone; the log is durable
+        const std::uint64_t down = rand(200, 3000);
+        if (verbose_) std::printf("  t=%llu crash %s for %llu ms\n", ull(q_.now()), n.id.c_str(), ull(down));
+        q_.at(q_.now() + down, [this, i] { restart(i); });
+      }
+      schedule_crash(next_crash_delay());
+    });
+  }
+
+  void restart(std::size_t i) {
+    if (nodes_[i].up) return;
+    boot(i);
+    if (verbose_) std::printf("  t=%llu restart %s\n", ull(q_.now()), nodes_[i].id.c_str());
+  }
+
+  void heal() {
+    net_->heal_all();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) restart(i);
+    if (verbose_) std::printf("  t=%llu heal all, writes stop (%llu events written)\n", ull(q_.now()), ull(res_.events));
+  }
+
+  bool converged() const {
+    const auto v0 = nodes_[0].log->versions();
+    for (const auto& n : nodes_) {
+      if (n.log->size() != res_.events || n.log->versions() != v0) return false;
+      if (n.fsm->pending_changes() != 0) return false;
+    }
+    return true;
+  }
+
+  void check_final() {
+    const auto& n0 = nodes_[0];
+    std::set<std::string> all;
+    for (const auto& n : nodes_) all.insert(n.log->hashes().begin(), n.log->hashes().end());
+    if (all.size() != res_.events) fail("union of logs holds " + std::to_string(all.size()) + " events, written " +
+                                        std::to_string(res_.events));
+    for (const auto& n : nodes_) {
+      if (n.log->versions() != n0.log->versions()) fail(n.id + " version vector differs from " + n0.id);
+      if (n.log->hashes() != all) fail(n.id + " misses events written elsewhere");
+      if (n.log->delta_sum() != n0.log->delta_sum()) fail(n.id + " projection differs from " + n0.id);
+      if (n.log->double_applies() != 0) fail(n.id + " applied an event twice");
+      for (const auto& [outcome, count] : n.log->outcome_counts()) {
+        if (outcome != storage::append_outcome::appended && count != 0) {
+          fail(n.id + "'s log refused " + std::to_string(count) + " events the fsm sent it (outcome " +
+               std::to_string(static_cast<int>(outcome)) + ")");
+        }
+      }
+      const auto st = n.fsm->status();
+      if (st.state == sync::sync_state::offline) fail(n.id + " offline after heal");
+      if (st.pending_changes != 0) fail(n.id + " has pending changes after heal");
+      if (st.ahead_events != 0) fail(n.id + " still holds events ahead of a gap");
+    }
+  }
+
+  void dump() const {
+    for (const auto& n : nodes_) {
+      const auto st = n.fsm->status();
+      const auto& c = st.counters;
+      std::printf("  %s: %s events=%llu pending=%llu crashes=%llu rounds=%llu/%llu failed=%llu sent=%llu recv=%llu "
+                  "dups=%llu ahead_buf=%llu ahead_drop=%llu gaps=%llu relayed=%llu stale=%llu\n",
+                  n.id.c_str(), sync::to_string(st.state), ull(n.log->size()), ull(st.pending_changes),
+                  ull(n.crashes), ull(c.rounds_completed), ull(c.rounds_started), ull(c.rounds_failed),
+                  ull(c.events_sent), ull(c.events_received), ull(c.duplicates), ull(c.ahead_buffered),
+                  ull(c.ahead_dropped), ull(c.gap_requests), ull(c.events_relayed), ull(c.replies_stale));
+      std::printf("      syncing_with=%s appends_in_flight=%zu ahead=%zu last_error=%s\n",
+                  st.syncing_with ? st.syncing_with->c_str() : "-", st.appends_in_flight, st.ahead_events,
+                  st.last_error.c_str());
+    }
+    std::printf("  %s: converged %llu ms after heal; %llu messages, %llu dropped, %llu duplicated\n",
+                res_.ok ? "ok" : res_.why.c_str(), ull(res_.converge_ms), ull(net_->sent()), ull(net_->dropped()),
+                ull(net_->duplicated()));
+  }
+
+  std::uint64_t seed_;
+  bool verbose_;
+  std::mt19937_64 rng_;
+  sim_params p_;
+  event_queue q_;
+  std::unique_ptr<sim_network> net_;
+  std::vector<node_state> nodes_;
+  result res_;
+};
+
+int usage() {
+  std::fprintf(stderr, "usage: %s [--seeds N] [--first S] | --seed S [--verbose]\n", program_path);
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  program_path = argv[0];
+  std::uint64_t first = 1;
+  std::uint64_t count = 1000;
+  bool verbose = false;
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    auto value = [&]() -> std::uint64_t {
+      if (a + 1 >= argc) std::exit(usage());
+      return std::strtoull(argv[++a], nullptr, 10);
+    };
+    if (arg == "--seed") {
+      first = value();
+      count = 1;
+    } else if (arg == "--seeds") {
+      count = value();
+    } else if (arg == "--first") {
+      first = value();
+    } else if (arg == "--verbose") {
+      verbose = true;
+    } else {
+      return usage();
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t failures = 0, events = 0, messages = 0, crashes = 0, converge_max = 0, converge_sum = 0;
+  sync::sync_counters totals;
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    simulation sim(seed, verbose);
+    const result r = sim.run();
+    events += r.events;
+    messages += r.messages;
+    crashes += r.crashes;
+    converge_max = std::max(converge_max, r.converge_ms);
+    converge_sum += r.converge_ms;
+    add_counters(totals, r.totals);
+    if (!r.ok) {
+      ++failures;
+      std::printf("FAILED seed %llu: %s\n  replay: %s --seed %llu --verbose\n", static_cast<unsigned long long>(seed),
+                  r.why.c_str(), program_path, static_cast<unsigned long long>(seed));
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("sim_sync: %llu seeds from %llu, %llu failed, %.2f s; %llu events, %llu messages, %llu crashes; "
+              "convergence after heal: mean %llu ms, max %llu ms; rounds %llu (%llu failed), gap requests %llu, "
+              "ahead buffered %llu / dropped %llu, duplicates dropped %llu, relayed %llu\n",
+              static_cast<unsigned long long>(count), static_cast<unsigned long long>(first),
+              static_cast<unsigned long long>(failures), secs, static_cast<unsigned long long>(events),
+              static_cast<unsigned long long>(messages), static_cast<unsigned long long>(crashes),
+              static_cast<unsigned long long>(count ? converge_sum / count : 0),
+              static_cast<unsigned long long>(converge_max), static_cast<unsigned long long>(totals.rounds_started),
+              static_cast<unsigned long long>(totals.rounds_failed), static_cast<unsigned long long>(totals.gap_requests),
+              static_cast<unsigned long long>(totals.ahead_buffered), static_cast<unsigned long long>(totals.ahead_dropped),
+              static_cast<unsigned long long>(totals.duplicates), static_cast<unsigned long long>(totals.events_relayed));
+  return failures == 0 ? 0 : 1;
+}
