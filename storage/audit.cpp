@@ -1,9 +1,12 @@
 #include "storage/audit.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "events/codec.hpp"
 #include "storage/errc.hpp"
+#include "storage/keys.hpp"
 
 namespace sn::storage {
 
@@ -29,12 +32,31 @@ struct origin_walk {
   bool broken = false;            // a gap was seen: `contiguous` stops growing
   std::uint64_t contiguous = 0;   // highest seq with every seq before it present
   hash256 contiguous_hash{};
+  std::vector<keys::index_run> runs;  // where the log holds each seq (what the index must say)
+
+  void record(std::uint64_t seq, std::uint64_t pos) {
+    if (!runs.empty() && runs.back().extends_to(seq, pos)) {
+      ++runs.back().count;
+    } else {
+      runs.push_back(keys::index_run{seq, pos, 1});
+    }
+  }
+  std::optional<std::uint64_t> position_of(std::uint64_t seq) const {
+    auto it = std::upper_bound(runs.begin(), runs.end(), seq,
+                               [](std::uint64_t s, const keys::index_run& r) { return s < r.first_seq; });
+    if (it == runs.begin()) return std::nullopt;
+    --it;
+    if (!it->covers(seq)) return std::nullopt;
+    return it->position_of(seq);
+  }
 };
 
 // Per-position flags of the index pass.
 constexpr std::uint8_t pos_present = 1;     // the log holds an entry here
-constexpr std::uint8_t pos_indexed = 2;     // an index entry points here
+constexpr std::uint8_t pos_indexed = 2;     // the index entry of the event held here points here
+constexpr std::uint8_t pos_misindexed = 16; // the event held here has an index entry pointing elsewhere (reported)
 constexpr std::uint8_t pos_undecodable = 4;
+constexpr std::uint8_t pos_fork = 8;        // a second copy of an (origin, seq): not indexed, rightly
 
 std::string ref(std::string_view origin, std::uint64_t seq) { return std::string(origin) + ":" + std::to_string(seq); }
 
@@ -45,6 +67,7 @@ public:
   expected<audit_report> run() {
     if (auto st = walk_log(); !st) return st.error();
     if (auto st = walk_index(); !st) return st.error();
+    check_unindexed();
     check_heads();
     for (const auto& [origin, w] : walks_) report_.origins[origin] = w.contiguous;
     return std::move(report_);
@@ -95,6 +118,7 @@ private:
               to_hex(compute_hash(e)) + ")");
     }
     if (seq <= w.last_seq) {
+      flags(pos) |= pos_fork;
       auto indexed = log_.index_position(e.origin, e.seq);
       add(finding_kind::fork, origin, seq, pos,
           ref(origin, seq) + at + " is held again (index points to position " +
@@ -122,41 +146,57 @@ private:
       w.contiguous = seq;
       w.contiguous_hash = e.hash;
     }
-    auto indexed = log_.index_position(e.origin, e.seq);
-    if (!indexed) {
-      add(finding_kind::index_mismatch, origin, seq, pos, ref(origin, seq) + at + " has no index entry");
-    } else if (indexed->value() != pos) {
-      add(finding_kind::index_mismatch, origin, seq, pos,
-          ref(origin, seq) + at + " is indexed at position " + std::to_string(indexed->value()));
-    }
+    w.record(seq, pos);
   }
 
   status walk_index() {
     return log_.scan_index([&](std::string_view origin, origin_seq seq, log_position p) {
       ++report_.index_entries;
       const std::uint64_t pos = p.value();
+      const std::string r = ref(origin, seq.value());
       std::uint8_t& f = flags(pos);
-      if (!(f & pos_present)) {
+      auto walk = walks_.find(std::string(origin));
+      std::optional<std::uint64_t> held_at;
+      if (walk != walks_.end()) held_at = walk->second.position_of(seq.value());
+
+      if (held_at && *held_at == pos) {
+        f |= pos_indexed;
+      } else if (!(f & pos_present)) {
         add(finding_kind::index_mismatch, std::string(origin), seq.value(), pos,
-            ref(origin, seq.value()) + ": index points to position " + std::to_string(pos) + ", which the log does not hold");
-      } else if (f & pos_indexed) {
+            r + ": index points to position " + std::to_string(pos) + ", which the log does not hold");
+      } else if (held_at) {
+        flags(*held_at) |= pos_misindexed;
         add(finding_kind::index_mismatch, std::string(origin), seq.value(), pos,
-            ref(origin, seq.value()) + ": index points to position " + std::to_string(pos) +
-                ", which another index entry points to as well");
-      }
-      f |= pos_indexed;
-      if (f & pos_undecodable) {
-        // Name the event the undecodable bytes were meant to be.
+            r + " is at position " + std::to_string(*held_at) + " but the index points to position " +
+                std::to_string(pos));
+      } else if (f & pos_undecodable) {
+        // Not a second problem: it names the event the undecodable bytes were meant to be.
         auto it = undecodable_.find(pos);
         if (it != undecodable_.end() && it->second < report_.findings.size()) {
           auto& finding = report_.findings[it->second];
           finding.origin = std::string(origin);
           finding.seq = seq;
-          finding.message = ref(origin, seq.value()) + ": " + finding.message;
+          finding.message = r + ": " + finding.message;
         }
+      } else {
+        add(finding_kind::index_mismatch, std::string(origin), seq.value(), pos,
+            r + ": index points to position " + std::to_string(pos) + ", which holds another event");
       }
       return true;
     });
+  }
+
+  /// Events the index does not point to (rare: each one is read again to name it).
+  void check_unindexed() {
+    for (std::uint64_t pos = 1; pos < flags_.size(); ++pos) {
+      const std::uint8_t f = flags_[pos];
+      if (!(f & pos_present) || (f & (pos_indexed | pos_misindexed | pos_undecodable | pos_fork))) continue;
+      auto again = log_.read_from(log_position{pos}, 1);
+      if (again.empty() || again[0].position.value() != pos) continue;
+      const event& e = again[0].ev;
+      add(finding_kind::index_mismatch, e.origin.value(), e.seq.value(), pos,
+          ref(e.origin.value(), e.seq.value()) + " at position " + std::to_string(pos) + " has no index entry");
+    }
   }
 
   void check_heads() {

@@ -1,5 +1,6 @@
 #include "storage/event_log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "events/codec.hpp"
 #include "storage/errc.hpp"
+#include "storage/hash_check.hpp"
 #include "storage/keys.hpp"
 #include "storage/rocks_config.hpp"
 
@@ -46,7 +48,9 @@ struct work_head {
   std::uint64_t held_seq = 0; // head seq in the log before this batch
   std::uint64_t seq = 0;      // head seq including accepted events of this batch
   hash256 hash{};
-  bool dirty = false;
+  bool dirty = false;          // head moved: write the heads entry
+  keys::index_run run;         // the origin's last index run, extended as events land
+  bool run_dirty = false;      // run changed: write its index entry
 };
 
 } // namespace
@@ -59,6 +63,9 @@ struct event_log::impl {
   std::atomic<std::uint64_t> last_pos{0};
   mutable std::shared_mutex heads_mu;  // guards heads: the writer updates, readers copy
   std::unordered_map<std::string, origin_head> heads;
+  // read_write only, writer thread only: each origin's last index run, so
+  // append extends it without reading the index.
+  std::unordered_map<std::string, keys::index_run> runs;
 
   // Append scratch, reused across calls (one writer thread).
   rocksdb::WriteBatch wb;
@@ -109,12 +116,55 @@ struct event_log::impl {
       }
       if (!it->status().ok()) return rocks::to_error(it->status(), "cannot read log of", opts.data_dir);
     }
+    std::unordered_map<std::string, keys::index_run> loaded_runs;
+    if (!read_only()) {
+      for (const auto& [origin, head] : loaded) {
+        if (auto run = find_run(origin, head.seq.value()); run && run->covers(head.seq.value())) {
+          loaded_runs[origin] = *run;
+        }
+      }
+    }
     {
       std::unique_lock lock(heads_mu);
       heads = std::move(loaded);
     }
+    runs = std::move(loaded_runs);
     last_pos.store(last, std::memory_order_release);
     return status::ok();
+  }
+
+  /// The index run of `origin` with the greatest first_seq <= seq (which may
+  /// end before seq); nullopt when there is none.
+  std::optional<keys::index_run> find_run(std::string_view origin, std::uint64_t seq) const {
+    const std::string lower = keys::index_prefix(origin);
+    std::string upper(origin);
+    upper.push_back('\x01');  // first key after every "origin\0..." key
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(ro, cf(rocks::cf_index)));
+    it->SeekForPrev(keys::index_key(origin, seq));
+    if (!it->Valid()) return std::nullopt;
+    auto r = keys::parse_run(std::string_view(it->key().data(), it->key().size()),
+                             std::string_view(it->value().data(), it->value().size()));
+    if (!r) return std::nullopt;
+    return r->run;
+  }
+
+  std::optional<std::uint64_t> position_of(std::string_view origin, std::uint64_t seq) const {
+    auto run = find_run(origin, seq);
+    if (!run || !run->covers(seq)) return std::nullopt;
+    return run->position_of(seq);
+  }
+
+  void put_run(std::string_view origin, const keys::index_run& run) {
+    key.clear();
+    keys::index_key(key, origin, run.first_seq);
+    char v[keys::run_value_bytes];
+    keys::store_u64_be(v, run.first_position);
+    keys::store_u64_be(v + keys::u64_bytes, run.count);
+    wb.Put(cf(rocks::cf_index), key, rocksdb::Slice(v, sizeof v)).PermitUncheckedError();
   }
 
   work_head& work_for(const std::string& origin) {
@@ -123,6 +173,7 @@ struct event_log::impl {
     }
     work_head w;
     w.origin = origin;
+    if (auto it = runs.find(origin); it != runs.end()) w.run = it->second;
     {
       std::shared_lock lock(heads_mu);
       auto it = heads.find(origin);
@@ -148,16 +199,13 @@ struct event_log::impl {
       }
       return append_outcome::fork;  // unreachable while work heads are consistent
     }
-    key.clear();
-    keys::index_key(key, e.origin.value(), e.seq.value());
-    if (!h.db->Get(rocksdb::ReadOptions(), cf(rocks::cf_index), key, &stored).ok() ||
-        stored.size() != keys::u64_bytes) {
+    auto pos = position_of(e.origin.value(), e.seq.value());
+    if (!pos) {
       // The head says we hold it but the index does not: never accept on top of that.
       logger()->error("index has no entry for held event {}:{} in {}", e.origin.value(), e.seq.value(), opts.data_dir);
       return append_outcome::fork;
     }
-    const std::string pos_key = stored;
-    if (!h.db->Get(rocksdb::ReadOptions(), cf(rocks::cf_log), pos_key, &stored).ok()) {
+    if (!h.db->Get(rocksdb::ReadOptions(), cf(rocks::cf_log), keys::position_key(*pos), &stored).ok()) {
       logger()->error("log has no event at the indexed position of {}:{} in {}", e.origin.value(), e.seq.value(),
                       opts.data_dir);
       return append_outcome::fork;
@@ -199,35 +247,47 @@ struct event_log::impl {
     return status::ok();
   }
 
-  std::vector<log_position> origin_positions(const device_id& origin, origin_seq from, std::size_t limit) const {
-    std::vector<log_position> out;
+  /// Events of `origin` with seq >= from, at most `limit`, walking the
+  /// index runs and reading each run's positions with one log iterator.
+  std::vector<stored_bytes> origin_bytes(std::string_view origin, std::uint64_t from, std::size_t limit) const {
+    std::vector<stored_bytes> out;
     if (limit == 0) return out;
-    const std::string prefix = keys::index_prefix(origin.value());
-    std::string upper = origin.value();
-    upper.push_back('\x01');  // first key after every "origin\0..." key
-    rocksdb::Slice upper_slice(upper);
+    const std::string lower = keys::index_prefix(origin);
+    std::string upper(origin);
+    upper.push_back('\x01');
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
     rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice;
     ro.iterate_upper_bound = &upper_slice;
-    auto st = iterate(rocks::cf_index, ro, keys::index_key(origin.value(), from.value()),
-                      [&](std::string_view, std::string_view v) {
-                        if (v.size() == keys::u64_bytes) out.emplace_back(keys::get_u64_be(v));
-                        return out.size() < limit;
-                      });
-    if (!st) logger()->warn("{}", st.error().to_string());
+    std::unique_ptr<rocksdb::Iterator> runs_it(h.db->NewIterator(ro, cf(rocks::cf_index)));
+    std::unique_ptr<rocksdb::Iterator> log_it(h.db->NewIterator(rocksdb::ReadOptions(), cf(rocks::cf_log)));
+    runs_it->SeekForPrev(keys::index_key(origin, from));
+    if (!runs_it->Valid()) runs_it->Seek(keys::index_key(origin, from));
+    for (; runs_it->Valid() && out.size() < limit; runs_it->Next()) {
+      auto r = keys::parse_run(std::string_view(runs_it->key().data(), runs_it->key().size()),
+                               std::string_view(runs_it->value().data(), runs_it->value().size()));
+      if (!r) continue;
+      const keys::index_run& run = r->run;
+      const std::uint64_t first = std::max(from, run.first_seq);
+      if (!run.covers(first)) continue;
+      std::uint64_t pos = run.position_of(first);
+      const std::uint64_t end = run.first_position + run.count;
+      for (log_it->Seek(keys::position_key(pos)); log_it->Valid() && pos < end && out.size() < limit;
+           log_it->Next(), ++pos) {
+        if (keys::get_u64_be(std::string_view(log_it->key().data(), log_it->key().size())) != pos) break;
+        out.push_back(stored_bytes{log_position{pos}, log_it->value().ToString()});
+      }
+    }
+    if (!runs_it->status().ok() || !log_it->status().ok()) {
+      logger()->warn("read of origin {} in {} failed: {}", origin, opts.data_dir,
+                     (runs_it->status().ok() ? log_it->status() : runs_it->status()).ToString());
+    }
     return out;
   }
 
   status scan_log(log_position from, log_position to, bool readahead,
                   const std::function<bool(log_position, std::string_view bytes)>& fn) const;
 
-  std::vector<stored_bytes> bytes_at(const std::vector<log_position>& positions) const {
-    std::vector<stored_bytes> out;
-    out.reserve(positions.size());
-    for (auto p : positions) {
-      if (auto v = get(rocks::cf_log, keys::position_key(p.value()))) out.push_back(stored_bytes{p, std::move(*v)});
-    }
-    return out;
-  }
 };
 
 namespace {
@@ -270,7 +330,8 @@ expected<std::unique_ptr<event_log>> event_log::open(const log_options& options)
   return std::unique_ptr<event_log>(new event_log(std::move(p)));
 }
 
-expected<append_result> event_log::append(const std::vector<event>& batch, const std::vector<side_write>& idempotency) {
+expected<append_result> event_log::append(const std::vector<event>& batch, const std::vector<side_write>& idempotency,
+                                          hash_check check) {
   impl& m = *impl_;
   if (m.read_only()) return make_error(errc::read_only, "event log " + m.opts.data_dir + " is open read-only");
 
@@ -310,17 +371,22 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
       outcome = append_outcome::too_large;
       continue;
     }
-    if (!verify_hash(e)) {
+    // Same check as sn::verify_hash, on the bytes just encoded (hash_check.hpp).
+    if (check == hash_check::verify && !encoded_hash_matches(m.encoded, e.hash)) {
       outcome = append_outcome::bad_hash;
       continue;
     }
     const std::uint64_t pos = next_pos++;
     keys::store_u64_be(pos_key, pos);
-    m.key.clear();
-    keys::index_key(m.key, w.origin, seq);
     auto s1 = m.wb.Put(m.cf(rocks::cf_log), rocksdb::Slice(pos_key, sizeof pos_key), m.encoded);
-    auto s2 = m.wb.Put(m.cf(rocks::cf_index), m.key, rocksdb::Slice(pos_key, sizeof pos_key));
-    if (!s1.ok() || !s2.ok()) return rocks::to_error(s1.ok() ? s2 : s1, "cannot build a batch for", m.opts.data_dir);
+    if (!s1.ok()) return rocks::to_error(s1, "cannot build a batch for", m.opts.data_dir);
+    if (w.run.extends_to(seq, pos)) {
+      ++w.run.count;
+    } else {
+      if (w.run_dirty) m.put_run(w.origin, w.run);  // that run is complete
+      w.run = keys::index_run{seq, pos, 1};
+    }
+    w.run_dirty = true;
     w.seq = seq;
     w.hash = e.hash;
     w.dirty = true;
@@ -329,6 +395,7 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
   }
 
   for (const auto& w : m.work) {
+    if (w.run_dirty) m.put_run(w.origin, w.run);
     if (!w.dirty) continue;
     m.stored.clear();
     keys::head_value(m.stored, w.seq, w.hash);
@@ -353,6 +420,9 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
     for (const auto& w : m.work) {
       if (w.dirty) m.heads[std::string(w.origin)] = origin_head{origin_seq{w.seq}, w.hash};
     }
+  }
+  for (const auto& w : m.work) {
+    if (w.run_dirty) m.runs[std::string(w.origin)] = w.run;
   }
   m.last_pos.store(next_pos - 1, std::memory_order_release);
   return r;
@@ -444,7 +514,7 @@ status event_log::impl::scan_log(log_position from, log_position to, bool readah
 }
 
 std::vector<stored_bytes> event_log::read_origin_bytes(const device_id& origin, origin_seq from, std::size_t limit) const {
-  return impl_->bytes_at(impl_->origin_positions(origin, from, limit));
+  return impl_->origin_bytes(origin.value(), from.value(), limit);
 }
 
 std::vector<stored_event> event_log::read_origin(const device_id& origin, origin_seq from, std::size_t limit) const {
@@ -488,9 +558,9 @@ std::uint64_t event_log::size() const { return impl_->last_pos.load(std::memory_
 const log_options& event_log::options() const noexcept { return impl_->opts; }
 
 std::optional<log_position> event_log::index_position(const device_id& origin, origin_seq seq) const {
-  auto v = impl_->get(rocks::cf_index, keys::index_key(origin.value(), seq.value()));
-  if (!v || v->size() != keys::u64_bytes) return std::nullopt;
-  return log_position{keys::get_u64_be(*v)};
+  auto p = impl_->position_of(origin.value(), seq.value());
+  if (!p) return std::nullopt;
+  return log_position{*p};
 }
 
 status event_log::scan_index(
@@ -499,12 +569,15 @@ status event_log::scan_index(
   rocksdb::ReadOptions ro;
   ro.readahead_size = scan_readahead_bytes;
   auto st = impl_->iterate(rocks::cf_index, ro, std::string(), [&](std::string_view k, std::string_view v) {
-    auto parsed = keys::parse_index_key(k);
-    if (!parsed || v.size() != keys::u64_bytes) {
+    auto r = keys::parse_run(k, v);
+    if (!r) {
       ++bad;
       return true;
     }
-    return fn(parsed->origin, origin_seq{parsed->seq}, log_position{keys::get_u64_be(v)});
+    for (std::uint64_t i = 0; i < r->run.count; ++i) {
+      if (!fn(r->origin, origin_seq{r->run.first_seq + i}, log_position{r->run.first_position + i})) return false;
+    }
+    return true;
   });
   if (!st) return st;
   if (bad != 0) {

@@ -2,7 +2,8 @@
 //
 // Contract
 // - Column families: "log" (position u64 BE -> event bytes), "index"
-//   (origin \0 seq u64 BE -> position), "heads" (origin -> seq u64 BE + hash),
+//   ((origin, seq) -> position, stored as runs of consecutive seqs at
+//   consecutive positions: storage/keys.hpp), "heads" (origin -> seq u64 BE + hash),
 //   "meta" (device id, term, vote, ...), "projections" (name -> state +
 //   checkpoint position), "idempotency" (command key -> stored reply).
 // - append() is atomic: one WriteBatch, synced when durability == fsync, so an
@@ -74,6 +75,17 @@ struct origin_head {
 };
 using version_vector = std::map<std::string, std::uint64_t>;  ///< origin -> highest contiguous seq
 
+/// How append() checks each event's own hash.
+enum class hash_check : std::uint8_t {
+  verify = 0,  ///< default: recompute and compare (every event from another process: sync, tools)
+  /// Skip recomputing the hash: only for events this process sealed itself
+  /// (sn::seal) from the very struct passed in, i.e. the command actor's own
+  /// events on the group-commit path; re-hashing them checks nothing but
+  /// memory and costs about as much as the RocksDB put. Seq, prev_hash
+  /// chaining, size, duplicate and fork checks still apply.
+  trust_sealed_here = 1,
+};
+
 /// A key/value written atomically with an append (e.g. an idempotency record).
 struct side_write {
   std::string key;
@@ -94,7 +106,8 @@ public:
   /// `idempotency` records are written in the same batch. An error (not an
   /// outcome) means the write itself failed: nothing of the batch is stored.
   expected<append_result> append(const std::vector<event>& batch,
-                                 const std::vector<side_write>& idempotency = {});
+                                 const std::vector<side_write>& idempotency = {},
+                                 hash_check check = hash_check::verify);
 
   /// Device-local metadata (never replicated): device id, term, vote, boot id.
   status put_meta(std::string_view key, std::string_view value);
@@ -136,9 +149,10 @@ public:
 
   /// Position the index holds for (origin, seq); nullopt when it has none.
   std::optional<log_position> index_position(const device_id& origin, origin_seq seq) const;
-  /// Streams every index entry in key order (origin, then seq) to `fn`; stops
-  /// early when fn returns false. A key that does not parse is reported as
-  /// errc::corrupt after the walk, with the count of such keys.
+  /// Streams every (origin, seq) -> position the index holds, in key order
+  /// (origin, then seq; runs expanded), to `fn`; stops early when fn returns
+  /// false. Entries that do not parse are skipped and reported as
+  /// errc::corrupt after the walk, with their count.
   status scan_index(const std::function<bool(std::string_view origin, origin_seq seq, log_position pos)>& fn) const;
   /// The heads column family as stored (read_write: the same as heads()).
   /// Values that do not parse come back with seq 0.

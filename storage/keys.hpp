@@ -2,7 +2,11 @@
 // Pure byte helpers, shared by the log, the audit and the test helpers.
 //
 //   log    : position u64 BE                 -> event bytes (codec.hpp)
-//   index  : origin "\0" seq u64 BE           -> position u64 BE
+//   index  : origin "\0" first_seq u64 BE     -> first_position u64 BE, count u64 BE
+//            a run: (origin, first_seq + k) is at first_position + k for
+//            k < count. Appends extend the origin's last run while its events
+//            land at consecutive positions, so a node's own events cost one
+//            index write per batch, not one per event.
 //   heads  : origin                           -> seq u64 BE, hash (32 bytes)
 //   projections: name                         -> checkpoint u64 BE, state
 // Big-endian integers make RocksDB's bytewise order the numeric order, so a
@@ -78,6 +82,43 @@ inline std::optional<index_entry> parse_index_key(std::string_view k) {
   const std::size_t origin_len = k.size() - 1 - u64_bytes;
   if (k[origin_len] != '\0') return std::nullopt;
   return index_entry{k.substr(0, origin_len), get_u64_be(k.substr(origin_len + 1))};
+}
+
+struct index_run {
+  std::uint64_t first_seq = 0;
+  std::uint64_t first_position = 0;
+  std::uint64_t count = 0;
+  bool covers(std::uint64_t seq) const { return seq >= first_seq && seq - first_seq < count; }
+  std::uint64_t position_of(std::uint64_t seq) const { return first_position + (seq - first_seq); }
+  /// True when (seq, position) is the next event of this run.
+  bool extends_to(std::uint64_t seq, std::uint64_t position) const {
+    return count != 0 && seq == first_seq + count && position == first_position + count;
+  }
+};
+constexpr std::size_t run_value_bytes = 2 * u64_bytes;
+
+inline void run_value(std::string& out, std::uint64_t first_position, std::uint64_t count) {
+  put_u64_be(out, first_position);
+  put_u64_be(out, count);
+}
+
+inline std::string run_value(std::uint64_t first_position, std::uint64_t count) {
+  std::string v;
+  run_value(v, first_position, count);
+  return v;
+}
+
+/// The run an index entry describes; nullopt when key or value is malformed.
+struct parsed_run {
+  std::string_view origin;
+  index_run run;
+};
+inline std::optional<parsed_run> parse_run(std::string_view key, std::string_view value) {
+  auto k = parse_index_key(key);
+  if (!k || value.size() != run_value_bytes) return std::nullopt;
+  parsed_run r{k->origin, index_run{k->seq, get_u64_be(value), get_u64_be(value.substr(u64_bytes))}};
+  if (r.run.count == 0 || r.run.first_seq == 0 || r.run.first_position == 0) return std::nullopt;
+  return r;
 }
 
 inline void head_value(std::string& out, std::uint64_t seq, const hash256& h) {

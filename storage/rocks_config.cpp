@@ -45,13 +45,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
   rocksdb::BlockBasedTableOptions plain;
   plain.block_cache = cache;
   rocksdb::BlockBasedTableOptions with_bloom = plain;
-  // Point lookups (fork/duplicate checks, get(origin, seq)) hit the index.
+  // Point lookups (meta, idempotency keys) benefit; the log and the index are
+  // read by iterators (the index by SeekForPrev), which blooms do not help.
   with_bloom.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> out;
   for (std::size_t i = 0; i < cf_count; ++i) {
     rocksdb::ColumnFamilyOptions c;
-    c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(i == cf_index ? with_bloom : plain));
+    c.table_factory.reset(rocksdb::NewBlockBasedTableFactory((i == cf_meta || i == cf_idempotency) ? with_bloom : plain));
     out.emplace_back(cf_name(i), c);
   }
   return out;

@@ -21,6 +21,21 @@ status raw_put(const std::string& data_dir, std::string_view cf, std::string_vie
 status raw_delete(const std::string& data_dir, std::string_view cf, std::string_view key);
 expected<std::string> raw_get(const std::string& data_dir, std::string_view cf, std::string_view key);
 
+// Event-level damage for audit tests (each opens the data dir read-write,
+// does one atomic write, and closes it):
+
+/// Position the index gives (origin, seq).
+expected<std::uint64_t> position_of(const std::string& data_dir, std::string_view origin, std::uint64_t seq);
+/// The stored bytes at `position` of the log, and a raw overwrite of them
+/// (no validation, no index or heads update: a fork or a tamper).
+expected<std::string> get_event_bytes(const std::string& data_dir, std::uint64_t position);
+status put_event_bytes(const std::string& data_dir, std::uint64_t position, std::string_view bytes);
+/// Deletes the event (origin, seq) from the log and from the index (the
+/// index run holding it is split), leaving heads as they were: a gap.
+status delete_event(const std::string& data_dir, std::string_view origin, std::uint64_t seq);
+/// Makes the index map (origin, seq) to `position`, every other entry unchanged.
+status repoint_index(const std::string& data_dir, std::string_view origin, std::uint64_t seq, std::uint64_t position);
+
 /// The benchmark's baseline: plain WriteBatch puts into the "log" column
 /// family of a fresh data dir opened with exactly the event log's options.
 class raw_writer {

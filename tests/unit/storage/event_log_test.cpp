@@ -391,3 +391,35 @@ TEST(event_log, concurrent_readers) {
 
 } // namespace
 } // namespace sn::storage::test
+
+namespace sn::storage::test {
+namespace {
+
+// Proves: hash_check::trust_sealed_here skips only the re-hash; a broken
+// chain, a gap and a fork are still refused.
+TEST(event_log, trust_sealed_here_still_checks_the_chain) {
+  temp_dir t;
+  auto log = open_ok(rw_options(t.data()));
+  ASSERT_TRUE(log);
+  chain a("A");
+  auto first = a.take(2);
+  event a3 = a.next();
+  event wrong_hash = a3;
+  wrong_hash.hash[0] ^= 1;  // not what seal() computed
+  event bad_prev = a3;
+  bad_prev.prev_hash = first[0].hash;
+  seal(bad_prev);
+  event gap = chain("A", 9, a3.hash).next();
+  auto r = log->append({first[0], first[1], bad_prev, gap, wrong_hash}, {}, hash_check::trust_sealed_here);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->outcomes, (std::vector<append_outcome>{append_outcome::appended, append_outcome::appended,
+                                                      append_outcome::bad_hash, append_outcome::gap,
+                                                      append_outcome::appended}));
+  // The default verifies: the same kind of event is refused.
+  event a4 = chain("A", 4, wrong_hash.hash).next();
+  a4.hash[0] ^= 1;
+  EXPECT_EQ(append_ok(*log, {a4}).outcomes[0], append_outcome::bad_hash);
+}
+
+} // namespace
+} // namespace sn::storage::test
