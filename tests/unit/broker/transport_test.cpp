@@ -427,7 +427,7 @@ TEST(transport, idle_reactor_blocks) {
   auto before = a.t->stats().loop_iterations;
   std::this_thread::sleep_for(1s);  // the idle interval being measured, not a wait for a condition
   auto woke = a.t->stats().loop_iterations - before;
-  EXPECT_LE(woke, 5u) << "the reactor woke " << woke << " times in an idle second";
+  EXPECT_LE(woke, 10u) << "the reactor woke " << woke << " times in an idle second";
 }
 
 // Proves: a node that reaches itself through an alias of its address (localhost
