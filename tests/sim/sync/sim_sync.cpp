@@ -463,6 +463,7 @@ int main(int argc, char** argv) {
   }
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t failures = 0, events = 0, messages = 0, crashes = 0, converge_max = 0, converge_sum = 0;
+  std::uint64_t slowest_seed = first;
   sync::sync_counters totals;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     simulation sim(seed, verbose);
@@ -470,7 +471,10 @@ int main(int argc, char** argv) {
     events += r.events;
     messages += r.messages;
     crashes += r.crashes;
-    converge_max = std::max(converge_max, r.converge_ms);
+    if (r.converge_ms > converge_max) {
+      converge_max = r.converge_ms;
+      slowest_seed = seed;
+    }
     converge_sum += r.converge_ms;
     add_counters(totals, r.totals);
     if (!r.ok) {
@@ -481,13 +485,14 @@ int main(int argc, char** argv) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("sim_sync: %llu seeds from %llu, %llu failed, %.2f s; %llu events, %llu messages, %llu crashes; "
-              "convergence after heal: mean %llu ms, max %llu ms; rounds %llu (%llu failed), gap requests %llu, "
+              "convergence after heal: mean %llu ms, max %llu ms (seed %llu); rounds %llu (%llu failed), gap requests %llu, "
               "ahead buffered %llu / dropped %llu, duplicates dropped %llu, relayed %llu\n",
               static_cast<unsigned long long>(count), static_cast<unsigned long long>(first),
               static_cast<unsigned long long>(failures), secs, static_cast<unsigned long long>(events),
               static_cast<unsigned long long>(messages), static_cast<unsigned long long>(crashes),
               static_cast<unsigned long long>(count ? converge_sum / count : 0),
-              static_cast<unsigned long long>(converge_max), static_cast<unsigned long long>(totals.rounds_started),
+              static_cast<unsigned long long>(converge_max), static_cast<unsigned long long>(slowest_seed),
+              static_cast<unsigned long long>(totals.rounds_started),
               static_cast<unsigned long long>(totals.rounds_failed), static_cast<unsigned long long>(totals.gap_requests),
               static_cast<unsigned long long>(totals.ahead_buffered), static_cast<unsigned long long>(totals.ahead_dropped),
               static_cast<unsigned long long>(totals.duplicates), static_cast<unsigned long long>(totals.events_relayed));

@@ -48,6 +48,17 @@ TEST(sync_messages, reply_round_trip) {
   EXPECT_EQ(d->events[1], "yy");
 }
 
+// Pins the bytes of the example in docs/protocol.md section 3.1.
+TEST(sync_messages, request_golden_bytes) {
+  sync_request_body r;
+  r.request_id = 7;
+  r.versions = {{"POS1", 42}};
+  r.count_max = 1000;
+  r.bytes_max = 1048576;
+  const std::string want("\x95\x01\x07\x81\xa4POS1\x2a\xcd\x03\xe8\xce\x00\x10\x00\x00", 18);
+  EXPECT_EQ(encode_sync_request(r), want);
+}
+
 TEST(sync_messages, other_version_is_unsupported) {
   // [2, []] : a live_events body of protocol version 2.
   const std::string body = "\x92\x02\x90";
