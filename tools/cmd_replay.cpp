@@ -209,7 +209,9 @@ json missing_from(const side& a, const side& b) {
 
 int run_diff(const std::string& a_name, const std::string& b_name, std::int32_t utc_offset, bool as_json,
              cli_context& ctx) {
-  side a{a_name}, b{b_name};
+  side a, b;
+  a.name = a_name;
+  b.name = b_name;
   for (side* s : {&a, &b}) {
     auto st = load_side(*s, utc_offset);
     if (!st) return report_error(sn::error{st.error().domain, st.error().code, s->name + ": " + st.error().message});

@@ -1,5 +1,6 @@
 // storectl: the operator's tool (tools/README.md, docs/operations.md).
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -43,6 +44,20 @@ int main(int argc, char** argv) {
   add_projections_command(app, ctx);
   add_export_command(app, ctx);
   add_master_command(app, ctx);
+  // A mistyped command gets a clearer message than CLI11's "A subcommand is required".
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (!arg.empty() && arg[0] == '-') continue;
+    try {
+      app.get_subcommand(arg);
+    } catch (const CLI::OptionNotFound&) {
+      std::string names;
+      for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names += " " + sub->get_name();
+      std::fprintf(stderr, "storectl: unknown command '%s'; commands:%s (storectl --help)\n", arg.c_str(), names.c_str());
+      return exit_failed;
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
