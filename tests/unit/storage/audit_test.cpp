@@ -59,7 +59,7 @@ std::string describe(const audit_report& r) {
 }
 
 // Proves: a log written through append() audits clean, with its counts.
-TEST(audit, clean_log_passes) {
+TEST(log_audit, clean_log_passes) {
   fixture f;
   auto r = f.audit();
   EXPECT_TRUE(r.clean()) << describe(r);
@@ -70,7 +70,7 @@ TEST(audit, clean_log_passes) {
 
 // Proves: one changed byte inside one event's payload is reported as tamper
 // naming exactly that event, and nothing else.
-TEST(audit, names_a_changed_payload_byte) {
+TEST(log_audit, names_a_changed_payload_byte) {
   fixture f;
   const std::uint64_t pos = f.position_of("A", 4);
   auto bytes = testing::get_event_bytes(f.dir.data(), pos);
@@ -92,7 +92,7 @@ TEST(audit, names_a_changed_payload_byte) {
 
 // Proves: a changed byte in the stored hash is tamper of that event, and the
 // chain break it causes at the next event is not reported a second time.
-TEST(audit, names_a_changed_hash_byte) {
+TEST(log_audit, names_a_changed_hash_byte) {
   fixture f;
   const std::uint64_t pos = f.position_of("B", 2);
   auto bytes = testing::get_event_bytes(f.dir.data(), pos);
@@ -108,7 +108,7 @@ TEST(audit, names_a_changed_hash_byte) {
 
 // Proves: an event altered and re-sealed is caught by the next event's
 // prev_hash, and the last event of an origin by its heads entry.
-TEST(audit, catches_a_resealed_event) {
+TEST(log_audit, catches_a_resealed_event) {
   fixture f;
   for (std::uint64_t seq : {3u, 10u}) {
     const std::uint64_t pos = f.position_of("A", seq);
@@ -126,7 +126,7 @@ TEST(audit, catches_a_resealed_event) {
 
 // Proves: bytes that no longer decode are reported with the (origin, seq)
 // the index says they held.
-TEST(audit, names_undecodable_bytes) {
+TEST(log_audit, names_undecodable_bytes) {
   fixture f;
   const std::uint64_t pos = f.position_of("A", 6);
   ASSERT_TRUE(testing::put_event_bytes(f.dir.data(), pos, std::string("\xdd\xff\x00\x00\x00", 5)));
@@ -141,7 +141,7 @@ TEST(audit, names_undecodable_bytes) {
 
 // Proves: a deleted event (log entry and its index entry) is a gap naming the
 // first missing seq; the heads entry then disagrees too.
-TEST(audit, names_a_gap) {
+TEST(log_audit, names_a_gap) {
   fixture f;
   ASSERT_TRUE(testing::delete_event(f.dir.data(), "A", 7));
   EXPECT_FALSE(testing::position_of(f.dir.data(), "A", 7));
@@ -157,7 +157,7 @@ TEST(audit, names_a_gap) {
 
 // Proves: two log entries with one (origin, seq) are a fork naming the
 // second copy's position.
-TEST(audit, names_a_fork) {
+TEST(log_audit, names_a_fork) {
   fixture f;
   event other = f.b[2];  // a different B:3, correctly chained to B:2
   other.term = term_id{2};
@@ -173,7 +173,7 @@ TEST(audit, names_a_fork) {
 
 // Proves: an index entry pointing at the wrong position, or at nothing, is
 // an index mismatch.
-TEST(audit, names_index_mismatches) {
+TEST(log_audit, names_index_mismatches) {
   fixture f;
   ASSERT_TRUE(testing::repoint_index(f.dir.data(), "A", 8, f.position_of("A", 5)));  // inside a run
   ASSERT_TRUE(testing::repoint_index(f.dir.data(), "A", 2, f.position_of("A", 5)));
@@ -188,7 +188,7 @@ TEST(audit, names_index_mismatches) {
 }
 
 // Proves: a heads entry that is not the highest contiguous seq is reported.
-TEST(audit, names_a_head_mismatch) {
+TEST(log_audit, names_a_head_mismatch) {
   fixture f;
   std::string v;
   keys::head_value(v, 4, f.b[3].hash);
@@ -202,7 +202,7 @@ TEST(audit, names_a_head_mismatch) {
 }
 
 // Proves: the audit of a dir that holds no log is an error, not a clean report.
-TEST(audit, missing_dir_is_an_error) {
+TEST(log_audit, missing_dir_is_an_error) {
   temp_dir t;
   auto r = audit_data_dir(t.data());
   ASSERT_FALSE(r);

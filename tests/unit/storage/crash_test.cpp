@@ -24,7 +24,7 @@ std::string describe(const audit_report& r) {
 // Proves: after kill -9 of a process in the middle of appending, every batch
 // it acknowledged is present with its hash chain intact, over 20 cycles that
 // each reopen the log the previous crash left.
-TEST(crash, every_acknowledged_event_survives_kill9) {
+TEST(log_crash, every_acknowledged_event_survives_kill9) {
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rng(seed);
@@ -65,7 +65,7 @@ TEST(crash, every_acknowledged_event_survives_kill9) {
 // Proves: a read-only open works on the data dir of a process that is
 // appending, sees what it acknowledged, audits clean, does not disturb it,
 // and a read-write open of that dir is refused as locked.
-TEST(crash, read_only_beside_a_writing_process) {
+TEST(log_crash, read_only_beside_a_writing_process) {
   temp_dir t;
   appender_process child(t.data(), "POS1", 5);
   const std::uint64_t before = child.wait_acked(20, child_timeout);

@@ -1,6 +1,8 @@
 // event_log: append/read/reopen, the acceptance rules, metadata, projections,
 // idempotency records, the data dir lock and read-only opens.
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -419,6 +421,57 @@ TEST(event_log, trust_sealed_here_still_checks_the_chain) {
   event a4 = chain("A", 4, wrong_hash.hash).next();
   a4.hash[0] ^= 1;
   EXPECT_EQ(append_ok(*log, {a4}).outcomes[0], append_outcome::bad_hash);
+}
+
+} // namespace
+} // namespace sn::storage::test
+
+namespace sn::storage::test {
+namespace {
+
+// Proves: the run-length index maps every (origin, seq) to its position when
+// runs extend across batches and reopens and when origins interleave.
+TEST(event_log, index_runs_across_batches_reopens_and_interleaving) {
+  temp_dir t;
+  chain a("A"), b("B");
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> want;  // (origin, seq) -> position
+  std::uint64_t pos = 0;
+  auto append_and_note = [&](event_log& log, const std::vector<event>& batch) {
+    auto r = append_ok(log, batch);
+    ASSERT_EQ(r.appended, batch.size());
+    for (const auto& e : batch) want[{e.origin.value(), e.seq.value()}] = ++pos;
+  };
+  for (int reopen = 0; reopen < 3; ++reopen) {
+    auto log = open_ok(rw_options(t.data()));
+    ASSERT_TRUE(log);
+    append_and_note(*log, a.take(3));      // extends A's run from the previous open
+    append_and_note(*log, a.take(2));
+    append_and_note(*log, {b.next(), a.next(), b.next(), a.next()});  // interleaved: runs of one
+    append_and_note(*log, b.take(4));
+  }
+  auto log = open_ok(rw_options(t.data()));
+  ASSERT_TRUE(log);
+  for (const auto& [key, p] : want) {
+    auto got = log->get(device_id{key.first}, origin_seq{key.second});
+    ASSERT_TRUE(got) << key.first << ":" << key.second;
+    EXPECT_EQ(got->position.value(), p);
+    EXPECT_EQ(got->ev.seq.value(), key.second);
+  }
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> scanned;
+  ASSERT_TRUE(log->scan_index([&](std::string_view o, origin_seq s, log_position p) {
+    scanned[{std::string(o), s.value()}] = p.value();
+    return true;
+  }));
+  EXPECT_EQ(scanned, want);
+  for (std::uint64_t from = 1; from <= 21; from += 4) {
+    auto events = log->read_origin(device_id{"A"}, origin_seq{from}, 5);
+    ASSERT_EQ(events.size(), std::min<std::size_t>(5, 21 - from + 1)) << "from " << from;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].ev.seq.value(), from + i);
+      EXPECT_EQ(events[i].position.value(), (want[{"A", from + i}]));
+    }
+  }
+  EXPECT_EQ(log->versions(), (version_vector{{"A", 21}, {"B", 18}}));
 }
 
 } // namespace
