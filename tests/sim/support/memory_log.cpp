@@ -23,7 +23,7 @@ append_outcome memory_log::append_one(const sn::event& e) {
   const sn::hash256 want_prev = head == 0 ? sn::hash256{} : s.hashes[head - 1];
   if (e.prev_hash != want_prev) return append_outcome::bad_hash;
 
-  if (!hashes_.insert(sn::to_hex(e.hash)).second) ++double_applies_;  // cannot happen: the sim asserts it
+  if (!hashes_.insert(e.hash).second) ++double_applies_;  // cannot happen: the sim asserts it
   s.bytes.push_back(bytes);
   s.hashes.push_back(e.hash);
   if (auto p = sn::payload_of<sn::stock_adjusted>(e)) delta_sum_ += p->delta;

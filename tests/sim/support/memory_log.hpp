@@ -11,7 +11,8 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
+#include <cstring>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@
 #include "storage/event_log.hpp"  // append_outcome
 
 namespace sn::sim {
+
+/// Event hashes are uniformly random: their first 8 bytes are a fine hash.
+struct hash256_hasher {
+  std::size_t operator()(const sn::hash256& h) const noexcept {
+    std::size_t v;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
+};
+using hash_set = std::unordered_set<sn::hash256, hash256_hasher>;
 
 class memory_log final : public sync::log_reader {
 public:
@@ -37,8 +48,8 @@ public:
   std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from_seq, std::size_t count_max,
                                              std::size_t bytes_max) const override;
 
-  /// Every stored event's hash (hex) — equal sets mean equal logs.
-  const std::set<std::string>& hashes() const noexcept { return hashes_; }
+  /// Every stored event's hash — equal sets mean equal logs.
+  const hash_set& hashes() const noexcept { return hashes_; }
   std::uint64_t size() const noexcept { return hashes_.size(); }
   std::uint64_t double_applies() const noexcept { return double_applies_; }
   /// Outcomes counted by kind (index = append_outcome value).
@@ -56,7 +67,7 @@ private:
 
   std::string owner_;
   std::map<std::string, origin_stream> streams_;
-  std::set<std::string> hashes_;
+  hash_set hashes_;
   std::uint64_t double_applies_ = 0;
   std::map<storage::append_outcome, std::uint64_t> outcomes_;
   std::int64_t delta_sum_ = 0;
