@@ -394,10 +394,10 @@ command_reply command_handler::complete_sale(const json& b, const command_contex
   p.change_cents = paid - p.total_cents;
   if (p.change_cents > cash) reject(400, "overpayment_not_cash", "change can only be given from a cash payment");
 
-  const auto oid = views_.origin_ids_.find(ctx.device.value());
-  const std::uint64_t last = oid == views_.origin_ids_.end() ? 0 : views_.last_receipt_no_[oid->second];
+  const auto oid = views_.origins_.find(ctx.device.value());
+  const std::uint64_t last = oid ? views_.last_receipt_no_[*oid] : 0;
   p.receipt = numbered(ctx.device.value(), "-", last + 1);
-  if (views_.sales_.count(p.receipt) != 0 && views_.sales_.at(p.receipt).present) {
+  if (const views::sale_rec* existing = views_.find_sale(p.receipt); existing && existing->present) {
     reject(409, "duplicate_receipt", "receipt '" + p.receipt + "' exists");  // state corrupt; never append twice
   }
   command_reply r;
@@ -411,7 +411,7 @@ command_reply command_handler::complete_sale(const json& b, const command_contex
 command_reply command_handler::return_sale(const json& b, const command_context& ctx) {
   sale_returned p;
   p.receipt = read_string(b, "receipt", text_length_max, true);
-  auto sit = views_.sales_.find(p.receipt);
+  const views::sale_rec* found = views_.find_sale(p.receipt);
   const json& lines = read_array(b, "lines", sale_lines_max);
   // requested qty per sku, in order of first mention
   std::vector<std::pair<std::string, std::int64_t>> wanted;
@@ -431,22 +431,20 @@ command_reply command_handler::return_sale(const json& b, const command_context&
     method = read_string(b, "method", text_length_max, true);
     if (!pay_method_from_string(*method)) reject(400, "invalid_field", "field 'method' must be cash, card or other");
   }
-  if (sit == views_.sales_.end() || !sit->second.present) {
-    reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
-  }
-  const auto& sale = sit->second;
+  if (!found || !found->present) reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
+  const auto& sale = *found;
   if (sale.voided) reject(409, "sale_voided", "receipt '" + p.receipt + "' was voided");
   for (const auto& [sku, qty] : wanted) {
     const auto id = views_.find_sku(sku);
     std::int64_t sold = 0, net = 0, tax = 0, returned = 0;
     if (id) {
-      for (const auto& l : sale.lines) {
+      for (const auto& l : views_.lines_of(sale)) {
         if (l.sku != *id) continue;
         sold += l.qty;
         net += l.qty * l.unit_price_cents - l.discount_cents;
         tax += l.tax_cents;
       }
-      for (const auto& [rs, rq] : sale.returned) {
+      for (const auto& [rs, rq] : views_.extra_of(sale).returned) {
         if (rs == *id) returned = rq;
       }
     }
@@ -466,9 +464,19 @@ command_reply command_handler::return_sale(const json& b, const command_context&
     p.refund_cents += rl.refund_cents;
     p.lines.push_back(std::move(rl));
   }
-  p.method = method ? *method : (sale.payments.empty() ? std::string("cash") : to_string(sale.payments.front().first));
-  const auto oid = views_.origin_ids_.find(ctx.device.value());
-  const std::uint64_t last = oid == views_.origin_ids_.end() ? 0 : views_.last_return_no_[oid->second];
+  if (method) {
+    p.method = *method;
+  } else {  // refund the way the customer paid (the first method used, cash before card before other)
+    p.method = "cash";
+    for (std::size_t m = 0; m < pay_method_count; ++m) {
+      if (sale.paid[m] > 0) {
+        p.method = to_string(static_cast<pay_method>(m));
+        break;
+      }
+    }
+  }
+  const auto oid = views_.origins_.find(ctx.device.value());
+  const std::uint64_t last = oid ? views_.last_return_no_[*oid] : 0;
   p.return_id = numbered(ctx.device.value(), "-R", last + 1);
   command_reply r;
   r.drafts.push_back(draft(ctx, p));
@@ -486,12 +494,10 @@ command_reply command_handler::void_sale(const json& b, const command_context& c
   sale_voided p;
   p.receipt = read_string(b, "receipt", text_length_max, true);
   p.reason = read_string(b, "reason", text_length_max, false);
-  auto sit = views_.sales_.find(p.receipt);
-  if (sit == views_.sales_.end() || !sit->second.present) {
-    reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
-  }
-  if (sit->second.voided) reject(409, "already_voided", "receipt '" + p.receipt + "' is already voided");
-  if (!sit->second.return_ids.empty()) {
+  const views::sale_rec* sit = views_.find_sale(p.receipt);
+  if (!sit || !sit->present) reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
+  if (sit->voided) reject(409, "already_voided", "receipt '" + p.receipt + "' is already voided");
+  if (!views_.extra_of(*sit).return_ids.empty()) {
     reject(409, "sale_has_returns", "receipt '" + p.receipt + "' has returns; return the remaining goods instead");
   }
   command_reply r;
@@ -509,8 +515,8 @@ command_reply command_handler::close_day(const json& b, const command_context& c
   } else {
     day = business_day(std::max(ctx.wall_ms, clock_.last().wall_ms()), settings_);
   }
-  const auto oid = views_.origin_ids_.find(ctx.device.value());
-  if (oid != views_.origin_ids_.end() && views_.closures_.count(views::daily_key(*day, oid->second)) != 0) {
+  const auto oid = views_.origins_.find(ctx.device.value());
+  if (oid && views_.closures_.count(views::daily_key(*day, *oid)) != 0) {
     reject(409, "day_already_closed", "device '" + ctx.device.value() + "' already closed " + day_to_string(*day));
   }
   // The Z figures: this device's daily report at this moment.

@@ -61,32 +61,38 @@ views::views(store_settings s) : settings_(s) {}
 
 std::uint32_t views::origin_id(const std::string& name) {
   if (last_origin_valid_ && name == last_origin_name_) return last_origin_id_;
-  auto [it, inserted] = origin_ids_.try_emplace(name, static_cast<std::uint32_t>(origin_names_.size()));
-  if (inserted) {
-    origin_names_.push_back(name);
+  const auto [id, added] = origins_.intern(name);
+  if (added) {
     last_seen_.push_back(0);
     last_receipt_no_.push_back(0);
     last_return_no_.push_back(0);
   }
   last_origin_name_ = name;
-  last_origin_id_ = it->second;
+  last_origin_id_ = id;
   last_origin_valid_ = true;
-  return it->second;
+  return id;
 }
 
 std::uint32_t views::sku_id(const std::string& sku) {
-  auto [it, inserted] = sku_ids_.try_emplace(sku, static_cast<std::uint32_t>(products_.size()));
-  if (inserted) {
+  const auto [id, added] = skus_.intern(sku);
+  if (added) {
     products_.emplace_back();
     products_.back().sku = sku;
   }
-  return it->second;
+  return id;
 }
 
-std::optional<std::uint32_t> views::find_sku(const std::string& sku) const {
-  auto it = sku_ids_.find(sku);
-  if (it == sku_ids_.end()) return std::nullopt;
-  return it->second;
+std::optional<std::uint32_t> views::find_sku(const std::string& sku) const { return skus_.find(sku); }
+
+views::sale_rec& views::sale_at(const std::string& receipt) {
+  const auto [id, added] = receipts_.intern(receipt);
+  if (added) sales_.emplace_back();
+  return sales_[id];
+}
+
+const views::sale_rec* views::find_sale(const std::string& receipt) const {
+  const auto id = receipts_.find(receipt);
+  return id ? &sales_[*id] : nullptr;
 }
 
 bool views::newer(const stamp& a, const stamp& b) const {
@@ -94,7 +100,7 @@ bool views::newer(const stamp& a, const stamp& b) const {
   if (!a.set) return false;
   if (a.hlc != b.hlc) return a.hlc > b.hlc;
   if (a.origin == b.origin) return a.seq > b.seq;
-  return origin_names_[a.origin] > origin_names_[b.origin];
+  return origin_name(a.origin) > origin_name(b.origin);
 }
 
 views::stamp views::stamp_of(const event& e, std::uint32_t origin) const {
@@ -102,7 +108,7 @@ views::stamp views::stamp_of(const event& e, std::uint32_t origin) const {
 }
 
 std::string views::ref(const stamp& s) const {
-  return origin_names_[s.origin] + ":" + std::to_string(s.seq);
+  return origin_name(s.origin) + ":" + std::to_string(s.seq);
 }
 
 void views::park(const event& e, std::string reason) {
@@ -128,7 +134,7 @@ std::vector<register_conflict> views::take_conflicts() {
 }
 
 void views::note_receipt(std::uint32_t origin, const std::string& id, bool is_return) {
-  const std::uint64_t n = own_number(origin_names_[origin], id, is_return);
+  const std::uint64_t n = own_number(origin_name(origin), id, is_return);
   auto& slot = is_return ? last_return_no_[origin] : last_receipt_no_[origin];
   if (n > slot) slot = n;
 }
@@ -284,9 +290,9 @@ void views::sale_effects(const sale_rec& s, int sign) {
   f.discounts += sign * s.discount;
   f.tax += sign * s.tax;
   f.transactions += sign;
-  for (const auto& [m, amount] : s.payments) f.by_method[static_cast<std::size_t>(m)] += sign * amount;
+  for (std::size_t m = 0; m < pay_method_count; ++m) f.by_method[m] += sign * s.paid[m];
   f.by_method[static_cast<std::size_t>(pay_method::cash)] -= sign * s.change;
-  for (const line_rec& l : s.lines) {
+  for (const line_rec& l : lines_of(s)) {
     product_state& ps = products_[l.sku];
     ps.on_hand -= sign * l.qty;
     ps.sold += sign * l.qty;
@@ -295,25 +301,25 @@ void views::sale_effects(const sale_rec& s, int sign) {
 
 const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
   if (p.receipt.empty()) return "empty receipt";
-  sale_rec& s = sales_[p.receipt];
+  sale_rec& s = sale_at(p.receipt);
   if (s.present) return "duplicate receipt";
   s.present = true;
   s.origin = o;
   s.hlc = e.hlc.packed();
   s.day = business_day(e.hlc, settings_);
-  s.lines.reserve(p.lines.size());
+  s.line_begin = static_cast<std::uint32_t>(lines_.size());
+  s.line_count = static_cast<std::uint32_t>(p.lines.size());
   for (const sale_line& l : p.lines) {
     const std::uint32_t id = sku_id(l.sku);
     products_[id].touched = true;
-    s.lines.push_back(line_rec{id, l.qty, l.unit_price_cents, l.discount_cents, l.tax_cents, l.tax_rate_bp});
+    lines_.push_back(line_rec{id, l.qty, l.unit_price_cents, l.discount_cents, l.tax_cents, l.tax_rate_bp});
   }
   s.gross = p.gross_cents;
   s.discount = p.discount_cents;
   s.tax = p.tax_cents;
   s.total = p.total_cents;
   s.change = p.change_cents;
-  s.payments.reserve(p.payments.size());
-  for (const payment& m : p.payments) s.payments.emplace_back(method_or_other(m.method), m.amount_cents);
+  for (const payment& m : p.payments) s.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   if (s.voided) {
     daily_[daily_key(s.day, s.origin)].voids += 1;
   } else {
@@ -325,16 +331,17 @@ const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
 
 const char* views::on(const event& e, std::uint32_t o, sale_returned& p) {
   if (p.return_id.empty() || p.receipt.empty()) return "empty return id or receipt";
-  auto [it, inserted] = returns_.try_emplace(p.return_id);
-  if (!inserted) return "duplicate return id";
-  return_rec& r = it->second;
+  const auto [rid, added] = return_ids_.intern(p.return_id);
+  if (!added) return "duplicate return id";
+  returns_.emplace_back();
+  return_rec& r = returns_[rid];
   r.origin = o;
   r.hlc = e.hlc.packed();
   r.day = business_day(e.hlc, settings_);
   r.receipt = p.receipt;
   r.refund = p.refund_cents;
   r.method = method_or_other(p.method);
-  sale_rec& s = sales_[p.receipt];
+  sale_extra& s = extra_of(sale_at(p.receipt));
   std::int64_t tax = 0;
   r.lines.reserve(p.lines.size());
   for (const return_line& l : p.lines) {
@@ -367,11 +374,12 @@ const char* views::on(const event& e, std::uint32_t o, sale_returned& p) {
 // void of a receipt counts; a void seen before its sale waits in the record.
 const char* views::on(const event& e, std::uint32_t o, const sale_voided& p) {
   if (p.receipt.empty()) return "empty receipt";
-  sale_rec& s = sales_[p.receipt];
+  sale_rec& s = sale_at(p.receipt);
+  sale_extra& x = extra_of(s);
   const stamp st = stamp_of(e, o);
-  if (newer(st, s.void_stamp)) {
-    s.void_stamp = st;
-    s.void_reason = p.reason;
+  if (newer(st, x.void_stamp)) {
+    x.void_stamp = st;
+    x.void_reason = p.reason;
   }
   if (s.voided) return nullptr;
   s.voided = true;
@@ -453,8 +461,8 @@ std::int64_t views::on_hand(const std::string& sku) const {
 const views::election_rec* views::newest_election() const {
   const election_rec* best = nullptr;
   for (const election_rec& r : elections_) {
-    if (!best || std::tie(r.term, r.hlc, origin_names_[r.origin]) >
-                     std::tie(best->term, best->hlc, origin_names_[best->origin])) {
+    if (!best || std::tie(r.term, r.hlc, origin_name(r.origin)) >
+                     std::tie(best->term, best->hlc, origin_name(best->origin))) {
       best = &r;
     }
   }
@@ -511,7 +519,7 @@ json views::stock_json(const product_state& p) const {
   if (p.count.set) {
     j["last_count"] = json{{"counted_qty", p.count_counted},
                            {"expected_qty", p.count_expected},
-                           {"device", origin_names_[p.count.origin]},
+                           {"device", origin_name(p.count.origin)},
                            {"time", time_of(p.count.hlc)}};
   }
   return j;
@@ -542,9 +550,10 @@ std::optional<json> views::inventory_item(const std::string& sku) const {
 
 json views::sale_json(const std::string& receipt, const sale_rec& s) const {
   json lines = json::array();
-  for (const line_rec& l : s.lines) {
+  const sale_extra& x = extra_of(s);
+  for (const line_rec& l : lines_of(s)) {
     std::int64_t returned = 0;
-    for (const auto& [sku, qty] : s.returned) {
+    for (const auto& [sku, qty] : x.returned) {
       if (sku == l.sku) returned = qty;
     }
     lines.push_back(json{{"sku", products_[l.sku].sku},
@@ -557,11 +566,13 @@ json views::sale_json(const std::string& receipt, const sale_rec& s) const {
                          {"returned_qty", returned}});
   }
   json pays = json::array();
-  for (const auto& [m, amount] : s.payments) pays.push_back(json{{"method", to_string(m)}, {"amount_cents", amount}});
-  std::vector<std::string> ids = s.return_ids;
+  for (std::size_t m = 0; m < pay_method_count; ++m) {
+    if (s.paid[m] != 0) pays.push_back(json{{"method", to_string(static_cast<pay_method>(m))}, {"amount_cents", s.paid[m]}});
+  }
+  std::vector<std::string> ids = x.return_ids;
   std::sort(ids.begin(), ids.end());
   json j{{"receipt", receipt},
-         {"device", origin_names_[s.origin]},
+         {"device", origin_name(s.origin)},
          {"time", time_of(s.hlc)},
          {"day", day_to_string(s.day)},
          {"lines", std::move(lines)},
@@ -572,20 +583,20 @@ json views::sale_json(const std::string& receipt, const sale_rec& s) const {
          {"payments", std::move(pays)},
          {"change_cents", s.change},
          {"voided", s.voided},
-         {"refunded_cents", s.refunded},
+         {"refunded_cents", x.refunded},
          {"returns", ids}};
-  if (s.voided && s.void_stamp.set) {
-    j["void"] = json{{"reason", s.void_reason},
-                     {"device", origin_names_[s.void_stamp.origin]},
-                     {"time", time_of(s.void_stamp.hlc)}};
+  if (s.voided && x.void_stamp.set) {
+    j["void"] = json{{"reason", x.void_reason},
+                     {"device", origin_name(x.void_stamp.origin)},
+                     {"time", time_of(x.void_stamp.hlc)}};
   }
   return j;
 }
 
 std::optional<json> views::sale(const std::string& receipt) const {
-  auto it = sales_.find(receipt);
-  if (it == sales_.end() || !it->second.present) return std::nullopt;
-  return sale_json(it->first, it->second);
+  const sale_rec* s = find_sale(receipt);
+  if (!s || !s->present) return std::nullopt;
+  return sale_json(receipt, *s);
 }
 
 json views::sales(std::optional<std::string> day, std::optional<std::string> device) const {
@@ -596,13 +607,15 @@ json views::sales(std::optional<std::string> day, std::optional<std::string> dev
   }
   std::vector<std::pair<const std::string*, const sale_rec*>> list;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_product;  // sku -> qty, net cents
-  for (const auto& [receipt, s] : sales_) {
+  for (std::uint32_t id = 0; id < sales_.size(); ++id) {
+    const sale_rec& s = sales_[id];
+    const std::string& receipt = receipts_.name(id);
     if (!s.present) continue;
     if (day_no && s.day != *day_no) continue;
-    if (device && origin_names_[s.origin] != *device) continue;
+    if (device && origin_name(s.origin) != *device) continue;
     list.emplace_back(&receipt, &s);
     if (s.voided) continue;
-    for (const line_rec& l : s.lines) {
+    for (const line_rec& l : lines_of(s)) {
       auto& agg = by_product[products_[l.sku].sku];
       agg.first += l.qty;
       agg.second += l.qty * l.unit_price_cents - l.discount_cents;
@@ -615,15 +628,15 @@ json views::sales(std::optional<std::string> day, std::optional<std::string> dev
   for (std::size_t i = 0; i < list.size() && i < list_entries_max; ++i) {
     const sale_rec& s = *list[i].second;
     std::int64_t items = 0;
-    for (const line_rec& l : s.lines) items += l.qty;
+    for (const line_rec& l : lines_of(s)) items += l.qty;
     arr.push_back(json{{"receipt", *list[i].first},
-                       {"device", origin_names_[s.origin]},
+                       {"device", origin_name(s.origin)},
                        {"time", time_of(s.hlc)},
                        {"day", day_to_string(s.day)},
                        {"items", items},
                        {"total_cents", s.total},
                        {"voided", s.voided},
-                       {"refunded_cents", s.refunded}});
+                       {"refunded_cents", extra_of(s).refunded}});
   }
   json prods = json::array();
   for (const auto& [sku, agg] : by_product) prods.push_back(json{{"sku", sku}, {"qty", agg.first}, {"net_cents", agg.second}});
@@ -670,7 +683,7 @@ json views::daily_report(std::optional<std::string> day, std::optional<std::stri
   if (day_no) {
     for (const auto& [key, f] : daily_) {
       if (static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32)) != *day_no) continue;
-      const std::string& dev = origin_names_[static_cast<std::uint32_t>(key)];
+      const std::string& dev = origin_name(static_cast<std::uint32_t>(key));
       if (device && dev != *device) continue;
       total.gross += f.gross;
       total.discounts += f.discounts;
@@ -687,7 +700,7 @@ json views::daily_report(std::optional<std::string> day, std::optional<std::stri
     }
     for (const auto& [key, c] : closures_) {
       if (static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32)) != *day_no) continue;
-      const std::string& dev = origin_names_[static_cast<std::uint32_t>(key)];
+      const std::string& dev = origin_name(static_cast<std::uint32_t>(key));
       if (device && dev != *device) continue;
       auto it = per_device.find(dev);
       if (it == per_device.end()) {
@@ -716,18 +729,16 @@ json views::device_json(const std::string& id) const {
     j["registered"] = it->second.registered;
   }
   j["role"] = current_master() == id ? "master" : "client";
-  auto oit = origin_ids_.find(id);
-  j["last_event_time"] = (oit != origin_ids_.end() && last_seen_[oit->second] != 0)
-                             ? json(time_of(last_seen_[oit->second]))
-                             : json(nullptr);
+  const auto oid = origins_.find(id);
+  j["last_event_time"] = (oid && last_seen_[*oid] != 0) ? json(time_of(last_seen_[*oid])) : json(nullptr);
   return j;
 }
 
 json views::devices() const {
   std::vector<std::string> ids;
   for (const auto& [id, d] : devices_) ids.push_back(id);
-  for (std::size_t o = 0; o < origin_names_.size(); ++o) {
-    if (last_seen_[o] != 0) ids.push_back(origin_names_[o]);
+  for (std::uint32_t o = 0; o < origins_.size(); ++o) {
+    if (last_seen_[o] != 0) ids.push_back(origin_name(o));
   }
   const std::string master = current_master();
   if (!master.empty()) ids.push_back(master);
@@ -739,8 +750,8 @@ json views::devices() const {
 }
 
 std::optional<json> views::device(const std::string& id) const {
-  const bool known = devices_.count(id) != 0 || current_master() == id ||
-                     (origin_ids_.count(id) != 0 && last_seen_[origin_ids_.at(id)] != 0);
+  const auto oid = origins_.find(id);
+  const bool known = devices_.count(id) != 0 || current_master() == id || (oid && last_seen_[*oid] != 0);
   if (!known) return std::nullopt;
   return device_json(id);
 }
@@ -749,7 +760,7 @@ json views::elections() const {
   std::vector<const election_rec*> list;
   for (const election_rec& r : elections_) list.push_back(&r);
   std::sort(list.begin(), list.end(), [this](auto* a, auto* b) {
-    return std::tie(b->term, b->hlc, origin_names_[b->origin]) < std::tie(a->term, a->hlc, origin_names_[a->origin]);
+    return std::tie(b->term, b->hlc, origin_name(b->origin)) < std::tie(a->term, a->hlc, origin_name(a->origin));
   });
   json arr = json::array();
   for (auto* r : list) {
@@ -759,7 +770,7 @@ json views::elections() const {
                        {"reason", r->reason},
                        {"time", time_of(r->hlc)},
                        {"participants", r->participants},
-                       {"recorded_by", origin_names_[r->origin]}});
+                       {"recorded_by", origin_name(r->origin)}});
   }
   return json{{"elections", std::move(arr)}, {"count", list.size()}};
 }
@@ -772,14 +783,14 @@ json views::audit(const audit_filter& f) const {
     const std::uint64_t ms = hlc_timestamp{r.hlc}.wall_ms();
     if (f.since_ms && ms < *f.since_ms) continue;
     if (f.until_ms && ms > *f.until_ms) continue;
-    if (f.device && origin_names_[r.origin] != *f.device && origin_of_ref(r.winner) != *f.device &&
+    if (f.device && origin_name(r.origin) != *f.device && origin_of_ref(r.winner) != *f.device &&
         origin_of_ref(r.loser) != *f.device) {
       continue;
     }
     list.push_back(&r);
   }
   std::sort(list.begin(), list.end(), [this](auto* a, auto* b) {
-    return std::tie(b->hlc, origin_names_[b->origin]) < std::tie(a->hlc, origin_names_[a->origin]);
+    return std::tie(b->hlc, origin_name(b->origin)) < std::tie(a->hlc, origin_name(a->origin));
   });
   const auto value = [](const std::string& text) {
     json v = json::parse(text, nullptr, false);
@@ -789,7 +800,7 @@ json views::audit(const audit_filter& f) const {
   for (std::size_t i = 0; i < list.size() && i < list_entries_max; ++i) {
     const audit_rec& r = *list[i];
     arr.push_back(json{{"operation", "conflict_resolution"},
-                       {"device", origin_names_[r.origin]},
+                       {"device", origin_name(r.origin)},
                        {"register", r.register_name},
                        {"key", r.key},
                        {"winner", r.winner},

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/retail/string_table.hpp"
 #include "actors/retail/types.hpp"
 #include "events/event.hpp"
 #include "events/expected.hpp"
@@ -153,15 +154,26 @@ private:
     std::int64_t qty = 0, unit_price_cents = 0, discount_cents = 0, tax_cents = 0;
     std::int32_t tax_rate_bp = 0;
   };
+  struct line_range {  // a sale's lines in the shared lines_ arena
+    const line_rec* b;
+    const line_rec* e;
+    const line_rec* begin() const { return b; }
+    const line_rec* end() const { return e; }
+  };
   struct sale_rec {
     bool present = false;
-    std::uint32_t origin = 0;
-    std::uint64_t hlc = 0;
-    std::int32_t day = 0;
-    std::vector<line_rec> lines;
-    std::int64_t gross = 0, discount = 0, tax = 0, total = 0, change = 0;
-    std::vector<std::pair<pay_method, std::int64_t>> payments;
     bool voided = false;
+    std::uint32_t origin = 0;
+    std::int32_t day = 0;
+    std::uint64_t hlc = 0;
+    std::uint32_t line_begin = 0, line_count = 0;  // in lines_ (no allocation per sale)
+    std::int64_t gross = 0, discount = 0, tax = 0, total = 0, change = 0;
+    std::array<std::int64_t, pay_method_count> paid{};  // payments folded per method
+    std::uint32_t extra = 0xffffffffu;  // index in extras_ once a void or return refers to it
+  };
+  static constexpr std::uint32_t no_extra = 0xffffffffu;
+  // The rarely used part of a sale, kept apart so sale_rec stays small.
+  struct sale_extra {
     stamp void_stamp;  // newest void (register, for display)
     std::string void_reason;
     // returns against this receipt from any device (sums; may precede the sale)
@@ -211,6 +223,23 @@ private:
 
   // interning
   std::uint32_t origin_id(const std::string& name);
+  const std::string& origin_name(std::uint32_t id) const { return origins_.name(id); }
+  sale_rec& sale_at(const std::string& receipt);
+  const sale_rec* find_sale(const std::string& receipt) const;
+  sale_extra& extra_of(sale_rec& s) {
+    if (s.extra == no_extra) {
+      s.extra = static_cast<std::uint32_t>(extras_.size());
+      extras_.emplace_back();
+    }
+    return extras_[s.extra];
+  }
+  const sale_extra& extra_of(const sale_rec& s) const {
+    static const sale_extra none{};
+    return s.extra == no_extra ? none : extras_[s.extra];
+  }
+  line_range lines_of(const sale_rec& s) const {
+    return {lines_.data() + s.line_begin, lines_.data() + s.line_begin + s.line_count};
+  }
   std::uint32_t sku_id(const std::string& sku);
   std::optional<std::uint32_t> find_sku(const std::string& sku) const;
   bool newer(const stamp& a, const stamp& b) const;  // a after b
@@ -265,12 +294,15 @@ private:
   store_settings settings_;
   // origins (device ids) and skus, interned; ids are node-local (never
   // serialised, never compared).
-  std::vector<std::string> origin_names_;
-  std::unordered_map<std::string, std::uint32_t> origin_ids_;
-  std::vector<product_state> products_;
-  std::unordered_map<std::string, std::uint32_t> sku_ids_;
-  std::unordered_map<std::string, sale_rec> sales_;
-  std::unordered_map<std::string, return_rec> returns_;
+  string_table origins_;
+  string_table skus_;
+  std::vector<product_state> products_;  // by sku id
+  string_table receipts_;
+  std::vector<sale_rec> sales_;  // by receipt id (a placeholder when only a void/return was seen)
+  std::vector<line_rec> lines_;  // every sale's lines, appended
+  std::vector<sale_extra> extras_;
+  string_table return_ids_;
+  std::vector<return_rec> returns_;  // by return id
   std::unordered_map<std::uint64_t, figures> daily_;
   std::unordered_map<std::uint64_t, closure> closures_;
   std::unordered_map<std::string, device_rec> devices_;

@@ -27,8 +27,8 @@ hash256 blake2b(const std::string& bytes) {
 
 json views::stamp_to(const stamp& s, bool for_digest) const {
   if (!s.set) return nullptr;
-  if (for_digest) return json::array({s.hlc, origin_names_[s.origin]});
-  return json::array({s.hlc, origin_names_[s.origin], s.seq});
+  if (for_digest) return json::array({s.hlc, origin_name(s.origin)});
+  return json::array({s.hlc, origin_name(s.origin), s.seq});
 }
 
 views::stamp views::stamp_from(const json& j) {
@@ -61,40 +61,43 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     return arr;
   }
   if (projection == "sales") {
-    std::vector<const std::pair<const std::string, sale_rec>*> list;
-    for (const auto& kv : sales_) list.push_back(&kv);
-    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::vector<std::uint32_t> list(sales_.size());
+    for (std::uint32_t id = 0; id < sales_.size(); ++id) list[id] = id;
+    std::sort(list.begin(), list.end(), [this](auto a, auto b) { return receipts_.name(a) < receipts_.name(b); });
     json sales = json::array();
-    for (auto* kv : list) {
-      const sale_rec& s = kv->second;
+    for (const std::uint32_t id : list) {
+      const sale_rec& s = sales_[id];
       json lines = json::array();
-      for (const line_rec& l : s.lines) {
+      for (const line_rec& l : lines_of(s)) {
         lines.push_back(json::array({products_[l.sku].sku, l.qty, l.unit_price_cents, l.discount_cents,
                                      l.tax_rate_bp, l.tax_cents}));
       }
       json pays = json::array();
-      for (const auto& [m, amount] : s.payments) pays.push_back(json::array({static_cast<int>(m), amount}));
+      for (std::size_t m = 0; m < pay_method_count; ++m) {
+        if (s.paid[m] != 0) pays.push_back(json::array({static_cast<int>(m), s.paid[m]}));
+      }
+      const sale_extra& x = extra_of(s);
       std::vector<std::pair<std::string, std::int64_t>> returned;
-      for (const auto& [sku, qty] : s.returned) returned.emplace_back(products_[sku].sku, qty);
+      for (const auto& [sku, qty] : x.returned) returned.emplace_back(products_[sku].sku, qty);
       std::sort(returned.begin(), returned.end());
-      std::vector<std::string> ids = s.return_ids;
+      std::vector<std::string> ids = x.return_ids;
       std::sort(ids.begin(), ids.end());
-      sales.push_back(json::array({kv->first, s.present, s.present ? json(origin_names_[s.origin]) : json(nullptr),
+      sales.push_back(json::array({receipts_.name(id), s.present, s.present ? json(origin_name(s.origin)) : json(nullptr),
                                    s.hlc, s.day, std::move(lines), s.gross, s.discount, s.tax, s.total, s.change,
-                                   std::move(pays), s.voided, stamp_to(s.void_stamp, for_digest), s.void_reason,
-                                   returned, s.refunded, ids}));
+                                   std::move(pays), s.voided, stamp_to(x.void_stamp, for_digest), x.void_reason,
+                                   returned, x.refunded, ids}));
     }
-    std::vector<const std::pair<const std::string, return_rec>*> rlist;
-    for (const auto& kv : returns_) rlist.push_back(&kv);
-    std::sort(rlist.begin(), rlist.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::vector<std::uint32_t> rlist(returns_.size());
+    for (std::uint32_t id = 0; id < returns_.size(); ++id) rlist[id] = id;
+    std::sort(rlist.begin(), rlist.end(), [this](auto a, auto b) { return return_ids_.name(a) < return_ids_.name(b); });
     json rets = json::array();
-    for (auto* kv : rlist) {
-      const return_rec& r = kv->second;
+    for (const std::uint32_t id : rlist) {
+      const return_rec& r = returns_[id];
       json lines = json::array();
       for (const line_rec& l : r.lines) {
         lines.push_back(json::array({products_[l.sku].sku, l.qty, l.unit_price_cents, l.tax_cents}));
       }
-      rets.push_back(json::array({kv->first, origin_names_[r.origin], r.hlc, r.day, r.receipt, std::move(lines),
+      rets.push_back(json::array({return_ids_.name(id), origin_name(r.origin), r.hlc, r.day, r.receipt, std::move(lines),
                                   r.refund, static_cast<int>(r.method)}));
     }
     return json{{"sales", std::move(sales)}, {"returns", std::move(rets)}};
@@ -104,7 +107,7 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     std::vector<row> rows;
     for (const auto& [key, f] : daily_) {
       rows.emplace_back(static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32)),
-                        origin_names_[static_cast<std::uint32_t>(key)], &f);
+                        origin_name(static_cast<std::uint32_t>(key)), &f);
     }
     std::sort(rows.begin(), rows.end(),
               [](const row& a, const row& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); });
@@ -117,7 +120,7 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     std::vector<crow> crows;
     for (const auto& [key, c] : closures_) {
       crows.emplace_back(static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32)),
-                         origin_names_[static_cast<std::uint32_t>(key)], &c);
+                         origin_name(static_cast<std::uint32_t>(key)), &c);
     }
     std::sort(crows.begin(), crows.end(),
               [](const crow& a, const crow& b) { return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b)); });
@@ -139,8 +142,8 @@ json views::canonical(const std::string& projection, bool for_digest) const {
                                   d.registered}));
     }
     std::vector<std::pair<std::string, std::uint64_t>> seen;
-    for (std::size_t o = 0; o < origin_names_.size(); ++o) {
-      if (last_seen_[o] != 0) seen.emplace_back(origin_names_[o], last_seen_[o]);
+    for (std::uint32_t o = 0; o < origins_.size(); ++o) {
+      if (last_seen_[o] != 0) seen.emplace_back(origin_name(o), last_seen_[o]);
     }
     std::sort(seen.begin(), seen.end());
     return json{{"devices", std::move(devs)}, {"last_seen", seen}};
@@ -149,11 +152,11 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     std::vector<const election_rec*> list;
     for (const election_rec& r : elections_) list.push_back(&r);
     std::sort(list.begin(), list.end(), [this](auto* a, auto* b) {
-      return std::tie(a->term, a->hlc, origin_names_[a->origin]) < std::tie(b->term, b->hlc, origin_names_[b->origin]);
+      return std::tie(a->term, a->hlc, origin_name(a->origin)) < std::tie(b->term, b->hlc, origin_name(b->origin));
     });
     json arr = json::array();
     for (auto* r : list) {
-      arr.push_back(json::array({r->term, r->hlc, origin_names_[r->origin], r->previous_master, r->new_master,
+      arr.push_back(json::array({r->term, r->hlc, origin_name(r->origin), r->previous_master, r->new_master,
                                  r->reason, r->participants}));
     }
     return arr;
@@ -162,11 +165,11 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     std::vector<const audit_rec*> list;
     for (const audit_rec& r : audit_) list.push_back(&r);
     std::sort(list.begin(), list.end(), [this](auto* a, auto* b) {
-      return std::tie(a->hlc, origin_names_[a->origin], a->seq) < std::tie(b->hlc, origin_names_[b->origin], b->seq);
+      return std::tie(a->hlc, origin_name(a->origin), a->seq) < std::tie(b->hlc, origin_name(b->origin), b->seq);
     });
     json arr = json::array();
     for (auto* r : list) {
-      json row = json::array({r->hlc, origin_names_[r->origin], r->register_name, r->key, r->winner, r->loser,
+      json row = json::array({r->hlc, origin_name(r->origin), r->register_name, r->key, r->winner, r->loser,
                               r->method, r->old_value, r->new_value});
       if (!for_digest) row.push_back(r->seq);
       arr.push_back(std::move(row));
@@ -238,13 +241,15 @@ status views::load_projection(const std::string& projection, const json& j) {
     }
   } else if (projection == "sales") {
     for (const json& r : j.at("sales")) {
-      sale_rec& s = sales_[r.at(0).get<std::string>()];
+      sale_rec& s = sale_at(r.at(0).get<std::string>());
       s.present = r.at(1).get<bool>();
       if (s.present) s.origin = origin_id(r.at(2).get<std::string>());
       s.hlc = r.at(3).get<std::uint64_t>();
       s.day = r.at(4).get<std::int32_t>();
+      s.line_begin = static_cast<std::uint32_t>(lines_.size());
+      s.line_count = static_cast<std::uint32_t>(r.at(5).size());
       for (const json& l : r.at(5)) {
-        s.lines.push_back(line_rec{sku_id(l.at(0).get<std::string>()), l.at(1).get<std::int64_t>(),
+        lines_.push_back(line_rec{sku_id(l.at(0).get<std::string>()), l.at(1).get<std::int64_t>(),
                                    l.at(2).get<std::int64_t>(), l.at(3).get<std::int64_t>(),
                                    l.at(5).get<std::int64_t>(), l.at(4).get<std::int32_t>()});
       }
@@ -256,17 +261,24 @@ status views::load_projection(const std::string& projection, const json& j) {
       for (const json& p : r.at(11)) {
         const int m = p.at(0).get<int>();
         if (m < 0 || m >= static_cast<int>(pay_method_count)) return make_error(errc::invalid_checkpoint, "method");
-        s.payments.emplace_back(static_cast<pay_method>(m), p.at(1).get<std::int64_t>());
+        s.paid[static_cast<std::size_t>(m)] = p.at(1).get<std::int64_t>();
       }
       s.voided = r.at(12).get<bool>();
-      s.void_stamp = stamp_from(r.at(13));
-      s.void_reason = r.at(14).get<std::string>();
-      for (const json& x : r.at(15)) s.returned.emplace_back(sku_id(x.at(0).get<std::string>()), x.at(1).get<std::int64_t>());
-      s.refunded = r.at(16).get<std::int64_t>();
-      s.return_ids = r.at(17).get<std::vector<std::string>>();
+      const stamp void_stamp = stamp_from(r.at(13));
+      if (void_stamp.set || !r.at(15).empty() || !r.at(17).empty()) {
+        sale_extra& x = extra_of(s);
+        x.void_stamp = void_stamp;
+        x.void_reason = r.at(14).get<std::string>();
+        for (const json& q : r.at(15)) x.returned.emplace_back(sku_id(q.at(0).get<std::string>()), q.at(1).get<std::int64_t>());
+        x.refunded = r.at(16).get<std::int64_t>();
+        x.return_ids = r.at(17).get<std::vector<std::string>>();
+      }
     }
     for (const json& r : j.at("returns")) {
-      return_rec& x = returns_[r.at(0).get<std::string>()];
+      const auto [rid, added] = return_ids_.intern(r.at(0).get<std::string>());
+      if (!added) return make_error(errc::invalid_checkpoint, "duplicate return id");
+      returns_.emplace_back();
+      return_rec& x = returns_[rid];
       x.origin = origin_id(r.at(1).get<std::string>());
       x.hlc = r.at(2).get<std::uint64_t>();
       x.day = r.at(3).get<std::int32_t>();
@@ -333,10 +345,10 @@ status views::load_projection(const std::string& projection, const json& j) {
 }
 
 void views::rebuild_receipt_counters() {
-  for (const auto& [receipt, s] : sales_) {
-    if (s.present) note_receipt(s.origin, receipt, false);
+  for (std::uint32_t id = 0; id < sales_.size(); ++id) {
+    if (sales_[id].present) note_receipt(sales_[id].origin, receipts_.name(id), false);
   }
-  for (const auto& [id, r] : returns_) note_receipt(r.origin, id, true);
+  for (std::uint32_t id = 0; id < returns_.size(); ++id) note_receipt(returns_[id].origin, return_ids_.name(id), true);
 }
 
 status views::load(std::string_view bytes) {
