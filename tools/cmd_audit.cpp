@@ -53,7 +53,7 @@ int run_verify(const std::string& dir, bool as_json, cli_context& ctx) {
     std::string origins;
     for (const auto& [o, s] : rep->origins) origins += " " + o + ":" + std::to_string(s);
     if (rep->clean()) {
-      std::printf("%sclean%s: %s events, %s index entries, every chain verified (%s )\n", p.green(), p.reset(),
+      std::printf("%sclean%s: %s events, %s index entries, every chain verified; heads%s\n", p.green(), p.reset(),
                   group_thousands(rep->events).c_str(), group_thousands(rep->index_entries).c_str(), origins.c_str());
     } else {
       std::printf("%sPROBLEMS FOUND%s: %s finding(s) in %s events\n", p.red(), p.reset(),
@@ -127,8 +127,9 @@ expected<json> load_rows(const log_cli& o, bool elections, std::optional<std::ui
     std::string q = elections ? "/v1/elections?" : "/v1/audit?";
     if (!o.device.empty()) q += "device=" + url_encode(o.device) + "&";
     if (!o.op.empty() && !elections) q += "op=" + url_encode(o.op) + "&";
-    if (since_ms) q += "since=" + url_encode(format_time(*since_ms)) + "&";
-    if (until_ms) q += "until=" + url_encode(format_time(*until_ms)) + "&";
+    // The node takes times as milliseconds since the epoch (node/http_api.cpp).
+    if (since_ms && !elections) q += "since=" + std::to_string(*since_ms) + "&";
+    if (until_ms && !elections) q += "until=" + std::to_string(*until_ms) + "&";
     q.pop_back();
     auto reply = c->get(q);
     if (!reply) return reply.error();
@@ -210,7 +211,8 @@ int run_rows(const log_cli& o, bool elections, cli_context& ctx) {
                   s(r, "old_value").c_str(), s(r, "new_value").c_str());
     }
   }
-  std::fprintf(stderr, "%zu %s\n", rows->size(), elections ? "election(s)" : "audit entries");
+  std::fflush(stdout);  // the count goes to stderr, after the rows, so a pipe gets rows only
+  std::fprintf(stderr, "%zu %s\n", rows->size(), elections ? "election(s)" : "audit log entr(y/ies)");
   return exit_ok;
 }
 

@@ -27,40 +27,40 @@ std::string cell(const json& j, const char* key) {
   return j[key].dump();
 }
 
-// GET /v1/projections: {"checkpoint","lag",...,"projections":{name:{...}}} or
-// [{"name",...}] — both shapes print as one row per projection.
-void print_projections(const json& st, const palette& p) {
+// GET /v1/projections: {"<name>": {"checkpoint","position","lag","applied",
+// "skipped_unknown","parked","parked_events":[...],"paused"}, ...} (the node
+// runs one projection actor, "retail_views", over every retail view).
+// Returns the number of parked events.
+std::uint64_t print_projections(const json& st, const palette& p) {
   std::vector<std::pair<std::string, json>> rows;
-  const json* list = &st;
-  if (st.is_object() && st.contains("projections")) list = &st["projections"];
-  if (list->is_array()) {
-    for (const auto& r : *list) rows.emplace_back(r.value("name", std::string("?")), r);
-  } else if (list->is_object()) {
+  const json* list = st.is_object() && st.contains("projections") ? &st["projections"] : &st;
+  if (list->is_object()) {
     for (auto it = list->begin(); it != list->end(); ++it) {
       if (it.value().is_object()) rows.emplace_back(it.key(), it.value());
     }
+  } else if (list->is_array()) {
+    for (const auto& r : *list) rows.emplace_back(r.value("name", std::string("?")), r);
   }
-  if (st.is_object()) {
-    std::printf("checkpoint %s  lag %s  applied %s  skipped unknown %s  parked %s\n", cell(st, "checkpoint").c_str(),
-                cell(st, "lag").c_str(), cell(st, "applied").c_str(), cell(st, "skipped_unknown").c_str(),
-                cell(st, "parked").c_str());
-  }
-  if (!rows.empty()) {
-    std::printf("%s%-12s %-8s %-12s %-8s %-66s%s\n", p.bold(), "PROJECTION", "STATE", "CHECKPOINT", "LAG", "DIGEST",
-                p.reset());
-    for (const auto& [name, r] : rows) {
-      std::string state = cell(r, "state");
-      if (state == "-") state = r.value("paused", false) ? "paused" : "running";
-      std::printf("%-12s %s%-8s%s %-12s %-8s %-66s\n", name.c_str(), state == "running" ? p.green() : p.yellow(),
-                  state.c_str(), p.reset(), cell(r, "checkpoint").c_str(), cell(r, "lag").c_str(), cell(r, "digest").c_str());
+  std::uint64_t parked = 0;
+  std::printf("%s%-14s %-8s %-12s %-8s %-12s %-8s %s%s\n", p.bold(), "PROJECTION", "STATE", "CHECKPOINT", "LAG", "APPLIED",
+              "SKIPPED", "PARKED", p.reset());
+  for (const auto& [name, r] : rows) {
+    const bool paused = r.contains("paused") && r["paused"].is_boolean() && r["paused"].get<bool>();
+    const std::string state = r.contains("state") && r["state"].is_string() ? r["state"].get<std::string>()
+                                                                             : (paused ? "paused" : "running");
+    const std::uint64_t n = r.value("parked", std::uint64_t{0});
+    parked += n;
+    std::printf("%-14s %s%-8s%s %-12s %-8s %-12s %-8s %s%s%s\n", name.c_str(), state == "running" ? p.green() : p.yellow(),
+                state.c_str(), p.reset(), cell(r, "checkpoint").c_str(), cell(r, "lag").c_str(), cell(r, "applied").c_str(),
+                cell(r, "skipped_unknown").c_str(), n > 0 ? p.red() : "", std::to_string(n).c_str(), n > 0 ? p.reset() : "");
+    if (r.contains("parked_events") && r["parked_events"].is_array()) {
+      for (const auto& e : r["parked_events"]) {
+        std::printf("  %sparked%s %s:%s type %s: %s\n", p.red(), p.reset(), cell(e, "origin").c_str(),
+                    cell(e, "seq").c_str(), cell(e, "type").c_str(), cell(e, "reason").c_str());
+      }
     }
   }
-  if (st.is_object() && st.contains("parked_events") && st["parked_events"].is_array()) {
-    for (const auto& e : st["parked_events"]) {
-      std::printf("%sparked%s %s:%s type %s: %s\n", p.red(), p.reset(), cell(e, "origin").c_str(), cell(e, "seq").c_str(),
-                  cell(e, "type").c_str(), cell(e, "reason").c_str());
-    }
-  }
+  return parked;
 }
 
 int run_projections(const std::string& action, const projections_options& o, cli_context& ctx) {
@@ -69,9 +69,15 @@ int run_projections(const std::string& action, const projections_options& o, cli
   if (action == "status") {
     auto st = node->get("/v1/projections");
     if (!st) return report_error(st.error());
-    if (o.json) std::printf("%s\n", st->dump().c_str());
-    else print_projections(*st, ctx.out_palette());
-    const std::uint64_t parked = st->is_object() ? st->value("parked", std::uint64_t{0}) : 0;
+    std::uint64_t parked = 0;
+    if (o.json) {
+      std::printf("%s\n", st->dump().c_str());
+      for (const auto& [name, r] : st->items()) {
+        if (r.is_object()) parked += r.value("parked", std::uint64_t{0});
+      }
+    } else {
+      parked = print_projections(*st, ctx.out_palette());
+    }
     return parked > 0 ? exit_problem : exit_ok;
   }
   auto r = node->post("/v1/projections/" + url_encode(o.name) + "/" + action, json::object());
@@ -93,9 +99,9 @@ listed here, and the projection goes on. Exit 1 when events are parked.
 
 Examples:
   storectl projections
-  storectl projections status --json | jq .lag
-  storectl projections rebuild inventory
-  storectl projections pause sales && storectl projections resume sales)");
+  storectl projections status --json | jq .retail_views.lag
+  storectl projections rebuild retail_views
+  storectl projections pause all && storectl projections resume all)");
   cmd->add_option("--node", o->node, "the node's HTTP address (default $STORECTL_NODE or http://127.0.0.1:8080)")
       ->type_name("URL");
   cmd->add_flag("--json", o->json, "print the node's JSON reply");
@@ -104,7 +110,7 @@ Examples:
   st->callback([o, &ctx] { ctx.exit_code = run_projections("status", *o, ctx); });
   for (const char* action : {"rebuild", "pause", "resume"}) {
     auto* sub = cmd->add_subcommand(action, std::string(action) + " one projection");
-    sub->add_option("name", o->name, "projection: catalog, inventory, sales, daily, devices, elections, audit")
+    sub->add_option("name", o->name, "the projection as `storectl projections` lists it (retail_views), or all")
         ->required();
     std::string a = action;
     sub->callback([o, a, &ctx] { ctx.exit_code = run_projections(a, *o, ctx); });

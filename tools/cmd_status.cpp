@@ -67,8 +67,9 @@ std::vector<std::string> problems_of(const json& st) {
   if (text(sync, "status", "") == "error") out.push_back("sync error: " + text(sync, "last_error"));
   const json& pr = st.contains("projections") ? st["projections"] : json::object();
   if (number(pr, "parked") > 0) out.push_back(std::to_string(number(pr, "parked")) + " event(s) parked by projections");
-  if (pr.contains("paused") && pr["paused"].is_array() && !pr["paused"].empty()) {
-    out.push_back("projections paused: " + pr["paused"].dump());
+  if (pr.contains("paused") && ((pr["paused"].is_array() && !pr["paused"].empty()) ||
+                                (pr["paused"].is_boolean() && pr["paused"].get<bool>()))) {
+    out.push_back("projections paused: " + pr["paused"].dump() + " (storectl projections resume all)");
   }
   return out;
 }
@@ -93,8 +94,7 @@ void print_status(const json& st, const palette& p) {
     std::printf("%sprojections%s  checkpoint %s, lag %s, applied %s, skipped unknown %s, parked %s, paused %s\n", p.bold(),
                 p.reset(), text(pr, "checkpoint").c_str(), text(pr, "lag", "0").c_str(), text(pr, "applied", "0").c_str(),
                 text(pr, "skipped_unknown", "0").c_str(), text(pr, "parked", "0").c_str(),
-                pr.contains("paused") && pr["paused"].is_array() && !pr["paused"].empty() ? pr["paused"].dump().c_str()
-                                                                                         : "none");
+                text(pr, "paused", "no").c_str());
   }
   if (st.contains("peers") && st["peers"].is_array() && !st["peers"].empty()) {
     std::printf("%speers%s\n", p.bold(), p.reset());

@@ -40,7 +40,8 @@ std::string error_text(const std::string& body) {
     if (e->contains("message")) {
       std::string s = e->value("code", std::string{});
       if (!s.empty()) s += ": ";
-      return s + (*e)["message"].dump();
+      const json& m = (*e)["message"];
+      return s + (m.is_string() ? m.get<std::string>() : m.dump());
     }
   }
   return body.substr(0, 200);

@@ -105,9 +105,9 @@ fake_node::fake_node() : server_(std::make_unique<httplib::Server>()) {
     std::lock_guard<std::mutex> lk(mu_);
     requests_.push_back("POST " + req.path + " " + req.body);
     const std::string name = req.matches[1];
-    if (name != "inventory" && name != "sales" && name != "catalog") {
+    if (name != "retail_views" && name != "all") {  // as node/http_api.cpp answers
       res.status = 404;
-      res.set_content(R"({"error":{"code":"not_found","message":"no projection )" + name + R"("}})",
+      res.set_content(R"x({"error":{"code":"unknown_projection","message":"projections: retail_views (or all)"}})x",
                       "application/json");
       return;
     }

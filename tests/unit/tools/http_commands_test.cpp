@@ -199,36 +199,43 @@ TEST(http_commands, tail_follow_sees_new_events_in_order_with_filters) {
 }
 
 // Proves: projections status/rebuild/pause/resume call the node's endpoints
-// and a refused request (unknown projection) is exit 2 with its message.
+// (reply shapes of node/http_api.cpp), parked events are listed and exit 1,
+// and a refused request (unknown projection) is exit 2 with the node's message.
 TEST(http_commands, projections_operations) {
   fake_node node;
-  node.set_reply("/v1/projections", {{"checkpoint", 120},
-                                     {"lag", 3},
-                                     {"applied", 117},
-                                     {"skipped_unknown", 2},
-                                     {"parked", 0},
-                                     {"projections", {{"inventory", {{"state", "running"}, {"checkpoint", 120}, {"lag", 3}}},
-                                                      {"sales", {{"state", "paused"}, {"checkpoint", 100}, {"lag", 23}}}}}});
+  node.set_reply("/v1/projections", {{"retail_views", {{"checkpoint", 120},
+                                                       {"position", 117},
+                                                       {"lag", 3},
+                                                       {"applied", 117},
+                                                       {"skipped_unknown", 2},
+                                                       {"parked", 0},
+                                                       {"parked_events", json::array()},
+                                                       {"paused", false}}}});
   auto st = run_storectl({"projections", "--node", node.url()});
   ASSERT_EQ(st.exit_code, 0) << describe(st);
-  EXPECT_NE(st.out.find("checkpoint 120  lag 3  applied 117  skipped unknown 2  parked 0"), std::string::npos) << st.out;
-  EXPECT_NE(st.out.find("sales        paused"), std::string::npos) << st.out;
-  EXPECT_EQ(json::parse(run_storectl({"projections", "status", "--node", node.url(), "--json"}).out)["lag"], 3);
+  EXPECT_NE(st.out.find("retail_views   running  120          3        117          2        0"), std::string::npos)
+      << st.out;
+  EXPECT_EQ(json::parse(run_storectl({"projections", "status", "--node", node.url(), "--json"}).out)["retail_views"]["lag"],
+            3);
   for (const char* action : {"rebuild", "pause", "resume"}) {
-    auto r = run_storectl({"projections", action, "inventory", "--node", node.url()});
+    auto r = run_storectl({"projections", action, "retail_views", "--node", node.url()});
     EXPECT_EQ(r.exit_code, 0) << describe(r);
   }
   auto reqs = node.requests();
-  EXPECT_NE(std::find(reqs.begin(), reqs.end(), "POST /v1/projections/inventory/rebuild {}"), reqs.end());
-  EXPECT_NE(std::find(reqs.begin(), reqs.end(), "POST /v1/projections/inventory/pause {}"), reqs.end());
-  EXPECT_NE(std::find(reqs.begin(), reqs.end(), "POST /v1/projections/inventory/resume {}"), reqs.end());
+  for (const char* want : {"POST /v1/projections/retail_views/rebuild {}", "POST /v1/projections/retail_views/pause {}",
+                           "POST /v1/projections/retail_views/resume {}"}) {
+    EXPECT_NE(std::find(reqs.begin(), reqs.end(), want), reqs.end()) << want;
+  }
   auto bad = run_storectl({"projections", "rebuild", "stocks", "--node", node.url()});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("no projection stocks"), std::string::npos) << bad.err;
-  node.set_reply("/v1/projections", {{"parked", 1}, {"parked_events", {{{"origin", "POS1"}, {"seq", 9}, {"type", 300},
-                                                                        {"reason", "duplicate receipt"}}}}});
+  EXPECT_NE(bad.err.find("HTTP 404: unknown_projection: projections: retail_views (or all)"), std::string::npos) << bad.err;
+  node.set_reply("/v1/projections",
+                 {{"retail_views", {{"parked", 1}, {"paused", true},
+                                    {"parked_events", {{{"origin", "POS1"}, {"seq", 9}, {"type", 300},
+                                                        {"reason", "duplicate receipt"}}}}}}});
   auto parked = run_storectl({"projections", "--node", node.url()});
-  EXPECT_EQ(parked.exit_code, 1);
+  EXPECT_EQ(parked.exit_code, 1) << describe(parked);
+  EXPECT_NE(parked.out.find("retail_views   paused"), std::string::npos) << parked.out;
   EXPECT_NE(parked.out.find("parked POS1:9 type 300: duplicate receipt"), std::string::npos) << parked.out;
 }
 
@@ -270,8 +277,13 @@ TEST(http_commands, elections_and_audit_from_a_node) {
   auto a = run_storectl({"audit", "log", "--node", node.url(), "--device", "POS1"});
   ASSERT_EQ(a.exit_code, 0) << describe(a);
   EXPECT_NE(a.out.find("product.price[SKU-A]"), std::string::npos) << a.out;
+  auto since_ms = run_storectl({"audit", "log", "--node", node.url(), "--device", "POS1", "--since",
+                                "2026-11-24T00:00:00Z", "--json"});
+  EXPECT_EQ(json_lines(since_ms.out).size(), 1u) << describe(since_ms);
   auto reqs = node.requests();
   EXPECT_NE(std::find(reqs.begin(), reqs.end(), "GET /v1/audit?device=POS1"), reqs.end());
+  // The node takes times as epoch milliseconds (node/http_api.cpp).
+  EXPECT_NE(std::find(reqs.begin(), reqs.end(), "GET /v1/audit?device=POS1&since=" + std::to_string(day0_ms)), reqs.end());
 }
 
 // Proves: diff compares a node's /v1/digest with a data dir replayed in
