@@ -3,8 +3,8 @@
 // What it proves: for each seed, 3-5 nodes, each an in-memory log with the real
 // log's acceptance rules plus a sync_fsm, write their own events while a seeded
 // network delays, drops, duplicates and reorders messages, partitions come and
-// go (the hub included), nodes crash and restart (losing appends not yet done)
-// and disks answer late. After the network heals and writes stop, within a
+// go (the hub included), the hub moves (nodes learn it at different times),
+// nodes crash and restart (losing appends not yet done) and disks answer late. After the network heals and writes stop, within a
 // bounded quiet period:
 //   1. every node holds the same version vector;
 //   2. every event written anywhere is held everywhere (same set of hashes);
@@ -56,6 +56,7 @@ struct sim_params {
   std::uint64_t write_phase_ms = 10000;
   std::uint64_t write_gap_ms_max = 400;
   double crash_rate = 0.0;  // crashes per second of write phase
+  bool hub_moves = false;   // the election moves the hub during writes; nodes learn it at different times
   sync::sync_config cfg;
 };
 
@@ -99,7 +100,8 @@ sim_params draw_params(std::mt19937_64& rng) {
   auto real = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
   sim_params p;
   p.nodes = uni(3, 5);
-  if (uni(0, 9) < 8) p.hub = 0;  // 80%: a fixed hub that may be partitioned; 20%: no hub known
+  if (uni(0, 9) < 8) p.hub = 0;  // 80%: a hub that may be partitioned; 20%: no hub known
+  p.hub_moves = p.hub.has_value() && uni(0, 3) == 0;
   p.faults.loss = real(0.0, 0.15);
   p.faults.duplicate = real(0.0, 0.1);
   p.faults.delay_min_ms = uni(0, 5);
@@ -144,8 +146,9 @@ public:
 
   result run() {
     if (verbose_) {
-      std::printf("seed %llu: nodes=%zu hub=%s loss=%.2f dup=%.2f delay=%llu..%llu ms write=%llu ms crash_rate=%.2f/s\n",
-                  ull(seed_), p_.nodes, p_.hub ? nodes_[*p_.hub].id.c_str() : "none", p_.faults.loss,
+      std::printf("seed %llu: nodes=%zu hub=%s%s loss=%.2f dup=%.2f delay=%llu..%llu ms write=%llu ms crash_rate=%.2f/s\n",
+                  ull(seed_), p_.nodes, p_.hub ? nodes_[*p_.hub].id.c_str() : "none", p_.hub_moves ? " (moves)" : "",
+                  p_.faults.loss,
                   p_.faults.duplicate, ull(p_.faults.delay_min_ms), ull(p_.faults.delay_max_ms),
                   ull(p_.write_phase_ms), p_.crash_rate);
       std::printf("  cfg: sync_interval=%llu timeout=%llu batch=%zu/%zuB live=%zu/%zuB ahead=%zu/%zuB\n",
@@ -160,6 +163,7 @@ public:
     }
     schedule_partition(rand(200, 2000));
     if (p_.crash_rate > 0) schedule_crash(next_crash_delay());
+    if (p_.hub_moves) schedule_hub_move(rand(500, 3000));
     const std::uint64_t end_writes = p_.write_phase_ms;
     q_.at(end_writes, [this] { heal(); });
     q_.run_until(end_writes);
@@ -203,8 +207,27 @@ private:
   void boot(std::size_t i) {
     node_state& n = nodes_[i];
     n.fsm = std::make_unique<sync::sync_fsm>(n.id, p_.cfg, *n.log);
-    if (p_.hub) n.fsm->set_hub(nodes_[*p_.hub].id);
+    if (p_.hub) n.fsm->set_hub(nodes_[*p_.hub].id);  // a restarted node hears the current master
     n.up = true;
+  }
+
+  // The election picks another master; each node learns it 0-800 ms later
+  // (or, if down, when it restarts), so views of the hub disagree for a while.
+  void schedule_hub_move(std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this] {
+      if (!writing()) return;
+      const std::size_t h = rand(0, nodes_.size() - 1);
+      p_.hub = h;
+      if (verbose_) std::printf("  t=%llu hub -> %s\n", ull(q_.now()), nodes_[h].id.c_str());
+      for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const std::uint64_t epoch = nodes_[i].epoch;
+        q_.at(q_.now() + rand(0, 800), [this, i, h, epoch] {
+          node_state& n = nodes_[i];
+          if (n.up && n.epoch == epoch && p_.hub == h) n.fsm->set_hub(nodes_[h].id);
+        });
+      }
+      schedule_hub_move(rand(1000, 4000));
+    });
   }
 
   std::size_t index_of(const std::string& id) const {
@@ -366,6 +389,10 @@ private:
   void heal() {
     net_->heal_all();
     for (std::size_t i = 0; i < nodes_.size(); ++i) restart(i);
+    // Election has settled: everyone knows the final master.
+    if (p_.hub) {
+      for (auto& n : nodes_) n.fsm->set_hub(nodes_[*p_.hub].id);
+    }
     if (verbose_) std::printf("  t=%llu heal all, writes stop (%llu events written)\n", ull(q_.now()), ull(res_.events));
   }
 
