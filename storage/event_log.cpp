@@ -334,6 +334,10 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
                                           hash_check check) {
   impl& m = *impl_;
   if (m.read_only()) return make_error(errc::read_only, "event log " + m.opts.data_dir + " is open read-only");
+  if (batch.size() > append_events_max) {
+    return make_error(errc::invalid_argument, "append of " + std::to_string(batch.size()) + " events; at most " +
+                                                  std::to_string(append_events_max) + " per call");
+  }
 
   append_result r;
   r.outcomes.assign(batch.size(), append_outcome::appended);

@@ -20,6 +20,9 @@
 //   can read the data dir of a running node. It sees the log as of open (or of
 //   the last catch_up()). Writes return errc::read_only.
 // - Positions are dense: 1, 2, 3 ... in append order, so size() == last position.
+// - The writer keeps heads, each origin's last index run and the last position
+//   in memory (loaded at open): append reads nothing from RocksDB except to
+//   tell a duplicate from a fork when a seq the log already holds comes again.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +40,9 @@
 #include "storage/options.hpp"
 
 namespace sn::storage {
+
+/// Most events one append() takes (the log-writer batches below this).
+constexpr std::size_t append_events_max = 100000;
 
 /// What append() did with one event of the batch.
 enum class append_outcome : std::uint8_t {
@@ -103,8 +109,10 @@ public:
   // --- writing (one writer thread) ---------------------------------------
 
   /// Appends a batch in one atomic, durable-per-policy write; see the contract.
-  /// `idempotency` records are written in the same batch. An error (not an
-  /// outcome) means the write itself failed: nothing of the batch is stored.
+  /// `idempotency` records are written in the same batch (also when every
+  /// event is refused). An error (not an outcome) means nothing of the batch
+  /// is stored: the write failed, the log is read-only (errc::read_only), or
+  /// the batch has more than append_events_max events (errc::invalid_argument).
   expected<append_result> append(const std::vector<event>& batch,
                                  const std::vector<side_write>& idempotency = {},
                                  hash_check check = hash_check::verify);

@@ -476,3 +476,23 @@ TEST(event_log, index_runs_across_batches_reopens_and_interleaving) {
 
 } // namespace
 } // namespace sn::storage::test
+
+namespace sn::storage::test {
+namespace {
+
+// Proves: a batch over append_events_max is an error and writes nothing.
+TEST(event_log, oversized_batch_is_refused_whole) {
+  temp_dir t;
+  auto log = open_ok(rw_options(t.data()));
+  ASSERT_TRUE(log);
+  std::vector<event> batch(append_events_max + 1);
+  batch[0] = chain("A").next();
+  auto r = log->append(batch, {{"k", "v"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, static_cast<int>(errc::invalid_argument));
+  EXPECT_EQ(log->size(), 0u);
+  EXPECT_FALSE(log->get_idempotency("k"));
+}
+
+} // namespace
+} // namespace sn::storage::test
