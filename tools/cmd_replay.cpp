@@ -269,9 +269,10 @@ int run_diff(const std::string& a_name, const std::string& b_name, std::int32_t 
   if (!differ) {
     std::printf("%sidentical%s: same events, same projection digests\n", p.green(), p.reset());
   } else if (same_events) {
-    std::printf("%sthe same events fold to different projections%s: check that both use the same store settings "
-                "(--utc-offset) and build; a node's projections may lag its log (storectl projections), or rebuild "
-                "them (storectl projections rebuild NAME)\n",
+    std::printf("%sthe same version vectors fold to different projections%s: run storectl audit verify on a data "
+                "dir (a damaged log keeps its heads), check both use the same store settings (--utc-offset) and "
+                "build; a node's projections may lag its log (storectl projections) or need a rebuild "
+                "(storectl projections rebuild all)\n",
                 p.yellow(), p.reset());
   }
   return differ ? exit_problem : exit_ok;
