@@ -117,7 +117,7 @@ sim_params draw_params(std::mt19937_64& rng) {
   p.cfg.peer_timeout_ms = uni(600, 1500);
   p.cfg.gap_retry_ms = uni(50, 500);
   p.cfg.batch_events_max = uni(5, 200);
-  p.cfg.batch_bytes_max = uni(1024, 8192);
+  p.cfg.batch_bytes_max = uni(2048, 16384);
   p.cfg.live_batch_events_max = uni(1, 8);
   p.cfg.live_batch_bytes_max = uni(1024, 4096);
   p.cfg.ahead_events_max = uni(1, 64);
