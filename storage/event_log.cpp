@@ -331,7 +331,7 @@ expected<std::unique_ptr<event_log>> event_log::open(const log_options& options)
 }
 
 expected<append_result> event_log::append(const std::vector<event>& batch, const std::vector<side_write>& idempotency,
-                                          hash_check check) {
+                                          const append_options& options) {
   impl& m = *impl_;
   if (m.read_only()) return make_error(errc::read_only, "event log " + m.opts.data_dir + " is open read-only");
   if (batch.size() > append_events_max) {
@@ -376,7 +376,7 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
       continue;
     }
     // Same check as sn::verify_hash, on the bytes just encoded (hash_check.hpp).
-    if (check == hash_check::verify && !encoded_hash_matches(m.encoded, e.hash)) {
+    if (i >= options.sealed_here && !encoded_hash_matches(m.encoded, e.hash)) {
       outcome = append_outcome::bad_hash;
       continue;
     }

@@ -81,15 +81,16 @@ struct origin_head {
 };
 using version_vector = std::map<std::string, std::uint64_t>;  ///< origin -> highest contiguous seq
 
-/// How append() checks each event's own hash.
-enum class hash_check : std::uint8_t {
-  verify = 0,  ///< default: recompute and compare (every event from another process: sync, tools)
-  /// Skip recomputing the hash: only for events this process sealed itself
-  /// (sn::seal) from the very struct passed in, i.e. the command actor's own
-  /// events on the group-commit path; re-hashing them checks nothing but
-  /// memory and costs about as much as the RocksDB put. Seq, prev_hash
-  /// chaining, size, duplicate and fork checks still apply.
-  trust_sealed_here = 1,
+/// Per-call options of append().
+struct append_options {
+  /// The first `sealed_here` events of the batch were sealed (sn::seal) by
+  /// this process from these very structs (the log-writer's own events on the
+  /// group-commit path): their hash is not recomputed, because re-hashing
+  /// them checks nothing but memory and costs about as much as the RocksDB
+  /// put. Seq, prev_hash chaining, size, duplicate and fork checks still
+  /// apply to them. Every other event (sync, tools) is fully verified.
+  /// Default 0: verify all.
+  std::size_t sealed_here = 0;
 };
 
 /// A key/value written atomically with an append (e.g. an idempotency record).
@@ -115,7 +116,7 @@ public:
   /// the batch has more than append_events_max events (errc::invalid_argument).
   expected<append_result> append(const std::vector<event>& batch,
                                  const std::vector<side_write>& idempotency = {},
-                                 hash_check check = hash_check::verify);
+                                 const append_options& options = {});
 
   /// Device-local metadata (never replicated): device id, term, vote, boot id.
   status put_meta(std::string_view key, std::string_view value);

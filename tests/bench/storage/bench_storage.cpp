@@ -11,8 +11,8 @@
 // append alternately on fresh dirs; the table shows medians and the median of
 // the per-round ratios, because the shared machines are noisy.
 // "(verify)" recomputes every event's BLAKE2b hash (events from other
-// processes); "(sealed here)" is hash_check::trust_sealed_here, the node's own
-// events on the group-commit path (see event_log.hpp).
+// processes); "(sealed here)" passes append_options::sealed_here = batch size,
+// as for the node's own events on the group-commit path (event_log.hpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -112,7 +112,7 @@ double run_raw(const std::string& base, const std::vector<std::string>& bytes, s
 
 /// Events per second of event_log::append, `batch` events per call.
 double run_append(const std::string& base, const std::vector<sn::event>& events, std::size_t n, std::size_t batch,
-                  sn::storage::hash_check check, const std::string* keep_dir = nullptr) {
+                  bool sealed_here, const std::string* keep_dir = nullptr) {
   scratch_dir d(base);
   log_options o;
   o.data_dir = d.path + "/data";
@@ -127,7 +127,7 @@ double run_append(const std::string& base, const std::vector<sn::event>& events,
     }
     const auto t0 = clock_type::now();
     for (const auto& b : batches) {
-      auto r = (*log)->append(b, {}, check);
+      auto r = (*log)->append(b, {}, sn::storage::append_options{sealed_here ? b.size() : 0});
       if (!r) die(r.error().to_string());
       if (r->appended != b.size()) die("append refused events");
     }
@@ -189,7 +189,6 @@ int main(int argc, char** argv) {
 
   scratch_dir scan_parent(base);
   const std::string scan_dir = scan_parent.path + "/log";
-  using sn::storage::hash_check;
   for (const auto& c : configs) {
     if (only != 0 && c.batch != only) continue;
     std::vector<double> raw, verified, trusted, ratio_v, ratio_t;
@@ -201,8 +200,8 @@ int main(int argc, char** argv) {
       for (int k = 0; k < 3; ++k) {
         switch ((r + k) % 3) {
           case 0: a = run_raw(base, bytes, c.events, c.batch); break;
-          case 1: b = run_append(base, events, c.events, c.batch, hash_check::verify, keep ? &scan_dir : nullptr); break;
-          case 2: t = run_append(base, events, c.events, c.batch, hash_check::trust_sealed_here); break;
+          case 1: b = run_append(base, events, c.events, c.batch, false, keep ? &scan_dir : nullptr); break;
+          case 2: t = run_append(base, events, c.events, c.batch, true); break;
         }
       }
       raw.push_back(a);

@@ -397,9 +397,10 @@ TEST(event_log, concurrent_readers) {
 namespace sn::storage::test {
 namespace {
 
-// Proves: hash_check::trust_sealed_here skips only the re-hash; a broken
-// chain, a gap and a fork are still refused.
-TEST(event_log, trust_sealed_here_still_checks_the_chain) {
+// Proves: append_options::sealed_here skips only the re-hash, and only for
+// the batch's first `sealed_here` events; a broken chain and a gap are still
+// refused.
+TEST(event_log, sealed_here_still_checks_the_chain) {
   temp_dir t;
   auto log = open_ok(rw_options(t.data()));
   ASSERT_TRUE(log);
@@ -412,15 +413,20 @@ TEST(event_log, trust_sealed_here_still_checks_the_chain) {
   bad_prev.prev_hash = first[0].hash;
   seal(bad_prev);
   event gap = chain("A", 9, a3.hash).next();
-  auto r = log->append({first[0], first[1], bad_prev, gap, wrong_hash}, {}, hash_check::trust_sealed_here);
+  auto r = log->append({first[0], first[1], bad_prev, gap, wrong_hash}, {}, append_options{5});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->outcomes, (std::vector<append_outcome>{append_outcome::appended, append_outcome::appended,
                                                       append_outcome::bad_hash, append_outcome::gap,
                                                       append_outcome::appended}));
-  // The default verifies: the same kind of event is refused.
-  event a4 = chain("A", 4, wrong_hash.hash).next();
-  a4.hash[0] ^= 1;
-  EXPECT_EQ(append_ok(*log, {a4}).outcomes[0], append_outcome::bad_hash);
+  // Past the sealed-here prefix, and by default, hashes are verified.
+  chain a4_chain("A", 4, wrong_hash.hash);
+  event a4 = a4_chain.next();
+  event a5 = a4_chain.next();
+  a5.hash[0] ^= 1;
+  auto r2 = log->append({a4, a5}, {}, append_options{1});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->outcomes, (std::vector<append_outcome>{append_outcome::appended, append_outcome::bad_hash}));
+  EXPECT_EQ(append_ok(*log, {a5}).outcomes[0], append_outcome::bad_hash);
 }
 
 } // namespace
