@@ -58,7 +58,7 @@ struct work_head {
 struct event_log::impl {
   log_options opts;
   rocks::db_handle h;
-  std::string secondary_dir;  // read_only: the secondary's scratch dir, removed on close
+  std::string secondary_dir;  // read_only: the secondary's scratch dir while opening (removed after)
 
   std::atomic<std::uint64_t> last_pos{0};
   mutable std::shared_mutex heads_mu;  // guards heads: the writer updates, readers copy
@@ -325,6 +325,12 @@ expected<std::unique_ptr<event_log>> event_log::open(const log_options& options)
     }
     p->secondary_dir = tmpl;
     if (auto st = rocks::open_secondary(options, p->secondary_dir, p->h); !st) return st.error();
+    // The secondary keeps nothing there once open (its info log is off), so
+    // the scratch dir goes now rather than at close: a tool that is killed or
+    // exits without running destructors leaves nothing under /tmp.
+    std::error_code ec;
+    std::filesystem::remove_all(p->secondary_dir, ec);
+    p->secondary_dir.clear();
   }
   if (auto st = p->load_caches(); !st) return st.error();
   return std::unique_ptr<event_log>(new event_log(std::move(p)));

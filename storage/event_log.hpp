@@ -15,8 +15,8 @@
 // - Thread safety: one writer (the log-writer actor) calls append/put_*;
 //   readers may call the const read functions from any thread concurrently.
 // - A second process on the same data dir is refused (errc::locked).
-// - open_mode::read_only opens a RocksDB secondary instance (its own scratch
-//   dir under /tmp, removed on close) that never writes the data dir, so tools
+// - open_mode::read_only opens a RocksDB secondary instance (a scratch dir
+//   under the temp dir, removed as soon as it is open) that never writes the data dir, so tools
 //   can read the data dir of a running node. It sees the log as of open (or of
 //   the last catch_up()). Writes return errc::read_only.
 // - Positions are dense: 1, 2, 3 ... in append order, so size() == last position.

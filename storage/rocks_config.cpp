@@ -11,6 +11,16 @@
 namespace sn::storage::rocks {
 
 namespace {
+
+/// Drops RocksDB's info log. Used by read-only (secondary) opens, whose
+/// scratch dir is removed right after open so that a tool killed or exiting
+/// without destructors leaves nothing behind under /tmp.
+class null_logger : public rocksdb::Logger {
+public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
 // Bounded RocksDB info logs: a node runs for months.
 constexpr std::size_t info_log_file_bytes_max = 8 << 20;
 constexpr std::size_t info_log_files_max = 4;
@@ -36,7 +46,10 @@ rocksdb::DBOptions db_options(const log_options& o) {
   d.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // The secondary must keep every table file open so that the primary's
   // compactions cannot delete a file under it.
-  if (o.mode == open_mode::read_only) d.max_open_files = -1;
+  if (o.mode == open_mode::read_only) {
+    d.max_open_files = -1;
+    d.info_log = std::make_shared<null_logger>();
+  }
   return d;
 }
 

@@ -502,3 +502,36 @@ TEST(event_log, oversized_batch_is_refused_whole) {
 
 } // namespace
 } // namespace sn::storage::test
+
+namespace sn::storage::test {
+namespace {
+
+// Proves: a read-only open leaves no scratch dir behind, even while it is
+// still open (so a tool killed mid-way leaves nothing under the temp dir),
+// and still catches up afterwards.
+TEST(event_log, read_only_open_leaves_no_scratch_dir) {
+  temp_dir t;
+  temp_dir scratch;
+  auto writer = open_ok(rw_options(t.data()));
+  ASSERT_TRUE(writer);
+  chain a("A");
+  ASSERT_EQ(append_ok(*writer, a.take(2)).appended, 2u);
+
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TMPDIR", scratch.path().c_str(), 1);
+  auto reader = event_log::open(ro_options(t.data()));
+  if (old) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  EXPECT_TRUE(std::filesystem::is_empty(scratch.path()));
+  ASSERT_EQ(append_ok(*writer, a.take(3)).appended, 3u);
+  ASSERT_TRUE((*reader)->catch_up());
+  EXPECT_EQ((*reader)->size(), 5u);
+}
+
+} // namespace
+} // namespace sn::storage::test
