@@ -35,26 +35,33 @@ public:
   event_printer(bool as_json, palette p) : json_(as_json), p_(p) {
     header_ = !as_json && is_terminal(stdout);
   }
-  void print(const json& ev) {
-    if (header_) {
-      line_ = format_event_header(p_);
-      line_.push_back('\n');
-      std::fwrite(line_.data(), 1, line_.size(), stdout);
-      header_ = false;
+  void print(event_record& rec) {
+    if (!json_ && rec.ev) {
+      write(format_event_line(*rec.ev, rec.position, p_));
+    } else {
+      print(rec.json());
     }
-    line_ = json_ ? ev.dump(-1, ' ', false, json::error_handler_t::replace) : format_event_line(ev, p_);
-    line_.push_back('\n');
-    std::fwrite(line_.data(), 1, line_.size(), stdout);
-    ++printed_;
+  }
+  void print(const json& ev) {
+    write(json_ ? ev.dump(-1, ' ', false, json::error_handler_t::replace) : format_event_line(ev, p_));
   }
   void flush() { std::fflush(stdout); }
   std::uint64_t printed() const noexcept { return printed_; }
 
 private:
+  void write(std::string line) {
+    if (header_) {
+      const std::string h = format_event_header(p_) + "\n";
+      std::fwrite(h.data(), 1, h.size(), stdout);
+      header_ = false;
+    }
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    ++printed_;
+  }
   bool json_;
   palette p_;
   bool header_ = false;
-  std::string line_;
   std::uint64_t printed_ = 0;
 };
 
@@ -93,12 +100,12 @@ int run_list(const list_options& o, cli_context& ctx) {
   while (from <= to && (o.limit == 0 || out.printed() < o.limit)) {
     auto page = src->reader->read(from, event_reader::page_events_max);
     if (!page) return report_error(page.error());
-    for (const auto& ev : page->events) {
-      if (ev.value("position", std::uint64_t{0}) > to) break;
+    for (auto& ev : page->events) {
+      if (ev.position > to) break;
       if (o.limit != 0 && out.printed() >= o.limit) {
         out.flush();
         std::fprintf(stderr, "storectl: stopped at --limit %zu; continue with --from %llu\n", o.limit,
-                     static_cast<unsigned long long>(ev.value("position", std::uint64_t{0})));
+                     static_cast<unsigned long long>(ev.position));
         return exit_ok;
       }
       out.print(ev);
@@ -115,7 +122,7 @@ int follow_log(event_reader& r, event_printer& out, std::uint64_t next) {
   for (;;) {
     auto page = r.read(next, event_reader::page_events_max);
     if (!page) return report_error(page.error());
-    for (const auto& ev : page->events) out.print(ev);
+    for (auto& ev : page->events) out.print(ev);
     out.flush();
     if (page->next > next) next = page->next;
     if (page->end) {
@@ -175,9 +182,9 @@ int follow_node(const node_client& node, event_reader& r, const event_filter& f,
   auto backlog = o.from != 0 || !o.filter.since.empty() ? read_range(r, std::max<std::uint64_t>(o.from, 1), UINT64_MAX)
                                                         : read_last(r, o.lines);
   if (!backlog) return report_error(backlog.error());
-  for (const auto& ev : *backlog) {
+  for (auto& ev : *backlog) {
     out.print(ev);
-    last = std::max(last, ev.value("position", std::uint64_t{0}));
+    last = std::max(last, ev.position);
   }
   out.flush();
   for (;;) {
@@ -219,7 +226,7 @@ int run_tail(const tail_options& o, cli_context& ctx) {
     for (;;) {
       auto page = src->reader->read(next, event_reader::page_events_max);
       if (!page) return report_error(page.error());
-      for (const auto& ev : page->events) out.print(ev);
+      for (auto& ev : page->events) out.print(ev);
       if (page->next > next) next = page->next;
       if (page->end) break;
     }
@@ -228,7 +235,7 @@ int run_tail(const tail_options& o, cli_context& ctx) {
     if (!last) return report_error(last.error());
     auto backlog = read_last(*src->reader, o.lines);
     if (!backlog) return report_error(backlog.error());
-    for (const auto& ev : *backlog) out.print(ev);
+    for (auto& ev : *backlog) out.print(ev);
     next = *last + 1;
   }
   out.flush();

@@ -36,7 +36,7 @@ int run_export(const export_options& o) {
       if (out != stdout) std::fclose(out);
       return report_error(page.error());
     }
-    for (const auto& ev : page->events) ex.write(ev);
+    for (auto& ev : page->events) ex.write(ev.json());
     next = std::max(next, page->next);
     if (page->end) break;
   }

@@ -34,7 +34,7 @@ public:
         failed = true;
         return false;
       }
-      if (filter_.matches(*e)) page.events.push_back(event_json(*e, pos.value()));
+      if (filter_.matches(*e)) page.events.push_back(event_record{pos.value(), std::move(*e), json()});
       page.next = pos.value() + 1;
       return ++seen < count;
     });
@@ -78,8 +78,9 @@ public:
     }
     std::uint64_t last_pos = page.next - 1;
     for (auto& ev : (*r)["events"]) {
-      last_pos = std::max(last_pos, ev.value("position", std::uint64_t{0}));
-      if (filter_.matches(ev)) page.events.push_back(std::move(ev));
+      const auto pos = ev.value("position", std::uint64_t{0});
+      last_pos = std::max(last_pos, pos);
+      if (filter_.matches(ev)) page.events.push_back(event_record{pos, std::nullopt, std::move(ev)});
     }
     std::uint64_t next = r->value("next", last_pos + 1);
     if (next < last_pos + 1) next = last_pos + 1;
@@ -105,15 +106,20 @@ std::unique_ptr<event_reader> make_node_reader(node_client node, event_filter f)
   return std::make_unique<node_reader>(std::move(node), std::move(f));
 }
 
-expected<std::vector<json>> read_range(event_reader& r, std::uint64_t lo, std::uint64_t hi) {
-  std::vector<json> out;
+const json& event_record::json() {
+  if (j.is_null() && ev) j = event_json(*ev, position);
+  return j;
+}
+
+expected<std::vector<event_record>> read_range(event_reader& r, std::uint64_t lo, std::uint64_t hi) {
+  std::vector<event_record> out;
   std::uint64_t from = std::max<std::uint64_t>(lo, 1);
   while (from <= hi) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(hi - from + 1, event_reader::page_events_max));
     auto page = r.read(from, want);
     if (!page) return page.error();
     for (auto& ev : page->events) {
-      if (ev.value("position", std::uint64_t{0}) <= hi) out.push_back(std::move(ev));
+      if (ev.position <= hi) out.push_back(std::move(ev));
     }
     if (page->end || page->next <= from) break;
     from = page->next;
@@ -121,10 +127,10 @@ expected<std::vector<json>> read_range(event_reader& r, std::uint64_t lo, std::u
   return out;
 }
 
-expected<std::vector<json>> read_last(event_reader& r, std::size_t n) {
+expected<std::vector<event_record>> read_last(event_reader& r, std::size_t n) {
   auto last = r.last_position();
   if (!last) return last.error();
-  std::deque<json> found;
+  std::deque<event_record> found;
   std::uint64_t hi = *last;
   std::uint64_t window = std::max<std::uint64_t>(n, 256);
   // Backwards in growing windows: an unfiltered tail reads about n events, a
@@ -139,7 +145,7 @@ expected<std::vector<json>> read_last(event_reader& r, std::size_t n) {
     hi = lo - 1;
     window = std::min(window * 2, window_max);
   }
-  return std::vector<json>(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  return std::vector<event_record>(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 
 } // namespace sn::tools

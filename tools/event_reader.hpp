@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,18 @@
 
 namespace sn::tools {
 
+/// One event to print: decoded (from a data dir: printed without building
+/// JSON unless JSON is asked for) or as the node sent it.
+struct event_record {
+  std::uint64_t position = 0;
+  std::optional<event> ev;  ///< set when read from a data dir
+  nlohmann::json j;         ///< the node's JSON, or rendered from ev by json()
+  /// event_to_json + "position" (rendered once, on first use).
+  const nlohmann::json& json();
+};
+
 struct event_page {
-  std::vector<nlohmann::json> events;  ///< matching events, position order
+  std::vector<event_record> events;  ///< matching events, position order
   std::uint64_t next = 0;              ///< first position not yet looked at
   bool end = false;                    ///< nothing at or after `next` yet
 };
@@ -41,8 +52,8 @@ std::unique_ptr<event_reader> make_log_reader(storage::event_log& log, event_fil
 std::unique_ptr<event_reader> make_node_reader(node_client node, event_filter f);
 
 /// Every matching event with lo <= position <= hi.
-expected<std::vector<nlohmann::json>> read_range(event_reader& r, std::uint64_t lo, std::uint64_t hi);
+expected<std::vector<event_record>> read_range(event_reader& r, std::uint64_t lo, std::uint64_t hi);
 /// The newest `n` matching events, oldest first (scans backwards in windows).
-expected<std::vector<nlohmann::json>> read_last(event_reader& r, std::size_t n);
+expected<std::vector<event_record>> read_last(event_reader& r, std::size_t n);
 
 } // namespace sn::tools

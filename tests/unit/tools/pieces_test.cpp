@@ -4,9 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/device.hpp"
+#include "events/election.hpp"
 #include "events/payload_codec.hpp"
+#include "events/product.hpp"
 #include "events/sale.hpp"
 #include "events/stock.hpp"
+#include "events/sync.hpp"
 #include "tools/event_filter.hpp"
 #include "tools/event_format.hpp"
 #include "tools/exporter.hpp"
@@ -117,6 +121,52 @@ TEST(event_format, one_aligned_line_with_a_summary) {
   // Columns line up whatever the values' widths.
   EXPECT_EQ(line.find("sale.completed"), line2.find("stock.adjusted"));
   EXPECT_NE(line2.find("sku=SKU-B delta=-1 reason=damage"), std::string::npos) << line2;
+}
+
+// Proves: the data-dir path's summaries (from typed payloads) are exactly the
+// node path's (from event JSON) for every type of the catalog, an unknown type
+// and an undecodable payload, and both lines are identical.
+TEST(event_format, typed_and_json_summaries_agree_for_every_type) {
+  std::vector<event> evs;
+  auto add = [&](const auto& p) {
+    evs.push_back(make_event(device_id{"BO"}, origin_seq{evs.size() + 1}, hlc_timestamp::from_parts(now, 3), term_id{2}, p));
+  };
+  add(product_upserted{"SKU-A", "Apple, \"juice\"", "400", 199, 550, 3, false});
+  add(price_changed{"SKU-A", -5});
+  add(product_deactivated{"SKU-A"});
+  add(stock_received{"SKU-A", 10, ""});
+  add(stock_adjusted{"SKU-A", -2, "theft", "n"});
+  add(stock_counted{"SKU-A", 7, 9});
+  sale_completed s;
+  s.receipt = "POS1-1";
+  s.lines = {sale_line{"SKU-A", 2, 250, 0, 2000, 83}, sale_line{"SKU-B", 1, 99, 0, 0, 0}};
+  s.total_cents = 599;
+  s.payments = {payment{"cash", 500}, payment{"card", 99}};
+  add(s);
+  add(sale_completed{});
+  add(sale_returned{"POS1-R1", "POS1-1", {return_line{"SKU-A", 1, 250, 41}}, 250, "cash"});
+  add(sale_voided{"POS1-1", "wrong till"});
+  add(day_closed{"2026-11-24", 1, 2, 3, 4, 5, {method_total{"cash", 5}}, 6});
+  add(device_registered{"POS9", "Till 9", 10});
+  add(device_updated{"POS9", "Till nine", 11, false});
+  add(master_changed{"", "BO", 4, "manual", {"BO"}});
+  add(master_changed{"POS1", "BO", 5, "failure", {}});
+  add(conflict_resolved{"product.price", "SKU-A", "BO:4", "POS1:9", "lww_hlc_origin", "1", "2"});
+  event unknown = evs.back();
+  unknown.type = 4242;
+  evs.push_back(unknown);
+  event garbage = evs[0];
+  garbage.payload = std::string("\x93\x01", 2);  // truncated array: does not decode as the type
+  evs.push_back(garbage);
+  event big = evs[0];
+  big.type = 4243;
+  big.payload = encode_payload(product_upserted{std::string(300, 'x'), "", "", 0, 0, 0, true});
+  evs.push_back(big);
+  for (const auto& e : evs) {
+    const json j = event_json(e, 9);
+    EXPECT_EQ(summarise_event(e), summarise_payload(j)) << "type " << e.type;
+    EXPECT_EQ(format_event_line(e, 9, palette{}), format_event_line(j, palette{})) << "type " << e.type;
+  }
 }
 
 // Proves: CSV fields are quoted per RFC 4180 only when needed.
