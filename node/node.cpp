@@ -8,7 +8,12 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "actors/election/types.hpp"
+#include "actors/election_actor.hpp"
 #include "actors/retail/command_handler.hpp"
+#include "actors/sync/types.hpp"
+#include "actors/sync_actor.hpp"
+#include "broker/transport.hpp"
 #include "actors/retail/views.hpp"
 #include "node/actor_handles.hpp"
 #include "node/event_feed.hpp"
@@ -53,6 +58,43 @@ caf::behavior feed_notifier(caf::event_based_actor*, event_feed* feed) {
       if (!b.events->empty()) feed->publish(b.events->back().position.value());
     },
   };
+}
+
+/// Where the broker's I/O thread delivers frames: filled in once the actors
+/// exist; frames that arrive before are dropped (peers retry).
+struct frame_routes {
+  std::atomic<bool> ready{false};
+  actors::election_actor election;
+  actors::sync_actor sync;
+  std::atomic<std::uint64_t> unknown_type{0};
+};
+
+std::string transport_metrics(const broker::transport& t, const frame_routes& r) {
+  auto s = t.stats();
+  std::string out;
+  auto line = [&out](const char* name, const char* help, std::uint64_t v, const char* type = "counter") {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  out += "# HELP storenode_peer_frames_total Peer frames by direction and channel.\n"
+         "# TYPE storenode_peer_frames_total counter\n";
+  out += "storenode_peer_frames_total{direction=\"in\",channel=\"pub\"} " + std::to_string(s.frames_in_pub) + "\n";
+  out += "storenode_peer_frames_total{direction=\"in\",channel=\"direct\"} " + std::to_string(s.frames_in_direct) + "\n";
+  out += "storenode_peer_frames_total{direction=\"out\",channel=\"pub\"} " + std::to_string(s.frames_out_pub) + "\n";
+  out += "storenode_peer_frames_total{direction=\"out\",channel=\"direct\"} " + std::to_string(s.frames_out_direct) + "\n";
+  out += "# HELP storenode_peer_frames_dropped_total Peer frames dropped, by reason.\n"
+         "# TYPE storenode_peer_frames_dropped_total counter\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"malformed\"} " + std::to_string(s.dropped_malformed) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"oversized\"} " + std::to_string(s.dropped_oversized) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"unknown_version\"} " + std::to_string(s.dropped_unknown_version) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"unknown_type\"} " + std::to_string(r.unknown_type.load()) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"send_queue_full\"} " + std::to_string(s.send_queue_full) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"send_hwm\"} " + std::to_string(s.send_dropped_hwm) + "\n";
+  line("storenode_peer_bytes_in_total", "Bytes of valid inbound peer frames.", s.bytes_in);
+  line("storenode_peer_bytes_out_total", "Bytes of outbound peer frames.", s.bytes_out);
+  line("storenode_peer_auth_denied_total", "Peers refused by CURVE authentication.", s.auth_denied);
+  line("storenode_peers", "Peers known to the transport.", s.peers, "gauge");
+  return out;
 }
 
 void setup_logging(const node_config& c) {
@@ -106,6 +148,12 @@ int run_node(const node_config& config) {
   auto handler = std::make_unique<retail::command_handler>(settings);
   restore_views(*log, handler->state(), [&](const event& e) { handler->restore_own(e); });
   for (auto& rec : log->all_idempotency()) handler->load_idempotency(rec.key, rec.value);
+  std::vector<std::string> member_devices{config.device_id};
+  for (auto& d : handler->state().devices()) {
+    if (d.contains("device_id") && d["device_id"].is_string() && d["device_id"] != config.device_id) {
+      member_devices.push_back(d["device_id"].get<std::string>());
+    }
+  }
   spdlog::info("node: device={} opened {} with {} events (position {}), projections restored",
                config.device_id, config.data_dir, log->size(), position);
 
@@ -130,21 +178,118 @@ int run_node(const node_config& config) {
     caf::anon_send(writer, actors::subscribe_atom::value, sub);
   }
 
-  http_services services;
-  services.system = system.get();
-  services.config = &config;
-  services.log = log.get();
-  services.feed = &feed;
-  services.actors = std::make_shared<http_services::handles>(http_services::handles{commands, projections, &metrics});
-  auto http = http_server::start(config.http, services);
-  if (!http) {
-    spdlog::error("{}", http.error().message);
+  // Peer transport, sync and election.
+  auto routes = std::make_shared<frame_routes>();
+  broker::transport_options to;
+  to.bind = config.bind;
+  to.peers = config.peers;
+  to.identity = config.device_id;
+  to.message_bytes_max = static_cast<std::size_t>(config.message_bytes_max);
+  if (!config.curve_secret_key.empty()) {
+    to.curve.enabled = true;
+    to.curve.secret_key = config.curve_secret_key;
+    to.curve.public_key = config.curve_public_key;
+    to.curve.allowed_public_keys = config.curve_allow;
+  }
+  auto transport = broker::transport::start(to, [routes](broker::inbound&& in) {
+    if (!routes->ready.load(std::memory_order_acquire)) return;
+    if (election::is_election_message_type(in.type)) {
+      caf::anon_send(routes->election, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
+    } else if (sync::is_sync_message_type(in.type)) {
+      caf::anon_send(routes->sync, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
+    } else {
+      routes->unknown_type.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  if (!transport) {
+    spdlog::error("cannot start the peer transport: {}", transport.error().message);
     feed.close();
     for (caf::actor a : {caf::actor_cast<caf::actor>(writer), caf::actor_cast<caf::actor>(projections),
                          caf::actor_cast<caf::actor>(commands), notifier}) {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     }
     system->await_all_actors_done();
+    writer = nullptr;
+    projections = nullptr;
+    commands = nullptr;
+    notifier = nullptr;
+    return 2;
+  }
+  actors::sync_actor_options so;
+  so.sync_interval_ms = static_cast<std::uint64_t>(config.store.sync_interval_ms);
+  so.batch_events_max = static_cast<std::size_t>(config.store.sync_batch_events_max);
+  so.batch_bytes_max = static_cast<std::size_t>(config.store.sync_batch_bytes_max);
+  auto sync = actors::spawn_sync_actor(*system, *log, **transport, writer, self, so, metrics);
+  actors::election_actor_options eo;
+  eo.priority = static_cast<std::int32_t>(config.priority);
+  eo.address = (*transport)->address();
+  eo.heartbeat_interval_ms = static_cast<std::uint64_t>(config.store.heartbeat_interval_ms);
+  eo.failure_timeout_ms = static_cast<std::uint64_t>(config.store.failure_timeout_ms);
+  eo.discovery_ms = static_cast<std::uint64_t>(config.store.discovery_ms);
+  eo.handoff_timeout_ms = static_cast<std::uint64_t>(config.store.handoff_timeout_ms);
+  eo.majority = config.store.quorum == "majority";
+  eo.members = member_devices;
+  auto election = actors::spawn_election_actor(*system, *log, **transport, commands, sync, self, eo, term);
+  routes->election = election;
+  routes->sync = sync;
+  routes->ready.store(true, std::memory_order_release);
+  for (caf::actor sub : {caf::actor_cast<caf::actor>(sync), caf::actor_cast<caf::actor>(election)}) {
+    caf::anon_send(writer, actors::subscribe_atom::value, sub);
+  }
+
+  // Stops every actor (projections save a checkpoint on exit; the writer
+  // finishes pending commits first) and drops every handle: a detached
+  // actor's thread ends only when the last handle to it is gone.
+  auto shutdown_actors = [&] {
+    feed.close();
+    routes->ready.store(false, std::memory_order_release);
+    for (caf::actor a : {caf::actor_cast<caf::actor>(election), caf::actor_cast<caf::actor>(sync),
+                         caf::actor_cast<caf::actor>(commands), caf::actor_cast<caf::actor>(projections), notifier,
+                         caf::actor_cast<caf::actor>(writer)}) {
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+    system->await_all_actors_done();
+    transport->reset();  // joins the broker's I/O thread: no frame is routed after this
+    routes->election = nullptr;
+    routes->sync = nullptr;
+    election = nullptr;
+    sync = nullptr;
+    writer = nullptr;
+    projections = nullptr;
+    commands = nullptr;
+    notifier = nullptr;
+  };
+
+  http_services services;
+  services.system = system.get();
+  services.config = &config;
+  services.log = log.get();
+  services.feed = &feed;
+  services.actors = std::make_shared<http_services::handles>(http_services::handles{commands, projections, &metrics});
+  // Cluster and sync views come from their actors (JSON text), with a deadline.
+  auto ask_json = [sys = system.get()](auto handle) {
+    caf::scoped_actor asker{*sys};
+    nlohmann::json out = nlohmann::json::object();
+    asker->request(handle, std::chrono::seconds(5), actors::status_atom::value)
+      .receive([&](std::string& text) { out = nlohmann::json::parse(text, nullptr, false); }, [](caf::error&) {});
+    return out;
+  };
+  services.cluster_status = [ask_json, election] { return ask_json(election); };
+  services.sync_status = [ask_json, sync] { return ask_json(sync); };
+  services.sync_now = [sync] { caf::anon_send(sync, actors::sync_now_atom::value); };
+  services.request_master = [sys = system.get(), election](const std::string& device) {
+    caf::scoped_actor asker{*sys};
+    std::pair<int, std::string> out{503, R"({"error":{"code":"unavailable","message":"election actor did not answer"}})"};
+    asker->request(election, std::chrono::seconds(5), actors::master_atom::value, device)
+      .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
+    return out;
+  };
+  services.extra_metrics = [t = transport->get(), routes] { return transport_metrics(*t, *routes); };
+  auto http = http_server::start(config.http, services);
+  if (!http) {
+    spdlog::error("{}", http.error().message);
+    feed.close();
+    shutdown_actors();
     return 2;
   }
   spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config.device_id, config.http, config.bind);
@@ -153,22 +298,19 @@ int run_node(const node_config& config) {
   sigwait(&stop_signals, &sig);
   spdlog::info("node: device={} stopping on {}", config.device_id, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
-  feed.close();
-  (*http)->stop();
-  // Projections save a checkpoint when they exit; the writer finishes pending commits first.
-  for (caf::actor a : {caf::actor_cast<caf::actor>(commands), caf::actor_cast<caf::actor>(projections), notifier,
-                       caf::actor_cast<caf::actor>(writer)}) {
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  // A master hands its role to the best client first (bounded by the
+  // hand-off timeout); the HTTP API keeps serving meanwhile.
+  {
+    caf::scoped_actor asker{*system};
+    const auto bound = std::chrono::milliseconds(config.store.handoff_timeout_ms + 1000);
+    asker->request(election, bound, actors::shutdown_atom::value)
+      .receive([&](bool handed_off) { spdlog::info("node: device={} hand-off {}", config.device_id, handed_off ? "done" : "not needed or timed out"); },
+               [&](caf::error& err) { spdlog::warn("node: device={} hand-off not confirmed: {}", config.device_id, system->render(err)); });
   }
-  system->await_all_actors_done();
-  // A detached actor's thread ends only when the last handle to it is gone:
-  // drop every handle before the actor system is destroyed.
+  (*http)->stop();
   http->reset();
-  services.actors.reset();
-  writer = nullptr;
-  projections = nullptr;
-  commands = nullptr;
-  notifier = nullptr;
+  services = http_services{};
+  shutdown_actors();
   system.reset();
   log.reset();
   spdlog::info("node: device={} stopped", config.device_id);

@@ -108,6 +108,9 @@ void election_fsm::publish_heartbeat() {
   m.summary = summary_;
   m.address = address_;
   m.stamp = now_;
+  for (const auto& [device, p] : peers_) {
+    if (alive(p) && !p.address.empty() && m.known_peers.size() < known_peers_max) m.known_peers.push_back(p.address);
+  }
   if (!master_.empty() && !is_master_role(role_) && role_ != role::stepping_down) {
     m.echo_master = master_;
     m.echo_term = p_.term;
@@ -479,6 +482,9 @@ void election_fsm::observe_term(const election_message& m) {
 }
 
 void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
+  for (const auto& a : m.known_peers) {
+    if (a != address_ && learned_addresses_.size() < known_peers_max) learned_addresses_.insert(a);
+  }
   p.priority = m.priority;
   p.peer_role = m.sender_role;
   p.term = m.term;

@@ -83,6 +83,10 @@ public:
   std::optional<std::string> master() const;
   /// The followed master's address ("" when none or self).
   std::string master_address() const;
+  /// Peer addresses learned from other devices' heartbeats (their live peers):
+  /// the shell connects the transport to them, so a device that names one
+  /// peer joins the whole store.
+  const std::set<std::string>& learned_addresses() const noexcept { return learned_addresses_; }
   role current_role() const noexcept { return role_; }
   std::uint64_t term() const noexcept { return p_.term; }
   const persisted& persisted_state() const noexcept { return p_; }
@@ -215,6 +219,7 @@ private:
   std::uint64_t pending_until_ms_ = 0;
 
   election_counters counters_;
+  std::set<std::string> learned_addresses_;  ///< <= known_peers_max
 };
 
 } // namespace sn::election

@@ -101,7 +101,9 @@ std::string encode(const election_message& m) {
   string_writer w{&out};
   packer pk(w);
   const auto t = static_cast<std::uint8_t>(m.type);
-  const std::size_t n = head_elements + (t < std::size(fields_after_head) ? fields_after_head[t] : 0);
+  std::size_t n = head_elements + (t < std::size(fields_after_head) ? fields_after_head[t] : 0);
+  const bool gossip = m.type == message_type::heartbeat && !m.known_peers.empty();
+  if (gossip) ++n;
   pk.pack_array(static_cast<std::uint32_t>(n));
   pk.pack_uint8(protocol_version);
   pack_string(pk, m.from);
@@ -118,6 +120,11 @@ std::string encode(const election_message& m) {
       pack_string(pk, m.echo_master);
       pk.pack_uint64(m.echo_term);
       pk.pack_uint64(m.echo_stamp);
+      if (gossip) {
+        const auto count = std::min(m.known_peers.size(), known_peers_max);
+        pk.pack_array(static_cast<std::uint32_t>(count));
+        for (std::size_t i = 0; i < count; ++i) pack_string(pk, m.known_peers[i]);
+      }
       break;
     case message_type::pre_vote_request:
       pk.pack_uint64(m.proposed_term);
@@ -198,6 +205,16 @@ sn::expected<election_message> decode(std::uint8_t type, std::string_view body) 
            get_device(x[6], true, m.echo_master) && get_uint(x[7], u64_max, m.echo_term) &&
            get_uint(x[8], u64_max, m.echo_stamp);
       m.sender_role = static_cast<role>(e);
+      // Optional 10th element: the sender's live peers (older builds omit it).
+      if (ok && root.via.array.size > head_elements + fields_after_head[type]) {
+        const auto& g = x[9];
+        ok = g.type == msgpack::type::ARRAY && g.via.array.size <= known_peers_max;
+        for (std::uint32_t i = 0; ok && i < g.via.array.size; ++i) {
+          std::string a;
+          ok = get_text(g.via.array.ptr[i], text_bytes_max, a);
+          if (ok) m.known_peers.push_back(std::move(a));
+        }
+      }
       break;
     case message_type::pre_vote_request:
       ok = get_uint(x[0], u64_max, m.proposed_term) && get_int32(x[1], m.priority) && get_summary(x[2], m.summary);

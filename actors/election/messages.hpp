@@ -57,7 +57,14 @@ struct election_message {
   change_reason reason = change_reason::failure;
   handoff_status status = handoff_status::refused;
   std::string target;        ///< master_request: device to hand the role to
+  /// heartbeat (optional trailing element, added compatibly): bind addresses of
+  /// the live peers the sender hears, so a device that names one peer learns
+  /// the whole store. At most known_peers_max.
+  std::vector<std::string> known_peers;
 };
+
+/// Most addresses a heartbeat carries in known_peers.
+inline constexpr std::size_t known_peers_max = 64;
 
 /// Encodes `m` as the body of m.type.
 std::string encode(const election_message& m);

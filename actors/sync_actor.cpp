@@ -1,0 +1,209 @@
+#include "actors/sync_actor.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "actors/metrics.hpp"
+#include "actors/sync/sync_fsm.hpp"
+#include "broker/transport.hpp"
+#include "events/codec.hpp"
+
+namespace sn::actors {
+
+namespace {
+
+std::uint64_t steady_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+/// Steady-clock ms of the fsm mapped to wall-clock ms for people.
+std::uint64_t to_wall_ms(std::uint64_t steady) {
+  if (steady == 0) return 0;
+  using namespace std::chrono;
+  const auto wall_now = static_cast<std::int64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  return static_cast<std::uint64_t>(wall_now - static_cast<std::int64_t>(steady_ms() - steady));
+}
+
+/// The fsm's read access to the log, over the node's event log (read-only,
+/// thread-safe calls).
+class event_log_reader final : public sync::log_reader {
+public:
+  explicit event_log_reader(const storage::event_log& log) : log_(log) {}
+  sync::version_vector versions() const override { return log_.versions(); }
+  std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from_seq, std::size_t count_max,
+                                             std::size_t bytes_max) const override {
+    auto rows = log_.read_origin_bytes(device_id{origin}, origin_seq{from_seq}, count_max);
+    std::vector<std::string> out;
+    std::size_t bytes = 0;
+    for (auto& r : rows) {
+      if (!out.empty() && bytes + r.bytes.size() > bytes_max) break;
+      bytes += r.bytes.size();
+      out.push_back(std::move(r.bytes));
+    }
+    return out;
+  }
+
+private:
+  const storage::event_log& log_;
+};
+
+struct sync_state {
+  std::unique_ptr<event_log_reader> reader;
+  std::unique_ptr<sync::sync_fsm> fsm;
+  broker::transport* transport = nullptr;
+  log_writer_actor writer;
+  device_id self;
+  sync_actor_options options;
+  node_metrics* metrics = nullptr;
+  std::map<std::string, std::string> devices;  ///< address -> device id
+  static inline const char* name = "sync";
+};
+
+using sync_pointer = sync_actor::stateful_pointer<sync_state>;
+
+std::string device_of(const sync_state& st, const std::string& peer) {
+  auto it = st.devices.find(peer);
+  return it == st.devices.end() ? peer : it->second;
+}
+
+void carry_out(sync_pointer self, std::vector<sync::output> outputs);
+
+void on_append_result(sync_pointer self, std::vector<sync::output> outs) { carry_out(self, std::move(outs)); }
+
+void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
+  auto& st = self->state;
+  for (auto& o : outputs) {
+    if (auto* s = std::get_if<sync::send_message>(&o)) {
+      st.transport->send(s->peer, static_cast<std::uint8_t>(s->type), std::move(s->body));
+    } else if (auto* p = std::get_if<sync::publish_message>(&o)) {
+      st.transport->publish(static_cast<std::uint8_t>(p->type), std::move(p->body));
+    } else if (auto* a = std::get_if<sync::append_events>(&o)) {
+      // Answers arrive in request order (the log writer serves its mailbox in
+      // order), which is the order the fsm requires.
+      self->request(st.writer, caf::infinite, append_remote_atom::value, append_remote_request{std::move(a->events)})
+        .then(
+          [self](append_remote_reply& r) {
+            on_append_result(self, self->state.fsm->on_appended(r.result.outcomes, steady_ms()));
+          },
+          [self](caf::error& err) {
+            on_append_result(self, self->state.fsm->on_append_failed(self->system().render(err), steady_ms()));
+          });
+    }
+  }
+}
+
+std::string status_json(const sync_state& st) {
+  using json = nlohmann::json;
+  auto s = st.fsm->status();
+  json j;
+  j["status"] = sync::to_string(s.state);
+  j["pending_changes"] = s.pending_changes;
+  j["last_sync_ms"] = to_wall_ms(s.last_sync_ms);
+  j["last_error"] = s.last_error.empty() ? json(nullptr) : json(s.last_error);
+  j["last_error_ms"] = to_wall_ms(s.last_error_ms);
+  j["hub"] = s.hub ? json(device_of(st, *s.hub)) : json(nullptr);
+  j["is_hub"] = s.is_hub;
+  j["syncing_with"] = s.syncing_with ? json(device_of(st, *s.syncing_with)) : json(nullptr);
+  j["ahead_events"] = s.ahead_events;
+  j["appends_in_flight"] = s.appends_in_flight;
+  const auto& c = s.counters;
+  j["counters"] = json{{"rounds_started", c.rounds_started},   {"rounds_completed", c.rounds_completed},
+                       {"rounds_failed", c.rounds_failed},     {"events_sent", c.events_sent},
+                       {"events_received", c.events_received}, {"events_published", c.events_published},
+                       {"duplicates", c.duplicates},           {"refused_gap", c.refused_gap},
+                       {"refused_fork", c.refused_fork},       {"refused_bad_hash", c.refused_bad_hash},
+                       {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped}};
+  // The seed's sync_state rows: this device first, then every peer.
+  json devices = json::array();
+  devices.push_back({{"device_id", st.self.value()},
+                     {"status", sync::to_string(s.state)},
+                     {"last_sync_ms", to_wall_ms(s.last_sync_ms)},
+                     {"pending_changes", s.pending_changes},
+                     {"last_error", j["last_error"]}});
+  for (auto& p : s.peers) {
+    devices.push_back({{"device_id", device_of(st, p.peer)},
+                       {"address", p.peer},
+                       {"status", p.reachable ? "reachable" : "offline"},
+                       {"is_hub", p.is_hub},
+                       {"last_seen_ms", to_wall_ms(p.last_seen_ms)},
+                       {"last_sync_ms", to_wall_ms(p.last_sync_ms)},
+                       {"version_vector", p.versions},
+                       {"events_sent", p.events_sent},
+                       {"events_received", p.events_received}});
+  }
+  j["devices"] = std::move(devices);
+  json audit = json::array();
+  for (auto& a : st.fsm->audit_log()) {
+    audit.push_back({{"device_id", device_of(st, a.peer)},
+                     {"operation", sync::to_string(a.operation)},
+                     {"count", a.count},
+                     {"time_ms", to_wall_ms(a.time_ms)}});
+  }
+  j["audit"] = std::move(audit);
+  return j.dump();
+}
+
+sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_log* log, broker::transport* transport,
+                                        log_writer_actor writer, device_id id, sync_actor_options options,
+                                        node_metrics* metrics) {
+  auto& st = self->state;
+  st.reader = std::make_unique<event_log_reader>(*log);
+  sync::sync_config cfg;
+  cfg.tick_interval_ms = options.tick_interval_ms;
+  cfg.sync_interval_ms = options.sync_interval_ms;
+  cfg.batch_events_max = options.batch_events_max;
+  cfg.batch_bytes_max = std::min<std::size_t>(options.batch_bytes_max, sync::message_bytes_max / 2);
+  st.fsm = std::make_unique<sync::sync_fsm>(id.value(), cfg, *st.reader);
+  st.transport = transport;
+  st.writer = std::move(writer);
+  st.self = std::move(id);
+  st.options = options;
+  st.metrics = metrics;
+  self->send(self, tick_atom::value);
+  return {
+    [=](inbound_atom, const std::string& peer, std::uint8_t type, const std::string& body) {
+      carry_out(self, self->state.fsm->on_message(peer, type, body, steady_ms()));
+    },
+    [=](committed_atom, const committed_batch& batch) {
+      auto& st = self->state;
+      std::vector<std::string> own;
+      for (const auto& se : *batch.events) {
+        if (se.ev.origin == st.self) own.push_back(encode(se.ev));
+      }
+      if (!own.empty()) carry_out(self, st.fsm->on_local_appended(own, steady_ms()));
+    },
+    [=](tick_atom) {
+      carry_out(self, self->state.fsm->on_tick(steady_ms()));
+      self->delayed_send(self, std::chrono::milliseconds(self->state.options.tick_interval_ms), tick_atom::value);
+    },
+    [=](role_atom, const std::optional<std::string>& hub) {
+      auto& st = self->state;
+      if (st.fsm->hub() != hub) {
+        spdlog::info("sync: device={} hub is now {}", st.self.value(), hub ? device_of(st, *hub) : std::string("(none)"));
+      }
+      st.fsm->set_hub(hub);
+    },
+    [=](const peer_liveness& p) {
+      auto& st = self->state;
+      if (!p.device.empty()) st.devices[p.address] = p.device;
+      if (p.alive) st.fsm->peer_seen(p.address, steady_ms());
+      else st.fsm->peer_lost(p.address);
+    },
+    [=](sync_now_atom) { carry_out(self, self->state.fsm->sync_now(steady_ms())); },
+    [=](status_atom) { return status_json(self->state); },
+  };
+}
+
+} // namespace
+
+sync_actor spawn_sync_actor(caf::actor_system& sys, const storage::event_log& log, broker::transport& transport,
+                            log_writer_actor writer, device_id self, sync_actor_options options,
+                            node_metrics& metrics) {
+  return sys.spawn(sync_behavior, &log, &transport, std::move(writer), std::move(self), options, &metrics);
+}
+
+} // namespace sn::actors
