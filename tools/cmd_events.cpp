@@ -135,49 +135,57 @@ int follow_log(event_reader& r, event_printer& out, std::uint64_t next) {
 
 // Follows a node: subscribe first, then print the backlog, then the stream,
 // skipping what the backlog already printed, so nothing falls between them.
-int follow_node(const node_client& node, event_reader& r, const event_filter& f, event_printer& out,
-                const tail_options& o) {
+// State shared with the SSE reader thread. Owned jointly (shared_ptr): the
+// thread is detached and may outlive follow_node's frame until the process exits.
+struct stream_state {
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<json> queue;
+  std::deque<json> queue;  // at most stream_queue_max
   bool opened = false, done = false;
-  sn::error stream_error;
+  sn::error error;
+};
+
+int follow_node(const node_client& node, event_reader& r, const event_filter& f, event_printer& out,
+                const tail_options& o) {
+  auto st = std::make_shared<stream_state>();
   std::string q = "/v1/events/stream?";
   if (!f.type_glob().empty()) q += "type=" + url_encode(f.type_glob()) + "&";
   if (!f.origin().empty()) q += "origin=" + url_encode(f.origin()) + "&";
   q.pop_back();
-  std::thread reader([&] {
-    auto st = node.stream(
+  std::thread reader([st, node, q] {
+    auto result = node.stream(
         q,
         [&] {
-          std::lock_guard<std::mutex> lk(mu);
-          opened = true;
-          cv.notify_all();
+          std::lock_guard<std::mutex> lk(st->mu);
+          st->opened = true;
+          st->cv.notify_all();
         },
         [&](const sse_message& m) {
           if (m.event != "event" && m.event != "message") return true;
           auto ev = json::parse(m.data, nullptr, false);
           if (!ev.is_object()) return true;
           if (!ev.contains("position") && !m.id.empty()) ev["position"] = std::strtoull(m.id.c_str(), nullptr, 10);
-          std::unique_lock<std::mutex> lk(mu);
-          cv.wait(lk, [&] { return queue.size() < stream_queue_max; });
-          queue.push_back(std::move(ev));
-          cv.notify_all();
+          std::unique_lock<std::mutex> lk(st->mu);
+          st->cv.wait(lk, [&] { return st->queue.size() < stream_queue_max; });
+          st->queue.push_back(std::move(ev));
+          st->cv.notify_all();
           return true;
         });
-    std::lock_guard<std::mutex> lk(mu);
-    stream_error = st ? sn::error{} : st.error();
-    done = true;
-    cv.notify_all();
+    std::lock_guard<std::mutex> lk(st->mu);
+    st->error = result ? sn::error{} : result.error();
+    st->done = true;
+    st->cv.notify_all();
   });
   reader.detach();  // ends with the process: the stream only stops when the node closes it
   {
-    std::unique_lock<std::mutex> lk(mu);
-    if (!cv.wait_for(lk, stream_open_timeout, [&] { return opened || done; })) {
+    std::unique_lock<std::mutex> lk(st->mu);
+    if (!st->cv.wait_for(lk, stream_open_timeout, [&] { return st->opened || st->done; })) {
       return report_error(make_error(errc::unreachable, "the node at " + node.url() + " did not open its event stream"));
     }
-    if (done && !opened) return report_error(stream_error);
+    if (st->done && !st->opened) return report_error(st->error);
   }
+  // The subscription is live: print the backlog, then the stream, skipping
+  // what the backlog already printed, so nothing falls between them.
   std::uint64_t last = 0;
   auto backlog = o.from != 0 || !o.filter.since.empty() ? read_range(r, std::max<std::uint64_t>(o.from, 1), UINT64_MAX)
                                                         : read_last(r, o.lines);
@@ -190,14 +198,14 @@ int follow_node(const node_client& node, event_reader& r, const event_filter& f,
   for (;;) {
     std::deque<json> batch;
     {
-      std::unique_lock<std::mutex> lk(mu);
-      cv.wait(lk, [&] { return !queue.empty() || done; });
-      batch.swap(queue);
-      cv.notify_all();
-      if (batch.empty() && done) {
-        return report_error(stream_error.message.empty()
+      std::unique_lock<std::mutex> lk(st->mu);
+      st->cv.wait(lk, [&] { return !st->queue.empty() || st->done; });
+      batch.swap(st->queue);
+      st->cv.notify_all();
+      if (batch.empty() && st->done) {
+        return report_error(st->error.message.empty()
                                 ? make_error(errc::unreachable, "the node closed the event stream")
-                                : stream_error);
+                                : st->error);
       }
     }
     for (const auto& ev : batch) {
