@@ -87,6 +87,9 @@ void update_peers(election_pointer self) {
   if (hub != st.hub) {
     st.hub = hub;
     self->send(st.sync, role_atom::value, hub);
+    if (st.options.role_listener) {
+      caf::anon_send(st.options.role_listener, role_atom::value, election::is_master_role(st.fsm->current_role()));
+    }
   }
   st.term->store(st.fsm->term(), std::memory_order_relaxed);
 }

@@ -44,6 +44,7 @@ struct election_actor_options {
   std::uint64_t handoff_timeout_ms = 2000;
   bool majority = false;
   std::vector<std::string> members;  ///< known devices (majority mode)
+  caf::actor role_listener;          ///< told (role_atom, is_master) on every change
 };
 
 /// `log` and `transport` must outlive the actor. `term` is where the actor

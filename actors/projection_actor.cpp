@@ -9,6 +9,8 @@
 #include "actors/metrics.hpp"
 #include "actors/retail/views.hpp"
 #include "events/codec.hpp"
+#include "events/payload_codec.hpp"
+#include "events/sync.hpp"
 
 namespace sn::actors {
 
@@ -28,6 +30,9 @@ struct projection_state {
   std::uint64_t checkpoint = 0;   ///< last saved
   std::uint64_t since_checkpoint = 0;
   bool paused = false;
+  bool is_master = false;
+  caf::actor recorder;  ///< the command actor: appends conflict records
+  std::uint64_t conflicts_recorded = 0;
   static inline const char* name = "projection";
 };
 
@@ -50,6 +55,30 @@ void apply_one(projection_state& st, log_position pos, const event& e) {
   st.views->apply(e);
   st.position = pos.value();
   ++st.since_checkpoint;
+}
+
+/// The master records each last-writer-wins conflict the views resolved as a
+/// conflict.resolved event (the seed's sync audit log); other nodes drop them
+/// (the master sees the same writes and records them).
+void record_conflicts(projection_pointer self) {
+  auto& st = self->state;
+  auto conflicts = st.views->take_conflicts();
+  if (conflicts.empty() || !st.is_master || !st.recorder) return;
+  std::vector<event> drafts;
+  for (auto& c : conflicts) {
+    conflict_resolved p;
+    p.register_name = c.register_name;
+    p.key = c.key;
+    p.winner = c.winner;
+    p.loser = c.loser;
+    p.method = c.method;
+    p.old_value = c.old_value.dump();
+    p.new_value = c.new_value.dump();
+    drafts.push_back(make_event(device_id{}, origin_seq{}, hlc_timestamp{}, term_id{}, p));
+  }
+  st.conflicts_recorded += drafts.size();
+  spdlog::info("projection: recording {} conflict resolution(s)", drafts.size());
+  caf::anon_send(st.recorder, system_event_atom::value, std::move(drafts));
 }
 
 /// Applies everything in the log after our position (used after resume and rebuild).
@@ -76,6 +105,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
   st.options = options;
   st.metrics = metrics;
   st.make_empty = std::move(make_empty);
+  st.views->take_conflicts();  // found while restoring: resolved before this run
   metrics->projection_position.store(position, std::memory_order_relaxed);
   self->delayed_send(self, std::chrono::milliseconds(options.checkpoint_interval_ms), checkpoint_atom::value);
   self->attach_functor([self] { save_checkpoint(self); });
@@ -87,6 +117,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       // while we were paused or rebuilding: read them from the log first.
       if (!batch.events->empty() && batch.events->front().position.value() > st.position + 1) catch_up(self);
       for (const auto& se : *batch.events) apply_one(st, se.position, se.ev);
+      record_conflicts(self);
       st.metrics->projection_position.store(st.position, std::memory_order_relaxed);
       if (st.since_checkpoint >= st.options.checkpoint_interval_events) save_checkpoint(self);
     },
@@ -119,14 +150,18 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
     [=](resume_atom) {
       self->state.paused = false;
       catch_up(self);
+      record_conflicts(self);
       return true;
     },
+    [=](role_atom, bool is_master) { self->state.is_master = is_master; },
+    [=](subscribe_atom, caf::actor& recorder) { self->state.recorder = std::move(recorder); },
     [=](rebuild_atom) {
       auto& st = self->state;
       st.views = st.make_empty();
       st.position = 0;
       st.checkpoint = 0;
       catch_up(self);
+      st.views->take_conflicts();  // already resolved (and recorded) when first seen
       save_checkpoint(self);
       spdlog::info("projection: rebuilt from the log, {} events", st.position);
       return st.position;

@@ -28,7 +28,11 @@ using projection_actor = caf::typed_actor<
   caf::replies_to<pause_atom>::with<bool>,
   caf::replies_to<resume_atom>::with<bool>,
   /// Drop the state and replay the whole log.
-  caf::replies_to<rebuild_atom>::with<std::uint64_t>>;
+  caf::replies_to<rebuild_atom>::with<std::uint64_t>,
+  /// Whether this node is the master now (only the master records conflicts).
+  caf::reacts_to<role_atom, bool>,
+  /// Where conflict records go (the command actor: system_event_atom).
+  caf::reacts_to<subscribe_atom, caf::actor>>;
 
 struct projection_options {
   std::uint64_t checkpoint_interval_events = 10000;  ///< default 10,000

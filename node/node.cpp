@@ -229,6 +229,8 @@ int run_node(const node_config& config) {
   eo.handoff_timeout_ms = static_cast<std::uint64_t>(config.store.handoff_timeout_ms);
   eo.majority = config.store.quorum == "majority";
   eo.members = member_devices;
+  eo.role_listener = caf::actor_cast<caf::actor>(projections);
+  caf::anon_send(projections, actors::subscribe_atom::value, caf::actor_cast<caf::actor>(commands));
   auto election = actors::spawn_election_actor(*system, *log, **transport, commands, sync, self, eo, term);
   routes->election = election;
   routes->sync = sync;
