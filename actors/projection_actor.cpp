@@ -108,7 +108,12 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
   st.views->take_conflicts();  // found while restoring: resolved before this run
   metrics->projection_position.store(position, std::memory_order_relaxed);
   self->delayed_send(self, std::chrono::milliseconds(options.checkpoint_interval_ms), checkpoint_atom::value);
-  self->attach_functor([self] { save_checkpoint(self); });
+  // Save on the way out while the state is still alive (an attached functor
+  // would run after the state is gone).
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    save_checkpoint(self);
+    self->quit(msg.reason);
+  });
   return {
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
