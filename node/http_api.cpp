@@ -222,6 +222,33 @@ private:
       f.until_ms = v;
     }
     run_query(res, [f](const retail::views& vw) { return vw.audit(f).dump(); }, "not_found", "");
+    if (res.status != 200 || !s_.sync_status) return;
+    // The seed's sync audit log has push and pull rows too: sync keeps those
+    // in memory (recording them as events would replicate on every round).
+    json out = json::parse(res.body, nullptr, false);
+    if (!out.is_object() || !out.contains("entries")) return;
+    json sync = s_.sync_status();
+    for (auto& row : sync.value("audit", json::array())) {
+      const std::string device = row.value("device_id", "");
+      const std::string op = row.value("operation", "");
+      const std::uint64_t t = row.value("time_ms", std::uint64_t{0});
+      if (f.device && *f.device != device && *f.device != s_.config->device_id) continue;
+      if (f.op && *f.op != op) continue;
+      if (f.since_ms && t < *f.since_ms) continue;
+      if (f.until_ms && t > *f.until_ms) continue;
+      out["entries"].push_back({{"operation", op},
+                                {"device", s_.config->device_id},
+                                {"peer", device},
+                                {"count", row.value("count", 0)},
+                                {"time_ms", t},
+                                {"time", hlc_timestamp::from_parts(t, 0).to_rfc3339()}});
+    }
+    auto& entries = out["entries"];
+    std::stable_sort(entries.begin(), entries.end(), [](const json& a, const json& b) {
+      return a.value("time", "") > b.value("time", "");  // RFC 3339 UTC sorts as text: newest first
+    });
+    out["count"] = entries.size();
+    send_json(res, 200, out);
   }
 
   std::optional<actors::projection_status> projection_status() {
