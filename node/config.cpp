@@ -68,7 +68,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("store.utc_offset_minutes", "", "business day offset from UTC in minutes (store-wide, default 0)", &s.utc_offset_minutes, -720, 840),
     i("election.heartbeat_interval_ms", "", "heartbeat period (store-wide, default 100)", &s.heartbeat_interval_ms, 10, 10000),
     i("election.failure_timeout_ms", "", "silence before a peer is failed (store-wide, default 600)", &s.failure_timeout_ms, 50, 60000),
-    i("election.discovery_ms", "", "listen for a live master at start-up (store-wide, default 400)", &s.discovery_ms, 0, 60000),
+    i("election.discovery_ms", "", "listen for a live master at start-up (store-wide, default 300)", &s.discovery_ms, 0, 60000),
     i("election.handoff_timeout_ms", "", "graceful hand-off bound (store-wide, default 2000)", &s.handoff_timeout_ms, 100, 60000),
     t("election.quorum", "", "any (default; 2-device stores fail over) or majority (3+ devices, never two masters)", &s.quorum, {"any", "majority"}),
     i("sync.interval_ms", "", "periodic version-vector exchange (store-wide, default 1000)", &s.sync_interval_ms, 50, 600000),

@@ -17,7 +17,7 @@ struct store_wide_config {
   std::int64_t utc_offset_minutes = 0;          ///< business day offset from UTC; [-720, 840]
   std::int64_t heartbeat_interval_ms = 100;     ///< election heartbeat period; [10, 10000]
   std::int64_t failure_timeout_ms = 600;        ///< silence after which a peer is failed; [50, 60000]
-  std::int64_t discovery_ms = 400;              ///< listen for a master at start-up; [0, 60000]
+  std::int64_t discovery_ms = 300;              ///< listen for a master at start-up; [0, 60000]
   std::int64_t handoff_timeout_ms = 2000;       ///< graceful hand-off bound; [100, 60000]
   std::string quorum = "any";                   ///< "any" (2-device stores) or "majority"
   std::int64_t sync_interval_ms = 1000;         ///< periodic version-vector exchange; [50, 600000]
