@@ -53,20 +53,15 @@ stop_all >/dev/null 2>&1 || true
 mkdir -p "$demo"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next_port=17100
-take_ports() {  # prints HTTP PEER (PEER+1 is the PUB port)
-  local p=$next_port
-  while ! (port_free "$p" && port_free $((p+1)) && port_free $((p+2))); do p=$((p+3)); done
-  next_port=$((p+3))
-  echo "$p $((p+1))"
-}
-
+# Three free ports per device: HTTP, peer ROUTER, peer PUB (= ROUTER + 1).
+p=17100
 names=(POS1 POS2 BACKOFFICE)
 prios=(30 20 10)
 : > "$demo/ports"
 for i in 0 1 2; do
-  read -r http peer < <(take_ports)
-  echo "${names[$i]} $http $peer ${prios[$i]}" >> "$demo/ports"
+  while ! (port_free "$p" && port_free $((p+1)) && port_free $((p+2))); do p=$((p+3)); done
+  echo "${names[$i]} $p $((p+1)) ${prios[$i]}" >> "$demo/ports"
+  p=$((p+3))
 done
 peers=()
 while read -r _ _ peer _; do peers+=("tcp://127.0.0.1:$peer"); done < "$demo/ports"

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -96,6 +97,29 @@ int main(int argc, char** argv) {
     std::printf("loadgen: created %d products with stock on %s\n", products, nodes.front().c_str());
   }
 
+  // Learn the catalog's prices so that card payments are exact and cash is
+  // tendered in round notes (the node computes the change).
+  std::map<std::string, std::int64_t> prices;
+  {
+    auto t = parse_url(nodes.front());
+    httplib::Client c(t.host, t.port);
+    c.set_read_timeout(10, 0);
+    auto r = c.Get("/v1/products");
+    auto body = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+    const json& list = body.is_object() && body.contains("products") ? body["products"] : body;
+    if (list.is_array()) {
+      for (auto& p : list) {
+        if (p.value("active", true)) prices[p.value("sku", "")] = p.value("price_cents", std::int64_t{0});
+      }
+    }
+    skus.clear();
+    for (auto& [sku, price] : prices) skus.push_back(sku);
+    if (skus.empty()) {
+      std::fprintf(stderr, "loadgen: %s has no active products (run without --no-setup first)\n", nodes.front().c_str());
+      return 2;
+    }
+  }
+
   counters n;
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
@@ -125,12 +149,16 @@ int main(int argc, char** argv) {
           }
           json lines = json::array();
           const int count = 1 + static_cast<int>(r() % 6);
+          std::int64_t total = 0;
           for (int l = 0; l < count; ++l) {
-            lines.push_back({{"sku", skus[r() % skus.size()]}, {"qty", 1 + static_cast<int>(r() % 10 == 0 ? r() % 5 : 0)}});
+            const auto& sku = skus[r() % skus.size()];
+            const int qty = 1 + static_cast<int>(r() % 10 == 0 ? r() % 5 : 0);
+            lines.push_back({{"sku", sku}, {"qty", qty}});
+            total += prices[sku] * qty;
           }
-          // Pay generously in cash (change given) or exactly by card: price unknown here, so over-tender cash.
-          json payments = r() % 2 ? json::array({{{"method", "cash"}, {"amount_cents", 100000}}})
-                                  : json::array({{{"method", "card"}, {"amount_cents", 100000}}});
+          // Card pays exactly; cash is tendered rounded up to the next 10.00.
+          json payments = r() % 2 ? json::array({{{"method", "cash"}, {"amount_cents", (total / 1000 + 1) * 1000}}})
+                                  : json::array({{{"method", "card"}, {"amount_cents", total}}});
           auto res = post(c, "/v1/sales", json{{"lines", lines}, {"payments", payments}}, key);
           if (!res) {
             ++n.failed;
