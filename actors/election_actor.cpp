@@ -141,6 +141,7 @@ std::string status_json(const election_state& st) {
   for (auto& p : v.peers) {
     peers.push_back({{"device_id", p.device},
                      {"address", p.address},
+                     {"http", p.http.empty() ? json(nullptr) : json(p.http)},
                      {"alive", p.alive},
                      {"role", election::to_string(p.peer_role)},
                      {"priority", p.priority},
@@ -197,6 +198,7 @@ election_actor::behavior_type election_behavior(election_pointer self, storage::
   st.fsm = std::make_unique<election::election_fsm>(st.self.value(), options.priority, boot, options.address, cfg,
                                                     load_persisted(*log), seed, now);
   if (options.majority) st.fsm->set_members(options.members);
+  st.fsm->set_http(options.http);
   carry_out(self, st.fsm->set_log_summary(log->versions(), now));
   carry_out(self, st.fsm->on_tick(now));
   return {

@@ -38,6 +38,7 @@ using election_actor = caf::typed_actor<
 struct election_actor_options {
   std::int32_t priority = 0;
   std::string address;  ///< this node's bind address
+  std::string http;     ///< this node's HTTP API URL (carried in heartbeats)
   std::uint64_t heartbeat_interval_ms = 100;
   std::uint64_t failure_timeout_ms = 600;
   std::uint64_t discovery_ms = 300;

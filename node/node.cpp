@@ -148,6 +148,15 @@ int run_node(const node_config& config) {
   auto handler = std::make_unique<retail::command_handler>(settings);
   restore_views(*log, handler->state(), [&](const event& e) { handler->restore_own(e); });
   for (auto& rec : log->all_idempotency()) handler->load_idempotency(rec.key, rec.value);
+  // The seed's device registration: a device registers itself (and updates
+  // its name and priority) so that every node's devices view lists it.
+  std::optional<retail::command_kind> self_registration = retail::command_kind::register_device;
+  if (auto d = handler->state().device(config.device_id)) {
+    self_registration.reset();
+    if (d->value("name", "") != config.name || d->value("priority", std::int64_t{-1}) != config.priority) {
+      self_registration = retail::command_kind::update_device;
+    }
+  }
   std::vector<std::string> member_devices{config.device_id};
   for (auto& d : handler->state().devices()) {
     if (d.contains("device_id") && d["device_id"].is_string() && d["device_id"] != config.device_id) {
@@ -223,6 +232,7 @@ int run_node(const node_config& config) {
   actors::election_actor_options eo;
   eo.priority = static_cast<std::int32_t>(config.priority);
   eo.address = (*transport)->address();
+  eo.http = "http://" + config.http;
   eo.heartbeat_interval_ms = static_cast<std::uint64_t>(config.store.heartbeat_interval_ms);
   eo.failure_timeout_ms = static_cast<std::uint64_t>(config.store.failure_timeout_ms);
   eo.discovery_ms = static_cast<std::uint64_t>(config.store.discovery_ms);
@@ -261,6 +271,18 @@ int run_node(const node_config& config) {
     commands = nullptr;
     notifier = nullptr;
   };
+
+  if (self_registration) {
+    nlohmann::json body{{"device_id", config.device_id}, {"name", config.name}, {"priority", config.priority}};
+    caf::scoped_actor asker{*system};
+    asker->request(commands, std::chrono::seconds(10), actors::command_atom::value,
+                   actors::command_request{static_cast<int>(*self_registration), body.dump(), ""})
+      .receive(
+        [&](actors::command_response& r) {
+          if (r.http_status >= 300) spdlog::warn("node: device registration answered {}: {}", r.http_status, r.body);
+        },
+        [&](caf::error& err) { spdlog::warn("node: device registration failed: {}", system->render(err)); });
+  }
 
   http_services services;
   services.system = system.get();

@@ -107,6 +107,7 @@ void election_fsm::publish_heartbeat() {
   m.master = is_master_role(role_) ? self_ : (role_ == role::stepping_down ? std::string() : master_);
   m.summary = summary_;
   m.address = address_;
+  m.http = http_;
   m.stamp = now_;
   for (const auto& [device, p] : peers_) {
     if (alive(p) && !p.address.empty() && m.known_peers.size() < known_peers_max) m.known_peers.push_back(p.address);
@@ -425,6 +426,7 @@ state_view election_fsm::status() const {
     peer_view pv;
     pv.device = id;
     pv.address = p.address;
+    pv.http = p.http;
     pv.boot_id = p.boot_id;
     pv.priority = p.priority;
     pv.peer_role = p.peer_role;
@@ -485,6 +487,7 @@ void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
   for (const auto& a : m.known_peers) {
     if (a != address_ && learned_addresses_.size() < known_peers_max) learned_addresses_.insert(a);
   }
+  if (!m.http.empty()) p.http = m.http;
   p.priority = m.priority;
   p.peer_role = m.sender_role;
   p.term = m.term;

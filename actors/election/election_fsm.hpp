@@ -67,6 +67,8 @@ public:
 
   /// New priority; carried by the next heartbeat, effective at the next election.
   void set_priority(std::int32_t p) noexcept { priority_ = p; }
+  /// This node's HTTP API URL, carried in heartbeats (for operator tools).
+  void set_http(std::string url) { http_ = std::move(url); }
 
   /// The log's version vector changed (call after appends, at least every
   /// heartbeat interval while it changes). May let a pending hand-off proceed.
@@ -95,6 +97,7 @@ public:
 private:
   struct peer_info {
     std::string address;
+    std::string http;
     std::string boot_id;
     std::int32_t priority = 0;
     role peer_role = role::discovery;
@@ -220,6 +223,7 @@ private:
 
   election_counters counters_;
   std::set<std::string> learned_addresses_;  ///< <= known_peers_max
+  std::string http_;
 };
 
 } // namespace sn::election

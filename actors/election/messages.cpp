@@ -102,8 +102,10 @@ std::string encode(const election_message& m) {
   packer pk(w);
   const auto t = static_cast<std::uint8_t>(m.type);
   std::size_t n = head_elements + (t < std::size(fields_after_head) ? fields_after_head[t] : 0);
-  const bool gossip = m.type == message_type::heartbeat && !m.known_peers.empty();
+  const bool with_http = m.type == message_type::heartbeat && !m.http.empty();
+  const bool gossip = m.type == message_type::heartbeat && (!m.known_peers.empty() || with_http);
   if (gossip) ++n;
+  if (with_http) ++n;
   pk.pack_array(static_cast<std::uint32_t>(n));
   pk.pack_uint8(protocol_version);
   pack_string(pk, m.from);
@@ -125,6 +127,7 @@ std::string encode(const election_message& m) {
         pk.pack_array(static_cast<std::uint32_t>(count));
         for (std::size_t i = 0; i < count; ++i) pack_string(pk, m.known_peers[i]);
       }
+      if (with_http) pack_string(pk, m.http);
       break;
     case message_type::pre_vote_request:
       pk.pack_uint64(m.proposed_term);
@@ -213,6 +216,10 @@ sn::expected<election_message> decode(std::uint8_t type, std::string_view body) 
           std::string a;
           ok = get_text(g.via.array.ptr[i], text_bytes_max, a);
           if (ok) m.known_peers.push_back(std::move(a));
+        }
+        // Optional 11th element: the sender's HTTP URL.
+        if (ok && root.via.array.size > head_elements + fields_after_head[type] + 1) {
+          ok = get_text(x[10], text_bytes_max, m.http);
         }
       }
       break;

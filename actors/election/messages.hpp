@@ -61,6 +61,9 @@ struct election_message {
   /// the live peers the sender hears, so a device that names one peer learns
   /// the whole store. At most known_peers_max.
   std::vector<std::string> known_peers;
+  /// heartbeat (optional element after known_peers): the sender's HTTP API
+  /// URL, so operator tools can reach every device from any one.
+  std::string http;
 };
 
 /// Most addresses a heartbeat carries in known_peers.

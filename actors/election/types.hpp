@@ -239,6 +239,7 @@ struct election_counters {
 struct peer_view {
   std::string device;
   std::string address;
+  std::string http;          ///< its HTTP API URL, from its heartbeats ("" unknown)
   std::string boot_id;
   std::int32_t priority = 0;
   role peer_role = role::discovery;
