@@ -9,6 +9,7 @@
 
 #include "actors/election/election_fsm.hpp"
 #include "broker/transport.hpp"
+#include "events/device.hpp"
 #include "events/election.hpp"
 #include "events/payload_codec.hpp"
 
@@ -209,8 +210,19 @@ election_actor::behavior_type election_behavior(election_pointer self, storage::
       if (generation != self->state.timer_generation) return;  // superseded by a later set_timer
       carry_out(self, self->state.fsm->on_tick(steady_ms()));
     },
-    [=](committed_atom, const committed_batch&) {
-      carry_out(self, self->state.fsm->set_log_summary(self->state.log->versions(), steady_ms()));
+    [=](committed_atom, const committed_batch& batch) {
+      auto& st = self->state;
+      // PUT /v1/devices/{id} on any node changes this device's priority here
+      // once the event arrives; it takes effect at the next election.
+      for (const auto& se : *batch.events) {
+        if (se.ev.type != static_cast<std::uint16_t>(event_type::device_updated)) continue;
+        auto p = payload_of<device_updated>(se.ev);
+        if (p && p->device_id == st.self.value()) {
+          spdlog::info("election: device={} priority is now {}", st.self.value(), p->priority);
+          st.fsm->set_priority(p->priority);
+        }
+      }
+      carry_out(self, st.fsm->set_log_summary(st.log->versions(), steady_ms()));
     },
     [=](shutdown_atom) -> caf::typed_response_promise<bool> {
       auto rp = self->make_response_promise<bool>();
