@@ -436,6 +436,10 @@ sn::expected<std::unique_ptr<http_server>> http_server::start(const std::string&
   p->server.set_payload_max_length(static_cast<std::size_t>(services.config->http_body_bytes_max));
   p->server.set_read_timeout(5, 0);
   p->server.set_write_timeout(5, 0);
+  // Responses go out in more than one write (headers, body): without
+  // TCP_NODELAY every response after the first on a kept-alive connection
+  // waits for the client's delayed ACK (~40 ms on Linux; docs/benchmarks.md "HTTP").
+  p->server.set_tcp_nodelay(true);
   p->routes = std::make_unique<api>(std::move(services));
   p->routes->install(p->server);
   p->server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
