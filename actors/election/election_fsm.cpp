@@ -660,6 +660,11 @@ void election_fsm::follow(const std::string& device, std::uint64_t stamp) {
   last_known_master_ = device;
   last_master_left_by_shutdown_ = false;
   pending_ = pending_ && pending_from_ == device;
+  if (deposed_unrecorded_ && device != self_) {
+    deposed_unrecorded_ = false;
+    ++counters_.split_brain_step_downs;
+    emit(append_master_changed{split_brain_record(device)});
+  }
 }
 
 void election_fsm::unfollow(bool left_by_shutdown) {
@@ -673,20 +678,26 @@ void election_fsm::unfollow(bool left_by_shutdown) {
   change_role(role_event::master_lost);
 }
 
+sn::master_changed election_fsm::split_brain_record(const std::string& winner) const {
+  sn::master_changed mc;
+  mc.previous_master = self_;
+  mc.new_master = winner;
+  const auto it = peers_.find(winner);
+  mc.term = it != peers_.end() ? std::max(it->second.term, p_.term) : p_.term;
+  mc.reason = to_string(change_reason::split_brain);
+  mc.participants = {std::min(self_, winner), std::max(self_, winner)};
+  return mc;
+}
+
 void election_fsm::step_down(role_event ev, const std::string& winner) {
   const bool was_handing_off = role_ == role::handing_off;
   master_.clear();
   if (!change_role(ev)) return;
-  if (ev == role_event::split_brain_lost) {
-    sn::master_changed mc;
-    mc.previous_master = self_;
-    mc.new_master = winner;
-    const auto it = peers_.find(winner);
-    mc.term = it != peers_.end() ? std::max(it->second.term, p_.term) : p_.term;
-    mc.reason = to_string(change_reason::split_brain);
-    mc.participants = {std::min(self_, winner), std::max(self_, winner)};
-    emit(append_master_changed{std::move(mc)});
-  }
+  // Deposed by a higher term before its master is known (e.g. a vote request
+  // queued while this process was stopped): still a split brain, recorded
+  // once we follow the winner (follow()).
+  deposed_unrecorded_ = ev == role_event::higher_term_seen && !was_handing_off;
+  if (ev == role_event::split_brain_lost) emit(append_master_changed{split_brain_record(winner)});
   last_known_master_ = winner.empty() ? self_ : winner;
   last_master_left_by_shutdown_ = false;
   if (was_handing_off) {
@@ -800,6 +811,7 @@ void election_fsm::win() {
   emit(append_master_changed{std::move(mc)});
   last_known_master_ = self_;
   last_master_left_by_shutdown_ = false;
+  deposed_unrecorded_ = false;
   pending_ = false;
 }
 

@@ -148,6 +148,8 @@ private:
   void follow(const std::string& device, std::uint64_t stamp);
   void unfollow(bool left_by_shutdown);
   void step_down(role_event ev, const std::string& winner);
+  /// The split_brain master_changed this node writes as the loser to `winner`.
+  sn::master_changed split_brain_record(const std::string& winner) const;
   void start_pre_vote();
   void start_vote(bool transfer, const std::string& from_master, change_reason reason);
   void check_round();
@@ -191,6 +193,7 @@ private:
   std::uint64_t vote_contact_ms_ = 0;  ///< majority: last vote granted to another, or boot
   std::string last_known_master_;      ///< for master_changed.previous_master
   bool last_master_left_by_shutdown_ = false;
+  bool deposed_unrecorded_ = false;    ///< stepped down for a higher term, winner unknown yet
   std::uint64_t lead_term_ = 0;        ///< the term we lead (valid in master roles)
 
   // election round

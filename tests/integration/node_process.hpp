@@ -5,12 +5,19 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +102,7 @@ public:
 
   std::string bind() const { return "tcp://127.0.0.1:" + std::to_string(peer_port_); }
   int http_port() const { return http_port_; }
+  int peer_port() const { return peer_port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   pid_t pid() const { return pid_; }
   const node_options& options() const { return o_; }
@@ -205,6 +213,293 @@ private:
   pid_t pid_ = -1;
   int status_ = 0;
   std::string log_path_;
+};
+
+/// The nodes of one store on loopback: data dirs and logs under one temp dir,
+/// ports that do not collide with each other, each node naming every other
+/// (or the ones given) as --peer. Every process is killed by the destructor.
+class cluster {
+public:
+  struct member {
+    std::string device_id;
+    int priority = 0;
+  };
+
+  /// `extra_args` go to every node (store-wide settings must match).
+  explicit cluster(const std::vector<member>& members, std::vector<std::string> extra_args = {})
+      : extra_args_(std::move(extra_args)) {
+    for (auto& m : members) make(m);
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      for (std::size_t j = 0; j < nodes_.size(); ++j) {
+        if (i != j) nodes_[i]->peers().push_back(nodes_[j]->bind());
+      }
+    }
+  }
+
+  std::size_t size() const { return nodes_.size(); }
+  node_process& operator[](std::size_t i) { return *nodes_.at(i); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+  /// Adds a node that knows only `peers` (bind addresses); not started.
+  node_process& add(const member& m, std::vector<std::string> peers) {
+    auto& n = make(m);
+    n.peers() = std::move(peers);
+    return n;
+  }
+
+  /// Starts every node at once (so that they discover each other in the same
+  /// window) and waits until each answers /healthz.
+  bool start_all() {
+    for (auto& n : nodes_) {
+      if (!n->start(false)) return false;
+    }
+    for (auto& n : nodes_) {
+      if (!eventually([&] { return !n->exited() && n->healthy(); }, std::chrono::seconds(20))) return false;
+    }
+    return true;
+  }
+
+  std::vector<std::size_t> all() const {
+    std::vector<std::size_t> v(nodes_.size());
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = i;
+    return v;
+  }
+
+  /// GET as a JSON object with a bounded wait (a stopped node must not hang a
+  /// poll); an empty object when there is no 200 answer with an object.
+  nlohmann::json get_json(std::size_t i, const std::string& path, std::chrono::seconds timeout = std::chrono::seconds(5)) {
+    httplib::Client c("127.0.0.1", nodes_.at(i)->http_port());
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(static_cast<time_t>(timeout.count()), 0);
+    auto r = c.Get(path.c_str());
+    if (!r || r->status != 200) return nlohmann::json::object();
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    return j.is_object() ? j : nlohmann::json::object();
+  }
+
+  /// True when every node in `idx` has applied its whole log to its projections
+  /// and all report the same projection digests and version vector.
+  bool converged(const std::vector<std::size_t>& idx, std::string* why = nullptr) {
+    nlohmann::json first;
+    for (auto i : idx) {
+      auto s = get_json(i, "/v1/status");
+      if (!s.contains("projections") || s["projections"].value("lag", 1) != 0) {
+        if (why) *why = (*this)[i].options().device_id + ": projections lag or no status";
+        return false;
+      }
+      auto d = get_json(i, "/v1/digest");
+      if (!d.contains("projections")) {
+        if (why) *why = (*this)[i].options().device_id + ": no digest";
+        return false;
+      }
+      if (first.is_null()) {
+        first = d;
+      } else if (d != first) {
+        if (why) *why = "digests differ: " + first.dump() + " vs " + (*this)[i].options().device_id + " " + d.dump();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// Polls `converged` until it holds or `timeout` passes; `why` keeps the last reason.
+  bool converge(const std::vector<std::size_t>& idx, std::chrono::milliseconds timeout, std::string* why = nullptr) {
+    return eventually([&] { return converged(idx, why); }, timeout);
+  }
+
+  /// True when exactly one node of `idx` is master and every node of `idx`
+  /// names it as master with the same term; fills `master` and `term`.
+  bool one_master(const std::vector<std::size_t>& idx, std::string* master = nullptr, std::uint64_t* term = nullptr) {
+    std::string m;
+    std::uint64_t t = 0;
+    int masters = 0;
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      auto s = get_json(idx[k], "/v1/status");
+      if (!s.contains("master") || !s["master"].is_string()) return false;
+      if (s.value("role", "") == "master") {
+        ++masters;
+        if (s["master"] != s["device_id"]) return false;
+      }
+      if (k == 0) {
+        m = s["master"].get<std::string>();
+        t = s.value("term", std::uint64_t{0});
+      } else if (s["master"] != m || s.value("term", std::uint64_t{0}) != t) {
+        return false;
+      }
+    }
+    if (masters != 1) return false;
+    if (master) *master = m;
+    if (term) *term = t;
+    return true;
+  }
+
+  /// Index of the node with this device id (size() if none).
+  std::size_t index_of(const std::string& device_id) const {
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i]->options().device_id == device_id) return i;
+    }
+    return nodes_.size();
+  }
+
+  /// Role, term and master of the given nodes, and the tail of each log: for failure messages.
+  std::string describe(const std::vector<std::size_t>& idx, std::size_t log_tail_bytes = 3000) {
+    std::ostringstream out;
+    for (auto i : idx) {
+      auto& n = *nodes_.at(i);
+      auto s = get_json(i, "/v1/status", std::chrono::seconds(2));
+      out << n.options().device_id << ": ";
+      if (s.contains("device_id")) {
+        out << "role=" << s.value("role", "?") << " term=" << s.value("term", 0) << " master=" << s["master"].dump()
+            << " vv=" << s["version_vector"].dump() << " pending=" << s["pending_changes"].dump() << "\n";
+      } else {
+        out << "(no status)\n";
+      }
+      auto log = n.log_text();
+      if (log.size() > log_tail_bytes) log = log.substr(log.size() - log_tail_bytes);
+      out << log << "\n";
+    }
+    return out.str();
+  }
+
+private:
+  node_process& make(const member& m) {
+    node_options o;
+    o.device_id = m.device_id;
+    o.priority = m.priority;
+    o.extra_args = extra_args_;
+    // Ports are chosen free one by one and could repeat across nodes: retry on a clash.
+    for (int attempt = 0;; ++attempt) {
+      auto n = std::make_unique<node_process>(dir_.path() / m.device_id, o);
+      std::set<int> mine{n->http_port(), n->peer_port(), n->peer_port() + 1};
+      bool clash = mine.size() != 3;
+      for (int p : mine) clash = clash || used_ports_.count(p) > 0;
+      if (!clash || attempt >= 20) {
+        used_ports_.insert(mine.begin(), mine.end());
+        nodes_.push_back(std::move(n));
+        return *nodes_.back();
+      }
+    }
+  }
+
+  temp_dir dir_;  // declared first: removed after every process is gone
+  std::vector<std::string> extra_args_;
+  std::set<int> used_ports_;
+  std::vector<std::unique_ptr<node_process>> nodes_;
+};
+
+/// Client threads selling to nodes through HTTP, each sale with its own
+/// Idempotency-Key: a request that gets no answer (node stopped, killed,
+/// restarting) is retried with the same key until the node acknowledges it,
+/// so every sale a thread started is acknowledged exactly once and the store's
+/// totals must equal the ledger exactly.
+class sales_load {
+public:
+  struct ledger {
+    std::set<std::string> receipts;
+    std::map<std::string, int> sales_by_day;   ///< acknowledged sales per business day
+    std::map<std::string, long> cents_by_day;  ///< their total_cents per day
+    long qty = 0;
+    long sales = 0;
+    long refused = 0;  ///< final answers other than 201 (must stay 0)
+    std::string last_refusal;
+  };
+
+  /// `sku` must exist with enough stock on every target node.
+  sales_load(std::string sku, std::uint32_t seed) : sku_(std::move(sku)), seed_(seed) {}
+  ~sales_load() { stop(std::chrono::seconds(0)); }
+
+  /// Starts `threads` client threads selling to the node on `http_port`.
+  void start(int http_port, const std::string& tag, int threads) {
+    for (int t = 0; t < threads; ++t) {
+      const std::uint32_t seed = seed_ + static_cast<std::uint32_t>(threads_.size()) * 7919u;
+      threads_.emplace_back([this, http_port, tag, t, seed] { run(http_port, tag + "-t" + std::to_string(t), seed); });
+    }
+  }
+
+  /// Stops starting new sales and waits for the threads; an unanswered sale
+  /// keeps being retried until `retry_for` has passed (then it counts in `abandoned`).
+  void stop(std::chrono::milliseconds retry_for = std::chrono::seconds(30)) {
+    retry_deadline_ = std::chrono::steady_clock::now() + retry_for;
+    stop_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+  }
+
+  /// Waits until at least `n` sales were acknowledged in total (bounded).
+  bool wait_for_sales(long n, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    return eventually([&] { return sales() >= n; }, timeout);
+  }
+
+  long sales() {
+    std::lock_guard<std::mutex> lock(m_);
+    return ledger_.sales;
+  }
+  ledger snapshot() {
+    std::lock_guard<std::mutex> lock(m_);
+    return ledger_;
+  }
+  long abandoned() const { return abandoned_; }
+  std::uint32_t seed() const { return seed_; }
+
+private:
+  void run(int http_port, const std::string& name, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    httplib::Client c("127.0.0.1", http_port);
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(10, 0);
+    for (int i = 0; !stop_; ++i) {
+      const int qty = 1 + static_cast<int>(rng() % 3);
+      const std::string key = name + "-" + std::to_string(i) + "-" + std::to_string(seed);
+      const std::string body = nlohmann::json{{"lines", {{{"sku", sku_}, {"qty", qty}}}},
+                                              {"payments", {{{"method", "cash"}, {"amount_cents", 100000}}}}}
+                                   .dump();
+      httplib::Headers h{{"Idempotency-Key", key}};
+      for (;;) {
+        auto r = c.Post("/v1/sales", h, body, "application/json");
+        if (r && r->status != 503) {
+          record(*r, qty);
+          break;
+        }
+        if (stop_ && std::chrono::steady_clock::now() > retry_deadline_.load()) {
+          ++abandoned_;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // back-off before the retry, not a wait for a condition
+      }
+    }
+  }
+
+  void record(const httplib::Response& r, int qty) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (r.status != 201) {
+      ++ledger_.refused;
+      ledger_.last_refusal = std::to_string(r.status) + " " + r.body;
+      return;
+    }
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_object() || !j["receipt"].is_string()) {
+      ++ledger_.refused;
+      ledger_.last_refusal = "201 without receipt: " + r.body;
+      return;
+    }
+    ledger_.receipts.insert(j["receipt"].get<std::string>());
+    const std::string day = j.value("day", "");
+    ++ledger_.sales_by_day[day];
+    ledger_.cents_by_day[day] += j.value("total_cents", 0L);
+    ledger_.qty += qty;
+    ++ledger_.sales;
+  }
+
+  std::string sku_;
+  std::uint32_t seed_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::chrono::steady_clock::time_point> retry_deadline_{std::chrono::steady_clock::time_point::max()};
+  std::atomic<long> abandoned_{0};
+  std::mutex m_;
+  ledger ledger_;
+  std::vector<std::thread> threads_;
 };
 
 } // namespace sn::testing
