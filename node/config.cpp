@@ -65,6 +65,7 @@ std::vector<key_spec> key_table(node_config& c) {
     t("curve.secret_key", "", "this device's CURVE secret key, Z85 (empty: CURVE off)", &c.curve_secret_key),
     t("curve.public_key", "", "this device's CURVE public key, Z85", &c.curve_public_key),
     l("curve.allow", "--curve.allow", "public key (Z85) of a device of the store (repeatable)", &c.curve_allow),
+    l("curve.peer_keys", "--curve.peer-key", "tcp://HOST:PORT=KEY: the public key of the device at that address (repeatable)", &c.curve_peer_keys),
     i("store.utc_offset_minutes", "", "business day offset from UTC in minutes (store-wide, default 0)", &s.utc_offset_minutes, -720, 840),
     i("election.heartbeat_interval_ms", "", "heartbeat period (store-wide, default 100)", &s.heartbeat_interval_ms, 10, 10000),
     i("election.failure_timeout_ms", "", "silence before a peer is failed (store-wide, default 600)", &s.failure_timeout_ms, 50, 60000),
@@ -187,6 +188,14 @@ sn::expected<node_config> parse_config(int argc, char** argv) {
   if (c.bind.rfind("tcp://", 0) != 0) return config_error("bind '" + c.bind + "' must look like tcp://HOST:PORT");
   for (auto& p : c.peers) {
     if (p.rfind("tcp://", 0) != 0) return config_error("peer '" + p + "' must look like tcp://HOST:PORT");
+  }
+  for (auto& pk : c.curve_peer_keys) {
+    if (pk.rfind("tcp://", 0) != 0 || pk.find('=') == std::string::npos) {
+      return config_error("curve.peer_keys entry '" + pk + "' must look like tcp://HOST:PORT=KEY");
+    }
+  }
+  if (!c.curve_secret_key.empty() && c.curve_public_key.empty()) {
+    return config_error("curve.public_key is required with curve.secret_key");
   }
   if (c.http.find(':') == std::string::npos) return config_error("http '" + c.http + "' must look like HOST:PORT");
   if (c.store.failure_timeout_ms <= 2 * c.store.heartbeat_interval_ms) {

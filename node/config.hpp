@@ -43,6 +43,7 @@ struct node_config {
   std::string curve_secret_key;                   ///< Z85; empty = CURVE off
   std::string curve_public_key;                   ///< Z85, this device's
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
+  std::vector<std::string> curve_peer_keys;       ///< "tcp://HOST:PORT=KEY": the key of the device at that address
   store_wide_config store;
 };
 

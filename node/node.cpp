@@ -199,6 +199,10 @@ int run_node(const node_config& config) {
     to.curve.secret_key = config.curve_secret_key;
     to.curve.public_key = config.curve_public_key;
     to.curve.allowed_public_keys = config.curve_allow;
+    for (const auto& entry : config.curve_peer_keys) {
+      const auto eq = entry.find('=');  // Z85 keys may contain '=', addresses do not
+      to.curve.peer_public_keys[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
   }
   auto transport = broker::transport::start(to, [routes](broker::inbound&& in) {
     if (!routes->ready.load(std::memory_order_acquire)) return;
