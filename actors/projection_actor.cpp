@@ -29,6 +29,9 @@ struct projection_state {
   std::uint64_t position = 0;     ///< last applied
   std::uint64_t checkpoint = 0;   ///< last saved
   std::uint64_t since_checkpoint = 0;
+  /// Saving costs time proportional to the state; at most this share of the
+  /// actor's time goes to checkpoints (next save waits 20x the last one's cost).
+  std::chrono::steady_clock::time_point next_save_allowed{};
   bool paused = false;
   bool is_master = false;
   caf::actor recorder;  ///< the command actor: appends conflict records
@@ -38,10 +41,15 @@ struct projection_state {
 
 using projection_pointer = projection_actor::stateful_pointer<projection_state>;
 
-void save_checkpoint(projection_pointer self) {
+constexpr int checkpoint_cost_factor = 20;
+
+void save_checkpoint(projection_pointer self, bool forced = false) {
   auto& st = self->state;
   if (st.position == st.checkpoint) return;
+  const auto started = std::chrono::steady_clock::now();
+  if (!forced && started < st.next_save_allowed) return;
   auto s = st.log->save_projection(checkpoint_name, st.views->save(), log_position{st.position});
+  st.next_save_allowed = std::chrono::steady_clock::now() + (std::chrono::steady_clock::now() - started) * checkpoint_cost_factor;
   if (!s) {
     spdlog::error("projection: checkpoint at position {} failed: {}", st.position, s.error().to_string());
     return;
@@ -111,7 +119,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
   // Save on the way out while the state is still alive (an attached functor
   // would run after the state is gone).
   self->set_exit_handler([self](caf::exit_msg& msg) {
-    save_checkpoint(self);
+    save_checkpoint(self, /*forced=*/true);
     self->quit(msg.reason);
   });
   return {
@@ -167,7 +175,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       st.checkpoint = 0;
       catch_up(self);
       st.views->take_conflicts();  // already resolved (and recorded) when first seen
-      save_checkpoint(self);
+      save_checkpoint(self, /*forced=*/true);
       spdlog::info("projection: rebuilt from the log, {} events", st.position);
       return st.position;
     },
