@@ -47,6 +47,16 @@ election_fsm::election_fsm(std::string self, std::int32_t priority, std::string 
 // --- call framing -------------------------------------------------------------------
 
 void election_fsm::begin(std::uint64_t now_ms) {
+  // The fsm runs at least every heartbeat interval (next_deadline()). A longer
+  // gap means this process did not run (SIGSTOP, VM pause, starved): that
+  // silence was ours, not the peers', whose queued heartbeats come next.
+  // Counting it would make a woken client see every peer failed, win a lone
+  // pre-vote and depose a live master.
+  if (now_ms > now_ + 2 * cfg_.heartbeat_interval_ms) {
+    const std::uint64_t ours = now_ms - now_ - cfg_.heartbeat_interval_ms;
+    for (auto& [id, p] : peers_) p.last_heard_ms += ours;
+    master_contact_ms_ += ours;
+  }
   now_ = std::max(now_, now_ms);
   out_.clear();
   persist_dirty_ = false;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -115,7 +116,7 @@ public:
                                      "--data-dir",         data_dir_.string(),
                                      "--http",             "127.0.0.1:" + std::to_string(http_port_),
                                      "--bind",             bind(),
-                                     "--log-level",        "warn"};
+                                     "--log-level",        log_level()};
     for (auto& p : o_.peers) {
       args.push_back("--peer");
       args.push_back(p);
@@ -135,6 +136,12 @@ public:
     }
     if (!wait) return pid_ > 0;
     return eventually([&] { return !exited() && healthy(); }, std::chrono::seconds(20));
+  }
+
+  /// "warn", or $STORENODE_TEST_LOG_LEVEL (e.g. info, to debug a failing test from the logs).
+  static std::string log_level() {
+    const char* l = std::getenv("STORENODE_TEST_LOG_LEVEL");
+    return l && *l ? l : "warn";
   }
 
   bool healthy() {
