@@ -1,5 +1,7 @@
 #include "events/hlc.hpp"
 
+#include "events/civil_date.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -21,21 +23,6 @@ hlc_timestamp make(std::uint64_t wall_ms, std::uint64_t logical) {
   return hlc_timestamp::from_parts(std::min(wall_ms, wall_ms_max), logical);
 }
 
-// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm), so that
-// formatting does not depend on the C library's time zone state.
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-}
-
 } // namespace
 
 std::string hlc_timestamp::to_rfc3339() const {
@@ -44,7 +31,10 @@ std::string hlc_timestamp::to_rfc3339() const {
   const std::uint64_t in_day = ms % 86400000;
   std::int64_t y = 0;
   unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
+  const civil_date c = civil_from_days(days);
+  y = c.year;
+  m = c.month;
+  d = c.day;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(y), m, d,
                 static_cast<unsigned>(in_day / 3600000), static_cast<unsigned>(in_day / 60000 % 60),
