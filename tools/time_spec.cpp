@@ -3,21 +3,12 @@
 #include <chrono>
 #include <cstdint>
 
+#include "events/civil_date.hpp"
 #include "events/hlc.hpp"
 #include "tools/errc.hpp"
 
 namespace sn::tools {
 namespace {
-
-// Civil date to days since 1970-01-01 (H. Hinnant), independent of TZ.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   if (at + n > s.size()) return false;
