@@ -33,6 +33,9 @@ const char* cf_name(std::size_t i) noexcept {
   return i < cf_count ? names[i] : "?";
 }
 
+/// WAL kept before memtables are flushed (restart and secondary-open cost).
+constexpr std::uint64_t wal_total_bytes_max = 64ull << 20;
+
 rocksdb::DBOptions db_options(const log_options& o) {
   rocksdb::DBOptions d;
   d.create_if_missing = o.mode == open_mode::read_write;
@@ -44,6 +47,9 @@ rocksdb::DBOptions db_options(const log_options& o) {
   // A torn last WAL record after kill -9 is dropped; everything before it (every
   // acknowledged, synced batch) is recovered.
   d.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Bound the WAL: past this RocksDB flushes the memtables it pins, so a
+  // restart and a tool's read-only open replay at most this much WAL.
+  d.max_total_wal_size = wal_total_bytes_max;
   // The secondary must keep every table file open so that the primary's
   // compactions cannot delete a file under it.
   if (o.mode == open_mode::read_only) {
