@@ -56,6 +56,34 @@ inline int free_port(bool pair = false) {
   return -1;
 }
 
+/// A port P with P..P+count-1 free on 127.0.0.1, chosen at random below the
+/// kernel's ephemeral range: bind(0) and outgoing connections never hand those
+/// out, so a port picked here is not taken by chance between this check and
+/// the node's own bind (nor while a killed node is down), even with several
+/// test processes on the machine. -1 if none is found.
+inline int free_port_range(int count) {
+  int ephemeral_low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  if (range >> ephemeral_low) ephemeral_low = std::max(ephemeral_low, 12000);
+  const int low = 10000;
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const int p = low + static_cast<int>(rng() % static_cast<unsigned>(ephemeral_low - low - count));
+    bool all = true;
+    for (int k = 0; k < count && all; ++k) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(p + k));
+      all = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+    }
+    if (all) return p;
+  }
+  return -1;
+}
+
 /// Polls `cond` until it holds or `timeout` passes (no fixed sleeps in tests).
 inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -98,6 +126,9 @@ public:
     http_port_ = free_port();
     peer_port_ = free_port(true);
   }
+  /// With ports chosen by the caller (HTTP on `http_port`, peers on `peer_port` and `peer_port`+1).
+  node_process(std::filesystem::path data_dir, node_options o, int http_port, int peer_port)
+      : data_dir_(std::move(data_dir)), o_(std::move(o)), http_port_(http_port), peer_port_(peer_port) {}
   ~node_process() { kill(SIGKILL); }
   node_process(const node_process&) = delete;
 
@@ -374,18 +405,17 @@ private:
     o.device_id = m.device_id;
     o.priority = m.priority;
     o.extra_args = extra_args_;
-    // Ports are chosen free one by one and could repeat across nodes: retry on a clash.
-    for (int attempt = 0;; ++attempt) {
-      auto n = std::make_unique<node_process>(dir_.path() / m.device_id, o);
-      std::set<int> mine{n->http_port(), n->peer_port(), n->peer_port() + 1};
-      bool clash = mine.size() != 3;
-      for (int p : mine) clash = clash || used_ports_.count(p) > 0;
-      if (!clash || attempt >= 20) {
-        used_ports_.insert(mine.begin(), mine.end());
-        nodes_.push_back(std::move(n));
-        return *nodes_.back();
-      }
+    // Three consecutive ports (HTTP, ROUTER, PUB), distinct from the other nodes'.
+    int base = -1;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      base = free_port_range(3);
+      bool clash = base < 0;
+      for (int k = 0; k < 3 && !clash; ++k) clash = used_ports_.count(base + k) > 0;
+      if (!clash) break;
     }
+    for (int k = 0; k < 3; ++k) used_ports_.insert(base + k);
+    nodes_.push_back(std::make_unique<node_process>(dir_.path() / m.device_id, o, base, base + 1));
+    return *nodes_.back();
   }
 
   temp_dir dir_;  // declared first: removed after every process is gone

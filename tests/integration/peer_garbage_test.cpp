@@ -85,7 +85,7 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   fake_pub.set(zmq::sockopt::linger, 0);
   int fake_port = -1;
   for (int attempt = 0; attempt < 20 && fake_port < 0; ++attempt) {
-    const int p = free_port(true);
+    const int p = free_port_range(2);
     try {
       fake_router.bind("tcp://127.0.0.1:" + std::to_string(p));
       fake_pub.bind("tcp://127.0.0.1:" + std::to_string(p + 1));
@@ -196,14 +196,14 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   // 4. Garbage published to N1's SUB by the fake peer. PUB drops frames for a
   // subscriber still joining, so publish until the drops show.
   const long malformed_before_pub = metric(metrics(), dropped("malformed"));
-  const long pub_in_before = metric(metrics(), "storenode_peer_frames_total{direction=\"in\",channel=\"pub\"}");
+  const long sync_malformed_before_pub = sync_malformed();
+  // Valid headers with garbage bodies pass the transport; sync counts the live events it cannot decode.
   ASSERT_TRUE(eventually([&] {
     send_parts(fake_pub, {random_bytes(rng, 1 + rng() % 200)});                               // one part
     send_parts(fake_pub, {header(1, 1, fake_address), random_bytes(rng, 1 + rng() % 200)});   // garbage heartbeat
     send_parts(fake_pub, {header(1, 10, fake_address), random_bytes(rng, 1 + rng() % 200)});  // garbage live events
-    return metric(metrics(), dropped("malformed")) > malformed_before_pub;
+    return metric(metrics(), dropped("malformed")) > malformed_before_pub && sync_malformed() > sync_malformed_before_pub;
   }, seconds(20))) << metrics();
-  EXPECT_GT(metric(metrics(), "storenode_peer_frames_total{direction=\"in\",channel=\"pub\"}"), pub_in_before);
 
   // The node is up, the election undisturbed, and a fresh SUB still receives its frames.
   ASSERT_TRUE(c[0].healthy()) << c[0].log_text();
