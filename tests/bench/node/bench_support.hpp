@@ -1,0 +1,127 @@
+// Small helpers shared by the node benchmarks (bench_http, bench_sync,
+// bench_failover): percentiles, /proc memory figures, machine load, a keep-alive
+// JSON client, shop set-up. The processes themselves come from the
+// integration-test harness (tests/integration/node_process.hpp).
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "tests/integration/node_process.hpp"
+
+namespace sn::bench {
+
+using clock_type = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+[[noreturn]] inline void die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+inline double ms_since(clock_type::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+
+/// Nearest-rank percentile of `v` (p in [0, 100]); sorts a copy.
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t rank = static_cast<std::size_t>(p / 100.0 * v.size() + 0.999999);
+  if (rank == 0) rank = 1;
+  return v[std::min(v.size(), rank) - 1];
+}
+
+/// The 1-minute load average, as `uptime` shows it.
+inline std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+/// A field of /proc/<pid>/status in kB (VmRSS, VmHWM ...); -1 when unreadable.
+inline long proc_status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+  }
+  return -1;
+}
+
+/// CPU seconds (user + system) a process has used so far; -1 when unreadable.
+inline double proc_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  return double(utime + stime) / ::sysconf(_SC_CLK_TCK);
+}
+
+/// One keep-alive HTTP connection to a node.
+class client {
+public:
+  explicit client(int port) : c_("127.0.0.1", port) {
+    c_.set_keep_alive(true);
+    // Request headers and body go out in two writes: without TCP_NODELAY the
+    // body waits for the server's delayed ACK (~40 ms) on a kept-alive connection.
+    c_.set_tcp_nodelay(true);
+    c_.set_connection_timeout(2, 0);
+    c_.set_read_timeout(20, 0);
+  }
+  httplib::Result post(const std::string& path, const std::string& body) {
+    return c_.Post(path.c_str(), body, "application/json");
+  }
+  httplib::Result get(const std::string& path) { return c_.Get(path.c_str()); }
+  /// GET as JSON; null on any failure.
+  json get_json(const std::string& path) {
+    auto r = c_.Get(path.c_str());
+    if (!r || r->status != 200) return json();
+    return json::parse(r->body, nullptr, false);
+  }
+
+private:
+  httplib::Client c_;
+};
+
+/// Creates `skus` products SKU-0 .. SKU-{n-1} and receives `stock` units of each.
+inline void setup_shop(sn::testing::node_process& n, int skus, long stock) {
+  client c(n.http_port());
+  for (int i = 0; i < skus; ++i) {
+    const std::string sku = "SKU-" + std::to_string(i);
+    json p{{"sku", sku},          {"name", "Item " + std::to_string(i)}, {"barcode", std::to_string(4000000 + i)},
+           {"price_cents", 199},  {"tax_rate_bp", 700},                   {"low_stock_threshold", 5}};
+    auto r = c.post("/v1/products", p.dump());
+    if (!r || r->status != 201) die("POST /v1/products: " + (r ? r->body : httplib::to_string(r.error())));
+    json s{{"sku", sku}, {"qty", stock}, {"supplier_ref", "PO-" + std::to_string(i)}};
+    r = c.post("/v1/stock/receipts", s.dump());
+    if (!r || r->status != 201) die("POST /v1/stock/receipts: " + (r ? r->body : httplib::to_string(r.error())));
+  }
+}
+
+/// A one-line cash sale of `sku` (price 199).
+inline std::string sale_body(const std::string& sku) {
+  return json{{"lines", {{{"sku", sku}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}}
+    .dump();
+}
+
+} // namespace sn::bench
