@@ -2,13 +2,16 @@
 
 #include "events/codec.hpp"
 #include "events/payload_codec.hpp"
+#include "events/product.hpp"
+#include "events/sale.hpp"
 #include "events/stock.hpp"
 
 namespace sn::sim {
 
 using storage::append_outcome;
 
-memory_log::memory_log(std::string owner) : owner_(std::move(owner)) {}
+memory_log::memory_log(std::string owner)
+    : owner_(std::move(owner)), views_(std::make_unique<retail::views>(retail::store_settings{})) {}
 
 append_outcome memory_log::append_one(const sn::event& e) {
   const std::string bytes = sn::encode(e);
@@ -27,6 +30,7 @@ append_outcome memory_log::append_one(const sn::event& e) {
   s.bytes.push_back(bytes);
   s.hashes.push_back(e.hash);
   if (auto p = sn::payload_of<sn::stock_adjusted>(e)) delta_sum_ += p->delta;
+  views_->apply(e);
   return append_outcome::appended;
 }
 
@@ -43,12 +47,48 @@ std::vector<append_outcome> memory_log::append(const std::vector<sn::event>& bat
 std::string memory_log::write_own(std::uint64_t hlc_ms, std::int64_t delta) {
   origin_stream& s = streams_[owner_];
   const std::uint64_t seq = s.bytes.size() + 1;
-  sn::stock_adjusted p;
-  p.sku = "SKU-" + std::to_string(seq % 17);
-  p.delta = delta;
-  p.reason = "other";
-  sn::event e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, sn::hlc_timestamp::from_parts(hlc_ms, 0),
-                               sn::term_id{1}, p);
+  const std::string sku = "SKU-" + std::to_string(seq % 7);
+  const auto hlc = sn::hlc_timestamp::from_parts(hlc_ms, 0);
+  // A mix that exercises the order-independence of the real projections:
+  // last-writer-wins registers written concurrently on several devices
+  // (prices, products), sums of deltas (stock), and sales.
+  sn::event e;
+  switch (seq % 4) {
+    case 0: {
+      sn::price_changed p;
+      p.sku = sku;
+      p.price_cents = 100 + (delta + 10) * 7;
+      e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, hlc, sn::term_id{1}, p);
+      break;
+    }
+    case 1: {
+      sn::product_upserted p;
+      p.sku = sku;
+      p.name = owner_ + " names it " + std::to_string(seq);
+      p.price_cents = 200 + delta;
+      p.tax_rate_bp = 700;
+      e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, hlc, sn::term_id{1}, p);
+      break;
+    }
+    case 2: {
+      sn::sale_completed p;
+      p.receipt = owner_ + "-" + std::to_string(seq);
+      p.lines.push_back({sku, 1 + (delta < 0 ? -delta : delta) % 3, 150, 0, 700, 10});
+      p.gross_cents = p.lines[0].qty * 150;
+      p.total_cents = p.gross_cents;
+      p.tax_cents = 10;
+      p.payments.push_back({"card", p.total_cents});
+      e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, hlc, sn::term_id{1}, p);
+      break;
+    }
+    default: {
+      sn::stock_adjusted p;
+      p.sku = sku;
+      p.delta = delta;
+      p.reason = "other";
+      e = sn::make_event(sn::device_id{owner_}, sn::origin_seq{seq}, hlc, sn::term_id{1}, p);
+    }
+  }
   e.prev_hash = seq == 1 ? sn::hash256{} : s.hashes.back();
   sn::seal(e);
   [[maybe_unused]] const append_outcome o = append_one(e);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/retail/views.hpp"
 #include "actors/sync/log_reader.hpp"
 #include "events/event.hpp"
 #include "storage/event_log.hpp"  // append_outcome
@@ -57,6 +58,9 @@ public:
   /// Order-independent digest of the held events (XOR of hash prefixes, and a
   /// sum of the payload deltas: a toy projection every node must agree on).
   std::int64_t delta_sum() const noexcept { return delta_sum_; }
+  /// The real retail projections folded over every held event, in this
+  /// node's arrival order: equal event sets must give equal digests.
+  std::map<std::string, sn::hash256> digests() const { return views_->digests(); }
 
 private:
   struct origin_stream {
@@ -71,6 +75,7 @@ private:
   std::uint64_t double_applies_ = 0;
   std::map<storage::append_outcome, std::uint64_t> outcomes_;
   std::int64_t delta_sum_ = 0;
+  std::unique_ptr<retail::views> views_;
 };
 
 } // namespace sn::sim

@@ -10,7 +10,8 @@
 //   2. every event written anywhere is held everywhere (same set of hashes);
 //   3. nothing was applied twice and the log never had to refuse anything the
 //      fsm sent it (no duplicate, gap, fork or bad hash reached it);
-//   4. every node's toy projection (sum of deltas) agrees;
+//   4. every node's toy projection (sum of deltas) and every real retail
+//      projection digest (retail::views) agree;
 //   5. no client has pending changes (the hub acknowledged everything);
 // and after every input, the bounded buffers stayed within their bounds.
 //
@@ -415,6 +416,9 @@ private:
       if (n.log->versions() != n0.log->versions()) fail(n.id + " version vector differs from " + n0.id);
       if (n.log->hashes() != all) fail(n.id + " misses events written elsewhere");
       if (n.log->delta_sum() != n0.log->delta_sum()) fail(n.id + " projection differs from " + n0.id);
+      for (const auto& [name, digest] : n.log->digests()) {
+        if (n0.log->digests().at(name) != digest) fail(n.id + "'s " + name + " projection digest differs from " + n0.id + "'s");
+      }
       if (n.log->double_applies() != 0) fail(n.id + " applied an event twice");
       for (const auto& [outcome, count] : n.log->outcome_counts()) {
         if (outcome != storage::append_outcome::appended && count != 0) {
