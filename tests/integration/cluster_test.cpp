@@ -335,6 +335,42 @@ TEST_F(cluster_test, kill_9_of_the_master_elects_the_best_survivor_and_the_forme
   expect_totals(c, c.all(), ledger, {0});
 }
 
+// Proves: the store's first device, configured with no --peer (the others
+// name it), restarted after a failover rejoins as a client: it must not elect
+// itself while alone (reusing the survivors' term) and then win the split
+// brain by priority when the others reach it.
+TEST_F(cluster_test, a_restarted_former_master_that_names_no_peer_returns_as_client) {
+  // Product bug (issue 5, Option B), found by this test: the restarted node
+  // hears no heartbeat during discovery (it subscribes to nobody until a peer
+  // reaches it), elects itself with term = its persisted term + 1, which is
+  // the term the survivors already use; when the survivors' direct frames
+  // teach it their addresses, two masters of one term meet and the tie goes
+  // to priority: the former master takes the role back (seen in about 1 run
+  // of 7; once, N3 then failed N1 8 s later and took term 3 alone). Remove the
+  // skip once fixed (e.g. persist the peer addresses learned, or keep a node
+  // with a log from earlier runs in discovery until it hears a peer).
+  GTEST_SKIP() << "product bug: a restarted former master with no --peer elects itself in the survivors' term and wins the split brain by priority";
+  cluster c(three);
+  c[0].peers().clear();
+  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
+  std::string master;
+  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master); }, election_deadline)) << c.describe(c.all());
+  ASSERT_EQ(master, "N1");
+  c[0].kill(SIGKILL);
+  std::uint64_t term2 = 0;
+  ASSERT_TRUE(eventually([&] { return c.one_master({1, 2}, &master, &term2) && master == "N2"; }, election_deadline))
+    << c.describe({1, 2});
+  ASSERT_TRUE(c[0].start()) << c[0].log_text();
+  ASSERT_TRUE(eventually([&] {
+    return c.one_master(c.all(), &master) && c.get_json(0, "/v1/status").value("role", "") == "client";
+  }, election_deadline)) << c.describe(c.all());
+  EXPECT_EQ(master, "N2") << c.describe(c.all());
+  for (auto i : c.all()) {
+    auto records = elections(c, i);
+    EXPECT_EQ(count_reason(records, "split_brain"), 0) << c[i].options().device_id << " " << json(records).dump();
+  }
+}
+
 // Proves: SIGTERM of the master hands the role to the best client (reason
 // shutdown) only after the successor holds every event the master held: the
 // successor's log covers the master's own events at the moment the old
