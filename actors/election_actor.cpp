@@ -20,6 +20,9 @@ namespace {
 constexpr const char* meta_term = "election.term";
 constexpr const char* meta_voted_for = "election.voted_for";
 constexpr const char* meta_voted_term = "election.voted_term";
+/// Peer addresses this device has learned, one per line: a device restarted
+/// without --peer still finds the store (and its current master) at once.
+constexpr const char* meta_known_peers = "peers.known";
 
 std::uint64_t steady_ms() {
   using namespace std::chrono;
@@ -69,9 +72,13 @@ void persist(election_state& st, const election::persisted& p) {
 void update_peers(election_pointer self) {
   auto& st = self->state;
   auto view = st.fsm->status();
+  bool learned = false;
   for (auto& p : view.peers) {
     if (p.address.empty()) continue;
-    if (st.known_addresses.insert(p.address).second) st.transport->add_peer(p.address);
+    if (st.known_addresses.insert(p.address).second) {
+      st.transport->add_peer(p.address);
+      learned = true;
+    }
     auto it = st.peer_alive.find(p.address);
     if (it == st.peer_alive.end() || it->second != p.alive || p.alive) {
       // Alive peers are confirmed on every pass: sync's reachability times out otherwise.
@@ -80,7 +87,17 @@ void update_peers(election_pointer self) {
     }
   }
   for (const auto& a : st.fsm->learned_addresses()) {
-    if (a != st.options.address && st.known_addresses.insert(a).second) st.transport->add_peer(a);
+    if (a != st.options.address && st.known_addresses.insert(a).second) {
+      st.transport->add_peer(a);
+      learned = true;
+    }
+  }
+  if (learned) {
+    std::string lines;
+    for (const auto& a : st.known_addresses) lines += a + "\n";
+    if (auto ok = st.log->put_meta(meta_known_peers, lines); !ok) {
+      spdlog::warn("election: device={} cannot remember peers: {}", st.self.value(), ok.error().message);
+    }
   }
   std::optional<std::string> hub;
   if (election::is_master_role(st.fsm->current_role())) hub = st.self.value();
@@ -246,6 +263,20 @@ election_actor::behavior_type election_behavior(election_pointer self, storage::
 }
 
 } // namespace
+
+std::vector<std::string> remembered_peers(const storage::event_log& log) {
+  std::vector<std::string> out;
+  if (auto v = log.get_meta(meta_known_peers)) {
+    std::size_t at = 0;
+    while (at < v->size()) {
+      auto nl = v->find('\n', at);
+      if (nl == std::string::npos) nl = v->size();
+      if (nl > at) out.push_back(v->substr(at, nl - at));
+      at = nl + 1;
+    }
+  }
+  return out;
+}
 
 election_actor spawn_election_actor(caf::actor_system& sys, storage::event_log& log, broker::transport& transport,
                                     command_actor commands, sync_actor sync, device_id self,

@@ -48,6 +48,9 @@ struct election_actor_options {
   caf::actor role_listener;          ///< told (role_atom, is_master) on every change
 };
 
+/// Peer addresses learned in earlier runs (persisted in node metadata).
+std::vector<std::string> remembered_peers(const storage::event_log& log);
+
 /// `log` and `transport` must outlive the actor. `term` is where the actor
 /// publishes the current term for the command actor's events.
 election_actor spawn_election_actor(caf::actor_system& sys, storage::event_log& log, broker::transport& transport,

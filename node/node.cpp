@@ -192,6 +192,11 @@ int run_node(const node_config& config) {
   broker::transport_options to;
   to.bind = config.bind;
   to.peers = config.peers;
+  // Peers learned in earlier runs too: a device restarted without --peer
+  // still reaches the store before it could think itself alone.
+  for (auto& a : actors::remembered_peers(*log)) {
+    if (a != config.bind && std::find(to.peers.begin(), to.peers.end(), a) == to.peers.end()) to.peers.push_back(a);
+  }
   to.identity = config.device_id;
   to.message_bytes_max = static_cast<std::size_t>(config.message_bytes_max);
   if (!config.curve_secret_key.empty()) {

@@ -340,16 +340,10 @@ TEST_F(cluster_test, kill_9_of_the_master_elects_the_best_survivor_and_the_forme
 // itself while alone (reusing the survivors' term) and then win the split
 // brain by priority when the others reach it.
 TEST_F(cluster_test, a_restarted_former_master_that_names_no_peer_returns_as_client) {
-  // Product bug (issue 5, Option B), found by this test: the restarted node
-  // hears no heartbeat during discovery (it subscribes to nobody until a peer
-  // reaches it), elects itself with term = its persisted term + 1, which is
-  // the term the survivors already use; when the survivors' direct frames
-  // teach it their addresses, two masters of one term meet and the tie goes
-  // to priority: the former master takes the role back (seen in about 1 run
-  // of 7; once, N3 then failed N1 8 s later and took term 3 alone). Remove the
-  // skip once fixed (e.g. persist the peer addresses learned, or keep a node
-  // with a log from earlier runs in discovery until it hears a peer).
-  GTEST_SKIP() << "product bug: a restarted former master with no --peer elects itself in the survivors' term and wins the split brain by priority";
+  // Found by this test: the restarted node heard no heartbeat during
+  // discovery (it subscribed to nobody), elected itself in the survivors'
+  // term and won the split brain by priority. Fixed: a node remembers the
+  // peer addresses it learned (node metadata) and reconnects at start.
   cluster c(three);
   c[0].peers().clear();
   ASSERT_TRUE(c.start_all()) << c.describe(c.all());
