@@ -163,10 +163,7 @@ expected<event> decode(std::string_view bytes) {
   // Reused per thread: after clear() the zone keeps its first chunk, so a
   // decode allocates nothing in msgpack beyond that.
   thread_local msgpack::zone zone;
-  struct zone_clear {
-    msgpack::zone& z;
-    ~zone_clear() { z.clear(); }
-  } clear_on_exit{zone};
+  detail::zone_clear clear_on_exit{zone};
 
   msgpack::object root;
   sn::error err;

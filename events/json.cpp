@@ -88,10 +88,7 @@ nlohmann::json generic(const msgpack::object& o) {
 
 nlohmann::json generic_payload(const std::string& payload) {
   thread_local msgpack::zone zone;
-  struct zone_clear {
-    msgpack::zone& z;
-    ~zone_clear() { z.clear(); }
-  } clear_on_exit{zone};
+  detail::zone_clear clear_on_exit{zone};
   msgpack::object root;
   sn::error err;
   if (!detail::unpack_one(zone, payload, detail::limits_for(payload.size(), payload.size(), payload_depth_max, event_bytes_max), root,

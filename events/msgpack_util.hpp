@@ -20,6 +20,13 @@ struct string_writer {
 };
 using string_packer = msgpack::packer<string_writer>;
 
+/// Clears a per-thread zone when a decode leaves (after clear() the zone keeps
+/// its first chunk, so the next decode allocates nothing in msgpack).
+struct zone_clear {
+  msgpack::zone& z;
+  ~zone_clear() { z.clear(); }
+};
+
 /// Unpack limits. msgpack allocates an array's or map's element table as soon
 /// as it reads the header, so those counts are bounded by the input size
 /// (every element needs at least one input byte): msgpack is never asked for

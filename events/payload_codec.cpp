@@ -164,10 +164,7 @@ expected<Payload> decode_payload(std::string_view bytes) {
     return make_error(errc::too_large, "payload of " + std::to_string(bytes.size()) + " bytes");
   }
   thread_local msgpack::zone zone;
-  struct zone_clear {
-    msgpack::zone& z;
-    ~zone_clear() { z.clear(); }
-  } clear_on_exit{zone};
+  detail::zone_clear clear_on_exit{zone};
 
   msgpack::object root;
   sn::error err;
