@@ -2,6 +2,7 @@
 // with 1, 8 and 64 concurrent appenders against the raw RocksDB limit.
 //
 //   bench_group_commit [--seconds S] [--rounds R] [--dir DIR] [--no-sync] [--only K] [--no-raw]
+//                      [--caf-moderate-polls N]
 //
 // "group commit": spawn_log_writer on a fresh event log (durability fsync,
 // the default); K threads, each with its own caf::scoped_actor, send
@@ -55,6 +56,9 @@ struct settings {
   bool sync = true;
   std::size_t only = 0;     ///< --only K: just that appender count (for profiling)
   bool skip_raw = false;    ///< --no-raw: group commit only (for profiling)
+  /// --caf-moderate-polls N: CAF work-stealing moderate poll attempts (CAF's
+  /// default 500, each followed by a 50 us sleep); -1 keeps CAF's default.
+  long caf_moderate_polls = -1;
 };
 
 struct scratch_dir {
@@ -180,6 +184,8 @@ gc_result run_group_commit(const settings& s, std::size_t appenders, client_kind
     // As the node configures it (node/node.cpp).
     cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::max(2u, std::thread::hardware_concurrency())));
     cfg.set("logger.verbosity", caf::atom("quiet"));
+    if (s.caf_moderate_polls >= 0)
+      cfg.set("work-stealing.moderate-poll-attempts", static_cast<std::size_t>(s.caf_moderate_polls));
     caf::actor_system sys{cfg};
     auto writer = actors::spawn_log_writer(sys, **log, device_id{"POS1"}, metrics);
 
@@ -283,7 +289,8 @@ int main(int argc, char** argv) {
     else if (a == "--no-sync") s.sync = false;
     else if (a == "--only") s.only = std::stoul(next());
     else if (a == "--no-raw") s.skip_raw = true;
-    else die("usage: bench_group_commit [--seconds S] [--rounds R] [--dir DIR] [--no-sync] [--only K] [--no-raw]");
+    else if (a == "--caf-moderate-polls") s.caf_moderate_polls = std::stol(next());
+    else die("usage: bench_group_commit [--seconds S] [--rounds R] [--dir DIR] [--no-sync] [--only K] [--no-raw] [--caf-moderate-polls N]");
   }
   std::vector<std::size_t> ks{1, 8, 64};
   if (s.only) ks = {s.only};

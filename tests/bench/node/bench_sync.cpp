@@ -246,6 +246,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "  A up with projections current after %.1f s\n", ms_since(t) / 1000);
   const auto a_vv = a_status["version_vector"];
+  const long a_rss = proc_status_kb(a.pid(), "VmRSS"), a_hwm = proc_status_kb(a.pid(), "VmHWM");
 
   // --- B catches up ---------------------------------------------------------------
   sn::testing::node_options bo;
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
   const auto t0 = clock_type::now();
   if (!b.start(false)) die("B did not start");
   client bc(b.http_port());
-  long rss_max = 0;
+  long rss_max = 0, rss_start = -1;
   double healthy_ms = -1, first_event_ms = -1, caught_up_ms = -1, projected_ms = -1;
   const double a_cpu0 = proc_cpu_seconds(a.pid());
   double b_cpu_at_catch_up = 0, a_cpu_at_catch_up = 0;
@@ -265,7 +266,10 @@ int main(int argc, char** argv) {
     rss_max = std::max(rss_max, proc_status_kb(b.pid(), "VmRSS"));
     auto st = bc.get_json("/v1/status");
     if (!st.is_null()) {
-      if (healthy_ms < 0) healthy_ms = ms_since(t0);
+      if (healthy_ms < 0) {
+        healthy_ms = ms_since(t0);
+        rss_start = proc_status_kb(b.pid(), "VmRSS");
+      }
       const auto n = vv_total(st);
       if (first_event_ms < 0 && n > 0) first_event_ms = ms_since(t0);
       if (caught_up_ms < 0 && holds(st, a_vv)) {
@@ -301,8 +305,10 @@ int main(int argc, char** argv) {
   std::printf("| raw RocksDB WriteBatch of 1000, sync | %.0f ev/s (catch-up = %.1f %%) |\n", rocks_rate,
               100 * catchup_rate / rocks_rate);
   std::printf("| CPU used until caught up: B / A | %.1f s / %.1f s |\n", b_cpu_at_catch_up, a_cpu_at_catch_up);
-  std::printf("| B memory: max VmRSS sampled / VmHWM / VmRSS after | %.0f / %.0f / %.0f MB |\n", rss_max / 1024.0,
-              hwm / 1024.0, rss_end / 1024.0);
+  std::printf("| B memory: VmRSS when it first answered / max VmRSS sampled / VmHWM / VmRSS after | %.0f / %.0f / %.0f / %.0f MB |\n",
+              rss_start / 1024.0, rss_max / 1024.0, hwm / 1024.0, rss_end / 1024.0);
+  std::printf("| A memory after folding the same events at start-up (no sync): VmRSS / VmHWM | %.0f / %.0f MB |\n",
+              a_rss / 1024.0, a_hwm / 1024.0);
   std::printf("(target: catch-up >= 200,000 ev/s; load average now %s)\n", load_average().c_str());
   std::fflush(stdout);
 
@@ -315,6 +321,14 @@ int main(int argc, char** argv) {
                                std::chrono::seconds(30)))
     die("B did not receive the shop set-up");
   std::vector<double> ack, visible;
+  // Outliers: say whether a projection checkpoint was saved meanwhile (the
+  // projection actor answers no query while it serializes its state).
+  auto checkpoint_of = [](client& c) {
+    auto st = c.get_json("/v1/status");
+    return st.is_null() ? std::uint64_t{0} : st["projections"].value("checkpoint", std::uint64_t{0});
+  };
+  std::uint64_t a_cp = checkpoint_of(ac), b_cp = checkpoint_of(bc);
+  std::vector<std::string> outliers;
   const auto period = std::chrono::duration<double>(1.0 / s.live_rate);
   auto next_at = clock_type::now();
   for (int i = 0; i < s.live_sales; ++i) {
@@ -332,6 +346,14 @@ int main(int argc, char** argv) {
       if (clock_type::now() > until) die(path + " never became visible on B");
     }
     visible.push_back(ms_since(t1));
+    if (visible.back() > 50) {
+      const auto a_now = checkpoint_of(ac), b_now = checkpoint_of(bc);
+      outliers.push_back("sale " + std::to_string(i) + ": ack " + std::to_string(ack.back()) + " ms, visible " +
+                         std::to_string(visible.back()) + " ms; A checkpoint " + std::to_string(a_cp) + " -> " +
+                         std::to_string(a_now) + ", B checkpoint " + std::to_string(b_cp) + " -> " + std::to_string(b_now));
+      a_cp = a_now;
+      b_cp = b_now;
+    }
   }
   std::printf("\nLive replication, %d sales POSTed to A at %.0f/s, visible on B (GET /v1/sales/{receipt} = 200):\n\n",
               s.live_sales, s.live_rate);
@@ -341,6 +363,7 @@ int main(int argc, char** argv) {
   std::printf("| POST on A → visible on B | %.2f ms | %.2f ms | %.2f ms |\n", percentile(visible, 50),
               percentile(visible, 99), percentile(visible, 100));
   std::printf("(target: p99 <= 20 ms idle; load average now %s)\n", load_average().c_str());
+  for (auto& o : outliers) std::printf("  outlier > 50 ms: %s\n", o.c_str());
   b.stop();
   a.stop();
   return 0;
