@@ -19,6 +19,7 @@ using system_event_atom = caf::atom_constant<caf::atom("sys_event")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
+using checkpoint_done_atom = caf::atom_constant<caf::atom("ckpt_done")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using rebuild_atom = caf::atom_constant<caf::atom("rebuild")>;

@@ -32,6 +32,8 @@ struct projection_state {
   /// Saving costs time proportional to the state; at most this share of the
   /// actor's time goes to checkpoints (next save waits 20x the last one's cost).
   std::chrono::steady_clock::time_point next_save_allowed{};
+  std::chrono::steady_clock::time_point save_started{};
+  bool saving = false;  ///< a background save is in flight
   bool paused = false;
   bool is_master = false;
   caf::actor recorder;  ///< the command actor: appends conflict records
@@ -43,19 +45,38 @@ using projection_pointer = projection_actor::stateful_pointer<projection_state>;
 
 constexpr int checkpoint_cost_factor = 20;
 
+/// Saves a checkpoint. The state is copied here (fast: flat tables) and
+/// serialized and written by a short-lived detached actor, so that queries and
+/// new events are not held up for the seconds a large state takes to encode.
+/// `forced` (exit, rebuild) saves synchronously.
 void save_checkpoint(projection_pointer self, bool forced = false) {
   auto& st = self->state;
   if (st.position == st.checkpoint) return;
   const auto started = std::chrono::steady_clock::now();
-  if (!forced && started < st.next_save_allowed) return;
-  auto s = st.log->save_projection(checkpoint_name, st.views->save(), log_position{st.position});
-  st.next_save_allowed = std::chrono::steady_clock::now() + (std::chrono::steady_clock::now() - started) * checkpoint_cost_factor;
-  if (!s) {
-    spdlog::error("projection: checkpoint at position {} failed: {}", st.position, s.error().to_string());
+  if (forced) {
+    if (auto s = st.log->save_projection(checkpoint_name, st.views->save(), log_position{st.position}); !s) {
+      spdlog::error("projection: checkpoint at position {} failed: {}", st.position, s.error().to_string());
+      return;
+    }
+    st.checkpoint = st.position;
+    st.since_checkpoint = 0;
     return;
   }
-  st.checkpoint = st.position;
+  if (st.saving || started < st.next_save_allowed) return;
+  st.saving = true;
   st.since_checkpoint = 0;
+  auto snapshot = std::make_shared<const retail::views>(*st.views);
+  const std::uint64_t position = st.position;
+  storage::event_log* log = st.log;
+  auto parent = caf::actor_cast<caf::actor>(self);
+  self->system().spawn<caf::detached>([snapshot, position, log, parent] {
+    auto s = log->save_projection(checkpoint_name, snapshot->save(), log_position{position});
+    if (!s) spdlog::error("projection: checkpoint at position {} failed: {}", position, s.error().to_string());
+    caf::anon_send(parent, checkpoint_done_atom::value, s ? position : std::uint64_t{0});
+  });
+  // Spacing: the next save waits checkpoint_cost_factor times what the copy
+  // and (once done) the save cost; see checkpoint_done.
+  st.save_started = started;
 }
 
 void apply_one(projection_state& st, log_position pos, const event& e) {
@@ -165,6 +186,13 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       catch_up(self);
       record_conflicts(self);
       return true;
+    },
+    [=](checkpoint_done_atom, std::uint64_t position) {
+      auto& st = self->state;
+      st.saving = false;
+      const auto now = std::chrono::steady_clock::now();
+      st.next_save_allowed = now + (now - st.save_started) * checkpoint_cost_factor;
+      if (position > st.checkpoint) st.checkpoint = position;
     },
     [=](role_atom, bool is_master) { self->state.is_master = is_master; },
     [=](subscribe_atom, caf::actor& recorder) { self->state.recorder = std::move(recorder); },

@@ -24,6 +24,8 @@ using projection_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<projection_status>,
   /// Save a checkpoint now (also done every checkpoint_interval_events and on exit).
   caf::reacts_to<checkpoint_atom>,
+  /// Internal: a background save finished (position saved, 0 on failure).
+  caf::reacts_to<checkpoint_done_atom, std::uint64_t>,
   /// Stop / restart applying (events keep queueing in the log; resume catches up).
   caf::replies_to<pause_atom>::with<bool>,
   caf::replies_to<resume_atom>::with<bool>,

@@ -238,10 +238,11 @@ struct event_log::impl {
     return v;
   }
 
-  status write_one(std::size_t cf_index, std::string_view k, std::string_view v, bool sync) {
+  status write_one(std::size_t cf_index, std::string_view k, std::string_view v, bool sync, bool wal = true) {
     if (read_only()) return make_error(errc::read_only, "event log " + opts.data_dir + " is open read-only");
     rocksdb::WriteOptions wo;
     wo.sync = sync;
+    wo.disableWAL = !wal;
     auto s = h.db->Put(wo, cf(cf_index), as_slice(k), as_slice(v));
     if (!s.ok()) return rocks::to_error(s, "cannot write", opts.data_dir);
     return status::ok();
@@ -448,9 +449,18 @@ status event_log::save_projection(std::string_view name, std::string_view state,
   v.reserve(keys::u64_bytes + state.size());
   keys::put_u64_be(v, checkpoint.value());
   v.append(state.data(), state.size());
-  // Not synced: a lost checkpoint only costs a longer replay, and the WAL is
-  // ordered, so the next synced append makes it durable anyway.
-  return impl_->write_one(rocks::cf_projections, name, v, false);
+  // A checkpoint is large (tens of MB for a big store) and self-contained
+  // (state + the position it reflects): it bypasses the WAL so that it never
+  // delays the event log's fsyncs, and is flushed to a table file in the
+  // background. A crash before that flush loses only this checkpoint (the
+  // previous one, or a longer replay, takes its place).
+  if (auto s = impl_->write_one(rocks::cf_projections, name, v, false, /*wal=*/false); !s) return s;
+  rocksdb::FlushOptions fo;
+  fo.wait = false;
+  fo.allow_write_stall = true;
+  auto fs = impl_->h.db->Flush(fo, impl_->cf(rocks::cf_projections));
+  if (!fs.ok()) return rocks::to_error(fs, "cannot flush the projection checkpoint", impl_->opts.data_dir);
+  return status::ok();
 }
 
 std::optional<std::string> event_log::get_meta(std::string_view key) const { return impl_->get(rocks::cf_meta, key); }
