@@ -28,9 +28,11 @@ constexpr const char* checkpoint_name = "retail_views";
 constexpr std::size_t restore_batch_max = 4096;
 
 /// Restores `views` from its checkpoint and the log after it; returns the
-/// position it reflects. A checkpoint that does not load is ignored (full replay).
+/// position it reflects. A checkpoint that does not load is ignored (full
+/// replay). Events after the checkpoint go to `apply` when given (which must
+/// fold them into `views` itself), else straight into `views`.
 std::uint64_t restore_views(const storage::event_log& log, retail::views& views,
-                            const std::function<void(const event&)>& also = {}) {
+                            const std::function<void(const event&)>& apply = {}) {
   std::uint64_t position = 0;
   if (auto cp = log.load_projection(checkpoint_name)) {
     if (auto s = views.load(cp->first); s) {
@@ -43,8 +45,8 @@ std::uint64_t restore_views(const storage::event_log& log, retail::views& views,
     auto batch = log.read_from(log_position{position + 1}, restore_batch_max);
     if (batch.empty()) break;
     for (auto& se : batch) {
-      views.apply(se.ev);
-      if (also) also(se.ev);
+      if (apply) apply(se.ev);
+      else views.apply(se.ev);
       position = se.position.value();
     }
   }
@@ -147,6 +149,9 @@ int run_node(const node_config& config) {
   const std::uint64_t position = restore_views(*log, *views);
   auto handler = std::make_unique<retail::command_handler>(settings);
   restore_views(*log, handler->state(), [&](const event& e) { handler->restore_own(e); });
+  for (const auto& [origin, head] : log->heads()) {
+    if (auto newest = log->get(device_id{origin}, head.seq)) handler->restore_clock(newest->ev.hlc);
+  }
   for (auto& rec : log->all_idempotency()) handler->load_idempotency(rec.key, rec.value);
   // The seed's device registration: a device registers itself (and updates
   // its name and priority) so that every node's devices view lists it.

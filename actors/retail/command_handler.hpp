@@ -89,6 +89,9 @@ public:
   /// A timestamp for an event the node records itself (role change, conflict
   /// record), from the same clock as the commands' drafts.
   hlc_timestamp next_hlc(std::uint64_t wall_ms) noexcept { return clock_.now(wall_ms); }
+  /// Start-up after loading a checkpoint: the clock must not go behind
+  /// events the checkpoint covers (call with each origin's newest event).
+  void restore_clock(hlc_timestamp t) noexcept { clock_.observe(t, 0); }
 
 private:
   command_reply decide(command_kind k, const nlohmann::json& body, const command_context& ctx);
