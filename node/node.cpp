@@ -117,240 +117,307 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+/// The running node: opens the log, restores state, wires the actors, the
+/// peer transport and the HTTP API, and takes them down again in order.
+/// Owned by run_node on the main thread.
+class node_runtime {
+public:
+  explicit node_runtime(const node_config& config) : config_(config) {}
+  node_runtime(const node_runtime&) = delete;
+  node_runtime& operator=(const node_runtime&) = delete;
+  ~node_runtime() { stop_actors(); }
+
+  /// Everything up to serving; false (logged) when the node cannot start.
+  bool start() {
+    if (!open_log()) return false;
+    restore();
+    spawn_core();
+    if (!start_peers()) return false;
+    register_self();
+    auto http = http_server::start(config_.http, services());
+    if (!http) {
+      spdlog::error("{}", http.error().message);
+      return false;
+    }
+    http_ = std::move(*http);
+    spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config_.device_id, config_.http,
+                 config_.bind);
+    return true;
+  }
+
+  /// Graceful stop: a master hands its role to the best client first (bounded
+  /// by the hand-off timeout; the HTTP API keeps serving meanwhile), then HTTP,
+  /// the actors and the transport stop.
+  void stop() {
+    hand_off();
+    if (http_) http_->stop();
+    http_.reset();
+    stop_actors();
+    system_.reset();
+    log_.reset();
+  }
+
+private:
+  bool open_log() {
+    storage::log_options lo;
+    lo.data_dir = config_.data_dir;
+    lo.sync = config_.durability == "os" ? storage::durability::os : storage::durability::fsync;
+    auto opened = storage::event_log::open(lo);
+    if (!opened) {
+      spdlog::error("cannot open the event log: {}", opened.error().message);
+      return false;
+    }
+    log_ = std::move(*opened);
+    // A data dir belongs to one device: refuse to run it under another id.
+    if (auto owner = log_->get_meta("device_id")) {
+      if (*owner != config_.device_id) {
+        spdlog::error("data dir {} belongs to device {}, not {}", config_.data_dir, *owner, config_.device_id);
+        return false;
+      }
+    } else if (auto s = log_->put_meta("device_id", config_.device_id); !s) {
+      spdlog::error("cannot write node metadata: {}", s.error().message);
+      return false;
+    }
+    return true;
+  }
+
+  /// The projections and the command side's state, from the checkpoint and
+  /// the log after it.
+  void restore() {
+    views_ = std::make_unique<retail::views>(settings());
+    position_ = restore_views(*log_, *views_);
+    handler_ = std::make_unique<retail::command_handler>(settings());
+    restore_views(*log_, handler_->state(), [this](const event& e) { handler_->restore_own(e); });
+    for (const auto& [origin, head] : log_->heads()) {
+      if (auto newest = log_->get(device_id{origin}, head.seq)) handler_->restore_clock(newest->ev.hlc);
+    }
+    for (auto& rec : log_->all_idempotency()) handler_->load_idempotency(rec.key, rec.value);
+    // The seed's device registration: a device registers itself (and updates
+    // its name and priority) so that every node's devices view lists it.
+    self_registration_ = retail::command_kind::register_device;
+    if (auto d = handler_->state().device(config_.device_id)) {
+      self_registration_.reset();
+      if (d->value("name", "") != config_.name || d->value("priority", std::int64_t{-1}) != config_.priority) {
+        self_registration_ = retail::command_kind::update_device;
+      }
+    }
+    members_ = {config_.device_id};
+    for (auto& d : handler_->state().devices()) {
+      if (d.contains("device_id") && d["device_id"].is_string() && d["device_id"] != config_.device_id) {
+        members_.push_back(d["device_id"].get<std::string>());
+      }
+    }
+    spdlog::info("node: device={} opened {} with {} events (position {}), projections restored", config_.device_id,
+                 config_.data_dir, log_->size(), position_);
+  }
+
+  retail::store_settings settings() const {
+    return retail::store_settings{static_cast<std::int32_t>(config_.store.utc_offset_minutes)};
+  }
+
+  /// The log writer, the projections, the command actor and the SSE notifier.
+  void spawn_core() {
+    // The actor system keeps a reference to its config: it lives as long.
+    caf_config_.set("scheduler.max-threads", static_cast<std::size_t>(std::max(2u, std::thread::hardware_concurrency())));
+    caf_config_.set("logger.verbosity", caf::atom("quiet"));
+    system_ = std::make_unique<caf::actor_system>(caf_config_);
+    feed_ = std::make_unique<event_feed>(log_->last_position().value());
+    const device_id self{config_.device_id};
+    writer_ = actors::spawn_log_writer(*system_, *log_, self, metrics_);
+    actors::projection_options po;
+    po.checkpoint_interval_events = static_cast<std::uint64_t>(config_.checkpoint_interval_events);
+    projections_ = actors::spawn_projection_actor(*system_, std::move(views_), position_, *log_, po, metrics_,
+                                                  [s = settings()] { return std::make_unique<retail::views>(s); });
+    commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
+                                            [this] { return term_.load(); }, metrics_);
+    notifier_ = system_->spawn(feed_notifier, feed_.get());
+    for (caf::actor sub : {caf::actor_cast<caf::actor>(projections_), caf::actor_cast<caf::actor>(commands_), notifier_}) {
+      caf::anon_send(writer_, actors::subscribe_atom::value, sub);
+    }
+    // Only the master records conflict resolutions, through the command actor.
+    caf::anon_send(projections_, actors::subscribe_atom::value, caf::actor_cast<caf::actor>(commands_));
+  }
+
+  /// The peer transport and the sync and election actors around it.
+  bool start_peers() {
+    broker::transport_options to;
+    to.bind = config_.bind;
+    to.peers = config_.peers;
+    // Peers learned in earlier runs too: a device restarted without --peer
+    // still reaches the store before it could think itself alone.
+    for (auto& a : actors::remembered_peers(*log_)) {
+      if (a != config_.bind && std::find(to.peers.begin(), to.peers.end(), a) == to.peers.end()) to.peers.push_back(a);
+    }
+    to.identity = config_.device_id;
+    to.message_bytes_max = static_cast<std::size_t>(config_.message_bytes_max);
+    if (!config_.curve_secret_key.empty()) {
+      to.curve.enabled = true;
+      to.curve.secret_key = config_.curve_secret_key;
+      to.curve.public_key = config_.curve_public_key;
+      to.curve.allowed_public_keys = config_.curve_allow;
+      for (const auto& entry : config_.curve_peer_keys) {
+        const auto eq = entry.find('=');  // Z85 keys may contain '=', addresses do not
+        to.curve.peer_public_keys[entry.substr(0, eq)] = entry.substr(eq + 1);
+      }
+    }
+    auto transport = broker::transport::start(to, [routes = routes_](broker::inbound&& in) {
+      if (!routes->ready.load(std::memory_order_acquire)) return;
+      if (election::is_election_message_type(in.type)) {
+        caf::anon_send(routes->election, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
+      } else if (sync::is_sync_message_type(in.type)) {
+        caf::anon_send(routes->sync, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
+      } else {
+        routes->unknown_type.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+    if (!transport) {
+      spdlog::error("cannot start the peer transport: {}", transport.error().message);
+      return false;
+    }
+    transport_ = std::move(*transport);
+    const device_id self{config_.device_id};
+    actors::sync_actor_options so;
+    so.sync_interval_ms = static_cast<std::uint64_t>(config_.store.sync_interval_ms);
+    so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
+    so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
+    sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);
+    actors::election_actor_options eo;
+    eo.priority = static_cast<std::int32_t>(config_.priority);
+    eo.address = transport_->address();
+    eo.http = "http://" + config_.http;
+    eo.heartbeat_interval_ms = static_cast<std::uint64_t>(config_.store.heartbeat_interval_ms);
+    eo.failure_timeout_ms = static_cast<std::uint64_t>(config_.store.failure_timeout_ms);
+    eo.discovery_ms = static_cast<std::uint64_t>(config_.store.discovery_ms);
+    eo.handoff_timeout_ms = static_cast<std::uint64_t>(config_.store.handoff_timeout_ms);
+    eo.majority = config_.store.quorum == "majority";
+    eo.members = members_;
+    eo.role_listener = caf::actor_cast<caf::actor>(projections_);
+    election_ = actors::spawn_election_actor(*system_, *log_, *transport_, commands_, sync_, self, eo, term_);
+    routes_->election = election_;
+    routes_->sync = sync_;
+    routes_->ready.store(true, std::memory_order_release);
+    for (caf::actor sub : {caf::actor_cast<caf::actor>(sync_), caf::actor_cast<caf::actor>(election_)}) {
+      caf::anon_send(writer_, actors::subscribe_atom::value, sub);
+    }
+    return true;
+  }
+
+  void register_self() {
+    if (!self_registration_) return;
+    nlohmann::json body{{"device_id", config_.device_id}, {"name", config_.name}, {"priority", config_.priority}};
+    caf::scoped_actor asker{*system_};
+    asker->request(commands_, std::chrono::seconds(10), actors::command_atom::value,
+                   actors::command_request{static_cast<int>(*self_registration_), body.dump(), ""})
+      .receive(
+        [&](actors::command_response& r) {
+          if (r.http_status >= 300) spdlog::warn("node: device registration answered {}: {}", r.http_status, r.body);
+        },
+        [&](caf::error& err) { spdlog::warn("node: device registration failed: {}", system_->render(err)); });
+  }
+
+  /// What the HTTP layer may use; the cluster and sync views come from their
+  /// actors as JSON text, with a deadline.
+  http_services services() {
+    http_services s;
+    s.system = system_.get();
+    s.config = &config_;
+    s.log = log_.get();
+    s.feed = feed_.get();
+    s.actors = std::make_shared<http_services::handles>(http_services::handles{commands_, projections_, &metrics_});
+    auto ask_json = [sys = system_.get()](auto handle) {
+      caf::scoped_actor asker{*sys};
+      nlohmann::json out = nlohmann::json::object();
+      asker->request(handle, std::chrono::seconds(5), actors::status_atom::value)
+        .receive([&](std::string& text) { out = nlohmann::json::parse(text, nullptr, false); }, [](caf::error&) {});
+      return out;
+    };
+    s.cluster_status = [ask_json, e = election_] { return ask_json(e); };
+    s.sync_status = [ask_json, y = sync_] { return ask_json(y); };
+    s.sync_now = [y = sync_] { caf::anon_send(y, actors::sync_now_atom::value); };
+    s.request_master = [sys = system_.get(), e = election_](const std::string& device) {
+      caf::scoped_actor asker{*sys};
+      std::pair<int, std::string> out{503, R"({"error":{"code":"unavailable","message":"election actor did not answer"}})"};
+      asker->request(e, std::chrono::seconds(5), actors::master_atom::value, device)
+        .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
+      return out;
+    };
+    s.extra_metrics = [t = transport_.get(), routes = routes_] { return transport_metrics(*t, *routes); };
+    return s;
+  }
+
+  void hand_off() {
+    if (!election_) return;
+    caf::scoped_actor asker{*system_};
+    const auto bound = std::chrono::milliseconds(config_.store.handoff_timeout_ms + 1000);
+    asker->request(election_, bound, actors::shutdown_atom::value)
+      .receive(
+        [&](bool handed_off) {
+          spdlog::info("node: device={} hand-off {}", config_.device_id, handed_off ? "done" : "not needed or timed out");
+        },
+        [&](caf::error& err) {
+          spdlog::warn("node: device={} hand-off not confirmed: {}", config_.device_id, system_->render(err));
+        });
+  }
+
+  /// Stops every actor (projections save a checkpoint on exit; the writer
+  /// finishes pending commits first) and drops every handle: a detached
+  /// actor's thread ends only when the last handle to it is gone.
+  void stop_actors() {
+    if (!system_) return;
+    if (feed_) feed_->close();
+    routes_->ready.store(false, std::memory_order_release);
+    for (caf::actor a : {caf::actor_cast<caf::actor>(election_), caf::actor_cast<caf::actor>(sync_),
+                         caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_,
+                         caf::actor_cast<caf::actor>(writer_)}) {
+      if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+    system_->await_all_actors_done();
+    transport_.reset();  // joins the broker's I/O thread: no frame is routed after this
+    routes_->election = nullptr;
+    routes_->sync = nullptr;
+    election_ = nullptr;
+    sync_ = nullptr;
+    writer_ = nullptr;
+    projections_ = nullptr;
+    commands_ = nullptr;
+    notifier_ = nullptr;
+  }
+
+  const node_config& config_;
+  std::unique_ptr<storage::event_log> log_;
+  std::unique_ptr<retail::views> views_;  ///< until the projection actor owns it
+  std::uint64_t position_ = 0;
+  std::unique_ptr<retail::command_handler> handler_;  ///< until the command actor owns it
+  std::optional<retail::command_kind> self_registration_;
+  std::vector<std::string> members_;
+  actors::node_metrics metrics_;
+  std::atomic<std::uint64_t> term_{0};
+  caf::actor_system_config caf_config_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::unique_ptr<event_feed> feed_;
+  std::shared_ptr<frame_routes> routes_ = std::make_shared<frame_routes>();
+  actors::log_writer_actor writer_;
+  actors::projection_actor projections_;
+  actors::command_actor commands_;
+  caf::actor notifier_;
+  std::unique_ptr<broker::transport> transport_;
+  actors::sync_actor sync_;
+  actors::election_actor election_;
+  std::unique_ptr<http_server> http_;
+};
+
 } // namespace
 
 int run_node(const node_config& config) {
   setup_logging(config);
   const sigset_t stop_signals = block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
-
-  storage::log_options lo;
-  lo.data_dir = config.data_dir;
-  lo.sync = config.durability == "os" ? storage::durability::os : storage::durability::fsync;
-  auto opened = storage::event_log::open(lo);
-  if (!opened) {
-    spdlog::error("cannot open the event log: {}", opened.error().message);
-    return 2;
-  }
-  auto log = std::move(*opened);
-  // A data dir belongs to one device: refuse to run it under another id.
-  if (auto owner = log->get_meta("device_id")) {
-    if (*owner != config.device_id) {
-      spdlog::error("data dir {} belongs to device {}, not {}", config.data_dir, *owner, config.device_id);
-      return 2;
-    }
-  } else if (auto s = log->put_meta("device_id", config.device_id); !s) {
-    spdlog::error("cannot write node metadata: {}", s.error().message);
-    return 2;
-  }
-
-  retail::store_settings settings{static_cast<std::int32_t>(config.store.utc_offset_minutes)};
-  auto views = std::make_unique<retail::views>(settings);
-  const std::uint64_t position = restore_views(*log, *views);
-  auto handler = std::make_unique<retail::command_handler>(settings);
-  restore_views(*log, handler->state(), [&](const event& e) { handler->restore_own(e); });
-  for (const auto& [origin, head] : log->heads()) {
-    if (auto newest = log->get(device_id{origin}, head.seq)) handler->restore_clock(newest->ev.hlc);
-  }
-  for (auto& rec : log->all_idempotency()) handler->load_idempotency(rec.key, rec.value);
-  // The seed's device registration: a device registers itself (and updates
-  // its name and priority) so that every node's devices view lists it.
-  std::optional<retail::command_kind> self_registration = retail::command_kind::register_device;
-  if (auto d = handler->state().device(config.device_id)) {
-    self_registration.reset();
-    if (d->value("name", "") != config.name || d->value("priority", std::int64_t{-1}) != config.priority) {
-      self_registration = retail::command_kind::update_device;
-    }
-  }
-  std::vector<std::string> member_devices{config.device_id};
-  for (auto& d : handler->state().devices()) {
-    if (d.contains("device_id") && d["device_id"].is_string() && d["device_id"] != config.device_id) {
-      member_devices.push_back(d["device_id"].get<std::string>());
-    }
-  }
-  spdlog::info("node: device={} opened {} with {} events (position {}), projections restored",
-               config.device_id, config.data_dir, log->size(), position);
-
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(std::max(2u, std::thread::hardware_concurrency())));
-  cfg.set("logger.verbosity", caf::atom("quiet"));
-  auto system = std::make_unique<caf::actor_system>(cfg);
-  actors::node_metrics metrics;
-  event_feed feed{log->last_position().value()};
-  const device_id self{config.device_id};
-  std::atomic<std::uint64_t> term{0};
-
-  auto writer = actors::spawn_log_writer(*system, *log, self, metrics);
-  actors::projection_options po;
-  po.checkpoint_interval_events = static_cast<std::uint64_t>(config.checkpoint_interval_events);
-  auto projections = actors::spawn_projection_actor(*system, std::move(views), position, *log, po, metrics,
-                                                    [settings] { return std::make_unique<retail::views>(settings); });
-  auto commands = actors::spawn_command_actor(*system, std::move(handler), writer, self,
-                                              [&term] { return term.load(); }, metrics);
-  auto notifier = system->spawn(feed_notifier, &feed);
-  for (caf::actor sub : {caf::actor_cast<caf::actor>(projections), caf::actor_cast<caf::actor>(commands), notifier}) {
-    caf::anon_send(writer, actors::subscribe_atom::value, sub);
-  }
-
-  // Peer transport, sync and election.
-  auto routes = std::make_shared<frame_routes>();
-  broker::transport_options to;
-  to.bind = config.bind;
-  to.peers = config.peers;
-  // Peers learned in earlier runs too: a device restarted without --peer
-  // still reaches the store before it could think itself alone.
-  for (auto& a : actors::remembered_peers(*log)) {
-    if (a != config.bind && std::find(to.peers.begin(), to.peers.end(), a) == to.peers.end()) to.peers.push_back(a);
-  }
-  to.identity = config.device_id;
-  to.message_bytes_max = static_cast<std::size_t>(config.message_bytes_max);
-  if (!config.curve_secret_key.empty()) {
-    to.curve.enabled = true;
-    to.curve.secret_key = config.curve_secret_key;
-    to.curve.public_key = config.curve_public_key;
-    to.curve.allowed_public_keys = config.curve_allow;
-    for (const auto& entry : config.curve_peer_keys) {
-      const auto eq = entry.find('=');  // Z85 keys may contain '=', addresses do not
-      to.curve.peer_public_keys[entry.substr(0, eq)] = entry.substr(eq + 1);
-    }
-  }
-  auto transport = broker::transport::start(to, [routes](broker::inbound&& in) {
-    if (!routes->ready.load(std::memory_order_acquire)) return;
-    if (election::is_election_message_type(in.type)) {
-      caf::anon_send(routes->election, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
-    } else if (sync::is_sync_message_type(in.type)) {
-      caf::anon_send(routes->sync, actors::inbound_atom::value, std::move(in.peer), in.type, std::move(in.body));
-    } else {
-      routes->unknown_type.fetch_add(1, std::memory_order_relaxed);
-    }
-  });
-  if (!transport) {
-    spdlog::error("cannot start the peer transport: {}", transport.error().message);
-    feed.close();
-    for (caf::actor a : {caf::actor_cast<caf::actor>(writer), caf::actor_cast<caf::actor>(projections),
-                         caf::actor_cast<caf::actor>(commands), notifier}) {
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    }
-    system->await_all_actors_done();
-    writer = nullptr;
-    projections = nullptr;
-    commands = nullptr;
-    notifier = nullptr;
-    return 2;
-  }
-  actors::sync_actor_options so;
-  so.sync_interval_ms = static_cast<std::uint64_t>(config.store.sync_interval_ms);
-  so.batch_events_max = static_cast<std::size_t>(config.store.sync_batch_events_max);
-  so.batch_bytes_max = static_cast<std::size_t>(config.store.sync_batch_bytes_max);
-  auto sync = actors::spawn_sync_actor(*system, *log, **transport, writer, self, so, metrics);
-  actors::election_actor_options eo;
-  eo.priority = static_cast<std::int32_t>(config.priority);
-  eo.address = (*transport)->address();
-  eo.http = "http://" + config.http;
-  eo.heartbeat_interval_ms = static_cast<std::uint64_t>(config.store.heartbeat_interval_ms);
-  eo.failure_timeout_ms = static_cast<std::uint64_t>(config.store.failure_timeout_ms);
-  eo.discovery_ms = static_cast<std::uint64_t>(config.store.discovery_ms);
-  eo.handoff_timeout_ms = static_cast<std::uint64_t>(config.store.handoff_timeout_ms);
-  eo.majority = config.store.quorum == "majority";
-  eo.members = member_devices;
-  eo.role_listener = caf::actor_cast<caf::actor>(projections);
-  caf::anon_send(projections, actors::subscribe_atom::value, caf::actor_cast<caf::actor>(commands));
-  auto election = actors::spawn_election_actor(*system, *log, **transport, commands, sync, self, eo, term);
-  routes->election = election;
-  routes->sync = sync;
-  routes->ready.store(true, std::memory_order_release);
-  for (caf::actor sub : {caf::actor_cast<caf::actor>(sync), caf::actor_cast<caf::actor>(election)}) {
-    caf::anon_send(writer, actors::subscribe_atom::value, sub);
-  }
-
-  // Stops every actor (projections save a checkpoint on exit; the writer
-  // finishes pending commits first) and drops every handle: a detached
-  // actor's thread ends only when the last handle to it is gone.
-  auto shutdown_actors = [&] {
-    feed.close();
-    routes->ready.store(false, std::memory_order_release);
-    for (caf::actor a : {caf::actor_cast<caf::actor>(election), caf::actor_cast<caf::actor>(sync),
-                         caf::actor_cast<caf::actor>(commands), caf::actor_cast<caf::actor>(projections), notifier,
-                         caf::actor_cast<caf::actor>(writer)}) {
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    }
-    system->await_all_actors_done();
-    transport->reset();  // joins the broker's I/O thread: no frame is routed after this
-    routes->election = nullptr;
-    routes->sync = nullptr;
-    election = nullptr;
-    sync = nullptr;
-    writer = nullptr;
-    projections = nullptr;
-    commands = nullptr;
-    notifier = nullptr;
-  };
-
-  if (self_registration) {
-    nlohmann::json body{{"device_id", config.device_id}, {"name", config.name}, {"priority", config.priority}};
-    caf::scoped_actor asker{*system};
-    asker->request(commands, std::chrono::seconds(10), actors::command_atom::value,
-                   actors::command_request{static_cast<int>(*self_registration), body.dump(), ""})
-      .receive(
-        [&](actors::command_response& r) {
-          if (r.http_status >= 300) spdlog::warn("node: device registration answered {}: {}", r.http_status, r.body);
-        },
-        [&](caf::error& err) { spdlog::warn("node: device registration failed: {}", system->render(err)); });
-  }
-
-  http_services services;
-  services.system = system.get();
-  services.config = &config;
-  services.log = log.get();
-  services.feed = &feed;
-  services.actors = std::make_shared<http_services::handles>(http_services::handles{commands, projections, &metrics});
-  // Cluster and sync views come from their actors (JSON text), with a deadline.
-  auto ask_json = [sys = system.get()](auto handle) {
-    caf::scoped_actor asker{*sys};
-    nlohmann::json out = nlohmann::json::object();
-    asker->request(handle, std::chrono::seconds(5), actors::status_atom::value)
-      .receive([&](std::string& text) { out = nlohmann::json::parse(text, nullptr, false); }, [](caf::error&) {});
-    return out;
-  };
-  services.cluster_status = [ask_json, election] { return ask_json(election); };
-  services.sync_status = [ask_json, sync] { return ask_json(sync); };
-  services.sync_now = [sync] { caf::anon_send(sync, actors::sync_now_atom::value); };
-  services.request_master = [sys = system.get(), election](const std::string& device) {
-    caf::scoped_actor asker{*sys};
-    std::pair<int, std::string> out{503, R"({"error":{"code":"unavailable","message":"election actor did not answer"}})"};
-    asker->request(election, std::chrono::seconds(5), actors::master_atom::value, device)
-      .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
-    return out;
-  };
-  services.extra_metrics = [t = transport->get(), routes] { return transport_metrics(*t, *routes); };
-  auto http = http_server::start(config.http, services);
-  if (!http) {
-    spdlog::error("{}", http.error().message);
-    feed.close();
-    shutdown_actors();
-    return 2;
-  }
-  spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config.device_id, config.http, config.bind);
-
+  node_runtime node(config);
+  if (!node.start()) return 2;
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("node: device={} stopping on {}", config.device_id, sig == SIGTERM ? "SIGTERM" : "SIGINT");
-
-  // A master hands its role to the best client first (bounded by the
-  // hand-off timeout); the HTTP API keeps serving meanwhile.
-  {
-    caf::scoped_actor asker{*system};
-    const auto bound = std::chrono::milliseconds(config.store.handoff_timeout_ms + 1000);
-    asker->request(election, bound, actors::shutdown_atom::value)
-      .receive([&](bool handed_off) { spdlog::info("node: device={} hand-off {}", config.device_id, handed_off ? "done" : "not needed or timed out"); },
-               [&](caf::error& err) { spdlog::warn("node: device={} hand-off not confirmed: {}", config.device_id, system->render(err)); });
-  }
-  (*http)->stop();
-  http->reset();
-  services = http_services{};
-  shutdown_actors();
-  system.reset();
-  log.reset();
+  node.stop();
   spdlog::info("node: device={} stopped", config.device_id);
   return 0;
 }
