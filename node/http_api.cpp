@@ -28,6 +28,8 @@ using retail::command_kind;
 
 /// How long an HTTP request waits for an actor's answer.
 constexpr auto actor_timeout = std::chrono::seconds(10);
+/// Digests encode every projection's whole state: seconds for a large store.
+constexpr auto digest_timeout = std::chrono::milliseconds(120000);
 /// Events one GET /v1/events returns at most.
 constexpr std::size_t events_page_max = 10000;
 /// SSE keep-alive comment period (proxies close idle streams).
@@ -196,9 +198,10 @@ private:
   }
 
   /// Runs `q` in the projection actor; "" answers 404.
-  void run_query(httplib::Response& res, const actors::view_query& q, const std::string& code, const std::string& msg) {
+  void run_query(httplib::Response& res, const actors::view_query& q, const std::string& code, const std::string& msg,
+                 std::chrono::milliseconds timeout = actor_timeout) {
     caf::scoped_actor self{*s_.system};
-    self->request(s_.actors->projections, actor_timeout, actors::query_atom::value, q)
+    self->request(s_.actors->projections, timeout, actors::query_atom::value, q)
       .receive(
         [&](std::string& text) {
           if (text.empty()) return send_error(res, 404, code, msg);
@@ -304,7 +307,7 @@ private:
       json d = json::object();
       for (auto& [name, h] : v.digests()) d[name] = to_hex(h);
       return d.dump();
-    }, "not_found", "");
+    }, "not_found", "", digest_timeout);
     if (res.status != 200) return;
     json out{{"projections", json::parse(res.body)}, {"version_vector", s_.log->versions()}};
     send_json(res, 200, out);
