@@ -20,17 +20,4 @@ sn::error make_error(errc e, std::string message) {
   return sn::error{"storage", static_cast<int>(e), std::move(message)};
 }
 
-const char* to_string(append_outcome o) noexcept {
-  switch (o) {
-    case append_outcome::appended: return "appended";
-    case append_outcome::duplicate: return "duplicate";
-    case append_outcome::gap: return "gap";
-    case append_outcome::fork: return "fork";
-    case append_outcome::bad_hash: return "bad_hash";
-    case append_outcome::too_large: return "too_large";
-    case append_outcome::invalid: return "invalid";
-  }
-  return "unknown";
-}
-
 } // namespace sn::storage

@@ -54,7 +54,20 @@ enum class append_outcome : std::uint8_t {
   too_large = 5,  ///< encoded size over event_bytes_max: refused
   invalid = 6,    ///< malformed envelope (origin not a valid device id, seq 0): refused
 };
-const char* to_string(append_outcome o) noexcept;
+/// Header-inline so that code using only the enum (the pure sync core) need not link storage.
+inline const char* to_string(append_outcome o) noexcept {
+  switch (o) {
+    case append_outcome::appended: return "appended";
+    case append_outcome::duplicate: return "duplicate";
+    case append_outcome::gap: return "gap";
+    case append_outcome::fork: return "fork";
+    case append_outcome::bad_hash: return "bad_hash";
+    case append_outcome::too_large: return "too_large";
+    case append_outcome::invalid: return "invalid";
+  }
+  return "unknown";
+}
+
 
 struct append_result {
   std::vector<append_outcome> outcomes;  ///< one per input event, same order

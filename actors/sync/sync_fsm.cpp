@@ -22,20 +22,6 @@ std::uint64_t elapsed(std::uint64_t now_ms, std::uint64_t since_ms) {
   return now_ms >= since_ms ? now_ms - since_ms : 0;
 }
 
-// Local names so this pure library does not link sn_storage for one to_string.
-const char* storage_outcome_name(append_outcome o) noexcept {
-  switch (o) {
-    case append_outcome::appended: return "appended";
-    case append_outcome::duplicate: return "duplicate";
-    case append_outcome::gap: return "gap";
-    case append_outcome::fork: return "fork";
-    case append_outcome::bad_hash: return "bad_hash";
-    case append_outcome::too_large: return "too_large";
-    case append_outcome::invalid: return "invalid";
-  }
-  return "unknown";
-}
-
 } // namespace
 
 sync_fsm::sync_fsm(std::string self, sync_config cfg, const log_reader& log)
@@ -469,7 +455,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
     }
     if (o != append_outcome::appended && o != append_outcome::duplicate) {
       set_error("log refused " + r.origin + ":" + std::to_string(r.seq) + " from " + r.source + " (" +
-                    storage_outcome_name(o) + ")",
+                    storage::to_string(o) + ")",
                 now_ms);
     }
   }
