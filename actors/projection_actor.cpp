@@ -69,11 +69,16 @@ void save_checkpoint(projection_pointer self, bool forced = false) {
   const std::uint64_t position = st.position;
   storage::event_log* log = st.log;
   auto parent = caf::actor_cast<caf::actor>(self);
-  self->system().spawn<caf::detached>([snapshot, position, log, parent] {
-    auto s = log->save_projection(checkpoint_name, snapshot->save(), log_position{position});
-    if (!s) spdlog::error("projection: checkpoint at position {} failed: {}", position, s.error().to_string());
-    caf::anon_send(parent, checkpoint_done_atom::value, s ? position : std::uint64_t{0});
-  });
+  // Arguments go through spawn (not a capture): CAF 0.17 binds a null tuple
+  // for a function without arguments, which UBSan flags.
+  self->system().spawn<caf::detached>(
+    [](std::shared_ptr<const retail::views> snapshot, std::uint64_t position, storage::event_log* log,
+       caf::actor parent) {
+      auto s = log->save_projection(checkpoint_name, snapshot->save(), log_position{position});
+      if (!s) spdlog::error("projection: checkpoint at position {} failed: {}", position, s.error().to_string());
+      caf::anon_send(parent, checkpoint_done_atom::value, s ? position : std::uint64_t{0});
+    },
+    snapshot, position, log, parent);
   // Spacing: the next save waits checkpoint_cost_factor times what the copy
   // and (once done) the save cost; see checkpoint_done.
   st.save_started = started;
