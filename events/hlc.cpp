@@ -29,14 +29,9 @@ std::string hlc_timestamp::to_rfc3339() const {
   const std::uint64_t ms = wall_ms();
   const auto days = static_cast<std::int64_t>(ms / 86400000);
   const std::uint64_t in_day = ms % 86400000;
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
   const civil_date c = civil_from_days(days);
-  y = c.year;
-  m = c.month;
-  d = c.day;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(y), m, d,
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(c.year), c.month, c.day,
                 static_cast<unsigned>(in_day / 3600000), static_cast<unsigned>(in_day / 60000 % 60),
                 static_cast<unsigned>(in_day / 1000 % 60), static_cast<unsigned>(in_day % 1000));
   return buf;

@@ -18,14 +18,9 @@ std::int32_t business_day(std::uint64_t wall_ms, const store_settings& s) noexce
 }
 
 std::string day_to_string(std::int32_t day) {
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
   const civil_date c = civil_from_days(day);
-  y = c.year;
-  m = c.month;
-  d = c.day;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
   return buf;
 }
 
@@ -42,13 +37,8 @@ std::optional<std::int32_t> day_from_string(std::string_view t) {
   const int y = num(0, 4), m = num(5, 2), d = num(8, 2);
   if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  std::int64_t yy = 0;
-  unsigned mm = 0, dd = 0;
   const civil_date c = civil_from_days(days);
-  yy = c.year;
-  mm = c.month;
-  dd = c.day;
-  if (yy != y || mm != static_cast<unsigned>(m) || dd != static_cast<unsigned>(d)) return std::nullopt;  // 2026-02-30
+  if (c.year != y || c.month != static_cast<unsigned>(m) || c.day != static_cast<unsigned>(d)) return std::nullopt;  // 2026-02-30
   return static_cast<std::int32_t>(days);
 }
 
