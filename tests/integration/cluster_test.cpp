@@ -40,6 +40,14 @@ sales_load::ledger merge(const sales_load::ledger& a, const sales_load::ledger& 
 
 class cluster_test : public ::testing::Test {
 protected:
+  /// Starts every node and waits until all of them agree on one master;
+  /// returns that master and its term.
+  static void start_and_await_master(cluster& c, std::string& master, std::uint64_t& term) {
+    ASSERT_TRUE(c.start_all()) << c.describe(c.all());
+    ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline))
+      << c.describe(c.all());
+  }
+
   /// Creates the product and its stock on node `at` and waits until every
   /// node of `idx` shows it (a sale on a node without it would be refused).
   static void setup_shop(cluster& c, std::size_t at, const std::vector<std::size_t>& idx) {
@@ -147,10 +155,9 @@ TEST_F(cluster_test, three_nodes_selling_concurrently_converge_to_the_acknowledg
 // pre-vote cannot depose a live master: same master, same term).
 TEST_F(cluster_test, a_stopped_node_catches_up_after_sigcont) {
   cluster c(three);
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   setup_shop(c, 0, c.all());
   const std::size_t frozen = 2;  // the lowest priority: a client
   ASSERT_NE(master, c[frozen].options().device_id);
@@ -294,10 +301,9 @@ TEST_F(cluster_test, a_client_without_master_queues_pending_changes_until_the_ma
 // the former master restarted rejoins as a client and the master stays.
 TEST_F(cluster_test, kill_9_of_the_master_elects_the_best_survivor_and_the_former_master_returns_as_client) {
   cluster c(three);
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   ASSERT_EQ(master, "N1");
   setup_shop(c, 1, c.all());
   sales_load::ledger ledger;
@@ -371,10 +377,9 @@ TEST_F(cluster_test, a_restarted_former_master_that_names_no_peer_returns_as_cli
 // process is gone, and the old process exits 0. Selling continues throughout.
 TEST_F(cluster_test, sigterm_of_the_master_hands_off_to_the_best_client_with_no_event_lost) {
   cluster c(three);
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   ASSERT_EQ(master, "N1");
   setup_shop(c, 0, c.all());
   sales_load on_master(sku, fresh_seed());
@@ -420,10 +425,9 @@ TEST_F(cluster_test, sigterm_of_the_master_hands_off_to_the_best_client_with_no_
 // (reason manual, a higher term) and every node recognises it.
 TEST_F(cluster_test, manual_override_moves_the_master) {
   cluster c(three);
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   ASSERT_EQ(master, "N1");
   setup_shop(c, 0, c.all());
   sales_load::ledger ledger;
@@ -466,10 +470,9 @@ TEST_F(cluster_test, manual_override_moves_the_master) {
 // sides' sales merge to identical digests.
 TEST_F(cluster_test, a_master_stopped_past_the_failure_timeout_steps_down_after_sigcont) {
   cluster c(three);
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   ASSERT_EQ(master, "N1");
   setup_shop(c, 0, c.all());
   sales_load::ledger ledger;
@@ -502,10 +505,9 @@ TEST_F(cluster_test, a_master_stopped_past_the_failure_timeout_steps_down_after_
 // keeps selling, and takes the old master back as a client.
 TEST_F(cluster_test, a_two_node_store_fails_over) {
   cluster c({{"N1", 20}, {"N2", 10}});
-  ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   std::string master;
   std::uint64_t term = 0;
-  ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline)) << c.describe(c.all());
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
   ASSERT_EQ(master, "N1");
   setup_shop(c, 0, c.all());
   sales_load::ledger ledger;
