@@ -17,6 +17,7 @@
 // has one request in flight, so a group commit holds at most K events.
 // Each round runs raw and group commit for every K on fresh dirs; the table
 // gives the median rate and the median of the per-round ratios (noisy disk).
+#include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -277,21 +278,15 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   settings s;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value after " + a);
-      return argv[++i];
-    };
-    if (a == "--seconds") s.seconds = std::stod(next());
-    else if (a == "--rounds") s.rounds = std::stoi(next());
-    else if (a == "--dir") s.dir = next();
-    else if (a == "--no-sync") s.sync = false;
-    else if (a == "--only") s.only = std::stoul(next());
-    else if (a == "--no-raw") s.skip_raw = true;
-    else if (a == "--caf-moderate-polls") s.caf_moderate_polls = std::stol(next());
-    else die("usage: bench_group_commit [--seconds S] [--rounds R] [--dir DIR] [--no-sync] [--only K] [--no-raw] [--caf-moderate-polls N]");
-  }
+  CLI::App app{"bench_group_commit: the log-writer actor against raw RocksDB WriteBatches"};
+  app.add_option("--seconds", s.seconds, "seconds per measurement");
+  app.add_option("--rounds", s.rounds, "rounds (median reported)");
+  app.add_option("--dir", s.dir, "where the scratch data dirs go");
+  app.add_flag("!--no-sync", s.sync, "durability os instead of fsync");
+  app.add_option("--only", s.only, "just this appender count (profiling)");
+  app.add_flag("--no-raw", s.skip_raw, "skip the raw baseline (profiling)");
+  app.add_option("--caf-moderate-polls", s.caf_moderate_polls, "CAF work-stealing moderate poll attempts (-1: default)");
+  CLI11_PARSE(app, argc, argv);
   std::vector<std::size_t> ks{1, 8, 64};
   if (s.only) ks = {s.only};
   const auto bytes = sealed_bytes(4096);

@@ -19,6 +19,7 @@
 // 3. Spurious elections: the stable, idle store is left alone for S seconds
 //    (default 300); new entries of /v1/elections (distinct terms) and the
 //    change of the master's term are counted, and extrapolated to one hour.
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <map>
 #include <memory>
@@ -203,17 +204,11 @@ std::set<std::uint64_t> election_terms(store& s) {
 
 int main(int argc, char** argv) {
   settings cfg;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value after " + a);
-      return argv[++i];
-    };
-    if (a == "--trials") cfg.trials = std::stoi(next());
-    else if (a == "--idle-seconds") cfg.idle_seconds = std::stod(next());
-    else if (a == "--poll-ms") cfg.poll_ms = std::stoi(next());
-    else die("usage: bench_failover [--trials N] [--idle-seconds S] [--poll-ms P]");
-  }
+  CLI::App app{"bench_failover: crash failover, graceful hand-off and idle elections of a 3-node store"};
+  app.add_option("--trials", cfg.trials, "trials of each kind");
+  app.add_option("--idle-seconds", cfg.idle_seconds, "idle run that counts spurious elections");
+  app.add_option("--poll-ms", cfg.poll_ms, "status poll period");
+  CLI11_PARSE(app, argc, argv);
   std::printf("bench_failover: 3 nodes (priorities 30/20/10), default timings, %d trials each, poll every %d ms, "
               "load average %s\n",
               cfg.trials, cfg.poll_ms, load_average().c_str());

@@ -14,6 +14,7 @@
 //     POST's own round trip (durable ack) is printed beside it.
 // The node runs with its defaults (fsync durability, 8 HTTP threads) on a
 // temp data dir; 50 products with 1,000,000 units each.
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <thread>
 
@@ -85,18 +86,12 @@ rate_result hammer(int port, int clients, double seconds, Op op) {
 
 int main(int argc, char** argv) {
   settings s;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value after " + a);
-      return argv[++i];
-    };
-    if (a == "--seconds") s.seconds = std::stod(next());
-    else if (a == "--samples") s.samples = std::stoi(next());
-    else if (a == "--durability") s.durability = next();
-    else if (a == "--http-threads") s.http_threads = std::stoi(next());
-    else die("usage: bench_http [--seconds S] [--samples N] [--durability fsync|os] [--http-threads T]");
-  }
+  CLI::App app{"bench_http: sales through the HTTP API of a real node"};
+  app.add_option("--seconds", s.seconds, "seconds per client count");
+  app.add_option("--samples", s.samples, "sales timed for visibility latency");
+  app.add_option("--durability", s.durability, "fsync or os")->check(CLI::IsMember({"fsync", "os"}));
+  app.add_option("--http-threads", s.http_threads, "node HTTP threads (0: the default)");
+  CLI11_PARSE(app, argc, argv);
   sn::testing::temp_dir dir;
   sn::testing::node_options o;
   o.device_id = "POS1";

@@ -19,6 +19,7 @@
 //    second (default 20); for each, from just before the POST on A to
 //    GET /v1/sales/{receipt} on B answering 200 (B polled back to back on a
 //    keep-alive connection). p50 / p99 / max.
+#include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
 #include <atomic>
@@ -195,17 +196,11 @@ long projection_lag(const json& status) {
 
 int main(int argc, char** argv) {
   settings s;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value after " + a);
-      return argv[++i];
-    };
-    if (a == "--events") s.events = std::stoul(next());
-    else if (a == "--live-sales") s.live_sales = std::stoi(next());
-    else if (a == "--live-rate") s.live_rate = std::stod(next());
-    else die("usage: bench_sync [--events N] [--live-sales M] [--live-rate R]");
-  }
+  CLI::App app{"bench_sync: catch-up and live replication between two real nodes"};
+  app.add_option("--events", s.events, "events to catch up");
+  app.add_option("--live-sales", s.live_sales, "sales timed for live replication");
+  app.add_option("--live-rate", s.live_rate, "live sales per second");
+  CLI11_PARSE(app, argc, argv);
   std::printf("bench_sync: %zu events, load average %s\n", s.events, load_average().c_str());
   sn::testing::temp_dir dir;
 
