@@ -4,32 +4,32 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/metrics.hpp"
-#include "events/codec.hpp"
+#include "actors/writer/group_commit.hpp"
 
 namespace sn::actors {
 
 namespace {
 
-/// Upper bound of events committed in one batch; the rest waits for the next flush.
-constexpr std::size_t group_commit_events_max = 4096;
+using writer::group_commit_events_max;
+static_assert(node_metrics::append_outcomes == writer::append_outcome_count, "one refusal counter per append_outcome");
 
 struct pending_local {
-  append_local_request request;
   caf::typed_response_promise<append_local_reply> promise;
 };
 
 struct pending_remote {
-  append_remote_request request;
   caf::typed_response_promise<append_remote_reply> promise;
 };
 
 struct log_writer_state {
   storage::event_log* log = nullptr;
   node_metrics* metrics = nullptr;
-  device_id self;
-  storage::origin_head own_head;  ///< seq and hash of our newest own event
-  std::vector<pending_local> locals;
-  std::vector<pending_remote> remotes;
+  std::unique_ptr<writer::group_commit> commit;
+  // Requests and their promises, in arrival order (same index).
+  std::vector<writer::local_entry> locals;
+  std::vector<pending_local> local_promises;
+  std::vector<writer::remote_entry> remotes;
+  std::vector<pending_remote> remote_promises;
   std::size_t pending_events = 0;
   bool flush_scheduled = false;
   std::vector<caf::actor> subscribers;
@@ -45,101 +45,68 @@ void schedule_flush(writer_pointer self) {
   }
 }
 
-/// Commits every pending request in one write. Own drafts are sealed here,
-/// in arrival order, continuing our chain.
+void count_outcomes(node_metrics& m, const writer::commit_outcome& out) {
+  m.events_appended_local.fetch_add(out.local_appended, std::memory_order_relaxed);
+  m.events_appended_remote.fetch_add(out.remote_appended, std::memory_order_relaxed);
+  for (std::size_t k = 0; k < writer::append_outcome_count; ++k) {
+    const auto o = static_cast<storage::append_outcome>(k);
+    if (o == storage::append_outcome::appended || o == storage::append_outcome::duplicate) continue;
+    m.events_refused_by[k].fetch_add(out.remote_by_outcome[k], std::memory_order_relaxed);
+  }
+}
+
+/// Commits every pending request in one write (writer::group_commit decides).
 void flush(writer_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   if (st.locals.empty() && st.remotes.empty()) return;
 
-  std::vector<event> batch;
-  batch.reserve(st.pending_events);
-  std::vector<storage::side_write> side;
-  const storage::origin_head head_before = st.own_head;
-  for (auto& p : st.locals) {
-    for (auto& d : p.request.drafts) {
-      d.origin = st.self;
-      d.seq = origin_seq{st.own_head.seq.value() + 1};
-      d.prev_hash = st.own_head.hash;
-      seal(d);
-      st.own_head.seq = d.seq;
-      st.own_head.hash = d.hash;
-      batch.push_back(d);
-    }
-    for (auto& s : p.request.side_writes) side.push_back(std::move(s));
-  }
-  const std::size_t local_count = batch.size();
-  for (auto& p : st.remotes) {
-    for (auto& e : p.request.events) batch.push_back(std::move(e));
-  }
-
-  // Own events were sealed just above: the log need not hash them again.
-  auto result = st.log->append(batch, side, storage::append_options{local_count});
-  auto locals = std::move(st.locals);
-  auto remotes = std::move(st.remotes);
-  st.locals.clear();
-  st.remotes.clear();
+  auto local_promises = std::move(st.local_promises);
+  auto remote_promises = std::move(st.remote_promises);
+  st.local_promises.clear();
+  st.remote_promises.clear();
   st.pending_events = 0;
+  auto plan = st.commit->plan(st.locals, st.remotes);
+  const std::string& self_id = st.commit->self().value();
 
+  auto result = st.log->append(plan.batch, plan.side_writes, st.commit->options(plan));
   if (!result) {
     // The write itself failed: nothing of the batch is stored. Own seq
     // numbers roll back so the chain stays gapless; callers see the error.
-    st.own_head = head_before;
-    spdlog::error("log_writer: device={} append of {} events failed: {}", st.self.value(), batch.size(),
+    st.commit->rollback(plan);
+    spdlog::error("log_writer: device={} append of {} events failed: {}", self_id, plan.batch.size(),
                   result.error().to_string());
-    for (auto& p : locals) p.promise.deliver(caf::make_error(caf::sec::runtime_error, result.error().message));
-    for (auto& p : remotes) p.promise.deliver(caf::make_error(caf::sec::runtime_error, result.error().message));
+    for (auto& p : local_promises) p.promise.deliver(make_error(writer_errc::write_failed));
+    for (auto& p : remote_promises) p.promise.deliver(make_error(writer_errc::write_failed));
     return;
   }
-  auto& r = *result;
   st.metrics->append_batches.fetch_add(1, std::memory_order_relaxed);
-
-  auto committed = std::make_shared<std::vector<storage::stored_event>>();
-  committed->reserve(r.appended);
-  std::size_t i = 0;
-  std::uint64_t local_appended = 0;
-  for (auto& p : locals) {
-    append_local_reply reply;
-    for (std::size_t k = 0; k < p.request.drafts.size(); ++k, ++i) {
-      // Own sealed events can only be refused on a programming error.
-      if (r.outcomes[i] != storage::append_outcome::appended) {
-        spdlog::critical("log_writer: own event {} refused: {}", event_ref(batch[i]), storage::to_string(r.outcomes[i]));
-      } else {
-        ++local_appended;
-        committed->push_back({r.positions[i], batch[i]});
-      }
-      reply.sealed.push_back(batch[i]);
-      reply.positions.push_back(r.positions[i]);
-    }
-    p.promise.deliver(std::move(reply));
+  auto out = st.commit->settle(std::move(plan), *result);
+  if (out.own_refused) {
+    // Cannot happen while only this process writes its own origin; if it does,
+    // the log is the truth: take its head, and answer the refused commands
+    // with an error (never with success for what is not durable).
+    const auto held = st.log->head(st.commit->self()).value_or(storage::origin_head{});
+    st.commit->reset_head(held);
+    st.metrics->own_events_refused.fetch_add(1, std::memory_order_relaxed);
   }
-  std::uint64_t remote_appended = 0, refused = 0;
-  for (auto& p : remotes) {
-    append_remote_reply reply;
-    const std::size_t n = p.request.events.size();
-    reply.result.outcomes.assign(r.outcomes.begin() + i, r.outcomes.begin() + i + n);
-    reply.result.positions.assign(r.positions.begin() + i, r.positions.begin() + i + n);
-    for (std::size_t k = 0; k < n; ++k, ++i) {
-      if (r.outcomes[i] == storage::append_outcome::appended) {
-        ++reply.result.appended;
-        ++remote_appended;
-        committed->push_back({r.positions[i], std::move(batch[i])});
-      } else if (r.outcomes[i] != storage::append_outcome::duplicate) {
-        ++refused;
-      }
+  for (std::size_t k = 0; k < local_promises.size(); ++k) {
+    auto& lr = out.locals[k];
+    if (!lr.durable) {
+      spdlog::critical("log_writer: device={} own event refused ({}); head re-read from the log: {}:{}", self_id,
+                       lr.refusal, self_id, st.commit->own_head().seq.value());
+      local_promises[k].promise.deliver(make_error(writer_errc::own_event_refused));
+      continue;
     }
-    p.promise.deliver(std::move(reply));
+    local_promises[k].promise.deliver(append_local_reply{std::move(lr.sealed), std::move(lr.positions)});
   }
-  st.metrics->events_appended_local.fetch_add(local_appended, std::memory_order_relaxed);
-  st.metrics->events_appended_remote.fetch_add(remote_appended, std::memory_order_relaxed);
-  st.metrics->events_refused.fetch_add(refused, std::memory_order_relaxed);
-  if (committed->empty()) return;
-  // Position order: own drafts and remote events were interleaved by request
-  // order in the batch, and positions were assigned in batch order.
-  std::sort(committed->begin(), committed->end(),
-            [](const auto& a, const auto& b) { return a.position < b.position; });
-  st.metrics->log_position.store(committed->back().position.value(), std::memory_order_relaxed);
-  committed_batch msg{std::move(committed)};
+  for (std::size_t k = 0; k < remote_promises.size(); ++k) {
+    remote_promises[k].promise.deliver(append_remote_reply{std::move(out.remotes[k])});
+  }
+  count_outcomes(*st.metrics, out);
+  if (out.committed.empty()) return;
+  st.metrics->log_position.store(out.committed.back().position.value(), std::memory_order_relaxed);
+  committed_batch msg{std::make_shared<std::vector<storage::stored_event>>(std::move(out.committed))};
   for (auto& s : st.subscribers) caf::anon_send(s, committed_atom::value, msg);
 }
 
@@ -148,14 +115,15 @@ log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_l
   auto& st = self->state;
   st.log = log;
   st.metrics = metrics;
-  st.self = std::move(id);
-  if (auto h = log->head(st.self)) st.own_head = *h;
+  const auto head = log->head(id).value_or(storage::origin_head{});
+  st.commit = std::make_unique<writer::group_commit>(std::move(id), head);
   metrics->log_position.store(log->last_position().value(), std::memory_order_relaxed);
   return {
     [=](append_local_atom, append_local_request& req) -> caf::typed_response_promise<append_local_reply> {
       auto rp = self->make_response_promise<append_local_reply>();
       self->state.pending_events += req.drafts.size();
-      self->state.locals.push_back({std::move(req), rp});
+      self->state.locals.push_back({std::move(req.drafts), std::move(req.side_writes)});
+      self->state.local_promises.push_back({rp});
       if (self->state.pending_events >= group_commit_events_max) flush(self);
       else schedule_flush(self);
       return rp;
@@ -163,7 +131,8 @@ log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_l
     [=](append_remote_atom, append_remote_request& req) -> caf::typed_response_promise<append_remote_reply> {
       auto rp = self->make_response_promise<append_remote_reply>();
       self->state.pending_events += req.events.size();
-      self->state.remotes.push_back({std::move(req), rp});
+      self->state.remotes.push_back({std::move(req.events)});
+      self->state.remote_promises.push_back({rp});
       if (self->state.pending_events >= group_commit_events_max) flush(self);
       else schedule_flush(self);
       return rp;
@@ -174,6 +143,16 @@ log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_l
 }
 
 } // namespace
+
+caf::error make_error(writer_errc e) { return caf::error(static_cast<std::uint8_t>(e), caf::atom("log_writer")); }
+
+std::string to_string(writer_errc e) {
+  switch (e) {
+    case writer_errc::write_failed: return "write_failed: the durable write of the log failed";
+    case writer_errc::own_event_refused: return "own_event_refused: the log refused an event of this device";
+  }
+  return "unknown";
+}
 
 log_writer_actor spawn_log_writer(caf::actor_system& sys, storage::event_log& log, device_id self,
                                   node_metrics& metrics) {

@@ -10,6 +10,10 @@
 // Runs detached (its own thread): fsync blocks.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -18,6 +22,15 @@
 namespace sn::actors {
 
 struct node_metrics;
+
+/// Why an append request failed; crosses actors as a caf::error of the
+/// category atom("log_writer") (rendered by the node's actor system config).
+enum class writer_errc : std::uint8_t {
+  write_failed = 1,       ///< the durable write failed: nothing of the batch is stored
+  own_event_refused = 2,  ///< the log refused an own event: the command must not be acknowledged
+};
+caf::error make_error(writer_errc e);
+std::string to_string(writer_errc e);
 
 using log_writer_actor = caf::typed_actor<
   /// Seal and append own events; answers when durable.

@@ -1,5 +1,7 @@
 #include "actors/metrics.hpp"
 
+#include "storage/event_log.hpp"
+
 namespace sn::actors {
 
 void latency_histogram::observe_us(std::uint64_t us) noexcept {
@@ -40,8 +42,17 @@ std::string node_metrics::render() const {
          "# TYPE storenode_events_appended_total counter\n";
   out += "storenode_events_appended_total{source=\"local\"} " + std::to_string(get(events_appended_local)) + "\n";
   out += "storenode_events_appended_total{source=\"remote\"} " + std::to_string(get(events_appended_remote)) + "\n";
-  counter(out, "storenode_events_refused_total", "Replicated events refused (gap, fork, bad hash, too large).",
-          get(events_refused));
+  out += "# HELP storenode_events_refused_total Replicated events the log refused, by reason.\n"
+         "# TYPE storenode_events_refused_total counter\n";
+  for (std::size_t k = 0; k < events_refused_by.size(); ++k) {
+    const auto o = static_cast<storage::append_outcome>(k);
+    if (o == storage::append_outcome::appended || o == storage::append_outcome::duplicate) continue;
+    out += std::string("storenode_events_refused_total{reason=\"") + storage::to_string(o) + "\"} " +
+           std::to_string(get(events_refused_by[k])) + "\n";
+  }
+  counter(out, "storenode_own_events_refused_total",
+          "Commits in which the log refused an event of this device (answered as errors; should stay 0).",
+          get(own_events_refused));
   counter(out, "storenode_append_batches_total", "Group commits (one durable write each).", get(append_batches));
   append_latency.render("storenode_append_latency_seconds", "Command append latency until durable.", out);
   counter(out, "storenode_log_position", "Position of the newest event in the log.", get(log_position), "gauge");

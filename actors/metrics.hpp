@@ -28,7 +28,12 @@ private:
 struct node_metrics {
   std::atomic<std::uint64_t> events_appended_local{0};
   std::atomic<std::uint64_t> events_appended_remote{0};
-  std::atomic<std::uint64_t> events_refused{0};
+  /// Replicated events the log refused, by reason (index = storage::append_outcome).
+  static constexpr std::size_t append_outcomes = 8;
+  std::array<std::atomic<std::uint64_t>, append_outcomes> events_refused_by{};
+  /// Commit batches in which the log refused one of this device's own events
+  /// (an invariant broke; the commands were answered with an error).
+  std::atomic<std::uint64_t> own_events_refused{0};
   std::atomic<std::uint64_t> append_batches{0};
   latency_histogram append_latency;  ///< request to durable, per command
   std::atomic<std::uint64_t> log_position{0};

@@ -10,6 +10,7 @@
 
 #include "actors/election/types.hpp"
 #include "actors/election_actor.hpp"
+#include "actors/log_writer_actor.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
 #include "actors/sync_actor.hpp"
@@ -220,6 +221,10 @@ private:
     // The actor system keeps a reference to its config: it lives as long.
     caf_config_.set("scheduler.max-threads", static_cast<std::size_t>(std::max(2u, std::thread::hardware_concurrency())));
     caf_config_.set("logger.verbosity", caf::atom("quiet"));
+    // (CAF 0.17.6's templated overload does not compile: give the renderer.)
+    caf_config_.add_error_category(caf::atom("log_writer"), [](std::uint8_t code, caf::atom_value, const caf::message&) {
+      return "log_writer: " + actors::to_string(static_cast<actors::writer_errc>(code));
+    });
     system_ = std::make_unique<caf::actor_system>(caf_config_);
     feed_ = std::make_unique<event_feed>(log_->last_position().value());
     const device_id self{config_.device_id};

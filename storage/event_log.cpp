@@ -361,6 +361,10 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
       outcome = append_outcome::invalid;
       continue;
     }
+    if (i >= options.sealed_here && !options.local_origin.empty() && e.origin.value() == options.local_origin) {
+      outcome = append_outcome::own_origin;
+      continue;
+    }
     work_head& w = m.work_for(e.origin.value());
     const std::uint64_t seq = e.seq.value();
     if (seq <= w.seq) {
@@ -414,6 +418,12 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
     if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", m.opts.data_dir);
   }
   for (const auto& sw : idempotency) {
+    if (sw.events_to > batch.size() || sw.events_from > sw.events_to) {
+      return make_error(errc::invalid_argument, "side write names events outside the batch");
+    }
+    bool held = true;
+    for (std::size_t i = sw.events_from; i < sw.events_to && held; ++i) held = r.outcomes[i] == append_outcome::appended;
+    if (!held) continue;
     auto s = m.wb.Put(m.cf(rocks::cf_idempotency), sw.key, sw.value);
     if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", m.opts.data_dir);
   }

@@ -53,6 +53,7 @@ enum class append_outcome : std::uint8_t {
   bad_hash = 4,   ///< hash does not verify or prev_hash does not chain: refused
   too_large = 5,  ///< encoded size over event_bytes_max: refused
   invalid = 6,    ///< malformed envelope (origin not a valid device id, seq 0): refused
+  own_origin = 7, ///< replicated event under this node's own origin (append_options::local_origin): refused
 };
 /// Header-inline so that code using only the enum (the pure sync core) need not link storage.
 inline const char* to_string(append_outcome o) noexcept {
@@ -64,6 +65,7 @@ inline const char* to_string(append_outcome o) noexcept {
     case append_outcome::bad_hash: return "bad_hash";
     case append_outcome::too_large: return "too_large";
     case append_outcome::invalid: return "invalid";
+    case append_outcome::own_origin: return "own_origin";
   }
   return "unknown";
 }
@@ -104,12 +106,23 @@ struct append_options {
   /// apply to them. Every other event (sync, tools) is fully verified.
   /// Default 0: verify all.
   std::size_t sealed_here = 0;
+  /// This node's own device id. Only this process creates events of its own
+  /// origin: an event of that origin past the first `sealed_here` (one that
+  /// came from elsewhere, e.g. a peer) is refused with
+  /// append_outcome::own_origin, whatever its chain, so the writer's own head
+  /// and the log can never disagree. Empty: no such check (tools, tests).
+  std::string_view local_origin;
 };
 
 /// A key/value written atomically with an append (e.g. an idempotency record).
+/// With a non-empty range [events_from, events_to) of the batch, it is written
+/// only when every event of that range is appended: a command's idempotency
+/// record never outlives events that were refused.
 struct side_write {
   std::string key;
   std::string value;
+  std::size_t events_from = 0;
+  std::size_t events_to = 0;
 };
 
 class event_log {
@@ -124,7 +137,7 @@ public:
 
   /// Appends a batch in one atomic, durable-per-policy write; see the contract.
   /// `idempotency` records are written in the same batch (also when every
-  /// event is refused). An error (not an outcome) means nothing of the batch
+  /// event is refused, unless a record names an event range: side_write). An error (not an outcome) means nothing of the batch
   /// is stored: the write failed, the log is read-only (errc::read_only), or
   /// the batch has more than append_events_max events (errc::invalid_argument).
   expected<append_result> append(const std::vector<event>& batch,

@@ -357,6 +357,12 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
   bool dropped = false;
   for (auto& in : events) {
     const std::string& origin = in.ev.origin.value();
+    if (origin == self_) {
+      // Only this node writes its own chain (the log refuses it too): a peer
+      // that sends one is wrong or lying, whatever the chain says.
+      ++counters_.refused_own_origin;
+      continue;
+    }
     const std::uint64_t seq = in.ev.seq.value();
     const std::uint64_t head = effective_head(log_heads, origin);
     if (seq <= head) {
@@ -451,6 +457,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
       case append_outcome::gap: ++counters_.refused_gap; refused = true; break;
       case append_outcome::fork: ++counters_.refused_fork; refused = true; break;
       case append_outcome::bad_hash: ++counters_.refused_bad_hash; refused = true; break;
+      case append_outcome::own_origin: ++counters_.refused_own_origin; refused = true; break;
       default: ++counters_.refused_other; refused = true; break;
     }
     if (o != append_outcome::appended && o != append_outcome::duplicate) {

@@ -152,6 +152,7 @@ struct sync_counters {
   std::uint64_t refused_fork = 0;           ///< events the log refused: fork
   std::uint64_t refused_bad_hash = 0;       ///< events the log refused: bad hash / chain
   std::uint64_t refused_other = 0;          ///< events the log refused: too large, invalid
+  std::uint64_t refused_own_origin = 0;     ///< events under this node's own origin from a peer: never appended
   std::uint64_t append_failures = 0;        ///< whole appends that failed (I/O): events dropped, caught up later
   std::uint64_t ahead_buffered = 0;         ///< events put in the ahead-of-gap buffer
   std::uint64_t ahead_dropped = 0;          ///< events dropped because the ahead buffer was full

@@ -133,6 +133,7 @@ public:
   node_process(const node_process&) = delete;
 
   std::string bind() const { return "tcp://127.0.0.1:" + std::to_string(peer_port_); }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
   int http_port() const { return http_port_; }
   int peer_port() const { return peer_port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }

@@ -1,0 +1,103 @@
+// The log writer's group commit as a pure unit (STYLE 13): sealing own drafts,
+// laying out one batch, and slicing the log's outcomes back to the requests.
+//
+// Contract
+// - plan() seals every pending own draft in arrival order, continuing this
+//   device's chain (seq = head + 1, prev_hash = head hash), and lays out ONE
+//   batch: own events first, then every replicated event in request order.
+//   The own head advances tentatively.
+// - The caller appends the plan's batch with plan.options(...) (the own
+//   events were sealed here; replicated events under this device's own origin
+//   are refused by the log as append_outcome::own_origin: only this process
+//   writes its own chain) and the plan's side writes (idempotency records,
+//   each written only when its request's every event is appended).
+// - settle() after a successful append: a local request is durable only if
+//   each of its events was appended; the own head moves to the last own event
+//   the log really appended. `own_refused` says an own event was refused
+//   (an invariant broke): the caller must re-read its head from the log
+//   (reset_head) and must not answer the refused requests with success.
+// - rollback() after a failed append (nothing stored): the head goes back.
+// - Bounded: the caller caps a plan at group_commit_events_max events.
+// - Not thread-safe; owned by the log-writer actor. No clock, no I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "events/event.hpp"
+#include "storage/event_log.hpp"  // value types only (append_result, side_write, origin_head); no link
+
+namespace sn::writer {
+
+/// Upper bound of events committed in one batch; the rest waits for the next flush.
+constexpr std::size_t group_commit_events_max = 4096;
+
+/// Own drafts of one command (in order) and the records to write with them.
+struct local_entry {
+  std::vector<event> drafts;
+  std::vector<storage::side_write> side_writes;
+};
+
+/// Replicated events of one request (another device's events, in order).
+struct remote_entry {
+  std::vector<event> events;
+};
+
+/// One batch ready for event_log::append.
+struct commit_plan {
+  std::vector<event> batch;                     ///< own sealed events, then replicated ones
+  std::vector<storage::side_write> side_writes;  ///< each bound to its request's event range
+  std::vector<std::size_t> local_sizes;          ///< drafts per local request, in order
+  std::vector<std::size_t> remote_sizes;         ///< events per remote request, in order
+  std::size_t own_count = 0;                     ///< leading events of `batch` sealed here
+  storage::origin_head head_before;              ///< own head before this plan
+};
+
+/// What one local request got.
+struct local_result {
+  bool durable = false;             ///< every event of the request was appended
+  std::vector<event> sealed;        ///< the sealed events (seq, hash set)
+  std::vector<log_position> positions;
+  std::string refusal;              ///< when !durable: "POS1:7 fork", for the log and the error
+};
+
+/// Counts of one settled batch, by outcome (index = append_outcome value).
+constexpr std::size_t append_outcome_count = 8;
+
+struct commit_outcome {
+  std::vector<local_result> locals;             ///< one per local request, same order
+  std::vector<storage::append_result> remotes;  ///< one per remote request, same order
+  std::vector<storage::stored_event> committed;  ///< every appended event, in position order
+  std::uint64_t local_appended = 0;
+  std::uint64_t remote_appended = 0;
+  std::uint64_t remote_by_outcome[append_outcome_count] = {};  ///< replicated events per outcome
+  bool own_refused = false;                      ///< an own event was refused: resync the head
+};
+
+class group_commit {
+public:
+  group_commit(device_id self, storage::origin_head own_head);
+
+  /// Seals and lays out; empties `locals` and `remotes`.
+  commit_plan plan(std::vector<local_entry>& locals, std::vector<remote_entry>& remotes);
+  /// The append options for `p` (own events sealed here; own origin guarded).
+  /// Refers to this object's device id: use while it lives.
+  storage::append_options options(const commit_plan& p) const;
+  /// After event_log::append returned `r` for p.batch.
+  commit_outcome settle(commit_plan&& p, const storage::append_result& r);
+  /// After event_log::append failed as a whole (nothing stored).
+  void rollback(const commit_plan& p);
+  /// The head as the log holds it (after own_refused, or at start).
+  void reset_head(storage::origin_head h) { head_ = h; }
+
+  const storage::origin_head& own_head() const noexcept { return head_; }
+  const device_id& self() const noexcept { return self_; }
+
+private:
+  device_id self_;
+  storage::origin_head head_;
+};
+
+} // namespace sn::writer
