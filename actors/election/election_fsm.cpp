@@ -124,7 +124,8 @@ void election_fsm::publish_heartbeat() {
   }
   if (!master_.empty() && !is_master_role(role_) && role_ != role::stepping_down) {
     m.echo_master = master_;
-    m.echo_term = p_.term;
+    const auto it = peers_.find(master_);
+    m.echo_term = it != peers_.end() ? it->second.term : p_.term;
     m.echo_stamp = master_stamp_;
   }
   emit(publish_message{message_type::heartbeat, encode(m)});
@@ -157,15 +158,28 @@ std::string election_fsm::best_live() const {
 
 std::optional<std::string> election_fsm::live_master_peer() const {
   std::optional<std::string> best;
-  const peer_info* bp = nullptr;
   for (const auto& [id, p] : peers_) {
-    if (!alive(p) || !is_master_role(p.peer_role) || p.term < p_.term) continue;
-    if (!bp || std::tie(p.term, p.priority, id) > std::tie(bp->term, bp->priority, *best)) {
-      best = id;
-      bp = &p;
-    }
+    if (!alive(p) || !is_master_role(p.peer_role)) continue;
+    if (!best || heal_key(id) > heal_key(*best)) best = id;
   }
   return best;
+}
+
+std::size_t election_fsm::group_of(const std::string& master) const {
+  std::size_t n = 1;  // the master itself
+  for (const auto& [id, p] : peers_) {
+    if (id != master && alive(p) && !is_master_role(p.peer_role) && p.master == master) ++n;
+  }
+  if (master != self_ && master_ == master && !is_master_role(role_)) ++n;  // we follow it
+  return n;
+}
+
+std::tuple<std::size_t, std::uint64_t, std::int32_t, std::string> election_fsm::heal_key(
+    const std::string& master) const {
+  if (master == self_) return {group_of(self_), lead_term_, priority_, self_};
+  const auto it = peers_.find(master);
+  if (it == peers_.end()) return {0, 0, 0, master};
+  return {group_of(master), it->second.term, it->second.priority, master};
 }
 
 bool election_fsm::no_live_master() const {
@@ -299,7 +313,10 @@ std::vector<output> election_fsm::on_message(const std::string& address, std::ui
   }
   members_.insert(m.from);
 
-  observe_term(m);
+  // Terms move only with elections (issue 16): no message raises our term by
+  // itself. A term is adopted when we grant a vote for it (on_vote_request),
+  // when we follow a master of it (follow), or, one step at a time, when a
+  // round of ours was refused by a higher term (fail_round).
   switch (m.type) {
     case message_type::heartbeat: on_heartbeat(p, m); break;
     case message_type::pre_vote_request: on_pre_vote_request(m); break;
@@ -311,13 +328,22 @@ std::vector<output> election_fsm::on_message(const std::string& address, std::ui
     case message_type::shutdown_notice: on_shutdown_notice(p, m); break;
     case message_type::master_request: on_master_request(m); break;
   }
-  maybe_stand();
+  run_due();
   return finish();
 }
 
 std::vector<output> election_fsm::on_tick(std::uint64_t now_ms) {
   if (role_ == role::stopped) return {};
   begin(now_ms);
+  run_due();
+  return finish();
+}
+
+// Everything that is due by the clock. Runs on every input, not only on ticks:
+// a node that receives a message just before each deadline (the next timer is
+// recomputed on every call) would otherwise never check its lease, and a
+// majority-mode master cut off from its quorum would stay master.
+void election_fsm::run_due() {
   if (role_ == role::discovery && now_ >= discovery_until_ms_) change_role(role_event::discovery_elapsed);
   if (role_ == role::client && !master_.empty() && !alive(master_)) unfollow(false);
   if ((role_ == role::pre_candidate || role_ == role::candidate) && now_ >= round_deadline_ms_) fail_round();
@@ -342,7 +368,6 @@ std::vector<output> election_fsm::on_tick(std::uint64_t now_ms) {
   if (pending_ && now_ >= pending_until_ms_) pending_ = false;
   try_pending_transfer();
   maybe_stand();
-  return finish();
 }
 
 std::vector<output> election_fsm::request_shutdown(std::uint64_t now_ms) {
@@ -454,43 +479,13 @@ state_view election_fsm::status() const {
 
 // --- message handlers -----------------------------------------------------------------------
 
-// Raft's rule: a higher term is adopted (and persisted) at once. A master or
-// candidate that sees one is outdated and steps down; when the message names
-// the master of that term, the step-down of a master is a split brain healed.
-void election_fsm::observe_term(const election_message& m) {
-  if (m.term <= p_.term) return;
-  // While we hand over, the successor's term rises first in its heartbeats:
-  // that is the transfer election we asked for, not a reason to step down. We
-  // adopt the term with its vote request (on_vote_request).
-  if (role_ == role::handing_off && m.from == handoff_target_ && m.type != message_type::vote_request) return;
-  // The transfer vote we are waiting for: on_vote_request handles it.
-  const bool awaited_transfer = role_ == role::handing_off && m.type == message_type::vote_request && m.transfer &&
-                                m.from == handoff_target_ && m.from_master == self_;
-  p_.term = m.term;
+// Adopts a higher term (persisted before anything that depends on it). Called
+// only where an election stands behind the term: a vote we grant, a master we
+// follow, a round of ours refused by a higher term.
+void election_fsm::adopt_term(std::uint64_t term) {
+  if (term <= p_.term) return;
+  p_.term = term;
   persist_dirty_ = true;
-  if (awaited_transfer) return;
-  if (is_master_role(role_)) {
-    std::string winner;
-    if (m.type == message_type::heartbeat) {
-      winner = is_master_role(m.sender_role) ? m.from : m.master;
-    }
-    if (winner == self_) winner.clear();
-    if (!winner.empty()) {
-      ++counters_.split_brain_step_downs;
-      step_down(role_event::split_brain_lost, winner);
-    } else {
-      ++counters_.higher_term_step_downs;
-      step_down(role_event::higher_term_seen, "");
-    }
-  } else if (role_ == role::pre_candidate || role_ == role::candidate) {
-    change_role(role_event::higher_term_seen);
-    next_attempt_ms_ = now_;
-  }
-  // The master we follow led an older term: it is outdated, unless this very
-  // message is its own heartbeat as master of the new term.
-  const bool from_master_at_new_term =
-      m.from == master_ && m.type == message_type::heartbeat && is_master_role(m.sender_role);
-  if (!master_.empty() && !is_master_role(role_) && !from_master_at_new_term) unfollow(false);
 }
 
 void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
@@ -500,21 +495,22 @@ void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
   if (!m.http.empty()) p.http = m.http;
   p.priority = m.priority;
   p.peer_role = m.sender_role;
-  p.term = m.term;
+  p.term = m.term;  // as claimed: shown in status, ordered by heal_key, never adopted from here
   p.master = m.master;
   p.summary = m.summary;
 
   if (is_master_role(role_) && cfg_.quorum == quorum_mode::majority && m.echo_master == self_ &&
-      m.echo_term == p_.term) {
+      m.echo_term == lead_term_) {
     p.lease_until_ms = std::max(p.lease_until_ms, m.echo_stamp + cfg_.master_lease_ms);
   }
 
-  const bool sender_is_master = is_master_role(m.sender_role) && m.term >= p_.term;
+  const bool sender_is_master = is_master_role(m.sender_role);
   if (m.from == master_ && !is_master_role(role_)) {
     if (sender_is_master) {
       master_contact_valid_ = true;
       master_contact_ms_ = now_;
       master_stamp_ = std::max(master_stamp_, m.stamp);
+      adopt_term(m.term);  // the master we follow won a newer term
     } else {
       unfollow(false);  // it stepped down (hand-off, split brain, lease)
     }
@@ -522,9 +518,11 @@ void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
 
   if (sender_is_master) {
     if (is_master_role(role_)) {
-      // Split brain: two masters see each other. Lower term, then lower
-      // priority, then lower device id steps down.
-      if (std::tie(m.term, m.priority, m.from) > std::tie(lead_term_, priority_, self_)) {
+      // Split brain: two masters see each other. The one more of the store
+      // follows keeps the role (then higher term, priority, device id): a
+      // device that was merely cut off never deposes the master the rest of
+      // the store followed.
+      if (heal_key(m.from) > heal_key(self_)) {
         ++counters_.split_brain_step_downs;
         step_down(role_event::split_brain_lost, m.from);
         follow(m.from, m.stamp);
@@ -536,14 +534,19 @@ void election_fsm::on_heartbeat(peer_info& p, const election_message& m) {
           finish_shutdown(true, m.from);
         } else {
           master_ = m.from;
+          master_stamp_ = 0;  // stamps are per master clock: never echo another master's
           change_role(role_event::handoff_done);
           follow(m.from, m.stamp);
         }
       }
+    } else if (m.term < p_.voted_term && now_ < voted_at_ms_ + cfg_.failure_timeout_ms) {
+      // We just voted in a later term than this master's (for ourselves or
+      // another): that election decides, not a master it is replacing (one
+      // handing over, or the one whose loss started it). Past the timeout a
+      // lower-term master may be followed again (a heal's winner can have a
+      // lower term than some of the devices that now follow it).
     } else if (master_ != m.from) {
-      const auto it = master_.empty() ? peers_.end() : peers_.find(master_);
-      const bool replace = it == peers_.end() || !alive(it->second) ||
-                           std::tie(m.term, m.priority, m.from) > std::tie(it->second.term, it->second.priority, master_);
+      const bool replace = master_.empty() || !alive(master_) || heal_key(m.from) > heal_key(master_);
       if (replace) follow(m.from, m.stamp);
     } else if (role_ != role::client) {
       follow(m.from, m.stamp);
@@ -564,6 +567,7 @@ void election_fsm::on_pre_vote_request(const election_message& m) {
 
 void election_fsm::on_pre_vote_reply(const election_message& m) {
   if (role_ != role::pre_candidate || m.proposed_term != round_term_) return;
+  if (!m.granted && m.term >= round_term_) round_outranked_ = true;
   (m.granted ? grants_ : refusals_).insert(m.from);
   check_round();
 }
@@ -572,34 +576,47 @@ void election_fsm::on_vote_request(const election_message& m) {
   auto reply = make(message_type::vote_reply);
   reply.stamp = m.stamp;
   bool grant = false;
-  if (m.term == p_.term) {  // observe_term already adopted a higher one
-    if (p_.voted_term == m.term) {
-      grant = p_.voted_for == m.from;  // a duplicate request: same answer
-    } else {
-      grant = can_vote_for(m.from, m);
-      if (grant) {
-        p_.voted_for = m.from;
-        p_.voted_term = m.term;
-        persist_dirty_ = true;
-        ++counters_.votes_granted;
-        if (m.transfer && role_ == role::handing_off) {
-          change_role(role_event::transfer_vote_given);  // no longer master from here on
-        }
+  if (m.term < p_.term) {
+    // stale round
+  } else if (p_.voted_term == m.term) {
+    grant = p_.voted_for == m.from;  // a duplicate request: same answer
+  } else if (can_vote_for(m.from, m)) {
+    // The only way another node's term becomes ours: we vote in its election.
+    // A refused request (a live master, a better candidate, a liar) moves nothing.
+    if (m.term > p_.term) {
+      adopt_term(m.term);
+      if (role_ == role::pre_candidate || role_ == role::candidate) {
+        change_role(role_event::higher_term_seen);
+        next_attempt_ms_ = now_;
+      } else if (!master_.empty() && role_ == role::client) {
+        unfollow(false);  // our master's term is over (a hand-off we take part in)
       }
+    }
+    grant = true;
+    p_.voted_for = m.from;
+    p_.voted_term = m.term;
+    voted_at_ms_ = now_;
+    persist_dirty_ = true;
+    ++counters_.votes_granted;
+    if (m.transfer && role_ == role::handing_off) {
+      change_role(role_event::transfer_vote_given);  // no longer master from here on
     }
     // majority mode: a vote is a promise like an echoed heartbeat (the
     // candidate's lease counts on it): no other vote for failure_timeout_ms.
-    if (grant && cfg_.quorum == quorum_mode::majority) vote_contact_ms_ = now_;
+    if (cfg_.quorum == quorum_mode::majority) vote_contact_ms_ = now_;
   }
   reply.granted = grant;
+  reply.term = p_.term;  // after any adoption above
   send(m.from, std::move(reply));
 }
 
 void election_fsm::on_vote_reply(const election_message& m) {
-  if (role_ != role::candidate || m.term != round_term_ || m.stamp != round_stamp_) return;
-  if (m.granted) {
+  if (role_ != role::candidate || m.stamp != round_stamp_) return;
+  // Voters adopt our term only when they grant; a refusal carries the voter's own term.
+  if (m.granted && m.term == round_term_) {
     grants_.insert(m.from);
-  } else {
+  } else if (!m.granted) {
+    if (m.term > round_term_) round_outranked_ = true;
     refusals_.insert(m.from);
   }
   check_round();
@@ -609,7 +626,7 @@ void election_fsm::on_handoff(const election_message& m) {
   auto ack = make(message_type::handoff_ack);
   if (role_ == role::candidate && round_transfer_ && round_from_master_ == m.from) {
     ack.status = handoff_status::accepted;  // duplicate: already standing
-  } else if (role_ != role::client || master_ != m.from || m.term != p_.term) {
+  } else if (role_ != role::client || master_ != m.from) {
     ack.status = handoff_status::refused;
   } else if (covers(summary_, m.summary)) {
     ack.status = handoff_status::accepted;
@@ -664,6 +681,8 @@ void election_fsm::follow(const std::string& device, std::uint64_t stamp) {
   }
   if (changed) master_stamp_ = 0;
   master_ = device;
+  if (const auto it = peers_.find(device); it != peers_.end()) adopt_term(it->second.term);
+  last_lost_lease_ = false;
   master_stamp_ = std::max(master_stamp_, stamp);
   master_contact_valid_ = true;
   master_contact_ms_ = now_;
@@ -707,6 +726,7 @@ void election_fsm::step_down(role_event ev, const std::string& winner) {
   // queued while this process was stopped): still a split brain, recorded
   // once we follow the winner (follow()).
   deposed_unrecorded_ = ev == role_event::higher_term_seen && !was_handing_off;
+  last_lost_lease_ = ev == role_event::lease_lost;
   if (ev == role_event::split_brain_lost) emit(append_master_changed{split_brain_record(winner)});
   last_known_master_ = winner.empty() ? self_ : winner;
   last_master_left_by_shutdown_ = false;
@@ -726,6 +746,7 @@ void election_fsm::start_pre_vote() {
   if (!change_role(role_event::pre_vote_started)) return;
   ++counters_.pre_votes_started;
   round_term_ = p_.term + 1;
+  round_outranked_ = false;
   round_transfer_ = false;
   round_from_master_.clear();
   grants_ = {self_};
@@ -752,8 +773,10 @@ void election_fsm::start_vote(bool transfer, const std::string& from_master, cha
   p_.term += 1;
   p_.voted_for = self_;
   p_.voted_term = p_.term;
+  voted_at_ms_ = now_;
   persist_dirty_ = true;  // before the requests that use it (finish() puts it first)
   round_term_ = p_.term;
+  round_outranked_ = false;
   round_stamp_ = now_;
   round_transfer_ = transfer;
   round_from_master_ = from_master;
@@ -796,7 +819,8 @@ void election_fsm::check_round() {
 }
 
 void election_fsm::win() {
-  const std::string previous = last_known_master_ == self_ ? std::string() : last_known_master_;
+  // A master that re-elects itself names itself as the previous master.
+  const std::string previous = last_known_master_;
   master_.clear();
   if (!change_role(role_event::vote_won)) return;
   ++counters_.elections_won;
@@ -809,6 +833,8 @@ void election_fsm::win() {
   change_reason reason = change_reason::startup;
   if (round_transfer_) {
     reason = round_reason_;
+  } else if (last_known_master_ == self_ && last_lost_lease_) {
+    reason = change_reason::lease_lost;
   } else if (!last_known_master_.empty()) {
     reason = last_master_left_by_shutdown_ ? change_reason::shutdown : change_reason::failure;
   }
@@ -821,12 +847,32 @@ void election_fsm::win() {
   emit(append_master_changed{std::move(mc)});
   last_known_master_ = self_;
   last_master_left_by_shutdown_ = false;
+  last_lost_lease_ = false;
   deposed_unrecorded_ = false;
   pending_ = false;
 }
 
 void election_fsm::fail_round() {
   if (!change_role(role_event::round_failed)) return;
+  // Refused by a later term: stand higher next time. By one term, or, when
+  // more devices are live than this round needed, up to the term that would
+  // have let it win: the k-th smallest term the live devices announce, k the
+  // votes needed besides ours. A lone peer lying about its term cannot lift
+  // ours past an honest device's: its claim is picked only when its vote was
+  // needed, and then we jump by one. A device that missed many elections
+  // catches up in one round.
+  if (round_outranked_) {
+    std::vector<std::uint64_t> terms;
+    for (const auto& [id, p] : peers_) {
+      if (alive(p)) terms.push_back(p.term);
+    }
+    std::sort(terms.begin(), terms.end());
+    const std::size_t k = round_needed_ > 0 ? round_needed_ - 1 : 0;
+    std::uint64_t target = round_term_;
+    if (k >= 1 && terms.size() > k) target = std::max(target, terms[k - 1]);
+    adopt_term(target);
+  }
+  round_outranked_ = false;
   const std::uint64_t jitter = cfg_.election_jitter_ms == 0 ? 0 : rng_() % (cfg_.election_jitter_ms + 1);
   next_attempt_ms_ = now_ + jitter;
 }
@@ -868,7 +914,8 @@ void election_fsm::finish_shutdown(bool handed_off, const std::string& successor
 
 void election_fsm::try_pending_transfer() {
   if (!pending_) return;
-  if (role_ != role::client || master_ != pending_from_ || p_.term != pending_term_) {
+  const auto it = peers_.find(pending_from_);
+  if (role_ != role::client || master_ != pending_from_ || it == peers_.end() || it->second.term != pending_term_) {
     pending_ = false;
     return;
   }

@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "actors/election/errc.hpp"
@@ -114,6 +115,7 @@ private:
   // --- call framing ---
   void begin(std::uint64_t now_ms);
   std::vector<output> finish();
+  void run_due();
   bool change_role(role_event ev);
   void emit(output o) { out_.push_back(std::move(o)); }
   void send(const std::string& device, election_message m);
@@ -125,6 +127,12 @@ private:
   bool alive(const peer_info& p) const;
   std::string best_live() const;
   std::optional<std::string> live_master_peer() const;
+  /// Devices following `master` as this node hears them (live peers whose
+  /// heartbeats name it, this node when it follows it), the master included.
+  std::size_t group_of(const std::string& master) const;
+  /// The heal order of a master (group, term, priority, id): when two masters
+  /// see each other, the smaller steps down; a client follows the greater.
+  std::tuple<std::size_t, std::uint64_t, std::int32_t, std::string> heal_key(const std::string& master) const;
   bool no_live_master() const;
   bool lacks_failed_origin(const std::string& candidate, const log_summary& theirs) const;
   bool can_vote_for(const std::string& candidate, const election_message& m) const;
@@ -133,7 +141,7 @@ private:
   std::uint64_t next_deadline() const;
 
   // --- message handlers ---
-  void observe_term(const election_message& m);
+  void adopt_term(std::uint64_t term);
   void on_heartbeat(peer_info& p, const election_message& m);
   void on_pre_vote_request(const election_message& m);
   void on_pre_vote_reply(const election_message& m);
@@ -190,10 +198,12 @@ private:
   std::uint64_t master_stamp_ = 0;     ///< newest heartbeat stamp of master_ (its clock)
   bool master_contact_valid_ = false;
   std::uint64_t master_contact_ms_ = 0;///< last heartbeat of the followed master (our clock)
+  std::uint64_t voted_at_ms_ = 0;      ///< when we last voted (for anyone, self included)
   std::uint64_t vote_contact_ms_ = 0;  ///< majority: last vote granted to another, or boot
   std::string last_known_master_;      ///< for master_changed.previous_master
   bool last_master_left_by_shutdown_ = false;
   bool deposed_unrecorded_ = false;    ///< stepped down for a higher term, winner unknown yet
+  bool last_lost_lease_ = false;       ///< our own mastership ended by lease loss (reason of a re-win)
   std::uint64_t lead_term_ = 0;        ///< the term we lead (valid in master roles)
 
   // election round
@@ -207,6 +217,7 @@ private:
   change_reason round_reason_ = change_reason::failure;
   std::set<std::string> grants_;
   std::set<std::string> refusals_;
+  bool round_outranked_ = false;       ///< a refusal carried a term >= round_term_
   std::uint64_t next_attempt_ms_ = 0;
 
   // hand-off, master side

@@ -120,6 +120,7 @@ const char* to_string(change_reason r) noexcept {
     case change_reason::shutdown: return "shutdown";
     case change_reason::manual: return "manual";
     case change_reason::split_brain: return "split_brain";
+    case change_reason::lease_lost: return "lease_lost";
   }
   return "unknown";
 }

@@ -84,7 +84,16 @@ const char* to_string(role_event e) noexcept;
 std::optional<role> next_role(role from, role_event ev) noexcept;
 
 /// Why the master changed (the master_changed event's reason string).
-enum class change_reason : std::uint8_t { startup = 0, failure = 1, shutdown = 2, manual = 3, split_brain = 4 };
+/// lease_lost: a majority-mode master whose lease ran out won again (never on
+/// the wire: hand-off messages carry manual or shutdown only).
+enum class change_reason : std::uint8_t {
+  startup = 0,
+  failure = 1,
+  shutdown = 2,
+  manual = 3,
+  split_brain = 4,
+  lease_lost = 5,
+};
 const char* to_string(change_reason r) noexcept;
 
 /// default (any): elect with the votes of a majority of the live devices a

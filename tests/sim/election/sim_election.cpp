@@ -17,9 +17,19 @@
 //  5. a node restarted while a master was alive and reachable (same side,
 //     lossless network) does not win an election while that master still is;
 //  6. no illegal role transition is ever attempted;
-//  7. after heal and a quiet period: exactly one master, recognised by all.
+//  7. after heal and a quiet period: exactly one master, recognised by all;
+//  8. terms move only with elections: no honest node's term ever exceeds the
+//     number of pre-vote and vote rounds honest nodes started, although on
+//     half the seeds a peer ("LIAR") sends heartbeats, pre-votes, votes and
+//     refusals claiming terms up to 1000 above the store's (issue 16);
+//  9. at the final heal, when two masters meet and one's side was larger
+//     (by more than the devices restarted at that moment or following no
+//     master, which may join either side first; and the sides settled for two
+//     failure timeouts), that master keeps the role: a cut-off device never deposes the master the
+//     rest of the store followed (issue 13).
 //
 // Usage: sim_election [--seed N] [--seeds COUNT] [--first N] [--verbose]
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +54,8 @@ using namespace sn::election;
 constexpr std::uint64_t chaos_ms = 8'000;         // faults happen in [0, chaos_ms)
 constexpr std::uint64_t quiet_ms = 5'000;         // then: healed, all up, lossless
 constexpr std::size_t events_max = 2'000'000;     // bound of one run (a livelock is a failure too)
+constexpr const char* liar_id = "LIAR";           // a peer that lies about its term (invariant 8)
+constexpr std::uint64_t liar_lie_max = 1000;      // how far above the store's term it claims
 
 struct failure {
   std::string what;
@@ -60,6 +72,8 @@ struct totals {
   std::uint64_t lease_step_downs = 0;
   std::uint64_t crashes = 0;
   std::uint64_t partitions = 0;
+  std::uint64_t lies = 0;
+  std::uint64_t heal_checks = 0;  // final heals where invariant 9 applied
 } g_totals;
 
 struct message_in_flight {
@@ -71,7 +85,7 @@ struct message_in_flight {
   std::uint64_t sender_boot = 0;
 };
 
-enum class kind { deliver, tick, fault, sale };
+enum class kind { deliver, tick, fault, sale, lie };
 
 struct sim_event {
   std::uint64_t at = 0;
@@ -118,7 +132,7 @@ public:
     char buf[256];
     std::snprintf(buf, sizeof buf, "nodes=%zu quorum=%s loss=%u%% dup=%u%% delay<=%llums", nodes_.size(),
                   majority_ ? "majority" : "any", loss_pct_, dup_pct_, static_cast<unsigned long long>(delay_max_));
-    return buf;
+    return std::string(buf) + (liar_ ? " liar" : "");
   }
 
 private:
@@ -180,6 +194,8 @@ private:
       push({t, 0, kind::fault, nodes_.size(), 0, nullptr});  // node index n: a random fault
     }
     push({chaos_ms, 0, kind::fault, nodes_.size() + 1, 0, nullptr});  // marks the quiet period's start
+    liar_ = rand(2) == 0;
+    if (liar_) push({rand(500), 0, kind::lie, 0, 0, nullptr});
   }
 
   void start_node(std::size_t i) {
@@ -201,6 +217,7 @@ private:
   void crash(std::size_t i) {
     node& nd = nodes_[i];
     add_counters(nd);
+    rounds_done_ += nd.fsm->counters().pre_votes_started + nd.fsm->counters().elections_started;
     nd.fsm.reset();
     nd.timer_real = 0;
     ++g_totals.crashes;
@@ -244,6 +261,10 @@ private:
         }
       } else if (auto* sm = std::get_if<send_message>(&o)) {
         if (sm->address != "sim://" + sm->device) fail(nd.id + " sent to a wrong address " + sm->address);
+        if (sm->device == liar_id) {
+          liar_answer(i, static_cast<std::uint8_t>(sm->type), sm->body);
+          continue;
+        }
         const std::size_t j = index_of(sm->device);
         if (j < nodes_.size() && nodes_[j].fsm) transmit(i, j, static_cast<std::uint8_t>(sm->type), sm->body);
       } else if (auto* rc = std::get_if<role_changed>(&o)) {
@@ -253,6 +274,7 @@ private:
       } else if (std::get_if<shutdown_ready>(&o)) {
         trace(i, "shutdown_ready");
         add_counters(nd);
+        rounds_done_ += nd.fsm->counters().pre_votes_started + nd.fsm->counters().elections_started;
         nd.fsm.reset();
         nd.timer_real = 0;
         if (quiet_) push({now_ + 100, 0, kind::fault, i, 0, nullptr});  // comes back: all up at the end
@@ -278,6 +300,10 @@ private:
     node& nd = nodes_[i];
     if (p.term < nd.disk.term) fail(nd.id + " term went down: " + std::to_string(nd.disk.term) + " -> " + std::to_string(p.term));
     if (p.voted_term > p.term) fail(nd.id + " voted in a term above its own");
+    if (p.term > rounds_so_far()) {
+      fail(nd.id + " term " + std::to_string(p.term) + " above the " + std::to_string(rounds_so_far()) +
+           " rounds honest nodes started (lifted by a message alone)");
+    }
     if (!p.voted_for.empty()) {
       auto& rec = votes_[p.voted_term];
       auto it = rec.find(nd.id);
@@ -351,6 +377,119 @@ private:
     if (masters.size() > 1) fail("majority mode: two masters at once: " + masters[0] + " and " + masters[1]);
   }
 
+  // Invariant 8's bound: every pre-vote and vote round honest nodes started.
+  std::uint64_t rounds_so_far() const {
+    std::uint64_t n = rounds_done_;
+    for (const auto& nd : nodes_) {
+      if (nd.fsm) n += nd.fsm->counters().pre_votes_started + nd.fsm->counters().elections_started;
+    }
+    return n;
+  }
+
+  // The liar: a peer with the lowest priority whose every message claims a
+  // term far above the store's. It never claims to be master (a peer that lies
+  // about that as well needs device trust, issue 9), it refuses every vote.
+  std::uint64_t lie_term() {
+    std::uint64_t top = 0;
+    for (const auto& nd : nodes_) top = std::max(top, nd.disk.term);
+    return top + 1 + rand(liar_lie_max);
+  }
+
+  election_message liar_message(message_type t) {
+    election_message m;
+    m.type = t;
+    m.from = liar_id;
+    m.boot_id = "liar";
+    m.term = lie_term();
+    m.priority = -1000;
+    m.sender_role = role::client;
+    m.address = std::string("sim://") + liar_id;
+    return m;
+  }
+
+  void liar_send(std::size_t to, const election_message& m) {
+    if (!nodes_[to].fsm) return;
+    auto msg = std::make_shared<message_in_flight>();
+    msg->from = liar_id;
+    msg->to = nodes_[to].id;
+    msg->type = static_cast<std::uint8_t>(m.type);
+    msg->body = encode(m);
+    push({now_ + 1 + rand(delay_max_), 0, kind::deliver, to, 0, msg});
+  }
+
+  void liar_lie() {
+    const std::size_t to = rand(nodes_.size());
+    const auto r = rand(3);
+    if (r == 0) {
+      auto m = liar_message(message_type::heartbeat);
+      m.master.clear();  // it lies about its term only, not about whom it follows
+      m.stamp = now_;
+      liar_send(to, m);
+    } else {
+      auto m = liar_message(r == 1 ? message_type::pre_vote_request : message_type::vote_request);
+      m.proposed_term = m.term + (r == 1 ? 1 : 0);
+      m.stamp = now_;
+      liar_send(to, m);
+    }
+    ++g_totals.lies;
+    push({now_ + 20 + rand(180), 0, kind::lie, 0, 0, nullptr});
+  }
+
+  void liar_answer(std::size_t from, std::uint8_t type, const std::string& body) {
+    auto req = decode(type, body);
+    if (!req) return;
+    if (req->type == message_type::pre_vote_request) {
+      auto m = liar_message(message_type::pre_vote_reply);
+      m.proposed_term = req->proposed_term;
+      m.term = std::max(m.term, req->proposed_term);
+      liar_send(from, m);
+    } else if (req->type == message_type::vote_request) {
+      auto m = liar_message(message_type::vote_reply);
+      m.stamp = req->stamp;
+      m.term = std::max(m.term, req->term + 1);
+      liar_send(from, m);
+    }
+  }
+
+  // Invariant 9, before the final heal: the masters and the size of the side that follows each.
+  void record_heal_sides() {
+    heal_best_.clear();
+    std::size_t best = 0, second = 0, masters = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const node& m = nodes_[i];
+      if (!m.fsm || !is_master_role(m.fsm->current_role())) continue;
+      ++masters;
+      std::size_t side = 1;
+      for (std::size_t j = 0; j < nodes_.size(); ++j) {
+        const node& c = nodes_[j];
+        if (j == i || !c.fsm || !connected(i, j) || is_master_role(c.fsm->current_role())) continue;
+        if (c.fsm->master() == std::optional<std::string>(m.id)) ++side;
+      }
+      if (side > best) {
+        second = best;
+        best = side;
+        heal_best_ = m.id;
+      } else if (side > second) {
+        second = side;
+      }
+    }
+    heal_margin_ = best - second;
+    // Devices that follow no master yet may join either side first and tip it.
+    heal_unaffiliated_ = 0;
+    for (const auto& c : nodes_) {
+      if (c.fsm && !is_master_role(c.fsm->current_role()) && !c.fsm->master()) ++heal_unaffiliated_;
+    }
+    // Two masters meet (a side cut off from the rest). With three or more, a
+    // loser joins whichever winner it hears first and can tip the order of
+    // the others: only "exactly one master after heal" holds there (invariant 7).
+    if (masters != 2) heal_best_.clear();
+    // Sides formed less than two failure timeouts ago are not settled: devices
+    // across the cut still look alive, with the master they named before.
+    if (now_ < last_partition_change_ + 2 * election_config{}.failure_timeout_ms) heal_best_.clear();
+    // A master handing over (shutdown, manual override) gives the role away by design.
+    if (!heal_best_.empty() && nodes_[index_of(heal_best_)].fsm->current_role() != role::master) heal_best_.clear();
+  }
+
   static void add_counters(const node& nd) {
     const auto& c = nd.fsm->counters();
     g_totals.elections_won += c.elections_won;
@@ -418,9 +557,13 @@ private:
         now_ = chaos_ms;
         quiet_started = true;
         quiet_ = true;
+        record_heal_sides();
         heal();
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
-          if (!nodes_[i].fsm) start_node(i);
+          if (!nodes_[i].fsm) {
+            start_node(i);
+            ++restarted_at_heal_;
+          }
         }
         start_pending_.clear();
         continue;
@@ -452,10 +595,14 @@ private:
           push({now_ + 50 + rand(400), 0, kind::sale, e.node, nd.boot, nullptr});
           break;
         }
+        case kind::lie:
+          liar_lie();
+          break;
         case kind::deliver: {
           const std::size_t j = index_of(e.msg->to);
           const std::size_t f = index_of(e.msg->from);
-          if (!nodes_[j].fsm || !connected(f, j)) break;  // dropped: receiver down or cut off meanwhile
+          const bool from_liar = e.msg->from == liar_id;  // the liar reaches every side
+          if (!nodes_[j].fsm || (!from_liar && !connected(f, j))) break;  // dropped: receiver down or cut off meanwhile
           node& nd = nodes_[j];
           // Sync model: while connected, a receiver catches up with the sender's log.
           bool grew = false;
@@ -486,6 +633,12 @@ private:
       }
     }
     if (master.empty()) fail("after heal and quiet: no master");
+    const bool heal_applies = !heal_best_.empty() && heal_margin_ > restarted_at_heal_ + heal_unaffiliated_;
+    if (heal_applies) ++g_totals.heal_checks;
+    if (heal_applies && master != heal_best_) {
+      fail("after the final heal " + master + " is master, not " + heal_best_ + ", whose side was larger by " +
+           std::to_string(heal_margin_));
+    }
     if (majority_) ++g_totals.majority_runs;
     for (auto& nd : nodes_) add_counters(nd);
     for (auto& nd : nodes_) {
@@ -510,6 +663,12 @@ private:
   std::set<std::size_t> start_pending_;
   std::map<std::uint64_t, std::map<std::string, std::string>> votes_;
   std::map<std::uint64_t, std::vector<std::pair<std::string, std::set<std::string>>>> masters_by_term_;
+  bool liar_ = false;
+  std::uint64_t rounds_done_ = 0;         // rounds of incarnations that ended (invariant 8)
+  std::string heal_best_;                 // invariant 9: the master of the largest side at the final heal
+  std::size_t heal_margin_ = 0;
+  std::size_t restarted_at_heal_ = 0;
+  std::size_t heal_unaffiliated_ = 0;
 };
 
 } // namespace
@@ -549,11 +708,12 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("totals: %llu majority-mode runs, %llu elections won, %llu split-brain step-downs, %llu hand-offs "
-              "completed, %llu failed, %llu lease step-downs, %llu crashes, %llu partitions\n",
+              "completed, %llu failed, %llu lease step-downs, %llu crashes, %llu partitions, %llu lies, %llu heal checks\n",
               (unsigned long long)g_totals.majority_runs, (unsigned long long)g_totals.elections_won,
               (unsigned long long)g_totals.split_brain, (unsigned long long)g_totals.handoffs_completed,
               (unsigned long long)g_totals.handoffs_failed, (unsigned long long)g_totals.lease_step_downs,
-              (unsigned long long)g_totals.crashes, (unsigned long long)g_totals.partitions);
+              (unsigned long long)g_totals.crashes, (unsigned long long)g_totals.partitions,
+              (unsigned long long)g_totals.lies, (unsigned long long)g_totals.heal_checks);
   std::printf("%llu seeds from %llu: %llu failed\n", static_cast<unsigned long long>(count),
               static_cast<unsigned long long>(first), static_cast<unsigned long long>(failures));
   return failures == 0 ? 0 : 1;

@@ -297,6 +297,68 @@ TEST(election_fsm, split_brain_heals_lower_term_steps_down) {
   EXPECT_EQ(c.fsm("A").counters().split_brain_step_downs, 1u);
 }
 
+// Proves (issue 13): a device cut off from a 3-node store elects itself alone
+// at a higher term, but on heal the master the rest of the store followed keeps
+// the role; the cut-off device steps down and records split_brain naming both.
+TEST(election_fsm, heal_keeps_the_master_more_of_the_store_followed) {
+  cluster c;
+  c.add("A", 30);
+  c.add("B", 20);
+  c.add("C", 10);
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  const auto term = c.fsm("A").term();
+  c.isolate("C");
+  ASSERT_TRUE(c.run_until_true([&] { return c.fsm("C").current_role() == role::master; }, 3000));
+  EXPECT_GT(c.fsm("C").term(), term);
+  EXPECT_EQ(c.fsm("A").current_role(), role::master);
+  c.heal();
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 1000));
+  EXPECT_EQ(c.fsm("A").term(), term);  // the healthy master was not deposed, its term did not move
+  ASSERT_FALSE(c.node("C").events.empty());
+  const auto& rec = c.node("C").events.back();
+  EXPECT_EQ(rec.reason, "split_brain");
+  EXPECT_EQ(rec.previous_master, "C");
+  EXPECT_EQ(rec.new_master, "A");
+  EXPECT_EQ(rec.participants, (std::vector<std::string>{"A", "C"}));
+  EXPECT_EQ(c.fsm("A").counters().split_brain_step_downs, 0u);
+  // Later elections still work: the cut-off device's higher term does not block them.
+  c.crash("A");
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "B"; }, 2000));
+}
+
+// Proves (issue 16): a heartbeat alone cannot raise a term. A peer claiming
+// term 7 (as a client, or naming a master) moves neither the master's term nor
+// a client's, and a vote request it sends while the master lives is refused
+// without moving the term either.
+TEST(election_fsm, a_heartbeat_claiming_a_higher_term_moves_no_term) {
+  cluster c;
+  c.add("A", 30);
+  c.add("B", 20);
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  const auto term = c.fsm("A").term();
+  election_message hb;
+  hb.type = message_type::heartbeat;
+  hb.from = "EVIL";
+  hb.boot_id = "x";
+  hb.term = term + 6;
+  hb.sender_role = role::client;
+  hb.priority = 1;
+  hb.address = "tcp://EVIL";
+  for (const std::string target : {"A", "B"}) {
+    c.apply(target, c.fsm(target).on_message("tcp://EVIL", static_cast<std::uint8_t>(hb.type), encode(hb), c.now()));
+  }
+  election_message vr = hb;
+  vr.type = message_type::vote_request;
+  vr.priority = 99;  // even a "better" candidate: a master lives
+  for (const std::string target : {"A", "B"}) {
+    c.apply(target, c.fsm(target).on_message("tcp://EVIL", static_cast<std::uint8_t>(vr.type), encode(vr), c.now()));
+  }
+  c.run_until(c.now() + 50);
+  EXPECT_EQ(c.fsm("A").term(), term);
+  EXPECT_EQ(c.fsm("B").term(), term);
+  EXPECT_EQ(c.agreed_master(), "A");
+}
+
 // Proves: a graceful shutdown hands over only once the successor holds every
 // event of the master; the successor is master at term+1 with reason shutdown
 // within 200 ms of being synced; the old master reports shutdown_ready after.
