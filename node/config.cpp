@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 
@@ -142,7 +143,7 @@ sn::status load_toml(const std::string& file, std::vector<key_spec>& keys) {
 
 } // namespace
 
-sn::expected<node_config> parse_config(int argc, char** argv) {
+sn::expected<node_config> parse_config(int argc, char** argv, const std::string& version_text) {
   node_config c;
   auto keys = key_table(c);
   // Pass 1: only --config, so that the file is read before flags override it.
@@ -156,11 +157,19 @@ sn::expected<node_config> parse_config(int argc, char** argv) {
     if (auto s = load_toml(config_file, keys); !s) return s.error();
   }
   CLI::App app{"storenode: the event-sourced store node of one retail device.\n"
-               "Every config key can be set in the TOML file given by --config or by its flag."};
+               "Every config key can be set in the TOML file given by --config or by its flag.",
+               "storenode"};
   app.set_help_flag("-h,--help", "print this help and exit");
+  if (!version_text.empty()) app.set_version_flag("--version", version_text, "print the version and git commit and exit");
   app.add_option("--config", config_file, "TOML config file");
   bool print_config = false;
   app.add_flag("--print-config", print_config, "print the effective config as TOML and exit");
+  bool print_example = false;
+  app.add_flag("--print-example-config", print_example,
+               "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "
+               "--config or flags are active in it");
+  bool curve_keygen = false;  // handled by main() when alone; listed here for --help
+  app.add_flag("--curve-keygen", curve_keygen, "print a fresh CURVE key pair for the curve.* keys and exit (alone)");
   // Flags write into the struct; values from the file are their defaults.
   std::vector<std::string> list_override_flags;
   for (auto& k : keys) {
@@ -174,12 +183,16 @@ sn::expected<node_config> parse_config(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return sn::error{"config", static_cast<int>(errc::help), app.help()};
+  } catch (const CLI::CallForVersion& e) {
+    return sn::error{"config", static_cast<int>(errc::help), std::string(e.what()) + "\n"};
   } catch (const CLI::ParseError& e) {
     return config_error(e.what());
   }
+  if (curve_keygen) return config_error("--curve-keygen takes no other option");
   for (auto& k : keys) {
     if (auto s = check_bounds(k); !s) return s.error();
   }
+  if (print_example) return sn::error{"config", static_cast<int>(errc::help), example_toml(c)};
   if (c.device_id.empty()) return config_error("device_id is required (--device-id or device_id in the config file)");
   if (!sn::valid_device_id(c.device_id)) {
     return config_error("device_id '" + c.device_id + "' is invalid: use 1-64 characters of A-Z a-z 0-9 _ . -");
@@ -233,6 +246,85 @@ std::string to_toml(const node_config& c) {
   }
   std::ostringstream os;
   os << root << "\n";
+  return os.str();
+}
+
+namespace {
+
+/// `leaf = value` for one key, quoted and escaped by toml++.
+std::string toml_line(const std::string& leaf, const key_spec& k) {
+  toml::table t;
+  switch (k.k) {
+    case key_spec::kind::integer:
+      t.insert(leaf, *k.integer);
+      break;
+    case key_spec::kind::text:
+      t.insert(leaf, *k.text);
+      break;
+    case key_spec::kind::list: {
+      toml::array arr;
+      for (auto& v : *k.list) arr.push_back(v);
+      t.insert(leaf, std::move(arr));
+      break;
+    }
+  }
+  std::ostringstream os;
+  os << t;
+  return os.str();
+}
+
+bool same_value(const key_spec& a, const key_spec& b) {
+  switch (a.k) {
+    case key_spec::kind::integer:
+      return *a.integer == *b.integer;
+    case key_spec::kind::text:
+      return *a.text == *b.text;
+    case key_spec::kind::list:
+      return *a.list == *b.list;
+  }
+  return false;
+}
+
+} // namespace
+
+std::string example_toml(const node_config& c) {
+  node_config copy = c, defaults;
+  auto keys = key_table(copy);
+  auto default_keys = key_table(defaults);
+  std::ostringstream os;
+  os << "# storenode configuration (TOML), written by `storenode --print-example-config` from the\n"
+        "# node's key table. A commented-out key (#key = value) keeps the default shown. Every key\n"
+        "# can also be set by its flag, which wins over this file (storenode --help). Check the\n"
+        "# effective configuration with: storenode --config FILE --print-config\n"
+        "# Keys of [store], [election] and [sync] are store-wide: the same on every device.\n"
+        "# An unknown key, a wrong type or a value out of bounds stops the node (exit code 2).\n";
+  // Top-level keys first (a key after a [section] header belongs to it), then
+  // each section in the order of the table.
+  std::vector<std::string> sections{""};
+  for (auto& k : keys) {
+    auto dot = k.path.find('.');
+    std::string section = dot == std::string::npos ? "" : k.path.substr(0, dot);
+    if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
+  }
+  for (auto& section : sections) {
+    if (!section.empty()) os << "\n[" << section << "]\n";
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto& k = keys[i];
+      auto dot = k.path.find('.');
+      if ((dot == std::string::npos ? "" : k.path.substr(0, dot)) != section) continue;
+      const std::string leaf = dot == std::string::npos ? k.path : k.path.substr(dot + 1);
+      os << "\n# " << leaf << ": " << k.description << "\n# flag: " << k.flag;
+      if (k.k == key_spec::kind::integer) os << "; bounds: " << k.lo << ".." << k.hi;
+      if (!k.allowed.empty()) {
+        os << "; one of:";
+        for (auto& a : k.allowed) os << " " << a;
+      }
+      os << "\n";
+      const bool is_default = same_value(k, default_keys[i]);
+      if (!is_default) os << "# default: " << toml_line(leaf, default_keys[i]) << "\n";
+      os << (is_default ? "#" : "") << toml_line(leaf, k) << "\n";
+    }
+  }
   return os.str();
 }
 

@@ -48,10 +48,19 @@ struct node_config {
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).
-/// On --help prints usage and returns an error with code 0.
-sn::expected<node_config> parse_config(int argc, char** argv);
+/// On --help, --version (when `version_text` is given), --print-config and
+/// --print-example-config returns an error with code 0 whose message is the
+/// text to print.
+sn::expected<node_config> parse_config(int argc, char** argv, const std::string& version_text = "");
 
 /// Renders the effective config as TOML (for `--print-config` and logs).
 std::string to_toml(const node_config& c);
+
+/// Renders a commented example config file from the key table: every key with
+/// its description, flag, bounds and default. Keys still at their default are
+/// commented out (`#key = default`); keys whose value in `c` differs from the
+/// default are active (`storenode --data-dir /var/lib/storenode
+/// --print-example-config` makes the packaged /etc/storenode/storenode.toml).
+std::string example_toml(const node_config& c);
 
 } // namespace sn::node

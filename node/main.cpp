@@ -6,6 +6,7 @@
 
 #include "node/config.hpp"
 #include "node/node.hpp"
+#include "version/version.hpp"
 
 int main(int argc, char** argv) {
   // `storenode --curve-keygen`: a fresh CURVE key pair for curve.* settings.
@@ -18,10 +19,10 @@ int main(int argc, char** argv) {
     std::printf("public_key = \"%s\"\nsecret_key = \"%s\"\n", kp->public_key.c_str(), kp->secret_key.c_str());
     return 0;
   }
-  auto config = sn::node::parse_config(argc, argv);
+  auto config = sn::node::parse_config(argc, argv, sn::version::version_text("storenode"));
   if (!config) {
     const auto& e = config.error();
-    if (e.code == 0) {  // --help or --print-config
+    if (e.code == 0) {  // --help, --version, --print-config, --print-example-config
       std::fputs(e.message.c_str(), stdout);
       return 0;
     }

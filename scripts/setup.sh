@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs (only the missing ones) and
 # builds storenode in ./build (Release, Ninja, ccache). Idempotent.
+# help2man makes the man pages (built with everything); dpkg-dev
+# (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,7 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev librocksdb-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libsodium-dev
+  help2man dpkg-dev lintian
 )
 missing=()
 for p in "${packages[@]}"; do

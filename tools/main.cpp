@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/commands.hpp"
+#include "tools/completion.hpp"
+#include "version/version.hpp"
 
 namespace {
 
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   CLI::App app{root_help, "storectl"};
   app.require_subcommand(1);
   app.get_formatter()->column_width(34);
+  app.set_help_all_flag("--help-all", "print the help of every command and exit");
+  app.set_version_flag("--version", sn::version::version_text("storectl"), "print the version and git commit and exit");
   app.fallthrough();  // --no-color is accepted after the subcommand too
   cli_context ctx;
   app.add_flag("--no-color", ctx.no_color, "no ANSI colour even on a terminal (NO_COLOR=1 does the same)");
@@ -44,6 +48,11 @@ int main(int argc, char** argv) {
   add_projections_command(app, ctx);
   add_export_command(app, ctx);
   add_master_command(app, ctx);
+  // The build writes share/bash-completion/completions/storectl with this (not in --help).
+  if (argc == 2 && std::string(argv[1]) == "--print-bash-completion") {
+    std::fputs(sn::tools::bash_completion(app, "storectl").c_str(), stdout);
+    return exit_ok;
+  }
   // A mistyped command gets a clearer message than CLI11's "A subcommand is required".
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -63,6 +72,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and usage on stderr
