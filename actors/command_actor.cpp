@@ -36,6 +36,8 @@ struct command_state {
   /// Set when a durable write failed: state may hold events the log does not,
   /// so the node refuses further commands until it is restarted.
   bool storage_failed = false;
+  /// The node inspects a damaged log read-only (--allow-damaged).
+  bool read_only = false;
   static inline const char* name = "command";
 };
 
@@ -43,8 +45,10 @@ using command_pointer = command_actor::stateful_pointer<command_state>;
 
 command_actor::behavior_type command_behavior(command_pointer self, std::shared_ptr<std::unique_ptr<retail::command_handler>> handler,
                                               log_writer_actor writer, device_id id,
-                                              std::function<std::uint64_t()> term, node_metrics* metrics) {
+                                              std::function<std::uint64_t()> term, node_metrics* metrics,
+                                              bool read_only) {
   auto& st = self->state;
+  st.read_only = read_only;
   st.handler = std::move(*handler);
   st.writer = std::move(writer);
   st.self = std::move(id);
@@ -54,6 +58,11 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
     [=](command_atom, command_request& req) -> caf::typed_response_promise<command_response> {
       auto& st = self->state;
       auto rp = self->make_response_promise<command_response>();
+      if (st.read_only) {
+        rp.deliver(command_response{503, error_body("read_only", "the node runs read-only to inspect a damaged log "
+                                                                 "(--allow-damaged); see storectl audit verify")});
+        return rp;
+      }
       if (st.storage_failed) {
         rp.deliver(command_response{503, error_body("storage_failed", "the event log could not be written; restart the node")});
         return rp;
@@ -126,8 +135,9 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
 
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
-                                  node_metrics& metrics) {
-  return sys.spawn(command_behavior, std::make_shared<std::unique_ptr<retail::command_handler>>(std::move(handler)), std::move(writer), std::move(self), std::move(term), &metrics);
+                                  node_metrics& metrics, bool read_only) {
+  return sys.spawn(command_behavior, std::make_shared<std::unique_ptr<retail::command_handler>>(std::move(handler)),
+                   std::move(writer), std::move(self), std::move(term), &metrics, read_only);
 }
 
 } // namespace sn::actors

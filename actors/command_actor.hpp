@@ -28,8 +28,10 @@ using command_actor = caf::typed_actor<
   caf::reacts_to<committed_atom, committed_batch>>;
 
 /// `handler` is built and restored from the log by the caller; the actor owns it from now on.
+/// `read_only`: the node inspects a damaged log (--allow-damaged): every command
+/// is answered 503 read_only and nothing is decided or appended.
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
-                                  node_metrics& metrics);
+                                  node_metrics& metrics, bool read_only = false);
 
 } // namespace sn::actors

@@ -164,6 +164,9 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   app.add_option("--config", config_file, "TOML config file");
   bool print_config = false;
   app.add_flag("--print-config", print_config, "print the effective config as TOML and exit");
+  app.add_flag("--allow-damaged", c.allow_damaged,
+               "when the start-up check finds the log damaged, start read-only for inspection (no commands, no "
+               "peers) instead of exiting with code 3");
   bool print_example = false;
   app.add_flag("--print-example-config", print_example,
                "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "

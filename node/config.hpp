@@ -45,6 +45,10 @@ struct node_config {
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
   std::vector<std::string> curve_peer_keys;       ///< "tcp://HOST:PORT=KEY": the key of the device at that address
   store_wide_config store;
+  /// --allow-damaged (a flag, never a config key): start read-only for
+  /// inspection when the start-up check finds the log damaged, instead of
+  /// refusing to start (exit 3).
+  bool allow_damaged = false;
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).

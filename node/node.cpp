@@ -20,6 +20,8 @@
 #include "node/event_feed.hpp"
 #include "node/http_api.hpp"
 #include "storage/event_log.hpp"
+#include "storage/errc.hpp"
+#include "storage/tail_check.hpp"
 
 namespace sn::node {
 
@@ -128,22 +130,32 @@ public:
   node_runtime& operator=(const node_runtime&) = delete;
   ~node_runtime() { stop_actors(); }
 
-  /// Everything up to serving; false (logged) when the node cannot start.
-  bool start() {
-    if (!open_log()) return false;
+  /// Everything up to serving; 0 when serving, else the exit code (logged):
+  /// exit_cannot_start, or exit_damaged_log when the log's tail is damaged
+  /// and --allow-damaged was not given.
+  int start() {
+    if (const int code = open_log(); code != 0) return code;
     restore();
     spawn_core();
-    if (!start_peers()) return false;
-    register_self();
+    if (!inspection_) {
+      if (!start_peers()) return exit_cannot_start;
+      register_self();
+    }
     auto http = http_server::start(config_.http, services());
     if (!http) {
       spdlog::error("{}", http.error().message);
-      return false;
+      return exit_cannot_start;
     }
     http_ = std::move(*http);
-    spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config_.device_id, config_.http,
-                 config_.bind);
-    return true;
+    if (inspection_) {
+      spdlog::warn("node: device={} serving HTTP on http://{} READ-ONLY for inspection (--allow-damaged): no "
+                   "commands, no peers",
+                   config_.device_id, config_.http);
+    } else {
+      spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config_.device_id, config_.http,
+                   config_.bind);
+    }
+    return 0;
   }
 
   /// Graceful stop: a master hands its role to the best client first (bounded
@@ -159,27 +171,55 @@ public:
   }
 
 private:
-  bool open_log() {
+  /// Opens the log and checks its tail (storage/tail_check.hpp) before
+  /// anything reads or writes it: 0, exit_cannot_start or exit_damaged_log.
+  int open_log() {
     storage::log_options lo;
     lo.data_dir = config_.data_dir;
     lo.sync = config_.durability == "os" ? storage::durability::os : storage::durability::fsync;
     auto opened = storage::event_log::open(lo);
     if (!opened) {
       spdlog::error("cannot open the event log: {}", opened.error().message);
-      return false;
+      if (opened.error().code != static_cast<int>(storage::errc::corrupt)) return exit_cannot_start;
+      return damaged({}, opened.error().message);
     }
     log_ = std::move(*opened);
     // A data dir belongs to one device: refuse to run it under another id.
     if (auto owner = log_->get_meta("device_id")) {
       if (*owner != config_.device_id) {
         spdlog::error("data dir {} belongs to device {}, not {}", config_.data_dir, *owner, config_.device_id);
-        return false;
+        return exit_cannot_start;
       }
     } else if (auto s = log_->put_meta("device_id", config_.device_id); !s) {
       spdlog::error("cannot write node metadata: {}", s.error().message);
-      return false;
+      return exit_cannot_start;
     }
-    return true;
+    if (auto problems = storage::check_tail(*log_); !problems.empty()) return damaged(problems, "");
+    return 0;
+  }
+
+  /// The log is damaged: refuse to start, or with --allow-damaged reopen it
+  /// read-only (a RocksDB secondary: nothing is ever written) for inspection.
+  int damaged(const std::vector<storage::tail_problem>& problems, const std::string& open_error) {
+    for (const auto& p : problems) {
+      spdlog::error("damaged log in {}: {}", config_.data_dir, storage::to_string(p));
+    }
+    spdlog::error("the event log in {} is damaged{}; run `storectl audit verify --data {}` to see every problem{}",
+                  config_.data_dir, open_error.empty() ? "" : " (" + open_error + ")", config_.data_dir,
+                  config_.allow_damaged ? "" : ", or start with --allow-damaged to inspect it read-only");
+    if (!config_.allow_damaged) return exit_damaged_log;
+    log_.reset();
+    storage::log_options lo;
+    lo.data_dir = config_.data_dir;
+    lo.mode = storage::open_mode::read_only;
+    auto opened = storage::event_log::open(lo);
+    if (!opened) {
+      spdlog::error("cannot open the event log read-only: {}", opened.error().message);
+      return exit_damaged_log;
+    }
+    log_ = std::move(*opened);
+    inspection_ = true;
+    return 0;
   }
 
   /// The projections and the command side's state, from the checkpoint and
@@ -234,7 +274,7 @@ private:
     projections_ = actors::spawn_projection_actor(*system_, std::move(views_), position_, *log_, po, metrics_,
                                                   [s = settings()] { return std::make_unique<retail::views>(s); });
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
-                                            [this] { return term_.load(); }, metrics_);
+                                            [this] { return term_.load(); }, metrics_, inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
     for (caf::actor sub : {caf::actor_cast<caf::actor>(projections_), caf::actor_cast<caf::actor>(commands_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
@@ -336,17 +376,22 @@ private:
         .receive([&](std::string& text) { out = nlohmann::json::parse(text, nullptr, false); }, [](caf::error&) {});
       return out;
     };
-    s.cluster_status = [ask_json, e = election_] { return ask_json(e); };
-    s.sync_status = [ask_json, y = sync_] { return ask_json(y); };
-    s.sync_now = [y = sync_] { caf::anon_send(y, actors::sync_now_atom::value); };
+    // Inspection mode (--allow-damaged) runs no election, sync or transport.
+    const nlohmann::json inspecting{{"inspection", true}};
+    s.cluster_status = [ask_json, e = election_, inspecting] { return e ? ask_json(e) : inspecting; };
+    s.sync_status = [ask_json, y = sync_, inspecting] { return y ? ask_json(y) : inspecting; };
+    s.sync_now = [y = sync_] {
+      if (y) caf::anon_send(y, actors::sync_now_atom::value);
+    };
     s.request_master = [sys = system_.get(), e = election_](const std::string& device) {
-      caf::scoped_actor asker{*sys};
       std::pair<int, std::string> out{503, R"({"error":{"code":"unavailable","message":"election actor did not answer"}})"};
+      if (!e) return out;
+      caf::scoped_actor asker{*sys};
       asker->request(e, std::chrono::seconds(5), actors::master_atom::value, device)
         .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
       return out;
     };
-    s.extra_metrics = [t = transport_.get(), routes = routes_] { return transport_metrics(*t, *routes); };
+    s.extra_metrics = [t = transport_.get(), routes = routes_] { return t ? transport_metrics(*t, *routes) : std::string(); };
     return s;
   }
 
@@ -395,6 +440,7 @@ private:
   std::unique_ptr<retail::command_handler> handler_;  ///< until the command actor owns it
   std::optional<retail::command_kind> self_registration_;
   std::vector<std::string> members_;
+  bool inspection_ = false;  ///< --allow-damaged on a damaged log: read-only, no peers
   actors::node_metrics metrics_;
   std::atomic<std::uint64_t> term_{0};
   caf::actor_system_config caf_config_;
@@ -418,7 +464,7 @@ int run_node(const node_config& config) {
   const sigset_t stop_signals = block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
   node_runtime node(config);
-  if (!node.start()) return 2;
+  if (const int code = node.start(); code != 0) return code;
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("node: device={} stopping on {}", config.device_id, sig == SIGTERM ? "SIGTERM" : "SIGINT");
