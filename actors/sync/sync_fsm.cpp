@@ -116,11 +116,7 @@ void sync_fsm::enqueue_round(const std::string& peer, bool front) {
 
 void sync_fsm::set_hub(std::optional<std::string> hub) {
   if (hub == hub_) return;
-  const bool other_node = hub.has_value() && (!hub_ || *hub != *hub_);
   hub_ = std::move(hub);
-  // Acknowledgements come from the hub; a different hub must acknowledge anew.
-  // Losing the hub (nullopt) keeps the last ones: those events are on another device.
-  if (other_node) acked_own_seq_ = 0;
   if (hub_ && *hub_ != self_) enqueue_round(*hub_, true);
 }
 
@@ -276,6 +272,11 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
       break;
     }
   }
+  // A requester's vector holds what its log holds or is appending (its next
+  // round starts after those appends): our own events up to there are on
+  // another device too. Clients ask the hub every sync interval, so this is
+  // how a master learns that its own events left it.
+  held_elsewhere_seq_ = std::max(held_elsewhere_seq_, get_or_zero(req->versions, self_));
   p.versions = std::move(req->versions);
   if (behind) enqueue_round(peer, false);
 }
@@ -288,10 +289,9 @@ void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std:
     return;
   }
   peer_info& p = peers_.at(peer);
-  // The responder's vector is durable: it acknowledges our own events it holds.
-  if (!hub_ || *hub_ == peer) {
-    acked_own_seq_ = std::max(acked_own_seq_, get_or_zero(rep->versions, self_));
-  }
+  // The responder's vector is durable: our own events up to its seq of our
+  // origin are on another device (whatever the roles: pending means "nowhere else").
+  held_elsewhere_seq_ = std::max(held_elsewhere_seq_, get_or_zero(rep->versions, self_));
   const bool current =
       pull_.phase == pull_phase::awaiting_reply && pull_.peer == peer && pull_.request_id == rep->request_id;
   if (current) {
@@ -643,9 +643,8 @@ void sync_fsm::audit(const std::string& peer, audit_operation op, std::uint64_t 
 std::vector<audit_entry> sync_fsm::audit_log() const { return {audit_.begin(), audit_.end()}; }
 
 std::uint64_t sync_fsm::pending_changes(const version_vector& log_heads) const {
-  if (is_hub()) return 0;
   const std::uint64_t own = get_or_zero(log_heads, self_);
-  return own > acked_own_seq_ ? own - acked_own_seq_ : 0;
+  return own > held_elsewhere_seq_ ? own - held_elsewhere_seq_ : 0;
 }
 
 sync_status sync_fsm::status() const {

@@ -122,7 +122,7 @@ using output = std::variant<send_message, publish_message, append_events>;
 /// The seed's sync_state.status.
 enum class sync_state : std::uint8_t {
   synced = 0,   ///< reachable, nothing pending, nothing known to be missing
-  pending = 1,  ///< own events not yet acknowledged by the hub, or catching up
+  pending = 1,  ///< own events no other device is known to hold yet, or catching up
   offline = 2,  ///< no peer reachable
   error = 3,    ///< the last round failed (timeout, refused events); see last_error
 };
@@ -178,7 +178,7 @@ struct peer_status {
 /// The node's sync state (the seed's sync_state, plus what an operator needs).
 struct sync_status {
   sync_state state = sync_state::offline;
-  std::uint64_t pending_changes = 0;  ///< own events the hub's vector does not yet cover (0 on the hub)
+  std::uint64_t pending_changes = 0;  ///< own events no other device is known to hold (whatever the role)
   std::uint64_t last_sync_ms = 0;     ///< last completed round (any partner); 0: never
   std::string last_error;             ///< empty: none since start
   std::uint64_t last_error_ms = 0;

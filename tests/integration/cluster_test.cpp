@@ -292,6 +292,33 @@ TEST_F(cluster_test, a_client_without_master_queues_pending_changes_until_the_ma
   expect_totals(c, c.all(), ledger, {0});
 }
 
+// Proves (issue 13): pending means "nowhere else", whatever the role. The
+// master's own sales count as pending while its only peer is stopped, exactly
+// one per event, and fall to 0 once the peer holds them again.
+TEST_F(cluster_test, a_master_counts_its_own_events_as_pending_while_no_peer_holds_them) {
+  cluster c({{"N1", 20}, {"N2", 10}});
+  std::string master;
+  std::uint64_t term = 0;
+  ASSERT_NO_FATAL_FAILURE(start_and_await_master(c, master, term));
+  ASSERT_EQ(master, "N1");
+  setup_shop(c, 0, c.all());
+  ASSERT_TRUE(eventually([&] { return c.get_json(0, "/v1/status").value("pending_changes", -1) == 0; },
+                         convergence_deadline))
+      << c.describe(c.all());
+  const auto own_before = c.get_json(0, "/v1/status")["version_vector"].value("N1", 0L);
+  c[1].signal(SIGSTOP);
+  sales_load::ledger ledger;
+  for (int k = 0; k < 5; ++k) sell_once(c, 0, 1, ledger);
+  auto s = c.get_json(0, "/v1/status");
+  const long own_now = s["version_vector"].value("N1", 0L);
+  EXPECT_GE(own_now - own_before, 5);
+  EXPECT_EQ(s.value("pending_changes", -1L), own_now - own_before) << s.dump();
+  c[1].signal(SIGCONT);
+  ASSERT_TRUE(eventually([&] { return c.get_json(0, "/v1/status").value("pending_changes", -1) == 0; },
+                         convergence_deadline))
+      << c.describe(c.all());
+}
+
 // ---------------------------------------------------------------------------
 // Election (issue 5)
 // ---------------------------------------------------------------------------

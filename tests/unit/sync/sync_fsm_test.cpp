@@ -298,7 +298,11 @@ TEST(sync_fsm, responder_that_is_behind_pulls_from_the_requester) {
   EXPECT_EQ(back[0].peer, "B");
 }
 
-TEST(sync_fsm, pending_changes_follow_the_hubs_acknowledgements) {
+// Proves (issue 13): pending_changes is the number of own events no other
+// device is known to hold durably (a sync reply's vector), whatever the roles:
+// any peer's reply counts, and a hub that is cut off shows its own events as
+// pending until a peer holds them.
+TEST(sync_fsm, pending_changes_count_own_events_no_other_device_holds) {
   node c("C");
   c.fsm.set_hub(std::string("H"));
   c.fsm.peer_seen("H", 0);
@@ -320,16 +324,24 @@ TEST(sync_fsm, pending_changes_follow_the_hubs_acknowledgements) {
   EXPECT_EQ(st.pending_changes, 0u);
   EXPECT_EQ(st.state, sync_state::synced);
   EXPECT_EQ(st.last_sync_ms, 5u);
-  // A reply from a peer that is not the hub acknowledges nothing.
+  // A reply from a peer that is not the hub counts too: the event is on another device.
   c.log.write_own(1700000000010, 1);
+  EXPECT_EQ(c.fsm.status().pending_changes, 1u);
   c.fsm.peer_seen("X", 6);
   c.fsm.on_message("X", reply, encode_sync_reply(999, {{"C", 6}}, false, {}), 6);
-  EXPECT_EQ(c.fsm.status().pending_changes, 1u);
+  EXPECT_EQ(c.fsm.status().pending_changes, 0u);
+  // A reply that holds less never raises it again.
+  c.fsm.on_message("H", reply, encode_sync_reply(998, {{"C", 2}}, false, {}), 7);
+  EXPECT_EQ(c.fsm.status().pending_changes, 0u);
 
   node h("H");
   h.fsm.set_hub(std::string("H"));
   h.log.write_own(1700000000000, 1);
+  h.log.write_own(1700000000001, 1);
   EXPECT_TRUE(h.fsm.is_hub());
+  EXPECT_EQ(h.fsm.status().pending_changes, 2u);  // a (self-elected) master's sales exist nowhere else yet
+  h.fsm.peer_seen("C", 8);
+  h.fsm.on_message("C", reply, encode_sync_reply(1, {{"H", 2}}, false, {}), 8);
   EXPECT_EQ(h.fsm.status().pending_changes, 0u);
 }
 
