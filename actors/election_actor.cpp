@@ -1,5 +1,7 @@
 #include "actors/election_actor.hpp"
 
+#include "actors/metrics.hpp"
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -72,6 +74,14 @@ void persist(election_state& st, const election::persisted& p) {
 void update_peers(election_pointer self) {
   auto& st = self->state;
   auto view = st.fsm->status();
+  if (auto* m = st.options.metrics) {
+    std::uint64_t alive = 0;
+    for (const auto& p : view.peers) alive += p.alive ? 1 : 0;
+    m->peers_alive.store(alive, std::memory_order_relaxed);
+    m->election_role.store(static_cast<std::int32_t>(view.current_role), std::memory_order_relaxed);
+    m->election_term.store(view.term, std::memory_order_relaxed);
+    m->set_master(view.master.value_or(""));
+  }
   bool learned = false;
   for (auto& p : view.peers) {
     if (p.address.empty()) continue;
@@ -126,6 +136,13 @@ void carry_out(election_pointer self, std::vector<election::output> outputs) {
                    election::to_string(r->from), election::to_string(r->to), election::to_string(r->cause), r->term,
                    r->master.empty() ? "-" : r->master);
     } else if (auto* a = std::get_if<election::append_master_changed>(&o)) {
+      if (st.options.metrics) {
+        for (std::size_t r = 0; r < node_metrics::change_reasons; ++r) {
+          if (a->payload.reason == election::to_string(static_cast<election::change_reason>(r))) {
+            st.options.metrics->elections_by_reason[r].fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
       std::vector<event> drafts;
       drafts.push_back(make_event(st.self, origin_seq{}, hlc_timestamp{}, term_id{a->payload.term}, a->payload));
       spdlog::info("election: device={} records master change {} -> {} term={} reason={}", st.self.value(),

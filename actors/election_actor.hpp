@@ -21,6 +21,8 @@ class transport;
 
 namespace sn::actors {
 
+struct node_metrics;
+
 using election_actor = caf::typed_actor<
   /// A frame from the broker (type in the election's range 1..9).
   caf::reacts_to<inbound_atom, std::string, std::uint8_t, std::string>,
@@ -46,6 +48,7 @@ struct election_actor_options {
   bool majority = false;
   std::vector<std::string> members;  ///< known devices (majority mode)
   caf::actor role_listener;          ///< told (role_atom, is_master) on every change
+  node_metrics* metrics = nullptr;   ///< role, term, master, peers alive, elections by reason
 };
 
 /// Peer addresses learned in earlier runs (persisted in node metadata).

@@ -1,5 +1,6 @@
 #include "actors/metrics.hpp"
 
+#include "actors/election/types.hpp"
 #include "storage/event_log.hpp"
 
 namespace sn::actors {
@@ -50,6 +51,30 @@ std::string node_metrics::render() const {
     out += std::string("storenode_events_refused_total{reason=\"") + storage::to_string(o) + "\"} " +
            std::to_string(get(events_refused_by[k])) + "\n";
   }
+  out += "# HELP storenode_role The node's election role (1 for the current one).\n# TYPE storenode_role gauge\n";
+  const auto role_now = election_role.load(std::memory_order_relaxed);
+  for (std::size_t r = 0; r < roles; ++r) {
+    out += std::string("storenode_role{role=\"") + election::to_string(static_cast<election::role>(r)) + "\"} " +
+           (static_cast<std::int32_t>(r) == role_now ? "1" : "0") + "\n";
+  }
+  counter(out, "storenode_term", "The node's current election term.", get(election_term), "gauge");
+  {
+    std::lock_guard lock(master_mu_);
+    out += "# HELP storenode_master The master this node follows (itself when master); absent when none.\n"
+           "# TYPE storenode_master gauge\n";
+    if (!master_.empty()) out += "storenode_master{master=\"" + master_ + "\"} 1\n";
+  }
+  counter(out, "storenode_peers_alive", "Peers whose heartbeats arrive within the failure timeout.", get(peers_alive),
+          "gauge");
+  counter(out, "storenode_pending_changes", "Own events no other device is known to hold yet.",
+          get(pending_changes), "gauge");
+  out += "# HELP storenode_elections_total Master changes this node recorded, by reason.\n"
+         "# TYPE storenode_elections_total counter\n";
+  for (std::size_t r = 0; r < change_reasons; ++r) {
+    out += std::string("storenode_elections_total{reason=\"") +
+           election::to_string(static_cast<election::change_reason>(r)) + "\"} " +
+           std::to_string(get(elections_by_reason[r])) + "\n";
+  }
   counter(out, "storenode_own_events_refused_total",
           "Commits in which the log refused an event of this device (answered as errors; should stay 0).",
           get(own_events_refused));
@@ -74,3 +99,9 @@ std::string node_metrics::render() const {
 }
 
 } // namespace sn::actors
+
+static_assert(sn::actors::node_metrics::roles == static_cast<std::size_t>(sn::election::role::stopped) + 1,
+              "one storenode_role series per election role");
+static_assert(sn::actors::node_metrics::change_reasons ==
+                  static_cast<std::size_t>(sn::election::change_reason::lease_lost) + 1,
+              "one storenode_elections_total series per change reason");

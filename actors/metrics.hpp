@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace sn::actors {
@@ -47,8 +48,26 @@ struct node_metrics {
     if (status >= 0 && status <= http_status_max) http_by_code[status].fetch_add(1, std::memory_order_relaxed);
   }
 
+  // What an operator alerts on (issue 13), kept by the election and sync actors.
+  static constexpr std::size_t roles = 8;           ///< election::role values
+  static constexpr std::size_t change_reasons = 6;  ///< election::change_reason values
+  std::atomic<std::int32_t> election_role{-1};      ///< election::role value; -1 before the election runs
+  std::atomic<std::uint64_t> election_term{0};
+  std::atomic<std::uint64_t> peers_alive{0};
+  std::atomic<std::uint64_t> pending_changes{0};    ///< own events no other device is known to hold
+  /// Master changes this node recorded (as the new master, or as the loser of a split brain), by reason.
+  std::array<std::atomic<std::uint64_t>, change_reasons> elections_by_reason{};
+  void set_master(std::string device) {
+    std::lock_guard lock(master_mu_);
+    master_ = std::move(device);
+  }
+
   /// Prometheus text of everything above.
   std::string render() const;
+
+private:
+  mutable std::mutex master_mu_;
+  std::string master_;  ///< the master this node follows (itself when master); "" none
 };
 
 } // namespace sn::actors

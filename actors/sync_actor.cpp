@@ -179,6 +179,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
     },
     [=](tick_atom) {
       carry_out(self, self->state.fsm->on_tick(steady_ms()));
+      self->state.metrics->pending_changes.store(self->state.fsm->pending_changes(), std::memory_order_relaxed);
       self->delayed_send(self, std::chrono::milliseconds(self->state.options.tick_interval_ms), tick_atom::value);
     },
     [=](role_atom, const std::optional<std::string>& hub) {

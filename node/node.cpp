@@ -337,6 +337,7 @@ private:
     eo.majority = config_.store.quorum == "majority";
     eo.members = members_;
     eo.role_listener = caf::actor_cast<caf::actor>(projections_);
+    eo.metrics = &metrics_;
     election_ = actors::spawn_election_actor(*system_, *log_, *transport_, commands_, sync_, self, eo, term_);
     routes_->election = election_;
     routes_->sync = sync_;
