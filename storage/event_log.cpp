@@ -1,5 +1,7 @@
 #include "storage/event_log.hpp"
 
+#include "events/assert.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -391,7 +393,9 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
       outcome = append_outcome::bad_hash;
       continue;
     }
+    SN_ASSERT(seq == w.seq + 1 && e.prev_hash == w.hash, "chain continuity at append");
     const std::uint64_t pos = next_pos++;
+    SN_ASSERT(pos == m.last_pos.load(std::memory_order_relaxed) + 1 + r.appended, "positions are dense");
     keys::store_u64_be(pos_key, pos);
     auto s1 = m.wb.Put(m.cf(rocks::cf_log), rocksdb::Slice(pos_key, sizeof pos_key), m.encoded);
     if (!s1.ok()) return rocks::to_error(s1, "cannot build a batch for", m.opts.data_dir);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <tuple>
 
+#include "events/assert.hpp"
 #include "events/types.hpp"
 
 namespace sn::election {
@@ -35,8 +36,9 @@ election_fsm::election_fsm(std::string self, std::int32_t priority, std::string 
       boot_ms_(now_ms),
       discovery_until_ms_(now_ms + cfg.discovery_ms),
       next_heartbeat_ms_(now_ms) {
-  assert(valid_device_id(self_) && "election_fsm: invalid self device id");
-  assert(cfg_.validate().is_ok() && "election_fsm: invalid config");
+  SN_ASSERT(valid_device_id(self_), "election_fsm: a valid self device id");
+  SN_ASSERT(cfg_.validate().is_ok(), "election_fsm: a validated config");
+  persisted_term_ = p_.term;
   members_.insert(self_);
   // majority mode: we may have promised a master (by echoing its heartbeat or
   // by a vote) just before a crash and forgotten it. Treat the boot as such a
@@ -68,6 +70,9 @@ std::vector<output> election_fsm::finish() {
   // one (any message can carry it) means another election happened: step down.
   if (is_master_role(role_) && p_.term != lead_term_) step_down(role_event::higher_term_seen, "");
   if (role_ != role::stopped && (heartbeat_now_ || now_ >= next_heartbeat_ms_)) publish_heartbeat();
+  SN_ASSERT(p_.term >= persisted_term_, "term monotonicity");
+  SN_ASSERT(p_.voted_term <= p_.term, "a vote is never for a term above our own");
+  persisted_term_ = p_.term;
   std::vector<output> result;
   result.reserve(out_.size() + 2);
   if (persist_dirty_) result.emplace_back(persist_state{p_});  // first: later outputs depend on it

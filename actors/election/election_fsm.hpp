@@ -177,6 +177,7 @@ private:
   std::string address_;
   election_config cfg_;
   persisted p_;
+  std::uint64_t persisted_term_ = 0;  ///< term at the end of the last call (SN_ASSERT: never lower)
   std::mt19937_64 rng_;
 
   // call state

@@ -1,5 +1,6 @@
 #include "actors/writer/group_commit.hpp"
 
+#include "events/assert.hpp"
 #include "events/codec.hpp"
 
 namespace sn::writer {
@@ -14,6 +15,7 @@ commit_plan group_commit::plan(std::vector<local_entry>& locals, std::vector<rem
   p.head_before = head_;
   p.local_sizes.reserve(locals.size());
   p.remote_sizes.reserve(remotes.size());
+  SN_ASSERT(locals.size() + remotes.size() > 0, "a plan commits something");
   for (auto& l : locals) {
     const std::size_t first = p.batch.size();
     for (auto& d : l.drafts) {
@@ -63,6 +65,8 @@ commit_outcome group_commit::settle(commit_plan&& p, const storage::append_resul
     for (std::size_t k = 0; k < n; ++k, ++i) {
       const event& e = p.batch[i];
       if (r.outcomes[i] == append_outcome::appended) {
+        SN_ASSERT(e.seq.value() == head_.seq.value() + 1 && e.prev_hash == head_.hash,
+                  "own chain continuity: an appended own event follows the last one");
         head_.seq = e.seq;
         head_.hash = e.hash;
         ++out.local_appended;

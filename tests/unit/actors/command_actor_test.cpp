@@ -1,0 +1,170 @@
+// The command actor's contract (actors/command_actor.hpp, issue 13 item 6), on
+// CAF's test coordinator with a scripted log writer in place of the real one:
+// - a command is answered only once its events are durable;
+// - a failed durable append answers 503 storage_failed and refuses every later
+//   command without deciding it (the handler's state ran ahead of the log);
+// - a refused own event (writer_errc::own_event_refused) is never a 201.
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/command_actor.hpp"
+#include "actors/metrics.hpp"
+#include "actors/retail/command_handler.hpp"
+
+namespace sn::actors {
+namespace {
+
+/// What the scripted writer received, for the test to answer when it wants.
+struct writer_script {
+  std::vector<append_local_request> requests;
+  std::vector<caf::typed_response_promise<append_local_reply>> promises;
+};
+
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+/// The writer's interface plus (release_atom, index, error): answers request
+/// `index` from inside the actor (a promise is delivered by its owner only),
+/// durable when the error is empty. Untyped so that it can take the extra
+/// message; the command actor gets it as a log_writer_actor handle.
+caf::behavior scripted_writer(caf::event_based_actor* self, std::shared_ptr<writer_script> s) {
+  return {
+    [=](append_local_atom, append_local_request& req) {
+      auto rp = self->make_response_promise<append_local_reply>();
+      s->requests.push_back(std::move(req));
+      s->promises.push_back(rp);
+      return rp;
+    },
+    [=](release_atom, std::size_t i, const caf::error& err) {
+      if (err) {
+        s->promises.at(i).deliver(err);
+        return;
+      }
+      append_local_reply r;
+      for (auto& d : s->requests.at(i).drafts) {
+        r.sealed.push_back(d);
+        r.positions.push_back(log_position{r.positions.size() + 1});
+      }
+      s->promises.at(i).deliver(std::move(r));
+    },
+    [=](subscribe_atom, caf::actor&) {},
+  };
+}
+
+/// Answers a client would get (nullopt until the command actor answers).
+struct answers {
+  std::vector<std::optional<command_response>> got;
+};
+
+/// An event-based client: sends one command and records the answer.
+caf::behavior client(caf::event_based_actor* self, command_actor target, command_request req,
+                     std::shared_ptr<answers> out, std::size_t slot) {
+  self->request(target, caf::infinite, command_atom::value, std::move(req))
+    .then([=](command_response& r) { out->got[slot] = std::move(r); },
+          [=](caf::error&) { out->got[slot] = command_response{-1, "error"}; });
+  return {};
+}
+
+struct command_actor_test : ::testing::Test {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  node_metrics metrics;
+  std::shared_ptr<writer_script> script = std::make_shared<writer_script>();
+  std::shared_ptr<answers> out = std::make_shared<answers>();
+  command_actor commands;
+  caf::actor writer;
+
+  void SetUp() override {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    writer = sys->spawn(scripted_writer, script);
+    commands = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}),
+                                   caf::actor_cast<log_writer_actor>(writer),
+                                   device_id{"POS1"}, [] { return std::uint64_t{1}; }, metrics);
+    sched->run();
+  }
+
+  /// Sends a product upsert; returns the slot of its answer.
+  std::size_t send_upsert(const std::string& sku) {
+    out->got.emplace_back();
+    const nlohmann::json body{{"sku", sku}, {"name", "Milk"}, {"price_cents", 129}};
+    sys->spawn(client, commands,
+               command_request{static_cast<int>(retail::command_kind::upsert_product), body.dump(), ""}, out,
+               out->got.size() - 1);
+    sched->run();
+    return out->got.size() - 1;
+  }
+
+  /// The writer answers request `i`: durable (sealed events at positions 1, 2, ...) or `err`.
+  void release(std::size_t i, caf::error err = caf::error{}) {
+    caf::anon_send(writer, release_atom::value, i, std::move(err));
+    sched->run();
+  }
+  void make_durable(std::size_t i) { release(i); }
+
+  static std::string code(const command_response& r) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    return j.is_discarded() ? "" : j["error"].value("code", "");
+  }
+};
+
+// Proves: the command reaches the writer, and its answer waits for durability.
+TEST_F(command_actor_test, a_command_is_answered_only_once_durable) {
+  const auto slot = send_upsert("MILK");
+  ASSERT_EQ(script->requests.size(), 1u);
+  EXPECT_EQ(script->requests[0].drafts.size(), 1u);
+  EXPECT_FALSE(out->got[slot].has_value()) << "answered before the writer made it durable";
+  make_durable(0);
+  ASSERT_TRUE(out->got[slot].has_value());
+  EXPECT_EQ(out->got[slot]->http_status, 201) << out->got[slot]->body;
+  EXPECT_EQ(metrics.commands_accepted.load(), 1u);
+}
+
+// Proves: a failed durable write answers 503 storage_failed, and every later
+// command is refused without reaching the writer.
+TEST_F(command_actor_test, a_failed_append_marks_storage_failed_and_refuses_writes) {
+  const auto first = send_upsert("MILK");
+  ASSERT_EQ(script->requests.size(), 1u);
+  release(0, make_error(writer_errc::write_failed));
+  ASSERT_TRUE(out->got[first].has_value());
+  EXPECT_EQ(out->got[first]->http_status, 503);
+  EXPECT_EQ(code(*out->got[first]), "storage_failed");
+  const auto second = send_upsert("BREAD");
+  ASSERT_TRUE(out->got[second].has_value());
+  EXPECT_EQ(out->got[second]->http_status, 503);
+  EXPECT_EQ(code(*out->got[second]), "storage_failed");
+  EXPECT_EQ(script->requests.size(), 1u) << "a command reached the writer after a failed append";
+}
+
+// Proves (issue 16): an own event the log refused is never acknowledged.
+TEST_F(command_actor_test, a_refused_own_event_is_never_acknowledged) {
+  const auto slot = send_upsert("MILK");
+  ASSERT_EQ(script->requests.size(), 1u);
+  release(0, make_error(writer_errc::own_event_refused));
+  ASSERT_TRUE(out->got[slot].has_value());
+  EXPECT_EQ(out->got[slot]->http_status, 503);
+  EXPECT_EQ(code(*out->got[slot]), "storage_failed");
+  EXPECT_EQ(metrics.commands_accepted.load(), 0u);
+}
+
+// Proves: commands are answered in the order the writer makes them durable,
+// and a later command waits while an earlier one is still in flight.
+TEST_F(command_actor_test, two_commands_each_wait_for_their_own_durability) {
+  const auto a = send_upsert("MILK");
+  const auto b = send_upsert("BREAD");
+  ASSERT_EQ(script->requests.size(), 2u);
+  make_durable(1);
+  EXPECT_FALSE(out->got[a].has_value());
+  ASSERT_TRUE(out->got[b].has_value());
+  EXPECT_EQ(out->got[b]->http_status, 201);
+  make_durable(0);
+  ASSERT_TRUE(out->got[a].has_value());
+  EXPECT_EQ(out->got[a]->http_status, 201);
+}
+
+} // namespace
+} // namespace sn::actors
