@@ -326,6 +326,30 @@ TEST(election_fsm, heal_keeps_the_master_more_of_the_store_followed) {
   ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "B"; }, 2000));
 }
 
+// Proves (issue 13): a majority-mode master that stops hearing its quorum's
+// echoes steps down (lease_lost), and when it wins again its record says
+// reason lease_lost with itself as previous master (never previous_master null).
+TEST(election_fsm, a_master_that_lost_its_lease_and_won_again_says_so) {
+  election_config cfg;
+  cfg.quorum = quorum_mode::majority;
+  cluster c(cfg);
+  c.add("A", 30);
+  c.add("B", 20);
+  c.add("C", 10);
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 3000));
+  c.cut_one_way("B", "A");  // A hears no echo: its lease runs out
+  c.cut_one_way("C", "A");
+  ASSERT_TRUE(c.run_until_true([&] { return c.fsm("A").current_role() != role::master; }, 2000));
+  EXPECT_EQ(c.fsm("A").counters().lease_step_downs, 1u);
+  c.heal();
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 3000));
+  ASSERT_GE(c.node("A").events.size(), 2u);
+  const auto& rec = c.node("A").events.back();
+  EXPECT_EQ(rec.new_master, "A");
+  EXPECT_EQ(rec.previous_master, "A");
+  EXPECT_EQ(rec.reason, "lease_lost");
+}
+
 // Proves (issue 16): a heartbeat alone cannot raise a term. A peer claiming
 // term 7 (as a client, or naming a master) moves neither the master's term nor
 // a client's, and a vote request it sends while the master lives is refused
