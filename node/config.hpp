@@ -40,6 +40,7 @@ struct node_config {
   std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
   std::int64_t checkpoint_interval_events = 10000;///< projection checkpoint period; [1, 10^9]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
+  std::string scheduler = "sharing";              ///< actor scheduler: "sharing" (idle costs ~0 CPU) or "stealing"
   std::string curve_secret_key;                   ///< Z85; empty = CURVE off
   std::string curve_public_key;                   ///< Z85, this device's
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices

@@ -261,6 +261,11 @@ private:
     // The actor system keeps a reference to its config: it lives as long.
     caf_config_.set("scheduler.max-threads", static_cast<std::size_t>(std::max(2u, std::thread::hardware_concurrency())));
     caf_config_.set("logger.verbosity", caf::atom("quiet"));
+    // sharing (default): idle workers block on a condition variable, so an
+    // idle till costs ~0 % CPU; stealing: CAF's work stealing, whose idle
+    // workers poll in short sleeps (6-14 % of a core here). bench_idle
+    // measures both in one run (docs/benchmarks.md, "Idle node").
+    caf_config_.set("scheduler.policy", config_.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
     // (CAF 0.17.6's templated overload does not compile: give the renderer.)
     caf_config_.add_error_category(caf::atom("log_writer"), [](std::uint8_t code, caf::atom_value, const caf::message&) {
       return "log_writer: " + actors::to_string(static_cast<actors::writer_errc>(code));
