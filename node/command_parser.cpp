@@ -1,6 +1,7 @@
 #include "node/command_parser.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace sn::node {
@@ -10,6 +11,43 @@ namespace {
 using json = nlohmann::json;
 
 api_error invalid_body(std::string message) { return api_error{400, "invalid_body", std::move(message)}; }
+
+/// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool is_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
 
 /// SAX checker: counts nesting, string sizes and container sizes as the
 /// parser meets them and stops the parse at the first limit crossed.
@@ -116,7 +154,16 @@ api_result<parsed_command> parse_command(const command_input& in, const json_lim
     out.body = std::move(*parsed);
   }
   if (!out.body.is_object()) return invalid_body("the request body must be a JSON object");
-  if (in.path_field) out.body[in.path_field] = std::string(in.path_value);
+  // Path and header bytes arrive URL-decoded by httplib and may be anything;
+  // JSON strings must be UTF-8 (nlohmann throws when it serialises others),
+  // and replacing bytes would make two different keys one.
+  if (in.path_field) {
+    if (!is_utf8(in.path_value)) {
+      return api_error{400, "invalid_field", std::string("path parameter '") + in.path_field + "' is not UTF-8 text"};
+    }
+    out.body[in.path_field] = std::string(in.path_value);
+  }
+  if (!is_utf8(in.idempotency_header)) return api_error{400, "invalid_idempotency_key", "Idempotency-Key is not UTF-8 text"};
   out.idempotency_key = std::string(in.idempotency_header);
   if (auto it = out.body.find("idempotency_key"); it != out.body.end()) {
     if (out.idempotency_key.empty() && it->is_string()) out.idempotency_key = it->get<std::string>();

@@ -49,8 +49,10 @@ struct parsed_command {
 };
 
 /// Parses and shapes a command request. Refusals: 400 `invalid_body` (not
-/// JSON, beyond the limits, or not an object). Field checks are the command
-/// handler's (actors/retail/command_handler.cpp).
+/// JSON, beyond the limits, or not an object), 400 `invalid_field` (a path
+/// parameter that is not UTF-8), 400 `invalid_idempotency_key` (a key that is
+/// not UTF-8). Field checks are the command handler's
+/// (actors/retail/command_handler.cpp). Whatever it accepts serialises.
 api_result<parsed_command> parse_command(const command_input& in, const json_limits& limits = {});
 
 }  // namespace sn::node

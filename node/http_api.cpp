@@ -90,11 +90,12 @@ bool type_matches(const std::optional<std::string>& filter, const event& e) {
   return fnmatch(filter->c_str(), n.c_str(), 0) == 0 || *filter == std::to_string(e.type);
 }
 
-/// What a view of one item answers when the item does not exist: 404 with
-/// `code` and `message_prefix` + the path parameter.
+/// What a view of one item answers when the item does not exist: `status`
+/// and `code`, with `message_prefix` + the path parameter as message.
 struct missing_item {
-  const char* code = nullptr;
-  const char* message_prefix = "";
+  int status = 500;
+  const char* code = "internal";
+  const char* message_prefix = "no value for ";
 };
 
 class api {
@@ -130,16 +131,16 @@ public:
     view("/v1/products", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.products()); }, srv);
     view(R"(/v1/products/([^/]+))",
          [](const retail::views& v, const httplib::Request& r) { return v.product(r.matches[1]); }, srv,
-         {"unknown_sku", "no product with sku "});
+         {404, "unknown_sku", "no product with sku "});
     view("/v1/inventory", [](const retail::views& v, const httplib::Request& r) {
       auto low = query_param(r, "low");
       return std::optional<json>(v.inventory(low && *low != "0" && *low != "false"));
     }, srv);
     view(R"(/v1/inventory/([^/]+))",
          [](const retail::views& v, const httplib::Request& r) { return v.inventory_item(r.matches[1]); }, srv,
-         {"unknown_sku", "no product or stock movement with sku "});
+         {404, "unknown_sku", "no product or stock movement with sku "});
     view(R"(/v1/sales/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.sale(r.matches[1]); },
-         srv, {"unknown_receipt", "no sale with receipt "});
+         srv, {404, "unknown_receipt", "no sale with receipt "});
     view("/v1/sales", [](const retail::views& v, const httplib::Request& r) {
       return std::optional<json>(v.sales(query_param(r, "day"), query_param(r, "device")));
     }, srv);
@@ -149,7 +150,7 @@ public:
     view("/v1/devices", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.devices()); }, srv);
     view(R"(/v1/devices/([^/]+))",
          [](const retail::views& v, const httplib::Request& r) { return v.device(r.matches[1]); }, srv,
-         {"unknown_device", "no device "});
+         {404, "unknown_device", "no device "});
     view("/v1/elections", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.elections()); }, srv);
     srv.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
     srv.Get("/v1/digest", [this](const httplib::Request&, httplib::Response& res) { digest(res); });
@@ -225,7 +226,7 @@ private:
         return r ? r->dump(-1, ' ', false, json::error_handler_t::replace) : std::string();
       };
       const std::string item = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-      run_query(res, q, {404, missing.code ? missing.code : "internal", missing.message_prefix + item});
+      run_query(res, q, {missing.status, missing.code, missing.message_prefix + item});
     });
   }
 

@@ -183,6 +183,10 @@ api_result<request_head> parse_request_head(std::string_view head) {
   std::vector<std::string> codings;
   for (std::size_t n = 1; n + 1 < lines.size(); ++n) {
     const std::string_view line = lines[n];
+    if (line.size() > header_line_bytes_max) {
+      return api_error{431, "headers_too_large",
+                       "a header line is over " + std::to_string(header_line_bytes_max) + " bytes"};
+    }
     if (is_ows(line.front())) return framing_error("obsolete line folding in a header field");
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return framing_error("a header line without a colon");

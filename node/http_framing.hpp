@@ -19,7 +19,8 @@
 //   (GET, HEAD, OPTIONS, TRACE, CONNECT): httplib would not read it and would
 //   take it for the next request.
 // 501 `unknown_method` for a method httplib does not know; 431
-// `headers_too_large` for more than `header_fields_max` fields.
+// `headers_too_large` for more than `header_fields_max` fields or a line
+// longer than `header_line_bytes_max`.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,9 @@ namespace sn::node {
 
 /// Header fields one request may carry; more gets 431.
 constexpr std::size_t header_fields_max = 100;
+/// Bytes of one header line; longer gets 431 (httplib refuses longer lines,
+/// CPPHTTPLIB_HEADER_MAX_LENGTH, after reading half the head).
+constexpr std::size_t header_line_bytes_max = 8192;
 
 /// How a request's body is delimited (RFC 9112 §6.3).
 enum class body_framing { none, length, chunked };
