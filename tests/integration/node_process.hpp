@@ -117,6 +117,7 @@ struct node_options {
   int priority = 0;
   std::vector<std::string> peers;
   std::vector<std::string> extra_args;
+  std::string binary;  ///< storenode executable; empty: the one this build made (STORENODE_PATH)
 };
 
 /// One storenode process.
@@ -143,7 +144,8 @@ public:
 
   /// Starts the process; waits until /healthz answers unless `wait` is false.
   bool start(bool wait = true) {
-    std::vector<std::string> args = {STORENODE_PATH,       "--device-id", o_.device_id,
+    std::vector<std::string> args = {o_.binary.empty() ? std::string(STORENODE_PATH) : o_.binary,
+                                     "--device-id", o_.device_id,
                                      "--priority",         std::to_string(o_.priority),
                                      "--data-dir",         data_dir_.string(),
                                      "--http",             "127.0.0.1:" + std::to_string(http_port_),
