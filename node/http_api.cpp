@@ -100,7 +100,8 @@ struct missing_item {
 
 class api {
 public:
-  explicit api(http_services s) : s_(std::move(s)) {}
+  explicit api(http_services s)
+      : s_(std::move(s)), streams_max_(std::max<int>(1, static_cast<int>(s_.config->http_threads) / 2)) {}
 
   void install(httplib::Server& srv) {
     srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
@@ -415,6 +416,13 @@ private:
   /// as `id: POS` / `event: event` / `data: JSON`. Starts after the current
   /// end of the log, or after Last-Event-ID / ?from= when given.
   void stream(const httplib::Request& req, httplib::Response& res) {
+    // A stream holds its worker for as long as the client listens: at most
+    // half the workers stream, so that streams cannot stall the API.
+    if (streams_.fetch_add(1) >= streams_max_) {
+      streams_.fetch_sub(1);
+      return send_error(res, 503, "too_many_streams",
+                        "already " + std::to_string(streams_max_) + " event streams (half of http_threads)");
+    }
     std::uint64_t after = s_.feed->position();
     std::uint64_t v = 0;
     if (auto s = query_param(req, "from"); s && parse_u64(*s, v)) after = v > 0 ? v - 1 : 0;
@@ -441,14 +449,17 @@ private:
         if (!type_matches(type, se.ev)) continue;
         json e = event_to_json(se.ev);
         e["position"] = se.position.value();
-        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " + e.dump() + "\n\n";
+        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " +
+                 e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
       }
       if (chunk.empty()) return true;
       return sink.write(chunk.data(), chunk.size());
-    });
+    }, [this](bool) { streams_.fetch_sub(1); });
   }
 
   http_services s_;
+  const int streams_max_;        ///< concurrent event streams
+  std::atomic<int> streams_{0};  ///< event streams being served
 };
 
 /// httplib's request processing (parsing, routing, handlers, responses)
