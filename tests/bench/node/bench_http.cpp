@@ -98,12 +98,12 @@ int main(int argc, char** argv) {
   sn::testing::node_options o;
   o.device_id = "POS1";
   o.extra_args = {"--durability", s.durability};
-  o.binary = s.storenode;
   if (s.http_threads > 0) {
     o.extra_args.push_back("--http-threads");
     o.extra_args.push_back(std::to_string(s.http_threads));
   }
   node_process n(dir.path() / "data", o);
+  n.use_binary(s.storenode);
   if (!n.start()) die("storenode did not start:\n" + n.log_text());
   setup_shop(n, s.skus, 1'000'000);
   std::printf("bench_http: storenode --durability %s%s, %.1f s per measurement, load average %s\n",

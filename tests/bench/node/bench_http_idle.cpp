@@ -237,13 +237,13 @@ int main(int argc, char** argv) {
 
   sn::testing::temp_dir dir;
   sn::testing::node_options o;
-  o.binary = s.storenode;
   o.extra_args = {"--durability", s.durability};
   if (s.http_threads > 0) {
     o.extra_args.push_back("--http-threads");
     o.extra_args.push_back(std::to_string(s.http_threads));
   }
   node_process n(dir.path() / "data", o);
+  n.use_binary(s.storenode);
   if (!n.start()) die("storenode did not start:\n" + n.log_text());
   setup_shop(n, s.skus, 1'000'000);
   std::printf(
