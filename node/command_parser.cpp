@@ -163,7 +163,8 @@ api_result<parsed_command> parse_command(const command_input& in, const json_lim
     }
     out.body[in.path_field] = std::string(in.path_value);
   }
-  if (!is_utf8(in.idempotency_header)) return api_error{400, "invalid_idempotency_key", "Idempotency-Key is not UTF-8 text"};
+  if (!is_utf8(in.idempotency_header))
+    return api_error{400, "invalid_idempotency_key", "Idempotency-Key is not UTF-8 text"};
   out.idempotency_key = std::string(in.idempotency_header);
   if (auto it = out.body.find("idempotency_key"); it != out.body.end()) {
     if (out.idempotency_key.empty() && it->is_string()) out.idempotency_key = it->get<std::string>();
