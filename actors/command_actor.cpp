@@ -70,7 +70,7 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       nlohmann::json body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
       if (body.is_discarded()) {
         st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);
-        rp.deliver(command_response{400, error_body("malformed_json", "the request body is not valid JSON")});
+        rp.deliver(command_response{400, error_body("invalid_body", "the request body is not valid JSON")});
         return rp;
       }
       retail::command_context ctx{st.self, wall_ms(), term_id{st.term()}};

@@ -61,6 +61,7 @@ std::vector<key_spec> key_table(node_config& c) {
     t("log_level", "", "trace|debug|info|warn|error (default info)", &c.log_level, {"trace", "debug", "info", "warn", "error"}),
     i("http_body_bytes_max", "", "largest HTTP request body; larger gets 413 (default 1 MiB)", &c.http_body_bytes_max, 1024, 64 << 20),
     i("http_threads", "", "HTTP worker threads (default 8)", &c.http_threads, 1, 256),
+    i("http_connections_max", "", "open HTTP connections, idle ones included; more get 503 (default 1024)", &c.http_connections_max, 16, 65536),
     i("checkpoint_interval_events", "", "projection checkpoint every N events (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
     i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
     t("scheduler", "", "actor scheduler: sharing (default; idle workers sleep, an idle node uses ~0% CPU) or stealing (CAF's work stealing; idle workers poll)", &c.scheduler, {"sharing", "stealing"}),

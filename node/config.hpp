@@ -38,6 +38,7 @@ struct node_config {
   std::string log_level = "info";                 ///< trace, debug, info, warn, error
   std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]
   std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
+  std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
   std::int64_t checkpoint_interval_events = 10000;///< projection checkpoint period; [1, 10^9]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
   std::string scheduler = "sharing";              ///< actor scheduler: "sharing" (idle costs ~0 CPU) or "stealing"

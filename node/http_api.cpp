@@ -6,17 +6,28 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <fnmatch.h>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "actors/retail/command_handler.hpp"
 #include "actors/retail/views.hpp"
 #include "events/codec.hpp"
 #include "events/json.hpp"
 #include "node/actor_handles.hpp"
+#include "node/api_error.hpp"
+#include "node/command_parser.hpp"
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
+#include "node/http_gate.hpp"
 #include "storage/event_log.hpp"
 
 namespace sn::node {
@@ -35,14 +46,23 @@ constexpr std::size_t events_page_max = 10000;
 /// SSE keep-alive comment period (proxies close idle streams).
 constexpr auto sse_keepalive = std::chrono::seconds(15);
 
+/// Write timeout of a response (each blocked write waits at most this).
+constexpr auto write_timeout = std::chrono::seconds(5);
+/// Requests served on one connection before the node closes it.
+constexpr std::uint32_t keep_alive_requests_max = 1000;
+
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Values may hold client bytes (paths, keys): never throw on invalid UTF-8.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  send_json(res, status, json{{"error", {{"code", code}, {"message", message}}}});
+  res.status = status;
+  res.set_content(error_json(code, message), "application/json");
 }
+
+void send_error(httplib::Response& res, const api_error& e) { send_error(res, e.status, e.code, e.message); }
 
 std::optional<std::string> query_param(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
@@ -70,9 +90,18 @@ bool type_matches(const std::optional<std::string>& filter, const event& e) {
   return fnmatch(filter->c_str(), n.c_str(), 0) == 0 || *filter == std::to_string(e.type);
 }
 
+/// What a view of one item answers when the item does not exist: `status`
+/// and `code`, with `message_prefix` + the path parameter as message.
+struct missing_item {
+  int status = 500;
+  const char* code = "internal";
+  const char* message_prefix = "no value for ";
+};
+
 class api {
 public:
-  explicit api(http_services s) : s_(std::move(s)) {}
+  explicit api(http_services s)
+      : s_(std::move(s)), streams_max_(std::max<int>(1, static_cast<int>(s_.config->http_threads) / 2)) {}
 
   void install(httplib::Server& srv) {
     srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
@@ -101,13 +130,18 @@ public:
 
     // Queries on the views.
     view("/v1/products", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.products()); }, srv);
-    view(R"(/v1/products/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.product(r.matches[1]); }, srv);
+    view(R"(/v1/products/([^/]+))",
+         [](const retail::views& v, const httplib::Request& r) { return v.product(r.matches[1]); }, srv,
+         {404, "unknown_sku", "no product with sku "});
     view("/v1/inventory", [](const retail::views& v, const httplib::Request& r) {
       auto low = query_param(r, "low");
       return std::optional<json>(v.inventory(low && *low != "0" && *low != "false"));
     }, srv);
-    view(R"(/v1/inventory/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.inventory_item(r.matches[1]); }, srv);
-    view(R"(/v1/sales/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.sale(r.matches[1]); }, srv);
+    view(R"(/v1/inventory/([^/]+))",
+         [](const retail::views& v, const httplib::Request& r) { return v.inventory_item(r.matches[1]); }, srv,
+         {404, "unknown_sku", "no product or stock movement with sku "});
+    view(R"(/v1/sales/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.sale(r.matches[1]); },
+         srv, {404, "unknown_receipt", "no sale with receipt "});
     view("/v1/sales", [](const retail::views& v, const httplib::Request& r) {
       return std::optional<json>(v.sales(query_param(r, "day"), query_param(r, "device")));
     }, srv);
@@ -115,7 +149,9 @@ public:
       return std::optional<json>(v.daily_report(query_param(r, "day"), query_param(r, "device")));
     }, srv);
     view("/v1/devices", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.devices()); }, srv);
-    view(R"(/v1/devices/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.device(r.matches[1]); }, srv);
+    view(R"(/v1/devices/([^/]+))",
+         [](const retail::views& v, const httplib::Request& r) { return v.device(r.matches[1]); }, srv,
+         {404, "unknown_device", "no device "});
     view("/v1/elections", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.elections()); }, srv);
     srv.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
     srv.Get("/v1/digest", [this](const httplib::Request&, httplib::Response& res) { digest(res); });
@@ -146,8 +182,10 @@ public:
       send_json(res, 202, json{{"accepted", true}});
     });
     srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
-      json body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object() || !body.contains("device_id") || !body["device_id"].is_string()) {
+      auto parsed = parse_json_bounded(req.body);
+      if (!parsed) return send_error(res, parsed.error());
+      const json& body = *parsed;
+      if (!body.is_object() || !body.contains("device_id") || !body["device_id"].is_string()) {
         return send_error(res, 400, "invalid_body", "expected {\"device_id\": \"ID\"}");
       }
       if (!s_.request_master) return send_error(res, 503, "election_unavailable", "this node runs without election");
@@ -165,16 +203,11 @@ private:
   }
 
   void run_command(const httplib::Request& req, httplib::Response& res, command_kind kind, const char* path_field) {
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return send_error(res, 400, "malformed_json", "the request body is not valid JSON");
-    if (!body.is_object()) return send_error(res, 400, "invalid_body", "the request body must be a JSON object");
-    if (path_field) body[path_field] = req.matches[1].str();
-    std::string key = req.get_header_value("Idempotency-Key");
-    if (key.empty() && body.contains("idempotency_key") && body["idempotency_key"].is_string()) {
-      key = body["idempotency_key"].get<std::string>();
-    }
-    body.erase("idempotency_key");
-    actors::command_request cmd{static_cast<int>(kind), body.dump(), std::move(key)};
+    const std::string path_value = path_field ? req.matches[1].str() : std::string();
+    const std::string key_header = req.get_header_value("Idempotency-Key");
+    auto parsed = parse_command({req.body, path_field, path_value, key_header});
+    if (!parsed) return send_error(res, parsed.error());
+    actors::command_request cmd{static_cast<int>(kind), parsed->body.dump(), std::move(parsed->idempotency_key)};
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
       .receive(
@@ -187,28 +220,32 @@ private:
 
   using view_fn = std::function<std::optional<json>(const retail::views&, const httplib::Request&)>;
 
-  void view(const std::string& pattern, view_fn fn, httplib::Server& srv) {
-    srv.Get(pattern, [this, fn](const httplib::Request& req, httplib::Response& res) {
+  void view(const std::string& pattern, view_fn fn, httplib::Server& srv, missing_item missing = {}) {
+    srv.Get(pattern, [this, fn, missing](const httplib::Request& req, httplib::Response& res) {
       auto q = [&req, fn](const retail::views& v) -> std::string {
         auto r = fn(v, req);
-        return r ? r->dump() : std::string();
+        return r ? r->dump(-1, ' ', false, json::error_handler_t::replace) : std::string();
       };
-      run_query(res, q, "not_found", "no such " + std::string(req.path));
+      const std::string item = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+      run_query(res, q, {missing.status, missing.code, missing.message_prefix + item});
     });
   }
 
-  /// Runs `q` in the projection actor; "" answers 404.
-  void run_query(httplib::Response& res, const actors::view_query& q, const std::string& code, const std::string& msg,
+  /// Runs `q` in the projection actor; "" answers `missing` (views of one
+  /// item; the list views and the digest always answer a value).
+  void run_query(httplib::Response& res, const actors::view_query& q, const api_error& missing,
                  std::chrono::milliseconds timeout = actor_timeout) {
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->projections, timeout, actors::query_atom::value, q)
-      .receive(
-        [&](std::string& text) {
-          if (text.empty()) return send_error(res, 404, code, msg);
-          res.status = 200;
-          res.set_content(std::move(text), "application/json");
-        },
-        [&](caf::error& err) { send_error(res, 503, "unavailable", "query not answered: " + s_.system->render(err)); });
+        .receive(
+            [&](std::string& text) {
+              if (text.empty()) return send_error(res, missing);
+              res.status = 200;
+              res.set_content(std::move(text), "application/json");
+            },
+            [&](caf::error& err) {
+              send_error(res, 503, "unavailable", "query not answered: " + s_.system->render(err));
+            });
   }
 
   void audit(const httplib::Request& req, httplib::Response& res) {
@@ -224,7 +261,8 @@ private:
       if (!parse_u64(*s, v)) return send_error(res, 400, "invalid_parameter", "until must be milliseconds since the epoch");
       f.until_ms = v;
     }
-    run_query(res, [f](const retail::views& vw) { return vw.audit(f).dump(); }, "not_found", "");
+    run_query(
+        res, [f](const retail::views& vw) { return vw.audit(f).dump(); }, no_value());
     if (res.status != 200 || !s_.sync_status) return;
     // The seed's sync audit log has push and pull rows too: sync keeps those
     // in memory (recording them as events would replicate on every round).
@@ -253,6 +291,9 @@ private:
     out["count"] = entries.size();
     send_json(res, 200, out);
   }
+
+  /// A query that always answers a value answered none: a bug, not a client error.
+  static api_error no_value() { return {500, "internal", "the projection answered no value"}; }
 
   std::optional<actors::projection_status> projection_status() {
     caf::scoped_actor self{*s_.system};
@@ -303,11 +344,14 @@ private:
   }
 
   void digest(httplib::Response& res) {
-    run_query(res, [](const retail::views& v) {
-      json d = json::object();
-      for (auto& [name, h] : v.digests()) d[name] = to_hex(h);
-      return d.dump();
-    }, "not_found", "", digest_timeout);
+    run_query(
+        res,
+        [](const retail::views& v) {
+          json d = json::object();
+          for (auto& [name, h] : v.digests()) d[name] = to_hex(h);
+          return d.dump();
+        },
+        no_value(), digest_timeout);
     if (res.status != 200) return;
     json out{{"projections", json::parse(res.body)}, {"version_vector", s_.log->versions()}};
     send_json(res, 200, out);
@@ -372,6 +416,13 @@ private:
   /// as `id: POS` / `event: event` / `data: JSON`. Starts after the current
   /// end of the log, or after Last-Event-ID / ?from= when given.
   void stream(const httplib::Request& req, httplib::Response& res) {
+    // A stream holds its worker for as long as the client listens: at most
+    // half the workers stream, so that streams cannot stall the API.
+    if (streams_.fetch_add(1) >= streams_max_) {
+      streams_.fetch_sub(1);
+      return send_error(res, 503, "too_many_streams",
+                        "already " + std::to_string(streams_max_) + " event streams (half of http_threads)");
+    }
     std::uint64_t after = s_.feed->position();
     std::uint64_t v = 0;
     if (auto s = query_param(req, "from"); s && parse_u64(*s, v)) after = v > 0 ? v - 1 : 0;
@@ -398,23 +449,172 @@ private:
         if (!type_matches(type, se.ev)) continue;
         json e = event_to_json(se.ev);
         e["position"] = se.position.value();
-        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " + e.dump() + "\n\n";
+        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " +
+                 e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
       }
       if (chunk.empty()) return true;
       return sink.write(chunk.data(), chunk.size());
-    });
+    }, [this](bool) { streams_.fetch_sub(1); });
   }
 
   http_services s_;
+  const int streams_max_;        ///< concurrent event streams
+  std::atomic<int> streams_{0};  ///< event streams being served
+};
+
+/// httplib's request processing (parsing, routing, handlers, responses)
+/// driven one request at a time by the gate's workers instead of by
+/// httplib's own accept loop.
+class api_server final : public httplib::Server {
+ public:
+  /// Reads, routes and answers one request from `strm`.
+  bool serve_one(httplib::Stream& strm, bool close_connection, bool& connection_closed) {
+    return process_request(strm, close_connection, connection_closed, nullptr);
+  }
+  /// httplib's streaming responses (SSE) run while svr_sock_ is valid; it
+  /// only marks "serving" here (the gate owns the listening socket).
+  void set_serving(int listen_fd) { svr_sock_ = listen_fd; }
+  void set_stopping() { svr_sock_ = INVALID_SOCKET; }
+};
+
+/// An httplib stream over a gate connection: reads the bytes the gate
+/// buffered first, then the socket, never past the request's end (httplib
+/// reads a body without Content-Length "until the connection closes", which
+/// RFC 9112 says is an empty body for a request) and never after the
+/// request's deadline.
+class connection_stream final : public httplib::Stream {
+ public:
+  explicit connection_stream(http_connection& c) : c_(c) {}
+
+  bool is_readable() const override { return readable_now() > 0 || wait(POLLIN, ms_left(c_.request_deadline)); }
+  bool is_writable() const override { return wait(POLLOUT, write_timeout); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (at_request_end()) return 0;
+    if (c_.pending() == 0) {
+      const ssize_t n = fill();
+      if (n <= 0) return n;
+    }
+    const std::size_t k = std::min(size, readable_now());
+    std::memcpy(ptr, c_.in.data() + c_.in_pos, k);
+    c_.in_pos += k;
+    return static_cast<ssize_t>(k);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    for (;;) {
+      const ssize_t n = ::send(c_.fd(), ptr, size, MSG_NOSIGNAL);
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait(POLLOUT, write_timeout)) continue;
+      return -1;
+    }
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
+  socket_t socket() const override { return c_.fd(); }
+
+ private:
+  bool at_request_end() const { return c_.request_end != std::string::npos && c_.in_pos >= c_.request_end; }
+
+  /// Buffered bytes this request may still read.
+  std::size_t readable_now() const {
+    if (c_.request_end == std::string::npos) return c_.pending();
+    return c_.in_pos >= c_.request_end ? 0 : std::min(c_.pending(), c_.request_end - c_.in_pos);
+  }
+
+  static std::chrono::milliseconds ms_left(http_connection::clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - http_connection::clock::now());
+    return std::max(left, std::chrono::milliseconds(0));
+  }
+
+  bool wait(short events, std::chrono::milliseconds timeout) const {
+    pollfd p{c_.fd(), events, 0};
+    for (;;) {
+      const int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      if (r < 0 && errno == EINTR) continue;
+      return r > 0;
+    }
+  }
+
+  /// Appends what the socket has (waiting until the request's deadline);
+  /// >0 bytes read, 0 end of stream, -1 error or deadline passed.
+  ssize_t fill() {
+    char buf[16 * 1024];
+    for (;;) {
+      const ssize_t n = ::recv(c_.fd(), buf, sizeof buf, 0);
+      if (n > 0) {
+        c_.in.append(buf, static_cast<std::size_t>(n));
+        return n;
+      }
+      if (n == 0) return 0;
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait(POLLIN, ms_left(c_.request_deadline))) continue;
+      return -1;
+    }
+  }
+
+  using name_fn = int (*)(int, sockaddr*, socklen_t*);
+  void address(name_fn get, std::string& ip, int& port) const {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    ip.clear();
+    port = 0;
+    if (get(c_.fd(), reinterpret_cast<sockaddr*>(&a), &len) != 0) return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a.ss_family == AF_INET) {
+      auto* in = reinterpret_cast<sockaddr_in*>(&a);
+      ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+      port = ntohs(in->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&a);
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+      port = ntohs(in6->sin6_port);
+    }
+    ip = text;
+  }
+
+  http_connection& c_;
 };
 
 } // namespace
 
 struct http_server::impl {
-  httplib::Server server;
+  std::unique_ptr<http_gate> gate;
+  api_server server;
   std::unique_ptr<api> routes;
-  std::thread thread;
-  http_services services;
+  std::unique_ptr<httplib::ThreadPool> workers;
+  std::size_t threads = 0;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+
+  /// One request of `c` on a worker; keeps the connection when it may serve another.
+  void serve(std::unique_ptr<http_connection> c) noexcept {
+    try {
+      serve_request(std::move(c));
+    } catch (const std::exception& e) {
+      // httplib's error handler and logger run outside its own try block.
+      spdlog::error("http: request failed outside its handler: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: request failed outside its handler");
+    }
+  }
+
+  void serve_request(std::unique_ptr<http_connection> c) {
+    connection_stream strm(*c);
+    ++c->requests;
+    // A request whose end the gate could not know leaves bytes nobody can
+    // frame after it: answer it with Connection: close.
+    const bool last = c->requests >= keep_alive_requests_max || stopping.load(std::memory_order_relaxed) ||
+                      c->request_end == std::string::npos;
+    bool closed = false;
+    const bool ok = server.serve_one(strm, last, closed);
+    // Keep-alive only when the request was read exactly to its end (a
+    // refused or half-read body leaves bytes that are not a request).
+    if (!ok || closed || last || c->in_pos != c->request_end) return;
+    gate->resume(std::move(c));
+  }
 };
 
 http_server::http_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -422,36 +622,46 @@ http_server::http_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 http_server::~http_server() { stop(); }
 
 void http_server::stop() {
-  if (!impl_) return;
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->stopping.store(true);
+  impl_->gate->stop();                             // no new requests; idle connections closed
+  impl_->server.set_stopping();                    // SSE streams end
+  if (impl_->workers) impl_->workers->shutdown();  // requests in progress finish
 }
 
-sn::expected<std::unique_ptr<http_server>> http_server::start(const std::string& host_port, http_services services) {
-  auto colon = host_port.rfind(':');
-  std::string host = host_port.substr(0, colon);
-  int port = std::atoi(host_port.substr(colon + 1).c_str());
+sn::expected<std::unique_ptr<http_server>> http_server::bind(const node_config& config) {
+  http_gate_options o;
+  o.connections_max = static_cast<std::size_t>(config.http_connections_max);
+  o.body_bytes_max = static_cast<std::uint64_t>(config.http_body_bytes_max);
+  auto gate = http_gate::bind(config.http, o);
+  if (!gate) return gate.error();
   auto p = std::make_unique<impl>();
-  p->services = services;
+  p->gate = std::move(*gate);
+  p->threads = static_cast<std::size_t>(config.http_threads);
+  return std::unique_ptr<http_server>(new http_server(std::move(p)));
+}
+
+void http_server::serve(http_services services) {
+  auto& p = *impl_;
   auto* metrics = services.actors->metrics;
-  const auto threads = static_cast<std::size_t>(services.config->http_threads);
-  p->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  p->server.set_payload_max_length(static_cast<std::size_t>(services.config->http_body_bytes_max));
-  p->server.set_read_timeout(5, 0);
-  p->server.set_write_timeout(5, 0);
-  // Responses go out in more than one write (headers, body): without
-  // TCP_NODELAY every response after the first on a kept-alive connection
-  // waits for the client's delayed ACK (~40 ms on Linux; docs/benchmarks.md "HTTP").
-  p->server.set_tcp_nodelay(true);
-  p->routes = std::make_unique<api>(std::move(services));
-  p->routes->install(p->server);
-  p->server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  const auto& o = p.gate->options();
+  p.server.set_payload_max_length(static_cast<std::size_t>(o.body_bytes_max));
+  // Only the Keep-Alive response header reads these: the gate applies them.
+  p.server.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.idle_timeout).count());
+  p.server.set_keep_alive_max_count(keep_alive_requests_max);
+  p.routes = std::make_unique<api>(std::move(services));
+  p.routes->install(p.server);
+  p.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 404) send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
-    else if (res.status == 413) send_error(res, 413, "too_large", "request body over the configured http_body_bytes_max");
-    else send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status));
+    if (res.status == 404)
+      send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
+    else if (res.status == 413)
+      send_error(res, 413, "too_large", "request body over the configured http_body_bytes_max");
+    else
+      send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status));
   });
-  p->server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+  p.server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
       std::rethrow_exception(ep);
@@ -461,12 +671,17 @@ sn::expected<std::unique_ptr<http_server>> http_server::start(const std::string&
     }
     send_error(res, 500, "internal", what);
   });
-  p->server.set_logger([metrics](const httplib::Request&, const httplib::Response& res) { metrics->count_http(res.status); });
-  if (!p->server.bind_to_port(host.c_str(), port)) {
-    return sn::error{"node", 1, "cannot listen for HTTP on " + host_port + " (address in use or not allowed)"};
-  }
-  p->thread = std::thread([srv = &p->server] { srv->listen_after_bind(); });
-  return std::unique_ptr<http_server>(new http_server(std::move(p)));
+  p.server.set_logger(
+      [metrics](const httplib::Request&, const httplib::Response& res) { metrics->count_http(res.status); });
+  p.server.set_serving(p.gate->listen_fd());
+  p.workers = std::make_unique<httplib::ThreadPool>(p.threads);
+  p.gate->start(
+      [&p](std::unique_ptr<http_connection> c) {
+        // std::function must be copyable: the connection travels in a shared holder.
+        auto holder = std::make_shared<std::unique_ptr<http_connection>>(std::move(c));
+        p.workers->enqueue([&p, holder] { p.serve(std::move(*holder)); });
+      },
+      [metrics](int status) { metrics->count_http(status); });
 }
 
 } // namespace sn::node

@@ -1,8 +1,9 @@
 // The node's HTTP/JSON API (docs/api.md). Keeps httplib.h and CAF out of
 // this header: the server lives behind a pimpl.
 //
-// Threads: httplib's worker pool; each request talks to the actors through a
-// scoped actor and waits for the reply with a deadline.
+// Threads: one gate thread (accepts, waits for whole requests, refuses bad
+// framing) and a pool of http_threads workers; each request talks to the
+// actors through a scoped actor and waits for the reply with a deadline.
 #pragma once
 
 #include <functional>
@@ -46,13 +47,21 @@ struct http_services {
   std::function<std::string()> extra_metrics;
 };
 
+/// The HTTP API server: a connection gate (node/http_gate.hpp) that holds
+/// idle and slow connections without a thread, and `http_threads` workers
+/// that run cpp-httplib's request processing on complete requests.
 class http_server {
 public:
-  /// Binds HOST:PORT and serves on background threads.
-  static sn::expected<std::unique_ptr<http_server>> start(const std::string& host_port, http_services services);
-  ~http_server();
-  /// Stops accepting and joins the workers (SSE streams end).
-  void stop();
+ /// Binds config.http (SO_REUSEADDR only) without serving yet, so that a
+ /// port in use stops the node before it opens anything else. Error: the
+ /// address is in use or not allowed (the message says which).
+ static sn::expected<std::unique_ptr<http_server>> bind(const node_config& config);
+ ~http_server();
+ /// Serves `services` on background threads (the gate thread and the workers).
+ void serve(http_services services);
+ /// Stops accepting, closes idle connections and joins the workers (SSE
+ /// streams end). Idempotent.
+ void stop();
 
 private:
   struct impl;

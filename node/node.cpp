@@ -134,6 +134,14 @@ public:
   /// exit_cannot_start, or exit_damaged_log when the log's tail is damaged
   /// and --allow-damaged was not given.
   int start() {
+    // The HTTP port first: a port in use stops the node before it opens the
+    // log or talks to peers (and SO_REUSEPORT is never set, so it is in use).
+    auto http = http_server::bind(config_);
+    if (!http) {
+      spdlog::error("{}", http.error().message);
+      return exit_cannot_start;
+    }
+    http_ = std::move(*http);
     if (const int code = open_log(); code != 0) return code;
     restore();
     spawn_core();
@@ -141,12 +149,7 @@ public:
       if (!start_peers()) return exit_cannot_start;
       register_self();
     }
-    auto http = http_server::start(config_.http, services());
-    if (!http) {
-      spdlog::error("{}", http.error().message);
-      return exit_cannot_start;
-    }
-    http_ = std::move(*http);
+    http_->serve(services());
     if (inspection_) {
       spdlog::warn("node: device={} serving HTTP on http://{} READ-ONLY for inspection (--allow-damaged): no "
                    "commands, no peers",

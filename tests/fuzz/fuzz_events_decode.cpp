@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,22 @@ void check_payload_decoders(std::string_view bytes) {
 }
 
 } // namespace
+
+// Seeds for fuzz_driver.cpp: every sample event and payload, encoded.
+std::vector<std::string> fuzz_seed_corpus() {
+  std::vector<std::string> c;
+  std::apply(
+      [&](const auto&... p) {
+        (c.push_back(sn::encode(sn::test::sample_event(p))), ...);
+        (c.push_back(sn::encode_payload(p)), ...);
+      },
+      sn::test::all_samples());
+  c.push_back(std::string("\xdd\xff\x00\x00\x00", 5));
+  c.push_back(std::string(64, '\x91'));
+  return c;
+}
+
+std::vector<std::string> fuzz_dictionary() { return {}; }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -141,9 +141,13 @@ public:
   const node_options& options() const { return o_; }
   std::vector<std::string>& peers() { return o_.peers; }
 
+  /// Runs `path` instead of this build's storenode (benchmarks: "before" figures of another build).
+  void use_binary(std::string path) { binary_ = std::move(path); }
+
   /// Starts the process; waits until /healthz answers unless `wait` is false.
   bool start(bool wait = true) {
-    std::vector<std::string> args = {STORENODE_PATH,       "--device-id", o_.device_id,
+    std::vector<std::string> args = {binary_.empty() ? std::string(STORENODE_PATH) : binary_,
+                                     "--device-id", o_.device_id,
                                      "--priority",         std::to_string(o_.priority),
                                      "--data-dir",         data_dir_.string(),
                                      "--http",             "127.0.0.1:" + std::to_string(http_port_),
@@ -252,6 +256,7 @@ private:
   pid_t pid_ = -1;
   int status_ = 0;
   std::string log_path_;
+  std::string binary_;  ///< empty: STORENODE_PATH
 };
 
 /// The nodes of one store on loopback: data dirs and logs under one temp dir,

@@ -79,7 +79,7 @@ TEST_F(node_test, bad_input_gets_clear_errors_and_appends_nothing) {
   auto r = n.post("/v1/sales", "{not json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_EQ(json::parse(r->body)["error"]["code"], "malformed_json");
+  EXPECT_EQ(json::parse(r->body)["error"]["code"], "invalid_body");
 
   r = n.post("/v1/sales", R"({"lines":"MILK","payments":[]})");
   ASSERT_TRUE(r);

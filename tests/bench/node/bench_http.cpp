@@ -1,6 +1,6 @@
 // HTTP benchmark (not a test) of one real storenode process (issue 3):
 //
-//   bench_http [--seconds S] [--samples N] [--durability fsync|os] [--http-threads T]
+//   bench_http [--seconds S] [--samples N] [--durability fsync|os] [--http-threads T] [--storenode PATH]
 //
 // (a) Sales per second through POST /v1/sales with 1, 8 and 32 concurrent
 //     clients, each a thread with its own keep-alive httplib::Client, posting
@@ -31,6 +31,7 @@ struct settings {
   std::string durability = "fsync";
   int http_threads = 0;  // 0: the node's default
   int skus = 50;
+  std::string storenode;  // empty: this build's
 };
 
 struct rate_result {
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   app.add_option("--samples", s.samples, "sales timed for visibility latency");
   app.add_option("--durability", s.durability, "fsync or os")->check(CLI::IsMember({"fsync", "os"}));
   app.add_option("--http-threads", s.http_threads, "node HTTP threads (0: the default)");
+  app.add_option("--storenode", s.storenode, "storenode binary (default: this build's)");
   CLI11_PARSE(app, argc, argv);
   sn::testing::temp_dir dir;
   sn::testing::node_options o;
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
     o.extra_args.push_back(std::to_string(s.http_threads));
   }
   node_process n(dir.path() / "data", o);
+  n.use_binary(s.storenode);
   if (!n.start()) die("storenode did not start:\n" + n.log_text());
   setup_shop(n, s.skus, 1'000'000);
   std::printf("bench_http: storenode --durability %s%s, %.1f s per measurement, load average %s\n",

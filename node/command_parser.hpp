@@ -1,0 +1,58 @@
+// From an HTTP command request (body text, path parameter, Idempotency-Key
+// header) to the command the command actor decides on. Pure: no httplib, no
+// CAF; node/http_api.cpp and tests/fuzz/fuzz_http_command.cpp both call it.
+//
+// Bounded: the body is checked against json_limits while it is parsed (a SAX
+// pass over the text, before any DOM exists), so that nothing later walks a
+// value deeper, longer or wider than the limits: nlohmann's dump() and
+// comparisons recurse once per nesting level, and a 200 KB body of 100,000
+// nested arrays overflowed the stack of the HTTP thread that re-serialised it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "node/api_error.hpp"
+
+namespace sn::node {
+
+/// What a request body may hold; beyond any of these it is refused with 400
+/// `invalid_body` before it is turned into a value. Each bound is far above
+/// what any command accepts (the command handler names the field when a value
+/// is merely too long or a list too long for its command).
+struct json_limits {
+  std::size_t depth_max = 32;             ///< nested arrays and objects
+  std::size_t string_bytes_max = 4096;    ///< one string or object key (fields accept at most 256)
+  std::size_t array_items_max = 1000;     ///< items of one array (a sale has at most 200 lines)
+  std::size_t object_members_max = 1000;  ///< members of one object
+};
+
+/// Parses `text` as one JSON value within `limits`. Refusals: 400
+/// `invalid_body` naming the syntax error or the limit (and where).
+api_result<nlohmann::json> parse_json_bounded(std::string_view text, const json_limits& limits = {});
+
+/// One command request as the HTTP route has it.
+struct command_input {
+  std::string_view body;                ///< the request body; empty means {}
+  const char* path_field = nullptr;     ///< "sku", "receipt" or "device_id" when the path names one
+  std::string_view path_value;          ///< that path parameter
+  std::string_view idempotency_header;  ///< the Idempotency-Key header ("" when absent)
+};
+
+/// The command for the command actor.
+struct parsed_command {
+  nlohmann::json body;          ///< a JSON object: path parameter merged, "idempotency_key" removed
+  std::string idempotency_key;  ///< header, else the body's "idempotency_key" string, else ""
+};
+
+/// Parses and shapes a command request. Refusals: 400 `invalid_body` (not
+/// JSON, beyond the limits, or not an object), 400 `invalid_field` (a path
+/// parameter that is not UTF-8), 400 `invalid_idempotency_key` (a key that is
+/// not UTF-8). Field checks are the command handler's
+/// (actors/retail/command_handler.cpp). Whatever it accepts serialises.
+api_result<parsed_command> parse_command(const command_input& in, const json_limits& limits = {});
+
+}  // namespace sn::node
