@@ -64,7 +64,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("http_connections_max", "", "open HTTP connections, idle ones included; more get 503 (default 1024)", &c.http_connections_max, 16, 65536),
     i("checkpoint_interval_events", "", "projection checkpoint every N events (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
     i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
-    t("scheduler", "", "actor scheduler: sharing (default; idle workers sleep, an idle node uses ~0% CPU) or stealing (CAF's work stealing; idle workers poll)", &c.scheduler, {"sharing", "stealing"}),
+    t("scheduler", "", "actor scheduler: stealing (default; work stealing whose idle workers sleep until work arrives: an idle node uses < 1% CPU), sharing (one shared queue) or stealing-busy (CAF's default polling; the benchmark baseline)", &c.scheduler, {"stealing", "sharing", "stealing-busy"}),
     t("curve.secret_key", "", "this device's CURVE secret key, Z85 (empty: CURVE off)", &c.curve_secret_key),
     t("curve.public_key", "", "this device's CURVE public key, Z85", &c.curve_public_key),
     l("curve.allow", "--curve.allow", "public key (Z85) of a device of the store (repeatable)", &c.curve_allow),

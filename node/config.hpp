@@ -41,7 +41,7 @@ struct node_config {
   std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
   std::int64_t checkpoint_interval_events = 10000;///< projection checkpoint period; [1, 10^9]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
-  std::string scheduler = "sharing";              ///< actor scheduler: "sharing" (idle costs ~0 CPU) or "stealing"
+  std::string scheduler = "stealing";             ///< actor scheduler: "stealing" (idle-tuned), "sharing", "stealing-busy"
   std::string curve_secret_key;                   ///< Z85; empty = CURVE off
   std::string curve_public_key;                   ///< Z85, this device's
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices

@@ -140,7 +140,9 @@ struct http_gate::loop {
     std::vector<epoll_event> events(epoll_events_max);
     auto next_sweep = clock::now() + sweep_interval;
     while (!stopping.load(std::memory_order_acquire)) {
-      const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - clock::now()).count();
+      // Rounded up: truncating would spin on epoll_wait(0) for the last
+      // millisecond before every sweep (~1 % of a core on an idle node).
+      const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(next_sweep - clock::now()).count();
       const int n =
           ::epoll_wait(epoll_fd, events.data(), epoll_events_max, static_cast<int>(std::max<long>(0, wait_ms)));
       if (n < 0 && errno != EINTR) {

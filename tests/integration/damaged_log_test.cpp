@@ -66,7 +66,9 @@ struct damaged_fixture : ::testing::Test {
     EXPECT_EQ(n.exit_code(), 0);
     auto after = raw::raw_get(data().string(), "heads", device);
     ASSERT_EQ(before.has_value(), after.has_value());
-    if (before) EXPECT_EQ(*before, *after) << "inspection mode wrote the heads";
+    if (before) {
+      EXPECT_EQ(*before, *after) << "inspection mode wrote the heads";
+    }
   }
 };
 
