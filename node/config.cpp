@@ -9,6 +9,7 @@
 
 #include "broker/address.hpp"
 #include "broker/frame.hpp"
+#include "broker/peer_table.hpp"
 #include "events/types.hpp"
 
 namespace sn::node {
@@ -216,6 +217,9 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   }
   for (auto& p : c.peers) {
     if (auto a = broker::parse_address(p); !a) return config_error("peer: " + a.error().message);
+  }
+  if (const auto most = broker::peer_table_limits{}.trusted_max; c.peers.size() > most) {
+    return config_error(std::to_string(c.peers.size()) + " peers configured: at most " + std::to_string(most));
   }
   for (auto& pk : c.curve_peer_keys) {
     if (pk.rfind("tcp://", 0) != 0 || pk.find('=') == std::string::npos) {
