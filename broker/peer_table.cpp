@@ -88,14 +88,19 @@ verdict peer_table::on_published(const std::string& link, std::string_view sende
   return verdict::drop_unproven;
 }
 
-verdict peer_table::on_direct(std::string_view sender, const std::string& source, bool learn, std::uint64_t now_ms) {
-  auto it = entries_.find(std::string(sender));
+std::optional<verdict> peer_table::check_direct(std::string_view sender, std::uint64_t now_ms) {
+  auto it = entries_.find(sender);
   if (it != entries_.end()) {
     if (it->second.state == peer_state::probation) return verdict::drop_unproven;
     it->second.heard_ms = now_ms;
     return verdict::deliver;
   }
   if (aliases_.find(sender) != aliases_.end()) return verdict::deliver;
+  return std::nullopt;
+}
+
+verdict peer_table::on_direct(std::string_view sender, const std::string& source, bool learn, std::uint64_t now_ms) {
+  if (auto v = check_direct(sender, now_ms)) return *v;
   if (learn) nominate(std::string(sender), source, now_ms);
   return verdict::drop_unproven;
 }
@@ -227,7 +232,7 @@ bool peer_table::displace(std::uint64_t now_ms) {
   return true;
 }
 
-void peer_table::drop_candidate(std::map<std::string, entry>::iterator it, std::uint64_t now_ms, bool requeue) {
+void peer_table::drop_candidate(std::map<std::string, entry, std::less<>>::iterator it, std::uint64_t now_ms, bool requeue) {
   if (it->second.source == local_source) {
     // Local addresses came from a proven peer or the operator's history: try
     // again later (a device that was off comes back), after a pause.
@@ -238,7 +243,7 @@ void peer_table::drop_candidate(std::map<std::string, entry>::iterator it, std::
   remove(it);
 }
 
-void peer_table::remove(std::map<std::string, entry>::iterator it) {
+void peer_table::remove(std::map<std::string, entry, std::less<>>::iterator it) {
   if (!it->second.alias.empty()) {
     auto a = aliases_.find(it->second.alias);
     if (a != aliases_.end() && a->second == it->first) aliases_.erase(a);
@@ -270,7 +275,7 @@ bool peer_table::promote(entry& e, std::uint64_t now_ms) {
 
 void peer_table::set_alias(const std::string& trusted, entry& e, std::string_view sender) {
   if (e.alias == sender) return;
-  auto other = entries_.find(std::string(sender));
+  auto other = entries_.find(sender);
   if (other != entries_.end()) {
     if (other->second.state == peer_state::trusted) return;  // two configured names of one node: both stay
     remove(other);                                           // reached through the configured address from now on

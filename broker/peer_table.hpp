@@ -118,6 +118,10 @@ class peer_table {
   /// records an alias when a trusted peer names another sender.
   verdict on_published(const std::string& link, std::string_view sender, std::uint64_t now_ms);
 
+  /// The verdict for a direct frame from a sender already in the table (or an
+  /// alias), without allocating; nullopt for an unknown sender (then on_direct).
+  std::optional<verdict> check_direct(std::string_view sender, std::uint64_t now_ms);
+
   /// A valid direct frame from `sender` arrived through connection `source`.
   /// Trusted, aliased and proven senders are delivered; an unknown sender is
   /// nominated when `learn` (see nominate) and its frame is not delivered.
@@ -188,8 +192,8 @@ class peer_table {
   /// Frees a probation slot for a newcomer; false if no candidate may be displaced.
   bool displace(std::uint64_t now_ms);
   /// Removes a candidate that leaves unproven; mutes its source or re-queues it.
-  void drop_candidate(std::map<std::string, entry>::iterator it, std::uint64_t now_ms, bool requeue);
-  void remove(std::map<std::string, entry>::iterator it);
+  void drop_candidate(std::map<std::string, entry, std::less<>>::iterator it, std::uint64_t now_ms, bool requeue);
+  void remove(std::map<std::string, entry, std::less<>>::iterator it);
   bool promote(entry& e, std::uint64_t now_ms);
   void set_alias(const std::string& trusted, entry& e, std::string_view sender);
   void queue_pending(const std::string& address, std::uint64_t not_before_ms);
@@ -197,7 +201,7 @@ class peer_table {
 
   std::string self_;
   peer_table_limits limits_;
-  std::map<std::string, entry> entries_;
+  std::map<std::string, entry, std::less<>> entries_;
   std::map<std::string, std::string, std::less<>> aliases_;  ///< other sender -> trusted address
   std::map<std::string, std::uint64_t> muted_;               ///< remote source -> muted until
   /// Local addresses waiting for a probation slot, each with the earliest time to admit it.

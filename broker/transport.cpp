@@ -267,6 +267,7 @@ private:
   // I/O thread only (after start)
   peer_table table_;
   std::uint64_t table_version_published_ = ~std::uint64_t{0};
+  std::uint64_t refused_published_ = 0;
   std::map<std::string, std::string> keys_;  ///< CURVE keys by address, for links still to open (<= keys_max)
   zmq::socket_t router_;
   zmq::socket_t pub_;
@@ -808,16 +809,21 @@ void transport::impl::run_timers(std::uint64_t now) {
 }
 
 void transport::impl::publish_snapshot() {
+  // Only when something changed: the mutex is the callers' too.
   const auto version = table_.version();
+  const auto& stats = table_.stats();
   const bool changed = version != table_version_published_;
+  if (!changed && stats.refused == refused_published_) return;
   std::vector<std::string> counted, known;
   if (changed) {
     counted = table_.counted();
     known = table_.known();
   }
+  const auto counts = table_.size();
   std::lock_guard<std::mutex> lock(mutex_);
-  table_counts_ = table_.size();
-  table_stats_ = table_.stats();
+  table_counts_ = counts;
+  table_stats_ = stats;
+  refused_published_ = stats.refused;
   if (!changed) return;
   counted_ = std::move(counted);
   known_ = std::set<std::string>(known.begin(), known.end());
@@ -911,13 +917,15 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
   verdict v = verdict::drop_unproven;
   if (ch == channel::pub) {
     v = table_.on_published(link->address, h.sender, now);
+  } else if (auto known = table_.check_direct(h.sender, now); known && public_key.empty()) {
+    v = *known;  // the common case: a peer we know, no allocation
   } else {
     // The connection is the source: a device names only itself, so one
     // connection (or one CURVE key) holds one candidate at a time.
     const std::string sender(h.sender);
     const std::string source = !public_key.empty() ? "key:" + public_key : "id:" + parts[0].to_string();
     if (!public_key.empty()) remember_key(sender, public_key);  // the key to dial it with, if it is learned
-    v = table_.on_direct(sender, source, opt_.learn_senders, now);
+    v = known ? *known : table_.on_direct(sender, source, opt_.learn_senders, now);
     if (!public_key.empty()) {
       // A known peer whose CURVE key we lacked: its link can connect now.
       auto it = links_.find(sender);
