@@ -99,12 +99,14 @@ sn::status check_bounds(const transport_options& o) {
   const auto& l = o.peer_limits;
   if (l.trusted_max < 1 || l.probation_max < 1 || l.probation_per_source_max < 1 || l.probation_local_max < 1 ||
       l.trusted_max + l.proven_max + l.probation_max > links_bound)
-    return bad("peer_limits: trusted_max, probation_max and the per-source shares must be >= 1, and trusted_max + "
-               "proven_max + probation_max <= " + std::to_string(links_bound));
+    return bad(
+        "peer_limits: trusted_max, probation_max and the per-source shares must be >= 1, and trusted_max + "
+        "proven_max + probation_max <= " +
+        std::to_string(links_bound));
   if (l.probation_ms < 100 || l.probation_ms > 600'000) return bad("peer_limits.probation_ms must be 100..600000");
   if (o.peers.size() > l.trusted_max)
-    return bad(std::to_string(o.peers.size()) + " configured peers: at most peer_limits.trusted_max = " +
-               std::to_string(l.trusted_max));
+    return bad(std::to_string(o.peers.size()) +
+               " configured peers: at most peer_limits.trusted_max = " + std::to_string(l.trusted_max));
   if (o.curve.enabled) {
     if (!zmq_has("curve")) return make_error(errc::curve_unavailable, "libzmq was built without CURVE");
     if (!is_z85_key(o.curve.secret_key) || !is_z85_key(o.curve.public_key))
@@ -136,25 +138,34 @@ std::string z85_of(const void* key32) {
 
 const char* event_name(std::uint16_t ev) {
   switch (ev) {
-    case ZMQ_EVENT_CONNECTED: return "connected";
-    case ZMQ_EVENT_CONNECT_DELAYED: return "connect_delayed";
-    case ZMQ_EVENT_CONNECT_RETRIED: return "connect_retried";
-    case ZMQ_EVENT_CLOSED: return "closed";
-    case ZMQ_EVENT_DISCONNECTED: return "disconnected";
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return "handshake_succeeded";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: return "handshake_failed";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: return "handshake_failed_protocol";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return "handshake_failed_auth";
+    case ZMQ_EVENT_CONNECTED:
+      return "connected";
+    case ZMQ_EVENT_CONNECT_DELAYED:
+      return "connect_delayed";
+    case ZMQ_EVENT_CONNECT_RETRIED:
+      return "connect_retried";
+    case ZMQ_EVENT_CLOSED:
+      return "closed";
+    case ZMQ_EVENT_DISCONNECTED:
+      return "disconnected";
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      return "handshake_succeeded";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      return "handshake_failed";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      return "handshake_failed_protocol";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      return "handshake_failed_auth";
   }
   return "other";
 }
 
-} // namespace
+}  // namespace
 
 // ---------------------------------------------------------------------------
 
 class transport::impl {
-public:
+ public:
   impl(transport_options o, message_handler h)
       : opt_(std::move(o)), on_message_(std::move(h)), table_(std::string(), opt_.peer_limits) {}
   ~impl();
@@ -170,7 +181,7 @@ public:
   transport_stats stats() const;
   const std::string& address() const noexcept { return self_; }
 
-private:
+ private:
   enum class command_kind : std::uint8_t { publish, send, add_peer };
   struct command {
     command_kind kind;
@@ -257,10 +268,10 @@ private:
   mutable std::mutex mutex_;
   std::deque<command> queue_;
   std::size_t queue_bytes_ = 0;
-  std::set<std::string> known_;        ///< table addresses and aliases: add_peer may skip them
-  std::vector<std::string> counted_;   ///< peers(): trusted and proven
-  peer_table::counts table_counts_;    ///< sizes of the shares
-  peer_table::counters table_stats_;   ///< the table's counters
+  std::set<std::string> known_;       ///< table addresses and aliases: add_peer may skip them
+  std::vector<std::string> counted_;  ///< peers(): trusted and proven
+  peer_table::counts table_counts_;   ///< sizes of the shares
+  peer_table::counters table_stats_;  ///< the table's counters
   std::atomic<bool> stop_{false};
   counters c_;
 
@@ -317,8 +328,8 @@ sn::status transport::impl::open() {
   auto self_ep = parse_address(self_);
   if (!self_ep) return self_ep.error();
   if (is_wildcard_host(self_ep->host))
-    return make_error(errc::invalid_option, "advertised address " + self_ +
-                                                " has a wildcard host: it must name a host peers can dial");
+    return make_error(errc::invalid_option,
+                      "advertised address " + self_ + " has a wildcard host: it must name a host peers can dial");
   table_ = peer_table(self_, opt_.peer_limits);
   header_buf_ = encode_header(0, self_);
   identity_ = opt_.identity.empty() ? self_ : opt_.identity;
@@ -371,8 +382,8 @@ sn::status transport::impl::open() {
     } catch (const zmq::error_t& e) {
       std::string why = e.num() == EADDRINUSE ? "port " + std::to_string(port) + " is in use (another storenode?)"
                                               : std::string(e.what());
-      return make_error(errc::bind_failed, std::string("cannot bind ") + what + " at " + where + " (bind " +
-                                               opt_.bind + "): " + why +
+      return make_error(errc::bind_failed, std::string("cannot bind ") + what + " at " + where + " (bind " + opt_.bind +
+                                               "): " + why +
                                                "; a node uses PORT for its ROUTER and PORT+1 for its PUB");
     }
   };
@@ -577,16 +588,24 @@ void transport::impl::iterate() {
         drain_commands();
         break;
       }
-      case source::router: read_socket(router_, channel::direct, frame_parts_router, nullptr); break;
-      case source::zap: serve_zap(); break;
+      case source::router:
+        read_socket(router_, channel::direct, frame_parts_router, nullptr);
+        break;
+      case source::zap:
+        serve_zap();
+        break;
       case source::sub:
         if (link->sub.socket) read_socket(*link->sub.socket, channel::pub, frame_parts, link);
         break;
       case source::dealer:
         if (link->dealer.socket) read_socket(*link->dealer.socket, channel::direct, 0, link);
         break;
-      case source::sub_monitor: read_monitor(*link, link->sub, true); break;
-      case source::dealer_monitor: read_monitor(*link, link->dealer, false); break;
+      case source::sub_monitor:
+        read_monitor(*link, link->sub, true);
+        break;
+      case source::dealer_monitor:
+        read_monitor(*link, link->dealer, false);
+        break;
     }
   }
   // Then timers, then what they and the frames above evicted.
@@ -608,7 +627,9 @@ void transport::impl::drain_commands() {
     } catch (const std::exception& e) {
       // One failing command (a ZeroMQ error on one socket) must not lose the rest of the batch.
       log().warn("broker: {} could not {} {}: {}", self_,
-                 c.kind == command_kind::publish ? "publish" : c.kind == command_kind::send ? "send to" : "add peer",
+                 c.kind == command_kind::publish ? "publish"
+                 : c.kind == command_kind::send  ? "send to"
+                                                 : "add peer",
                  c.peer, e.what());
     }
   }
@@ -626,8 +647,12 @@ void transport::impl::run_command(command& c) {
       bump(c_.bytes_out, bytes);
       break;
     }
-    case command_kind::send: do_send(c.peer, c.type, std::move(c.body)); break;
-    case command_kind::add_peer: nominate(c.peer, peer_table::local_source, c.key); break;
+    case command_kind::send:
+      do_send(c.peer, c.type, std::move(c.body));
+      break;
+    case command_kind::add_peer:
+      nominate(c.peer, peer_table::local_source, c.key);
+      break;
   }
 }
 
@@ -674,7 +699,8 @@ transport::impl::peer_link& transport::impl::link_for(const std::string& address
   auto& link = it->second;
   if (inserted) {
     link.address = address;
-    if (auto k = keys_.find(address); k != keys_.end()) link.key = k->second;
+    if (auto k = keys_.find(address); k != keys_.end())
+      link.key = k->second;
     else if (auto p = opt_.curve.peer_public_keys.find(address); p != opt_.curve.peer_public_keys.end())
       link.key = p->second;
   }
@@ -767,13 +793,21 @@ void transport::impl::on_socket_event(peer_link& link, watched_socket& w, bool i
       table_.on_dial_failed(link.address);
       return;
     case ZMQ_EVENT_CONNECTED:
-    case ZMQ_EVENT_CONNECT_DELAYED: w.redial_at_ms = 0; return;
+    case ZMQ_EVENT_CONNECT_DELAYED:
+      w.redial_at_ms = 0;
+      return;
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: table_.on_dial_failed(link.address); break;
-    case ZMQ_EVENT_DISCONNECTED: bump(c_.disconnects); break;
-    case ZMQ_EVENT_CLOSED: break;
-    default: return;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      table_.on_dial_failed(link.address);
+      break;
+    case ZMQ_EVENT_DISCONNECTED:
+      bump(c_.disconnects);
+      break;
+    case ZMQ_EVENT_CLOSED:
+      break;
+    default:
+      return;
   }
   // The connection ended. Unless libzmq shows a retry within the grace
   // period, it gave up (protocol error): redial then, with backoff. A link
@@ -886,7 +920,8 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
   auto& body = parts[n - 1];
   frame_header h;
   switch (check_frame(header.to_string_view(), body.size(), opt_.message_bytes_max, h)) {
-    case frame_check::ok: break;
+    case frame_check::ok:
+      break;
     case frame_check::malformed:
       bump(c_.dropped_malformed);
       log().debug("broker: {} dropped a frame with a malformed header", self_);
@@ -985,8 +1020,8 @@ void transport::impl::serve_zap() {
       // A refused client redials every reconnect interval: warn once per key, then debug.
       constexpr std::size_t denied_logged_max = 64;
       bool first = denied_logged_.size() < denied_logged_max && denied_logged_.insert(key).second;
-      log().log(first ? spdlog::level::warn : spdlog::level::debug, "broker: {} refused a CURVE client (key {})",
-                self_, key.empty() ? "none" : key);
+      log().log(first ? spdlog::level::warn : spdlog::level::debug, "broker: {} refused a CURVE client (key {})", self_,
+                key.empty() ? "none" : key);
     }
     std::string request_id = n >= 2 ? parts[1].to_string() : std::string();
     zap_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -1024,4 +1059,4 @@ std::vector<std::string> transport::peers() const { return impl_->peers(); }
 const std::string& transport::address() const noexcept { return impl_->address(); }
 transport_stats transport::stats() const { return impl_->stats(); }
 
-} // namespace sn::broker
+}  // namespace sn::broker
