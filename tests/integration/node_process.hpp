@@ -118,7 +118,7 @@ struct node_options {
   std::vector<std::string> peers;
   std::vector<std::string> extra_args;
   /// HOST of --bind (e.g. "0.0.0.0", "localhost"); empty = 127.0.0.1. bind() stays the 127.0.0.1 address.
-  std::string bind_host;
+  std::string bind_host = {};
 };
 
 /// One storenode process.
