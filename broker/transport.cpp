@@ -838,7 +838,7 @@ void transport::impl::run_timers(std::uint64_t now) {
       bump(c_.redials);
     }
   }
-  table_.expire(now);
+  if (auto d = table_.next_deadline(); d && *d <= now) table_.expire(now);  // not on every frame batch
   open_added();
 }
 
