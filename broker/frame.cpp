@@ -39,6 +39,17 @@ header_check decode_header(std::string_view bytes, frame_header& out) noexcept {
   return header_check::ok;
 }
 
+frame_check check_frame(std::string_view header, std::size_t body_bytes, std::size_t body_bytes_max,
+                        frame_header& out) noexcept {
+  switch (decode_header(header, out)) {
+    case header_check::ok: break;
+    case header_check::malformed: return frame_check::malformed;
+    case header_check::unknown_version: return frame_check::unknown_version;
+  }
+  if (body_bytes > body_bytes_max) return frame_check::oversized;
+  return frame_check::ok;
+}
+
 sn::expected<endpoint> parse_address(std::string_view address) {
   constexpr std::string_view scheme = "tcp://";
   auto bad = [&](const char* why) {

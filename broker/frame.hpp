@@ -54,6 +54,24 @@ std::string encode_header(message_type type, std::string_view sender);
 /// different layout is reported as unknown_version, not malformed.
 header_check decode_header(std::string_view bytes, frame_header& out) noexcept;
 
+/// Outcome of the checks a receiver makes on one [header][body] pair
+/// (docs/protocol.md 2.3, steps 2 to 4), in that order.
+enum class frame_check {
+  ok,
+  malformed,        ///< see header_check::malformed
+  unknown_version,  ///< see header_check::unknown_version
+  oversized,        ///< body longer than the receiver's message_bytes_max
+};
+
+/// Checks a frame's header and body size; fills `out` when ok. Pure, never throws.
+frame_check check_frame(std::string_view header, std::size_t body_bytes, std::size_t body_bytes_max,
+                        frame_header& out) noexcept;
+
+/// Parts a well-formed frame has when it arrives: 2 ([header][body]), 3 on a
+/// ROUTER (ZeroMQ prepends the routing id).
+inline constexpr std::size_t frame_parts = 2;
+inline constexpr std::size_t frame_parts_router = 3;
+
 /// A parsed "tcp://HOST:PORT" address.
 struct endpoint {
   std::string host;  ///< as written, e.g. "127.0.0.1", "[::1]", "store-pc"

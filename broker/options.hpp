@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "broker/peer_table.hpp"
+
 namespace sn::broker {
 
 /// CURVE encryption and authentication. Off by default (plain TCP).
@@ -33,14 +35,25 @@ struct curve_options {
 
 struct transport_options {
   /// Required. The address this node binds, "tcp://HOST:PORT": its ROUTER binds
-  /// at PORT and its PUB at PORT+1 (PORT 1..65534). HOST may be "*" or
-  /// "0.0.0.0" only together with `advertised`.
+  /// at PORT and its PUB at PORT+1 (PORT 1..65534). HOST is a numeric address,
+  /// a wildcard ("*", "0.0.0.0", "[::]": every interface) or a host name
+  /// (resolved once at start, first IPv4 address).
   std::string bind;
-  /// Default empty (= bind). The address peers reach this node at, sent as the
-  /// sender of every frame and used by peers to answer. Must be a concrete host.
+  /// Default empty. The address peers reach this node at, "tcp://HOST:PORT"
+  /// with a concrete HOST (a name or a numeric address): the sender of every
+  /// frame, what peers dial to answer and what heartbeats gossip. Empty: `bind`
+  /// as written, or for a wildcard bind this machine's primary address at the
+  /// bind PORT (primary_host() in broker/address.hpp). It may differ from the
+  /// bind entirely (NAT, a TCP forwarder): the node never dials it itself.
   std::string advertised;
-  /// Default empty. Peers' advertised addresses to connect to at start.
+  /// Default empty, at most peer_limits.trusted_max. Configured peers
+  /// (--peer): dialled exactly as written, never evicted, always counted.
   std::vector<std::string> peers;
+  /// Default empty. Addresses learned in earlier runs: dialled at start as
+  /// learned candidates that must prove themselves (they are never trusted).
+  std::vector<std::string> remembered_peers;
+  /// Shares, probation and eviction of the peer table (broker/peer_table.hpp).
+  peer_table_limits peer_limits;
   /// Default empty (= the advertised address). The ZeroMQ routing id of our
   /// DEALERs, 1..255 bytes (a device id is a good choice).
   std::string identity;
@@ -50,8 +63,10 @@ struct transport_options {
   /// receiving socket is twice this: frames up to that are received, counted
   /// and dropped; beyond it ZeroMQ closes the sender's connection.
   std::size_t message_bytes_max = std::size_t{4} << 20;
-  /// Default true. A valid direct frame from an unknown sender adds its address
-  /// as a peer (so a new device joins by naming any one existing device).
+  /// Default true. A valid direct frame from an unknown sender nominates its
+  /// address as a learned candidate: the node dials it and counts it (and
+  /// delivers its frames) once a frame published at that address names it
+  /// (docs/protocol.md 2.6). A new device thus joins by naming one existing device.
   bool learn_senders = true;
   /// Default 10'000, bounds 1..1'000'000. ZMQ_SNDHWM of the PUB socket and
   /// ZMQ_RCVHWM of each SUB (messages). Past it PUB drops: sync catches up by requests.
@@ -62,8 +77,13 @@ struct transport_options {
   int direct_hwm = 1'000;
   /// Default 100 ms, bounds 1..60'000. ZMQ_RECONNECT_IVL.
   int reconnect_interval_ms = 100;
-  /// Default 1'000 ms, bounds reconnect_interval_ms..600'000. ZMQ_RECONNECT_IVL_MAX.
+  /// Default 1'000 ms, bounds reconnect_interval_ms..600'000. ZMQ_RECONNECT_IVL_MAX,
+  /// and the longest wait before the transport redials a connection libzmq
+  /// gave up on (after a protocol error: an over-limit frame, a failed handshake).
   int reconnect_interval_ms_max = 1'000;
+  /// Default 2'000 ms, bounds 100..60'000. ZMQ_CONNECT_TIMEOUT: a dial that gets
+  /// no TCP answer (a host that is down, a made-up address) fails after this.
+  int connect_timeout_ms = 2'000;
   /// Default 1'000 ms, bounds 0 (off)..60'000. ZMTP ping interval on DEALERs and
   /// SUBs (ZMQ_HEARTBEAT_IVL): a dead connection is dropped and redialled.
   int zmtp_heartbeat_interval_ms = 1'000;

@@ -1,18 +1,22 @@
 // The ZeroMQ peer transport. Layout of this file: options validation, socket
-// set-up, the hand-off queue (caller threads), the reactor loop (I/O thread).
+// set-up, the hand-off queue (caller threads), the reactor loop (I/O thread):
+// poll with a timeout equal to the next timer, handle frames and socket
+// events, then timers (redials, probation), then close what was evicted.
 //
 // Threads: every zmq socket is created and bound on the thread calling start(),
 // then used only by the I/O thread (std::thread's start is the full fence
 // ZeroMQ asks for when a socket changes thread). Caller threads touch only the
-// mutex-guarded queue and peer set, the eventfd and the atomic counters.
+// mutex-guarded queue and peer snapshot, the eventfd and the atomic counters.
 #include "broker/transport.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -23,8 +27,10 @@
 
 #include <zmq.hpp>
 
+#include "broker/address.hpp"
 #include "broker/curve.hpp"
 #include "broker/log.hpp"
+#include "broker/peer_table.hpp"
 
 namespace sn::broker {
 
@@ -43,24 +49,37 @@ constexpr const char* zap_domain = "storenode";
 constexpr std::size_t message_bytes_min = 1024;
 constexpr std::size_t message_bytes_bound = std::size_t{256} << 20;
 constexpr int hwm_bound = 1'000'000;
+/// Bounds of the peer table's shares: the sockets of every link must fit
+/// ZMQ_MAX_SOCKETS and a file-descriptor budget (each socket holds an eventfd).
+constexpr std::size_t links_bound = 160;
+/// Sockets that are not per link: ROUTER, PUB, ZAP handler, and headroom.
+constexpr std::size_t fixed_sockets = 16;
+/// CURVE keys remembered for addresses not (yet) in the peer table.
+constexpr std::size_t keys_max = 256;
+/// Events read from a socket monitor: connection up, retries, and every way it ends.
+constexpr int monitored_events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CONNECT_RETRIED |
+                                 ZMQ_EVENT_CLOSED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
 struct counters {
-  std::atomic<std::uint64_t> frames_in_pub{0}, frames_in_direct{0}, frames_out_pub{0},
-      frames_out_direct{0}, bytes_in{0}, bytes_out{0}, dropped_malformed{0}, dropped_oversized{0},
-      dropped_unknown_version{0}, send_queue_full{0}, send_rejected{0}, send_dropped_hwm{0},
-      send_dropped_no_key{0}, callback_errors{0}, dropped_own{0}, auth_denied{0}, auth_allowed{0},
-      loop_iterations{0};
+  std::atomic<std::uint64_t> frames_in_pub{0}, frames_in_direct{0}, frames_out_pub{0}, frames_out_direct{0},
+      bytes_in{0}, bytes_out{0}, dropped_malformed{0}, dropped_oversized{0}, dropped_unknown_version{0},
+      send_queue_full{0}, send_rejected{0}, send_dropped_hwm{0}, send_dropped_no_key{0}, send_dropped_no_peer{0},
+      callback_errors{0}, dropped_own{0}, dropped_unproven{0}, auth_denied{0}, auth_allowed{0}, redials{0},
+      disconnects{0}, loop_iterations{0};
 };
 
 void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 
+std::uint64_t now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 /// "[::1]": ZeroMQ needs ZMQ_IPV6 for it. Only set then, because with it on a
 /// hostname may resolve to an IPv6 address first where the peer listens on IPv4.
 bool ipv6_literal(const std::string& host) { return !host.empty() && host.front() == '['; }
-
-bool wildcard_host(const std::string& host) {
-  return host == "*" || host == "0.0.0.0" || host == "[::]" || host == "::";
-}
 
 sn::status check_bounds(const transport_options& o) {
   auto bad = [](std::string m) { return sn::status(make_error(errc::invalid_option, std::move(m))); };
@@ -72,10 +91,22 @@ sn::status check_bounds(const transport_options& o) {
     return bad("reconnect_interval_ms must be 1..60000");
   if (o.reconnect_interval_ms_max < o.reconnect_interval_ms || o.reconnect_interval_ms_max > 600'000)
     return bad("reconnect_interval_ms_max must be reconnect_interval_ms..600000");
+  if (o.connect_timeout_ms < 100 || o.connect_timeout_ms > 60'000) return bad("connect_timeout_ms must be 100..60000");
   if (o.zmtp_heartbeat_interval_ms < 0 || o.zmtp_heartbeat_interval_ms > 60'000)
     return bad("zmtp_heartbeat_interval_ms must be 0..60000");
   if (o.zmtp_heartbeat_timeout_ms < 0 || o.zmtp_heartbeat_timeout_ms > 600'000)
     return bad("zmtp_heartbeat_timeout_ms must be 0..600000");
+  const auto& l = o.peer_limits;
+  if (l.trusted_max < 1 || l.probation_max < 1 || l.probation_per_source_max < 1 || l.probation_local_max < 1 ||
+      l.trusted_max + l.proven_max + l.probation_max > links_bound)
+    return bad(
+        "peer_limits: trusted_max, probation_max and the per-source shares must be >= 1, and trusted_max + "
+        "proven_max + probation_max <= " +
+        std::to_string(links_bound));
+  if (l.probation_ms < 100 || l.probation_ms > 600'000) return bad("peer_limits.probation_ms must be 100..600000");
+  if (o.peers.size() > l.trusted_max)
+    return bad(std::to_string(o.peers.size()) +
+               " configured peers: at most peer_limits.trusted_max = " + std::to_string(l.trusted_max));
   if (o.curve.enabled) {
     if (!zmq_has("curve")) return make_error(errc::curve_unavailable, "libzmq was built without CURVE");
     if (!is_z85_key(o.curve.secret_key) || !is_z85_key(o.curve.public_key))
@@ -105,13 +136,38 @@ std::string z85_of(const void* key32) {
   return text;
 }
 
-} // namespace
+const char* event_name(std::uint16_t ev) {
+  switch (ev) {
+    case ZMQ_EVENT_CONNECTED:
+      return "connected";
+    case ZMQ_EVENT_CONNECT_DELAYED:
+      return "connect_delayed";
+    case ZMQ_EVENT_CONNECT_RETRIED:
+      return "connect_retried";
+    case ZMQ_EVENT_CLOSED:
+      return "closed";
+    case ZMQ_EVENT_DISCONNECTED:
+      return "disconnected";
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      return "handshake_succeeded";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      return "handshake_failed";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      return "handshake_failed_protocol";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      return "handshake_failed_auth";
+  }
+  return "other";
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------
 
 class transport::impl {
-public:
-  impl(transport_options o, message_handler h) : opt_(std::move(o)), on_message_(std::move(h)) {}
+ public:
+  impl(transport_options o, message_handler h)
+      : opt_(std::move(o)), on_message_(std::move(h)), table_(std::string(), opt_.peer_limits) {}
   ~impl();
 
   sn::status open();
@@ -120,12 +176,12 @@ public:
   bool enqueue_add_peer(const std::string& address, const std::string& key);
   std::vector<std::string> peers() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {known_.begin(), known_.end()};
+    return counted_;
   }
   transport_stats stats() const;
   const std::string& address() const noexcept { return self_; }
 
-private:
+ private:
   enum class command_kind : std::uint8_t { publish, send, add_peer };
   struct command {
     command_kind kind;
@@ -134,14 +190,33 @@ private:
     std::string key;   ///< add_peer: Z85 public key or empty
     std::string body;  ///< publish, send
   };
+  /// One client socket towards a peer, watched by a ZeroMQ socket monitor.
+  /// libzmq redials a dropped connection by itself (ZMQ_RECONNECT_IVL) except
+  /// after a protocol error: an over-limit frame (ZMQ_MAXMSGSIZE), a bad
+  /// greeting or a refused CURVE handshake make session_base_t::engine_error
+  /// end the session instead of reconnecting, and the socket stays silent
+  /// for good. The monitor tells the two apart: a connection that ends
+  /// without a retry event within redial_grace_ms is redialled here.
+  struct watched_socket {
+    std::unique_ptr<zmq::socket_t> socket;
+    std::unique_ptr<zmq::socket_t> monitor;  ///< PAIR reading the socket's monitor events
+    std::uint64_t redial_at_ms = 0;          ///< 0: connected, or libzmq retrying by itself
+    std::uint64_t up_since_ms = 0;           ///< last completed handshake; 0 while down
+    std::uint64_t backoff_ms = 0;            ///< delay of the next redial; 0 = reconnect_interval_ms
+  };
   /// The sockets towards one peer. Without a key (CURVE on, key unknown) the
   /// sockets are not created yet and direct frames to it are dropped.
   struct peer_link {
+    std::string address;
     std::string key;
-    std::unique_ptr<zmq::socket_t> dealer;
-    std::unique_ptr<zmq::socket_t> sub;
+    watched_socket dealer;
+    watched_socket sub;
   };
-  enum class source : std::uint8_t { wake, router, zap, sub, dealer };
+  enum class source : std::uint8_t { wake, router, zap, sub, dealer, sub_monitor, dealer_monitor };
+  struct poll_source {
+    source what;
+    peer_link* link;
+  };
 
   // caller side
   bool push(command&& c);
@@ -152,18 +227,30 @@ private:
   // I/O thread
   void run();
   void iterate();
+  int poll_timeout_ms(std::uint64_t now) const;
   void drain_commands();
   void run_command(command& c);
   void rebuild_poll_set();
   void do_send(const std::string& peer, message_type t, std::string&& body);
-  peer_link* link_for(const std::string& address, const std::string& key);
-  void connect_link(const std::string& address, peer_link& link);
+  /// Nominates `address` on behalf of `source`; opens the sockets of what the table admits.
+  void nominate(const std::string& address, const std::string& source, const std::string& key);
+  void remember_key(const std::string& address, const std::string& key);
+  void open_added();
+  void close_removed();
+  peer_link& link_for(const std::string& address);
+  void connect_link(peer_link& link);
+  void open_socket(peer_link& link, watched_socket& w, bool is_sub);
+  void close_socket(watched_socket& w);
   void set_common(zmq::socket_t& s, bool receives);
   void set_client(zmq::socket_t& s, const std::string& server_key);
+  void read_monitor(peer_link& link, watched_socket& w, bool is_sub);
+  void on_socket_event(peer_link& link, watched_socket& w, bool is_sub, std::uint16_t event);
+  void run_timers(std::uint64_t now);
+  void publish_snapshot();
   /// Reads up to inbound_batch_max messages from `s`; `parts_expected` is 3 on
   /// the ROUTER ([routing id][header][body]), 2 on a SUB, 0 on a DEALER (nothing may arrive).
-  void read_socket(zmq::socket_t& s, channel ch, std::size_t parts_expected);
-  void handle_frame(std::array<zmq::message_t, parts_kept_max>& parts, std::size_t n, channel ch);
+  void read_socket(zmq::socket_t& s, channel ch, std::size_t parts_expected, peer_link* link);
+  void handle_frame(std::array<zmq::message_t, parts_kept_max>& parts, std::size_t n, channel ch, peer_link* link);
   void serve_zap();
 
   transport_options opt_;
@@ -181,18 +268,26 @@ private:
   mutable std::mutex mutex_;
   std::deque<command> queue_;
   std::size_t queue_bytes_ = 0;
-  std::set<std::string> known_;
+  std::set<std::string> known_;       ///< table addresses and aliases: add_peer may skip them
+  std::vector<std::string> counted_;  ///< peers(): trusted and proven
+  peer_table::counts table_counts_;   ///< sizes of the shares
+  peer_table::counters table_stats_;  ///< the table's counters
   std::atomic<bool> stop_{false};
   counters c_;
 
   // I/O thread only (after start)
+  peer_table table_;
+  std::uint64_t table_version_published_ = ~std::uint64_t{0};
+  std::uint64_t refused_published_ = 0;
+  std::map<std::string, std::string> keys_;  ///< CURVE keys by address, for links still to open (<= keys_max)
   zmq::socket_t router_;
   zmq::socket_t pub_;
   zmq::socket_t zap_;
-  std::map<std::string, peer_link> links_;  ///< node-stable: poll_sources_ points into it
+  std::map<std::string, peer_link> links_;  ///< node-stable: poll_sources_ points into it; erased only in close_removed
   std::vector<zmq::pollitem_t> poll_items_;
-  std::vector<std::pair<source, peer_link*>> poll_sources_;
+  std::vector<poll_source> poll_sources_;
   bool poll_dirty_ = true;
+  std::uint64_t monitor_seq_ = 0;
   std::string header_buf_;  ///< encode_header(type, self_) once; byte 1 (the type) is patched per frame
   std::unordered_set<std::string> denied_logged_;  ///< refused keys already logged at warn (bounded)
 
@@ -206,6 +301,10 @@ transport::impl::~impl() {
     thread_.join();
   }
   // join() is the fence: sockets may now be closed on this thread.
+  for (auto& [address, link] : links_) {
+    close_socket(link.dealer);
+    close_socket(link.sub);
+  }
   links_.clear();
   router_.close();
   pub_.close();
@@ -216,19 +315,30 @@ transport::impl::~impl() {
 sn::status transport::impl::open() {
   auto bind_ep = parse_address(opt_.bind);
   if (!bind_ep) return bind_ep.error();
-  self_ = opt_.advertised.empty() ? opt_.bind : opt_.advertised;
+  auto bind_host = bindable_host(bind_ep->host);
+  if (!bind_host) return make_error(errc::invalid_address, "bind " + opt_.bind + ": " + bind_host.error().message);
+  if (!opt_.advertised.empty()) {
+    self_ = opt_.advertised;
+  } else if (is_wildcard_host(bind_ep->host)) {
+    self_ = "tcp://" + primary_host(ipv6_literal(bind_ep->host)) + ":" + std::to_string(bind_ep->port);
+    log().info("broker: bind {} is a wildcard: advertising {} (set `advertised` to choose)", opt_.bind, self_);
+  } else {
+    self_ = opt_.bind;
+  }
   auto self_ep = parse_address(self_);
   if (!self_ep) return self_ep.error();
-  if (wildcard_host(self_ep->host))
+  if (is_wildcard_host(self_ep->host))
     return make_error(errc::invalid_option,
-                      "bind " + opt_.bind + " has a wildcard host: set `advertised` to an address peers can reach");
+                      "advertised address " + self_ + " has a wildcard host: it must name a host peers can dial");
+  table_ = peer_table(self_, opt_.peer_limits);
   header_buf_ = encode_header(0, self_);
   identity_ = opt_.identity.empty() ? self_ : opt_.identity;
   if (identity_.size() > address_bytes_max || identity_[0] == '\0')
     return make_error(errc::invalid_option, "identity must be 1..255 bytes and not start with a zero byte");
   if (auto s = check_bounds(opt_); !s) return s;
   // Twice the body bound: a slightly oversized frame still arrives and is
-  // counted; a grossly oversized one makes ZeroMQ drop the sender's connection.
+  // counted; a grossly oversized one makes ZeroMQ drop the connection (the
+  // link is redialled, see watched_socket).
   zmq_maxmsgsize_ = opt_.message_bytes_max * 2;
   for (const auto& k : opt_.curve.allowed_public_keys) allowed_keys_.insert(k);
   allowed_keys_.insert(opt_.curve.public_key);
@@ -236,8 +346,11 @@ sn::status transport::impl::open() {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return make_error(errc::zmq_failure, std::string("eventfd: ") + std::strerror(errno));
 
+  const auto& l = opt_.peer_limits;
+  const auto links_max = l.trusted_max + l.proven_max + l.probation_max;
   try {
     ctx_.set(zmq::ctxopt::blocky, 0);
+    ctx_.set(zmq::ctxopt::max_sockets, static_cast<int>(links_max * sockets_per_link + fixed_sockets));
     if (opt_.curve.enabled) {
       // The ZAP handler must exist before a CURVE server accepts a connection.
       zap_ = zmq::socket_t(ctx_, zmq::socket_type::rep);
@@ -252,7 +365,7 @@ sn::status transport::impl::open() {
     set_common(pub_, false);
     pub_.set(zmq::sockopt::sndhwm, opt_.pub_hwm);
     for (auto* s : {&router_, &pub_}) {
-      if (ipv6_literal(bind_ep->host)) s->set(zmq::sockopt::ipv6, 1);
+      if (ipv6_literal(*bind_host)) s->set(zmq::sockopt::ipv6, 1);
       if (!opt_.curve.enabled) continue;
       s->set(zmq::sockopt::curve_server, 1);
       s->set(zmq::sockopt::curve_secretkey, opt_.curve.secret_key);
@@ -261,31 +374,41 @@ sn::status transport::impl::open() {
   } catch (const zmq::error_t& e) {
     return make_error(errc::zmq_failure, std::string("socket set-up: ") + e.what());
   }
-  auto bind = [&](zmq::socket_t& s, const std::string& where, const char* what) -> sn::status {
+  const endpoint local{*bind_host, bind_ep->port};
+  auto bind = [&](zmq::socket_t& s, const std::string& where, const char* what, unsigned port) -> sn::status {
     try {
       s.bind(where);
       return sn::status::ok();
     } catch (const zmq::error_t& e) {
-      return make_error(errc::bind_failed, std::string("cannot bind ") + what + " at " + where + ": " + e.what() +
-                                               " (a node uses PORT for its ROUTER and PORT+1 for its PUB)");
+      std::string why = e.num() == EADDRINUSE ? "port " + std::to_string(port) + " is in use (another storenode?)"
+                                              : std::string(e.what());
+      return make_error(errc::bind_failed, std::string("cannot bind ") + what + " at " + where + " (bind " + opt_.bind +
+                                               "): " + why +
+                                               "; a node uses PORT for its ROUTER and PORT+1 for its PUB");
     }
   };
-  if (auto s = bind(router_, router_address(*bind_ep), "ROUTER"); !s) return s;
-  if (auto s = bind(pub_, pub_address(*bind_ep), "PUB"); !s) return s;
+  if (auto s = bind(router_, router_address(local), "ROUTER", local.port); !s) return s;
+  if (auto s = bind(pub_, pub_address(local), "PUB", local.port + 1u); !s) return s;
 
+  const auto t0 = now_ms();
   for (const auto& p : opt_.peers) {
     if (auto ep = parse_address(p); !ep) return ep.error();
-    if (p == self_) continue;
-    if (known_.size() >= peers_max) return make_error(errc::invalid_option, "more than peers_max peers");
-    known_.insert(p);
-    try {
-      link_for(p, {});
-    } catch (const zmq::error_t& e) {
-      return make_error(errc::zmq_failure, "connect to " + p + ": " + e.what());
-    }
+    if (table_.add_configured(p) == admission::refused_share)
+      return make_error(errc::invalid_option, "more configured peers than peer_limits.trusted_max");
   }
-  log().info("broker: listening at {} (ROUTER) and {} (PUB), {} peers, curve {}", router_address(*bind_ep),
-             pub_address(*bind_ep), known_.size(), opt_.curve.enabled ? "on" : "off");
+  for (const auto& p : opt_.remembered_peers) {
+    if (!parse_address(p) || p == self_) continue;  // an old entry: not worth failing the start for
+    table_.nominate(p, peer_table::local_source, t0);
+  }
+  try {
+    open_added();
+  } catch (const zmq::error_t& e) {
+    return make_error(errc::zmq_failure, std::string("connect to peers: ") + e.what());
+  }
+  publish_snapshot();
+  log().info("broker: {} listening at {} (ROUTER) and {} (PUB), {} configured peers, {} remembered, curve {}", self_,
+             router_address(local), pub_address(local), opt_.peers.size(), opt_.remembered_peers.size(),
+             opt_.curve.enabled ? "on" : "off");
   thread_ = std::thread([this] { run(); });
   return sn::status::ok();
 }
@@ -299,6 +422,7 @@ void transport::impl::set_client(zmq::socket_t& s, const std::string& server_key
   set_common(s, true);
   s.set(zmq::sockopt::reconnect_ivl, opt_.reconnect_interval_ms);
   s.set(zmq::sockopt::reconnect_ivl_max, opt_.reconnect_interval_ms_max);
+  s.set(zmq::sockopt::connect_timeout, opt_.connect_timeout_ms);
   if (opt_.zmtp_heartbeat_interval_ms > 0) {
     s.set(zmq::sockopt::heartbeat_ivl, opt_.zmtp_heartbeat_interval_ms);
     s.set(zmq::sockopt::heartbeat_timeout, opt_.zmtp_heartbeat_timeout_ms);
@@ -349,32 +473,19 @@ bool transport::impl::enqueue_publish(message_type t, std::string&& body) {
 }
 
 bool transport::impl::enqueue_send(const std::string& peer, message_type t, std::string&& body) {
-  if (body.size() > opt_.message_bytes_max) {
+  if (body.size() > opt_.message_bytes_max || !acceptable_peer(peer)) {
     bump(c_.send_rejected);
     return false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (known_.count(peer) == 0) {
-      if (known_.size() >= peers_max || !acceptable_peer(peer)) {
-        bump(c_.send_rejected);
-        return false;
-      }
-      known_.insert(peer);  // the I/O thread connects it when it handles this send
-    }
   }
   return push(command{command_kind::send, t, peer, {}, std::move(body)});
 }
 
 bool transport::impl::enqueue_add_peer(const std::string& address, const std::string& key) {
   if (!key.empty() && !is_z85_key(key)) return false;
+  if (!acceptable_peer(address)) return false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (known_.count(address) != 0 && key.empty()) return true;
-    if (known_.count(address) == 0) {
-      if (known_.size() >= peers_max || !acceptable_peer(address)) return false;
-      known_.insert(address);
-    }
+    if (key.empty() && known_.count(address) != 0) return true;
   }
   return push(command{command_kind::add_peer, 0, address, key, {}});
 }
@@ -395,15 +506,21 @@ transport_stats transport::impl::stats() const {
   s.send_rejected = g(c_.send_rejected);
   s.send_dropped_hwm = g(c_.send_dropped_hwm);
   s.send_dropped_no_key = g(c_.send_dropped_no_key);
+  s.send_dropped_no_peer = g(c_.send_dropped_no_peer);
   s.callback_errors = g(c_.callback_errors);
   s.dropped_own = g(c_.dropped_own);
+  s.dropped_unproven = g(c_.dropped_unproven);
   s.auth_denied = g(c_.auth_denied);
   s.auth_allowed = g(c_.auth_allowed);
+  s.redials = g(c_.redials);
+  s.disconnects = g(c_.disconnects);
   s.loop_iterations = g(c_.loop_iterations);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    s.peers = known_.size();
-  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  s.peers = table_counts_.trusted + table_counts_.proven;
+  s.peers_probation = table_counts_.probation;
+  s.peers_proven = table_stats_.proven;
+  s.peers_refused = table_stats_.refused;
+  s.peers_evicted = table_stats_.evicted_expired + table_stats_.evicted_displaced + table_stats_.evicted_idle;
   return s;
 }
 
@@ -423,37 +540,44 @@ void transport::impl::run() {
 void transport::impl::rebuild_poll_set() {
   poll_items_.clear();
   poll_sources_.clear();
-  poll_items_.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
-  poll_sources_.emplace_back(source::wake, nullptr);
-  poll_items_.push_back({router_.handle(), 0, ZMQ_POLLIN, 0});
-  poll_sources_.emplace_back(source::router, nullptr);
-  if (zap_) {
-    poll_items_.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
-    poll_sources_.emplace_back(source::zap, nullptr);
-  }
+  auto add = [this](void* socket, int fd, source what, peer_link* link) {
+    poll_items_.push_back({socket, fd, ZMQ_POLLIN, 0});
+    poll_sources_.push_back({what, link});
+  };
+  add(nullptr, wake_fd_, source::wake, nullptr);
+  add(router_.handle(), 0, source::router, nullptr);
+  if (zap_) add(zap_.handle(), 0, source::zap, nullptr);
   for (auto& [address, link] : links_) {
-    if (!link.sub) continue;
-    poll_items_.push_back({link.sub->handle(), 0, ZMQ_POLLIN, 0});
-    poll_sources_.emplace_back(source::sub, &link);
-    poll_items_.push_back({link.dealer->handle(), 0, ZMQ_POLLIN, 0});
-    poll_sources_.emplace_back(source::dealer, &link);
+    if (link.sub.socket) add(link.sub.socket->handle(), 0, source::sub, &link);
+    if (link.dealer.socket) add(link.dealer.socket->handle(), 0, source::dealer, &link);
+    if (link.sub.monitor) add(link.sub.monitor->handle(), 0, source::sub_monitor, &link);
+    if (link.dealer.monitor) add(link.dealer.monitor->handle(), 0, source::dealer_monitor, &link);
   }
   poll_dirty_ = false;
+}
+
+int transport::impl::poll_timeout_ms(std::uint64_t now) const {
+  std::uint64_t next = now + idle_poll_timeout_ms;
+  if (auto d = table_.next_deadline()) next = std::min(next, *d);
+  for (const auto& [address, link] : links_) {
+    for (const auto* w : {&link.dealer, &link.sub})
+      if (w->redial_at_ms != 0) next = std::min(next, w->redial_at_ms);
+  }
+  return next <= now ? 0 : static_cast<int>(next - now);
 }
 
 void transport::impl::iterate() {
   if (poll_dirty_) rebuild_poll_set();
   bump(c_.loop_iterations);
-  // No timers in the transport: sleep until a frame, a wake-up or the idle timeout.
-  int rc = zmq_poll(poll_items_.data(), static_cast<int>(poll_items_.size()), idle_poll_timeout_ms);
+  // Sleep until a frame, a socket event, a wake-up or the next timer.
+  int rc = zmq_poll(poll_items_.data(), static_cast<int>(poll_items_.size()), poll_timeout_ms(now_ms()));
   if (rc < 0) {
     if (zmq_errno() == EINTR) return;
     throw zmq::error_t();
   }
-  if (rc == 0) return;
-  // Handle every ready source. New links only mark the set dirty; it is rebuilt
-  // at the next round, so these vectors do not change inside this loop.
-  for (std::size_t i = 0; i < poll_items_.size(); ++i) {
+  // Handle every ready source. New links only mark the set dirty and evicted
+  // ones are closed after this loop, so these vectors stay valid inside it.
+  for (std::size_t i = 0; rc > 0 && i < poll_items_.size(); ++i) {
     if ((poll_items_[i].revents & ZMQ_POLLIN) == 0) continue;
     auto [what, link] = poll_sources_[i];
     switch (what) {
@@ -464,12 +588,30 @@ void transport::impl::iterate() {
         drain_commands();
         break;
       }
-      case source::router: read_socket(router_, channel::direct, 3); break;
-      case source::zap: serve_zap(); break;
-      case source::sub: read_socket(*link->sub, channel::pub, 2); break;
-      case source::dealer: read_socket(*link->dealer, channel::direct, 0); break;
+      case source::router:
+        read_socket(router_, channel::direct, frame_parts_router, nullptr);
+        break;
+      case source::zap:
+        serve_zap();
+        break;
+      case source::sub:
+        if (link->sub.socket) read_socket(*link->sub.socket, channel::pub, frame_parts, link);
+        break;
+      case source::dealer:
+        if (link->dealer.socket) read_socket(*link->dealer.socket, channel::direct, 0, link);
+        break;
+      case source::sub_monitor:
+        read_monitor(*link, link->sub, true);
+        break;
+      case source::dealer_monitor:
+        read_monitor(*link, link->dealer, false);
+        break;
     }
   }
+  // Then timers, then what they and the frames above evicted.
+  run_timers(now_ms());
+  close_removed();
+  publish_snapshot();
 }
 
 void transport::impl::drain_commands() {
@@ -485,7 +627,9 @@ void transport::impl::drain_commands() {
     } catch (const std::exception& e) {
       // One failing command (a ZeroMQ error on one socket) must not lose the rest of the batch.
       log().warn("broker: {} could not {} {}: {}", self_,
-                 c.kind == command_kind::publish ? "publish" : c.kind == command_kind::send ? "send to" : "add peer",
+                 c.kind == command_kind::publish ? "publish"
+                 : c.kind == command_kind::send  ? "send to"
+                                                 : "add peer",
                  c.peer, e.what());
     }
   }
@@ -503,66 +647,252 @@ void transport::impl::run_command(command& c) {
       bump(c_.bytes_out, bytes);
       break;
     }
-    case command_kind::send: do_send(c.peer, c.type, std::move(c.body)); break;
-    case command_kind::add_peer: link_for(c.peer, c.key); break;
+    case command_kind::send:
+      do_send(c.peer, c.type, std::move(c.body));
+      break;
+    case command_kind::add_peer:
+      nominate(c.peer, peer_table::local_source, c.key);
+      break;
   }
 }
 
-transport::impl::peer_link* transport::impl::link_for(const std::string& address, const std::string& key) {
+void transport::impl::nominate(const std::string& address, const std::string& source, const std::string& key) {
+  if (!key.empty()) remember_key(address, key);
+  if (const auto* via = table_.route(address)) {
+    // Known: a key learned now may let a CURVE link that waited for it connect.
+    auto it = links_.find(*via);
+    if (it != links_.end() && !it->second.dealer.socket && *via == address && !key.empty()) {
+      it->second.key = key;
+      connect_link(it->second);
+    }
+    return;
+  }
+  table_.nominate(address, source, now_ms());
+  open_added();
+}
+
+void transport::impl::remember_key(const std::string& address, const std::string& key) {
+  if (keys_.size() >= keys_max && keys_.count(address) == 0) keys_.erase(keys_.begin());
+  keys_[address] = key;
+}
+
+void transport::impl::open_added() {
+  for (const auto& address : table_.take_added()) link_for(address);
+}
+
+void transport::impl::close_removed() {
+  for (const auto& address : table_.take_removed()) {
+    if (table_.dials(address)) continue;  // re-admitted in the same round: keep its sockets
+    auto it = links_.find(address);
+    if (it == links_.end()) continue;
+    close_socket(it->second.dealer);
+    close_socket(it->second.sub);
+    links_.erase(it);
+    keys_.erase(address);
+    poll_dirty_ = true;
+    log().debug("broker: {} no longer dials {}", self_, address);
+  }
+}
+
+transport::impl::peer_link& transport::impl::link_for(const std::string& address) {
   auto [it, inserted] = links_.try_emplace(address);
   auto& link = it->second;
-  if (link.key.empty() && !key.empty()) link.key = key;
-  if (inserted && link.key.empty()) {
-    if (auto k = opt_.curve.peer_public_keys.find(address); k != opt_.curve.peer_public_keys.end())
+  if (inserted) {
+    link.address = address;
+    if (auto k = keys_.find(address); k != keys_.end())
       link.key = k->second;
+    else if (auto p = opt_.curve.peer_public_keys.find(address); p != opt_.curve.peer_public_keys.end())
+      link.key = p->second;
   }
-  if (!link.sub && (!opt_.curve.enabled || !link.key.empty())) connect_link(address, link);
-  return &link;
+  if (!link.dealer.socket && (!opt_.curve.enabled || !link.key.empty())) connect_link(link);
+  return link;
 }
 
-void transport::impl::connect_link(const std::string& address, peer_link& link) {
-  auto ep = parse_address(address);
-  if (!ep) return;  // checked before it was queued
-  auto dealer = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
-  set_client(*dealer, link.key);
-  dealer->set(zmq::sockopt::routing_id, identity_);
-  dealer->set(zmq::sockopt::sndhwm, opt_.direct_hwm);
-  dealer->set(zmq::sockopt::rcvhwm, dealer_rcvhwm);
-  auto sub = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::sub);
-  set_client(*sub, link.key);
-  sub->set(zmq::sockopt::rcvhwm, opt_.pub_hwm);
-  sub->set(zmq::sockopt::subscribe, "");
-  if (ipv6_literal(ep->host)) {
-    dealer->set(zmq::sockopt::ipv6, 1);
-    sub->set(zmq::sockopt::ipv6, 1);
+void transport::impl::connect_link(peer_link& link) {
+  open_socket(link, link.dealer, false);
+  open_socket(link, link.sub, true);
+  // Learned candidates come and go under a flood of fake senders: only
+  // configured peers are worth an info line.
+  const auto state = table_.state_of(link.address).value_or(peer_state::probation);
+  log().log(state == peer_state::trusted ? spdlog::level::info : spdlog::level::debug, "broker: {} dialling {} peer {}",
+            self_, to_string(state), link.address);
+}
+
+void transport::impl::open_socket(peer_link& link, watched_socket& w, bool is_sub) {
+  auto ep = parse_address(link.address);
+  if (!ep) return;  // checked before it entered the table
+  auto s = std::make_unique<zmq::socket_t>(ctx_, is_sub ? zmq::socket_type::sub : zmq::socket_type::dealer);
+  set_client(*s, link.key);
+  if (is_sub) {
+    s->set(zmq::sockopt::rcvhwm, opt_.pub_hwm);
+    s->set(zmq::sockopt::subscribe, "");
+  } else {
+    s->set(zmq::sockopt::routing_id, identity_);
+    s->set(zmq::sockopt::sndhwm, opt_.direct_hwm);
+    s->set(zmq::sockopt::rcvhwm, dealer_rcvhwm);
   }
-  dealer->connect(router_address(*ep));
-  sub->connect(pub_address(*ep));
-  link.dealer = std::move(dealer);
-  link.sub = std::move(sub);
+  if (ipv6_literal(ep->host)) s->set(zmq::sockopt::ipv6, 1);
+  // The monitor is attached before connect so that no event of this socket is missed.
+  const std::string monitor_endpoint = "inproc://sn-monitor-" + std::to_string(++monitor_seq_);
+  if (zmq_socket_monitor(s->handle(), monitor_endpoint.c_str(), monitored_events) != 0) throw zmq::error_t();
+  auto m = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
+  m->set(zmq::sockopt::linger, 0);
+  m->connect(monitor_endpoint);
+  s->connect(is_sub ? pub_address(*ep) : router_address(*ep));
+  close_socket(w);
+  w.socket = std::move(s);
+  w.monitor = std::move(m);
+  w.redial_at_ms = 0;
+  w.up_since_ms = 0;
   poll_dirty_ = true;
-  log().info("broker: {} dialling peer {}", self_, address);
+}
+
+void transport::impl::close_socket(watched_socket& w) {
+  if (w.socket) {
+    zmq_socket_monitor(w.socket->handle(), nullptr, 0);
+    w.socket->close();
+  }
+  if (w.monitor) w.monitor->close();
+  w.socket.reset();
+  w.monitor.reset();
+  w.redial_at_ms = 0;
+  w.up_since_ms = 0;
+  poll_dirty_ = true;
+}
+
+void transport::impl::read_monitor(peer_link& link, watched_socket& w, bool is_sub) {
+  for (std::size_t m = 0; m < inbound_batch_max && w.monitor; ++m) {
+    // zmq_socket_monitor (v1): [u16 event, u32 value][endpoint]
+    zmq::message_t head;
+    if (!w.monitor->recv(head, zmq::recv_flags::dontwait)) return;
+    for (bool more = head.more(); more;) {
+      zmq::message_t rest;
+      if (!w.monitor->recv(rest, zmq::recv_flags::dontwait)) break;
+      more = rest.more();
+    }
+    if (head.size() < sizeof(std::uint16_t) + sizeof(std::uint32_t)) continue;
+    std::uint16_t event = 0;
+    std::memcpy(&event, head.data(), sizeof event);
+    on_socket_event(link, w, is_sub, event);
+  }
+}
+
+void transport::impl::on_socket_event(peer_link& link, watched_socket& w, bool is_sub, std::uint16_t event) {
+  const auto now = now_ms();
+  const char* which = is_sub ? "SUB" : "DEALER";
+  switch (event) {
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      w.up_since_ms = now;
+      w.redial_at_ms = 0;
+      table_.on_handshake(link.address);
+      log().debug("broker: {} {} to {} is up", self_, which, link.address);
+      return;
+    case ZMQ_EVENT_CONNECT_RETRIED:
+      // libzmq redials by itself. Before any handshake this means the dial failed.
+      w.redial_at_ms = 0;
+      table_.on_dial_failed(link.address);
+      return;
+    case ZMQ_EVENT_CONNECTED:
+    case ZMQ_EVENT_CONNECT_DELAYED:
+      w.redial_at_ms = 0;
+      return;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      table_.on_dial_failed(link.address);
+      break;
+    case ZMQ_EVENT_DISCONNECTED:
+      bump(c_.disconnects);
+      break;
+    case ZMQ_EVENT_CLOSED:
+      break;
+    default:
+      return;
+  }
+  // The connection ended. Unless libzmq shows a retry within the grace
+  // period, it gave up (protocol error): redial then, with backoff. A link
+  // that stayed up a while starts its backoff over.
+  if (w.up_since_ms != 0 && now - w.up_since_ms >= static_cast<std::uint64_t>(opt_.reconnect_interval_ms_max))
+    w.backoff_ms = 0;
+  w.up_since_ms = 0;
+  const auto ivl = static_cast<std::uint64_t>(opt_.reconnect_interval_ms);
+  const auto ivl_max = static_cast<std::uint64_t>(opt_.reconnect_interval_ms_max);
+  w.backoff_ms = w.backoff_ms == 0 ? ivl : std::min(w.backoff_ms * 2, ivl_max);
+  w.redial_at_ms = now + std::max<std::uint64_t>(redial_grace_ms, w.backoff_ms);
+  log().debug("broker: {} {} to {}: {}", self_, which, link.address, event_name(event));
+}
+
+void transport::impl::run_timers(std::uint64_t now) {
+  for (auto& [address, link] : links_) {
+    for (auto* w : {&link.dealer, &link.sub}) {
+      if (w->redial_at_ms == 0 || now < w->redial_at_ms || !w->socket) continue;
+      const bool is_sub = w == &link.sub;
+      const bool first = w->backoff_ms <= static_cast<std::uint64_t>(opt_.reconnect_interval_ms);
+      log().log(first ? spdlog::level::info : spdlog::level::debug,
+                "broker: {} redials {} of peer {}: the connection ended and ZeroMQ does not retry it (protocol "
+                "error: an over-limit frame or a failed handshake); next wait {} ms",
+                self_, is_sub ? "SUB" : "DEALER", address, w->backoff_ms);
+      const auto backoff = w->backoff_ms;
+      open_socket(link, *w, is_sub);
+      w->backoff_ms = backoff;
+      bump(c_.redials);
+    }
+  }
+  if (auto d = table_.next_deadline(); d && *d <= now) table_.expire(now);  // not on every frame batch
+  open_added();
+}
+
+void transport::impl::publish_snapshot() {
+  // Only when something changed: the mutex is the callers' too.
+  const auto version = table_.version();
+  const auto& stats = table_.stats();
+  const bool changed = version != table_version_published_;
+  if (!changed && stats.refused == refused_published_) return;
+  std::vector<std::string> counted, known;
+  if (changed) {
+    counted = table_.counted();
+    known = table_.known();
+  }
+  const auto counts = table_.size();
+  std::lock_guard<std::mutex> lock(mutex_);
+  table_counts_ = counts;
+  table_stats_ = stats;
+  refused_published_ = stats.refused;
+  if (!changed) return;
+  counted_ = std::move(counted);
+  known_ = std::set<std::string>(known.begin(), known.end());
+  table_version_published_ = version;
 }
 
 void transport::impl::do_send(const std::string& peer, message_type t, std::string&& body) {
-  auto* link = link_for(peer, {});
-  if (!link->dealer) {
+  const std::string* via = table_.route(peer);
+  if (via == nullptr) {
+    nominate(peer, peer_table::local_source, {});
+    via = table_.route(peer);
+  }
+  if (via == nullptr) {
+    bump(c_.send_dropped_no_peer);
+    return;
+  }
+  auto it = links_.find(*via);
+  if (it == links_.end() || !it->second.dealer.socket) {
     bump(c_.send_dropped_no_key);
     return;
   }
+  auto& dealer = *it->second.dealer.socket;
   header_buf_[1] = static_cast<char>(t);
   auto bytes = header_buf_.size() + body.size();
   // HWM is checked on the first part only; the second part of an accepted frame always goes.
-  if (!link->dealer->send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+  if (!dealer.send(zmq::buffer(header_buf_), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
     bump(c_.send_dropped_hwm);
     return;
   }
-  link->dealer->send(body_message(std::move(body)), zmq::send_flags::dontwait);
+  dealer.send(body_message(std::move(body)), zmq::send_flags::dontwait);
   bump(c_.frames_out_direct);
   bump(c_.bytes_out, bytes);
 }
 
-void transport::impl::read_socket(zmq::socket_t& s, channel ch, std::size_t parts_expected) {
+void transport::impl::read_socket(zmq::socket_t& s, channel ch, std::size_t parts_expected, peer_link* link) {
   std::array<zmq::message_t, parts_kept_max> parts;
   for (std::size_t m = 0; m < inbound_batch_max; ++m) {
     std::size_t n = 0;
@@ -580,24 +910,29 @@ void transport::impl::read_socket(zmq::socket_t& s, channel ch, std::size_t part
       log().debug("broker: {} dropped a {}-part message (expected {})", self_, n, parts_expected);
       continue;
     }
-    handle_frame(parts, n, ch);
+    handle_frame(parts, n, ch, link);
   }
 }
 
-void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& parts, std::size_t n,
-                                   channel ch) {
+void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& parts, std::size_t n, channel ch,
+                                   peer_link* link) {
   auto& header = parts[n - 2];
   auto& body = parts[n - 1];
   frame_header h;
-  switch (decode_header(header.to_string_view(), h)) {
-    case header_check::ok: break;
-    case header_check::malformed:
+  switch (check_frame(header.to_string_view(), body.size(), opt_.message_bytes_max, h)) {
+    case frame_check::ok:
+      break;
+    case frame_check::malformed:
       bump(c_.dropped_malformed);
       log().debug("broker: {} dropped a frame with a malformed header", self_);
       return;
-    case header_check::unknown_version:
+    case frame_check::unknown_version:
       bump(c_.dropped_unknown_version);
       log().debug("broker: {} dropped a frame of unknown version", self_);
+      return;
+    case frame_check::oversized:
+      bump(c_.dropped_oversized);
+      log().debug("broker: {} dropped a {}-byte body from {}", self_, body.size(), h.sender);
       return;
   }
   if (h.sender == self_) {
@@ -606,9 +941,39 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
     bump(c_.dropped_own);
     return;
   }
-  if (body.size() > opt_.message_bytes_max) {
-    bump(c_.dropped_oversized);
-    log().debug("broker: {} dropped a {}-byte body from {}", self_, body.size(), h.sender);
+  std::string public_key;
+  if (ch == channel::direct && opt_.curve.enabled) {
+    try {
+      public_key = body.gets("User-Id");  // set by our ZAP handler: the authenticated client key
+    } catch (const zmq::error_t&) {
+    }
+  }
+  const auto now = now_ms();
+  verdict v = verdict::drop_unproven;
+  if (ch == channel::pub) {
+    v = table_.on_published(link->address, h.sender, now);
+  } else if (auto known = table_.check_direct(h.sender, now); known && public_key.empty()) {
+    v = *known;  // the common case: a peer we know, no allocation
+  } else {
+    // The connection is the source: a device names only itself, so one
+    // connection (or one CURVE key) holds one candidate at a time.
+    const std::string sender(h.sender);
+    const std::string source = !public_key.empty() ? "key:" + public_key : "id:" + parts[0].to_string();
+    if (!public_key.empty()) remember_key(sender, public_key);  // the key to dial it with, if it is learned
+    v = known ? *known : table_.on_direct(sender, source, opt_.learn_senders, now);
+    if (!public_key.empty()) {
+      // A known peer whose CURVE key we lacked: its link can connect now.
+      auto it = links_.find(sender);
+      if (it != links_.end() && !it->second.dealer.socket) {
+        it->second.key = public_key;
+        connect_link(it->second);
+      }
+    }
+    open_added();
+  }
+  if (v != verdict::deliver) {
+    bump(c_.dropped_unproven);
+    log().debug("broker: {} held back a frame from {}: not a proven peer yet", self_, h.sender);
     return;
   }
   inbound in;
@@ -616,31 +981,9 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
   in.type = h.type;
   in.body.assign(static_cast<const char*>(body.data()), body.size());
   in.ch = ch;
-  if (ch == channel::direct && opt_.curve.enabled) {
-    try {
-      in.public_key = body.gets("User-Id");  // set by our ZAP handler: the authenticated client key
-    } catch (const zmq::error_t&) {
-    }
-  }
+  in.public_key = std::move(public_key);
   bump(ch == channel::pub ? c_.frames_in_pub : c_.frames_in_direct);
   bump(c_.bytes_in, header.size() + body.size());
-  if (ch == channel::direct) {
-    bool learn = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      bool known = known_.count(in.peer) != 0;
-      if (!known && opt_.learn_senders && known_.size() < peers_max && acceptable_peer(in.peer)) {
-        known_.insert(in.peer);
-        learn = true;
-      }
-      if (known) learn = true;  // may still be waiting for its CURVE key
-    }
-    if (learn) {
-      auto it = links_.find(in.peer);
-      bool needs = it == links_.end() || !it->second.sub;
-      if (needs) link_for(in.peer, in.public_key);
-    }
-  }
   try {
     on_message_(std::move(in));
   } catch (const std::exception& e) {
@@ -677,8 +1020,8 @@ void transport::impl::serve_zap() {
       // A refused client redials every reconnect interval: warn once per key, then debug.
       constexpr std::size_t denied_logged_max = 64;
       bool first = denied_logged_.size() < denied_logged_max && denied_logged_.insert(key).second;
-      log().log(first ? spdlog::level::warn : spdlog::level::debug, "broker: {} refused a CURVE client (key {})",
-                self_, key.empty() ? "none" : key);
+      log().log(first ? spdlog::level::warn : spdlog::level::debug, "broker: {} refused a CURVE client (key {})", self_,
+                key.empty() ? "none" : key);
     }
     std::string request_id = n >= 2 ? parts[1].to_string() : std::string();
     zap_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -716,4 +1059,4 @@ std::vector<std::string> transport::peers() const { return impl_->peers(); }
 const std::string& transport::address() const noexcept { return impl_->address(); }
 transport_stats transport::stats() const { return impl_->stats(); }
 
-} // namespace sn::broker
+}  // namespace sn::broker

@@ -19,7 +19,17 @@
 //   may call publish/send/add_peer. An exception from it is caught and counted.
 // - A malformed, oversized or wrong-version frame is dropped and counted, never fatal.
 // - Answering: every frame carries the sender's advertised address; reply with
-//   send(in.peer, ...), which goes through our DEALER to the sender's ROUTER.
+//   send(in.peer, ...), which goes through our DEALER to the sender's ROUTER
+//   (or to the configured address that sender is reached at, see peer_table).
+// - Peers (broker/peer_table.hpp, docs/protocol.md 2.6): configured peers are
+//   trusted; any other address is learned and must prove itself (a frame
+//   published at it naming it) before it counts and its frames are delivered.
+//   Every share of the table is bounded; unproven addresses are evicted.
+// - Links heal: libzmq redials a dropped connection by itself, except after a
+//   protocol error (an over-limit frame, a failed handshake), where it ends the
+//   session for good. A socket monitor on every DEALER and SUB shows when that
+//   happened; the transport then redials with backoff (reconnect_interval_ms
+//   doubling up to reconnect_interval_ms_max).
 #pragma once
 
 #include <cstddef>
@@ -37,8 +47,11 @@ namespace sn::broker {
 /// Bounds of the hand-off queue between caller threads and the I/O thread.
 inline constexpr std::size_t command_queue_max = 65'536;
 inline constexpr std::size_t command_queue_bytes_max = std::size_t{256} << 20;
-/// Most peers one node connects to (a store has a handful of devices).
-inline constexpr std::size_t peers_max = 256;
+/// After a connection ends, how long libzmq has to show (by a retry event)
+/// that it redials by itself before the transport recreates the socket.
+inline constexpr int redial_grace_ms = 250;
+/// ZeroMQ sockets per peer link: DEALER, SUB, and for each a monitor and its reader.
+inline constexpr std::size_t sockets_per_link = 6;
 /// Most frames read from one socket per reactor iteration (fairness between sockets).
 inline constexpr std::size_t inbound_batch_max = 256;
 /// Poll timeout when no timer is due: the reactor has no periodic work, so an
@@ -50,8 +63,9 @@ public:
   using message_handler = std::function<void(inbound&&)>;
 
   /// Validates options, binds ROUTER (PORT) and PUB (PORT+1), connects to
-  /// options.peers and spawns the I/O thread. Fails with errc::bind_failed and a
-  /// message naming the address if a port is in use.
+  /// options.peers (and the remembered peers, on probation) and spawns the I/O
+  /// thread. Fails with errc::bind_failed and a message naming the address if a
+  /// port is in use (e.g. by another storenode).
   [[nodiscard]] static sn::expected<std::unique_ptr<transport>> start(transport_options options,
                                                                       message_handler on_message);
 
@@ -66,17 +80,21 @@ public:
   /// body exceeds message_bytes_max or the queue is full.
   bool publish(message_type type, std::string body);
 
-  /// Sends a frame to one peer (our DEALER -> its ROUTER); the peer is added if
-  /// unknown. Thread-safe, non-blocking. False if the address is invalid or our
-  /// own, the body exceeds message_bytes_max, or the queue is full.
+  /// Sends a frame to one peer (our DEALER -> its ROUTER); an unknown address is
+  /// nominated as a learned candidate first (dropped and counted,
+  /// send_dropped_no_peer, if there is no room). Thread-safe, non-blocking.
+  /// False if the address is invalid or our own, the body exceeds
+  /// message_bytes_max, or the queue is full.
   bool send(const std::string& peer, message_type type, std::string body);
 
-  /// Learns a peer (e.g. from a heartbeat): connects a DEALER and a SUB to it.
-  /// Idempotent; thread-safe. `public_key` (Z85) is needed only with CURVE on.
-  /// False if the address is invalid or our own, peers_max is reached, or the queue is full.
+  /// Nominates a learned peer (e.g. from a heartbeat's gossip): a candidate
+  /// that is dialled and counts once proven; waits in the bounded pending list
+  /// while the probation share is full. Idempotent; thread-safe. `public_key`
+  /// (Z85) is needed only with CURVE on. False if the address is invalid or
+  /// our own, the key is not Z85, or the queue is full.
   bool add_peer(const std::string& address, const std::string& public_key = {});
 
-  /// Known peers' addresses, sorted.
+  /// Addresses of the peers that count (configured and proven), sorted.
   std::vector<std::string> peers() const;
 
   /// This node's advertised address (the sender of every frame it sends).

@@ -7,6 +7,9 @@
 #include <functional>
 #include <sstream>
 
+#include "broker/address.hpp"
+#include "broker/frame.hpp"
+#include "broker/peer_table.hpp"
 #include "events/types.hpp"
 
 namespace sn::node {
@@ -55,8 +58,9 @@ std::vector<key_spec> key_table(node_config& c) {
     i("priority", "", "election priority, higher wins (default 0)", &c.priority, 0, 1000000),
     t("data_dir", "", "event log directory (default ./data)", &c.data_dir),
     t("http", "", "HTTP API HOST:PORT (default 127.0.0.1:8080)", &c.http),
-    t("bind", "", "peer address tcp://HOST:PORT; PUB listens on PORT+1 (default tcp://127.0.0.1:7000)", &c.bind),
-    l("peers", "--peer", "another device's bind address (repeatable)", &c.peers),
+    t("bind", "", "peer address tcp://HOST:PORT to listen on; PUB listens on PORT+1; HOST may be 0.0.0.0 (default tcp://127.0.0.1:7000)", &c.bind),
+    t("advertised", "", "address tcp://HOST:PORT peers are told to dial (default: bind; for a wildcard bind, this host's primary address at the bind port)", &c.advertised),
+    l("peers", "--peer", "another device's address, dialled exactly as written (repeatable)", &c.peers),
     t("durability", "", "fsync (default): ack after fsync; os: ack after write to the OS", &c.durability, {"fsync", "os"}),
     t("log_level", "", "trace|debug|info|warn|error (default info)", &c.log_level, {"trace", "debug", "info", "warn", "error"}),
     i("http_body_bytes_max", "", "largest HTTP request body; larger gets 413 (default 1 MiB)", &c.http_body_bytes_max, 1024, 64 << 20),
@@ -203,9 +207,19 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
     return config_error("device_id '" + c.device_id + "' is invalid: use 1-64 characters of A-Z a-z 0-9 _ . -");
   }
   if (c.name.empty()) c.name = c.device_id;
-  if (c.bind.rfind("tcp://", 0) != 0) return config_error("bind '" + c.bind + "' must look like tcp://HOST:PORT");
+  if (auto b = broker::parse_address(c.bind); !b) return config_error("bind: " + b.error().message);
+  if (!c.advertised.empty()) {
+    auto a = broker::parse_address(c.advertised);
+    if (!a) return config_error("advertised: " + a.error().message);
+    if (broker::is_wildcard_host(a->host)) {
+      return config_error("advertised '" + c.advertised + "' must name a host peers can dial, not a wildcard");
+    }
+  }
   for (auto& p : c.peers) {
-    if (p.rfind("tcp://", 0) != 0) return config_error("peer '" + p + "' must look like tcp://HOST:PORT");
+    if (auto a = broker::parse_address(p); !a) return config_error("peer: " + a.error().message);
+  }
+  if (const auto most = broker::peer_table_limits{}.trusted_max; c.peers.size() > most) {
+    return config_error(std::to_string(c.peers.size()) + " peers configured: at most " + std::to_string(most));
   }
   for (auto& pk : c.curve_peer_keys) {
     if (pk.rfind("tcp://", 0) != 0 || pk.find('=') == std::string::npos) {

@@ -32,8 +32,9 @@ struct node_config {
   std::int64_t priority = 0;                      ///< election priority, higher wins; [0, 1000000]
   std::string data_dir = "./data";                ///< event log directory
   std::string http = "127.0.0.1:8080";            ///< HTTP API HOST:PORT (loopback by default)
-  std::string bind = "tcp://127.0.0.1:7000";      ///< where other devices reach this one (ROUTER PORT, PUB PORT+1)
-  std::vector<std::string> peers;                 ///< other devices' bind addresses
+  std::string bind = "tcp://127.0.0.1:7000";      ///< what this device listens on (ROUTER PORT, PUB PORT+1); HOST may be a wildcard
+  std::string advertised;                         ///< what peers dial; "" = bind, or this host's primary address for a wildcard bind
+  std::vector<std::string> peers;                 ///< other devices' advertised addresses, dialled as written
   std::string durability = "fsync";               ///< "fsync" (default) or "os"
   std::string log_level = "info";                 ///< trace, debug, info, warn, error
   std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]

@@ -95,10 +95,21 @@ std::string transport_metrics(const broker::transport& t, const frame_routes& r)
   out += "storenode_peer_frames_dropped_total{reason=\"unknown_type\"} " + std::to_string(r.unknown_type.load()) + "\n";
   out += "storenode_peer_frames_dropped_total{reason=\"send_queue_full\"} " + std::to_string(s.send_queue_full) + "\n";
   out += "storenode_peer_frames_dropped_total{reason=\"send_hwm\"} " + std::to_string(s.send_dropped_hwm) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"unproven\"} " + std::to_string(s.dropped_unproven) + "\n";
+  out += "storenode_peer_frames_dropped_total{reason=\"send_no_peer\"} " + std::to_string(s.send_dropped_no_peer) + "\n";
   line("storenode_peer_bytes_in_total", "Bytes of valid inbound peer frames.", s.bytes_in);
   line("storenode_peer_bytes_out_total", "Bytes of outbound peer frames.", s.bytes_out);
   line("storenode_peer_auth_denied_total", "Peers refused by CURVE authentication.", s.auth_denied);
-  line("storenode_peers", "Peers known to the transport.", s.peers, "gauge");
+  line("storenode_peers", "Peers that count: configured and proven learned ones.", s.peers, "gauge");
+  line("storenode_peers_probation", "Learned peer addresses being proven.", s.peers_probation, "gauge");
+  line("storenode_peers_proven_total", "Learned addresses that proved themselves.", s.peers_proven);
+  line("storenode_peers_refused_total", "Learned addresses refused (source share used or muted, probation full).",
+       s.peers_refused);
+  line("storenode_peers_evicted_total", "Learned addresses evicted (unproven in time, displaced, idle).",
+       s.peers_evicted);
+  line("storenode_peer_redials_total", "Peer sockets redialled after ZeroMQ gave up on them (protocol error).",
+       s.redials);
+  line("storenode_peer_disconnects_total", "Connections to peers that ended.", s.disconnects);
   return out;
 }
 
@@ -155,8 +166,8 @@ public:
                    "commands, no peers",
                    config_.device_id, config_.http);
     } else {
-      spdlog::info("node: device={} serving HTTP on http://{} (peers at {})", config_.device_id, config_.http,
-                   config_.bind);
+      spdlog::info("node: device={} serving HTTP on http://{} (peers at {}, bound at {})", config_.device_id,
+                   config_.http, transport_->address(), config_.bind);
     }
     return 0;
   }
@@ -305,12 +316,12 @@ private:
   bool start_peers() {
     broker::transport_options to;
     to.bind = config_.bind;
-    to.peers = config_.peers;
+    to.advertised = config_.advertised;
+    to.peers = config_.peers;  // dialled exactly as written, never replaced by gossip
     // Peers learned in earlier runs too: a device restarted without --peer
-    // still reaches the store before it could think itself alone.
-    for (auto& a : actors::remembered_peers(*log_)) {
-      if (a != config_.bind && std::find(to.peers.begin(), to.peers.end(), a) == to.peers.end()) to.peers.push_back(a);
-    }
+    // still reaches the store before it could think itself alone. They are
+    // dialled on probation, like any learned address (docs/protocol.md 2.6).
+    to.remembered_peers = actors::remembered_peers(*log_);
     to.identity = config_.device_id;
     to.message_bytes_max = static_cast<std::size_t>(config_.message_bytes_max);
     if (!config_.curve_secret_key.empty()) {

@@ -59,6 +59,11 @@ sn::event forge_next(const sn::storage::origin_head& head, const std::string& or
 
 TEST(forged_origin_test, event_under_own_origin_is_refused_and_every_acknowledged_sale_is_in_the_log) {
   cluster c({{"N1", 10}});
+  // The liar is a configured peer: frames from an unknown sender are not even
+  // delivered until it proves its address (docs/protocol.md 2.6); this test
+  // is about what sync does with a forged event from a peer it listens to.
+  const std::string liar = "tcp://127.0.0.1:1";
+  c[0].peers().push_back(liar);
   ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   ASSERT_TRUE(eventually([&] { return c.one_master(c.all()); }, seconds(20))) << c.describe(c.all());
   auto r = c[0].post("/v1/products", json{{"sku", "MILK"}, {"name", "Milk 1L"}, {"price_cents", 129}}.dump());
@@ -80,7 +85,6 @@ TEST(forged_origin_test, event_under_own_origin_is_refused_and_every_acknowledge
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(c[0].bind());
-  const std::string liar = "tcp://127.0.0.1:1";
   // An unsolicited sync reply and a live-events frame, both carrying it.
   send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {{"N1", forged.seq.value()}}, false, {bytes}));
   send_frame(dealer, 10, liar, sn::sync::encode_live_events({bytes}, 0, 1));

@@ -117,6 +117,8 @@ struct node_options {
   int priority = 0;
   std::vector<std::string> peers;
   std::vector<std::string> extra_args;
+  /// HOST of --bind (e.g. "0.0.0.0", "localhost"); empty = 127.0.0.1. bind() stays the 127.0.0.1 address.
+  std::string bind_host = {};
 };
 
 /// One storenode process.
@@ -134,11 +136,16 @@ public:
 
   std::string bind() const { return "tcp://127.0.0.1:" + std::to_string(peer_port_); }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  /// The --bind argument: bind(), or the same port on options().bind_host.
+  std::string bind_arg() const {
+    return o_.bind_host.empty() ? bind() : "tcp://" + o_.bind_host + ":" + std::to_string(peer_port_);
+  }
   int http_port() const { return http_port_; }
   int peer_port() const { return peer_port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   pid_t pid() const { return pid_; }
   const node_options& options() const { return o_; }
+  node_options& options() { return o_; }  ///< change before start()
   std::vector<std::string>& peers() { return o_.peers; }
 
   /// Runs `path` instead of this build's storenode (benchmarks: "before" figures of another build).
@@ -151,7 +158,7 @@ public:
                                      "--priority",         std::to_string(o_.priority),
                                      "--data-dir",         data_dir_.string(),
                                      "--http",             "127.0.0.1:" + std::to_string(http_port_),
-                                     "--bind",             bind(),
+                                     "--bind",             bind_arg(),
                                      "--log-level",        log_level()};
     for (auto& p : o_.peers) {
       args.push_back("--peer");

@@ -67,6 +67,7 @@ double transport_send(std::size_t n, std::size_t bytes, transport_stats* b_stats
   std::condition_variable cv;
   transport_options ob;
   ob.bind = b_addr;
+  ob.peers = {a_addr};  // configured: A's frames count at once (a learned sender must first prove itself)
   ob.direct_hwm = 1'000'000;  // a bulk sender without flow control: let ZeroMQ queue it all
   auto b = transport::start(ob, [&](inbound&&) {
     if (got.fetch_add(1) + 1 == n) {
@@ -152,6 +153,7 @@ percentiles transport_round_trip(std::size_t n) {
   std::size_t replies = 0;
   transport_options ob;
   ob.bind = b_addr;
+  ob.peers = {a_addr};  // configured: A's frames count at once (a learned sender must first prove itself)
   auto b = transport::start(ob, [&](inbound&& in) { b_raw->send(in.peer, 2, std::move(in.body)); });
   b_raw = b->get();
   transport_options oa;

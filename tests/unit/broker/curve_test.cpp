@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "broker/curve.hpp"
@@ -86,6 +87,7 @@ TEST(curve, allow_listed_peer_talks_and_foreign_key_is_refused) {
   box a_box, b_box, x_box;
   auto a = start(curve_node(a_addr, ka, {kb.public_key}), a_box);
   auto ob = curve_node(b_addr, kb, {ka.public_key});
+  ob.peers = {a_addr};
   ob.curve.peer_public_keys[a_addr] = ka.public_key;  // B joins knowing only A
   auto b = start(ob, b_box);
   auto ox = curve_node(x_addr, kx, {ka.public_key});
@@ -93,23 +95,33 @@ TEST(curve, allow_listed_peer_talks_and_foreign_key_is_refused) {
   auto x = start(ox, x_box);
   ASSERT_TRUE(a && b && x);
 
-  // B -> A direct: admitted; A sees B's key and learns B (address and key).
-  ASSERT_TRUE(b->send(a_addr, 1, "hello from b"));
-  ASSERT_TRUE(wait_for([&] { return a_box.size() == 1; }));
-  auto in = a_box.at(0);
+  // B -> A direct: admitted by ZAP; A sees B's key, learns B (address and
+  // key) and dials it; once B's published frames prove its address, A
+  // delivers B's direct frames.
+  auto first_of_type = [](box& bx, message_type t) -> std::optional<inbound> {
+    for (std::size_t i = 0; i < bx.size(); ++i)
+      if (bx.at(i).type == t) return bx.at(i);
+    return std::nullopt;
+  };
+  ASSERT_TRUE(wait_for([&] {
+    b->send(a_addr, 1, "hello from b");
+    b->publish(9, "heartbeat");
+    return first_of_type(a_box, 1).has_value();
+  }));
+  auto in = *first_of_type(a_box, 1);
   EXPECT_EQ(in.peer, b_addr);
   EXPECT_EQ(in.public_key, kb.public_key);
   EXPECT_EQ(a->peers(), std::vector<std::string>{b_addr});
 
   // A -> B reply over CURVE with the learned key.
   ASSERT_TRUE(a->send(b_addr, 2, "hello from a"));
-  ASSERT_TRUE(wait_for([&] { return b_box.size() >= 1; }));
-  EXPECT_EQ(b_box.at(0).body, "hello from a");
+  ASSERT_TRUE(wait_for([&] { return first_of_type(b_box, 2).has_value(); }));
+  EXPECT_EQ(first_of_type(b_box, 2)->body, "hello from a");
 
   // PUB/SUB is encrypted and authenticated too.
   EXPECT_TRUE(wait_for([&] {
     a->publish(3, "live");
-    return b_box.size() >= 2;
+    return first_of_type(b_box, 3).has_value();
   }));
 
   // X's key is not on A's allow-list: its DEALER and SUB are refused, nothing is delivered.

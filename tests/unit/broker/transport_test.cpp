@@ -15,88 +15,14 @@
 #include <zmq.hpp>
 
 #include "tests/support/free_port.hpp"
+#include "tests/unit/broker/transport_support.hpp"
 
 using namespace sn::broker;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto deadline = 10s;
-
-/// Polls `pred` every 5 ms until true or the deadline passes.
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::milliseconds limit = deadline) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
-
-/// Collects what a transport delivers (on its I/O thread).
-struct inbox {
-  std::mutex m;
-  std::vector<inbound> got;
-  void operator()(inbound&& in) {
-    std::lock_guard<std::mutex> l(m);
-    got.push_back(std::move(in));
-  }
-  std::size_t count(message_type t) {
-    std::lock_guard<std::mutex> l(m);
-    std::size_t n = 0;
-    for (auto& i : got) n += i.type == t;
-    return n;
-  }
-  std::optional<inbound> first(message_type t) {
-    std::lock_guard<std::mutex> l(m);
-    for (auto& i : got)
-      if (i.type == t) return i;
-    return std::nullopt;
-  }
-  std::vector<inbound> all(message_type t) {
-    std::lock_guard<std::mutex> l(m);
-    std::vector<inbound> out;
-    for (auto& i : got)
-      if (i.type == t) out.push_back(i);
-    return out;
-  }
-};
-
-struct node {
-  std::string address;
-  std::shared_ptr<inbox> box = std::make_shared<inbox>();
-  std::unique_ptr<transport> t;
-};
-
-transport_options options_for(const std::string& address, std::vector<std::string> peers = {}) {
-  transport_options o;
-  o.bind = address;
-  o.peers = std::move(peers);
-  return o;
-}
-
-node start_node(transport_options o) {
-  node n;
-  n.address = o.bind;
-  auto box = n.box;
-  auto r = transport::start(std::move(o), [box](inbound&& in) { (*box)(std::move(in)); });
-  if (!r) ADD_FAILURE() << r.error().to_string();
-  else n.t = std::move(*r);
-  return n;
-}
-
-node start_node(const std::string& address, std::vector<std::string> peers = {}) {
-  return start_node(options_for(address, std::move(peers)));
-}
-
-/// Publishes from `from` until `to` has heard type `t` (PUB/SUB joins late).
-bool publish_until_heard(node& from, node& to, message_type t, const std::string& body) {
-  return wait_for([&] {
-    from.t->publish(t, body);
-    return to.box->count(t) > 0;
-  });
-}
+using namespace sn::broker::test;
 
 std::uint64_t dropped_total(const transport_stats& s) {
   return s.dropped_malformed + s.dropped_oversized + s.dropped_unknown_version;
@@ -121,8 +47,11 @@ TEST(transport, publish_reaches_peer) {
   EXPECT_EQ(dropped_total(b.t->stats()), 0u);
 }
 
-// Proves the reply path: B does not know A, receives A's direct request, learns
-// A from the frame header and answers from inside its callback through its own DEALER.
+// Proves the learning path (docs/protocol.md 2.6): B does not know A. A's
+// direct request makes A a candidate at B: B dials A but holds A's frames
+// back until a frame published at A's address names A (A's "heartbeat").
+// From then on B delivers A's requests and answers from inside its callback
+// through its own DEALER, and A counts as B's peer.
 TEST(transport, direct_request_and_reply_with_sender_learning) {
   auto a_addr = sn::test::free_node_address();
   auto b_addr = sn::test::free_node_address();
@@ -139,6 +68,16 @@ TEST(transport, direct_request_and_reply_with_sender_learning) {
   b_raw = b.t.get();
   EXPECT_TRUE(b.t->peers().empty());
 
+  // Before A publishes anything, its request is held back (B dials A meanwhile).
+  ASSERT_TRUE(a.t->send(b_addr, 1, "ping"));
+  ASSERT_TRUE(wait_for([&] { return b.t->stats().dropped_unproven >= 1 && b.t->stats().peers_probation == 1; }));
+  EXPECT_EQ(b.box->count(1), 0u);
+  EXPECT_TRUE(b.t->peers().empty());
+
+  // A's heartbeat proves A; its next request is delivered and answered.
+  ASSERT_TRUE(publish_until_heard(a, b, 3, "heartbeat"));
+  EXPECT_EQ(b.t->peers(), std::vector<std::string>{a_addr});
+  EXPECT_EQ(b.t->stats().peers_probation, 0u);
   ASSERT_TRUE(a.t->send(b_addr, 1, "ping"));
   ASSERT_TRUE(wait_for([&] { return a.box->count(2) > 0; }));
   auto req = *b.box->first(1);
@@ -148,33 +87,33 @@ TEST(transport, direct_request_and_reply_with_sender_learning) {
   EXPECT_EQ(rep.peer, b_addr);
   EXPECT_EQ(rep.body, "pong:ping");
   EXPECT_EQ(rep.ch, channel::direct);
-  EXPECT_EQ(b.t->peers(), std::vector<std::string>{a_addr});
-  // Having learned A, B also subscribed to A's PUB.
-  EXPECT_TRUE(publish_until_heard(a, b, 3, "live"));
 }
 
-// Proves: send() to an unknown peer adds it; add_peer is idempotent, refuses
-// ourselves and bad addresses, and subscribes us to the new peer's PUB.
+// Proves: add_peer nominates a learned candidate (idempotent; refuses
+// ourselves and bad addresses) that counts once its PUB is heard naming it;
+// send() to an unknown address nominates it the same way.
 TEST(transport, add_peer_learning) {
   auto a_addr = sn::test::free_node_address();
   auto b_addr = sn::test::free_node_address();
   auto c_addr = sn::test::free_node_address();
   auto a = start_node(a_addr);
   auto b = start_node(b_addr);
-  auto c = start_node(c_addr);
+  auto c = start_node(c_addr, {a_addr});
   EXPECT_TRUE(a.t->add_peer(b_addr));
   EXPECT_TRUE(a.t->add_peer(b_addr));
   EXPECT_FALSE(a.t->add_peer(a_addr));
   EXPECT_FALSE(a.t->add_peer("tcp://nowhere"));
   EXPECT_FALSE(a.t->send("not-an-address", 1, "x"));
-  EXPECT_EQ(a.t->peers(), std::vector<std::string>{b_addr});
+  EXPECT_TRUE(wait_for([&] { return a.t->stats().peers_probation == 1; }));
+  EXPECT_TRUE(a.t->peers().empty());
   EXPECT_TRUE(publish_until_heard(b, a, 5, "from b"));
+  EXPECT_EQ(a.t->peers(), std::vector<std::string>{b_addr});
 
-  ASSERT_TRUE(a.t->send(c_addr, 6, "to c"));
-  EXPECT_EQ(a.t->peers().size(), 2u);
+  ASSERT_TRUE(a.t->send(c_addr, 6, "to c"));  // C knows A (configured): delivered at once
   EXPECT_TRUE(wait_for([&] { return c.box->count(6) == 1; }));
   EXPECT_TRUE(publish_until_heard(c, a, 7, "from c"));
   EXPECT_EQ(a.t->stats().peers, 2u);
+  EXPECT_EQ(a.t->peers().size(), 2u);
 }
 
 // Proves: direct frames below the high-water mark arrive complete and in order.
@@ -182,7 +121,7 @@ TEST(transport, direct_frames_arrive_in_order) {
   auto a_addr = sn::test::free_node_address();
   auto b_addr = sn::test::free_node_address();
   auto a = start_node(a_addr, {b_addr});
-  auto b = start_node(b_addr);
+  auto b = start_node(b_addr, {a_addr});
   constexpr int n = 500;
   for (int i = 0; i < n; ++i) ASSERT_TRUE(a.t->send(b_addr, 9, std::to_string(i)));
   ASSERT_TRUE(wait_for([&] { return b.box->count(9) == n; }));
@@ -230,7 +169,10 @@ TEST(transport, garbage_frames_are_dropped_and_counted) {
 
   auto a_addr = sn::test::free_node_address();
   auto b_addr = sn::test::free_node_address();
-  auto o = options_for(b_addr);
+  // The raw client's frames name a configured (if unreachable) sender, so
+  // that valid ones are delivered.
+  const std::string raw_sender = "tcp://127.0.0.1:1";
+  auto o = options_for(b_addr, {a_addr, raw_sender});
   o.message_bytes_max = 64 * 1024;
   auto b = start_node(o);
   auto a = start_node(a_addr, {b_addr});
@@ -244,7 +186,7 @@ TEST(transport, garbage_frames_are_dropped_and_counted) {
     for (std::size_t i = 0; i < parts.size(); ++i)
       raw.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
   };
-  const std::string good_header = encode_header(50, "tcp://127.0.0.1:1");
+  const std::string good_header = encode_header(50, raw_sender);
 
   // Random single parts and random headers: malformed or unknown version.
   constexpr int random_frames = 50;
@@ -275,12 +217,14 @@ TEST(transport, garbage_frames_are_dropped_and_counted) {
 
   // The SUB side: a raw PUB posing as a peer's PUB sends garbage, then a marker.
   auto fake_port = sn::test::free_tcp_port(2);
+  const std::string fake_addr = "tcp://127.0.0.1:" + std::to_string(fake_port);
   zmq::socket_t raw_pub(ctx, zmq::socket_type::pub);
   raw_pub.set(zmq::sockopt::linger, 0);
   raw_pub.bind("tcp://127.0.0.1:" + std::to_string(fake_port + 1));
-  ASSERT_TRUE(b.t->add_peer("tcp://127.0.0.1:" + std::to_string(fake_port)));
+  ASSERT_TRUE(b.t->add_peer(fake_addr));
+  const std::string pub_header = encode_header(50, fake_addr);  // names its own address: proves it
   ASSERT_TRUE(wait_for([&] {  // until B's SUB has joined
-    raw_pub.send(zmq::buffer(good_header), zmq::send_flags::sndmore);
+    raw_pub.send(zmq::buffer(pub_header), zmq::send_flags::sndmore);
     raw_pub.send(zmq::str_buffer("join"));
     return b.box->count(50) >= 2;
   }));
@@ -288,7 +232,7 @@ TEST(transport, garbage_frames_are_dropped_and_counted) {
   for (int i = 0; i < random_frames; ++i) raw_pub.send(zmq::buffer(random_bytes(1 + rng() % 64)));
   raw_pub.send(zmq::buffer(std::string("\x07\x01\x01x", 4)), zmq::send_flags::sndmore);
   raw_pub.send(zmq::str_buffer("v7"));
-  const std::string end_header = encode_header(51, "tcp://127.0.0.1:1");
+  const std::string end_header = encode_header(51, fake_addr);
   raw_pub.send(zmq::buffer(end_header), zmq::send_flags::sndmore);
   raw_pub.send(zmq::str_buffer("end"));
   ASSERT_TRUE(wait_for([&] { return b.box->count(51) == 1; }));
@@ -330,10 +274,14 @@ TEST(transport, invalid_options_are_refused) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(errc::invalid_address));
   auto addr = sn::test::free_node_address();
-  auto wildcard = options_for("tcp://*:" + addr.substr(addr.rfind(':') + 1));
-  r = transport::start(wildcard, cb);
+  auto wildcard_advertised = options_for(addr);
+  wildcard_advertised.advertised = "tcp://0.0.0.0:" + addr.substr(addr.rfind(':') + 1);
+  r = transport::start(wildcard_advertised, cb);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(errc::invalid_option));
+  r = transport::start(options_for("tcp://no-such-host.invalid:7000"), cb);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, static_cast<int>(errc::invalid_address));
   auto small = options_for(addr);
   small.message_bytes_max = 10;
   r = transport::start(small, cb);
@@ -366,7 +314,7 @@ TEST(transport, full_queue_reports_failure) {
   std::mutex m;
   std::condition_variable cv;
   bool in_callback = false, released = false;
-  auto r = transport::start(options_for(b_addr), [&](inbound&&) {
+  auto r = transport::start(options_for(b_addr, {a_addr}), [&](inbound&&) {
     std::unique_lock<std::mutex> l(m);
     in_callback = true;
     cv.notify_all();
@@ -398,7 +346,7 @@ TEST(transport, throwing_callback_is_contained) {
   auto a_addr = sn::test::free_node_address();
   auto b_addr = sn::test::free_node_address();
   auto box = std::make_shared<inbox>();
-  auto r = transport::start(options_for(b_addr), [box](inbound&& in) {
+  auto r = transport::start(options_for(b_addr, {a_addr}), [box](inbound&& in) {
     if (in.type == 1) throw std::runtime_error("handler bug");
     (*box)(std::move(in));
   });
@@ -444,7 +392,9 @@ TEST(transport, own_frames_through_an_alias_are_dropped) {
   ASSERT_TRUE(a.t->send(alias, 2, "to myself"));
   EXPECT_TRUE(wait_for([&] { return a.t->stats().dropped_own > 1; }));
   EXPECT_EQ(a.box->count(1) + a.box->count(2), 0u);
-  EXPECT_EQ(a.t->peers(), std::vector<std::string>{alias});  // the alias stays: it is not known to be us
+  // The alias never proves itself (its frames name us): a candidate, never a peer.
+  EXPECT_TRUE(a.t->peers().empty());
+  EXPECT_EQ(a.t->stats().peers_probation, 1u);
 }
 
 // Proves: bracketed IPv6 literals work for bind and connect (skipped where the
@@ -455,7 +405,7 @@ TEST(transport, ipv6_loopback) {
   auto a_addr = "tcp://[::1]:" + std::to_string(port);
   auto b_addr = "tcp://[::1]:" + std::to_string(port2);
   auto box = std::make_shared<inbox>();
-  auto b = transport::start(options_for(b_addr), [box](inbound&& in) { (*box)(std::move(in)); });
+  auto b = transport::start(options_for(b_addr, {a_addr}), [box](inbound&& in) { (*box)(std::move(in)); });
   if (!b && b.error().code == static_cast<int>(errc::bind_failed)) GTEST_SKIP() << b.error().message;
   ASSERT_TRUE(b) << b.error().to_string();
   auto a = start_node(a_addr, {b_addr});
