@@ -125,8 +125,11 @@ struct node_options {
 class node_process {
 public:
   node_process(std::filesystem::path data_dir, node_options o) : data_dir_(std::move(data_dir)), o_(std::move(o)) {
-    http_port_ = free_port();
-    peer_port_ = free_port(true);
+    // Below the ephemeral range: an outgoing connection's local port (the
+    // tests' HTTP clients, ZeroMQ dials) never takes them between this pick
+    // and the node's bind, which now refuses a port in use (exit 2).
+    http_port_ = free_port_range(1);
+    peer_port_ = free_port_range(2);
   }
   /// With ports chosen by the caller (HTTP on `http_port`, peers on `peer_port` and `peer_port`+1).
   node_process(std::filesystem::path data_dir, node_options o, int http_port, int peer_port)
