@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace sn {
 
@@ -37,7 +40,24 @@ constexpr civil_date civil_from_days(std::int64_t z) noexcept {
   return c;
 }
 
+constexpr bool is_leap_year(std::int64_t y) noexcept { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+/// Day of the week of a day number: 0 = Sunday .. 6 = Saturday.
+constexpr unsigned weekday_from_days(std::int64_t z) noexcept {
+  return static_cast<unsigned>(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6);
+}
+
+/// "YYYY-MM-DD" of a day number (days since 1970-01-01).
+std::string format_day(std::int64_t days);
+/// The day number of a strict "YYYY-MM-DD" that names a real calendar date
+/// in the years 1970..9999, else nullopt ("2026-02-30", "2026-1-01" fail).
+std::optional<std::int64_t> parse_day(std::string_view text) noexcept;
+
 static_assert(days_from_civil(1970, 1, 1) == 0);
+static_assert(weekday_from_days(0) == 4);  // 1970-01-01 was a Thursday
+static_assert(weekday_from_days(-1) == 3);
+static_assert(weekday_from_days(-4) == 0);
+static_assert(weekday_from_days(-5) == 6);
 static_assert(civil_from_days(20417).year == 2025);
 
 } // namespace sn

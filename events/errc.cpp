@@ -11,6 +11,7 @@ const char* to_string(errc e) noexcept {
     case errc::hash_mismatch: return "hash_mismatch";
     case errc::wrong_type: return "wrong_type";
     case errc::invalid: return "invalid";
+    case errc::invalid_time_zone: return "invalid_time_zone";
   }
   return "unknown";
 }

@@ -13,6 +13,7 @@ enum class errc : int {
   hash_mismatch = 5,       ///< stored hash differs from the recomputed one
   wrong_type = 6,          ///< payload asked for as a type the event is not
   invalid = 7,             ///< well-formed but breaks a rule (empty sku, ...)
+  invalid_time_zone = 8,   ///< TZif bytes or a POSIX TZ rule that time_zone cannot use
 };
 
 const char* to_string(errc e) noexcept;

@@ -98,10 +98,27 @@ nlohmann::json generic_payload(const std::string& payload) {
   return generic(root);
 }
 
-// Typed rendering: field names from payload_fields.hpp.
+// Number of elements of the msgpack array `payload` starts with (0 when it
+// does not start with an array header; the decoder has checked the rest).
+std::size_t stored_fields(const std::string& payload) {
+  if (payload.empty()) return 0;
+  const auto b = [&](std::size_t i) { return i < payload.size() ? static_cast<unsigned char>(payload[i]) : 0u; };
+  const unsigned first = b(0);
+  if ((first & 0xf0) == 0x90) return first & 0x0f;
+  if (first == 0xdc) return (std::size_t{b(1)} << 8) | b(2);
+  if (first == 0xdd) return (std::size_t{b(1)} << 24) | (std::size_t{b(2)} << 16) | (std::size_t{b(3)} << 8) | b(4);
+  return 0;
+}
+
+// Typed rendering: field names from payload_fields.hpp. Only the first
+// `fields_max` fields are rendered: an event of an older schema shows the
+// fields it was written with, not defaults for fields added since.
 struct json_writer {
   nlohmann::json& out;
+  std::size_t fields_max = static_cast<std::size_t>(-1);
+  std::size_t index = 0;
   template <class T> void operator()(const char* name, T& v) {
+    if (index++ >= fields_max) return;
     if constexpr (std::is_same_v<T, std::string>) {
       out[name] = text(v.data(), v.size());
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
@@ -137,7 +154,7 @@ nlohmann::json payload_to_json(const event& e) {
     auto p = decode_payload<P>(e.payload);
     if (!p) return;
     out = nlohmann::json::object();
-    json_writer w{out};
+    json_writer w{out, stored_fields(e.payload)};
     detail::fields(w, *p);
     typed = true;
   });

@@ -42,14 +42,14 @@ template <class F> void fields(F& f, payment& p) { f("method", p.method); f("amo
 template <class F> void fields(F& f, sale_completed& p) {
   f("receipt", p.receipt); f("lines", p.lines); f("gross_cents", p.gross_cents);
   f("discount_cents", p.discount_cents); f("tax_cents", p.tax_cents); f("total_cents", p.total_cents);
-  f("payments", p.payments); f("change_cents", p.change_cents);
+  f("payments", p.payments); f("change_cents", p.change_cents); f("business_day", p.business_day);
 }
 template <class F> void fields(F& f, return_line& p) {
   f("sku", p.sku); f("qty", p.qty); f("refund_cents", p.refund_cents); f("tax_cents", p.tax_cents);
 }
 template <class F> void fields(F& f, sale_returned& p) {
   f("return_id", p.return_id); f("receipt", p.receipt); f("lines", p.lines); f("refund_cents", p.refund_cents);
-  f("method", p.method);
+  f("method", p.method); f("business_day", p.business_day);
 }
 template <class F> void fields(F& f, sale_voided& p) { f("receipt", p.receipt); f("reason", p.reason); }
 template <class F> void fields(F& f, method_total& p) { f("method", p.method); f("amount_cents", p.amount_cents); }

@@ -27,9 +27,10 @@ struct payment {
 
 /// A completed sale. Totals: gross = sum(qty * unit_price), net line total =
 /// gross - discounts; prices are tax-inclusive and tax_cents is the tax part.
+/// Schema 2 added business_day (events/upcast.hpp fills it for schema 1).
 struct sale_completed {
   static constexpr event_type type = event_type::sale_completed;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string receipt;  ///< unique per device: "POS1-000042"
   std::vector<sale_line> lines;
   std::int64_t gross_cents = 0;
@@ -38,6 +39,9 @@ struct sale_completed {
   std::int64_t total_cents = 0;  ///< gross - discount
   std::vector<payment> payments;
   std::int64_t change_cents = 0;  ///< cash given back: sum(payments) - total
+  /// "YYYY-MM-DD": the store's business day of the sale, stamped by the till
+  /// from its HLC and store.time_zone, so every device folds the same day.
+  std::string business_day;
 };
 
 struct return_line {
@@ -48,17 +52,21 @@ struct return_line {
 };
 
 /// Goods of an earlier sale came back (possibly at another device).
+/// Schema 2 added business_day (events/upcast.hpp fills it for schema 1).
 struct sale_returned {
   static constexpr event_type type = event_type::sale_returned;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string return_id;  ///< unique per device: "POS1-R000007"
   std::string receipt;    ///< the original sale
   std::vector<return_line> lines;
   std::int64_t refund_cents = 0;
   std::string method;  ///< how the refund was paid
+  /// "YYYY-MM-DD": the store's business day of the return (as for a sale).
+  std::string business_day;
 };
 
-/// A sale was cancelled as a whole (stock restored, figures removed).
+/// A sale was cancelled as a whole (stock restored, figures removed). It
+/// carries no day of its own: it counts on the day of the sale it cancels.
 struct sale_voided {
   static constexpr event_type type = event_type::sale_voided;
   static constexpr std::uint16_t schema = 1;

@@ -20,18 +20,31 @@ using test::unhex;
 
 int code(errc e) { return static_cast<int>(e); }
 
-// Pins the exact bytes of two event types (docs/protocol.md shows the first
+// Pins the exact bytes of some event types (docs/protocol.md shows the first
 // one byte by byte). A change here is a wire-format break: bump the format or
 // schema version instead of editing these literals.
 constexpr const char* golden_product_upserted =
     "9a01a4504f53312acf01a213046df30003076401c42d97a5534b552d31af477265656e20746561203530302067ad343030363338"
     "31333333393331cd0513cd02bc05c2c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4204e"
     "16d84bcc020424c823eca6d2d9d8cc0333423afc49c154fd10d95f18f361d8";
-constexpr const char* golden_sale_completed =
+// sale.completed as schema 1 wrote it (before business_day): still decoded,
+// upcast (tests/unit/events/upcast_test.cpp) and never rewritten.
+constexpr const char* golden_sale_completed_schema1 =
     "9a01a4504f53312acf01a213046df3000307cd012c01c45798ab504f53312d3030303034329396a5534b552d3102cd051364cd02"
     "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
     "617368cd044c37c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4206d5295a5b7f8cbecb1"
     "6ee62ff1f94505f99069a0d53a7099ea727b7f97f0d3bd";
+// Schema 2: business_day "2026-11-25" appended (payload array of 9).
+constexpr const char* golden_sale_completed =
+    "9a01a4504f53312acf01a213046df3000307cd012c02c46299ab504f53312d3030303034329396a5534b552d3102cd051364cd02"
+    "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
+    "617368cd044c37aa323032362d31312d3235c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "c420fee562121ab082e10b534267d47779b9b553186e527d2f435ff705aa00dc22fe";
+// sale.returned schema 2: business_day "2026-11-25" appended (payload array of 6).
+constexpr const char* golden_sale_returned =
+    "9a01a4504f53312acf01a213046df3000307cd012d02c43a96ac504f53322d52303030303037ab504f53312d3030303034329194"
+    "a5534b552d3101cd04e151cd04e1a463617368aa323032362d31312d3235c420000102030405060708090a0b0c0d0e0f10111213"
+    "1415161718191a1b1c1d1e1fc420eac28448663c43e26ad2ab0a641a2ebe7a7b6988981f52c1a0ed07b42ee8c9cb";
 
 TEST(codec, golden_bytes_product_upserted) {
   const event e = test::sample_event(test::sample_product_upserted());
@@ -49,6 +62,33 @@ TEST(codec, golden_bytes_sale_completed) {
   ASSERT_TRUE(d) << d.error().to_string();
   EXPECT_EQ(*d, e);
   EXPECT_TRUE(verify_hash(*d));
+}
+
+TEST(codec, golden_bytes_sale_returned) {
+  const event e = test::sample_event(test::sample_sale_returned());
+  EXPECT_EQ(hex(encode(e)), golden_sale_returned);
+  auto d = decode(unhex(golden_sale_returned));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(*d, e);
+  EXPECT_EQ(d->schema, 2);
+  EXPECT_TRUE(verify_hash(*d));
+}
+
+// The schema 1 bytes still decode, verify and re-encode byte for byte; their
+// payload is what test::schema1_payload makes (so the upcaster tests feed it
+// real schema 1 bytes) and decodes with an empty business_day.
+TEST(codec, golden_bytes_sale_completed_schema1_still_decode) {
+  auto d = decode(unhex(golden_sale_completed_schema1));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->schema, 1);
+  EXPECT_TRUE(verify_hash(*d));
+  EXPECT_EQ(hex(encode(*d)), golden_sale_completed_schema1);
+  EXPECT_EQ(d->payload, test::schema1_payload(test::sample_sale_completed()));
+  auto p = payload_of<sale_completed>(*d);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->business_day, "");
+  EXPECT_EQ(p->receipt, "POS1-000042");
+  EXPECT_EQ(p->change_cents, 55);
 }
 
 TEST(codec, envelope_round_trip_extreme_values) {

@@ -37,6 +37,21 @@ TEST(json, nested_payload_fields) {
   EXPECT_EQ(m["participants"], nlohmann::json::parse(R"(["POS2","POS3"])"));
 }
 
+// An event shows the fields its schema was written with: a schema 1 sale has
+// no business_day (not an empty one), a schema 2 sale shows its stamped day.
+TEST(json, older_schema_shows_only_its_own_fields) {
+  const nlohmann::json v1 = event_to_json(test::schema1_event(test::sample_sale_completed(), 1795615387123ULL));
+  EXPECT_EQ(v1["schema"], 1);
+  EXPECT_EQ(v1["payload"]["change_cents"], 55);
+  EXPECT_FALSE(v1["payload"].contains("business_day")) << v1.dump();
+  const nlohmann::json v2 = event_to_json(test::sample_event(test::sample_sale_completed()));
+  EXPECT_EQ(v2["schema"], 2);
+  EXPECT_EQ(v2["payload"]["business_day"], "2026-11-25");
+  const nlohmann::json r2 = payload_to_json(test::sample_event(test::sample_sale_returned()));
+  EXPECT_EQ(r2["business_day"], "2026-11-25");
+  EXPECT_EQ(r2["lines"][0]["tax_cents"], 81);  // nested records keep every field
+}
+
 TEST(json, unknown_type_is_rendered_generically) {
   event e = test::sample_event(test::sample_price_changed());
   e.type = 4242;

@@ -35,10 +35,33 @@ inline sale_completed sample_sale_completed() {
   s.total_cents = 3045;
   s.payments = {{"card", 2000}, {"cash", 1100}};
   s.change_cents = 55;
+  s.business_day = "2026-11-25";
   return s;
 }
 inline sale_returned sample_sale_returned() {
-  return {"POS2-R000007", "POS1-000042", {{"SKU-1", 1, 1249, 81}}, 1249, "cash"};
+  return {"POS2-R000007", "POS1-000042", {{"SKU-1", 1, 1249, 81}}, 1249, "cash", "2026-11-25"};
+}
+
+/// The payload bytes a schema 1 writer made of `p` (sale.completed and
+/// sale.returned, the types that gained business_day as their last field in
+/// schema 2): the schema 2 encoding without that field.
+template <class P>
+std::string schema1_payload(P p) {
+  p.business_day.clear();
+  std::string b = encode_payload(p);  // fixarray header, ..., "" (0xa0) last
+  b[0] = static_cast<char>(b[0] - 1);
+  b.pop_back();
+  return b;
+}
+
+/// A sealed schema 1 event of `p` at wall time `wall_ms` (ms since the epoch).
+template <class P>
+event schema1_event(const P& p, std::uint64_t wall_ms, std::uint64_t seq = 1, const std::string& origin = "POS1") {
+  event e = make_event(device_id{origin}, origin_seq{seq}, hlc_timestamp::from_parts(wall_ms, 0), term_id{1}, p);
+  e.schema = 1;
+  e.payload = schema1_payload(p);
+  seal(e);
+  return e;
 }
 inline sale_voided sample_sale_voided() { return {"POS1-000042", "customer left"}; }
 inline day_closed sample_day_closed() {
