@@ -11,6 +11,9 @@
 // | sale.completed | business_day = the HLC's local day in the store's zone   |
 // | sale.returned  | business_day = the HLC's local day in the store's zone   |
 //
+// A schema 2 sale or return whose business_day is empty (a writer that broke
+// its contract) gets the same treatment rather than losing its stock and
+// money; a non-empty day that is not a date is left for the fold to park.
 // Every other type is at schema 1 and decodes as it is.
 #pragma once
 
@@ -29,9 +32,10 @@ struct upcast_context {
   const time_zone* zone = nullptr;
 };
 
-/// sale.completed below schema 2: fills business_day. No-op from schema 2 on.
+/// sale.completed below schema 2 (or with an empty business_day): fills
+/// business_day. A stamped day is never changed.
 void upcast(sale_completed& p, const event& e, const upcast_context& ctx);
-/// sale.returned below schema 2: fills business_day. No-op from schema 2 on.
+/// sale.returned: as for sale.completed.
 void upcast(sale_returned& p, const event& e, const upcast_context& ctx);
 /// Types without an upcaster: unchanged.
 template <class Payload>

@@ -162,10 +162,20 @@ command_handler::command_handler(store_settings s) : settings_(s), views_(s) {
 
 template <class Payload>
 event command_handler::draft(const command_context& ctx, const Payload& p) {
-  event e = make_event(ctx.device, origin_seq{0}, clock_.now(ctx.wall_ms), ctx.term, p);
+  return draft(ctx, clock_.now(ctx.wall_ms), p);
+}
+
+template <class Payload>
+event command_handler::draft(const command_context& ctx, hlc_timestamp at, const Payload& p) {
+  event e = make_event(ctx.device, origin_seq{0}, at, ctx.term, p);
   views_.apply(e);
   return e;
 }
+
+// The business day stamped into a sale or return: the day of its own HLC
+// (the command's wall time, or later if the clock has seen a newer event) in
+// the store's zone, so the day and the time the event shows always agree.
+std::string command_handler::stamp_day(hlc_timestamp at) const { return day_to_string(business_day(at, settings_)); }
 
 void command_handler::remember(const std::string& key, std::string value) {
   auto [it, inserted] = idempotency_.insert_or_assign(key, std::move(value));
@@ -400,8 +410,10 @@ command_reply command_handler::complete_sale(const json& b, const command_contex
   if (const views::sale_rec* existing = views_.find_sale(p.receipt); existing && existing->present) {
     reject(409, "duplicate_receipt", "receipt '" + p.receipt + "' exists");  // state corrupt; never append twice
   }
+  const hlc_timestamp at = clock_.now(ctx.wall_ms);
+  p.business_day = stamp_day(at);
   command_reply r;
-  r.drafts.push_back(draft(ctx, p));
+  r.drafts.push_back(draft(ctx, at, p));
   r.http_status = 201;
   r.body = *views_.sale(p.receipt);
   r.body["paid_cents"] = paid;
@@ -478,15 +490,17 @@ command_reply command_handler::return_sale(const json& b, const command_context&
   const auto oid = views_.origins_.find(ctx.device.value());
   const std::uint64_t last = oid ? views_.last_return_no_[*oid] : 0;
   p.return_id = numbered(ctx.device.value(), "-R", last + 1);
+  const hlc_timestamp at = clock_.now(ctx.wall_ms);
+  p.business_day = stamp_day(at);
   command_reply r;
-  r.drafts.push_back(draft(ctx, p));
+  r.drafts.push_back(draft(ctx, at, p));
   r.http_status = 201;
   json out_lines = json::array();
   for (const return_line& l : p.lines) {
     out_lines.push_back(json{{"sku", l.sku}, {"qty", l.qty}, {"refund_cents", l.refund_cents}, {"tax_cents", l.tax_cents}});
   }
-  r.body = json{{"return_id", p.return_id}, {"receipt", p.receipt}, {"lines", std::move(out_lines)},
-                {"refund_cents", p.refund_cents}, {"method", p.method}};
+  r.body = json{{"return_id", p.return_id},       {"receipt", p.receipt}, {"lines", std::move(out_lines)},
+                {"refund_cents", p.refund_cents}, {"method", p.method},   {"day", p.business_day}};
   return r;
 }
 

@@ -10,6 +10,9 @@
 //   handler (restore_own over the log), because its state ran ahead.
 // - Drafts carry origin, hlc, term, type, schema and payload; seq, prev_hash
 //   and hash are set by the log writer.
+// - Sales and returns are stamped with their business day: the day of the
+//   draft's HLC in the store's time zone (store_settings::zone). Projections
+//   fold that stamped day, never their own zone.
 // - Idempotency: a non-empty key seen before with the same command and body
 //   returns the first reply and no drafts; with another command or body it is
 //   409 idempotency_key_reused. Only accepted commands are recorded (a
@@ -110,6 +113,9 @@ private:
 
   template <class Payload>
   event draft(const command_context& ctx, const Payload& p);
+  template <class Payload>
+  event draft(const command_context& ctx, hlc_timestamp at, const Payload& p);
+  std::string stamp_day(hlc_timestamp at) const;
   const views::product_state& known_product(const std::string& sku) const;
   void remember(const std::string& key, std::string value);
 

@@ -10,14 +10,18 @@
 #include <nlohmann/json.hpp>
 
 #include "events/hlc.hpp"
+#include "events/time_zone.hpp"
 
 namespace sn::retail {
 
-/// Store-wide settings (must be equal on every device of a store, or the
-/// projections of two nodes differ).
+/// Store-wide settings. Sales and returns carry the business day their till
+/// stamped, so devices with different settings still fold the same days for
+/// them; only events written before that (schema 1) depend on these.
 struct store_settings {
-  /// Business day = HLC wall time + this offset (minutes, -1440 < x < 1440).
-  std::int32_t utc_offset_minutes = 0;
+  /// The store's time zone (store.time_zone, loaded by the edge): the day a
+  /// till stamps into its sales and returns, the day of schema 1 sales and
+  /// returns (from their HLC), and close_day's default day. Default UTC.
+  time_zone zone;
 };
 
 /// Bounds (STYLE: every list bounded by a named _max constant).

@@ -11,6 +11,7 @@
 #include "events/sale.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
+#include "events/upcast.hpp"
 
 namespace sn::retail {
 
@@ -141,9 +142,11 @@ void views::note_receipt(std::uint32_t origin, const std::string& id, bool is_re
 
 // ---------------------------------------------------------------- apply
 
+// Payloads are folded at the schema this build writes: older ones are
+// upcast (events/upcast.hpp) with the store's settings.
 template <class Payload>
 void views::fold(const event& e, std::uint32_t o) {
-  auto p = decode_payload<Payload>(e.payload);
+  auto p = decode_current<Payload>(e, upcast_context{&settings_.zone});
   if (!p) {
     park(e, "payload: " + p.error().message);
     return;
@@ -299,14 +302,19 @@ void views::sale_effects(const sale_rec& s, int sign) {
   }
 }
 
+// The day is the one the till stamped (or, for schema 1, the upcaster
+// derived from the HLC): never this node's own zone, so every device folds a
+// sale on the same day.
 const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
   if (p.receipt.empty()) return "empty receipt";
+  const auto day = day_from_string(p.business_day);
+  if (!day) return "invalid business_day";
   sale_rec& s = sale_at(p.receipt);
   if (s.present) return "duplicate receipt";
   s.present = true;
   s.origin = o;
   s.hlc = e.hlc.packed();
-  s.day = business_day(e.hlc, settings_);
+  s.day = *day;
   s.line_begin = static_cast<std::uint32_t>(lines_.size());
   s.line_count = static_cast<std::uint32_t>(p.lines.size());
   for (const sale_line& l : p.lines) {
@@ -331,13 +339,15 @@ const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
 
 const char* views::on(const event& e, std::uint32_t o, sale_returned& p) {
   if (p.return_id.empty() || p.receipt.empty()) return "empty return id or receipt";
+  const auto day = day_from_string(p.business_day);
+  if (!day) return "invalid business_day";
   const auto [rid, added] = return_ids_.intern(p.return_id);
   if (!added) return "duplicate return id";
   returns_.emplace_back();
   return_rec& r = returns_[rid];
   r.origin = o;
   r.hlc = e.hlc.packed();
-  r.day = business_day(e.hlc, settings_);
+  r.day = *day;
   r.receipt = p.receipt;
   r.refund = p.refund_cents;
   r.method = method_or_other(p.method);

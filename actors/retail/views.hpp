@@ -9,7 +9,11 @@
 //   fields are last-writer-wins registers ordered by (HLC, origin id); stock
 //   may go negative (flagged oversold, never clamped); a void that arrives
 //   before its sale is remembered and takes effect when the sale arrives.
-// - Business time comes from the event's HLC plus the store's UTC offset.
+// - Business time comes from the event's HLC; a sale's or return's business
+//   day is the one its till stamped into it (schema 2), or for schema 1 the
+//   HLC's day in settings().zone (events/upcast.hpp). So two nodes holding
+//   the same events fold the same days even when their zones differ, as long
+//   as the store never wrote schema 1 sales.
 // - digests(): one BLAKE2b-256 per projection over its canonical state (the
 //   same canonical form save() writes), so equal state <=> equal digest.
 // - Unknown event types are skipped and counted; a payload that does not

@@ -23,6 +23,16 @@ hash256 blake2b(const std::string& bytes) {
                      0);
   return h;
 }
+
+// The checkpoint folded schema 1 sales and returns with the zone it names;
+// another zone could give them other days, so it is refused (full replay).
+// A checkpoint of a build before store.time_zone names its fixed
+// "utc_offset_minutes": the same as a fixed zone of that offset.
+bool same_zone(const json& j, const time_zone& zone) {
+  if (j.contains("time_zone")) return j.at("time_zone").get<std::string>() == zone.name();
+  const auto fixed = zone.fixed_offset_minutes();
+  return fixed && j.at("utc_offset_minutes").get<std::int32_t>() == *fixed;
+}
 } // namespace
 
 json views::stamp_to(const stamp& s, bool for_digest) const {
@@ -197,7 +207,7 @@ json views::digest_json() const {
 std::string views::save() const {
   json j;
   j["format"] = checkpoint_format;
-  j["utc_offset_minutes"] = settings_.utc_offset_minutes;
+  j["time_zone"] = settings_.zone.name();
   for (const char* name : projection_names) j[name] = canonical(name, false);
   json parked = json::array();
   for (const parked_event& p : parked_list_) parked.push_back(json::array({p.origin, p.seq, p.type, p.hlc, p.reason}));
@@ -361,8 +371,8 @@ status views::load(std::string_view bytes) {
     if (!j.is_object() || j.value("format", 0) != checkpoint_format) {
       return make_error(errc::invalid_checkpoint, "unknown checkpoint format");
     }
-    if (j.at("utc_offset_minutes").get<std::int32_t>() != settings.utc_offset_minutes) {
-      return make_error(errc::settings_mismatch, "checkpoint written with another utc_offset_minutes");
+    if (!same_zone(j, settings.zone)) {
+      return make_error(errc::settings_mismatch, "checkpoint written with another store time zone");
     }
     for (const char* name : projection_names) {
       status st = load_projection(name, j.at(name));

@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     dec_cpu.push_back(static_cast<double>(encoded.size()) / (cpu_now() - c));
     if (ok != encoded.size()) std::printf("decode failures: %zu\n", encoded.size() - ok);
 
-    sn::retail::views v(sn::retail::store_settings{60});
+    sn::retail::views v(sn::retail::store_settings{sn::time_zone::fixed(60)});
     t = std::chrono::steady_clock::now();
     c = cpu_now();
     for (const std::string& b : encoded) {

@@ -62,6 +62,19 @@ TEST(upcast, schema2_keeps_the_stamped_day_whatever_the_reader_zone) {
   EXPECT_EQ(decode_current<sale_returned>(re, {&z})->business_day, "2026-10-23");
 }
 
+TEST(upcast, a_schema2_sale_without_a_day_is_treated_as_schema1) {
+  sale_completed s = test::sample_sale_completed();
+  s.business_day.clear();
+  const event e =
+      make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(late_saturday_ms, 0), term_id{1}, s);
+  const time_zone z = berlin();
+  EXPECT_EQ(decode_current<sale_completed>(e, {&z})->business_day, "2026-10-25");
+  s.business_day = "not a day";  // kept: the fold parks it
+  const event bad =
+      make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(late_saturday_ms, 0), term_id{1}, s);
+  EXPECT_EQ(decode_current<sale_completed>(bad, {&z})->business_day, "not a day");
+}
+
 TEST(upcast, types_without_an_upcaster_decode_unchanged) {
   const event e = test::sample_event(test::sample_sale_voided());
   auto v = decode_current<sale_voided>(e, {});  // no zone needed

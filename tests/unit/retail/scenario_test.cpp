@@ -12,7 +12,7 @@ using nlohmann::json;
 
 class shop_day : public ::testing::Test {
 protected:
-  static constexpr store_settings settings{60};
+  static inline const store_settings settings{time_zone::fixed(60)};
   till pos1{"POS1", settings};
   till pos2{"POS2", settings};
 

@@ -146,13 +146,13 @@ TEST(views, void_before_its_sale_takes_effect_when_the_sale_arrives) {
 
 TEST(views, business_day_uses_the_store_offset) {
   const std::uint64_t late = t0 + 15 * 3600000ULL + 30 * 60000ULL;  // 23:30 UTC on the 25th
-  EXPECT_EQ(day_to_string(business_day(late, store_settings{0})), "2026-11-25");
-  EXPECT_EQ(day_to_string(business_day(late, store_settings{60})), "2026-11-26");
-  EXPECT_EQ(day_to_string(business_day(t0 - 8 * 3600000ULL, store_settings{-60})), "2026-11-24");
+  EXPECT_EQ(day_to_string(business_day(late, store_settings{})), "2026-11-25");
+  EXPECT_EQ(day_to_string(business_day(late, store_settings{time_zone::fixed(60)})), "2026-11-26");
+  EXPECT_EQ(day_to_string(business_day(t0 - 8 * 3600000ULL, store_settings{time_zone::fixed(-60)})), "2026-11-24");
   EXPECT_FALSE(day_from_string("2026-13-01"));
   EXPECT_FALSE(day_from_string("2026-1-01"));
   EXPECT_EQ(day_to_string(*day_from_string("2028-02-29")), "2028-02-29");
-  views v(store_settings{60});
+  views v(store_settings{time_zone::fixed(60)});
   sale_completed s;
   s.receipt = "A-000001";
   s.gross_cents = s.total_cents = 100;
@@ -215,7 +215,7 @@ TEST(views, bad_checkpoints_are_refused_and_leave_an_empty_state) {
   views w({});
   w.apply(ev("A", 1, t0, stock_received{"X", 5, ""}));
   const std::string bytes = w.save();
-  views other_zone(store_settings{120});
+  views other_zone(store_settings{time_zone::fixed(120)});
   const status st = other_zone.load(bytes);
   EXPECT_FALSE(st.is_ok());
   EXPECT_EQ(st.error().code, static_cast<int>(errc::settings_mismatch));
