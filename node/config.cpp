@@ -11,6 +11,7 @@
 #include "broker/frame.hpp"
 #include "broker/peer_table.hpp"
 #include "events/types.hpp"
+#include "node/zoneinfo.hpp"
 
 namespace sn::node {
 
@@ -73,7 +74,8 @@ std::vector<key_spec> key_table(node_config& c) {
     t("curve.public_key", "", "this device's CURVE public key, Z85", &c.curve_public_key),
     l("curve.allow", "--curve.allow", "public key (Z85) of a device of the store (repeatable)", &c.curve_allow),
     l("curve.peer_keys", "--curve.peer-key", "tcp://HOST:PORT=KEY: the public key of the device at that address (repeatable)", &c.curve_peer_keys),
-    i("store.utc_offset_minutes", "", "business day offset from UTC in minutes (store-wide, default 0)", &s.utc_offset_minutes, -720, 840),
+    t("store.time_zone", "", "IANA time zone of the store's business days, daylight saving included, e.g. Europe/Berlin (store-wide, default UTC; checked against the system tzdata)", &s.time_zone),
+    i("store.utc_offset_minutes", "", "DEPRECATED, use store.time_zone: a fixed business day offset from UTC in minutes, no daylight saving (store-wide, default 0 = unused)", &s.utc_offset_minutes, -720, 840),
     i("election.heartbeat_interval_ms", "", "heartbeat period (store-wide, default 100)", &s.heartbeat_interval_ms, 10, 10000),
     i("election.failure_timeout_ms", "", "silence before a peer is failed (store-wide, default 600)", &s.failure_timeout_ms, 50, 60000),
     i("election.discovery_ms", "", "listen for a live master at start-up (store-wide, default 300)", &s.discovery_ms, 0, 60000),
@@ -145,6 +147,24 @@ sn::status load_toml(const std::string& file, std::vector<key_spec>& keys) {
     return sn::status::ok();
   };
   return walk(tbl, "");
+}
+
+/// Sets c.zone from store.time_zone (read from the system tzdata), or from
+/// the deprecated store.utc_offset_minutes of a store not yet migrated.
+sn::status load_zone(node_config& c) {
+  if (c.store.utc_offset_minutes != 0) {
+    if (c.store.time_zone != "UTC") {
+      return config_error("store.utc_offset_minutes is deprecated and cannot be combined with store.time_zone = \"" +
+                          c.store.time_zone +
+                          "\": remove store.utc_offset_minutes (docs/operations.md, \"Time zone\")");
+    }
+    c.zone = sn::time_zone::fixed(static_cast<std::int32_t>(c.store.utc_offset_minutes));
+    return sn::status::ok();
+  }
+  auto zone = load_time_zone(c.store.time_zone);
+  if (!zone) return config_error("store.time_zone: " + zone.error().message);
+  c.zone = std::move(*zone);
+  return sn::status::ok();
 }
 
 } // namespace
@@ -233,6 +253,7 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   if (c.store.failure_timeout_ms <= 2 * c.store.heartbeat_interval_ms) {
     return config_error("election.failure_timeout_ms must be more than twice election.heartbeat_interval_ms");
   }
+  if (auto s = load_zone(c); !s) return s.error();
   if (print_config) return sn::error{"config", static_cast<int>(errc::help), to_toml(c)};
   return c;
 }

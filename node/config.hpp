@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "events/expected.hpp"
+#include "events/time_zone.hpp"
 
 namespace sn::node {
 
 struct store_wide_config {
-  std::int64_t utc_offset_minutes = 0;          ///< business day offset from UTC; [-720, 840]
+  std::string time_zone = "UTC";                ///< IANA zone of the business day; checked against tzdata
+  std::int64_t utc_offset_minutes = 0;          ///< deprecated fixed offset (no DST); [-720, 840], 0 = unused
   std::int64_t heartbeat_interval_ms = 100;     ///< election heartbeat period; [10, 10000]
   std::int64_t failure_timeout_ms = 600;        ///< silence after which a peer is failed; [50, 60000]
   std::int64_t discovery_ms = 300;              ///< listen for a master at start-up; [0, 60000]
@@ -48,6 +50,10 @@ struct node_config {
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
   std::vector<std::string> curve_peer_keys;       ///< "tcp://HOST:PORT=KEY": the key of the device at that address
   store_wide_config store;
+  /// The store's zone, loaded by parse_config (never a config key): from
+  /// store.time_zone, or for a store still on the deprecated
+  /// store.utc_offset_minutes the fixed zone of that offset.
+  sn::time_zone zone;
   /// --allow-damaged (a flag, never a config key): start read-only for
   /// inspection when the start-up check finds the log damaged, instead of
   /// refusing to start (exit 3).

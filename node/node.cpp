@@ -145,6 +145,12 @@ public:
   /// exit_cannot_start, or exit_damaged_log when the log's tail is damaged
   /// and --allow-damaged was not given.
   int start() {
+    if (config_.store.utc_offset_minutes != 0) {
+      spdlog::warn(
+          "config: store.utc_offset_minutes is deprecated (a fixed offset, no daylight saving): set "
+          "store.time_zone to the store's IANA zone instead (docs/operations.md, \"Time zone\")");
+    }
+    spdlog::info("node: device={} business days in time zone {}", config_.device_id, config_.zone.name());
     // The HTTP port first: a port in use stops the node before it opens the
     // log or talks to peers (and SO_REUSEPORT is never set, so it is in use).
     auto http = http_server::bind(config_);
@@ -266,9 +272,9 @@ private:
                  config_.data_dir, log_->size(), position_);
   }
 
-  retail::store_settings settings() const {
-    return retail::store_settings{static_cast<std::int32_t>(config_.store.utc_offset_minutes)};
-  }
+  /// The store-wide settings of the retail core: the zone parse_config
+  /// loaded from the system tzdata (nothing below node/ reads it).
+  retail::store_settings settings() const { return retail::store_settings{config_.zone}; }
 
   /// The log writer, the projections, the command actor and the SSE notifier.
   void spawn_core() {

@@ -3,6 +3,8 @@
 # builds storenode in ./build (Release, Ninja, ccache). Idempotent.
 # help2man makes the man pages (built with everything); dpkg-dev
 # (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test.
+# tzdata is the system time zone database storenode reads store.time_zone
+# from (/usr/share/zoneinfo); the node tests check against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +13,7 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev librocksdb-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libsodium-dev
-  help2man dpkg-dev lintian
+  help2man dpkg-dev lintian tzdata
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/zoneinfo.hpp"
 #include "tools/commands.hpp"
 #include "tools/data_dir.hpp"
 #include "tools/replay.hpp"
@@ -25,10 +26,22 @@ struct replay_cli {
   std::optional<std::uint64_t> until_pos;
   std::string projection;
   std::string out;
+  std::string time_zone;
   std::int32_t utc_offset_minutes = 0;
   std::string progress = "auto";
   bool json = false;
 };
+
+/// The store's zone for the days of schema 1 sales and returns (newer ones
+/// carry their day): --time-zone NAME from the system tzdata, the deprecated
+/// --utc-offset MIN, else UTC. The options exclude each other.
+expected<sn::time_zone> store_zone(const std::string& name, std::int32_t utc_offset_minutes) {
+  if (utc_offset_minutes != 0) return sn::time_zone::fixed(utc_offset_minutes);
+  if (name.empty()) return sn::time_zone::utc();
+  auto z = node::load_time_zone(name);
+  if (!z) return make_error(errc::usage, "--time-zone: " + z.error().message);
+  return z;
+}
 
 std::string rate_text(std::uint64_t n, double secs) {
   const double rate = secs > 0 ? static_cast<double>(n) / secs : 0.0;
@@ -62,7 +75,9 @@ bool inside(const std::string& child, const std::string& parent) {
 
 int run_replay(const replay_cli& o, cli_context& ctx) {
   replay_options ro;
-  ro.settings.utc_offset_minutes = o.utc_offset_minutes;
+  auto zone = store_zone(o.time_zone, o.utc_offset_minutes);
+  if (!zone) return report_error(zone.error());
+  ro.settings.zone = *zone;
   if (!o.until.empty()) {
     auto t = parse_time(o.until, wall_now_ms());
     if (!t) return report_error(make_error(errc::usage, "--until: " + t.error().message));
@@ -150,7 +165,7 @@ bool looks_like_url(const std::string& s) {
          s.find_first_not_of("0123456789", colon + 1) == std::string::npos;
 }
 
-status load_side(side& s, std::int32_t utc_offset_minutes) {
+status load_side(side& s, const sn::time_zone& zone) {
   if (looks_like_url(s.name)) {
     auto c = node_client::make(s.name);
     if (!c) return c.error();
@@ -173,7 +188,7 @@ status load_side(side& s, std::int32_t utc_offset_minutes) {
   if (!log) return log.error();
   s.log = std::move(*log);
   replay_options ro;
-  ro.settings.utc_offset_minutes = utc_offset_minutes;
+  ro.settings.zone = zone;
   auto r = replay_log(*s.log, ro);
   if (!r) return r.error();
   for (const auto& [name, h] : r->views->digests()) s.digests[name] = to_hex(h);
@@ -207,13 +222,15 @@ json missing_from(const side& a, const side& b) {
   return out;
 }
 
-int run_diff(const std::string& a_name, const std::string& b_name, std::int32_t utc_offset, bool as_json,
-             cli_context& ctx) {
+int run_diff(const std::string& a_name, const std::string& b_name, const std::string& time_zone,
+             std::int32_t utc_offset, bool as_json, cli_context& ctx) {
+  auto zone = store_zone(time_zone, utc_offset);
+  if (!zone) return report_error(zone.error());
   side a, b;
   a.name = a_name;
   b.name = b_name;
   for (side* s : {&a, &b}) {
-    auto st = load_side(*s, utc_offset);
+    auto st = load_side(*s, *zone);
     if (!st) return report_error(sn::error{st.error().domain, st.error().code, s->name + ": " + st.error().message});
   }
   std::set<std::string> names;
@@ -270,7 +287,7 @@ int run_diff(const std::string& a_name, const std::string& b_name, std::int32_t 
     std::printf("%sidentical%s: same events, same projection digests\n", p.green(), p.reset());
   } else if (same_events) {
     std::printf("%sthe same version vectors fold to different projections%s: run storectl audit verify on a data "
-                "dir (a damaged log keeps its heads), check both use the same store settings (--utc-offset) and "
+                "dir (a damaged log keeps its heads), check both use the same store settings (--time-zone) and "
                 "build; a node's projections may lag its log (storectl projections) or need a rebuild "
                 "(storectl projections rebuild all)\n",
                 p.yellow(), p.reset());
@@ -302,9 +319,15 @@ Examples:
       ->type_name("NAME");
   cmd->add_option("--out", o->out, "also write every view and digests.json to DIR (not inside --data)")
       ->type_name("DIR");
+  auto* tz = cmd->add_option("--time-zone", o->time_zone,
+                             "the store's store.time_zone (storenode.toml; default UTC): the business day of sales "
+                             "recorded before days were stamped into them")
+                 ->type_name("NAME");
   cmd->add_option("--utc-offset", o->utc_offset_minutes,
-                  "the store's business-day offset from UTC in minutes (storenode.toml; default 0)")
-      ->type_name("MIN");
+                  "deprecated, for stores still on store.utc_offset_minutes: that fixed offset in minutes")
+      ->type_name("MIN")
+      ->check(CLI::Range(-720, 840))
+      ->excludes(tz);
   cmd->add_option("--progress", o->progress, "progress bar on stderr: auto (on a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--json", o->json, "one JSON object: counts, rate, digests (and the view with --projection)");
@@ -314,6 +337,7 @@ Examples:
 void add_diff_command(CLI::App& app, cli_context& ctx) {
   struct diff_cli {
     std::string a, b;
+    std::string time_zone;
     std::int32_t utc_offset = 0;
     bool json = false;
   };
@@ -329,10 +353,14 @@ Examples:
   storectl diff /var/lib/storenode /mnt/backup/storenode --json | jq .a_only)");
   cmd->add_option("A", o->a, "a node URL or a data dir")->required();
   cmd->add_option("B", o->b, "a node URL or a data dir")->required();
-  cmd->add_option("--utc-offset", o->utc_offset, "business-day offset used when replaying a data dir (minutes)")
-      ->type_name("MIN");
+  auto* tz = cmd->add_option("--time-zone", o->time_zone, "the store's store.time_zone, for replaying a data dir")
+                 ->type_name("NAME");
+  cmd->add_option("--utc-offset", o->utc_offset, "deprecated: the store's fixed store.utc_offset_minutes")
+      ->type_name("MIN")
+      ->check(CLI::Range(-720, 840))
+      ->excludes(tz);
   cmd->add_flag("--json", o->json, "one JSON object");
-  cmd->callback([o, &ctx] { ctx.exit_code = run_diff(o->a, o->b, o->utc_offset, o->json, ctx); });
+  cmd->callback([o, &ctx] { ctx.exit_code = run_diff(o->a, o->b, o->time_zone, o->utc_offset, o->json, ctx); });
 }
 
 } // namespace sn::tools

@@ -21,7 +21,7 @@ namespace sn::tools {
 struct replay_options {
   std::optional<std::uint64_t> until_ms;        ///< only events with HLC wall time <= this
   std::optional<std::uint64_t> until_position;  ///< only events at positions <= this
-  retail::store_settings settings;              ///< must match the store's (business day offset)
+  retail::store_settings settings;              ///< must match the store's (its zone: days of schema 1 sales)
   /// Only these event type ids (empty: all). diff/elections use it to skip the bulk.
   std::vector<std::uint16_t> only_types;
   /// Called every progress_interval_events events with (scanned, total).

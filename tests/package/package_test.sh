@@ -24,6 +24,7 @@ ok "built $(basename "$deb"), $(stat -c %s "$deb") bytes"
 depends=$(dpkg-deb -f "$deb" Depends)
 [[ $depends == *librocksdb* ]] || fail "Depends lacks librocksdb: $depends"
 [[ $depends == *adduser* ]] || fail "Depends lacks adduser (postinst adds the user): $depends"
+[[ $depends == *tzdata* ]] || fail "Depends lacks tzdata (store.time_zone is read from it): $depends"
 [[ $depends == *libzmq5* ]] || fail "Depends lacks libzmq5: $depends"
 info=$(dpkg-deb -I "$deb")
 grep -q '^ Depends: .*librocksdb' <<< "$info" || fail "dpkg-deb -I shows no librocksdb"

@@ -281,6 +281,11 @@ TEST_F(data_commands, replay_to_a_point_in_time) {
   EXPECT_TRUE(fs::exists(scratch_.path() + "/views/digests.json"));
   auto inside = run_storectl({"replay", "--data", data(), "--out", data() + "/views"});
   EXPECT_EQ(inside.exit_code, 2);
+  // The store's zone (store.time_zone), as the node folds with it.
+  if (fs::exists("/usr/share/zoneinfo/Europe/Berlin")) {
+    auto berlin = run_storectl({"replay", "--data", data(), "--time-zone", "Europe/Berlin", "--json"});
+    EXPECT_EQ(berlin.exit_code, 0) << describe(berlin);
+  }
   auto badproj = run_storectl({"replay", "--data", data(), "--projection", "stock"});
   EXPECT_EQ(badproj.exit_code, 2);
   EXPECT_NE(badproj.err.find("inventory"), std::string::npos) << badproj.err;
@@ -455,6 +460,9 @@ TEST_F(data_commands, bad_input_exits_2_with_a_clear_message) {
       {{"events", "--data", data(), "--origin", "no such!"}, "--origin 'no such!' is not a device id"},
       {{"events", "--data", data(), "--node", "http://127.0.0.1:1"}, "either --node or --data"},
       {{"export", "--data", data(), "--format", "xlsx"}, "xlsx"},
+      {{"replay", "--data", data(), "--time-zone", "Europe/Berln"}, "--time-zone: time zone \"Europe/Berln\""},
+      {{"diff", data(), data(), "--time-zone", "../etc/passwd"}, "is not a time zone name"},
+      {{"replay", "--data", data(), "--time-zone", "Europe/Berlin", "--utc-offset", "60"}, "excludes"},
       {{"frobnicate"}, "frobnicate"},
   };
   for (const auto& c : cases) {
