@@ -9,9 +9,11 @@
 #include <ctime>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "actors/retail/views.hpp"
+#include "events/civil_date.hpp"
 #include "events/codec.hpp"
 #include "events/device.hpp"
 #include "events/election.hpp"
@@ -39,8 +41,14 @@ std::vector<std::string> build(std::size_t n) {
   hash256 prev[3]{};
   std::uint64_t wall = 1795000000000ULL;  // 2026-11
   std::vector<std::pair<std::string, std::string>> sold;  // receipt, one sku
+  const time_zone zone = time_zone::fixed(60);            // the store of the replay below
   auto emit = [&](int o, auto payload) {
     wall += 3;  // ~3 ms apart: 1M events span ~35 days
+    // Sales and returns carry their business day, as tills stamp it (schema 2).
+    if constexpr (std::is_same_v<decltype(payload), sale_completed> ||
+                  std::is_same_v<decltype(payload), sale_returned>) {
+      payload.business_day = format_day(zone.local_day(static_cast<std::int64_t>(wall)));
+    }
     event e = make_event(device_id{origins[o]}, origin_seq{++seq[o]}, hlc_timestamp::from_parts(wall, 0), term_id{1},
                          payload);
     e.prev_hash = prev[o];
@@ -76,8 +84,12 @@ std::vector<std::string> build(std::size_t n) {
       emit(o, s);
     } else if (r < 62 && !sold.empty()) {
       const auto& [receipt, rsku] = sold[static_cast<std::size_t>(pick(static_cast<int>(sold.size())))];
-      emit(o, sale_returned{std::string(origins[o]) + "-R" + std::to_string(1000000 + ++returns[o]).substr(1), receipt,
-                            {return_line{rsku, 1, 500, 83}}, 500, "cash"});
+      emit(o, sale_returned{std::string(origins[o]) + "-R" + std::to_string(1000000 + ++returns[o]).substr(1),
+                            receipt,
+                            {return_line{rsku, 1, 500, 83}},
+                            500,
+                            "cash",
+                            ""});
     } else if (r < 64 && !sold.empty()) {
       emit(o, sale_voided{sold[static_cast<std::size_t>(pick(static_cast<int>(sold.size())))].first, "customer"});
     } else if (r < 80) {
