@@ -129,7 +129,7 @@ TEST(views, void_before_its_sale_takes_effect_when_the_sale_arrives) {
   s.payments.push_back(payment{"cash", 200});
   const event sale = ev("A", 1, t0, s);
   const event vd = ev("B", 1, t0 + 5, sale_voided{"A-000001", "oops"});
-  const event ret = ev("C", 1, t0 + 3, sale_returned{"C-R000001", "A-000001", {return_line{"X", 1, 100, 0}}, 100, "cash"});
+  const event ret = ev("C", 1, t0 + 3, sale_returned{"C-R000001", "A-000001", {return_line{"X", 1, 100, 0}}, 100, "cash", "2026-11-25"});
   const std::vector<std::vector<event>> orders = {{sale, vd, ret}, {vd, sale, ret}, {ret, vd, sale}, {vd, ret, sale}};
   const auto expected = replay(orders[0]).digests();
   for (const auto& o : orders) {

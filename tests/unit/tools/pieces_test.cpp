@@ -144,7 +144,7 @@ TEST(event_format, typed_and_json_summaries_agree_for_every_type) {
   s.payments = {payment{"cash", 500}, payment{"card", 99}};
   add(s);
   add(sale_completed{});
-  add(sale_returned{"POS1-R1", "POS1-1", {return_line{"SKU-A", 1, 250, 41}}, 250, "cash"});
+  add(sale_returned{"POS1-R1", "POS1-1", {return_line{"SKU-A", 1, 250, 41}}, 250, "cash", "2026-11-24"});
   add(sale_voided{"POS1-1", "wrong till"});
   add(day_closed{"2026-11-24", 1, 2, 3, 4, 5, {method_total{"cash", 5}}, 6});
   add(device_registered{"POS9", "Till 9", 10});
