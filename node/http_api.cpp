@@ -1,5 +1,7 @@
 #include "node/http_api.hpp"
 
+#include <charconv>
+
 #include <httplib.h>
 
 #include <caf/all.hpp>
@@ -72,12 +74,9 @@ std::optional<std::string> query_param(const httplib::Request& req, const char* 
 }
 
 bool parse_u64(const std::string& s, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19) return false;
   std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);  // digits only, overflow refused
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return false;
   out = v;
   return true;
 }
