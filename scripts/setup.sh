@@ -2,7 +2,8 @@
 # Installs the Debian packages the build needs (only the missing ones) and
 # builds storenode in ./build (Release, Ninja, ccache). Idempotent.
 # help2man makes the man pages (built with everything); dpkg-dev
-# (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test.
+# (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test;
+# python3 and faketime (libfaketime) the chaos tests (tests/chaos).
 # tzdata is the system time zone database storenode reads store.time_zone
 # from (/usr/share/zoneinfo); the node tests check against it.
 set -euo pipefail
@@ -14,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libsodium-dev
   help2man dpkg-dev lintian tzdata
+  python3 faketime
 )
 missing=()
 for p in "${packages[@]}"; do
