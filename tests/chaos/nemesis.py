@@ -21,6 +21,7 @@ when every check holds, 1 when one failed, 2 on a set-up error.
 from __future__ import annotations
 
 import argparse
+import calendar
 import http.client
 import json
 import os
@@ -206,6 +207,7 @@ class Node:
         self.clock_path = os.path.join(root, device_id + ".clock")
         self.faketime = faketime
         self.clock_offset = 0
+        self.offsets: list[tuple[float, int]] = [(0.0, 0)]  # (real time set, offset), in order
         self.proc: Optional[subprocess.Popen] = None
         self.paused = False
         self.starts = 0
@@ -237,7 +239,18 @@ class Node:
     def step_clock(self, offset_s: int) -> None:
         """Sets the wall-clock offset (seconds from real time); takes effect within ~1 s."""
         self.clock_offset = offset_s
+        self.offsets.append((time.time(), offset_s))
         self._write_clock()
+
+    def offsets_between(self, t0: float, t1: float) -> set:
+        """Clock offsets the node may have used between real times t0 and t1 (libfaketime
+        re-reads the offset file every second, so a step takes up to ~1 s to show)."""
+        out = set()
+        for k, (t, off) in enumerate(self.offsets):
+            nxt = self.offsets[k + 1][0] if k + 1 < len(self.offsets) else float("inf")
+            if t <= t1 and nxt + 1.5 >= t0:
+                out.add(off)
+        return out
 
     def start(self) -> None:
         self.starts += 1
@@ -465,6 +478,7 @@ class Client(threading.Thread):
     def sell(self, key: str, qty: int) -> None:
         body = {"lines": [{"sku": MILK, "qty": qty}], "payments": [{"method": "cash", "amount_cents": 100000}]}
         first = True
+        t_first = time.time()
         while True:
             with self.ledger.lock:
                 self.ledger.attempts += 1
@@ -475,7 +489,8 @@ class Client(threading.Thread):
             if st is not None and st != 503:
                 if st == 201 and isinstance(j, dict) and isinstance(j.get("receipt"), str):
                     self.ledger.ack(key, {"node": self.node.device_id, "qty": qty, "receipt": j["receipt"],
-                                          "day": j.get("day", ""), "total": j.get("total_cents", 0), "body": body})
+                                          "day": j.get("day", ""), "total": j.get("total_cents", 0), "body": body,
+                                          "time": j.get("time", ""), "window": (t_first, time.time())})
                 else:
                     with self.ledger.lock:
                         self.ledger.refused.append(f"{key} on {self.node.device_id}: {st} {j}")
@@ -589,9 +604,24 @@ class Run:
         self.oversell_days = Counter()
         self.oversell_cents = Counter()
         self.unexpected_exits: list[str] = []
+        self.expected_failures: list[str] = []
         self.term_splits: list[str] = []  # heals after which the nodes named one master at different terms
         self.deadline = T0 + (args.budget if args.budget else float("inf"))
         self.final_reserve = 0.0
+
+    KNOWN_ISSUES = {
+        "hlc_forward_step": "a node's wall clock stepped forward moves every node's HLC forward with it, for "
+                            "as long as the step (docs/reliability.md, Findings)",
+    }
+
+    def known_failure(self, issue: str, what: str) -> None:
+        """A check that fails because of a known, reported storenode issue: an expected failure unless
+        --strict (then a failure like any other)."""
+        if self.args.strict:
+            self.fail(f"[{issue}] {what}")
+        else:
+            log(f"EXPECTED FAILURE [{issue}: {self.KNOWN_ISSUES[issue]}]: {what}")
+            self.expected_failures.append(f"[{issue}] {what}")
 
     def fail(self, what: str, detail: str = "") -> None:
         log(f"FAILED: {what}")
@@ -1009,6 +1039,31 @@ class Run:
         result["days"] = len(set(per_day) | set(self.oversell_days))
         result["duplicated_receipts"] = len(dup_receipts)
 
+        # Sale dates: a sale's business day is the day its till's own clock showed while the sale
+        # was made (the store runs at UTC offset 0). Known to fail after a forward clock step of
+        # one node: the HLC carries the step to every node (docs/reliability.md, "Findings").
+        misdated = []
+        ahead = []
+        for k, v in acked.items():
+            x = s.by_id[v["node"]]
+            w0, w1 = v["window"]
+            offs = x.offsets_between(w0, w1)
+            days = {time.strftime("%Y-%m-%d", time.gmtime(t + o)) for t in (w0, w1) for o in offs}
+            if v["day"] not in days:
+                misdated.append(f"{v['receipt']} ({k}) dated {v['day']} {v['time']}, its till's clock showed {sorted(days)}")
+            try:
+                ts = calendar.timegm(time.strptime(v["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+                ahead.append(ts - (w1 + max(offs)))
+            except (ValueError, TypeError):
+                pass
+        result["sales_misdated"] = len(misdated)
+        result["sale_time_ahead_of_till_clock_s_max"] = round(max(ahead), 1) if ahead else None
+        result["sales_dated_over_60s_ahead"] = sum(1 for a in ahead if a > 60)
+        if misdated:
+            self.known_failure("hlc_forward_step",
+                               f"{len(misdated)} sales dated on another business day than their till's clock showed, "
+                               f"e.g. {misdated[0]}")
+
         # Divergence.
         digests = {x.device_id: json.dumps(x.get_json("/v1/digest", 30).get("projections"), sort_keys=True) for x in s.nodes}
         common = Counter(digests.values()).most_common(1)[0][0] if digests else ""
@@ -1105,6 +1160,8 @@ def main() -> int:
     ap.add_argument("--receipt-gets", type=int, default=5000,
                     help="receipts fetched with GET /v1/sales/{receipt} per node (all when fewer; default 5000)")
     ap.add_argument("--replay-all", action="store_true", help="replay every acknowledged key at the end (default: 300)")
+    ap.add_argument("--strict", action="store_true",
+                    help="known storenode issues fail the run too (default: reported as expected failures)")
     ap.add_argument("--no-clock-steps", dest="clock_steps", action="store_false")
     ap.add_argument("--faketime-lib", default="")
     ap.add_argument("--json-out", default="")
@@ -1145,7 +1202,8 @@ def main() -> int:
         run.chaos(chaos_s)
         result = run.final()
         result.update(seed=seed, quorum=args.quorum, nodes=args.nodes, chaos_seconds=chaos_s, episodes=run.episodes,
-                      wall_seconds=round(time.monotonic() - T0, 1), failures=len(run.failures))
+                      wall_seconds=round(time.monotonic() - T0, 1), failures=len(run.failures),
+                      expected_failures=run.expected_failures)
         print("nemesis: result " + json.dumps(result, indent=1, default=str), flush=True)
         if args.json_out:
             with open(args.json_out, "w") as f:
