@@ -52,12 +52,13 @@ def log(msg: str) -> None:
 def poll(cond: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
     """Polls cond until it holds or timeout seconds pass (bounded: never a bare sleep-and-hope)."""
     deadline = time.monotonic() + timeout
-    while True:
+    for _ in range(int(timeout / interval) + 2):  # bounded in count as well as in time
         if cond():
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
+    return cond()
 
 
 # ---------------------------------------------------------------------------
@@ -454,6 +455,8 @@ class Ledger:
 
 
 class Client(threading.Thread):
+    ATTEMPTS_MAX = 100_000  # tries of one key (>= 1.4 h at the 50 ms back-off)
+
     def __init__(self, store: Store, node: Node, name: str, seed: int, ledger: Ledger, gate: threading.Event,
                  stop: threading.Event, retry_deadline: list):
         super().__init__(name=name, daemon=True)
@@ -463,13 +466,13 @@ class Client(threading.Thread):
         self.tag = name
 
     def run(self) -> None:
-        i = 0
-        while not self.stop_ev.is_set():
+        for i in range(1, 10**7):  # bounded; in practice the run's stop event ends it
+            if self.stop_ev.is_set():
+                break
             if not self.gate.wait(timeout=0.5):
                 continue
             if self.stop_ev.is_set():
                 break
-            i += 1
             qty = 1 + self.rng.randrange(3)
             key = f"{self.tag}-{i}"
             self.sell(key, qty)
@@ -479,7 +482,7 @@ class Client(threading.Thread):
         body = {"lines": [{"sku": MILK, "qty": qty}], "payments": [{"method": "cash", "amount_cents": 100000}]}
         first = True
         t_first = time.time()
-        while True:
+        for attempt in range(self.ATTEMPTS_MAX):
             with self.ledger.lock:
                 self.ledger.attempts += 1
                 if not first:
@@ -500,6 +503,8 @@ class Client(threading.Thread):
                     self.ledger.abandoned.append(f"{key} on {self.node.device_id}: last {st} {j}")
                 return
             time.sleep(0.05)  # back-off before the retry
+        with self.ledger.lock:
+            self.ledger.abandoned.append(f"{key} on {self.node.device_id}: {self.ATTEMPTS_MAX} attempts")
 
 
 # ---------------------------------------------------------------------------
@@ -515,7 +520,9 @@ class Monitor(threading.Thread):
         self.max_simultaneous_masters = 0
 
     def run(self) -> None:
-        while not self.stop_ev.wait(0.25):
+        for _ in range(10**8):  # bounded; the run's stop event ends it
+            if self.stop_ev.wait(0.25):
+                break
             now_masters = set()
             for x in self.store.nodes:
                 if not x.up():
