@@ -545,7 +545,10 @@ def draw_episode(seed: int, i: int, ids: list[str], clock_steps: bool) -> dict:
     n = len(ids)
     kinds = ["partition", "partition", "partition", "pause", "kill", "flaky"] + (["clock"] if clock_steps else [])
     kind = r.choice(kinds)
-    ep: dict = {"index": i, "kind": kind, "hold_s": round(r.uniform(1.5, 4.5), 2)}
+    # Mostly short faults; one in five outlasts ZeroMQ's heartbeat timeout (3 s) by far, so that
+    # blackholed connections are given up and redialled while the fault holds.
+    hold = r.uniform(1.5, 4.5) if r.random() < 0.8 else r.uniform(5.0, 12.0)
+    ep: dict = {"index": i, "kind": kind, "hold_s": round(hold, 2)}
     if kind == "partition":
         shape = r.choice(["halves", "isolate", "bridge", "one_way"])
         order = ids[:]
