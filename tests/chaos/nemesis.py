@@ -1074,6 +1074,26 @@ class Run:
                                f"{len(misdated)} sales dated on another business day than their till's clock showed, "
                                f"e.g. {misdated[0]}")
 
+        # Sync's bookkeeping: once every node holds every event, no node has pending changes.
+        def no_pending() -> bool:
+            return all(x.get_json("/v1/status").get("pending_changes") == 0 for x in s.nodes)
+
+        if not poll(no_pending, min(30.0, self.left(0)), 0.2):
+            self.fail("pending_changes not 0 on every node after convergence: " + ", ".join(
+                f"{x.device_id}={x.get_json('/v1/status').get('pending_changes')}" for x in s.nodes))
+
+        # Every log's hash chains, seqs, index and heads intact after the kills (storectl, read-only).
+        if self.args.storectl:
+            for x in s.nodes:
+                try:
+                    p = subprocess.run([self.args.storectl, "audit", "verify", "--data", x.data_dir, "--json"],
+                                       capture_output=True, text=True, timeout=max(10.0, min(120.0, self.left(0))))
+                    if p.returncode != 0:
+                        self.fail(f"{x.device_id}: storectl audit verify exit {p.returncode}: {p.stdout[-2000:]} {p.stderr[-1000:]}")
+                except subprocess.TimeoutExpired:
+                    self.fail(f"{x.device_id}: storectl audit verify did not finish")
+            result["audited_logs"] = len(s.nodes)
+
         # Divergence.
         digests = {x.device_id: json.dumps(x.get_json("/v1/digest", 30).get("projections"), sort_keys=True) for x in s.nodes}
         common = Counter(digests.values()).most_common(1)[0][0] if digests else ""
@@ -1153,6 +1173,7 @@ class Run:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--storenode", required=True)
+    ap.add_argument("--storectl", default="", help="storectl binary: audit every node's log at the end")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--quorum", choices=["any", "majority"], default="any")
     ap.add_argument("--nodes", type=int, default=4)
