@@ -717,7 +717,9 @@ sn::master_changed election_fsm::split_brain_record(const std::string& winner) c
   mc.previous_master = self_;
   mc.new_master = winner;
   const auto it = peers_.find(winner);
-  mc.term = it != peers_.end() ? std::max(it->second.term, p_.term) : p_.term;
+  // The term the winner leads (a heal's winner may hold a lower term than the
+  // loser: the record names the winner's, never one it did not hold).
+  mc.term = it != peers_.end() ? it->second.term : p_.term;
   mc.reason = to_string(change_reason::split_brain);
   mc.participants = {std::min(self_, winner), std::max(self_, winner)};
   return mc;

@@ -320,6 +320,7 @@ TEST(election_fsm, heal_keeps_the_master_more_of_the_store_followed) {
   EXPECT_EQ(rec.previous_master, "C");
   EXPECT_EQ(rec.new_master, "A");
   EXPECT_EQ(rec.participants, (std::vector<std::string>{"A", "C"}));
+  EXPECT_EQ(rec.term, term) << "the record names the term the winner leads, not the loser's";
   EXPECT_EQ(c.fsm("A").counters().split_brain_step_downs, 0u);
   // Later elections still work: the cut-off device's higher term does not block them.
   c.crash("A");
