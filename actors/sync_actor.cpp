@@ -116,7 +116,7 @@ std::string status_json(const sync_state& st) {
                        {"events_received", c.events_received}, {"events_published", c.events_published},
                        {"duplicates", c.duplicates},           {"refused_gap", c.refused_gap},
                        {"refused_fork", c.refused_fork},       {"refused_bad_hash", c.refused_bad_hash},
-                       {"refused_own_origin", c.refused_own_origin},
+                       {"refused_own_origin", c.refused_own_origin}, {"gap_requests", c.gap_requests},
                        {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped}};
   // The seed's sync_state rows: this device first, then every peer.
   json devices = json::array();

@@ -1,0 +1,128 @@
+// The sync actor's gap contract (actors/sync_actor.*, issue 13 item 6), on
+// CAF's test coordinator: a live event that skips a seq of its origin is held,
+// and the actor asks the sender for what is missing (a sync_request through
+// the real transport, whose frame a second transport on loopback receives).
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/metrics.hpp"
+#include "actors/sync/messages.hpp"
+#include "actors/sync/types.hpp"
+#include "actors/sync_actor.hpp"
+#include "broker/transport.hpp"
+#include "storage/event_log.hpp"
+#include "tests/support/free_port.hpp"
+#include "tests/unit/storage/helpers.hpp"
+
+namespace sn::actors {
+namespace {
+
+/// Asks `target` for its status JSON and keeps it.
+caf::behavior status_probe(caf::event_based_actor* self, sync_actor target, std::shared_ptr<std::string> out) {
+  self->request(target, caf::infinite, status_atom::value).then([=](std::string& s) { *out = std::move(s); });
+  return {};
+}
+
+/// Takes anything (stands in for the log writer: nothing reaches it here).
+caf::behavior sink(caf::event_based_actor* self) {
+  self->set_default_handler(caf::drop);
+  return {[](int) {}};
+}
+
+struct received {
+  std::mutex mu;
+  std::vector<broker::inbound> frames;
+};
+
+TEST(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_sender) {
+  storage::test::temp_dir dir;
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto log = std::move(*opened);
+
+  // Two transports that name each other as configured peers (trusted).
+  const std::string a = sn::test::free_node_address();
+  const std::string b = sn::test::free_node_address();
+  auto got = std::make_shared<received>();
+  broker::transport_options tb;
+  tb.bind = b;
+  tb.identity = "B";
+  tb.peers = {a};
+  auto peer = broker::transport::start(tb, [got](broker::inbound&& in) {
+    std::lock_guard lock(got->mu);
+    got->frames.push_back(std::move(in));
+  });
+  ASSERT_TRUE(peer) << peer.error().to_string();
+  broker::transport_options ta;
+  ta.bind = a;
+  ta.identity = "A";
+  ta.peers = {b};
+  auto node = broker::transport::start(ta, [](broker::inbound&&) {});
+  ASSERT_TRUE(node) << node.error().to_string();
+
+  node_metrics metrics;
+  sync_actor_options so;
+  auto sync = spawn_sync_actor(sys, *log, **node, caf::actor_cast<log_writer_actor>(sys.spawn(sink)), device_id{"A"},
+                               so, metrics);
+  // Sync requests B received so far (through the real sockets), decoded.
+  auto requests = [&] {
+    std::vector<sync::sync_request_body> out;
+    std::lock_guard lock(got->mu);
+    for (auto& f : got->frames) {
+      if (f.type != static_cast<std::uint8_t>(sync::message_type::sync_request)) continue;
+      if (auto r = sync::decode_sync_request(f.body)) out.push_back(*r);
+    }
+    return out;
+  };
+  auto await_requests = [&](std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (requests().size() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    return requests().size() >= n;
+  };
+
+  // B becomes reachable: the actor starts a catch-up round with it; B answers
+  // that it holds nothing, so the round ends and the actor is idle.
+  caf::anon_send(sync, peer_liveness{b, "B", true});
+  sched.run();
+  ASSERT_TRUE(await_requests(1)) << "no first round with a reachable peer";
+  caf::anon_send(sync, inbound_atom::value, b, static_cast<std::uint8_t>(sync::message_type::sync_reply),
+                 sync::encode_sync_reply(requests()[0].request_id, {}, false, {}));
+  sched.run();
+
+  // Then B's seq 2 arrives live without its seq 1: a gap.
+  storage::test::chain chain_b("B");
+  chain_b.next();
+  const event second = chain_b.next();
+  std::string bytes;
+  encode(second, bytes);
+  caf::anon_send(sync, inbound_atom::value, b, static_cast<std::uint8_t>(sync::message_type::live_events),
+                 sync::encode_live_events({bytes}, 0, 1));
+  sched.run();
+  ASSERT_TRUE(await_requests(2)) << "no sync_request reached the sender after a gap";
+  const std::optional<sync::sync_request_body> request = requests()[1];
+  ASSERT_TRUE(request) << "no sync_request reached the sender after a gap";
+  EXPECT_EQ(request->versions.count("B") ? request->versions.at("B") : 0u, 0u)
+      << "the request must ask B's events from seq 1";
+  EXPECT_EQ(log->size(), 0u) << "an event beyond a gap was appended";
+  auto status = std::make_shared<std::string>();
+  sys.spawn(status_probe, sync, status);
+  sched.run();
+  const auto j = nlohmann::json::parse(*status, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << *status;
+  EXPECT_EQ(j["counters"].value("gap_requests", -1), 1) << "the request was not the gap's";
+  EXPECT_EQ(j.value("ahead_events", -1), 1) << "the event beyond the gap is not held";
+  caf::anon_send_exit(sync, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+} // namespace
+} // namespace sn::actors
