@@ -84,6 +84,17 @@ inline int free_port_range(int count) {
   return -1;
 }
 
+/// Value of one sample line of the Prometheus text (-1 if absent).
+inline long metric(const std::string& text, const std::string& series) {
+  const std::string needle = series + " ";
+  std::size_t at = 0;
+  while ((at = text.find(needle, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::stol(text.substr(at + needle.size()));
+    at += needle.size();
+  }
+  return -1;
+}
+
 /// Polls `cond` until it holds or `timeout` passes (no fixed sleeps in tests).
 inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -21,17 +21,6 @@ constexpr const char* sku = "MILK";
 constexpr long initial_stock = 100000;
 constexpr int message_bytes_max = 65536;  // small, so an oversized body is cheap to send
 
-/// Value of one sample line of the Prometheus text (-1 if absent).
-long metric(const std::string& text, const std::string& series) {
-  const std::string needle = series + " ";
-  std::size_t at = 0;
-  while ((at = text.find(needle, at)) != std::string::npos) {
-    if (at == 0 || text[at - 1] == '\n') return std::stol(text.substr(at + needle.size()));
-    at += needle.size();
-  }
-  return -1;
-}
-
 std::string dropped(const char* reason) {
   return std::string("storenode_peer_frames_dropped_total{reason=\"") + reason + "\"}";
 }

@@ -24,17 +24,6 @@ constexpr long initial_stock = 100000;
 constexpr auto deadline = seconds(30);
 constexpr std::size_t probation_max = 16;  // broker::peer_table_limits default
 
-/// Value of one sample line of the Prometheus text (-1 if absent).
-long metric(const std::string& text, const std::string& series) {
-  const std::string needle = series + " ";
-  std::size_t at = 0;
-  while ((at = text.find(needle, at)) != std::string::npos) {
-    if (at == 0 || text[at - 1] == '\n') return std::stol(text.substr(at + needle.size()));
-    at += needle.size();
-  }
-  return -1;
-}
-
 std::string metrics(node_process& n) {
   auto r = n.get("/metrics");
   return r && r->status == 200 ? r->body : std::string();
