@@ -95,7 +95,7 @@ public:
   std::size_t ahead_events() const noexcept { return ahead_events_; }
   std::size_t ahead_bytes() const noexcept { return ahead_bytes_; }
   std::size_t appends_in_flight() const noexcept { return inflight_.size(); }
-  /// Own events no other device is known to hold durably (status().pending_changes).
+  /// Own events no other device is known to hold: by a sync reply (durable) or a peer's sync request (held or being appended).
   std::uint64_t pending_changes() const { return pending_changes(log_.versions()); }
 
 private:
@@ -182,7 +182,7 @@ private:
   sync_config cfg_;
   const log_reader& log_;
   std::optional<std::string> hub_;
-  std::uint64_t held_elsewhere_seq_ = 0;  ///< highest own seq any peer reported holding durably (sync replies)
+  std::uint64_t held_elsewhere_seq_ = 0;  ///< highest own seq a peer reported (its sync replies and requests)
 
   std::map<std::string, peer_info> peers_;
   std::deque<std::string> round_queue_;  ///< peers owed a round; <= peers_max, no repeats
