@@ -315,6 +315,8 @@ std::vector<stored_event> decode_all(std::vector<stored_bytes>&& raw, const std:
 event_log::event_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 event_log::~event_log() = default;
 
+rocks::db_handle& event_log::db_handle_internal() noexcept { return impl_->h; }
+
 expected<std::unique_ptr<event_log>> event_log::open(const log_options& options) {
   if (options.data_dir.empty()) return make_error(errc::invalid_argument, "data_dir is empty");
   auto p = std::make_unique<impl>();

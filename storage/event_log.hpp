@@ -41,6 +41,10 @@
 
 namespace sn::storage {
 
+namespace rocks {
+struct db_handle;
+}
+
 /// Most events one append() takes (the log-writer batches below this).
 constexpr std::size_t append_events_max = 100000;
 
@@ -197,6 +201,8 @@ public:
   status catch_up();
 
 private:
+  friend class projection_store;  // reads and writes the projection families of this DB
+  rocks::db_handle& db_handle_internal() noexcept;
   struct impl;
   explicit event_log(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;

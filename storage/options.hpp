@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sn::storage {
 
@@ -19,7 +20,14 @@ struct log_options {
   std::string data_dir;                     ///< required; created when missing (read_write)
   durability sync = durability::fsync;      ///< default fsync
   open_mode mode = open_mode::read_write;   ///< default read_write
-  std::size_t block_cache_bytes = 64 << 20; ///< default 64 MiB
+  /// The node's memory budget for RocksDB (storage.cache_mb): one block cache
+  /// shared by every column family, which the write buffers (memtables) are
+  /// charged to as well (a WriteBufferManager). Default 64 MiB.
+  std::size_t block_cache_bytes = 64 << 20;
+  /// Projection column families to open (created when missing), one per
+  /// projection name; RocksDB names them "p.<name>". Families a data dir
+  /// already holds are opened whether listed or not.
+  std::vector<std::string> projection_families;
 };
 
 } // namespace sn::storage

@@ -1,10 +1,12 @@
 #include "storage/rocks_config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "storage/errc.hpp"
 
@@ -59,8 +61,22 @@ rocksdb::DBOptions db_options(const log_options& o) {
   return d;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o) {
-  auto cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+std::string projection_cf_name(std::string_view name) { return "p." + std::string(name); }
+
+std::size_t db_handle::find(std::string_view name) const {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return i;
+  }
+  return cfs.size();
+}
+
+/// Memtable size per column family; the WriteBufferManager caps their sum.
+constexpr std::size_t write_buffer_bytes = 8 << 20;
+
+std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o,
+                                                            const std::vector<std::string>& existing,
+                                                            std::shared_ptr<rocksdb::Cache> cache) {
+  if (!cache) cache = rocksdb::NewLRUCache(o.block_cache_bytes);
   rocksdb::BlockBasedTableOptions plain;
   plain.block_cache = cache;
   rocksdb::BlockBasedTableOptions with_bloom = plain;
@@ -72,10 +88,45 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
   for (std::size_t i = 0; i < cf_count; ++i) {
     rocksdb::ColumnFamilyOptions c;
     c.table_factory.reset(rocksdb::NewBlockBasedTableFactory((i == cf_meta || i == cf_idempotency) ? with_bloom : plain));
+    c.write_buffer_size = write_buffer_bytes;
     out.emplace_back(cf_name(i), c);
+  }
+  // Projection rows: point lookups (a receipt, a sku) and prefix scans.
+  const auto projection_family = [&](const std::string& name) {
+    rocksdb::ColumnFamilyOptions c;
+    c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(with_bloom));
+    c.write_buffer_size = write_buffer_bytes;
+    out.emplace_back(name, c);
+  };
+  for (const auto& p : o.projection_families) projection_family(projection_cf_name(p));
+  for (const auto& name : existing) {
+    const bool listed = std::any_of(out.begin(), out.end(), [&](const auto& d) { return d.name == name; });
+    if (!listed) projection_family(name);
   }
   return out;
 }
+
+namespace {
+sn::status open_with(const log_options& o, const std::string& secondary_dir, db_handle& out) {
+  std::vector<std::string> existing;
+  rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), o.data_dir, &existing).PermitUncheckedError();
+  auto cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+  auto descriptors = cf_descriptors(o, existing, cache);
+  auto d = db_options(o);
+  // Memtables are charged to the block cache: one budget for both (at most
+  // half of it in write buffers before RocksDB flushes the largest).
+  d.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(o.block_cache_bytes / 2, cache);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = secondary_dir.empty()
+      ? rocksdb::DB::Open(d, o.data_dir, descriptors, &out.cfs, &raw)
+      : rocksdb::DB::OpenAsSecondary(d, o.data_dir, secondary_dir, descriptors, &out.cfs, &raw);
+  if (!s.ok()) return to_error(s, secondary_dir.empty() ? "cannot open" : "cannot open read-only", o.data_dir);
+  out.db.reset(raw);
+  out.names.clear();
+  for (const auto& desc : descriptors) out.names.push_back(desc.name);
+  return sn::status::ok();
+}
+} // namespace
 
 sn::error to_error(const rocksdb::Status& s, std::string_view what, const std::string& data_dir) {
   const std::string text = s.ToString();
@@ -94,6 +145,7 @@ void db_handle::close() {
   if (!db) return;
   for (auto* h : cfs) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   cfs.clear();
+  names.clear();
   db->Close().PermitUncheckedError();
   db.reset();
 }
@@ -102,11 +154,7 @@ sn::status open_read_write(const log_options& o, db_handle& out) {
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) return make_error(errc::io, "cannot create data dir " + o.data_dir + ": " + ec.message());
-  rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options(o), o.data_dir, cf_descriptors(o), &out.cfs, &raw);
-  if (!s.ok()) return to_error(s, "cannot open", o.data_dir);
-  out.db.reset(raw);
-  return status::ok();
+  return open_with(o, {}, out);
 }
 
 sn::status open_secondary(const log_options& o, const std::string& secondary_dir, db_handle& out) {
@@ -116,13 +164,10 @@ sn::status open_secondary(const log_options& o, const std::string& secondary_dir
   }
   log_options ro = o;
   ro.mode = open_mode::read_only;
-  rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::OpenAsSecondary(db_options(ro), o.data_dir, secondary_dir, cf_descriptors(ro), &out.cfs, &raw);
-  if (!s.ok()) return to_error(s, "cannot open read-only", o.data_dir);
-  out.db.reset(raw);
+  if (auto st = open_with(ro, secondary_dir, out); !st) return st;
   // OpenAsSecondary reads the MANIFEST only; this replays the WAL tail the
   // primary has not flushed yet, so the view includes every acknowledged event.
-  s = out.db->TryCatchUpWithPrimary();
+  auto s = out.db->TryCatchUpWithPrimary();
   if (!s.ok()) {
     out.close();
     return to_error(s, "cannot catch up with", o.data_dir);

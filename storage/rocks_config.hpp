@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
@@ -24,8 +25,14 @@ const char* cf_name(std::size_t i) noexcept;
 
 /// Database-wide options for `mode` (the secondary needs max_open_files = -1).
 rocksdb::DBOptions db_options(const log_options& o);
-/// One descriptor per column family, in `cf` order, sharing one block cache.
-std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o);
+/// One descriptor per column family, in `cf` order, sharing one block cache,
+/// then one per projection family of `o` ("p.<name>"), then (`existing`) any
+/// other family the data dir already holds (a newer build's projection).
+std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o,
+                                                            const std::vector<std::string>& existing = {},
+                                                            std::shared_ptr<rocksdb::Cache> cache = nullptr);
+/// "p.<name>": the column family of projection `name`.
+std::string projection_cf_name(std::string_view name);
 
 /// Maps a RocksDB status to a storage error; lock failures become
 /// errc::locked with a message naming the data dir.
@@ -35,6 +42,9 @@ sn::error to_error(const rocksdb::Status& s, std::string_view what, const std::s
 struct db_handle {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  std::vector<std::string> names;  ///< family name per handle, same order
+  /// Index in cfs of a family, or cfs.size() when not open.
+  std::size_t find(std::string_view name) const;
   db_handle() = default;
   db_handle(const db_handle&) = delete;
   db_handle& operator=(const db_handle&) = delete;

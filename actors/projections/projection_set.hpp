@@ -1,0 +1,131 @@
+// The projection set: fans every committed event out to each projection,
+// keeps each projection's applied log position and the digest of its rows,
+// and writes a fold batch — rows, digest buckets and positions of every
+// projection — in one atomic write, so each projection is exactly-once by
+// construction: a restart resumes after the position its rows reflect.
+//
+// Contract
+// - apply(pos, e): e is the event at log position pos. It is folded into
+//   every projection that is not paused and whose position is below pos;
+//   the caller feeds positions in increasing order (the log's order, which
+//   keeps each origin's seq order).
+// - flush() makes every apply() since the last flush durable at once. On a
+//   failed write the set drops its caches and reloads positions and digests
+//   from the store: nothing is half applied, the caller folds again from
+//   lowest_position().
+// - Digests: per projection, an LtHash16 multiset hash of its (key, value)
+//   rows in 256 buckets by key (lthash.hpp); total = sum of the buckets.
+//   Equal rows <=> equal digest (up to the hash's security). Kept in memory
+//   and in the projection's reserved rows, updated in the same write.
+// - rebuild(i) drops projection i's rows, digest and position: from then it
+//   is behind and the caller folds it again from position 1.
+// - Not thread-safe: owned by the projection actor. Queries read the store's
+//   rows directly (other threads), never the set.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/projections/digest_buckets.hpp"
+#include "actors/projections/projection.hpp"
+#include "actors/projections/row_overlay.hpp"
+#include "events/expected.hpp"
+
+namespace sn::projections {
+
+/// The durable rows of every projection of a set (a RocksDB column family
+/// each in the node: actors/projection_rows.hpp; memory in tests).
+class row_store {
+ public:
+  virtual ~row_store() = default;
+  /// Rows of projection `i` (index in the set's order), read-only.
+  virtual const row_reader& rows(std::size_t i) const = 0;
+  struct write {
+    std::size_t projection = 0;
+    std::string key;
+    std::optional<std::string> value;  ///< nullopt: delete
+  };
+  /// Every write at once, atomically.
+  virtual status write_all(const std::vector<write>& writes) = 0;
+  /// Drops every row of projection `i` (its reserved rows too).
+  virtual status clear(std::size_t i) = 0;
+};
+
+/// A projection's bookkeeping, as /v1/projections shows it.
+struct projection_info {
+  std::string name;
+  std::uint64_t position = 0;  ///< log position of the last event folded (durable after flush)
+  std::uint64_t applied = 0;
+  std::uint64_t skipped_unknown = 0;
+  std::uint64_t parked = 0;
+  bool paused = false;
+};
+
+/// Reserved row keys (first byte 0xff: never a projection's row).
+namespace reserved {
+inline const std::string position("\xff" "p", 2);        ///< u64 position, applied, skipped, parked
+inline const std::string total_digest("\xff" "t", 2);    ///< lthash16 bytes
+inline std::string bucket_digest(std::uint8_t b) { return std::string("\xff" "b", 2) + static_cast<char>(b); }
+}  // namespace reserved
+
+class projection_set {
+ public:
+  projection_set(retail::store_settings settings, std::vector<std::unique_ptr<projection>> units, row_store& store);
+
+  /// Loads positions, counters and digests from the store.
+  status open();
+
+  std::size_t size() const noexcept { return units_.size(); }
+  std::optional<std::size_t> index_of(std::string_view name) const;
+  const projection_info& info(std::size_t i) const { return units_[i].info; }
+  /// Lowest position of the projections that are not paused (every event
+  /// after it still has to be folded into one of them); max when all paused.
+  std::uint64_t lowest_position() const;
+
+  void apply(std::uint64_t pos, const event& e, bool detect_conflicts);
+  status flush();
+  /// Rows changed since the last flush (a batch-size hint for the caller).
+  std::size_t pending_rows() const;
+
+  void pause(std::size_t i) { units_[i].info.paused = true; }
+  void resume(std::size_t i) { units_[i].info.paused = false; }
+  status rebuild(std::size_t i);
+
+  /// Hex of BLAKE2b-256 over the projection's total LtHash (a short,
+  /// comparable form), and of one bucket.
+  std::string digest_hex(std::size_t i) const;
+  std::string bucket_hex(std::size_t i, std::uint8_t bucket) const;
+
+  std::vector<retail::register_conflict> take_conflicts();
+  std::uint64_t conflicts_dropped() const noexcept { return conflicts_dropped_; }
+  const std::vector<retail::parked_event>& parked_events() const noexcept { return parked_list_; }
+  const retail::store_settings& settings() const noexcept { return settings_; }
+
+ private:
+  struct unit {
+    std::unique_ptr<projection> p;
+    std::unique_ptr<row_overlay> rows;
+    projection_info info;
+    digest_buckets digest;
+    bool touched = false;  // applied anything since the last flush
+  };
+  status load(unit& u, std::size_t i);
+
+  retail::store_settings settings_;
+  row_store& store_;
+  std::vector<unit> units_;
+  std::vector<retail::register_conflict> conflicts_;
+  std::uint64_t conflicts_dropped_ = 0;
+  std::vector<retail::parked_event> parked_list_;
+  std::vector<row_store::write> scratch_;
+};
+
+/// The payload of `e` decoded and upcast (monostate for an unknown type);
+/// an error when a known type's payload does not decode.
+expected<payload> decode_payload(const event& e, const retail::store_settings& settings);
+
+} // namespace sn::projections

@@ -1,0 +1,62 @@
+// One fold batch's view of a projection's rows: reads go to the overlay and
+// then to the durable rows below it; writes stay in the overlay until the
+// projection set has written them (with the digest and the position) in one
+// atomic batch. Rows read or written stay cached afterwards (clean) up to a
+// bound, so hot rows (today's totals, popular SKUs) are served from memory
+// and written through.
+//
+// Contract
+// - get()/scan() see this batch's writes (read your writes).
+// - for_each_change() lists every row whose value differs from the durable
+//   value (before) at the start of the batch: exactly the rows to write and
+//   the digest's removes/adds. A row put back to its old value is no change.
+// - commit() after the batch is durable: changes become the durable values.
+//   discard() after a failed write: every cached row is dropped.
+// - Not thread-safe: owned by the projection actor.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/projections/rows.hpp"
+
+namespace sn::projections {
+
+class row_overlay final : public row_writer {
+ public:
+  /// `base` must outlive the overlay. `cached_rows_max`: clean rows kept
+  /// between batches (default 20,000; the cache is emptied past it).
+  explicit row_overlay(const row_reader& base, std::size_t cached_rows_max = 20000);
+
+  std::optional<std::string> get(std::string_view key) const override;
+  void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override;
+  void put(std::string_view key, std::string value) override;
+  void erase(std::string_view key) override;
+
+  using change_visitor = std::function<void(const std::string& key, const std::optional<std::string>& before,
+                                            const std::optional<std::string>& after)>;
+  void for_each_change(const change_visitor& fn) const;
+  /// Rows changed in this batch (an upper bound: rows put back count too).
+  std::size_t dirty() const noexcept { return dirty_; }
+  void commit();
+  void discard();
+  std::size_t cached() const noexcept { return rows_.size(); }
+
+ private:
+  struct entry {
+    std::optional<std::string> before;  // durable value
+    std::optional<std::string> value;   // current value
+    bool dirty = false;
+  };
+  entry& load(std::string_view key) const;
+
+  const row_reader& base_;
+  std::size_t cached_rows_max_;
+  mutable std::unordered_map<std::string, entry> rows_;
+  std::size_t dirty_ = 0;
+};
+
+} // namespace sn::projections

@@ -1,0 +1,40 @@
+// The rows a projection keeps (ARCHITECTURE.md §5): byte keys -> byte values,
+// read and written through these interfaces so that the projections stay pure
+// (no RocksDB here). The node backs them with a RocksDB column family per
+// projection (storage/projection_store.hpp via actors/projection_rows.hpp);
+// tests and the simulation back them with memory_rows.
+//
+// Keys starting with byte 0xff are reserved for the projection set's own
+// bookkeeping (position, digest buckets) and are never a projection's row.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sn::projections {
+
+/// First byte of the set's reserved keys (never a row).
+constexpr char reserved_key_byte = '\xff';
+
+/// Called per row in key order; return false to stop.
+using row_visitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+class row_reader {
+ public:
+  virtual ~row_reader() = default;
+  /// The value of `key`, nullopt when absent.
+  virtual std::optional<std::string> get(std::string_view key) const = 0;
+  /// Rows whose key starts with `prefix` and is >= `from` (from empty or below
+  /// the prefix: from the first), in ascending key order.
+  virtual void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const = 0;
+};
+
+class row_writer : public row_reader {
+ public:
+  virtual void put(std::string_view key, std::string value) = 0;
+  virtual void erase(std::string_view key) = 0;
+};
+
+} // namespace sn::projections

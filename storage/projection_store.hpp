@@ -1,0 +1,83 @@
+// The projections' rows in the event log's RocksDB (ARCHITECTURE.md §5): one
+// column family per projection ("p.<name>", opened with
+// log_options::projection_families), so a projection's rows, its digest and
+// its applied position are written in one WriteBatch — and, being the same
+// DB as the log, a checkpoint (backup) holds log and rows consistently.
+//
+// Contract
+// - Reads (get, scan, snapshot) from any thread; writes (write_all, clear)
+//   from one writer (the projection actor).
+// - write_all is atomic across families. It is not synced: the log is the
+//   source of truth and the rows are rebuilt from it, and a torn tail after
+//   power loss loses the rows and their position together (same batch, WAL
+//   order), never one without the other.
+// - clear() deletes every row of a family (a range delete: readers on other
+//   threads keep working and see either the old rows or none).
+// - A read view pins a RocksDB snapshot: every read through it sees one
+//   instant, so a query that reads several rows never sees half a fold batch.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/expected.hpp"
+
+namespace sn::storage {
+
+class event_log;
+
+class projection_store {
+ public:
+  /// The families of `log` (which must outlive the store). A name of
+  /// log_options::projection_families that is not open is an error.
+  static expected<std::unique_ptr<projection_store>> open(event_log& log, const std::vector<std::string>& names);
+  ~projection_store();
+  projection_store(const projection_store&) = delete;
+  projection_store& operator=(const projection_store&) = delete;
+
+  std::size_t size() const noexcept;
+  const std::string& name(std::size_t family) const;
+
+  class read_view;
+  /// A consistent view of every family at this instant (a snapshot).
+  std::unique_ptr<read_view> snapshot() const;
+
+  std::optional<std::string> get(std::size_t family, std::string_view key, const read_view* at = nullptr) const;
+  /// Rows with key prefix `prefix` and key >= `from`, ascending; fn returns false to stop.
+  void scan(std::size_t family, std::string_view prefix, std::string_view from,
+            const std::function<bool(std::string_view key, std::string_view value)>& fn,
+            const read_view* at = nullptr) const;
+
+  struct write {
+    std::size_t family = 0;
+    std::string key;
+    std::optional<std::string> value;  ///< nullopt: delete
+  };
+  status write_all(const std::vector<write>& writes);
+  status clear(std::size_t family);
+
+ private:
+  struct impl;
+  explicit projection_store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+class projection_store::read_view {
+ public:
+  ~read_view();
+  read_view(const read_view&) = delete;
+  read_view& operator=(const read_view&) = delete;
+
+ private:
+  friend class projection_store;
+  read_view() = default;
+  struct state;
+  std::unique_ptr<state> s_;
+};
+
+} // namespace sn::storage
