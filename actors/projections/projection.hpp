@@ -39,7 +39,8 @@ using payload = std::variant<std::monostate, product_upserted, price_changed, pr
                              stock_adjusted, stock_counted, sale_completed, sale_returned, sale_voided, day_closed,
                              device_registered, device_updated, master_changed, conflict_resolved>;
 
-/// An event and its decoded payload (monostate: a type this build does not know).
+/// An event and its decoded payload (monostate: a type this build does not
+/// know; every projection is shown those too and most ignore them).
 struct folded_event {
   const event& ev;
   const payload& p;

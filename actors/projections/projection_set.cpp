@@ -132,16 +132,13 @@ void projection_set::apply(std::uint64_t pos, const event& e, bool detect_confli
       park("payload: " + decoded.error().message);
       continue;
     }
-    if (!known) {
-      ++u.info.skipped_unknown;
-      continue;
-    }
+    if (!known) ++u.info.skipped_unknown;  // still shown: a projection may count any event (devices: last seen)
     if (const char* reason = u.p->apply(folded_event{e, *decoded}, *u.rows, ctx)) {
       ++u.info.parked;
       park(reason);
       continue;
     }
-    ++u.info.applied;
+    if (known) ++u.info.applied;
   }
   for (auto& c : found) {
     if (conflicts_.size() >= retail::conflicts_max) {

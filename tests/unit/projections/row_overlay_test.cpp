@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include "actors/projections/memory_rows.hpp"
+#include "actors/projections/row_codec.hpp"
+#include "actors/projections/row_overlay.hpp"
+
+namespace sn::projections {
+namespace {
+
+TEST(RowOverlay, ReadsItsOwnWritesAndListsOnlyRealChanges) {
+  memory_rows base;
+  base.put("a", "1");
+  base.put("b", "2");
+  row_overlay o(base);
+  EXPECT_EQ(o.get("a"), "1");
+  o.put("a", "10");
+  o.put("b", "2");  // back to the durable value: no change
+  o.put("c", "3");
+  o.erase("zz");    // absent: no change
+  EXPECT_EQ(o.get("a"), "10");
+  EXPECT_EQ(base.get("a"), "1");  // nothing written below before commit
+  std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> changes;
+  o.for_each_change([&](const std::string& k, const auto& was, const auto& now) { changes[k] = {was, now}; });
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes["a"].first, "1");
+  EXPECT_EQ(changes["a"].second, "10");
+  EXPECT_FALSE(changes["c"].first.has_value());
+  EXPECT_EQ(changes["c"].second, "3");
+}
+
+TEST(RowOverlay, CommitMakesChangesTheNewBaselineAndDiscardForgets) {
+  memory_rows base;
+  row_overlay o(base);
+  o.put("k", "v1");
+  base.put("k", "v1");  // what the set's write did
+  o.commit();
+  std::size_t n = 0;
+  o.for_each_change([&](const auto&, const auto&, const auto&) { ++n; });
+  EXPECT_EQ(n, 0u);
+  o.erase("k");
+  o.for_each_change([&](const std::string& k, const auto& was, const auto& now) {
+    ++n;
+    EXPECT_EQ(k, "k");
+    EXPECT_EQ(was, "v1");
+    EXPECT_FALSE(now.has_value());
+  });
+  EXPECT_EQ(n, 1u);
+  o.discard();
+  EXPECT_EQ(o.get("k"), "v1");  // the durable value again
+}
+
+TEST(RowOverlay, ScanMergesDurableRowsWithTheBatchInKeyOrder) {
+  memory_rows base;
+  base.put("p1", "a");
+  base.put("p3", "c");
+  base.put("q1", "x");
+  row_overlay o(base);
+  o.put("p2", "b");
+  o.erase("p3");
+  o.put("p4", "d");
+  std::string seen;
+  o.scan("p", "", [&](std::string_view k, std::string_view v) {
+    seen += std::string(k) + "=" + std::string(v) + ";";
+    return true;
+  });
+  EXPECT_EQ(seen, "p1=a;p2=b;p4=d;");
+  seen.clear();
+  o.scan("p", "p2", [&](std::string_view k, std::string_view) {
+    seen += std::string(k) + ";";
+    return true;
+  });
+  EXPECT_EQ(seen, "p2;p4;");
+}
+
+TEST(RowCodec, KeysSortNumericallyAndValuesRoundTrip) {
+  EXPECT_LT(row_out().i64(-5).bytes(), row_out().i64(3).bytes());
+  EXPECT_LT(row_out().i32(-1).bytes(), row_out().i32(0).bytes());
+  EXPECT_LT(row_out().u64(newest_first(200)).bytes(), row_out().u64(newest_first(100)).bytes());
+  const std::string v = row_out().str("héllo").i64(-42).u32(7).key("k").boolean(true).bytes();
+  row_in in(v);
+  EXPECT_EQ(in.str(), "héllo");
+  EXPECT_EQ(in.i64(), -42);
+  EXPECT_EQ(in.u32(), 7u);
+  EXPECT_EQ(in.key(), "k");
+  EXPECT_TRUE(in.boolean());
+  EXPECT_TRUE(in.at_end());
+  EXPECT_FALSE(in.failed());
+  row_in short_in(std::string_view("\x00\x00", 2));
+  short_in.u64();
+  EXPECT_TRUE(short_in.failed());
+  EXPECT_EQ(decode_cursor(encode_cursor(std::string("a\0\xff", 3))), std::string("a\0\xff", 3));
+  EXPECT_FALSE(decode_cursor("xyz").has_value());
+  EXPECT_EQ(prefix_end("ab"), "ac");
+  EXPECT_EQ(prefix_end(std::string("a\xff", 2)), "b");
+}
+
+} // namespace
+} // namespace sn::projections
