@@ -1,0 +1,218 @@
+#include "actors/projections/lthash.hpp"
+
+#include <cstring>
+#include <limits>
+
+#include <sodium.h>
+
+#include "events/assert.hpp"
+
+namespace sn::projections {
+
+namespace {
+
+static_assert(sizeof(lthash_element) == lthash_bytes, "an element hash is exactly the state's bytes");
+static_assert(lthash_element_personal.size() <= crypto_generichash_blake2b_PERSONALBYTES);
+static_assert(lthash_bucket_personal.size() <= crypto_generichash_blake2b_PERSONALBYTES);
+
+constexpr bool host_little_endian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+/// libsodium picks its fastest ChaCha20 and BLAKE2b code (AVX2, SSSE3) in
+/// sodium_init(); without it the portable reference code runs. Idempotent and
+/// thread-safe; done once per process, on first use.
+void ensure_sodium() noexcept {
+  static const bool ready = sodium_init() >= 0;
+  SN_ASSERT(ready, "libsodium initialises");
+}
+
+/// A 16-byte BLAKE2b personalisation from a short ASCII tag (zero-padded).
+struct personal16 {
+  unsigned char bytes[crypto_generichash_blake2b_PERSONALBYTES] = {};
+  explicit personal16(std::string_view tag) noexcept { std::memcpy(bytes, tag.data(), tag.size()); }
+};
+
+const personal16& element_personal() noexcept {
+  static const personal16 p{lthash_element_personal};
+  return p;
+}
+const personal16& bucket_personal() noexcept {
+  static const personal16 p{lthash_bucket_personal};
+  return p;
+}
+
+/// Lanes are stored little-endian; on a big-endian host swap each one.
+void lanes_from_le(std::uint16_t* lanes) noexcept {
+  if constexpr (!host_little_endian) {
+    for (std::size_t i = 0; i < lthash_lanes; ++i) lanes[i] = static_cast<std::uint16_t>((lanes[i] >> 8) | (lanes[i] << 8));
+  }
+}
+
+// The lane loops: plain uint16 loops over fixed-size arrays, which GCC and
+// Clang turn into 16- or 32-lane vector adds at -O2 (paddw / vpaddw; see
+// docs/benchmarks.md "LtHash"). Wrapping is the mod 2^16 of the construction.
+void add_lanes(std::uint16_t* __restrict a, const std::uint16_t* __restrict b) noexcept {
+  for (std::size_t i = 0; i < lthash_lanes; ++i) a[i] = static_cast<std::uint16_t>(a[i] + b[i]);
+}
+void sub_lanes(std::uint16_t* __restrict a, const std::uint16_t* __restrict b) noexcept {
+  for (std::size_t i = 0; i < lthash_lanes; ++i) a[i] = static_cast<std::uint16_t>(a[i] - b[i]);
+}
+
+} // namespace
+
+void lthash_element_of(std::string_view key, std::string_view value, lthash_element& out) noexcept {
+  ensure_sodium();
+  SN_ASSERT(key.size() <= std::numeric_limits<std::uint32_t>::max(), "a row key's length fits the u32 prefix");
+  const auto n = static_cast<std::uint32_t>(key.size());
+  const unsigned char len_be[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+                                   static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+  static const unsigned char salt[crypto_generichash_blake2b_SALTBYTES] = {};
+  crypto_generichash_blake2b_state st;
+  unsigned char seed[crypto_stream_chacha20_ietf_KEYBYTES];
+  static_assert(sizeof(seed) == 32, "the ChaCha20 key is the BLAKE2b-256 seed");
+  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, sizeof(seed), salt, element_personal().bytes);
+  crypto_generichash_blake2b_update(&st, len_be, sizeof(len_be));
+  crypto_generichash_blake2b_update(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_generichash_blake2b_update(&st, reinterpret_cast<const unsigned char*>(value.data()), value.size());
+  crypto_generichash_blake2b_final(&st, seed, sizeof(seed));
+  static const unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+  crypto_stream_chacha20_ietf(reinterpret_cast<unsigned char*>(out.data()), lthash_bytes, nonce, seed);
+  lanes_from_le(out.data());
+  sodium_memzero(seed, sizeof(seed));  // not secret, but keys never linger by habit
+}
+
+void lthash16::add(std::string_view key, std::string_view value) noexcept {
+  lthash_element e;
+  lthash_element_of(key, value, e);
+  add(e);
+}
+
+void lthash16::remove(std::string_view key, std::string_view value) noexcept {
+  lthash_element e;
+  lthash_element_of(key, value, e);
+  remove(e);
+}
+
+void lthash16::add(const lthash_element& e) noexcept { add_lanes(lanes_.data(), e.data()); }
+void lthash16::remove(const lthash_element& e) noexcept { sub_lanes(lanes_.data(), e.data()); }
+
+lthash16& lthash16::operator+=(const lthash16& o) noexcept {
+  if (&o == this) {
+    const lthash16 copy = o;
+    add_lanes(lanes_.data(), copy.lanes_.data());
+  } else {
+    add_lanes(lanes_.data(), o.lanes_.data());
+  }
+  return *this;
+}
+
+lthash16& lthash16::operator-=(const lthash16& o) noexcept {
+  if (&o == this) {
+    lanes_.fill(0);
+  } else {
+    sub_lanes(lanes_.data(), o.lanes_.data());
+  }
+  return *this;
+}
+
+bool lthash16::empty() const noexcept {
+  std::uint16_t any = 0;
+  for (auto l : lanes_) any |= l;
+  return any == 0;
+}
+
+std::string lthash16::serialize() const {
+  std::string out(lthash_bytes, '\0');
+  if constexpr (host_little_endian) {
+    std::memcpy(out.data(), lanes_.data(), lthash_bytes);
+  } else {
+    for (std::size_t i = 0; i < lthash_lanes; ++i) {
+      out[2 * i] = static_cast<char>(lanes_[i] & 0xff);
+      out[2 * i + 1] = static_cast<char>(lanes_[i] >> 8);
+    }
+  }
+  return out;
+}
+
+std::optional<lthash16> lthash16::parse(std::string_view bytes) noexcept {
+  if (bytes.size() != lthash_bytes) return std::nullopt;
+  lthash16 h;
+  std::memcpy(h.lanes_.data(), bytes.data(), lthash_bytes);
+  lanes_from_le(h.lanes_.data());
+  return h;
+}
+
+std::array<std::uint8_t, lthash_digest_bytes> lthash16::digest() const noexcept {
+  ensure_sodium();
+  std::array<std::uint8_t, lthash_digest_bytes> d{};
+  if constexpr (host_little_endian) {
+    crypto_generichash(d.data(), d.size(), reinterpret_cast<const unsigned char*>(lanes_.data()), lthash_bytes,
+                       nullptr, 0);
+  } else {
+    const std::string bytes = serialize();
+    crypto_generichash(d.data(), d.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                       nullptr, 0);
+  }
+  return d;
+}
+
+std::string lthash16::digest_hex() const {
+  const auto d = digest();
+  std::string hex(d.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), d.data(), d.size());
+  hex.pop_back();  // the terminating NUL sodium_bin2hex writes
+  return hex;
+}
+
+// ---- digest_buckets ----------------------------------------------------------
+
+digest_buckets::digest_buckets() : buckets_(digest_bucket_count) {}
+
+std::uint8_t digest_buckets::bucket_of(std::string_view key) noexcept {
+  ensure_sodium();
+  static const unsigned char salt[crypto_generichash_blake2b_SALTBYTES] = {};
+  unsigned char h[32];
+  crypto_generichash_blake2b_salt_personal(h, sizeof(h), reinterpret_cast<const unsigned char*>(key.data()),
+                                           key.size(), nullptr, 0, salt, bucket_personal().bytes);
+  return h[0];
+}
+
+std::uint8_t digest_buckets::change(std::string_view key, std::optional<std::string_view> old_value,
+                                    std::optional<std::string_view> new_value) noexcept {
+  const std::uint8_t b = bucket_of(key);
+  if (old_value == new_value) return b;  // same row (or none) before and after
+  lthash_element e;
+  if (old_value) {
+    lthash_element_of(key, *old_value, e);
+    buckets_[b].remove(e);
+    total_.remove(e);
+  }
+  if (new_value) {
+    lthash_element_of(key, *new_value, e);
+    buckets_[b].add(e);
+    total_.add(e);
+  }
+  return b;
+}
+
+lthash16 digest_buckets::sum_of_buckets() const noexcept {
+  lthash16 sum;
+  for (const auto& b : buckets_) sum += b;
+  return sum;
+}
+
+bool digest_buckets::load_bucket(std::size_t i, std::string_view bytes) noexcept {
+  SN_ASSERT(i < digest_bucket_count, "a bucket index is below digest_bucket_count");
+  auto h = lthash16::parse(bytes);
+  if (!h) return false;
+  total_ -= buckets_[i];
+  total_ += *h;
+  buckets_[i] = *h;
+  return true;
+}
+
+void digest_buckets::clear() noexcept {
+  for (auto& b : buckets_) b = lthash16{};
+  total_ = lthash16{};
+}
+
+} // namespace sn::projections
