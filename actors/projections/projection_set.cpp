@@ -73,7 +73,7 @@ status projection_set::load(unit& u, std::size_t i) {
   const bool paused = u.info.paused;
   u.info = projection_info{u.info.name};
   u.info.paused = paused;
-  u.digest = digest_buckets{};
+  u.digest.clear();
   u.rows->discard();
   u.touched = false;
   if (auto pos = r.get(reserved::position)) {
@@ -84,7 +84,7 @@ status projection_set::load(unit& u, std::size_t i) {
     u.info.parked = in.u64();
     if (in.failed()) return events::make_error(events::errc::malformed, "projection " + u.info.name + ": unreadable position row");
   }
-  for (unsigned b = 0; b < digest_buckets::bucket_count; ++b) {
+  for (unsigned b = 0; b < digest_bucket_count; ++b) {
     auto bytes = r.get(reserved::bucket_digest(static_cast<std::uint8_t>(b)));
     if (!bytes) continue;
     if (!u.digest.load_bucket(static_cast<std::uint8_t>(b), *bytes)) {
@@ -111,7 +111,7 @@ std::uint64_t projection_set::lowest_position() const {
 
 void projection_set::apply(std::uint64_t pos, const event& e, bool detect_conflicts) {
   bool any = false;
-  for (const unit& u : units_) any = any || (!u.info.paused && u.info.position < pos);
+  for (const unit& u : units_) any = any || (!u.info.paused && u.info.position + 1 == pos);
   if (!any) return;
   auto decoded = decode_payload(e, settings_);
   const bool known = decoded && decoded->index() != 0;
@@ -124,7 +124,9 @@ void projection_set::apply(std::uint64_t pos, const event& e, bool detect_confli
     parked_list_.push_back(retail::parked_event{e.origin.value(), e.seq.value(), e.type, e.hlc.packed(), reason});
   };
   for (unit& u : units_) {
-    if (u.info.paused || u.info.position >= pos) continue;
+    // Positions are dense: a projection takes exactly its next one (one
+    // that is further behind is caught up from the log by the caller).
+    if (u.info.paused || u.info.position + 1 != pos) continue;
     u.info.position = pos;
     u.touched = true;
     if (!decoded) {
@@ -161,18 +163,19 @@ status projection_set::flush() {
   for (std::size_t i = 0; i < units_.size(); ++i) {
     unit& u = units_[i];
     if (!u.touched) continue;
-    std::bitset<digest_buckets::bucket_count> changed;
+    std::bitset<digest_bucket_count> changed;
     u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
                                 const std::optional<std::string>& now) {
-      changed.set(u.digest.change(key, was, now));
+      changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
+                                  now ? std::optional<std::string_view>(*now) : std::nullopt));
       scratch_.push_back(row_store::write{i, key, now});
     });
-    for (unsigned b = 0; b < digest_buckets::bucket_count; ++b) {
+    for (unsigned b = 0; b < digest_bucket_count; ++b) {
       if (!changed.test(b)) continue;
       scratch_.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)),
-                                          u.digest.bucket_bytes(static_cast<std::uint8_t>(b))});
+                                          u.digest.serialize_bucket(b)});
     }
-    if (changed.any()) scratch_.push_back(row_store::write{i, reserved::total_digest, u.digest.total_bytes()});
+    if (changed.any()) scratch_.push_back(row_store::write{i, reserved::total_digest, u.digest.total().serialize()});
     scratch_.push_back(row_store::write{i, reserved::position, position_row(u.info)});
   }
   if (scratch_.empty()) return status::ok();
@@ -199,10 +202,10 @@ status projection_set::rebuild(std::size_t i) {
   return load(u, i);
 }
 
-std::string projection_set::digest_hex(std::size_t i) const { return units_[i].digest.total_hex(); }
+std::string projection_set::digest_hex(std::size_t i) const { return units_[i].digest.total().digest_hex(); }
 
 std::string projection_set::bucket_hex(std::size_t i, std::uint8_t bucket) const {
-  return units_[i].digest.bucket_hex(bucket);
+  return units_[i].digest.bucket(bucket).digest_hex();
 }
 
 std::vector<retail::register_conflict> projection_set::take_conflicts() {

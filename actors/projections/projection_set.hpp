@@ -5,10 +5,11 @@
 // construction: a restart resumes after the position its rows reflect.
 //
 // Contract
-// - apply(pos, e): e is the event at log position pos. It is folded into
-//   every projection that is not paused and whose position is below pos;
-//   the caller feeds positions in increasing order (the log's order, which
-//   keeps each origin's seq order).
+// - apply(pos, e): e is the event at log position pos (positions are dense:
+//   1, 2, 3 ...). It is folded into every projection that is not paused and
+//   whose position is pos - 1; a projection further behind (rebuilding,
+//   resumed) skips it and is caught up by the caller reading the log from
+//   its position (behind()). Log order keeps each origin's seq order.
 // - flush() makes every apply() since the last flush durable at once. On a
 //   failed write the set drops its caches and reloads positions and digests
 //   from the store: nothing is half applied, the caller folds again from
@@ -30,7 +31,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/projections/digest_buckets.hpp"
+#include "actors/projections/lthash.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/row_overlay.hpp"
 #include "events/expected.hpp"
@@ -85,6 +86,8 @@ class projection_set {
   /// Lowest position of the projections that are not paused (every event
   /// after it still has to be folded into one of them); max when all paused.
   std::uint64_t lowest_position() const;
+  /// True when projection i is not paused and below `head` (the log's last position).
+  bool behind(std::size_t i, std::uint64_t head) const { return !units_[i].info.paused && units_[i].info.position < head; }
 
   void apply(std::uint64_t pos, const event& e, bool detect_conflicts);
   status flush();

@@ -14,14 +14,14 @@ api_result<projections::page_request> parse_page(std::optional<std::string_view>
     const auto* end = limit->data() + limit->size();
     const auto res = std::from_chars(limit->data(), end, n);
     if (res.ec != std::errc() || res.ptr != end || n == 0 || n > projections::page_limit_max) {
-      return api_error{400, "invalid_query",
+      return api_error{400, "invalid_parameter",
                        "limit must be a whole number from 1 to " + std::to_string(projections::page_limit_max)};
     }
     r.limit = n;
   }
   if (cursor && !cursor->empty()) {
     auto key = projections::decode_cursor(*cursor);
-    if (!key) return api_error{400, "invalid_query", "cursor is not one this node returned"};
+    if (!key) return api_error{400, "invalid_parameter", "cursor is not one this node returned"};
     r.from = std::move(*key);
   }
   return r;

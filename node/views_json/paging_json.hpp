@@ -14,7 +14,7 @@
 namespace sn::node {
 
 /// limit: 1..page_limit_max (absent: page_limit_default); cursor: one a
-/// previous page returned. Refusals: 400 invalid_query naming the parameter.
+/// previous page returned. Refusals: 400 invalid_parameter naming the parameter.
 api_result<projections::page_request> parse_page(std::optional<std::string_view> limit,
                                                   std::optional<std::string_view> cursor);
 
