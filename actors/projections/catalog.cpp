@@ -102,12 +102,12 @@ class product_slot {
 
 json product_value(const std::string& name, const std::string& barcode, std::int64_t price, std::int32_t tax,
                    std::int64_t low, bool active) {
-  return json{{"name", name},         {"barcode", barcode},         {"price_cents", price},
+  return json{{"name", name},       {"barcode", barcode},         {"price_cents", price},
               {"tax_rate_bp", tax}, {"low_stock_threshold", low}, {"active", active}};
 }
 
-void report(fold_context& ctx, const char* reg, const std::string& sku, const lww_stamp& winner,
-            const lww_stamp& loser, json loser_value, json winner_value) {
+void report(fold_context& ctx, const char* reg, const std::string& sku, const lww_stamp& winner, const lww_stamp& loser,
+            json loser_value, json winner_value) {
   if (!ctx.conflicts) return;
   ctx.conflicts->push_back(retail::register_conflict{reg, sku, winner.ref(), loser.ref(), "lww_hlc_origin",
                                                      std::move(loser_value), std::move(winner_value),
@@ -194,7 +194,7 @@ catalog::product to_product(std::string sku, const product_state& s) {
   return p;
 }
 
-} // namespace
+}  // namespace
 
 const char* catalog_projection::apply(const folded_event& e, row_writer& rows, fold_context& ctx) {
   return std::visit(

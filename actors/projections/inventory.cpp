@@ -284,7 +284,7 @@ inventory::item to_item(std::string sku, const item_state& s) {
   return it;
 }
 
-} // namespace
+}  // namespace
 
 const char* inventory_projection::apply(const folded_event& e, row_writer& rows, fold_context&) {
   return std::visit(

@@ -53,4 +53,4 @@ struct lww_stamp {
   }
 };
 
-} // namespace sn::projections
+}  // namespace sn::projections

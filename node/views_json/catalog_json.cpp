@@ -25,4 +25,4 @@ json products_json(const projections::page<projections::catalog::product>& page)
   return reply;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -15,4 +15,4 @@ nlohmann::json product_json(const projections::catalog::product& p);
 /// {"products":[...],"count":<every product>,"next_cursor","truncated"}
 nlohmann::json products_json(const projections::page<projections::catalog::product>& page);
 
-} // namespace sn::node
+}  // namespace sn::node

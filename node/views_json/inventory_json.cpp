@@ -36,4 +36,4 @@ json inventory_json(const projections::inventory::item_page& page) {
   return reply;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

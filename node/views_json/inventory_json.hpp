@@ -16,4 +16,4 @@ nlohmann::json inventory_item_json(const projections::inventory::item& it);
 /// {"items":[...],"count":<whole list>,"oversold_count":<whole list>,"next_cursor","truncated"}
 nlohmann::json inventory_json(const projections::inventory::item_page& page);
 
-} // namespace sn::node
+}  // namespace sn::node
