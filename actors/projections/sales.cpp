@@ -1,0 +1,523 @@
+#include "actors/projections/sales.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "actors/projections/row_codec.hpp"
+#include "actors/retail/business_day.hpp"
+
+namespace sn::projections {
+
+namespace {
+
+using sales::sold_line;
+
+// A write's version, ordered by (hlc, origin, seq) as views' registers are.
+struct stamp {
+  std::uint64_t hlc = 0;
+  std::string origin;
+  std::uint64_t seq = 0;
+};
+bool older(const stamp& a, const stamp& b) {
+  return std::tie(a.hlc, a.origin, a.seq) < std::tie(b.hlc, b.origin, b.seq);
+}
+stamp stamp_of(const event& e) { return stamp{e.hlc.packed(), e.origin.value(), e.seq.value()}; }
+void put_stamp(row_out& o, const stamp& s) { o.u64(s.hlc).str(s.origin).u64(s.seq); }
+stamp get_stamp(row_in& in) {
+  stamp s;
+  s.hlc = in.u64();
+  s.origin = in.str();
+  s.seq = in.u64();
+  return s;
+}
+
+// ---- the receipt row
+
+struct receipt_row {
+  bool present = false;
+  stamp sale;
+  std::int32_t day = 0;
+  std::vector<sold_line> lines;
+  std::int64_t gross = 0, discount = 0, tax = 0, total = 0, change = 0;
+  method_amounts paid{};
+  bool voided = false;
+  bool void_set = false;
+  stamp void_at;
+  std::string void_reason;
+  std::int64_t refunded = 0;
+  std::vector<std::pair<std::string, std::int64_t>> returned;  // sku ascending, no zero sums
+  std::vector<std::string> return_ids;                          // ascending
+
+  bool empty() const {
+    return !present && !voided && !void_set && refunded == 0 && returned.empty() && return_ids.empty();
+  }
+};
+
+std::string encode(const receipt_row& r) {
+  row_out o;
+  o.boolean(r.present);
+  if (r.present) {
+    put_stamp(o, r.sale);
+    o.i32(r.day).u32(static_cast<std::uint32_t>(r.lines.size()));
+    for (const sold_line& l : r.lines) {
+      o.str(l.sku).i64(l.qty).i64(l.unit_price_cents).i64(l.discount_cents).i32(l.tax_rate_bp).i64(l.tax_cents);
+    }
+    o.i64(r.gross).i64(r.discount).i64(r.tax).i64(r.total).i64(r.change);
+    for (std::int64_t p : r.paid) o.i64(p);
+  }
+  o.boolean(r.voided).boolean(r.void_set);
+  if (r.void_set) {
+    put_stamp(o, r.void_at);
+    o.str(r.void_reason);
+  }
+  o.i64(r.refunded).u32(static_cast<std::uint32_t>(r.returned.size()));
+  for (const auto& [sku, qty] : r.returned) o.str(sku).i64(qty);
+  o.u32(static_cast<std::uint32_t>(r.return_ids.size()));
+  for (const auto& id : r.return_ids) o.str(id);
+  return std::move(o).bytes();
+}
+
+// Rows are written by this code only: a row that does not read back is
+// corrupt and treated as absent.
+std::optional<receipt_row> decode_receipt(std::string_view bytes) {
+  row_in in(bytes);
+  receipt_row r;
+  r.present = in.boolean();
+  if (r.present) {
+    r.sale = get_stamp(in);
+    r.day = in.i32();
+    const std::uint32_t n = in.u32();
+    for (std::uint32_t i = 0; i < n && !in.failed(); ++i) {
+      sold_line l;
+      l.sku = in.str();
+      l.qty = in.i64();
+      l.unit_price_cents = in.i64();
+      l.discount_cents = in.i64();
+      l.tax_rate_bp = in.i32();
+      l.tax_cents = in.i64();
+      r.lines.push_back(std::move(l));
+    }
+    r.gross = in.i64();
+    r.discount = in.i64();
+    r.tax = in.i64();
+    r.total = in.i64();
+    r.change = in.i64();
+    for (std::int64_t& p : r.paid) p = in.i64();
+  }
+  r.voided = in.boolean();
+  r.void_set = in.boolean();
+  if (r.void_set) {
+    r.void_at = get_stamp(in);
+    r.void_reason = in.str();
+  }
+  r.refunded = in.i64();
+  const std::uint32_t nr = in.u32();
+  for (std::uint32_t i = 0; i < nr && !in.failed(); ++i) {
+    std::string sku = in.str();
+    const std::int64_t qty = in.i64();
+    r.returned.emplace_back(std::move(sku), qty);
+  }
+  const std::uint32_t ni = in.u32();
+  for (std::uint32_t i = 0; i < ni && !in.failed(); ++i) r.return_ids.push_back(in.str());
+  if (in.failed() || !in.at_end()) return std::nullopt;
+  return r;
+}
+
+std::string receipt_key(const std::string& receipt) { return row_out().u8('r').key(receipt).bytes(); }
+
+std::optional<receipt_row> read_receipt(const row_reader& rows, const std::string& receipt) {
+  const auto bytes = rows.get(receipt_key(receipt));
+  if (!bytes) return std::nullopt;
+  return decode_receipt(*bytes);
+}
+
+void write_receipt(row_writer& rows, const std::string& receipt, const receipt_row& r) {
+  if (r.empty()) {
+    rows.erase(receipt_key(receipt));
+  } else {
+    rows.put(receipt_key(receipt), encode(r));
+  }
+}
+
+// ---- the return row (what undoing a displaced return needs)
+
+struct return_row {
+  stamp at;
+  std::string receipt;
+  std::int64_t refund = 0;
+  std::vector<std::pair<std::string, std::int64_t>> lines;  // sku, qty (event order)
+};
+
+std::string encode(const return_row& x) {
+  row_out o;
+  put_stamp(o, x.at);
+  o.str(x.receipt).i64(x.refund).u32(static_cast<std::uint32_t>(x.lines.size()));
+  for (const auto& [sku, qty] : x.lines) o.str(sku).i64(qty);
+  return std::move(o).bytes();
+}
+
+std::optional<return_row> decode_return(std::string_view bytes) {
+  row_in in(bytes);
+  return_row x;
+  x.at = get_stamp(in);
+  x.receipt = in.str();
+  x.refund = in.i64();
+  const std::uint32_t n = in.u32();
+  for (std::uint32_t i = 0; i < n && !in.failed(); ++i) {
+    std::string sku = in.str();
+    const std::int64_t qty = in.i64();
+    x.lines.emplace_back(std::move(sku), qty);
+  }
+  if (in.failed() || !in.at_end()) return std::nullopt;
+  return x;
+}
+
+std::string return_key(const std::string& id) { return row_out().u8('x').key(id).bytes(); }
+
+// ---- scopes, list index, counts, by_product
+
+std::string scope_all() { return "g"; }
+std::string scope_day(std::int32_t day) { return row_out().u8('d').i32(day).bytes(); }
+std::string scope_device(const std::string& device) { return row_out().u8('v').key(device).bytes(); }
+std::string scope_day_device(std::int32_t day, const std::string& device) {
+  return row_out().u8('w').i32(day).key(device).bytes();
+}
+std::array<std::string, 4> scopes_of(std::int32_t day, const std::string& device) {
+  return {scope_all(), scope_day(day), scope_device(device), scope_day_device(day, device)};
+}
+
+// Receipt bytes complemented, then 0xff: sorts by receipt descending (a
+// receipt holds no "\0", so no complemented byte is 0xff and a shorter
+// receipt sorts after the longer ones it prefixes).
+std::string descending(const std::string& receipt) {
+  std::string out;
+  out.reserve(receipt.size() + 1);
+  for (unsigned char c : receipt) out.push_back(static_cast<char>(0xff - c));
+  out.push_back('\xff');
+  return out;
+}
+std::string ascending(std::string_view desc) {
+  std::string out;
+  if (desc.empty()) return out;
+  desc.remove_suffix(1);
+  for (unsigned char c : desc) out.push_back(static_cast<char>(0xff - c));
+  return out;
+}
+
+std::string list_prefix(const std::string& scope) { return "l" + scope; }
+std::string list_key(const std::string& scope, std::uint64_t hlc, const std::string& receipt) {
+  return row_out().raw(list_prefix(scope)).u64(newest_first(hlc)).raw(descending(receipt)).bytes();
+}
+std::string count_key(const std::string& scope) { return "n" + scope; }
+std::string product_prefix(const std::string& scope) { return "p" + scope; }
+
+std::uint64_t read_u64(const row_reader& rows, const std::string& key) {
+  const auto v = rows.get(key);
+  if (!v) return 0;
+  row_in in(*v);
+  const std::uint64_t n = in.u64();
+  return in.failed() ? 0 : n;
+}
+
+void add_count(row_writer& rows, const std::string& scope, int sign) {
+  const std::string key = count_key(scope);
+  const std::uint64_t n = read_u64(rows, key) + static_cast<std::uint64_t>(static_cast<std::int64_t>(sign));
+  if (n == 0) {
+    rows.erase(key);
+  } else {
+    rows.put(key, row_out().u64(n).bytes());
+  }
+}
+
+void add_product(row_writer& rows, const std::string& scope, const sold_line& l, int sign) {
+  const std::string key = row_out().raw(product_prefix(scope)).key(l.sku).bytes();
+  std::uint64_t lines = 0;
+  std::int64_t qty = 0, net = 0;
+  if (const auto v = rows.get(key)) {
+    row_in in(*v);
+    lines = in.u64();
+    qty = in.i64();
+    net = in.i64();
+    if (in.failed()) lines = 0, qty = 0, net = 0;
+  }
+  lines += static_cast<std::uint64_t>(static_cast<std::int64_t>(sign));
+  qty += sign * l.qty;
+  net += sign * (l.qty * l.unit_price_cents - l.discount_cents);
+  if (lines == 0) {
+    rows.erase(key);
+  } else {
+    rows.put(key, row_out().u64(lines).i64(qty).i64(net).bytes());
+  }
+}
+
+// by_product counts a sale while it is present and not voided.
+void product_effects(row_writer& rows, const receipt_row& r, int sign) {
+  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+    for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
+  }
+}
+
+// The list, its counts and by_product follow a present sale (+1 when it
+// arrives, -1 when a better duplicate displaces it).
+void sale_effects(row_writer& rows, const std::string& receipt, const receipt_row& r, int sign) {
+  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+    const std::string key = list_key(scope, r.sale.hlc, receipt);
+    if (sign > 0) {
+      rows.put(key, std::string());
+    } else {
+      rows.erase(key);
+    }
+    add_count(rows, scope, sign);
+  }
+  if (!r.voided) product_effects(rows, r, sign);
+}
+
+// A return's marks on its receipt (+1 applies it, -1 undoes a displaced one).
+void return_effects(row_writer& rows, const std::string& return_id, const return_row& x, int sign) {
+  receipt_row r = read_receipt(rows, x.receipt).value_or(receipt_row{});
+  for (const auto& [sku, qty] : x.lines) {
+    auto it = std::lower_bound(r.returned.begin(), r.returned.end(), sku,
+                               [](const auto& a, const std::string& k) { return a.first < k; });
+    if (it == r.returned.end() || it->first != sku) it = r.returned.insert(it, {sku, 0});
+    it->second += sign * qty;
+    if (it->second == 0) r.returned.erase(it);
+  }
+  r.refunded += sign * x.refund;
+  auto id = std::lower_bound(r.return_ids.begin(), r.return_ids.end(), return_id);
+  if (sign > 0) {
+    r.return_ids.insert(id, return_id);
+  } else if (id != r.return_ids.end() && *id == return_id) {
+    r.return_ids.erase(id);
+  }
+  write_receipt(rows, x.receipt, r);
+}
+
+// ---- counters
+
+std::string counter_key(const std::string& origin) { return row_out().u8('o').key(origin).bytes(); }
+
+sales::receipt_counters decode_counters(std::string_view bytes) {
+  row_in in(bytes);
+  sales::receipt_counters c;
+  c.last_receipt_no = in.u64();
+  c.last_return_no = in.u64();
+  return in.failed() ? sales::receipt_counters{} : c;
+}
+
+void note_number(row_writer& rows, const std::string& origin, const std::string& id, bool is_return) {
+  const std::uint64_t n = sales::own_number(origin, id, is_return);
+  if (n == 0) return;
+  const std::string key = counter_key(origin);
+  const auto v = rows.get(key);
+  sales::receipt_counters c = v ? decode_counters(*v) : sales::receipt_counters{};
+  std::uint64_t& slot = is_return ? c.last_return_no : c.last_receipt_no;
+  if (n <= slot) return;
+  slot = n;
+  rows.put(key, row_out().u64(c.last_receipt_no).u64(c.last_return_no).bytes());
+}
+
+// ---- folds
+
+const char* on(const event& e, const sale_completed& p, row_writer& rows) {
+  if (p.receipt.empty()) return "empty receipt";
+  const auto day = retail::day_from_string(p.business_day);
+  if (!day) return "invalid business_day";
+  const stamp s = stamp_of(e);
+  note_number(rows, s.origin, p.receipt, false);
+  receipt_row r = read_receipt(rows, p.receipt).value_or(receipt_row{});
+  if (r.present) {
+    if (!older(s, r.sale)) return "duplicate receipt";
+    sale_effects(rows, p.receipt, r, -1);  // displaced by an older duplicate
+  }
+  r.present = true;
+  r.sale = s;
+  r.day = *day;
+  r.lines.clear();
+  for (const sale_line& l : p.lines) {
+    r.lines.push_back(sold_line{l.sku, l.qty, l.unit_price_cents, l.discount_cents, l.tax_rate_bp, l.tax_cents});
+  }
+  r.gross = p.gross_cents;
+  r.discount = p.discount_cents;
+  r.tax = p.tax_cents;
+  r.total = p.total_cents;
+  r.change = p.change_cents;
+  r.paid = {};
+  for (const payment& m : p.payments) r.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
+  sale_effects(rows, p.receipt, r, +1);
+  write_receipt(rows, p.receipt, r);
+  return nullptr;
+}
+
+const char* on(const event& e, const sale_returned& p, row_writer& rows) {
+  if (p.return_id.empty() || p.receipt.empty()) return "empty return id or receipt";
+  if (!retail::day_from_string(p.business_day)) return "invalid business_day";
+  const stamp s = stamp_of(e);
+  note_number(rows, s.origin, p.return_id, true);
+  const std::string key = return_key(p.return_id);
+  if (const auto bytes = rows.get(key)) {
+    const auto x = decode_return(*bytes);
+    if (x && !older(s, x->at)) return "duplicate return id";
+    if (x) return_effects(rows, p.return_id, *x, -1);  // displaced by an older duplicate
+  }
+  return_row x;
+  x.at = s;
+  x.receipt = p.receipt;
+  x.refund = p.refund_cents;
+  for (const return_line& l : p.lines) x.lines.emplace_back(l.sku, l.qty);
+  return_effects(rows, p.return_id, x, +1);
+  rows.put(key, encode(x));
+  return nullptr;
+}
+
+// Only the first void counts (voided is set once); the newest is shown.
+const char* on(const event& e, const sale_voided& p, row_writer& rows) {
+  if (p.receipt.empty()) return "empty receipt";
+  receipt_row r = read_receipt(rows, p.receipt).value_or(receipt_row{});
+  const stamp s = stamp_of(e);
+  if (!r.void_set || older(r.void_at, s)) {
+    r.void_set = true;
+    r.void_at = s;
+    r.void_reason = p.reason;
+  }
+  if (!r.voided) {
+    if (r.present) product_effects(rows, r, -1);
+    r.voided = true;
+  }
+  write_receipt(rows, p.receipt, r);
+  return nullptr;
+}
+
+}  // namespace
+
+const char* sales_projection::apply(const folded_event& e, row_writer& rows, fold_context&) {
+  if (const auto* p = std::get_if<sale_completed>(&e.p)) return on(e.ev, *p, rows);
+  if (const auto* p = std::get_if<sale_returned>(&e.p)) return on(e.ev, *p, rows);
+  if (const auto* p = std::get_if<sale_voided>(&e.p)) return on(e.ev, *p, rows);
+  return nullptr;
+}
+
+namespace sales {
+
+std::uint64_t own_number(const std::string& origin, const std::string& id, bool is_return) {
+  const std::size_t prefix = origin.size() + 1 + (is_return ? 1 : 0);
+  if (id.size() <= prefix || id.size() > prefix + 18) return 0;
+  if (id.compare(0, origin.size(), origin) != 0 || id[origin.size()] != '-') return 0;
+  if (is_return && id[origin.size() + 1] != 'R') return 0;
+  std::uint64_t n = 0;
+  for (std::size_t i = prefix; i < id.size(); ++i) {
+    if (id[i] < '0' || id[i] > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(id[i] - '0');
+  }
+  return n;
+}
+
+std::optional<sale_detail> sale(const row_reader& rows, const std::string& receipt) {
+  const auto r = read_receipt(rows, receipt);
+  if (!r || !r->present) return std::nullopt;
+  sale_detail d;
+  d.receipt = receipt;
+  d.device = r->sale.origin;
+  d.hlc = r->sale.hlc;
+  d.day = r->day;
+  for (const sold_line& l : r->lines) {
+    line out{l.sku, l.qty, l.unit_price_cents, l.discount_cents, l.tax_rate_bp, l.tax_cents, 0};
+    for (const auto& [sku, qty] : r->returned) {
+      if (sku == l.sku) out.returned_qty = qty;
+    }
+    d.lines.push_back(std::move(out));
+  }
+  d.gross_cents = r->gross;
+  d.discount_cents = r->discount;
+  d.tax_cents = r->tax;
+  d.total_cents = r->total;
+  d.change_cents = r->change;
+  d.paid = r->paid;
+  d.voided = r->voided;
+  d.refunded_cents = r->refunded;
+  d.return_ids = r->return_ids;
+  if (r->voided && r->void_set) d.void_ = void_info{r->void_reason, r->void_at.origin, r->void_at.hlc};
+  return d;
+}
+
+sales_list list(const row_reader& rows, const filter& f, const page_request& req) {
+  sales_list out;
+  std::optional<std::int32_t> day;
+  if (f.day) {
+    day = retail::day_from_string(*f.day);
+    if (!day) return out;  // views: an invalid day is an empty list
+  }
+  std::string scope;
+  if (day && f.device) {
+    scope = scope_day_device(*day, *f.device);
+  } else if (day) {
+    scope = scope_day(*day);
+  } else if (f.device) {
+    scope = scope_device(*f.device);
+  } else {
+    scope = scope_all();
+  }
+  out.sales.total = read_u64(rows, count_key(scope));
+  const std::size_t limit = std::clamp<std::size_t>(req.limit, 1, page_limit_max);
+  const std::string prefix = list_prefix(scope);
+  rows.scan(prefix, req.from, [&](std::string_view key, std::string_view) {
+    if (out.sales.items.size() == limit) {
+      out.sales.next = std::string(key);
+      return false;
+    }
+    if (key.size() < prefix.size() + 8) return true;  // not an index row (corrupt): skip
+    const std::string receipt = ascending(key.substr(prefix.size() + 8));
+    const auto r = read_receipt(rows, receipt);
+    if (!r || !r->present) return true;
+    sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded};
+    for (const sold_line& l : r->lines) s.items += l.qty;
+    out.sales.items.push_back(std::move(s));
+    return true;
+  });
+  const std::string pp = product_prefix(scope);
+  rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
+    row_in k(key.substr(pp.size()));
+    row_in in(value);
+    product_total t;
+    t.sku = k.key();
+    in.u64();
+    t.qty = in.i64();
+    t.net_cents = in.i64();
+    if (!k.failed() && !in.failed()) out.by_product.push_back(std::move(t));
+    return true;
+  });
+  return out;
+}
+
+receipt_facts facts(const row_reader& rows, const std::string& receipt) {
+  receipt_facts out;
+  const auto r = read_receipt(rows, receipt);
+  if (!r) return out;
+  out.present = r->present;
+  out.voided = r->voided;
+  out.device = r->sale.origin;
+  out.lines = r->lines;
+  out.returned = r->returned;
+  out.return_ids = r->return_ids;
+  out.paid = r->paid;
+  return out;
+}
+
+receipt_counters counters(const row_reader& rows, const std::string& device) {
+  const auto v = rows.get(counter_key(device));
+  return v ? decode_counters(*v) : receipt_counters{};
+}
+
+std::vector<std::pair<std::string, receipt_counters>> all_counters(const row_reader& rows) {
+  std::vector<std::pair<std::string, receipt_counters>> out;
+  rows.scan("o", "", [&](std::string_view key, std::string_view value) {
+    row_in k(key.substr(1));
+    std::string device = k.key();
+    if (!k.failed()) out.emplace_back(std::move(device), decode_counters(value));
+    return true;
+  });
+  return out;
+}
+
+}  // namespace sales
+}  // namespace sn::projections
