@@ -1,0 +1,402 @@
+// The sales projection (actors/projections/sales.hpp) against its
+// specification, retail::views, on seeded random histories
+// (sales_history.hpp). Every failure names its seed; rerun with it.
+#include <gtest/gtest.h>
+
+#include "actors/projections/row_codec.hpp"
+#include "actors/projections/sales.hpp"
+#include "actors/retail/views.hpp"
+#include "node/views_json/sales_json.hpp"
+#include "tests/unit/projections/sales_history.hpp"
+
+namespace sn::projections {
+namespace {
+
+using namespace testing;
+using nlohmann::json;
+
+constexpr std::uint64_t seeds = 150;
+
+retail::views views_of(const std::vector<const event*>& events) {
+  retail::views v(retail::store_settings{});
+  for (const event* e : events) v.apply(*e);
+  return v;
+}
+
+std::vector<std::optional<std::string>> day_filters(const history& h) {
+  std::vector<std::optional<std::string>> out{std::nullopt, std::string("2025-02-30"), std::string("2030-01-01"),
+                                              std::string("garbage")};
+  for (const auto& d : h.days) out.emplace_back(d);
+  return out;
+}
+
+std::vector<std::optional<std::string>> device_filters(const history& h) {
+  std::vector<std::optional<std::string>> out{std::nullopt, std::string("NOBODY"), std::string("")};
+  for (const auto& o : h.origins) out.emplace_back(o);
+  return out;
+}
+
+json without_cursor(json j) {
+  j.erase("next_cursor");
+  return j;
+}
+
+// Compares every sales query views offers: each receipt's sale, and the list
+// under every filter (day, device, both, neither; invalid and empty ones).
+void expect_same_queries(const history& h, const retail::views& v, const row_reader& rows, std::uint64_t seed) {
+  for (const auto& receipt : h.receipts) {
+    const auto want = v.sale(receipt);
+    const auto got = sales::sale(rows, receipt);
+    ASSERT_EQ(want.has_value(), got.has_value()) << "seed " << seed << " receipt " << receipt;
+    if (want) {
+      ASSERT_EQ(*want, node::sale_json(*got)) << "seed " << seed << " receipt " << receipt << "\nviews: " << want->dump()
+                                              << "\nrows:  " << node::sale_json(*got).dump();
+    }
+  }
+  for (const auto& day : day_filters(h)) {
+    for (const auto& device : device_filters(h)) {
+      const json want = v.sales(day, device);
+      const json got = node::sales_list_json(sales::list(rows, sales::filter{day, device}, page_request{}));
+      ASSERT_EQ(want, without_cursor(got)) << "seed " << seed << " day " << day.value_or("-") << " device "
+                                           << device.value_or("-") << "\nviews: " << want.dump()
+                                           << "\nrows:  " << got.dump();
+    }
+  }
+}
+
+// (b) The rows are a function of the set of events: two interleavings (one
+// folded straight into rows, one through the overlay in random batches as
+// the node folds) give byte-identical row maps.
+TEST(SalesProjection, RowsAreTheSameForAnyInterleaving) {
+  for (bool cross : {false, true}) {
+    for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+      history_options opt;
+      opt.cross_origin_duplicates = cross;
+      const history h = make_history(seed, opt);
+      sales_projection p;
+      const folded a = fold(p, interleave(h, seed * 7 + 1));
+      const folded b = fold(p, interleave(h, seed * 7 + 2), seed);
+      const folded c = fold(p, hlc_order(h));
+      ASSERT_EQ(first_difference(a.rows, b.rows), "") << "seed " << seed << " cross " << cross;
+      ASSERT_EQ(first_difference(a.rows, c.rows), "") << "seed " << seed << " cross " << cross;
+      EXPECT_TRUE(a.conflicts.empty());  // views reports no conflicts for sales
+    }
+  }
+}
+
+// (c) For the same events in the same order, the JSON of every query equals
+// views' JSON (next_cursor is new; truncated matches views' at the default
+// page size).
+TEST(SalesProjection, QueriesGiveViewsJson) {
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const history h = make_history(seed);
+    const auto order = interleave(h, seed);
+    sales_projection p;
+    const folded f = fold(p, order, seed);
+    const retail::views v = views_of(order);
+    expect_same_queries(h, v, f.rows, seed);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Duplicates across origins (a broken writer): views keeps the first to
+// arrive; the projection keeps the oldest by (HLC, origin, seq) in any
+// order. When events arrive oldest first the two agree exactly.
+TEST(SalesProjection, CrossOriginDuplicatesMatchViewsInHlcOrder) {
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    history_options opt;
+    opt.cross_origin_duplicates = true;
+    const history h = make_history(seed, opt);
+    const auto order = hlc_order(h);
+    sales_projection p;
+    const folded f = fold(p, order);
+    const retail::views v = views_of(order);
+    expect_same_queries(h, v, f.rows, seed);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// (d) Pages of any small limit, followed by their next keys, concatenate to
+// the whole list; every page carries the total and the whole by_product.
+TEST(SalesProjection, PagesConcatenateToTheWholeList) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const history h = make_history(seed);
+    sales_projection p;
+    const folded f = fold(p, interleave(h, seed));
+    for (const auto& day : day_filters(h)) {
+      for (const auto& device : device_filters(h)) {
+        const sales::filter flt{day, device};
+        const auto whole = sales::list(f.rows, flt, page_request{});
+        ASSERT_TRUE(whole.sales.next.empty());
+        ASSERT_EQ(whole.sales.total, whole.sales.items.size()) << "seed " << seed;
+        for (std::size_t limit : {1, 2, 3, 7}) {
+          std::vector<std::string> got;
+          page_request req;
+          req.limit = limit;
+          for (int pages = 0;; ++pages) {
+            ASSERT_LT(pages, 10000) << "paging does not end";
+            const auto pg = sales::list(f.rows, flt, req);
+            ASSERT_LE(pg.sales.items.size(), limit);
+            ASSERT_EQ(pg.sales.total, whole.sales.total);
+            ASSERT_EQ(pg.by_product.size(), whole.by_product.size());
+            for (const auto& s : pg.sales.items) got.push_back(s.receipt);
+            if (pg.sales.next.empty()) break;
+            ASSERT_EQ(pg.sales.items.size(), limit);
+            req.from = pg.sales.next;
+            const auto decoded = decode_cursor(encode_cursor(req.from));  // what the edge round-trips
+            ASSERT_TRUE(decoded && *decoded == req.from);
+          }
+          std::vector<std::string> want;
+          for (const auto& s : whole.sales.items) want.push_back(s.receipt);
+          ASSERT_EQ(got, want) << "seed " << seed << " limit " << limit;
+        }
+      }
+    }
+  }
+}
+
+// views truncates its list at list_entries_max with "truncated": the
+// default page is that size, and the reply says the same.
+TEST(SalesProjection, ALongListIsTruncatedAsViewsTruncatesIt) {
+  history_options opt;
+  opt.origins = 2;
+  opt.events_per_origin = 1500;
+  opt.sale_percent = 60;
+  const history h = make_history(4242, opt);
+  const auto order = interleave(h, 1);
+  sales_projection p;
+  const folded f = fold(p, order);
+  const retail::views v = views_of(order);
+  const json want = v.sales(std::nullopt, std::nullopt);
+  ASSERT_TRUE(want.at("truncated").get<bool>());
+  const json got = node::sales_list_json(sales::list(f.rows, sales::filter{}, page_request{}));
+  EXPECT_EQ(want, without_cursor(got));
+  EXPECT_FALSE(got.at("next_cursor").is_null());
+}
+
+// (e) The projection parks exactly the sales events views parks (a payload
+// that does not decode is parked by the set before any projection).
+TEST(SalesProjection, ParksWhatViewsParks) {
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const history h = make_history(seed);
+    const auto order = interleave(h, seed + 99);
+    sales_projection p;
+    const folded f = fold(p, order);
+    const retail::views v = views_of(order);
+    std::set<event_id> want, got = f.parked;
+    got.insert(f.undecodable.begin(), f.undecodable.end());
+    for (const auto& pe : v.parked_events()) {
+      const event_id id{pe.origin, pe.seq};
+      // a day.closed that decodes but names no date is the daily projection's
+      if (static_cast<event_type>(pe.type) == event_type::day_closed && !f.undecodable.count(id)) continue;
+      want.insert(id);
+    }
+    ASSERT_EQ(want, got) << "seed " << seed;
+  }
+}
+
+// The command side's facts of a receipt agree with views' sale (lines,
+// returned per sku, return ids, payments, voided, present); a receipt with
+// only returns or a void is not present but shows them.
+TEST(SalesProjection, ReceiptFactsAgreeWithViews) {
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    const history h = make_history(seed);
+    const auto order = interleave(h, seed);
+    sales_projection p;
+    const folded f = fold(p, order);
+    const retail::views v = views_of(order);
+    for (const auto& receipt : h.receipts) {
+      const auto want = v.sale(receipt);
+      const sales::receipt_facts got = sales::facts(f.rows, receipt);
+      ASSERT_EQ(want.has_value(), got.present) << "seed " << seed << " " << receipt;
+      if (!want) continue;
+      EXPECT_EQ(want->at("voided").get<bool>(), got.voided);
+      EXPECT_EQ(want->at("device").get<std::string>(), got.device);
+      EXPECT_EQ(want->at("returns").get<std::vector<std::string>>(), got.return_ids);
+      const json& lines = want->at("lines");
+      ASSERT_EQ(lines.size(), got.lines.size());
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& l = got.lines[i];
+        EXPECT_EQ(lines[i].at("sku"), l.sku);
+        EXPECT_EQ(lines[i].at("qty"), l.qty);
+        EXPECT_EQ(lines[i].at("unit_price_cents"), l.unit_price_cents);
+        EXPECT_EQ(lines[i].at("discount_cents"), l.discount_cents);
+        EXPECT_EQ(lines[i].at("tax_rate_bp"), l.tax_rate_bp);
+        EXPECT_EQ(lines[i].at("tax_cents"), l.tax_cents);
+        std::int64_t returned = 0;
+        for (const auto& [sku, qty] : got.returned) {
+          if (sku == l.sku) returned = qty;
+        }
+        EXPECT_EQ(lines[i].at("returned_qty"), returned) << "seed " << seed << " " << receipt;
+      }
+      method_amounts paid{};
+      for (const json& m : want->at("payments")) {
+        paid[static_cast<std::size_t>(method_or_other(m.at("method").get<std::string>()))] = m.at("amount_cents");
+      }
+      EXPECT_EQ(paid, got.paid);
+    }
+    const auto none = sales::facts(f.rows, "NEVER-000001");
+    EXPECT_FALSE(none.present);
+    EXPECT_TRUE(none.lines.empty());
+  }
+}
+
+// The counters are views' last_receipt_no_ / last_return_no_: the highest
+// own number of the sales / returns views applied, per origin.
+TEST(SalesProjection, CountersAreTheHighestOwnNumbers) {
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    const history h = make_history(seed);
+    const auto order = interleave(h, seed);
+    sales_projection p;
+    const folded f = fold(p, order);
+    const retail::views v = views_of(order);
+    std::set<event_id> parked;
+    for (const auto& pe : v.parked_events()) parked.insert({pe.origin, pe.seq});
+    std::map<std::string, sales::receipt_counters> want;
+    retail::store_settings settings;
+    for (const event* e : order) {
+      if (parked.count({e->origin.value(), e->seq.value()})) continue;
+      auto d = decode_for_fold(*e, settings);
+      if (!d) continue;
+      const std::string& o = e->origin.value();
+      if (const auto* s = std::get_if<sale_completed>(&*d)) {
+        want[o].last_receipt_no = std::max(want[o].last_receipt_no, sales::own_number(o, s->receipt, false));
+      } else if (const auto* r = std::get_if<sale_returned>(&*d)) {
+        want[o].last_return_no = std::max(want[o].last_return_no, sales::own_number(o, r->return_id, true));
+      }
+    }
+    for (const auto& o : h.origins) {
+      const auto got = sales::counters(f.rows, o);
+      EXPECT_EQ(want[o].last_receipt_no, got.last_receipt_no) << "seed " << seed << " " << o;
+      EXPECT_EQ(want[o].last_return_no, got.last_return_no) << "seed " << seed << " " << o;
+    }
+    EXPECT_EQ(sales::counters(f.rows, "NOBODY").last_receipt_no, 0u);
+    std::size_t listed = 0;
+    for (const auto& [o, c] : sales::all_counters(f.rows)) {
+      ++listed;
+      EXPECT_EQ(c.last_receipt_no, sales::counters(f.rows, o).last_receipt_no);
+    }
+    EXPECT_LE(listed, h.origins.size());
+  }
+}
+
+TEST(SalesProjection, OwnNumbersReadOnlyTheOriginsOwnForm) {
+  EXPECT_EQ(sales::own_number("POS1", "POS1-000042", false), 42u);
+  EXPECT_EQ(sales::own_number("POS1", "POS1-R000007", true), 7u);
+  EXPECT_EQ(sales::own_number("POS1", "POS1-R000007", false), 0u);
+  EXPECT_EQ(sales::own_number("POS1", "POS10-000001", false), 0u);
+  EXPECT_EQ(sales::own_number("A", "AB-000001", false), 0u);
+  EXPECT_EQ(sales::own_number("POS1", "POS1-", false), 0u);
+}
+
+// A void before its sale, then the sale: not in by_product, listed as
+// voided; a return before its sale is shown once the sale arrives.
+TEST(SalesProjection, VoidAndReturnBeforeTheirSale) {
+  const auto ev = [](const char* origin, std::uint64_t seq, std::uint64_t ms, const auto& p) {
+    return make_event(device_id{origin}, origin_seq{seq}, hlc_timestamp::from_parts(ms, 0), term_id{1}, p);
+  };
+  sale_completed s;
+  s.receipt = "POS1-000001";
+  s.lines = {sale_line{"MUG", 2, 500, 0, 2000, 166}};
+  s.gross_cents = s.total_cents = 1000;
+  s.payments = {payment{"card", 1000}};
+  s.business_day = "2025-11-24";
+  sale_voided vd{"POS1-000001", "mistake"};
+  sale_returned r;
+  r.return_id = "POS2-R000001";
+  r.receipt = "POS1-000001";
+  r.lines = {return_line{"MUG", 1, 500, 83}};
+  r.refund_cents = 500;
+  r.method = "card";
+  r.business_day = "2025-11-24";
+  const std::vector<event> evs{ev("POS2", 1, 1000, vd), ev("POS2", 2, 1001, r), ev("POS1", 1, 900, s)};
+  const std::vector<const event*> order{&evs[0], &evs[1], &evs[2]};
+  sales_projection p;
+  const folded f = fold(p, order);
+  EXPECT_FALSE(sales::facts(f.rows, "POS1-000002").present);
+  const auto d = sales::sale(f.rows, "POS1-000001");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->voided);
+  ASSERT_TRUE(d->void_);
+  EXPECT_EQ(d->void_->device, "POS2");
+  EXPECT_EQ(d->refunded_cents, 500);
+  EXPECT_EQ(d->lines.at(0).returned_qty, 1);
+  const auto l = sales::list(f.rows, sales::filter{std::string("2025-11-24"), std::string("POS1")}, page_request{});
+  ASSERT_EQ(l.sales.items.size(), 1u);
+  EXPECT_TRUE(l.sales.items[0].voided);
+  EXPECT_TRUE(l.by_product.empty());
+  EXPECT_EQ(views_of(order).sale("POS1-000001"), node::sale_json(*d));
+}
+
+}  // namespace
+}  // namespace sn::projections
+
+namespace sn::projections {
+namespace {
+
+using namespace testing;
+
+// The generator covers what the tests above claim: over a few seeds, every
+// parking reason, voids and returns folded before their sale, equal HLCs in
+// one list, and (cross-origin mode) a better duplicate arriving second.
+TEST(SalesHistory, CoversTheTrickyCases) {
+  std::map<std::string, int> reasons;
+  int void_first = 0, return_first = 0, hlc_ties = 0, displaced = 0, unknown = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (bool cross : {false, true}) {
+      history_options opt;
+      opt.cross_origin_duplicates = cross;
+      const history h = make_history(seed, opt);
+      const auto order = interleave(h, seed);
+      retail::views v(retail::store_settings{});
+      std::map<std::string, std::tuple<std::uint64_t, std::string, std::uint64_t>> first_sale;
+      std::set<std::string> voided, returned;
+      std::map<std::uint64_t, int> sale_hlcs;
+      for (const event* e : order) {
+        const std::size_t parked = v.parked_events().size();
+        v.apply(*e);
+        if (v.parked_events().size() > parked) {
+          const std::string r = v.parked_events().back().reason;
+          reasons[r.rfind("payload", 0) == 0 ? "payload" : r] += 1;
+        }
+        if (e->type == 999) ++unknown;
+        auto d = decode_for_fold(*e, retail::store_settings{});
+        if (!d) continue;
+        if (const auto* s = std::get_if<sale_completed>(&*d)) {
+          if (v.parked_events().size() > parked) {
+            const auto it = first_sale.find(s->receipt);
+            if (it != first_sale.end() &&
+                std::make_tuple(e->hlc.packed(), e->origin.value(), e->seq.value()) < it->second) {
+              ++displaced;
+            }
+            continue;
+          }
+          first_sale[s->receipt] = {e->hlc.packed(), e->origin.value(), e->seq.value()};
+          if (voided.count(s->receipt)) ++void_first;
+          if (returned.count(s->receipt)) ++return_first;
+          if (++sale_hlcs[e->hlc.packed()] == 2) ++hlc_ties;
+        } else if (const auto* x = std::get_if<sale_voided>(&*d)) {
+          voided.insert(x->receipt);
+        } else if (const auto* r = std::get_if<sale_returned>(&*d)) {
+          returned.insert(r->receipt);
+        }
+      }
+    }
+  }
+  for (const char* r : {"duplicate receipt", "duplicate return id", "invalid business_day", "empty receipt",
+                        "empty return id or receipt", "invalid day", "payload"}) {
+    EXPECT_GT(reasons[r], 0) << r;
+  }
+  EXPECT_GT(void_first, 0);
+  EXPECT_GT(return_first, 0);
+  EXPECT_GT(hlc_ties, 0);
+  EXPECT_GT(displaced, 0);
+  EXPECT_GT(unknown, 0);
+  std::string seen;
+  for (const auto& [r, n] : reasons) seen += r + "=" + std::to_string(n) + " ";
+  std::printf("reasons: %s\nvoid first %d, return first %d, hlc ties %d, displaced %d, unknown %d\n", seen.c_str(),
+              void_first, return_first, hlc_ties, displaced, unknown);
+}
+
+}  // namespace
+}  // namespace sn::projections
