@@ -86,7 +86,7 @@ struct closure {
 
 struct device_day {
   std::string device;
-  figures f;                      ///< zero when the device only closed the day
+  figures f;  ///< zero when the device only closed the day
   std::optional<closure> closed;
 };
 

@@ -18,9 +18,12 @@ using method_amounts = std::array<std::int64_t, pay_method_count>;
 
 inline const char* to_string(pay_method m) noexcept {
   switch (m) {
-    case pay_method::cash: return "cash";
-    case pay_method::card: return "card";
-    case pay_method::other: return "other";
+    case pay_method::cash:
+      return "cash";
+    case pay_method::card:
+      return "card";
+    case pay_method::other:
+      return "other";
   }
   return "other";
 }
@@ -31,4 +34,4 @@ inline pay_method method_or_other(std::string_view s) noexcept {
   return pay_method::other;
 }
 
-} // namespace sn::projections
+}  // namespace sn::projections

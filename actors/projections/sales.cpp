@@ -47,7 +47,7 @@ struct receipt_row {
   std::string void_reason;
   std::int64_t refunded = 0;
   std::vector<std::pair<std::string, std::int64_t>> returned;  // sku ascending, no zero sums
-  std::vector<std::string> return_ids;                          // ascending
+  std::vector<std::string> return_ids;                         // ascending
 
   bool empty() const {
     return !present && !voided && !void_set && refunded == 0 && returned.empty() && return_ids.empty();

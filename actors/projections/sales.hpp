@@ -53,7 +53,7 @@
 //     the non-voided sales in scope (erased when no line is left).
 // - 'o' origin "\0" -> u64 last receipt no, u64 last return no.
 //
-// Queries cost: sale(), receipt_facts(), counters(): one row read; list():
+// Queries cost: sale(), facts(), counters(): one row read; list():
 // O(limit) row reads + the scope's by_product rows (one per sku sold).
 #pragma once
 

@@ -28,17 +28,13 @@ json figures_json(const projections::daily::figures& f) {
 json closure_json(const projections::daily::closure& c) {
   json by_method = json::object();
   for (const auto& [m, amount] : c.by_method) by_method[m] = amount;
-  return json{{"gross_cents", c.gross_cents},
-              {"discounts_cents", c.discounts_cents},
-              {"tax_cents", c.tax_cents},
-              {"returns_cents", c.returns_cents},
-              {"net_cents", c.net_cents},
-              {"by_method", std::move(by_method)},
-              {"transactions", c.transactions},
-              {"time", hlc_timestamp{c.hlc}.to_rfc3339()}};
+  return json{{"gross_cents", c.gross_cents},   {"discounts_cents", c.discounts_cents},
+              {"tax_cents", c.tax_cents},       {"returns_cents", c.returns_cents},
+              {"net_cents", c.net_cents},       {"by_method", std::move(by_method)},
+              {"transactions", c.transactions}, {"time", hlc_timestamp{c.hlc}.to_rfc3339()}};
 }
 
-} // namespace
+}  // namespace
 
 json daily_report_json(const projections::daily::report_result& r) {
   json j = figures_json(r.total);
@@ -54,4 +50,4 @@ json daily_report_json(const projections::daily::report_result& r) {
   return j;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

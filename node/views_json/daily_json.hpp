@@ -13,4 +13,4 @@ namespace sn::node {
 ///  "devices":{"<id>":{...same figures...,"closed":{Z figures,"time"}|null}}}
 nlohmann::json daily_report_json(const projections::daily::report_result& r);
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 std::string time_of(std::uint64_t hlc) { return hlc_timestamp{hlc}.to_rfc3339(); }
-} // namespace
+}  // namespace
 
 json sale_json(const projections::sales::sale_detail& d) {
   json lines = json::array();
@@ -70,4 +70,4 @@ json sales_list_json(const projections::sales::sales_list& l) {
   return j;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

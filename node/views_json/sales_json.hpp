@@ -15,4 +15,4 @@ nlohmann::json sale_json(const projections::sales::sale_detail& d);
 /// "truncated" (another page follows) from put_paging().
 nlohmann::json sales_list_json(const projections::sales::sales_list& l);
 
-} // namespace sn::node
+}  // namespace sn::node

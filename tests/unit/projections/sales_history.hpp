@@ -20,8 +20,8 @@
 #include <cstdio>
 #include <random>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -146,8 +146,10 @@ inline history make_history(std::uint64_t seed, const history_options& opt = {})
       for (std::size_t i = 0; i < n_pay; ++i) {
         payment m;
         m.method = methods[pick(methods.size())];
-        m.amount_cents = (i + 1 == n_pay) ? std::max<std::int64_t>(0, p.total_cents - paid) + static_cast<std::int64_t>(pick(3)) * 100
-                                          : static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(p.total_cents / 2 + 1)));
+        m.amount_cents =
+            (i + 1 == n_pay)
+                ? std::max<std::int64_t>(0, p.total_cents - paid) + static_cast<std::int64_t>(pick(3)) * 100
+                : static_cast<std::int64_t>(pick(static_cast<std::uint64_t>(p.total_cents / 2 + 1)));
         paid += m.amount_cents;
         p.payments.push_back(std::move(m));
       }
@@ -282,20 +284,34 @@ expected<payload> decode_as(const event& e, const upcast_context& ctx) {
 inline expected<payload> decode_for_fold(const event& e, const retail::store_settings& settings) {
   const upcast_context ctx{&settings.zone};
   switch (static_cast<event_type>(e.type)) {
-    case event_type::product_upserted: return decode_as<product_upserted>(e, ctx);
-    case event_type::price_changed: return decode_as<price_changed>(e, ctx);
-    case event_type::product_deactivated: return decode_as<product_deactivated>(e, ctx);
-    case event_type::stock_received: return decode_as<stock_received>(e, ctx);
-    case event_type::stock_adjusted: return decode_as<stock_adjusted>(e, ctx);
-    case event_type::stock_counted: return decode_as<stock_counted>(e, ctx);
-    case event_type::sale_completed: return decode_as<sale_completed>(e, ctx);
-    case event_type::sale_returned: return decode_as<sale_returned>(e, ctx);
-    case event_type::sale_voided: return decode_as<sale_voided>(e, ctx);
-    case event_type::day_closed: return decode_as<day_closed>(e, ctx);
-    case event_type::device_registered: return decode_as<device_registered>(e, ctx);
-    case event_type::device_updated: return decode_as<device_updated>(e, ctx);
-    case event_type::master_changed: return decode_as<master_changed>(e, ctx);
-    case event_type::conflict_resolved: return decode_as<conflict_resolved>(e, ctx);
+    case event_type::product_upserted:
+      return decode_as<product_upserted>(e, ctx);
+    case event_type::price_changed:
+      return decode_as<price_changed>(e, ctx);
+    case event_type::product_deactivated:
+      return decode_as<product_deactivated>(e, ctx);
+    case event_type::stock_received:
+      return decode_as<stock_received>(e, ctx);
+    case event_type::stock_adjusted:
+      return decode_as<stock_adjusted>(e, ctx);
+    case event_type::stock_counted:
+      return decode_as<stock_counted>(e, ctx);
+    case event_type::sale_completed:
+      return decode_as<sale_completed>(e, ctx);
+    case event_type::sale_returned:
+      return decode_as<sale_returned>(e, ctx);
+    case event_type::sale_voided:
+      return decode_as<sale_voided>(e, ctx);
+    case event_type::day_closed:
+      return decode_as<day_closed>(e, ctx);
+    case event_type::device_registered:
+      return decode_as<device_registered>(e, ctx);
+    case event_type::device_updated:
+      return decode_as<device_updated>(e, ctx);
+    case event_type::master_changed:
+      return decode_as<master_changed>(e, ctx);
+    case event_type::conflict_resolved:
+      return decode_as<conflict_resolved>(e, ctx);
   }
   return payload{};
 }
@@ -305,8 +321,8 @@ using event_id = std::pair<std::string, std::uint64_t>;  // origin, seq
 /// One projection folded over a sequence of events.
 struct folded {
   memory_rows rows;
-  std::set<event_id> parked;            // by the projection
-  std::set<event_id> undecodable;       // by the set, before the projection
+  std::set<event_id> parked;       // by the projection
+  std::set<event_id> undecodable;  // by the set, before the projection
   std::vector<retail::register_conflict> conflicts;
 };
 

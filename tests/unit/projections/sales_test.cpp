@@ -49,17 +49,18 @@ void expect_same_queries(const history& h, const retail::views& v, const row_rea
     const auto got = sales::sale(rows, receipt);
     ASSERT_EQ(want.has_value(), got.has_value()) << "seed " << seed << " receipt " << receipt;
     if (want) {
-      ASSERT_EQ(*want, node::sale_json(*got)) << "seed " << seed << " receipt " << receipt << "\nviews: " << want->dump()
-                                              << "\nrows:  " << node::sale_json(*got).dump();
+      ASSERT_EQ(*want, node::sale_json(*got))
+          << "seed " << seed << " receipt " << receipt << "\nviews: " << want->dump()
+          << "\nrows:  " << node::sale_json(*got).dump();
     }
   }
   for (const auto& day : day_filters(h)) {
     for (const auto& device : device_filters(h)) {
       const json want = v.sales(day, device);
       const json got = node::sales_list_json(sales::list(rows, sales::filter{day, device}, page_request{}));
-      ASSERT_EQ(want, without_cursor(got)) << "seed " << seed << " day " << day.value_or("-") << " device "
-                                           << device.value_or("-") << "\nviews: " << want.dump()
-                                           << "\nrows:  " << got.dump();
+      ASSERT_EQ(want, without_cursor(got))
+          << "seed " << seed << " day " << day.value_or("-") << " device " << device.value_or("-")
+          << "\nviews: " << want.dump() << "\nrows:  " << got.dump();
     }
   }
 }
