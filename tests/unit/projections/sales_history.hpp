@@ -1,8 +1,8 @@
 // Test support for the sales and daily projections (sales_test.cpp,
 // daily_test.cpp): a seeded random history of several origins, random
 // interleavings that keep each origin's order, and the fold the projection
-// set does (decode + upcast, a payload that does not decode is parked before
-// any projection sees it), into plain rows or through a row_overlay in
+// set does (its decode_payload; a payload that does not decode is parked
+// before any projection sees it), into plain rows or through a row_overlay in
 // random batches as the node does.
 //
 // The history covers every event type the two projections fold and the
@@ -27,6 +27,7 @@
 
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection.hpp"
+#include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_overlay.hpp"
 #include "actors/retail/business_day.hpp"
 #include "events/payload_codec.hpp"
@@ -272,48 +273,11 @@ inline std::vector<const event*> hlc_order(const history& h) {
   return out;
 }
 
-template <class P>
-expected<payload> decode_as(const event& e, const upcast_context& ctx) {
-  auto p = decode_current<P>(e, ctx);
-  if (!p) return p.error();
-  return payload{std::move(*p)};
-}
-
-/// What projection_set::decode_payload does (the set is not built until
-/// lthash lands): decoded and upcast, monostate for an unknown type.
+/// What the projection set does before any projection sees an event:
+/// decoded and upcast, monostate for an unknown type, an error (parked by
+/// the set) when a known type's payload does not decode.
 inline expected<payload> decode_for_fold(const event& e, const retail::store_settings& settings) {
-  const upcast_context ctx{&settings.zone};
-  switch (static_cast<event_type>(e.type)) {
-    case event_type::product_upserted:
-      return decode_as<product_upserted>(e, ctx);
-    case event_type::price_changed:
-      return decode_as<price_changed>(e, ctx);
-    case event_type::product_deactivated:
-      return decode_as<product_deactivated>(e, ctx);
-    case event_type::stock_received:
-      return decode_as<stock_received>(e, ctx);
-    case event_type::stock_adjusted:
-      return decode_as<stock_adjusted>(e, ctx);
-    case event_type::stock_counted:
-      return decode_as<stock_counted>(e, ctx);
-    case event_type::sale_completed:
-      return decode_as<sale_completed>(e, ctx);
-    case event_type::sale_returned:
-      return decode_as<sale_returned>(e, ctx);
-    case event_type::sale_voided:
-      return decode_as<sale_voided>(e, ctx);
-    case event_type::day_closed:
-      return decode_as<day_closed>(e, ctx);
-    case event_type::device_registered:
-      return decode_as<device_registered>(e, ctx);
-    case event_type::device_updated:
-      return decode_as<device_updated>(e, ctx);
-    case event_type::master_changed:
-      return decode_as<master_changed>(e, ctx);
-    case event_type::conflict_resolved:
-      return decode_as<conflict_resolved>(e, ctx);
-  }
-  return payload{};
+  return decode_payload(e, settings);
 }
 
 using event_id = std::pair<std::string, std::uint64_t>;  // origin, seq
