@@ -13,7 +13,7 @@
 namespace sn::projections {
 namespace {
 
-using namespace testing;
+using namespace sales_daily_test;
 using nlohmann::json;
 
 constexpr std::uint64_t seeds = 150;
@@ -190,7 +190,7 @@ TEST(DailyProjection, ClosuresAlone) {
 namespace sn::projections {
 namespace {
 
-using namespace testing;
+using namespace sales_daily_test;
 
 class memory_store final : public row_store {
  public:

@@ -33,7 +33,7 @@
 #include "events/payload_codec.hpp"
 #include "events/upcast.hpp"
 
-namespace sn::projections::testing {
+namespace sn::projections::sales_daily_test {
 
 struct history_options {
   int origins = 3;
@@ -344,4 +344,4 @@ inline std::string first_difference(const memory_rows& a, const memory_rows& b) 
   return "";
 }
 
-}  // namespace sn::projections::testing
+}  // namespace sn::projections::sales_daily_test

@@ -12,7 +12,7 @@
 namespace sn::projections {
 namespace {
 
-using namespace testing;
+using namespace sales_daily_test;
 using nlohmann::json;
 
 constexpr std::uint64_t seeds = 150;
@@ -335,7 +335,7 @@ TEST(SalesProjection, VoidAndReturnBeforeTheirSale) {
 namespace sn::projections {
 namespace {
 
-using namespace testing;
+using namespace sales_daily_test;
 
 // The generator covers what the tests above claim: over a few seeds, every
 // parking reason, voids and returns folded before their sale, equal HLCs in
