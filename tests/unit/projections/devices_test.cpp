@@ -1,0 +1,194 @@
+// The devices projection against retail::views (the specification), on
+// seeded random histories (device_history.hpp). Each test says what it
+// proves; a failure prints its seed (SN_TEST_SEED=N replays just that one).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "actors/projections/devices.hpp"
+#include "actors/projections/row_codec.hpp"
+#include "node/views_json/devices_json.hpp"
+#include "tests/unit/projections/device_history.hpp"
+
+namespace sn::projections::test {
+namespace {
+
+using nlohmann::json;
+
+// Every id a query could name: origins, registered ids, the ghost master,
+// an unknown id and the empty id (views finds "" while no master is known).
+std::vector<std::string> candidate_ids(const streams& s) {
+  std::set<std::string> ids{"KIOSK", "POS9", "GHOST", "nobody", "", "ZERO"};
+  for (const auto& [o, evs] : s) ids.insert(o);
+  return {ids.begin(), ids.end()};
+}
+
+std::vector<event> shuffled(const streams& s, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return interleave(s, rng);
+}
+
+// (b) Two interleavings (each origin's order kept) give byte-identical rows;
+// so does the node's way of folding (batches through a row_overlay with a
+// small cache).
+TEST(DevicesProjection, RowsAreAFunctionOfTheSetOfEvents) {
+  for (std::uint64_t seed : seeds(60)) {
+    const streams s = random_history(seed);
+    devices_projection p;
+    memory_rows a, b, c;
+    fold(p, shuffled(s, seed * 3 + 1), a);
+    fold(p, shuffled(s, seed * 3 + 2), b);
+    std::mt19937_64 rng(seed);
+    fold_in_batches(p, shuffled(s, seed * 3 + 3), c, rng);
+    ASSERT_FALSE(a.all().empty()) << "seed " << seed;
+    EXPECT_EQ(a.all(), b.all()) << "seed " << seed;
+    EXPECT_EQ(a.all(), c.all()) << "seed " << seed;
+  }
+}
+
+// (c) The JSON rendered from the queries equals views' for every devices
+// query: the list (next_cursor/truncated aside), each id (404s included),
+// the current master; the command side's register equals what views' handler
+// reads; events views parks are parked here too.
+TEST(DevicesProjection, QueriesEqualViews) {
+  for (std::uint64_t seed : seeds(100)) {
+    const streams s = random_history(seed);
+    const std::vector<event> events = shuffled(s, seed);
+    retail::views v = replay(events);
+    devices_projection p;
+    memory_rows rows;
+    const auto parked = fold(p, events, rows);
+    EXPECT_EQ(parked.size(), v.parked()) << "seed " << seed;
+    for (const auto& r : parked) EXPECT_STREQ(r.c_str(), "empty device id") << "seed " << seed;
+
+    const json mine = node::devices_json(devices::list(rows, page_request{}));
+    EXPECT_EQ(without(mine, {"next_cursor", "truncated"}), v.devices()) << "seed " << seed << "\n"
+                                                                        << mine.dump() << "\n"
+                                                                        << v.devices().dump();
+    EXPECT_EQ(mine["truncated"], false);
+    EXPECT_EQ(devices::current_master(rows), v.current_master()) << "seed " << seed;
+    for (const std::string& id : candidate_ids(s)) {
+      const auto want = v.device(id);
+      const auto got = devices::find(rows, id);
+      ASSERT_EQ(got.has_value(), want.has_value()) << "seed " << seed << " id '" << id << "'";
+      if (got) {
+        EXPECT_EQ(node::device_json(*got), *want) << "seed " << seed << " id '" << id << "'";
+      }
+      // The command side: a register exists once a registration or update
+      // was folded (the generator never writes an empty name).
+      const auto reg = devices::register_of(rows, id);
+      const bool written = want && !want->at("name").get<std::string>().empty();
+      ASSERT_EQ(reg.has_value(), written) << "seed " << seed << " id '" << id << "'";
+      if (reg) {
+        EXPECT_EQ(reg->registered, want->at("registered").get<bool>());
+        EXPECT_EQ(reg->name, want->at("name").get<std::string>());
+        EXPECT_EQ(reg->priority, want->at("priority").get<std::int32_t>());
+        EXPECT_EQ(reg->active, want->at("active").get<bool>());
+      }
+    }
+  }
+}
+
+// (d) Pages of any small limit, followed by their cursors (through the
+// opaque encoding the edge uses), concatenate to the whole list; the last
+// page has no cursor; each page costs only its own rows.
+TEST(DevicesProjection, PagesConcatenateToTheWholeList) {
+  for (std::uint64_t seed : seeds(40)) {
+    const streams s = random_history(seed);
+    devices_projection p;
+    memory_rows rows;
+    fold(p, shuffled(s, seed), rows);
+    const json whole = node::devices_json(devices::list(rows, page_request{}))["devices"];
+    for (std::size_t limit : {1, 2, 3, 5}) {
+      json got = json::array();
+      page_request req{limit, ""};
+      for (int guard = 0; guard < 100; ++guard) {
+        const devices::device_list l = devices::list(rows, req);
+        EXPECT_LE(l.devices.items.size(), limit);
+        for (const auto& d : l.devices.items) got.push_back(node::device_json(d));
+        if (l.devices.next.empty()) break;
+        EXPECT_EQ(l.devices.items.size(), limit) << "a page before the last is full";
+        auto from = decode_cursor(encode_cursor(l.devices.next));
+        ASSERT_TRUE(from);
+        req.from = *from;
+      }
+      EXPECT_EQ(got, whole) << "seed " << seed << " limit " << limit;
+    }
+  }
+}
+
+std::vector<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string,
+                       std::uint64_t, std::uint64_t>>
+normal(const std::vector<retail::register_conflict>& cs, bool devices_only) {
+  std::vector<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string,
+                         std::uint64_t, std::uint64_t>>
+      out;
+  for (const auto& c : cs) {
+    if (devices_only && c.register_name != "device") continue;
+    out.emplace_back(c.register_name, c.key, c.winner, c.loser, c.method, c.old_value.dump(), c.new_value.dump(),
+                     c.winner_hlc.packed(), c.loser_hlc.packed());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// (e) With detection on, the "device" register writes reported as lost on
+// arrival are exactly views' (same registers, refs, values and HLCs), in
+// every interleaving; with detection off (ctx.conflicts null) nothing is
+// reported and the rows are the same.
+TEST(DevicesProjection, ConflictReportsEqualViews) {
+  std::size_t reported = 0;
+  for (std::uint64_t seed : seeds(100)) {
+    const streams s = random_history(seed);
+    const std::vector<event> events = shuffled(s, seed + 11);
+    retail::views v = replay(events);
+    devices_projection p;
+    memory_rows rows, quiet;
+    std::vector<retail::register_conflict> mine;
+    fold(p, events, rows, &mine);
+    fold(p, events, quiet, nullptr);
+    EXPECT_EQ(rows.all(), quiet.all()) << "seed " << seed;
+    const auto want = normal(v.take_conflicts(), true);
+    EXPECT_EQ(normal(mine, false), want) << "seed " << seed;
+    reported += want.size();
+  }
+  EXPECT_GT(reported, 20u) << "the histories must hold lost writes for this test to prove anything";
+}
+
+// Row layout: one row per listed device and the master row; device rows sort
+// by id; nothing node-local (two nodes' rows are compared byte for byte above).
+TEST(DevicesProjection, RowLayoutIsAsDocumented) {
+  devices_projection p;
+  memory_rows rows;
+  device_registered r;
+  r.device_id = "POS2";
+  r.name = "Till 2";
+  r.priority = 20;
+  master_changed m;
+  m.new_master = "GHOST";
+  m.term = 3;
+  fold(p,
+       {make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(1000, 0), term_id{1}, r),
+        make_event(device_id{"POS1"}, origin_seq{2}, hlc_timestamp::from_parts(2000, 0), term_id{1}, m)},
+       rows);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : rows.all()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{devices::device_key("POS1"), devices::device_key("POS2"), "m"}));
+  const auto l = devices::list(rows, page_request{});
+  ASSERT_EQ(l.devices.items.size(), 3u);  // GHOST (master, no row), POS1 (seen), POS2 (registered)
+  EXPECT_EQ(l.devices.items[0].id, "GHOST");
+  EXPECT_TRUE(l.devices.items[0].master);
+  EXPECT_EQ(l.devices.items[1].id, "POS1");
+  EXPECT_EQ(l.devices.items[1].last_seen_hlc, hlc_timestamp::from_parts(2000, 0).packed());
+  EXPECT_FALSE(l.devices.items[1].registered);
+  EXPECT_EQ(l.devices.items[2].id, "POS2");
+  EXPECT_TRUE(l.devices.items[2].registered);
+  EXPECT_EQ(l.devices.items[2].last_seen_hlc, 0u);
+  EXPECT_FALSE(devices::register_of(rows, "POS1").has_value());
+  ASSERT_TRUE(devices::register_of(rows, "POS2").has_value());
+  EXPECT_EQ(devices::register_of(rows, "POS2")->priority, 20);
+}
+
+} // namespace
+} // namespace sn::projections::test
