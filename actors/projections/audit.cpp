@@ -87,9 +87,9 @@ void walk(const row_reader& rows, const std::string& prefix, std::uint64_t hlc_l
 }
 
 struct scope {
-  std::string records;   // 'a' or 'i' str(device)
-  std::string total;     // 'N' or 'K' str(device)
-  std::string days;      // 'n' or 'k' str(device)
+  std::string records;  // 'a' or 'i' str(device)
+  std::string total;    // 'N' or 'K' str(device)
+  std::string days;     // 'n' or 'k' str(device)
 };
 
 scope scope_of(const retail::audit_filter& f) {
@@ -101,7 +101,8 @@ scope scope_of(const retail::audit_filter& f) {
 std::size_t count_in(const row_reader& rows, const scope& s, std::uint64_t lo_ms, std::uint64_t hi_ms) {
   std::size_t n = 0;
   walk(rows, s.records, lo_ms << hlc_timestamp::logical_bits,
-       (hi_ms << hlc_timestamp::logical_bits) | hlc_timestamp::logical_max, {}, [&](std::string_view, std::string_view) {
+       (hi_ms << hlc_timestamp::logical_bits) | hlc_timestamp::logical_max, {},
+       [&](std::string_view, std::string_view) {
          ++n;
          return true;
        });
@@ -135,7 +136,7 @@ std::size_t count(const row_reader& rows, const scope& s, std::uint64_t lo_ms, s
   return n;
 }
 
-} // namespace
+}  // namespace
 
 const char* audit_projection::apply(const folded_event& fe, row_writer& rows, fold_context&) {
   const auto* p = std::get_if<conflict_resolved>(&fe.p);
@@ -200,5 +201,5 @@ page<entry> list(const row_reader& rows, const retail::audit_filter& f, const pa
   return out;
 }
 
-} // namespace audit
-} // namespace sn::projections
+}  // namespace audit
+}  // namespace sn::projections

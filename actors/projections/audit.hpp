@@ -50,15 +50,15 @@ class audit_projection final : public projection {
 namespace audit {
 
 struct entry {
-  std::uint64_t hlc = 0;   ///< of the conflict.resolved event
-  std::string device;      ///< recording origin
+  std::uint64_t hlc = 0;  ///< of the conflict.resolved event
+  std::string device;     ///< recording origin
   std::string register_name, key, winner, loser, method;
-  std::string old_value;   ///< JSON text as recorded (the edge parses it)
+  std::string old_value;  ///< JSON text as recorded (the edge parses it)
   std::string new_value;
 };
 
 /// Matching records, newest first (paged; total: every matching record).
 page<entry> list(const row_reader& rows, const retail::audit_filter& f, const page_request& req);
 
-} // namespace audit
-} // namespace sn::projections
+}  // namespace audit
+}  // namespace sn::projections

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <tuple>
-#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -158,7 +157,7 @@ devices::device_info info_of(const std::string& id, const device_row& d, const s
   return i;
 }
 
-} // namespace
+}  // namespace
 
 const char* devices_projection::apply(const folded_event& fe, row_writer& rows, fold_context& ctx) {
   const event& e = fe.ev;
@@ -243,5 +242,5 @@ std::optional<device_register> register_of(const row_reader& rows, const std::st
   return device_register{d->registered(), d->name, d->priority, d->active};
 }
 
-} // namespace devices
-} // namespace sn::projections
+}  // namespace devices
+}  // namespace sn::projections

@@ -56,11 +56,11 @@ namespace devices {
 /// One device as the device queries show it.
 struct device_info {
   std::string id;
-  std::string name;           ///< "" until the register is written
+  std::string name;  ///< "" until the register is written
   std::int32_t priority = 0;
   bool active = true;
-  bool registered = false;    ///< some device.registered was seen
-  bool master = false;        ///< the current master
+  bool registered = false;          ///< some device.registered was seen
+  bool master = false;              ///< the current master
   std::uint64_t last_seen_hlc = 0;  ///< newest HLC of its events (0: none)
 };
 
@@ -98,5 +98,5 @@ std::optional<device_register> register_of(const row_reader& rows, const std::st
 /// Row key of device `id` (tests, tools).
 std::string device_key(const std::string& id);
 
-} // namespace devices
-} // namespace sn::projections
+}  // namespace devices
+}  // namespace sn::projections

@@ -64,7 +64,7 @@ std::uint64_t read_count(const row_reader& rows) {
   return in.failed() ? 0 : n;
 }
 
-} // namespace
+}  // namespace
 
 const char* elections_projection::apply(const folded_event& fe, row_writer& rows, fold_context&) {
   const auto* p = std::get_if<master_changed>(&fe.p);
@@ -94,5 +94,5 @@ page<election> list(const row_reader& rows, const page_request& req) {
   return out;
 }
 
-} // namespace elections
-} // namespace sn::projections
+}  // namespace elections
+}  // namespace sn::projections

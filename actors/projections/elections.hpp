@@ -36,16 +36,16 @@ namespace elections {
 
 struct election {
   std::uint64_t term = 0;
-  std::uint64_t hlc = 0;           ///< of the master.changed event
-  std::string previous_master;     ///< "" when none
+  std::uint64_t hlc = 0;        ///< of the master.changed event
+  std::string previous_master;  ///< "" when none
   std::string new_master;
   std::string reason;
   std::vector<std::string> participants;
-  std::string recorded_by;         ///< the event's origin
+  std::string recorded_by;  ///< the event's origin
 };
 
 /// Every election, newest first (paged; total: every election, one read).
 page<election> list(const row_reader& rows, const page_request& req);
 
-} // namespace elections
-} // namespace sn::projections
+}  // namespace elections
+}  // namespace sn::projections

@@ -14,7 +14,7 @@ json value_of(const std::string& text) {
   return v.is_discarded() ? json(text) : v;
 }
 
-} // namespace
+}  // namespace
 
 json audit_entry_json(const projections::audit::entry& e) {
   return json{{"operation", "conflict_resolution"},
@@ -38,4 +38,4 @@ json audit_json(const projections::page<projections::audit::entry>& p) {
   return j;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

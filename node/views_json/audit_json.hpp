@@ -17,4 +17,4 @@ nlohmann::json audit_entry_json(const projections::audit::entry& e);
 /// {"entries":[...],"count","next_cursor","truncated"}; count = every matching entry.
 nlohmann::json audit_json(const projections::page<projections::audit::entry>& p);
 
-} // namespace sn::node
+}  // namespace sn::node

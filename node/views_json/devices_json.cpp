@@ -8,13 +8,14 @@ namespace sn::node {
 using nlohmann::json;
 
 json device_json(const projections::devices::device_info& d) {
-  return json{{"device_id", d.id},
-              {"name", d.name},
-              {"priority", d.priority},
-              {"active", d.active},
-              {"registered", d.registered},
-              {"role", d.master ? "master" : "client"},
-              {"last_event_time", d.last_seen_hlc != 0 ? json(hlc_timestamp{d.last_seen_hlc}.to_rfc3339()) : json(nullptr)}};
+  return json{
+      {"device_id", d.id},
+      {"name", d.name},
+      {"priority", d.priority},
+      {"active", d.active},
+      {"registered", d.registered},
+      {"role", d.master ? "master" : "client"},
+      {"last_event_time", d.last_seen_hlc != 0 ? json(hlc_timestamp{d.last_seen_hlc}.to_rfc3339()) : json(nullptr)}};
 }
 
 json devices_json(const projections::devices::device_list& l) {
@@ -25,4 +26,4 @@ json devices_json(const projections::devices::device_list& l) {
   return j;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -15,4 +15,4 @@ nlohmann::json device_json(const projections::devices::device_info& d);
 /// {"devices":[...],"master":id|null,"next_cursor","truncated"}
 nlohmann::json devices_json(const projections::devices::device_list& l);
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -25,4 +25,4 @@ json elections_json(const projections::page<projections::elections::election>& p
   return j;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -15,4 +15,4 @@ nlohmann::json election_json(const projections::elections::election& e);
 /// {"elections":[...],"count","next_cursor","truncated"}; count = every election.
 nlohmann::json elections_json(const projections::page<projections::elections::election>& p);
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -41,15 +41,22 @@ std::vector<retail::audit_filter> filters(const std::vector<event>& events, std:
     if (times.empty()) return history_start_ms;
     const std::uint64_t t = times[pick(times.size())];
     switch (pick(6)) {
-      case 0: return t - 1;
-      case 1: return t + 1;
-      case 2: return t / day_ms * day_ms;
-      case 3: return t / day_ms * day_ms + day_ms - 1;
-      case 4: return t / day_ms * day_ms + day_ms;
-      default: return t;
+      case 0:
+        return t - 1;
+      case 1:
+        return t + 1;
+      case 2:
+        return t / day_ms * day_ms;
+      case 3:
+        return t / day_ms * day_ms + day_ms - 1;
+      case 4:
+        return t / day_ms * day_ms + day_ms;
+      default:
+        return t;
     }
   };
-  const char* const devices[] = {"POS1", "POS2", "POS10", "HUB", "KIOSK", "POS9", "GHOST", "", "nocolon", "a:b", "nobody"};
+  const char* const devices[] = {"POS1",  "POS2", "POS10",   "HUB", "KIOSK", "POS9",
+                                 "GHOST", "",     "nocolon", "a:b", "nobody"};
   std::vector<retail::audit_filter> out;
   out.push_back({});
   out.push_back({std::nullopt, std::string("conflict_resolution"), std::nullopt, std::nullopt});
@@ -103,8 +110,9 @@ TEST(AuditProjection, QueriesEqualViews) {
     for (const retail::audit_filter& f : filters(events, rng)) {
       const json want = v.audit(f);
       const json mine = node::audit_json(audit::list(rows, f, page_request{}));
-      EXPECT_EQ(without(mine, {"next_cursor"}), want)
-          << "seed " << seed << describe(f) << "\n" << mine.dump() << "\n" << want.dump();
+      EXPECT_EQ(without(mine, {"next_cursor"}), want) << "seed " << seed << describe(f) << "\n"
+                                                      << mine.dump() << "\n"
+                                                      << want.dump();
       if (!want["entries"].empty()) ++nonempty;
       if ((f.since_ms || f.until_ms) && !want["entries"].empty()) ++cut_ranges;
     }
@@ -168,8 +176,8 @@ TEST(AuditProjection, ATimeRangeReadsOnlyItsRows) {
     c.key = "POS2";
     c.winner = "POS1:" + std::to_string(i);
     c.loser = "POS2:" + std::to_string(i);
-    events.push_back(make_event(device_id{"HUB"}, origin_seq{i}, hlc_timestamp::from_parts(history_start_ms + i * 60000, 0),
-                                term_id{1}, c));
+    events.push_back(make_event(device_id{"HUB"}, origin_seq{i},
+                                hlc_timestamp::from_parts(history_start_ms + i * 60000, 0), term_id{1}, c));
   }
   fold(p, events, rows);
   counting_rows counted(rows);
@@ -189,5 +197,5 @@ TEST(AuditProjection, ATimeRangeReadsOnlyItsRows) {
   EXPECT_LT(counted.visited, 30u);
 }
 
-} // namespace
-} // namespace sn::projections::test
+}  // namespace
+}  // namespace sn::projections::test

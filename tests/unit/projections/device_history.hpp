@@ -63,19 +63,28 @@ inline streams random_history(std::uint64_t seed, int events_per_origin = 40) {
   const char* const reasons[] = {"startup", "failure", "shutdown", "manual", "split_brain"};
   const auto ref = [&] {
     switch (pick(6)) {
-      case 0: return std::string("nocolon");
-      case 1: return std::string("a:b:") + std::to_string(pick(9));
-      case 2: return std::string(":") + std::to_string(pick(9));
-      case 3: return std::string("GHOST:1");
-      default: return any_id() + ":" + std::to_string(1 + pick(40));
+      case 0:
+        return std::string("nocolon");
+      case 1:
+        return std::string("a:b:") + std::to_string(pick(9));
+      case 2:
+        return std::string(":") + std::to_string(pick(9));
+      case 3:
+        return std::string("GHOST:1");
+      default:
+        return any_id() + ":" + std::to_string(1 + pick(40));
     }
   };
   const auto value = [&] {
     switch (pick(4)) {
-      case 0: return std::string("not json {");
-      case 1: return std::string("");
-      case 2: return std::string("42");
-      default: return "{\"name\":\"" + std::string(names[pick(4)]) + "\",\"priority\":" + std::to_string(pick(5)) + "}";
+      case 0:
+        return std::string("not json {");
+      case 1:
+        return std::string("");
+      case 2:
+        return std::string("42");
+      default:
+        return "{\"name\":\"" + std::string(names[pick(4)]) + "\",\"priority\":" + std::to_string(pick(5)) + "}";
     }
   };
 
@@ -269,20 +278,34 @@ inline std::optional<payload> decode(const event& e, const retail::store_setting
     return payload{std::move(*p)};
   };
   switch (static_cast<event_type>(e.type)) {
-    case event_type::product_upserted: return as(type_tag<product_upserted>{});
-    case event_type::price_changed: return as(type_tag<price_changed>{});
-    case event_type::product_deactivated: return as(type_tag<product_deactivated>{});
-    case event_type::stock_received: return as(type_tag<stock_received>{});
-    case event_type::stock_adjusted: return as(type_tag<stock_adjusted>{});
-    case event_type::stock_counted: return as(type_tag<stock_counted>{});
-    case event_type::sale_completed: return as(type_tag<sale_completed>{});
-    case event_type::sale_returned: return as(type_tag<sale_returned>{});
-    case event_type::sale_voided: return as(type_tag<sale_voided>{});
-    case event_type::day_closed: return as(type_tag<day_closed>{});
-    case event_type::device_registered: return as(type_tag<device_registered>{});
-    case event_type::device_updated: return as(type_tag<device_updated>{});
-    case event_type::master_changed: return as(type_tag<master_changed>{});
-    case event_type::conflict_resolved: return as(type_tag<conflict_resolved>{});
+    case event_type::product_upserted:
+      return as(type_tag<product_upserted>{});
+    case event_type::price_changed:
+      return as(type_tag<price_changed>{});
+    case event_type::product_deactivated:
+      return as(type_tag<product_deactivated>{});
+    case event_type::stock_received:
+      return as(type_tag<stock_received>{});
+    case event_type::stock_adjusted:
+      return as(type_tag<stock_adjusted>{});
+    case event_type::stock_counted:
+      return as(type_tag<stock_counted>{});
+    case event_type::sale_completed:
+      return as(type_tag<sale_completed>{});
+    case event_type::sale_returned:
+      return as(type_tag<sale_returned>{});
+    case event_type::sale_voided:
+      return as(type_tag<sale_voided>{});
+    case event_type::day_closed:
+      return as(type_tag<day_closed>{});
+    case event_type::device_registered:
+      return as(type_tag<device_registered>{});
+    case event_type::device_updated:
+      return as(type_tag<device_updated>{});
+    case event_type::master_changed:
+      return as(type_tag<master_changed>{});
+    case event_type::conflict_resolved:
+      return as(type_tag<conflict_resolved>{});
   }
   return payload{};
 }
@@ -341,4 +364,4 @@ inline nlohmann::json without(nlohmann::json j, std::initializer_list<const char
   return j;
 }
 
-} // namespace sn::projections::test
+}  // namespace sn::projections::test

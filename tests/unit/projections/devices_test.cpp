@@ -190,5 +190,5 @@ TEST(DevicesProjection, RowLayoutIsAsDocumented) {
   EXPECT_EQ(devices::register_of(rows, "POS2")->priority, 20);
 }
 
-} // namespace
-} // namespace sn::projections::test
+}  // namespace
+}  // namespace sn::projections::test

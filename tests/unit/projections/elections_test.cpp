@@ -46,8 +46,9 @@ TEST(ElectionsProjection, ListEqualsViews) {
     memory_rows rows;
     EXPECT_TRUE(fold(p, events, rows).empty());
     const json mine = node::elections_json(elections::list(rows, page_request{}));
-    EXPECT_EQ(without(mine, {"next_cursor", "truncated"}), v.elections())
-        << "seed " << seed << "\n" << mine.dump() << "\n" << v.elections().dump();
+    EXPECT_EQ(without(mine, {"next_cursor", "truncated"}), v.elections()) << "seed " << seed << "\n"
+                                                                          << mine.dump() << "\n"
+                                                                          << v.elections().dump();
     EXPECT_EQ(mine["truncated"], false);
   }
 }
@@ -83,5 +84,5 @@ TEST(ElectionsProjection, PagesConcatenateToTheWholeList) {
   }
 }
 
-} // namespace
-} // namespace sn::projections::test
+}  // namespace
+}  // namespace sn::projections::test
