@@ -117,8 +117,10 @@ TEST(AuditProjection, QueriesEqualViews) {
       if ((f.since_ms || f.until_ms) && !want["entries"].empty()) ++cut_ranges;
     }
   }
-  EXPECT_GT(nonempty, 1000u) << "the filters must match records for this test to prove anything";
-  EXPECT_GT(cut_ranges, 500u);
+  if (seeds(100).size() > 1) {  // not when replaying one seed
+    EXPECT_GT(nonempty, 1000u) << "the filters must match records for this test to prove anything";
+    EXPECT_GT(cut_ranges, 500u);
+  }
 }
 
 // (d) Pages of small limits, for any filter, followed through their opaque

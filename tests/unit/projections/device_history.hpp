@@ -29,10 +29,10 @@
 
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection.hpp"
+#include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_overlay.hpp"
 #include "actors/retail/views.hpp"
 #include "events/payload_codec.hpp"
-#include "events/upcast.hpp"
 
 namespace sn::projections::test {
 
@@ -261,55 +261,6 @@ inline std::vector<event> interleave(const streams& s, std::mt19937_64& rng) {
   return out;
 }
 
-template <class T>
-struct type_tag {
-  using type = T;
-};
-
-/// The payload as the projection set decodes it (projection_set.cpp's
-/// decode_payload: every known type at the current schema; monostate for an
-/// unknown type).
-inline std::optional<payload> decode(const event& e, const retail::store_settings& settings) {
-  const upcast_context ctx{&settings.zone};
-  const auto as = [&](auto tag) -> std::optional<payload> {
-    using P = typename decltype(tag)::type;
-    auto p = decode_current<P>(e, ctx);
-    if (!p) return std::nullopt;
-    return payload{std::move(*p)};
-  };
-  switch (static_cast<event_type>(e.type)) {
-    case event_type::product_upserted:
-      return as(type_tag<product_upserted>{});
-    case event_type::price_changed:
-      return as(type_tag<price_changed>{});
-    case event_type::product_deactivated:
-      return as(type_tag<product_deactivated>{});
-    case event_type::stock_received:
-      return as(type_tag<stock_received>{});
-    case event_type::stock_adjusted:
-      return as(type_tag<stock_adjusted>{});
-    case event_type::stock_counted:
-      return as(type_tag<stock_counted>{});
-    case event_type::sale_completed:
-      return as(type_tag<sale_completed>{});
-    case event_type::sale_returned:
-      return as(type_tag<sale_returned>{});
-    case event_type::sale_voided:
-      return as(type_tag<sale_voided>{});
-    case event_type::day_closed:
-      return as(type_tag<day_closed>{});
-    case event_type::device_registered:
-      return as(type_tag<device_registered>{});
-    case event_type::device_updated:
-      return as(type_tag<device_updated>{});
-    case event_type::master_changed:
-      return as(type_tag<master_changed>{});
-    case event_type::conflict_resolved:
-      return as(type_tag<conflict_resolved>{});
-  }
-  return payload{};
-}
-
 /// A projection's fold of `events` (in that order) into `rows`; conflicts
 /// reported into `conflicts` when non-null. Returns the parking reasons.
 inline std::vector<std::string> fold(projection& p, const std::vector<event>& events, row_writer& rows,
@@ -317,7 +268,7 @@ inline std::vector<std::string> fold(projection& p, const std::vector<event>& ev
   const retail::store_settings settings;
   std::vector<std::string> parked;
   for (const event& e : events) {
-    auto decoded = decode(e, settings);
+    auto decoded = decode_payload(e, settings);  // as the projection set decodes it
     if (!decoded) {
       parked.push_back("payload");
       continue;
@@ -350,6 +301,40 @@ inline void fold_in_batches(projection& p, const std::vector<event>& events, mem
     overlay.commit();
     at += n;
   }
+}
+
+/// The durable rows of a projection set, in memory.
+class memory_store final : public row_store {
+ public:
+  explicit memory_store(std::size_t n) : rows_(n) {}
+  const row_reader& rows(std::size_t i) const override { return rows_[i]; }
+  status write_all(const std::vector<write>& writes) override {
+    for (const auto& w : writes) {
+      if (w.value) {
+        rows_[w.projection].put(w.key, *w.value);
+      } else {
+        rows_[w.projection].erase(w.key);
+      }
+    }
+    return status::ok();
+  }
+  status clear(std::size_t i) override {
+    rows_[i].clear();
+    return status::ok();
+  }
+  const memory_rows& family(std::size_t i) const { return rows_[i]; }
+
+ private:
+  std::vector<memory_rows> rows_;
+};
+
+/// A projection's rows without the set's reserved rows (position, digests).
+inline std::map<std::string, std::string, std::less<>> own_rows(const memory_rows& r) {
+  std::map<std::string, std::string, std::less<>> out;
+  for (const auto& [k, v] : r.all()) {
+    if (k.empty() || k[0] != reserved_key_byte) out.emplace(k, v);
+  }
+  return out;
 }
 
 inline retail::views replay(const std::vector<event>& events) {
