@@ -8,7 +8,7 @@
 #include "node/views_json/audit_json.hpp"
 #include "tests/unit/projections/device_history.hpp"
 
-namespace sn::projections::test {
+namespace sn::projections::device_history_test {
 namespace {
 
 using nlohmann::json;
@@ -200,4 +200,4 @@ TEST(AuditProjection, ATimeRangeReadsOnlyItsRows) {
 }
 
 }  // namespace
-}  // namespace sn::projections::test
+}  // namespace sn::projections::device_history_test

@@ -34,7 +34,7 @@
 #include "actors/retail/views.hpp"
 #include "events/payload_codec.hpp"
 
-namespace sn::projections::test {
+namespace sn::projections::device_history_test {
 
 using streams = std::map<std::string, std::vector<event>>;
 
@@ -349,4 +349,4 @@ inline nlohmann::json without(nlohmann::json j, std::initializer_list<const char
   return j;
 }
 
-}  // namespace sn::projections::test
+}  // namespace sn::projections::device_history_test

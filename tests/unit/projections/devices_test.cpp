@@ -13,7 +13,7 @@
 #include "node/views_json/devices_json.hpp"
 #include "tests/unit/projections/device_history.hpp"
 
-namespace sn::projections::test {
+namespace sn::projections::device_history_test {
 namespace {
 
 using nlohmann::json;
@@ -242,4 +242,4 @@ TEST(DevicesProjection, RowLayoutIsAsDocumented) {
 }
 
 }  // namespace
-}  // namespace sn::projections::test
+}  // namespace sn::projections::device_history_test

@@ -8,7 +8,7 @@
 #include "node/views_json/elections_json.hpp"
 #include "tests/unit/projections/device_history.hpp"
 
-namespace sn::projections::test {
+namespace sn::projections::device_history_test {
 namespace {
 
 using nlohmann::json;
@@ -85,4 +85,4 @@ TEST(ElectionsProjection, PagesConcatenateToTheWholeList) {
 }
 
 }  // namespace
-}  // namespace sn::projections::test
+}  // namespace sn::projections::device_history_test
