@@ -16,7 +16,7 @@ using committed_atom = caf::atom_constant<caf::atom("committed")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using command_atom = caf::atom_constant<caf::atom("command")>;
 using system_event_atom = caf::atom_constant<caf::atom("sys_event")>;
-using query_atom = caf::atom_constant<caf::atom("query")>;
+
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using checkpoint_atom = caf::atom_constant<caf::atom("checkpoint")>;
 using checkpoint_done_atom = caf::atom_constant<caf::atom("ckpt_done")>;
@@ -37,7 +37,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::append_local_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::append_remote_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::append_remote_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::committed_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::view_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::command_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::command_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::projection_status)

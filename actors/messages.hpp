@@ -10,11 +10,10 @@
 #include <vector>
 
 #include "events/event.hpp"
+#include "actors/projections/projection_set.hpp"
+#include "actors/retail/types.hpp"
 #include "storage/event_log.hpp"
 
-namespace sn::retail {
-class views;
-}
 
 namespace sn::actors {
 
@@ -44,10 +43,6 @@ struct committed_batch {
   std::shared_ptr<const std::vector<storage::stored_event>> events;
 };
 
-/// A query run by the projection actor on its own state; returns the reply
-/// JSON text, or "" for "not found".
-using view_query = std::function<std::string(const retail::views&)>;
-
 /// A command for the command actor: the HTTP route's kind, the JSON body
 /// (path parameters already merged) and the client's idempotency key.
 struct command_request {
@@ -61,15 +56,14 @@ struct command_response {
   std::string body;  ///< JSON text
 };
 
-/// Projection bookkeeping for /v1/status and storectl projections.
+/// Projection bookkeeping for /v1/status, /v1/projections and storectl.
 struct projection_status {
-  std::uint64_t checkpoint = 0;      ///< position of the last saved checkpoint
-  std::uint64_t position = 0;        ///< position of the last applied event
-  std::uint64_t applied = 0;
-  std::uint64_t skipped_unknown = 0;
-  std::uint64_t parked = 0;
-  bool paused = false;
-  std::string parked_json;  ///< JSON array of parked events
+  std::vector<projections::projection_info> projections;  ///< in the set's order
+  std::vector<bool> catching_up;                          ///< per projection: rebuilding or resumed, far behind
+  std::vector<std::string> digests;                       ///< per projection: digest hex
+  std::vector<retail::parked_event> parked_events;        ///< first parked_events_max
+  std::uint64_t conflicts_recorded = 0;
+  std::uint64_t write_failures = 0;
 };
 
 } // namespace sn::actors

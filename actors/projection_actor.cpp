@@ -1,14 +1,11 @@
 #include "actors/projection_actor.hpp"
 
-#include <chrono>
-
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/fold_progress.hpp"
 #include "actors/metrics.hpp"
-#include "actors/retail/views.hpp"
-#include "events/codec.hpp"
+#include "actors/projections/projection_set.hpp"
 #include "events/payload_codec.hpp"
 #include "events/sync.hpp"
 
@@ -16,87 +13,49 @@ namespace sn::actors {
 
 namespace {
 
-constexpr const char* checkpoint_name = "retail_views";
-/// Events read from the log per step while catching up after resume/rebuild.
-constexpr std::size_t catch_up_batch_max = 4096;
+/// Events read from the log per chunk while catching up.
+constexpr std::size_t catch_up_chunk = 4096;
 
 struct projection_state {
-  std::unique_ptr<retail::views> views;
+  std::unique_ptr<projections::projection_set> set;
   storage::event_log* log = nullptr;
   node_metrics* metrics = nullptr;
-  projection_options options;
-  std::function<std::unique_ptr<retail::views>()> make_empty;
-  std::uint64_t position = 0;     ///< last applied
-  std::uint64_t checkpoint = 0;   ///< last saved
-  std::uint64_t since_checkpoint = 0;
-  /// Saving costs time proportional to the state; at most this share of the
-  /// actor's time goes to checkpoints (next save waits 20x the last one's cost).
-  std::chrono::steady_clock::time_point next_save_allowed{};
-  std::chrono::steady_clock::time_point save_started{};
-  bool saving = false;  ///< a background save is in flight
-  bool paused = false;
+  fold_progress* progress = nullptr;
   bool is_master = false;
-  caf::actor recorder;  ///< the command actor: appends conflict records
+  bool ticking = false;  ///< a tick_atom is queued
+  caf::actor recorder;   ///< the command actor: appends conflict records
   std::uint64_t conflicts_recorded = 0;
+  std::uint64_t write_failures = 0;
+  /// Rebuild requests waiting for their projection to catch up.
+  std::vector<std::pair<caf::typed_response_promise<std::uint64_t>, std::uint64_t>> waiting;
   static inline const char* name = "projection";
 };
 
 using projection_pointer = projection_actor::stateful_pointer<projection_state>;
 
-constexpr int checkpoint_cost_factor = 20;
-
-/// Saves a checkpoint. The state is copied here (fast: flat tables) and
-/// serialized and written by a short-lived detached actor, so that queries and
-/// new events are not held up for the seconds a large state takes to encode.
-/// `forced` (exit, rebuild) saves synchronously.
-void save_checkpoint(projection_pointer self, bool forced = false) {
-  auto& st = self->state;
-  if (st.position == st.checkpoint) return;
-  const auto started = std::chrono::steady_clock::now();
-  if (forced) {
-    if (auto s = st.log->save_projection(checkpoint_name, st.views->save(), log_position{st.position}); !s) {
-      spdlog::error("projection: checkpoint at position {} failed: {}", st.position, s.error().to_string());
-      return;
-    }
-    st.checkpoint = st.position;
-    st.since_checkpoint = 0;
-    return;
+bool any_behind(const projection_state& st, std::uint64_t head) {
+  for (std::size_t i = 0; i < st.set->size(); ++i) {
+    if (st.set->behind(i, head)) return true;
   }
-  if (st.saving || started < st.next_save_allowed) return;
-  st.saving = true;
-  st.since_checkpoint = 0;
-  auto snapshot = std::make_shared<const retail::views>(*st.views);
-  const std::uint64_t position = st.position;
-  storage::event_log* log = st.log;
-  auto parent = caf::actor_cast<caf::actor>(self);
-  // Arguments go through spawn (not a capture): CAF 0.17 binds a null tuple
-  // for a function without arguments, which UBSan flags.
-  self->system().spawn<caf::detached>(
-    [](std::shared_ptr<const retail::views> snapshot, std::uint64_t position, storage::event_log* log,
-       caf::actor parent) {
-      auto s = log->save_projection(checkpoint_name, snapshot->save(), log_position{position});
-      if (!s) spdlog::error("projection: checkpoint at position {} failed: {}", position, s.error().to_string());
-      caf::anon_send(parent, checkpoint_done_atom::value, s ? position : std::uint64_t{0});
-    },
-    snapshot, position, log, parent);
-  // Spacing: the next save waits checkpoint_cost_factor times what the copy
-  // and (once done) the save cost; see checkpoint_done.
-  st.save_started = started;
+  return false;
 }
 
-void apply_one(projection_state& st, log_position pos, const event& e) {
-  if (pos.value() <= st.position) return;  // already folded (checkpoint overlap)
-  st.views->apply(e);
-  st.position = pos.value();
-  ++st.since_checkpoint;
+void publish(projection_state& st) {
+  const std::uint64_t head = st.log->last_position().value();
+  for (std::size_t i = 0; i < st.set->size(); ++i) {
+    const auto& info = st.set->info(i);
+    st.progress->advance(i, info.position, info.paused || info.position + catch_up_chunk < head);
+  }
+  const std::uint64_t low = st.set->lowest_position();
+  st.metrics->projection_position.store(low == std::uint64_t(-1) ? head : low, std::memory_order_relaxed);
 }
 
-/// The master records each last-writer-wins conflict the views resolved as a
-/// conflict.resolved event (the seed's sync audit log); other nodes drop them
-/// (the master sees the same writes and records them).
+/// The master records each last-writer-wins conflict a projection resolved
+/// as a conflict.resolved event (the seed's sync audit log); other nodes drop
+/// them (the master sees the same writes and records them).
 void record_conflicts(projection_pointer self) {
   auto& st = self->state;
-  auto conflicts = st.views->take_conflicts();
+  auto conflicts = st.set->take_conflicts();
   if (conflicts.empty() || !st.is_master || !st.recorder) return;
   std::vector<event> drafts;
   for (auto& c : conflicts) {
@@ -115,114 +74,164 @@ void record_conflicts(projection_pointer self) {
   caf::anon_send(st.recorder, system_event_atom::value, std::move(drafts));
 }
 
-/// Applies everything in the log after our position (used after resume and rebuild).
-void catch_up(projection_pointer self) {
-  auto& st = self->state;
-  for (;;) {
-    auto batch = st.log->read_from(log_position{st.position + 1}, catch_up_batch_max);
-    if (batch.empty()) break;
-    for (auto& se : batch) apply_one(st, se.position, se.ev);
+bool flush(projection_state& st) {
+  if (auto s = st.set->flush(); !s) {
+    // The set went back to what is durable; the next tick folds again.
+    ++st.write_failures;
+    spdlog::error("projection: writing folded rows failed: {}", s.error().to_string());
+    return false;
   }
-  st.metrics->projection_position.store(st.position, std::memory_order_relaxed);
+  return true;
+}
+
+void answer_rebuilds(projection_state& st) {
+  const std::uint64_t head = st.log->last_position().value();
+  if (any_behind(st, head)) return;
+  for (auto& [rp, from] : st.waiting) rp.deliver(head > from ? head - from : std::uint64_t{0});
+  st.waiting.clear();
+}
+
+void schedule_tick(projection_pointer self) {
+  auto& st = self->state;
+  if (st.ticking) return;
+  st.ticking = true;
+  self->send(self, tick_atom::value);
+}
+
+/// One chunk of catching up: the log after the lowest projection that is behind.
+void tick(projection_pointer self) {
+  auto& st = self->state;
+  st.ticking = false;
+  const std::uint64_t head = st.log->last_position().value();
+  std::uint64_t from = std::uint64_t(-1);
+  for (std::size_t i = 0; i < st.set->size(); ++i) {
+    if (st.set->behind(i, head)) from = std::min(from, st.set->info(i).position + 1);
+  }
+  if (from != std::uint64_t(-1)) {
+    auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
+    for (const auto& se : chunk) st.set->apply(se.position.value(), se.ev, /*detect_conflicts=*/false);
+    flush(st);
+    st.set->take_conflicts();  // judged history: resolved (and recorded) when first seen
+  }
+  publish(st);
+  if (any_behind(st, st.log->last_position().value())) {
+    schedule_tick(self);
+  } else {
+    answer_rebuilds(st);
+  }
+}
+
+template <class F>
+bool for_named(projection_state& st, const std::string& name, F&& f) {
+  if (name == "all") {
+    for (std::size_t i = 0; i < st.set->size(); ++i) f(i);
+    return true;
+  }
+  auto i = st.set->index_of(name);
+  if (!i) return false;
+  f(*i);
+  return true;
 }
 
 projection_actor::behavior_type projection_behavior(projection_pointer self,
-                                                    std::shared_ptr<std::unique_ptr<retail::views>> views,
-                                                    std::uint64_t position, storage::event_log* log,
-                                                    projection_options options, node_metrics* metrics,
-                                                    std::function<std::unique_ptr<retail::views>()> make_empty) {
+                                                    std::shared_ptr<std::unique_ptr<projections::projection_set>> set,
+                                                    storage::event_log* log, node_metrics* metrics,
+                                                    fold_progress* progress) {
   auto& st = self->state;
-  st.views = std::move(*views);
-  st.position = position;
-  st.checkpoint = position;
+  st.set = std::move(*set);
   st.log = log;
-  st.options = options;
   st.metrics = metrics;
-  st.make_empty = std::move(make_empty);
-  st.views->take_conflicts();  // found while restoring: resolved before this run
-  metrics->projection_position.store(position, std::memory_order_relaxed);
-  self->delayed_send(self, std::chrono::milliseconds(options.checkpoint_interval_ms), checkpoint_atom::value);
-  // Save on the way out while the state is still alive (an attached functor
-  // would run after the state is gone).
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    save_checkpoint(self, /*forced=*/true);
-    self->quit(msg.reason);
-  });
+  st.progress = progress;
+  publish(st);
+  if (any_behind(st, log->last_position().value())) schedule_tick(self);
   return {
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
-      if (st.paused) return;
-      // A gap between our position and the batch means events were committed
-      // while we were paused or rebuilding: read them from the log first.
-      if (!batch.events->empty() && batch.events->front().position.value() > st.position + 1) catch_up(self);
-      for (const auto& se : *batch.events) apply_one(st, se.position, se.ev);
+      for (const auto& se : *batch.events) st.set->apply(se.position.value(), se.ev, st.is_master);
+      if (!flush(st)) {
+        schedule_tick(self);
+        return;
+      }
       record_conflicts(self);
-      st.metrics->projection_position.store(st.position, std::memory_order_relaxed);
-      if (st.since_checkpoint >= st.options.checkpoint_interval_events) save_checkpoint(self);
+      publish(st);
+      if (any_behind(st, st.log->last_position().value())) schedule_tick(self);
     },
-    [=](query_atom, const view_query& q) { return q(*self->state.views); },
+    [=](tick_atom) { tick(self); },
     [=](status_atom) {
       auto& st = self->state;
       projection_status s;
-      s.checkpoint = st.checkpoint;
-      s.position = st.position;
-      s.applied = st.views->applied();
-      s.skipped_unknown = st.views->skipped_unknown();
-      s.parked = st.views->parked();
-      s.paused = st.paused;
-      nlohmann::json parked = nlohmann::json::array();
-      for (const auto& pe : st.views->parked_events()) {
-        parked.push_back({{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
+      const std::uint64_t head = st.log->last_position().value();
+      for (std::size_t i = 0; i < st.set->size(); ++i) {
+        s.projections.push_back(st.set->info(i));
+        s.catching_up.push_back(st.set->behind(i, head) && st.set->info(i).position + catch_up_chunk < head);
+        s.digests.push_back(st.set->digest_hex(i));
       }
-      s.parked_json = parked.dump();
+      s.parked_events = st.set->parked_events();
+      s.conflicts_recorded = st.conflicts_recorded;
+      s.write_failures = st.write_failures;
       return s;
     },
-    [=](checkpoint_atom) {
-      save_checkpoint(self);
-      self->delayed_send(self, std::chrono::milliseconds(self->state.options.checkpoint_interval_ms),
-                         checkpoint_atom::value);
-    },
-    [=](pause_atom) {
-      self->state.paused = true;
-      return true;
-    },
-    [=](resume_atom) {
-      self->state.paused = false;
-      catch_up(self);
-      record_conflicts(self);
-      return true;
-    },
-    [=](checkpoint_done_atom, std::uint64_t position) {
+    [=](pause_atom, const std::string& name) {
       auto& st = self->state;
-      st.saving = false;
-      const auto now = std::chrono::steady_clock::now();
-      st.next_save_allowed = now + (now - st.save_started) * checkpoint_cost_factor;
-      if (position > st.checkpoint) st.checkpoint = position;
+      const bool ok = for_named(st, name, [&](std::size_t i) { st.set->pause(i); });
+      publish(st);
+      return ok;
+    },
+    [=](resume_atom, const std::string& name) {
+      auto& st = self->state;
+      const bool ok = for_named(st, name, [&](std::size_t i) { st.set->resume(i); });
+      publish(st);
+      schedule_tick(self);
+      return ok;
+    },
+    [=](rebuild_atom, const std::string& name) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<std::uint64_t>();
+      bool failed = false;
+      const bool ok = for_named(st, name, [&](std::size_t i) {
+        if (auto s = st.set->rebuild(i); !s) {
+          failed = true;
+          spdlog::error("projection: rebuild of {} failed: {}", st.set->info(i).name, s.error().to_string());
+        }
+      });
+      if (!ok) return caf::make_error(caf::sec::invalid_argument, "unknown projection " + name);
+      if (failed) return caf::make_error(caf::sec::runtime_error, "rebuild failed (see the node's log)");
+      spdlog::info("projection: rebuilding {} from the log ({} events)", name, st.log->last_position().value());
+      st.waiting.emplace_back(rp, 0);
+      publish(st);
+      schedule_tick(self);
+      return rp;
     },
     [=](role_atom, bool is_master) { self->state.is_master = is_master; },
     [=](subscribe_atom, caf::actor& recorder) { self->state.recorder = std::move(recorder); },
-    [=](rebuild_atom) {
-      auto& st = self->state;
-      st.views = st.make_empty();
-      st.position = 0;
-      st.checkpoint = 0;
-      catch_up(self);
-      st.views->take_conflicts();  // already resolved (and recorded) when first seen
-      save_checkpoint(self, /*forced=*/true);
-      spdlog::info("projection: rebuilt from the log, {} events", st.position);
-      return st.position;
-    },
   };
 }
 
 } // namespace
 
-projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<retail::views> views,
-                                        std::uint64_t position, storage::event_log& log,
-                                        projection_options options, node_metrics& metrics,
-                                        std::function<std::unique_ptr<retail::views>()> make_empty) {
-  return sys.spawn(projection_behavior, std::make_shared<std::unique_ptr<retail::views>>(std::move(views)), position,
-                   &log, options, &metrics, std::move(make_empty));
+expected<std::uint64_t> catch_up(projections::projection_set& set, const storage::event_log& log) {
+  std::uint64_t read = 0;
+  for (;;) {
+    const std::uint64_t head = log.last_position().value();
+    std::uint64_t from = std::uint64_t(-1);
+    for (std::size_t i = 0; i < set.size(); ++i) {
+      if (set.behind(i, head)) from = std::min(from, set.info(i).position + 1);
+    }
+    if (from == std::uint64_t(-1)) break;
+    auto chunk = log.read_from(log_position{from}, catch_up_chunk);
+    if (chunk.empty()) break;
+    for (const auto& se : chunk) set.apply(se.position.value(), se.ev, false);
+    read += chunk.size();
+    if (auto s = set.flush(); !s) return s.error();
+    set.take_conflicts();
+  }
+  return read;
+}
+
+projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<projections::projection_set> set,
+                                        storage::event_log& log, node_metrics& metrics, fold_progress& progress) {
+  return sys.spawn(projection_behavior, std::make_shared<std::unique_ptr<projections::projection_set>>(std::move(set)),
+                   &log, &metrics, &progress);
 }
 
 } // namespace sn::actors

@@ -1,51 +1,58 @@
-// The projection actor: folds every committed event into the retail and
-// operational views, answers queries on them, and checkpoints them in RocksDB
-// so that a restart replays only the tail of the log.
+// The projection actor: folds every committed event into the projections
+// (actors/projections: one fold per projection, rows in RocksDB column
+// families, written with their position and digest in one batch per commit
+// batch). It owns the only writer of the rows; queries read the rows from
+// the HTTP threads (fold_progress tells them when their projection has
+// caught up with a request).
+//
+// Catching up (start-up tail, resume, rebuild) reads the log in chunks and
+// yields between them (tick_atom), so status, pause and live batches are
+// served meanwhile; a live batch is folded only into projections that are
+// exactly at its first position.
 #pragma once
+
+#include <memory>
+#include <string>
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
 
-namespace sn::retail {
-class views;
+namespace sn::projections {
+class projection_set;
 }
 
 namespace sn::actors {
 
 struct node_metrics;
+class fold_progress;
 
 using projection_actor = caf::typed_actor<
   /// Events made durable by the log writer (position order).
   caf::reacts_to<committed_atom, committed_batch>,
-  /// Run a read-only query on the views; "" means not found.
-  caf::replies_to<query_atom, view_query>::with<std::string>,
   caf::replies_to<status_atom>::with<projection_status>,
-  /// Save a checkpoint now (also done every checkpoint_interval_events and on exit).
-  caf::reacts_to<checkpoint_atom>,
-  /// Internal: a background save finished (position saved, 0 on failure).
-  caf::reacts_to<checkpoint_done_atom, std::uint64_t>,
-  /// Stop / restart applying (events keep queueing in the log; resume catches up).
-  caf::replies_to<pause_atom>::with<bool>,
-  caf::replies_to<resume_atom>::with<bool>,
-  /// Drop the state and replay the whole log.
-  caf::replies_to<rebuild_atom>::with<std::uint64_t>,
+  /// Stop / restart folding one projection ("all": every one). Events keep
+  /// queueing in the log; resume catches up. false: no such projection.
+  caf::replies_to<pause_atom, std::string>::with<bool>,
+  caf::replies_to<resume_atom, std::string>::with<bool>,
+  /// Drop one projection's rows ("all": every one) and fold the log again;
+  /// answers the number of events folded once it has caught up.
+  caf::replies_to<rebuild_atom, std::string>::with<std::uint64_t>,
+  /// Internal: fold the next chunk of the log while a projection is behind.
+  caf::reacts_to<tick_atom>,
   /// Whether this node is the master now (only the master records conflicts).
   caf::reacts_to<role_atom, bool>,
   /// Where conflict records go (the command actor: system_event_atom).
   caf::reacts_to<subscribe_atom, caf::actor>>;
 
-struct projection_options {
-  std::uint64_t checkpoint_interval_events = 10000;  ///< default 10,000
-  std::uint64_t checkpoint_interval_ms = 5000;       ///< default 5 s (when anything changed)
-};
+/// `set` has been opened by the caller (and may be behind the log: the
+/// actor catches it up); the actor owns it from now on.
+projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<projections::projection_set> set,
+                                        storage::event_log& log, node_metrics& metrics, fold_progress& progress);
 
-/// `views` has been restored from the checkpoint and the log tail up to
-/// `position` by the caller; the actor owns it from now on.
-projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<retail::views> views,
-                                        std::uint64_t position, storage::event_log& log,
-                                        projection_options options, node_metrics& metrics,
-                                        std::function<std::unique_ptr<retail::views>()> make_empty);
+/// Folds the log into `set` up to the log's end (start-up, tools, tests).
+/// Returns the number of events read, or the error of a failed write.
+expected<std::uint64_t> catch_up(projections::projection_set& set, const storage::event_log& log);
 
 } // namespace sn::actors

@@ -42,7 +42,8 @@ struct node_config {
   std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]
   std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
   std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
-  std::int64_t checkpoint_interval_events = 10000;///< projection checkpoint period; [1, 10^9]
+  std::int64_t checkpoint_interval_events = 10000;///< deprecated, ignored (projections write their rows with every batch)
+  std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
   std::string scheduler = "stealing";             ///< actor scheduler: "stealing" (idle-tuned), "sharing", "stealing-busy"
   std::string curve_secret_key;                   ///< Z85; empty = CURVE off

@@ -21,7 +21,6 @@
 #include <sys/socket.h>
 
 #include "actors/retail/command_handler.hpp"
-#include "actors/retail/views.hpp"
 #include "events/codec.hpp"
 #include "events/json.hpp"
 #include "node/actor_handles.hpp"
@@ -30,6 +29,8 @@
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_gate.hpp"
+#include "node/query_service.hpp"
+#include "storage/projection_store.hpp"
 #include "storage/event_log.hpp"
 
 namespace sn::node {
@@ -41,8 +42,6 @@ using retail::command_kind;
 
 /// How long an HTTP request waits for an actor's answer.
 constexpr auto actor_timeout = std::chrono::seconds(10);
-/// Digests encode every projection's whole state: seconds for a large store.
-constexpr auto digest_timeout = std::chrono::milliseconds(120000);
 /// Events one GET /v1/events returns at most.
 constexpr std::size_t events_page_max = 10000;
 /// SSE keep-alive comment period (proxies close idle streams).
@@ -100,7 +99,9 @@ struct missing_item {
 class api {
 public:
   explicit api(http_services s)
-      : s_(std::move(s)), streams_max_(std::max<int>(1, static_cast<int>(s_.config->http_threads) / 2)) {}
+      : s_(std::move(s)),
+        queries_(std::make_unique<query_service>(*s_.rows, *s_.progress, *s_.log)),
+        streams_max_(std::max<int>(1, static_cast<int>(s_.config->http_threads) / 2)) {}
 
   void install(httplib::Server& srv) {
     srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
@@ -127,31 +128,21 @@ public:
       run_command(req, res, command_kind::update_device, "device_id");
     });
 
-    // Queries on the views.
-    view("/v1/products", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.products()); }, srv);
-    view(R"(/v1/products/([^/]+))",
-         [](const retail::views& v, const httplib::Request& r) { return v.product(r.matches[1]); }, srv,
-         {404, "unknown_sku", "no product with sku "});
-    view("/v1/inventory", [](const retail::views& v, const httplib::Request& r) {
-      auto low = query_param(r, "low");
-      return std::optional<json>(v.inventory(low && *low != "0" && *low != "false"));
-    }, srv);
-    view(R"(/v1/inventory/([^/]+))",
-         [](const retail::views& v, const httplib::Request& r) { return v.inventory_item(r.matches[1]); }, srv,
-         {404, "unknown_sku", "no product or stock movement with sku "});
-    view(R"(/v1/sales/([^/]+))", [](const retail::views& v, const httplib::Request& r) { return v.sale(r.matches[1]); },
-         srv, {404, "unknown_receipt", "no sale with receipt "});
-    view("/v1/sales", [](const retail::views& v, const httplib::Request& r) {
-      return std::optional<json>(v.sales(query_param(r, "day"), query_param(r, "device")));
-    }, srv);
-    view("/v1/reports/daily", [](const retail::views& v, const httplib::Request& r) {
-      return std::optional<json>(v.daily_report(query_param(r, "day"), query_param(r, "device")));
-    }, srv);
-    view("/v1/devices", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.devices()); }, srv);
-    view(R"(/v1/devices/([^/]+))",
-         [](const retail::views& v, const httplib::Request& r) { return v.device(r.matches[1]); }, srv,
-         {404, "unknown_device", "no device "});
-    view("/v1/elections", [](const retail::views& v, const httplib::Request&) { return std::optional<json>(v.elections()); }, srv);
+    // Queries: each reads its projection's rows on this thread (node/query_service.hpp).
+    const auto& qs = *queries_;
+    query("/v1/products", [&qs](const httplib::Request& r) { return qs.products(params(r)); }, srv);
+    query(R"(/v1/products/([^/]+))", [&qs](const httplib::Request& r) { return qs.product(r.matches[1]); }, srv);
+    query("/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
+    query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); }, srv);
+    query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
+    query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
+    query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
+    query("/v1/devices", [&qs](const httplib::Request& r) { return qs.devices(params(r)); }, srv);
+    query(R"(/v1/devices/([^/]+))", [&qs](const httplib::Request& r) { return qs.device(r.matches[1]); }, srv);
+    query("/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
+    query(R"(/v1/digest/([^/]+))", [&qs](const httplib::Request& r) { return qs.buckets(r.matches[1]); }, srv);
+    query(R"(/v1/digest/([^/]+)/buckets/([^/]+))",
+          [&qs](const httplib::Request& r) { return qs.bucket_rows(r.matches[1], r.matches[2], params(r)); }, srv);
     srv.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) { audit(req, res); });
     srv.Get("/v1/digest", [this](const httplib::Request&, httplib::Response& res) { digest(res); });
 
@@ -217,65 +208,46 @@ private:
         [&](caf::error& err) { send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err)); });
   }
 
-  using view_fn = std::function<std::optional<json>(const retail::views&, const httplib::Request&)>;
+  static param_lookup params(const httplib::Request& req) {
+    return [&req](const char* name) { return query_param(req, name); };
+  }
 
-  void view(const std::string& pattern, view_fn fn, httplib::Server& srv, missing_item missing = {}) {
-    srv.Get(pattern, [this, fn, missing](const httplib::Request& req, httplib::Response& res) {
-      auto q = [&req, fn](const retail::views& v) -> std::string {
-        auto r = fn(v, req);
-        return r ? r->dump(-1, ' ', false, json::error_handler_t::replace) : std::string();
-      };
-      const std::string item = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-      run_query(res, q, {missing.status, missing.code, missing.message_prefix + item});
+  using query_fn = std::function<api_result<json>(const httplib::Request&)>;
+
+  void query(const std::string& pattern, query_fn fn, httplib::Server& srv) {
+    srv.Get(pattern, [fn](const httplib::Request& req, httplib::Response& res) {
+      auto r = fn(req);
+      if (!r) return send_error(res, r.error());
+      send_json(res, 200, *r);
     });
   }
 
-  /// Runs `q` in the projection actor; "" answers `missing` (views of one
-  /// item; the list views and the digest always answer a value).
-  void run_query(httplib::Response& res, const actors::view_query& q, const api_error& missing,
-                 std::chrono::milliseconds timeout = actor_timeout) {
-    caf::scoped_actor self{*s_.system};
-    self->request(s_.actors->projections, timeout, actors::query_atom::value, q)
-        .receive(
-            [&](std::string& text) {
-              if (text.empty()) return send_error(res, missing);
-              res.status = 200;
-              res.set_content(std::move(text), "application/json");
-            },
-            [&](caf::error& err) {
-              send_error(res, 503, "unavailable", "query not answered: " + s_.system->render(err));
-            });
+  void audit(const httplib::Request& req, httplib::Response& res) {
+    auto found = queries_->audit(params(req));
+    if (!found) return send_error(res, found.error());
+    json out = std::move(*found);
+    std::optional<std::string> device = query_param(req, "device"), op = query_param(req, "op");
+    std::uint64_t since = 0, until = std::numeric_limits<std::uint64_t>::max();
+    if (auto v = query_param(req, "since")) parse_u64(*v, since);  // checked by the query above
+    if (auto v = query_param(req, "until")) parse_u64(*v, until);
+    // The sync rows (few, in memory) come with the first page only.
+    if (query_param(req, "cursor")) return send_json(res, 200, out);
+    send_json(res, 200, with_sync_rows(std::move(out), device, op, since, until));
   }
 
-  void audit(const httplib::Request& req, httplib::Response& res) {
-    retail::audit_filter f;
-    f.device = query_param(req, "device");
-    f.op = query_param(req, "op");
-    std::uint64_t v = 0;
-    if (auto s = query_param(req, "since")) {
-      if (!parse_u64(*s, v)) return send_error(res, 400, "invalid_parameter", "since must be milliseconds since the epoch");
-      f.since_ms = v;
-    }
-    if (auto s = query_param(req, "until")) {
-      if (!parse_u64(*s, v)) return send_error(res, 400, "invalid_parameter", "until must be milliseconds since the epoch");
-      f.until_ms = v;
-    }
-    run_query(
-        res, [f](const retail::views& vw) { return vw.audit(f).dump(); }, no_value());
-    if (res.status != 200 || !s_.sync_status) return;
-    // The seed's sync audit log has push and pull rows too: sync keeps those
-    // in memory (recording them as events would replicate on every round).
-    json out = json::parse(res.body, nullptr, false);
-    if (!out.is_object() || !out.contains("entries")) return;
+  /// The seed's sync audit log has push and pull rows too: sync keeps those
+  /// in memory (recording them as events would replicate on every round).
+  json with_sync_rows(json out, const std::optional<std::string>& device_filter,
+                      const std::optional<std::string>& op_filter, std::uint64_t since, std::uint64_t until) {
+    if (!s_.sync_status || !out.contains("entries")) return out;
     json sync = s_.sync_status();
     for (auto& row : sync.value("audit", json::array())) {
       const std::string device = row.value("device_id", "");
       const std::string op = row.value("operation", "");
       const std::uint64_t t = row.value("time_ms", std::uint64_t{0});
-      if (f.device && *f.device != device && *f.device != s_.config->device_id) continue;
-      if (f.op && *f.op != op) continue;
-      if (f.since_ms && t < *f.since_ms) continue;
-      if (f.until_ms && t > *f.until_ms) continue;
+      if (device_filter && *device_filter != device && *device_filter != s_.config->device_id) continue;
+      if (op_filter && *op_filter != op) continue;
+      if (t < since || t > until) continue;
       out["entries"].push_back({{"operation", op},
                                 {"device", s_.config->device_id},
                                 {"peer", device},
@@ -288,11 +260,8 @@ private:
       return a.value("time", "") > b.value("time", "");  // RFC 3339 UTC sorts as text: newest first
     });
     out["count"] = entries.size();
-    send_json(res, 200, out);
+    return out;
   }
-
-  /// A query that always answers a value answered none: a bug, not a client error.
-  static api_error no_value() { return {500, "internal", "the projection answered no value"}; }
 
   std::optional<actors::projection_status> projection_status() {
     caf::scoped_actor self{*s_.system};
@@ -302,16 +271,46 @@ private:
     return out;
   }
 
-  json projection_json(const actors::projection_status& p) {
+  /// /v1/projections: each projection's position, lag and counters.
+  json projections_json(const actors::projection_status& p) {
     const std::uint64_t head = s_.log->last_position().value();
-    return json{{"checkpoint", p.checkpoint},
-                {"position", p.position},
-                {"lag", head > p.position ? head - p.position : 0},
-                {"applied", p.applied},
-                {"skipped_unknown", p.skipped_unknown},
-                {"parked", p.parked},
-                {"parked_events", json::parse(p.parked_json, nullptr, false)},
-                {"paused", p.paused}};
+    json each = json::object();
+    for (std::size_t i = 0; i < p.projections.size(); ++i) {
+      const auto& info = p.projections[i];
+      each[info.name] = json{{"position", info.position},
+                             {"lag", head > info.position ? head - info.position : 0},
+                             {"applied", info.applied},
+                             {"skipped_unknown", info.skipped_unknown},
+                             {"parked", info.parked},
+                             {"paused", info.paused},
+                             {"catching_up", static_cast<bool>(p.catching_up[i])},
+                             {"digest", p.digests[i]}};
+    }
+    json parked = json::array();
+    for (const auto& pe : p.parked_events) {
+      parked.push_back({{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
+    }
+    return json{{"projections", std::move(each)},
+                {"parked_events", std::move(parked)},
+                {"conflicts_recorded", p.conflicts_recorded},
+                {"write_failures", p.write_failures}};
+  }
+
+  /// /v1/status: the projections in one line (the slowest one).
+  json projection_summary(const actors::projection_status& p) {
+    const std::uint64_t head = s_.log->last_position().value();
+    std::uint64_t low = head;
+    bool paused = false, catching_up = false;
+    std::uint64_t parked = 0;
+    for (std::size_t i = 0; i < p.projections.size(); ++i) {
+      const auto& info = p.projections[i];
+      paused = paused || info.paused;
+      catching_up = catching_up || p.catching_up[i];
+      if (!info.paused) low = std::min(low, info.position);
+      parked = std::max(parked, info.parked);
+    }
+    return json{{"position", low},        {"lag", head > low ? head - low : 0}, {"paused", paused},
+                {"catching_up", catching_up}, {"parked", parked},               {"count", p.projections.size()}};
   }
 
   void status(httplib::Response& res) {
@@ -338,45 +337,46 @@ private:
       j["sync"] = json{{"status", "standalone"}, {"pending_changes", 0}};
       j["pending_changes"] = 0;
     }
-    if (auto p = projection_status()) j["projections"] = projection_json(*p);
+    if (auto p = projection_status()) j["projections"] = projection_summary(*p);
     send_json(res, 200, j);
   }
 
+  /// O(1): each projection's stored total LtHash (no actor, no scan).
   void digest(httplib::Response& res) {
-    run_query(
-        res,
-        [](const retail::views& v) {
-          json d = json::object();
-          for (auto& [name, h] : v.digests()) d[name] = to_hex(h);
-          return d.dump();
-        },
-        no_value(), digest_timeout);
-    if (res.status != 200) return;
-    json out{{"projections", json::parse(res.body)}, {"version_vector", s_.log->versions()}};
+    json out = queries_->digests();
+    out["version_vector"] = s_.log->versions();
     send_json(res, 200, out);
   }
 
   void projections_status(httplib::Response& res) {
     auto p = projection_status();
     if (!p) return send_error(res, 503, "unavailable", "projection actor did not answer");
-    send_json(res, 200, json{{"retail_views", projection_json(*p)}});
+    send_json(res, 200, projections_json(*p));
   }
 
+  /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the
+  /// name of the single projection of earlier builds, retail_views) is every one.
   void projections_control(const httplib::Request& req, httplib::Response& res) {
-    const std::string name = req.matches[1], op = req.matches[2];
-    if (name != "retail_views" && name != "all") {
-      return send_error(res, 404, "unknown_projection", "projections: retail_views (or all)");
+    std::string name = req.matches[1];
+    const std::string op = req.matches[2];
+    if (name == "retail_views") name = "all";
+    bool known = name == "all";
+    for (std::size_t i = 0; i < s_.rows->size(); ++i) known = known || s_.rows->name(i) == name;
+    if (!known) {
+      std::string names;
+      for (std::size_t i = 0; i < s_.rows->size(); ++i) names += s_.rows->name(i) + ", ";
+      return send_error(res, 404, "unknown_projection", "projections: " + names + "or all");
     }
     caf::scoped_actor self{*s_.system};
     auto fail = [&](caf::error& err) { send_error(res, 503, "unavailable", s_.system->render(err)); };
     if (op == "rebuild") {
-      self->request(s_.actors->projections, std::chrono::minutes(30), actors::rebuild_atom::value)
+      self->request(s_.actors->projections, std::chrono::minutes(30), actors::rebuild_atom::value, name)
         .receive([&](std::uint64_t n) { send_json(res, 200, json{{"rebuilt", name}, {"events", n}}); }, fail);
     } else if (op == "pause") {
-      self->request(s_.actors->projections, actor_timeout, actors::pause_atom::value)
+      self->request(s_.actors->projections, actor_timeout, actors::pause_atom::value, name)
         .receive([&](bool) { send_json(res, 200, json{{"paused", name}}); }, fail);
     } else {
-      self->request(s_.actors->projections, std::chrono::minutes(30), actors::resume_atom::value)
+      self->request(s_.actors->projections, actor_timeout, actors::resume_atom::value, name)
         .receive([&](bool) { send_json(res, 200, json{{"resumed", name}}); }, fail);
     }
   }
@@ -457,6 +457,7 @@ private:
   }
 
   http_services s_;
+  std::unique_ptr<query_service> queries_;
   const int streams_max_;        ///< concurrent event streams
   std::atomic<int> streams_{0};  ///< event streams being served
 };

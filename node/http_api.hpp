@@ -20,6 +20,10 @@ class actor_system;
 
 namespace sn::storage {
 class event_log;
+class projection_store;
+}
+namespace sn::actors {
+class fold_progress;
 }
 
 namespace sn::node {
@@ -33,6 +37,10 @@ struct http_services {
   const node_config* config = nullptr;
   storage::event_log* log = nullptr;
   event_feed* feed = nullptr;
+  /// The projections' rows (queries read them on the HTTP threads) and how
+  /// far each projection has folded (read your writes).
+  const storage::projection_store* rows = nullptr;
+  actors::fold_progress* progress = nullptr;
   struct handles;                     ///< actor handles (defined in node.cpp's world)
   std::shared_ptr<handles> actors;
   /// Cluster view for /v1/status: role, term, master, peers (from election).

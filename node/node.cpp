@@ -10,6 +10,10 @@
 
 #include "actors/election/types.hpp"
 #include "actors/election_actor.hpp"
+#include "actors/fold_progress.hpp"
+#include "actors/projection_rows.hpp"
+#include "actors/projections/projection.hpp"
+#include "actors/projections/projection_set.hpp"
 #include "actors/log_writer_actor.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
@@ -20,6 +24,7 @@
 #include "node/event_feed.hpp"
 #include "node/http_api.hpp"
 #include "storage/event_log.hpp"
+#include "storage/projection_store.hpp"
 #include "storage/errc.hpp"
 #include "storage/tail_check.hpp"
 
@@ -160,7 +165,7 @@ public:
     }
     http_ = std::move(*http);
     if (const int code = open_log(); code != 0) return code;
-    restore();
+    if (!restore()) return exit_cannot_start;
     spawn_core();
     if (!inspection_) {
       if (!start_peers()) return exit_cannot_start;
@@ -197,6 +202,8 @@ private:
     storage::log_options lo;
     lo.data_dir = config_.data_dir;
     lo.sync = config_.durability == "os" ? storage::durability::os : storage::durability::fsync;
+    lo.block_cache_bytes = static_cast<std::size_t>(config_.storage_cache_mb) << 20;
+    lo.projection_families = projection_names();
     auto opened = storage::event_log::open(lo);
     if (!opened) {
       spdlog::error("cannot open the event log: {}", opened.error().message);
@@ -232,6 +239,8 @@ private:
     storage::log_options lo;
     lo.data_dir = config_.data_dir;
     lo.mode = storage::open_mode::read_only;
+    lo.block_cache_bytes = static_cast<std::size_t>(config_.storage_cache_mb) << 20;
+    lo.projection_families = projection_names();
     auto opened = storage::event_log::open(lo);
     if (!opened) {
       spdlog::error("cannot open the event log read-only: {}", opened.error().message);
@@ -244,9 +253,8 @@ private:
 
   /// The projections and the command side's state, from the checkpoint and
   /// the log after it.
-  void restore() {
-    views_ = std::make_unique<retail::views>(settings());
-    position_ = restore_views(*log_, *views_);
+  bool restore() {
+    if (!restore_projections()) return false;
     handler_ = std::make_unique<retail::command_handler>(settings());
     restore_views(*log_, handler_->state(), [this](const event& e) { handler_->restore_own(e); });
     for (const auto& [origin, head] : log_->heads()) {
@@ -269,7 +277,48 @@ private:
       }
     }
     spdlog::info("node: device={} opened {} with {} events (position {}), projections restored", config_.device_id,
-                 config_.data_dir, log_->size(), position_);
+                 config_.data_dir, log_->size(), set_->lowest_position());
+    return true;
+  }
+
+  static std::vector<std::string> projection_names() {
+    std::vector<std::string> names;
+    for (const auto& p : projections::all_projections()) names.emplace_back(p->name());
+    return names;
+  }
+
+  /// The projections' rows, positions and digests from their column
+  /// families; the log's tail after them is folded before the node serves
+  /// (normally nothing: rows are written with every fold batch).
+  bool restore_projections() {
+    auto store = storage::projection_store::open(*log_, projection_names());
+    if (!store) {
+      spdlog::error("node: {}", store.error().message);
+      return false;
+    }
+    projection_store_ = std::move(*store);
+    row_store_ = std::make_unique<actors::stored_row_store>(*projection_store_);
+    set_ = std::make_unique<projections::projection_set>(settings(), projections::all_projections(), *row_store_);
+    if (auto st = set_->open(); !st) {
+      spdlog::error("node: projections: {}", st.error().message);
+      return false;
+    }
+    progress_ = std::make_unique<actors::fold_progress>(set_->size());
+    if (inspection_) {
+      // Read-only: serve the rows as they were last written, fold nothing.
+      for (std::size_t i = 0; i < set_->size(); ++i) set_->pause(i);
+      return true;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto folded = actors::catch_up(*set_, *log_);
+    if (!folded) {
+      spdlog::error("node: folding the log's tail into the projections failed: {}", folded.error().message);
+      return false;
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    spdlog::info("node: projections at position {} ({} events folded at start-up in {} ms)", set_->lowest_position(),
+                 *folded, ms.count());
+    return true;
   }
 
   /// The store-wide settings of the retail core: the zone parse_config
@@ -304,10 +353,7 @@ private:
     feed_ = std::make_unique<event_feed>(log_->last_position().value());
     const device_id self{config_.device_id};
     writer_ = actors::spawn_log_writer(*system_, *log_, self, metrics_);
-    actors::projection_options po;
-    po.checkpoint_interval_events = static_cast<std::uint64_t>(config_.checkpoint_interval_events);
-    projections_ = actors::spawn_projection_actor(*system_, std::move(views_), position_, *log_, po, metrics_,
-                                                  [s = settings()] { return std::make_unique<retail::views>(s); });
+    projections_ = actors::spawn_projection_actor(*system_, std::move(set_), *log_, metrics_, *progress_);
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
                                             [this] { return term_.load(); }, metrics_, inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
@@ -404,6 +450,8 @@ private:
     s.config = &config_;
     s.log = log_.get();
     s.feed = feed_.get();
+    s.rows = projection_store_.get();
+    s.progress = progress_.get();
     s.actors = std::make_shared<http_services::handles>(http_services::handles{commands_, projections_, &metrics_});
     auto ask_json = [sys = system_.get()](auto handle) {
       caf::scoped_actor asker{*sys};
@@ -471,8 +519,10 @@ private:
 
   const node_config& config_;
   std::unique_ptr<storage::event_log> log_;
-  std::unique_ptr<retail::views> views_;  ///< until the projection actor owns it
-  std::uint64_t position_ = 0;
+  std::unique_ptr<storage::projection_store> projection_store_;
+  std::unique_ptr<actors::stored_row_store> row_store_;
+  std::unique_ptr<projections::projection_set> set_;  ///< until the projection actor owns it
+  std::unique_ptr<actors::fold_progress> progress_;
   std::unique_ptr<retail::command_handler> handler_;  ///< until the command actor owns it
   std::optional<retail::command_kind> self_registration_;
   std::vector<std::string> members_;

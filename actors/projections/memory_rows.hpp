@@ -3,8 +3,10 @@
 #pragma once
 
 #include <map>
+#include <vector>
 #include <string>
 
+#include "actors/projections/projection_set.hpp"
 #include "actors/projections/rows.hpp"
 
 namespace sn::projections {
@@ -31,6 +33,32 @@ class memory_rows final : public row_writer {
 
  private:
   std::map<std::string, std::string, std::less<>> rows_;
+};
+
+/// A row_store of memory_rows (the projection set of the simulation, of
+/// tools' scratch replays and of tests): writes apply at once, in order.
+class memory_row_store final : public row_store {
+ public:
+  explicit memory_row_store(std::size_t families) : rows_(families) {}
+  const row_reader& rows(std::size_t i) const override { return rows_[i]; }
+  status write_all(const std::vector<write>& writes) override {
+    for (const auto& w : writes) {
+      if (w.value) {
+        rows_[w.projection].put(w.key, *w.value);
+      } else {
+        rows_[w.projection].erase(w.key);
+      }
+    }
+    return status::ok();
+  }
+  status clear(std::size_t i) override {
+    rows_[i].clear();
+    return status::ok();
+  }
+  const memory_rows& family(std::size_t i) const { return rows_[i]; }
+
+ private:
+  std::vector<memory_rows> rows_;
 };
 
 } // namespace sn::projections

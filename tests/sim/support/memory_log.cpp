@@ -11,7 +11,17 @@ namespace sn::sim {
 using storage::append_outcome;
 
 memory_log::memory_log(std::string owner)
-    : owner_(std::move(owner)), views_(std::make_unique<retail::views>(retail::store_settings{})) {}
+    : owner_(std::move(owner)),
+      rows_(std::make_unique<projections::memory_row_store>(projections::all_projections().size())),
+      set_(std::make_unique<projections::projection_set>(retail::store_settings{}, projections::all_projections(), *rows_)) {
+  (void)set_->open();  // memory rows: nothing to load
+}
+
+std::map<std::string, std::string> memory_log::digests() const {
+  std::map<std::string, std::string> out;
+  for (std::size_t i = 0; i < set_->size(); ++i) out[set_->info(i).name] = set_->digest_hex(i);
+  return out;
+}
 
 append_outcome memory_log::append_one(const sn::event& e) {
   const std::string bytes = sn::encode(e);
@@ -30,7 +40,7 @@ append_outcome memory_log::append_one(const sn::event& e) {
   s.bytes.push_back(bytes);
   s.hashes.push_back(e.hash);
   if (auto p = sn::payload_of<sn::stock_adjusted>(e)) delta_sum_ += p->delta;
-  views_->apply(e);
+  set_->apply(++position_, e, /*detect_conflicts=*/false);
   return append_outcome::appended;
 }
 
@@ -41,6 +51,7 @@ std::vector<append_outcome> memory_log::append(const std::vector<sn::event>& bat
     out.push_back(append_one(e));
     ++outcomes_[out.back()];
   }
+  (void)set_->flush();  // memory rows never fail
   return out;
 }
 
@@ -93,6 +104,7 @@ std::string memory_log::write_own(std::uint64_t hlc_ms, std::int64_t delta) {
   sn::seal(e);
   [[maybe_unused]] const append_outcome o = append_one(e);
   ++outcomes_[o];
+  (void)set_->flush();
   return sn::encode(e);
 }
 

@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/retail/views.hpp"
+#include "actors/projections/memory_rows.hpp"
+#include "actors/projections/projection_set.hpp"
 #include "actors/sync/log_reader.hpp"
 #include "events/event.hpp"
 #include "storage/event_log.hpp"  // append_outcome
@@ -58,9 +59,10 @@ public:
   /// Order-independent digest of the held events (XOR of hash prefixes, and a
   /// sum of the payload deltas: a toy projection every node must agree on).
   std::int64_t delta_sum() const noexcept { return delta_sum_; }
-  /// The real retail projections folded over every held event, in this
-  /// node's arrival order: equal event sets must give equal digests.
-  std::map<std::string, sn::hash256> digests() const { return views_->digests(); }
+  /// The real projections (actors/projections) folded over every held
+  /// event in this node's arrival order, one fold batch per append: equal
+  /// event sets must give equal digests (hex of each projection's LtHash).
+  std::map<std::string, std::string> digests() const;
 
 private:
   struct origin_stream {
@@ -75,7 +77,9 @@ private:
   std::uint64_t double_applies_ = 0;
   std::map<storage::append_outcome, std::uint64_t> outcomes_;
   std::int64_t delta_sum_ = 0;
-  std::unique_ptr<retail::views> views_;
+  std::uint64_t position_ = 0;  // arrival order, as a node's log positions
+  std::unique_ptr<projections::memory_row_store> rows_;
+  std::unique_ptr<projections::projection_set> set_;
 };
 
 } // namespace sn::sim

@@ -1,0 +1,252 @@
+#include "node/query_service.hpp"
+
+#include <charconv>
+#include <chrono>
+
+#include <sodium.h>
+
+#include "actors/fold_progress.hpp"
+#include "actors/projection_rows.hpp"
+#include "actors/projections/audit.hpp"
+#include "actors/projections/catalog.hpp"
+#include "actors/projections/daily.hpp"
+#include "actors/projections/devices.hpp"
+#include "actors/projections/elections.hpp"
+#include "actors/projections/inventory.hpp"
+#include "actors/projections/lthash.hpp"
+#include "actors/projections/projection_set.hpp"
+#include "actors/projections/row_codec.hpp"
+#include "actors/projections/sales.hpp"
+#include "node/views_json/audit_json.hpp"
+#include "node/views_json/catalog_json.hpp"
+#include "node/views_json/daily_json.hpp"
+#include "node/views_json/devices_json.hpp"
+#include "node/views_json/elections_json.hpp"
+#include "node/views_json/inventory_json.hpp"
+#include "node/views_json/paging_json.hpp"
+#include "node/views_json/sales_json.hpp"
+#include "storage/event_log.hpp"
+#include "storage/projection_store.hpp"
+
+namespace sn::node {
+
+using nlohmann::json;
+namespace pj = sn::projections;
+
+namespace {
+
+/// How long a query waits for its projection to fold what the log held when
+/// it came in (normally well under a millisecond).
+constexpr auto fold_wait = std::chrono::seconds(2);
+
+api_result<pj::page_request> page_of(const param_lookup& q) {
+  auto limit = q("limit");
+  auto cursor = q("cursor");
+  return parse_page(limit ? std::optional<std::string_view>(*limit) : std::nullopt,
+                    cursor ? std::optional<std::string_view>(*cursor) : std::nullopt);
+}
+
+bool truthy(const std::optional<std::string>& v) { return v && *v != "0" && *v != "false"; }
+
+api_result<std::optional<std::uint64_t>> ms_param(const param_lookup& q, const char* name) {
+  auto v = q(name);
+  if (!v) return std::optional<std::uint64_t>{};
+  std::uint64_t out = 0;
+  const auto* end = v->data() + v->size();
+  const auto r = std::from_chars(v->data(), end, out);
+  if (r.ec != std::errc() || r.ptr != end) {
+    return api_error{400, "invalid_parameter", std::string(name) + " must be milliseconds since the epoch"};
+  }
+  return std::optional<std::uint64_t>{out};
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(digits[p[i] >> 4]);
+    out.push_back(digits[p[i] & 15]);
+  }
+  return out;
+}
+
+/// The short digest of a stored LtHash state (the empty multiset's when absent).
+std::string digest_of_state(const std::optional<std::string>& bytes) {
+  if (bytes) {
+    if (auto state = pj::lthash16::parse(*bytes)) return state->digest_hex();
+  }
+  return pj::lthash16{}.digest_hex();
+}
+
+} // namespace
+
+struct query_service::reader {
+  std::unique_ptr<storage::projection_store::read_view> snap;
+  std::unique_ptr<actors::stored_rows> rows;
+  std::size_t index = 0;
+};
+
+query_service::query_service(const storage::projection_store& rows, actors::fold_progress& progress,
+                             const storage::event_log& log)
+  : rows_(rows), progress_(progress), log_(log) {}
+
+std::unique_ptr<query_service::reader> query_service::read(std::string_view name) const {
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (rows_.name(i) != name) continue;
+    progress_.wait_for(i, log_.last_position().value(), fold_wait);
+    auto r = std::make_unique<reader>();
+    r->index = i;
+    r->snap = rows_.snapshot();
+    r->rows = std::make_unique<actors::stored_rows>(rows_, i, r->snap.get());
+    return r;
+  }
+  return nullptr;  // a projection of this build is always open (node.cpp opens all_projections())
+}
+
+api_result<json> query_service::products(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("catalog");
+  return products_json(pj::catalog::list_products(*r->rows, *page));
+}
+
+api_result<json> query_service::product(const std::string& sku) const {
+  auto r = read("catalog");
+  auto p = pj::catalog::find_product(*r->rows, sku);
+  if (!p) return api_error{404, "unknown_sku", "no product with sku " + sku};
+  return product_json(*p);
+}
+
+api_result<json> query_service::inventory(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("inventory");
+  return inventory_json(pj::inventory::list_items(*r->rows, truthy(q("low")), *page));
+}
+
+api_result<json> query_service::inventory_item(const std::string& sku) const {
+  auto r = read("inventory");
+  auto it = pj::inventory::find_item(*r->rows, sku);
+  if (!it) return api_error{404, "unknown_sku", "no product or stock movement with sku " + sku};
+  return inventory_item_json(*it);
+}
+
+api_result<json> query_service::sales(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("sales");
+  pj::sales::filter f;
+  f.day = q("day");
+  f.device = q("device");
+  return sales_list_json(pj::sales::list(*r->rows, f, *page));
+}
+
+api_result<json> query_service::sale(const std::string& receipt) const {
+  auto r = read("sales");
+  auto s = pj::sales::sale(*r->rows, receipt);
+  if (!s) return api_error{404, "unknown_receipt", "no sale with receipt " + receipt};
+  return sale_json(*s);
+}
+
+api_result<json> query_service::daily_report(const param_lookup& q) const {
+  auto r = read("daily");
+  return daily_report_json(pj::daily::report(*r->rows, q("day"), q("device")));
+}
+
+api_result<json> query_service::devices(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("devices");
+  return devices_json(pj::devices::list(*r->rows, *page));
+}
+
+api_result<json> query_service::device(const std::string& id) const {
+  auto r = read("devices");
+  auto d = pj::devices::find(*r->rows, id);
+  if (!d) return api_error{404, "unknown_device", "no device " + id};
+  return device_json(*d);
+}
+
+api_result<json> query_service::elections(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("elections");
+  return elections_json(pj::elections::list(*r->rows, *page));
+}
+
+api_result<json> query_service::audit(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  retail::audit_filter f;
+  f.device = q("device");
+  f.op = q("op");
+  auto since = ms_param(q, "since");
+  if (!since) return since.error();
+  auto until = ms_param(q, "until");
+  if (!until) return until.error();
+  f.since_ms = *since;
+  f.until_ms = *until;
+  auto r = read("audit");
+  return audit_json(pj::audit::list(*r->rows, f, *page));
+}
+
+json query_service::digests() const {
+  json d = json::object(), positions = json::object();
+  auto snap = rows_.snapshot();
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    d[rows_.name(i)] = digest_of_state(rows_.get(i, pj::reserved::total_digest, snap.get()));
+    std::uint64_t position = 0;
+    if (auto p = rows_.get(i, pj::reserved::position, snap.get())) position = pj::row_in(*p).u64();
+    positions[rows_.name(i)] = position;
+  }
+  return json{{"projections", std::move(d)}, {"positions", std::move(positions)}};
+}
+
+api_result<json> query_service::buckets(const std::string& projection) const {
+  auto r = read(projection);
+  if (!r) return api_error{404, "unknown_projection", "no projection " + projection};
+  json list = json::array();
+  for (std::size_t b = 0; b < pj::digest_bucket_count; ++b) {
+    list.push_back(digest_of_state(r->rows->get(pj::reserved::bucket_digest(static_cast<std::uint8_t>(b)))));
+  }
+  return json{{"projection", projection},
+              {"digest", digest_of_state(r->rows->get(pj::reserved::total_digest))},
+              {"buckets", std::move(list)}};
+}
+
+api_result<json> query_service::bucket_rows(const std::string& projection, const std::string& bucket,
+                                            const param_lookup& q) const {
+  std::size_t b = 0;
+  const auto res = std::from_chars(bucket.data(), bucket.data() + bucket.size(), b);
+  if (res.ec != std::errc() || res.ptr != bucket.data() + bucket.size() || b >= pj::digest_bucket_count) {
+    return api_error{400, "invalid_parameter", "bucket must be 0 to " + std::to_string(pj::digest_bucket_count - 1)};
+  }
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read(projection);
+  if (!r) return api_error{404, "unknown_projection", "no projection " + projection};
+  json rows = json::array();
+  std::string next;
+  r->rows->scan("", page->from, [&](std::string_view key, std::string_view value) {
+    if (!key.empty() && key[0] == pj::reserved_key_byte) return false;  // the set's own rows sort last
+    if (pj::digest_buckets::bucket_of(key) != b) return true;
+    if (rows.size() == page->limit) {
+      next = std::string(key);
+      return false;
+    }
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(value.data()), value.size(), nullptr, 0);
+    rows.push_back(json{{"key", hex(reinterpret_cast<const unsigned char*>(key.data()), key.size())},
+                        {"value_hash", hex(h, sizeof h)}});
+    return true;
+  });
+  json out{{"projection", projection},
+           {"bucket", b},
+           {"digest", digest_of_state(r->rows->get(pj::reserved::bucket_digest(static_cast<std::uint8_t>(b))))},
+           {"rows", std::move(rows)}};
+  put_paging(out, next);
+  return out;
+}
+
+} // namespace sn::node
