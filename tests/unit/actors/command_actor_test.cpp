@@ -176,5 +176,19 @@ TEST_F(command_actor_test, two_commands_each_wait_for_their_own_durability) {
   EXPECT_TRUE(out->got[a]->response && out->got[a]->response->is_accepted());
 }
 
+// Proves: a domain refusal crosses as the typed errc (no JSON, no HTTP
+// status), reaches no writer and counts as rejected.
+TEST_F(command_actor_test, a_rejected_command_answers_its_errc_and_appends_nothing) {
+  out->got.emplace_back();
+  sys->spawn(client, commands, command_request{retail::change_price{"NOPE", 5}, ""}, out, 0);
+  sched->run();
+  ASSERT_TRUE(out->got[0].has_value());
+  ASSERT_TRUE(out->got[0]->response.has_value());
+  ASSERT_FALSE(out->got[0]->response->is_accepted());
+  EXPECT_EQ(std::get<retail::rejected>(out->got[0]->response->outcome).errc, retail::command_errc::unknown_sku);
+  EXPECT_TRUE(script->requests.empty());
+  EXPECT_EQ(metrics.commands_rejected.load(), 1u);
+}
+
 } // namespace
 } // namespace sn::actors
