@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/metrics.hpp"
@@ -21,10 +20,6 @@ std::uint64_t wall_ms() {
 std::uint64_t steady_us() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
-std::string error_body(const char* code, const std::string& message) {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
 }
 
 struct command_state {
@@ -59,48 +54,45 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       auto& st = self->state;
       auto rp = self->make_response_promise<command_response>();
       if (st.read_only) {
-        rp.deliver(command_response{503, error_body("read_only", "the node runs read-only to inspect a damaged log "
-                                                                 "(--allow-damaged); see storectl audit verify")});
+        rp.deliver(make_error(command_errc::read_only));
         return rp;
       }
       if (st.storage_failed) {
-        rp.deliver(command_response{503, error_body("storage_failed", "the event log could not be written; restart the node")});
-        return rp;
-      }
-      nlohmann::json body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-      if (body.is_discarded()) {
-        st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);
-        rp.deliver(command_response{400, error_body("invalid_body", "the request body is not valid JSON")});
+        rp.deliver(make_error(command_errc::storage_failed));
         return rp;
       }
       retail::command_context ctx{st.self, wall_ms(), term_id{st.term()}};
-      auto reply = st.handler->handle(static_cast<retail::command_kind>(req.kind), body, req.idempotency_key, ctx);
-      if (reply.drafts.empty()) {
-        // Rejected, or an idempotent retry answered from its record.
-        auto* counter = reply.http_status >= 400 ? &st.metrics->commands_rejected : &st.metrics->commands_replayed;
-        counter->fetch_add(1, std::memory_order_relaxed);
-        rp.deliver(command_response{reply.http_status, reply.body.dump()});
+      retail::command_outcome out = st.handler->handle(req.command, req.idempotency_key, ctx);
+      if (!out.is_accepted()) {
+        st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);
+        rp.deliver(command_response{std::move(std::get<retail::rejected>(out.decision)), false});
+        return rp;
+      }
+      auto& ok = std::get<retail::accepted>(out.decision);
+      if (ok.events.empty()) {  // an idempotent retry answered from its record
+        st.metrics->commands_replayed.fetch_add(1, std::memory_order_relaxed);
+        rp.deliver(command_response{std::move(ok.result), true});
         return rp;
       }
       append_local_request append;
-      append.drafts = std::move(reply.drafts);
-      if (reply.idempotency_record) {
-        append.side_writes.push_back({reply.idempotency_record->first, reply.idempotency_record->second});
+      append.drafts = std::move(ok.events);
+      if (out.idempotency_record) {
+        append.side_writes.push_back({std::move(out.idempotency_record->first), std::move(out.idempotency_record->second)});
       }
-      command_response ok{reply.http_status, reply.body.dump()};
+      auto answer = std::make_shared<command_response>(command_response{std::move(ok.result), false});
       const auto started = steady_us();
       self->request(st.writer, caf::infinite, append_local_atom::value, std::move(append))
         .then(
           [=](append_local_reply&) mutable {
             self->state.metrics->commands_accepted.fetch_add(1, std::memory_order_relaxed);
             self->state.metrics->append_latency.observe_us(steady_us() - started);
-            rp.deliver(std::move(ok));
+            rp.deliver(std::move(*answer));
           },
           [=](caf::error& err) mutable {
             self->state.storage_failed = true;
             spdlog::critical("command: device={} durable append failed ({}); refusing commands until restart",
                              self->state.self.value(), self->system().render(err));
-            rp.deliver(command_response{503, error_body("storage_failed", "the event could not be made durable")});
+            rp.deliver(make_error(command_errc::storage_failed));
           });
       return rp;
     },
@@ -132,6 +124,8 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
 }
 
 } // namespace
+
+caf::error make_error(command_errc e) { return caf::error(static_cast<std::uint8_t>(e), caf::atom("command")); }
 
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,

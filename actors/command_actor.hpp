@@ -7,10 +7,12 @@
 // applied when the log writer reports them committed.
 #pragma once
 
+#include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/command_errc.hpp"
 #include "actors/log_writer_actor.hpp"
 
 namespace sn::retail {
@@ -19,8 +21,13 @@ class command_handler;
 
 namespace sn::actors {
 
+/// A command_errc as a caf::error of the category atom("command").
+caf::error make_error(command_errc e);
+
 using command_actor = caf::typed_actor<
-  /// A client command; answers once its events are durable (or rejected).
+  /// A client command; answers once its events are durable (or rejected, or
+  /// replayed); a caf::error of the category atom("command") when the node
+  /// cannot decide or store it.
   caf::replies_to<command_atom, command_request>::with<command_response>,
   /// Events the node itself records (role changes, conflict records).
   caf::replies_to<system_event_atom, std::vector<event>>::with<append_local_reply>,
@@ -29,7 +36,7 @@ using command_actor = caf::typed_actor<
 
 /// `handler` is built and restored from the log by the caller; the actor owns it from now on.
 /// `read_only`: the node inspects a damaged log (--allow-damaged): every command
-/// is answered 503 read_only and nothing is decided or appended.
+/// is answered command_errc::read_only and nothing is decided or appended.
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
                                   node_metrics& metrics, bool read_only = false);

@@ -7,8 +7,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "actors/retail/command_result.hpp"
+#include "actors/retail/commands.hpp"
 #include "events/event.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/retail/types.hpp"
@@ -43,17 +46,22 @@ struct committed_batch {
   std::shared_ptr<const std::vector<storage::stored_event>> events;
 };
 
-/// A command for the command actor: the HTTP route's kind, the JSON body
-/// (path parameters already merged) and the client's idempotency key.
+/// A command for the command actor: the typed, shape-checked command and the
+/// client's idempotency key ("" for none).
 struct command_request {
-  int kind = 0;  ///< retail::command_kind
-  std::string body;
+  retail::command command;
   std::string idempotency_key;
 };
 
+/// The command actor's answer once the events are durable: the result of an
+/// accepted command (also of an idempotent retry: `replayed`) or the domain
+/// refusal. Failures of the node itself (read-only, storage) are a caf::error
+/// of the category atom("command") instead (actors/command_errc.hpp).
 struct command_response {
-  int http_status = 500;
-  std::string body;  ///< JSON text
+  std::variant<retail::command_result, retail::rejected> outcome;
+  bool replayed = false;  ///< answered from an idempotency record; nothing appended
+
+  bool is_accepted() const noexcept { return outcome.index() == 0; }
 };
 
 /// Projection bookkeeping for /v1/status, /v1/projections and storectl.

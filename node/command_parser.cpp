@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "actors/retail/business_day.hpp"
+#include "actors/retail/types.hpp"
+#include "events/types.hpp"
+
 namespace sn::node {
 
 namespace {
@@ -144,8 +148,8 @@ api_result<json> parse_json_bounded(std::string_view text, const json_limits& li
   return value;
 }
 
-api_result<parsed_command> parse_command(const command_input& in, const json_limits& limits) {
-  parsed_command out;
+api_result<command_body> parse_command_body(const command_input& in, const json_limits& limits) {
+  command_body out;
   if (in.body.empty()) {
     out.body = json::object();
   } else {
@@ -171,6 +175,276 @@ api_result<parsed_command> parse_command(const command_input& in, const json_lim
     out.body.erase(it);
   }
   return out;
+}
+
+namespace {
+
+using namespace sn::retail;
+
+// A refusal of a field. Thrown only inside this file by the field readers and
+// caught in read_command(): it keeps each command's reader a straight list.
+struct refusal {
+  api_error error;
+};
+
+[[noreturn]] void refuse(std::string code, std::string message) {
+  throw refusal{api_error{400, std::move(code), std::move(message)}};
+}
+
+std::string quoted(const char* name) { return std::string("field '") + name + "'"; }
+
+const json* field(const json& b, const char* name) {
+  auto it = b.find(name);
+  if (it == b.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::optional<std::string> read_string_opt(const json& b, const char* name, std::size_t max_len, bool required) {
+  const json* f = field(b, name);
+  if (!f) {
+    if (required) refuse("missing_field", quoted(name) + " is required");
+    return std::nullopt;
+  }
+  if (!f->is_string()) refuse("wrong_type", quoted(name) + " must be a string");
+  std::string s = f->get<std::string>();
+  if (required && s.empty()) refuse("invalid_field", quoted(name) + " must not be empty");
+  if (s.size() > max_len) {
+    refuse("invalid_field", quoted(name) + " is longer than " + std::to_string(max_len) + " bytes");
+  }
+  return s;
+}
+
+std::string read_string(const json& b, const char* name, std::size_t max_len, bool required,
+                        std::string fallback = {}) {
+  auto s = read_string_opt(b, name, max_len, required);
+  return s ? std::move(*s) : std::move(fallback);
+}
+
+std::optional<std::int64_t> read_int_opt(const json& b, const char* name, std::int64_t lo, std::int64_t hi,
+                                         const char* range_code = "invalid_field") {
+  const json* f = field(b, name);
+  if (!f) return std::nullopt;
+  if (!f->is_number_integer()) refuse("wrong_type", quoted(name) + " must be an integer");
+  const std::string range = quoted(name) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+  if (f->is_number_unsigned() && f->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) refuse(range_code, range);
+  const std::int64_t v = f->get<std::int64_t>();
+  if (v < lo || v > hi) refuse(range_code, range);
+  return v;
+}
+
+std::int64_t read_int(const json& b, const char* name, std::int64_t lo, std::int64_t hi,
+                      const char* range_code = "invalid_field") {
+  auto v = read_int_opt(b, name, lo, hi, range_code);
+  if (!v) refuse("missing_field", quoted(name) + " is required");
+  return *v;
+}
+
+std::optional<bool> read_bool_opt(const json& b, const char* name) {
+  const json* f = field(b, name);
+  if (!f) return std::nullopt;
+  if (!f->is_boolean()) refuse("wrong_type", quoted(name) + " must be true or false");
+  return f->get<bool>();
+}
+
+const json& read_array(const json& b, const char* name, std::size_t max_items) {
+  const json* f = field(b, name);
+  if (!f) refuse("missing_field", quoted(name) + " is required");
+  if (!f->is_array()) refuse("wrong_type", quoted(name) + " must be an array");
+  if (f->empty()) refuse("invalid_field", quoted(name) + " must not be empty");
+  if (f->size() > max_items) {
+    refuse("invalid_field", quoted(name) + " has more than " + std::to_string(max_items) + " items");
+  }
+  return *f;
+}
+
+// SKUs travel in URL paths: no control characters, spaces or slashes.
+std::string read_sku(const json& b) {
+  std::string sku = read_string(b, "sku", sku_length_max, true);
+  for (char c : sku) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == 0x7f) {
+      refuse("invalid_field", "field 'sku' must not contain spaces, slashes or control characters");
+    }
+  }
+  return sku;
+}
+
+// The payment methods of retail::pay_method (actors/retail/views.hpp).
+bool is_pay_method(const std::string& m) { return m == "cash" || m == "card" || m == "other"; }
+
+std::int32_t read_priority_opt(const json& b, std::int32_t fallback) {
+  return static_cast<std::int32_t>(read_int_opt(b, "priority", 0, device_priority_max).value_or(fallback));
+}
+
+upsert_product read_upsert_product(const json& b) {
+  upsert_product c;
+  c.sku = read_sku(b);
+  c.name = read_string(b, "name", text_length_max, true);
+  c.barcode = read_string(b, "barcode", text_length_max, false);
+  c.price_cents = read_int(b, "price_cents", 0, price_cents_max, "invalid_price");
+  c.tax_rate_bp = static_cast<std::int32_t>(read_int_opt(b, "tax_rate_bp", 0, tax_rate_bp_max).value_or(0));
+  c.low_stock_threshold = read_int_opt(b, "low_stock_threshold", 0, qty_max).value_or(0);
+  c.active = read_bool_opt(b, "active").value_or(true);
+  return c;
+}
+
+change_price read_change_price(const json& b) {
+  change_price c;
+  c.sku = read_sku(b);
+  c.price_cents = read_int(b, "price_cents", 0, price_cents_max, "invalid_price");
+  return c;
+}
+
+deactivate_product read_deactivate_product(const json& b) { return deactivate_product{read_sku(b)}; }
+
+receive_stock read_receive_stock(const json& b) {
+  receive_stock c;
+  c.sku = read_sku(b);
+  c.qty = read_int(b, "qty", 1, qty_max, "invalid_qty");
+  c.supplier_ref = read_string(b, "supplier_ref", text_length_max, false);
+  return c;
+}
+
+adjust_stock read_adjust_stock(const json& b) {
+  adjust_stock c;
+  c.sku = read_sku(b);
+  c.delta = read_int(b, "delta", -qty_max, qty_max, "invalid_qty");
+  if (c.delta == 0) refuse("invalid_qty", "field 'delta' must not be 0");
+  c.reason = read_string(b, "reason", text_length_max, true);
+  if (c.reason != "damage" && c.reason != "theft" && c.reason != "count_correction" && c.reason != "other") {
+    refuse("invalid_field", "field 'reason' must be damage, theft, count_correction or other");
+  }
+  c.note = read_string(b, "note", text_length_max, false);
+  return c;
+}
+
+count_stock read_count_stock(const json& b) {
+  count_stock c;
+  c.sku = read_sku(b);
+  c.counted_qty = read_int(b, "counted_qty", 0, qty_max, "invalid_qty");
+  return c;
+}
+
+complete_sale read_complete_sale(const json& b) {
+  complete_sale c;
+  for (const json& l : read_array(b, "lines", sale_lines_max)) {
+    if (!l.is_object()) refuse("wrong_type", "each of 'lines' must be an object");
+    sale_line_input line;
+    line.sku = read_sku(l);
+    line.qty = read_int(l, "qty", 1, qty_max, "invalid_qty");
+    line.unit_price_cents = read_int_opt(l, "unit_price_cents", 0, price_cents_max, "invalid_price");
+    line.discount_cents = read_int_opt(l, "discount_cents", 0, price_cents_max * qty_max, "invalid_discount").value_or(0);
+    c.lines.push_back(std::move(line));
+  }
+  // Absent payments are the handler's to judge (a sale of total 0 needs none).
+  if (field(b, "payments")) {
+    c.payments.emplace();
+    for (const json& m : read_array(b, "payments", payments_max)) {
+      if (!m.is_object()) refuse("wrong_type", "each of 'payments' must be an object");
+      payment_input pay;
+      pay.method = read_string(m, "method", text_length_max, true);
+      if (!is_pay_method(pay.method)) refuse("invalid_field", "payment method must be cash, card or other");
+      pay.amount_cents = read_int(m, "amount_cents", 1, amount_cents_max, "invalid_amount");
+      c.payments->push_back(std::move(pay));
+    }
+  }
+  return c;
+}
+
+return_sale read_return_sale(const json& b) {
+  return_sale c;
+  c.receipt = read_string(b, "receipt", text_length_max, true);
+  for (const json& l : read_array(b, "lines", sale_lines_max)) {
+    if (!l.is_object()) refuse("wrong_type", "each of 'lines' must be an object");
+    return_line_input line;
+    line.sku = read_sku(l);
+    line.qty = read_int(l, "qty", 1, qty_max, "invalid_qty");
+    c.lines.push_back(std::move(line));
+  }
+  if (field(b, "method")) {
+    c.method = read_string(b, "method", text_length_max, true);
+    if (!is_pay_method(*c.method)) refuse("invalid_field", "field 'method' must be cash, card or other");
+  }
+  return c;
+}
+
+void_sale read_void_sale(const json& b) {
+  void_sale c;
+  c.receipt = read_string(b, "receipt", text_length_max, true);
+  c.reason = read_string(b, "reason", text_length_max, false);
+  return c;
+}
+
+close_day read_close_day(const json& b) {
+  close_day c;
+  const std::string text = read_string(b, "day", 10 + 1, false);
+  if (!text.empty()) {
+    c.day = day_from_string(text);
+    if (!c.day) refuse("invalid_day", "field 'day' must be a date YYYY-MM-DD");
+  }
+  return c;
+}
+
+register_device read_register_device(const json& b) {
+  register_device c;
+  c.device_id = read_string(b, "device_id", device_id_length_max, true);
+  if (!valid_device_id(c.device_id)) {
+    refuse("invalid_device_id", "device_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
+  }
+  c.name = read_string(b, "name", text_length_max, false, c.device_id);
+  c.priority = read_priority_opt(b, 0);
+  return c;
+}
+
+update_device read_update_device(const json& b) {
+  update_device c;
+  c.device_id = read_string(b, "device_id", device_id_length_max, true);
+  c.name = read_string_opt(b, "name", text_length_max, false);
+  if (field(b, "priority")) c.priority = read_priority_opt(b, 0);
+  c.active = read_bool_opt(b, "active");
+  return c;
+}
+
+command read_fields(command_kind kind, const json& b) {
+  switch (kind) {
+    case command_kind::upsert_product: return read_upsert_product(b);
+    case command_kind::change_price: return read_change_price(b);
+    case command_kind::deactivate_product: return read_deactivate_product(b);
+    case command_kind::receive_stock: return read_receive_stock(b);
+    case command_kind::adjust_stock: return read_adjust_stock(b);
+    case command_kind::count_stock: return read_count_stock(b);
+    case command_kind::complete_sale: return read_complete_sale(b);
+    case command_kind::return_sale: return read_return_sale(b);
+    case command_kind::void_sale: return read_void_sale(b);
+    case command_kind::close_day: return read_close_day(b);
+    case command_kind::register_device: return read_register_device(b);
+    case command_kind::update_device: return read_update_device(b);
+  }
+  refuse("unknown_command", "unknown command");
+}
+
+}  // namespace
+
+api_result<retail::command> read_command(retail::command_kind kind, const json& body) {
+  if (!body.is_object()) return invalid_body("the request body must be a JSON object");
+  try {
+    return read_fields(kind, body);
+  } catch (const refusal& r) {
+    return r.error;
+  } catch (const std::exception& ex) {
+    return invalid_body(ex.what());
+  }
+}
+
+api_result<parsed_command> parse_command(retail::command_kind kind, const command_input& in,
+                                         const json_limits& limits) {
+  auto shaped = parse_command_body(in, limits);
+  if (!shaped) return shaped.error();
+  if (shaped->idempotency_key.size() > retail::idempotency_key_length_max) {
+    return api_error{400, "invalid_idempotency_key", "Idempotency-Key is longer than 255 bytes"};
+  }
+  auto cmd = read_command(kind, shaped->body);
+  if (!cmd) return cmd.error();
+  return parsed_command{std::move(*cmd), std::move(shaped->idempotency_key)};
 }
 
 }  // namespace sn::node

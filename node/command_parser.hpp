@@ -1,6 +1,11 @@
 // From an HTTP command request (body text, path parameter, Idempotency-Key
-// header) to the command the command actor decides on. Pure: no httplib, no
-// CAF; node/http_api.cpp and tests/fuzz/fuzz_http_command.cpp both call it.
+// header) to the typed command the command actor decides on
+// (actors/retail/commands.hpp). Pure: no httplib, no CAF; node/http_api.cpp
+// and tests/fuzz/fuzz_http_command.cpp both call it.
+//
+// Every check of a command's shape lives here: JSON types, required fields,
+// lengths, ranges, allowed words, with the 400 codes of docs/api.md. The
+// command handler keeps only the checks that need state (unknown sku, ...).
 //
 // Bounded: the body is checked against json_limits while it is parsed (a SAX
 // pass over the text, before any DOM exists), so that nothing later walks a
@@ -15,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/retail/commands.hpp"
 #include "node/api_error.hpp"
 
 namespace sn::node {
@@ -42,17 +48,35 @@ struct command_input {
   std::string_view idempotency_header;  ///< the Idempotency-Key header ("" when absent)
 };
 
-/// The command for the command actor.
-struct parsed_command {
+/// A command request's body as JSON, before its fields are read.
+struct command_body {
   nlohmann::json body;          ///< a JSON object: path parameter merged, "idempotency_key" removed
   std::string idempotency_key;  ///< header, else the body's "idempotency_key" string, else ""
 };
 
-/// Parses and shapes a command request. Refusals: 400 `invalid_body` (not
-/// JSON, beyond the limits, or not an object), 400 `invalid_field` (a path
-/// parameter that is not UTF-8), 400 `invalid_idempotency_key` (a key that is
-/// not UTF-8). Field checks are the command handler's
-/// (actors/retail/command_handler.cpp). Whatever it accepts serialises.
-api_result<parsed_command> parse_command(const command_input& in, const json_limits& limits = {});
+/// Parses and shapes a command request's body. Refusals: 400 `invalid_body`
+/// (not JSON, beyond the limits, or not an object), 400 `invalid_field` (a
+/// path parameter that is not UTF-8), 400 `invalid_idempotency_key` (a key
+/// that is not UTF-8). Whatever it accepts serialises.
+api_result<command_body> parse_command_body(const command_input& in, const json_limits& limits = {});
+
+/// Reads the fields of a command of `kind` from `body` (a JSON object; any
+/// other value is 400 `invalid_body`). Unknown fields are ignored. Refusals
+/// (400): `missing_field`, `wrong_type`, `invalid_field`, `invalid_qty`,
+/// `invalid_price`, `invalid_discount` (a discount beyond its bound),
+/// `invalid_amount`, `invalid_day`, `invalid_device_id`, `unknown_command`
+/// (a kind this build does not know).
+api_result<retail::command> read_command(retail::command_kind kind, const nlohmann::json& body);
+
+/// The command for the command actor.
+struct parsed_command {
+  retail::command command;
+  std::string idempotency_key;  ///< header, else the body's "idempotency_key" string, else ""
+};
+
+/// parse_command_body, then 400 `invalid_idempotency_key` for a key longer
+/// than 255 bytes, then read_command.
+api_result<parsed_command> parse_command(retail::command_kind kind, const command_input& in,
+                                         const json_limits& limits = {});
 
 }  // namespace sn::node

@@ -20,12 +20,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "actors/retail/command_handler.hpp"
+#include "actors/command_actor.hpp"
+#include "actors/retail/commands.hpp"
 #include "events/codec.hpp"
 #include "events/json.hpp"
 #include "node/actor_handles.hpp"
 #include "node/api_error.hpp"
+#include "node/command_errors.hpp"
 #include "node/command_parser.hpp"
+#include "node/command_reply.hpp"
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_gate.hpp"
@@ -195,17 +198,23 @@ private:
   void run_command(const httplib::Request& req, httplib::Response& res, command_kind kind, const char* path_field) {
     const std::string path_value = path_field ? req.matches[1].str() : std::string();
     const std::string key_header = req.get_header_value("Idempotency-Key");
-    auto parsed = parse_command({req.body, path_field, path_value, key_header});
+    auto parsed = parse_command(kind, {req.body, path_field, path_value, key_header});
     if (!parsed) return send_error(res, parsed.error());
-    actors::command_request cmd{static_cast<int>(kind), parsed->body.dump(), std::move(parsed->idempotency_key)};
+    actors::command_request cmd{std::move(parsed->command), std::move(parsed->idempotency_key)};
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
       .receive(
         [&](actors::command_response& r) {
-          res.status = r.http_status;
-          res.set_content(std::move(r.body), "application/json");
+          http_reply reply = render(r.outcome);
+          res.status = reply.status;
+          res.set_content(std::move(reply.body), "application/json");
         },
-        [&](caf::error& err) { send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err)); });
+        [&](caf::error& err) {
+          if (err.category() == caf::atom("command")) {
+            return send_error(res, to_api_error(static_cast<actors::command_errc>(err.code())));
+          }
+          send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
+        });
   }
 
   static param_lookup params(const httplib::Request& req) {

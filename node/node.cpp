@@ -14,6 +14,7 @@
 #include "actors/projection_rows.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
+#include "actors/command_actor.hpp"
 #include "actors/log_writer_actor.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
@@ -21,6 +22,7 @@
 #include "broker/transport.hpp"
 #include "actors/retail/views.hpp"
 #include "node/actor_handles.hpp"
+#include "node/command_parser.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_api.hpp"
 #include "storage/event_log.hpp"
@@ -251,6 +253,25 @@ private:
     return 0;
   }
 
+  /// The command handler's idempotency records. Records of the build before
+  /// typed commands (JSON) cannot be compared with a typed command: they are
+  /// kept so that a reuse of their key is refused (409), never decided twice.
+  void load_idempotency() {
+    std::size_t loaded = 0, legacy = 0, invalid = 0;
+    for (auto& rec : log_->all_idempotency()) {
+      switch (handler_->load_idempotency(rec.key, rec.value)) {
+        case retail::record_load::loaded: ++loaded; break;
+        case retail::record_load::legacy: ++legacy; break;
+        case retail::record_load::invalid: ++invalid; break;
+      }
+    }
+    if (legacy != 0 || invalid != 0) {
+      spdlog::warn("node: device={} idempotency records: {} loaded, {} of an earlier version (JSON) and {} unreadable; "
+                   "a retry with one of those {} keys is answered 409 idempotency_key_reused, never decided again",
+                   config_.device_id, loaded, legacy, invalid, legacy + invalid);
+    }
+  }
+
   /// The projections and the command side's state, from the checkpoint and
   /// the log after it.
   bool restore() {
@@ -260,7 +281,7 @@ private:
     for (const auto& [origin, head] : log_->heads()) {
       if (auto newest = log_->get(device_id{origin}, head.seq)) handler_->restore_clock(newest->ev.hlc);
     }
-    for (auto& rec : log_->all_idempotency()) handler_->load_idempotency(rec.key, rec.value);
+    load_idempotency();
     // The seed's device registration: a device registers itself (and updates
     // its name and priority) so that every node's devices view lists it.
     self_registration_ = retail::command_kind::register_device;
@@ -349,6 +370,9 @@ private:
     caf_config_.add_error_category(caf::atom("log_writer"), [](std::uint8_t code, caf::atom_value, const caf::message&) {
       return "log_writer: " + actors::to_string(static_cast<actors::writer_errc>(code));
     });
+    caf_config_.add_error_category(caf::atom("command"), [](std::uint8_t code, caf::atom_value, const caf::message&) {
+      return std::string("command: ") + actors::to_string(static_cast<actors::command_errc>(code));
+    });
     system_ = std::make_unique<caf::actor_system>(caf_config_);
     feed_ = std::make_unique<event_feed>(log_->last_position().value());
     const device_id self{config_.device_id};
@@ -431,13 +455,22 @@ private:
 
   void register_self() {
     if (!self_registration_) return;
-    nlohmann::json body{{"device_id", config_.device_id}, {"name", config_.name}, {"priority", config_.priority}};
+    // Through the same shape checks as POST /v1/devices (config values are bounded there too).
+    const nlohmann::json body{{"device_id", config_.device_id}, {"name", config_.name}, {"priority", config_.priority}};
+    auto cmd = read_command(*self_registration_, body);
+    if (!cmd) {
+      spdlog::warn("node: device registration refused: {} {}", cmd.error().code, cmd.error().message);
+      return;
+    }
     caf::scoped_actor asker{*system_};
     asker->request(commands_, std::chrono::seconds(10), actors::command_atom::value,
-                   actors::command_request{static_cast<int>(*self_registration_), body.dump(), ""})
+                   actors::command_request{std::move(*cmd), ""})
       .receive(
         [&](actors::command_response& r) {
-          if (r.http_status >= 300) spdlog::warn("node: device registration answered {}: {}", r.http_status, r.body);
+          if (!r.is_accepted()) {
+            const auto& no = std::get<retail::rejected>(r.outcome);
+            spdlog::warn("node: device registration refused: {} {}", retail::to_string(no.errc), no.message);
+          }
         },
         [&](caf::error& err) { spdlog::warn("node: device registration failed: {}", system_->render(err)); });
   }

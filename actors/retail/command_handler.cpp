@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <sodium.h>
-
 #include "actors/retail/business_day.hpp"
+#include "actors/retail/command_codec.hpp"
 #include "events/device.hpp"
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
@@ -14,8 +13,6 @@
 #include "events/types.hpp"
 
 namespace sn::retail {
-
-using nlohmann::json;
 
 const char* to_string(command_kind k) noexcept {
   switch (k) {
@@ -35,98 +32,33 @@ const char* to_string(command_kind k) noexcept {
   return "unknown";
 }
 
+const char* to_string(command_errc e) noexcept {
+  switch (e) {
+    case command_errc::unknown_sku: return "unknown_sku";
+    case command_errc::product_inactive: return "product_inactive";
+    case command_errc::invalid_discount: return "invalid_discount";
+    case command_errc::payments_required: return "payments_required";
+    case command_errc::payments_insufficient: return "payments_insufficient";
+    case command_errc::overpayment_not_cash: return "overpayment_not_cash";
+    case command_errc::duplicate_receipt: return "duplicate_receipt";
+    case command_errc::unknown_receipt: return "unknown_receipt";
+    case command_errc::sale_voided: return "sale_voided";
+    case command_errc::sku_not_in_sale: return "sku_not_in_sale";
+    case command_errc::return_exceeds_sold: return "return_exceeds_sold";
+    case command_errc::already_voided: return "already_voided";
+    case command_errc::sale_has_returns: return "sale_has_returns";
+    case command_errc::day_already_closed: return "day_already_closed";
+    case command_errc::device_exists: return "device_exists";
+    case command_errc::unknown_device: return "unknown_device";
+    case command_errc::idempotency_key_reused: return "idempotency_key_reused";
+    case command_errc::invalid_idempotency_key: return "invalid_idempotency_key";
+  }
+  return "unknown";
+}
+
 namespace {
 
-// A rejected command. Thrown only inside this file by the field readers and
-// caught in handle(): it keeps each decision a straight list of checks.
-struct rejected {
-  int status;
-  std::string code;
-  std::string message;
-};
-
-[[noreturn]] void reject(int status, std::string code, std::string message) {
-  throw rejected{status, std::move(code), std::move(message)};
-}
-
-json error_body(const std::string& code, const std::string& message) {
-  return json{{"error", {{"code", code}, {"message", message}}}};
-}
-
-const json* field(const json& b, const char* name) {
-  auto it = b.find(name);
-  if (it == b.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string read_string(const json& b, const char* name, std::size_t max_len, bool required,
-                        std::string fallback = {}) {
-  const json* f = field(b, name);
-  if (!f) {
-    if (required) reject(400, "missing_field", std::string("field '") + name + "' is required");
-    return fallback;
-  }
-  if (!f->is_string()) reject(400, "wrong_type", std::string("field '") + name + "' must be a string");
-  std::string s = f->get<std::string>();
-  if (required && s.empty()) reject(400, "invalid_field", std::string("field '") + name + "' must not be empty");
-  if (s.size() > max_len) {
-    reject(400, "invalid_field", std::string("field '") + name + "' is longer than " + std::to_string(max_len) + " bytes");
-  }
-  return s;
-}
-
-std::optional<std::int64_t> read_int_opt(const json& b, const char* name, std::int64_t lo, std::int64_t hi,
-                                         const char* range_code = "invalid_field") {
-  const json* f = field(b, name);
-  if (!f) return std::nullopt;
-  if (!f->is_number_integer()) reject(400, "wrong_type", std::string("field '") + name + "' must be an integer");
-  if (f->is_number_unsigned() && f->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
-    reject(400, range_code, std::string("field '") + name + "' must be between " + std::to_string(lo) + " and " +
-                                std::to_string(hi));
-  }
-  const std::int64_t v = f->get<std::int64_t>();
-  if (v < lo || v > hi) {
-    reject(400, range_code, std::string("field '") + name + "' must be between " + std::to_string(lo) + " and " +
-                                std::to_string(hi));
-  }
-  return v;
-}
-
-std::int64_t read_int(const json& b, const char* name, std::int64_t lo, std::int64_t hi,
-                      const char* range_code = "invalid_field") {
-  auto v = read_int_opt(b, name, lo, hi, range_code);
-  if (!v) reject(400, "missing_field", std::string("field '") + name + "' is required");
-  return *v;
-}
-
-std::optional<bool> read_bool_opt(const json& b, const char* name) {
-  const json* f = field(b, name);
-  if (!f) return std::nullopt;
-  if (!f->is_boolean()) reject(400, "wrong_type", std::string("field '") + name + "' must be true or false");
-  return f->get<bool>();
-}
-
-const json& read_array(const json& b, const char* name, std::size_t max_items) {
-  const json* f = field(b, name);
-  if (!f) reject(400, "missing_field", std::string("field '") + name + "' is required");
-  if (!f->is_array()) reject(400, "wrong_type", std::string("field '") + name + "' must be an array");
-  if (f->empty()) reject(400, "invalid_field", std::string("field '") + name + "' must not be empty");
-  if (f->size() > max_items) {
-    reject(400, "invalid_field", std::string("field '") + name + "' has more than " + std::to_string(max_items) + " items");
-  }
-  return *f;
-}
-
-// SKUs travel in URL paths: no control characters, spaces or slashes.
-std::string read_sku(const json& b) {
-  std::string sku = read_string(b, "sku", sku_length_max, true);
-  for (char c : sku) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == 0x7f) {
-      reject(400, "invalid_field", "field 'sku' must not contain spaces, slashes or control characters");
-    }
-  }
-  return sku;
-}
+rejected refuse(command_errc e, std::string message) { return rejected{e, std::move(message)}; }
 
 // round(a / b) for a >= 0, b > 0 (half up), without overflow.
 std::int64_t round_div(__int128 a, __int128 b) { return static_cast<std::int64_t>((2 * a + b) / (2 * b)); }
@@ -143,14 +75,7 @@ std::string numbered(const std::string& device, const char* infix, std::uint64_t
   return device + infix + buf;
 }
 
-std::string fingerprint(command_kind k, const json& body) {
-  json b = body;
-  if (b.is_object()) b.erase("idempotency_key");
-  const std::string text = std::string(to_string(k)) + "\n" + b.dump();
-  hash256 h{};
-  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
-  return to_hex(h);
-}
+rejected unknown_sku(const std::string& sku) { return refuse(command_errc::unknown_sku, "unknown sku '" + sku + "'"); }
 
 } // namespace
 
@@ -188,7 +113,17 @@ void command_handler::remember(const std::string& key, std::string value) {
   }
 }
 
-void command_handler::load_idempotency(const std::string& key, const std::string& value) { remember(key, value); }
+record_load command_handler::load_idempotency(const std::string& key, const std::string& value) {
+  // Every record is kept, whatever its format: a key this build cannot
+  // compare is refused on reuse (replay()), never decided a second time.
+  remember(key, value);
+  switch (classify_record(value)) {
+    case record_format::typed: return decode_record(value) ? record_load::loaded : record_load::invalid;
+    case record_format::legacy_json: return record_load::legacy;
+    case record_format::unknown: break;
+  }
+  return record_load::invalid;
+}
 
 void command_handler::observe(const event& e) {
   clock_.observe(e.hlc, 0);
@@ -200,179 +135,278 @@ void command_handler::restore_own(const event& e) {
   views_.apply(e);
 }
 
-command_reply command_handler::handle(command_kind k, const json& body, const std::string& key,
-                                      const command_context& ctx) {
-  if (key.size() > idempotency_key_length_max) {
-    return {400, error_body("invalid_idempotency_key", "Idempotency-Key is longer than 255 bytes"), {}, {}};
-  }
-  const std::string print = key.empty() ? std::string{} : fingerprint(k, body);
-  if (!key.empty()) {
-    auto it = idempotency_.find(key);
-    if (it != idempotency_.end()) {
-      const json stored = json::parse(it->second, nullptr, false);
-      if (!stored.is_discarded() && stored.value("fingerprint", "") == print) {
-        return {stored.value("status", 200), stored.value("body", json::object()), {}, {}};
-      }
-      return {409,
-              error_body("idempotency_key_reused", "Idempotency-Key '" + key + "' was used for a different request"),
-              {},
-              {}};
+// The answer to a key seen before: the first result for an identical
+// command, else idempotency_key_reused.
+std::optional<command_handler::decision> command_handler::replay(const command& c, const std::string& key,
+                                                                 const hash256& print) const {
+  auto it = idempotency_.find(key);
+  if (it == idempotency_.end()) return std::nullopt;
+  if (classify_record(it->second) == record_format::typed) {
+    auto rec = decode_record(it->second);
+    if (rec && rec->fingerprint == print && rec->result.index() == c.index()) {
+      return decision{accepted{{}, std::move(rec->result)}};
     }
+    return decision{refuse(command_errc::idempotency_key_reused,
+                           "Idempotency-Key '" + key + "' was used for a different request")};
   }
-  command_reply reply;
-  try {
-    if (!body.is_object()) reject(400, "invalid_body", "the request body must be a JSON object");
-    reply = decide(k, body, ctx);
-  } catch (const rejected& r) {
-    return {r.status, error_body(r.code, r.message), {}, {}};
-  } catch (const std::exception& ex) {
-    return {400, error_body("invalid_body", ex.what()), {}, {}};
+  return decision{refuse(command_errc::idempotency_key_reused,
+                         "Idempotency-Key '" + key +
+                             "' was recorded by an earlier version of the node and cannot be compared; use a new key")};
+}
+
+command_outcome command_handler::handle(const command& c, const std::string& key, const command_context& ctx) {
+  if (key.size() > idempotency_key_length_max) {
+    return {refuse(command_errc::invalid_idempotency_key, "Idempotency-Key is longer than 255 bytes"), {}};
   }
-  if (!key.empty() && !reply.drafts.empty()) {
-    std::string value =
-        json{{"command", to_string(k)}, {"fingerprint", print}, {"status", reply.http_status}, {"body", reply.body}}
-            .dump();
+  const hash256 print = key.empty() ? hash256{} : fingerprint(c);
+  if (!key.empty()) {
+    if (auto answer = replay(c, key, print)) return {std::move(*answer), {}};
+  }
+  command_outcome out{std::visit([&](const auto& cmd) { return decide(cmd, ctx); }, c), {}};
+  if (!key.empty() && out.is_accepted()) {
+    const auto& ok = std::get<accepted>(out.decision);
+    std::string value = encode_record(idempotency_record{print, ok.result});
     remember(key, value);
-    reply.idempotency_record = std::make_pair(key, std::move(value));
+    out.idempotency_record = std::make_pair(key, std::move(value));
   }
-  return reply;
+  return out;
 }
 
-command_reply command_handler::decide(command_kind k, const json& b, const command_context& ctx) {
-  switch (k) {
-    case command_kind::upsert_product: return upsert_product(b, ctx);
-    case command_kind::change_price: return change_price(b, ctx);
-    case command_kind::deactivate_product: return deactivate_product(b, ctx);
-    case command_kind::receive_stock: return receive_stock(b, ctx);
-    case command_kind::adjust_stock: return adjust_stock(b, ctx);
-    case command_kind::count_stock: return count_stock(b, ctx);
-    case command_kind::complete_sale: return complete_sale(b, ctx);
-    case command_kind::return_sale: return return_sale(b, ctx);
-    case command_kind::void_sale: return void_sale(b, ctx);
-    case command_kind::close_day: return close_day(b, ctx);
-    case command_kind::register_device: return register_device(b, ctx);
-    case command_kind::update_device: return update_device(b, ctx);
-  }
-  reject(400, "unknown_command", "unknown command");
-}
+// ---- state access ----
 
-// The catalog entry a command refers to: 404 when unknown.
-const views::product_state& command_handler::known_product(const std::string& sku) const {
+const views::product_state* command_handler::find_product(const std::string& sku) const {
   const auto id = views_.find_sku(sku);
-  if (!id || !views_.products_[*id].info.set) reject(404, "unknown_sku", "unknown sku '" + sku + "'");
-  return views_.products_[*id];
+  if (!id || !views_.products_[*id].info.set) return nullptr;
+  return &views_.products_[*id];
 }
 
-command_reply command_handler::upsert_product(const json& b, const command_context& ctx) {
-  product_upserted p;
-  p.sku = read_sku(b);
-  p.name = read_string(b, "name", text_length_max, true);
-  p.barcode = read_string(b, "barcode", text_length_max, false);
-  p.price_cents = read_int(b, "price_cents", 0, price_cents_max, "invalid_price");
-  p.tax_rate_bp = static_cast<std::int32_t>(read_int_opt(b, "tax_rate_bp", 0, tax_rate_bp_max).value_or(0));
-  p.low_stock_threshold = read_int_opt(b, "low_stock_threshold", 0, qty_max).value_or(0);
-  p.active = read_bool_opt(b, "active").value_or(true);
-  const bool created = !views_.product(p.sku).has_value();
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = created ? 201 : 200;
-  r.body = *views_.product(p.sku);
+std::int64_t command_handler::on_hand(const std::string& sku) const { return views_.on_hand(sku); }
+
+product_row command_handler::product_row_of(const std::string& sku) const {
+  const views::product_state* p = find_product(sku);
+  product_row r;
+  if (!p) return r;
+  r.sku = p->sku;
+  r.name = p->name;
+  r.barcode = p->barcode;
+  r.price_cents = p->price_cents;
+  r.tax_rate_bp = p->tax_rate_bp;
+  r.low_stock_threshold = p->low_stock_threshold;
+  r.active = p->active;
+  r.updated_at = hlc_timestamp{std::max({p->info.hlc, p->price.hlc, p->act.hlc})};
   return r;
 }
 
-command_reply command_handler::change_price(const json& b, const command_context& ctx) {
-  price_changed p;
-  p.sku = read_sku(b);
-  p.price_cents = read_int(b, "price_cents", 0, price_cents_max, "invalid_price");
-  const std::int64_t previous = known_product(p.sku).price_cents;
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.body = json{{"sku", p.sku}, {"price_cents", p.price_cents}, {"previous_price_cents", previous}};
-  return r;
+const views::sale_rec* command_handler::find_sale(const std::string& receipt) const {
+  const views::sale_rec* s = views_.find_sale(receipt);
+  return s && s->present ? s : nullptr;
 }
 
-command_reply command_handler::deactivate_product(const json& b, const command_context& ctx) {
-  product_deactivated p;
-  p.sku = read_sku(b);
-  known_product(p.sku);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.body = *views_.product(p.sku);
-  return r;
-}
-
-command_reply command_handler::receive_stock(const json& b, const command_context& ctx) {
-  stock_received p;
-  p.sku = read_sku(b);
-  p.qty = read_int(b, "qty", 1, qty_max, "invalid_qty");
-  p.supplier_ref = read_string(b, "supplier_ref", text_length_max, false);
-  known_product(p.sku);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = 201;
-  r.body = json{{"sku", p.sku}, {"qty", p.qty}, {"supplier_ref", p.supplier_ref}, {"on_hand", views_.on_hand(p.sku)}};
-  return r;
-}
-
-command_reply command_handler::adjust_stock(const json& b, const command_context& ctx) {
-  stock_adjusted p;
-  p.sku = read_sku(b);
-  p.delta = read_int(b, "delta", -qty_max, qty_max, "invalid_qty");
-  if (p.delta == 0) reject(400, "invalid_qty", "field 'delta' must not be 0");
-  p.reason = read_string(b, "reason", text_length_max, true);
-  if (p.reason != "damage" && p.reason != "theft" && p.reason != "count_correction" && p.reason != "other") {
-    reject(400, "invalid_field", "field 'reason' must be damage, theft, count_correction or other");
+sale_row command_handler::sale_row_of(const std::string& receipt) const {
+  sale_row r;
+  const views::sale_rec* s = find_sale(receipt);
+  if (!s) return r;
+  const views::sale_extra& x = views_.extra_of(*s);
+  r.receipt = receipt;
+  r.device = views_.origin_name(s->origin);
+  r.time = hlc_timestamp{s->hlc};
+  r.day = day_to_string(s->day);
+  for (const views::line_rec& l : views_.lines_of(*s)) {
+    sale_row_line line;
+    line.sku = views_.products_[l.sku].sku;
+    line.qty = l.qty;
+    line.unit_price_cents = l.unit_price_cents;
+    line.discount_cents = l.discount_cents;
+    line.tax_rate_bp = l.tax_rate_bp;
+    line.tax_cents = l.tax_cents;
+    line.total_cents = l.qty * l.unit_price_cents - l.discount_cents;
+    for (const auto& [sku, qty] : x.returned) {
+      if (sku == l.sku) line.returned_qty = qty;
+    }
+    r.lines.push_back(std::move(line));
   }
-  p.note = read_string(b, "note", text_length_max, false);
-  known_product(p.sku);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = 201;
-  r.body = json{{"sku", p.sku}, {"delta", p.delta}, {"reason", p.reason}, {"note", p.note},
-                {"on_hand", views_.on_hand(p.sku)}};
+  r.gross_cents = s->gross;
+  r.discount_cents = s->discount;
+  r.tax_cents = s->tax;
+  r.total_cents = s->total;
+  for (std::size_t m = 0; m < pay_method_count; ++m) {
+    if (s->paid[m] != 0) r.payments.push_back({to_string(static_cast<pay_method>(m)), s->paid[m]});
+  }
+  r.change_cents = s->change;
+  r.voided = s->voided;
+  r.refunded_cents = x.refunded;
+  r.returns = x.return_ids;
+  std::sort(r.returns.begin(), r.returns.end());
+  if (s->voided && x.void_stamp.set) {
+    r.void_info = sale_row_void{x.void_reason, views_.origin_name(x.void_stamp.origin), hlc_timestamp{x.void_stamp.hlc}};
+  }
   return r;
+}
+
+command_handler::line_totals command_handler::line_totals_of(const views::sale_rec& sale, const std::string& sku) const {
+  line_totals t;
+  const auto id = views_.find_sku(sku);
+  if (!id) return t;
+  for (const auto& l : views_.lines_of(sale)) {
+    if (l.sku != *id) continue;
+    t.sold += l.qty;
+    t.net += l.qty * l.unit_price_cents - l.discount_cents;
+    t.tax += l.tax_cents;
+  }
+  for (const auto& [rs, rq] : views_.extra_of(sale).returned) {
+    if (rs == *id) t.returned = rq;
+  }
+  return t;
+}
+
+std::uint64_t command_handler::last_receipt_no(const std::string& device) const {
+  const auto oid = views_.origins_.find(device);
+  return oid ? views_.last_receipt_no_[*oid] : 0;
+}
+
+std::uint64_t command_handler::last_return_no(const std::string& device) const {
+  const auto oid = views_.origins_.find(device);
+  return oid ? views_.last_return_no_[*oid] : 0;
+}
+
+bool command_handler::day_closed_by(std::int32_t day, const std::string& device) const {
+  const auto oid = views_.origins_.find(device);
+  return oid && views_.closures_.count(views::daily_key(day, *oid)) != 0;
+}
+
+// The Z figures: this device's daily figures of `day` at this moment.
+close_day_result command_handler::day_figures(std::int32_t day, const std::string& device) const {
+  views::figures f;
+  if (const auto oid = views_.origins_.find(device)) {
+    if (auto it = views_.daily_.find(views::daily_key(day, *oid)); it != views_.daily_.end()) f = it->second;
+  }
+  close_day_result r;
+  r.day = day_to_string(day);
+  r.device = device;
+  r.gross_cents = f.gross;
+  r.discounts_cents = f.discounts;
+  r.tax_cents = f.tax - f.returns_tax;
+  r.returns_cents = f.returns;
+  r.net_cents = f.gross - f.discounts - f.returns;
+  for (std::size_t m = 0; m < pay_method_count; ++m) {
+    r.by_method.push_back({to_string(static_cast<pay_method>(m)), f.by_method[m]});
+  }
+  r.transactions = f.transactions;
+  return r;
+}
+
+const views::device_rec* command_handler::find_device(const std::string& id) const {
+  auto it = views_.devices_.find(id);
+  return it == views_.devices_.end() ? nullptr : &it->second;
+}
+
+device_row command_handler::device_row_of(const std::string& id) const {
+  device_row r;
+  r.device_id = id;
+  if (const views::device_rec* d = find_device(id)) {
+    r.name = d->name;
+    r.priority = d->priority;
+    r.active = d->active;
+    r.registered = d->registered;
+  }
+  r.master = views_.current_master() == id;
+  const auto oid = views_.origins_.find(id);
+  if (oid && views_.last_seen_[*oid] != 0) r.last_event_time = hlc_timestamp{views_.last_seen_[*oid]};
+  return r;
+}
+
+// ---- decisions ----
+
+command_handler::decision command_handler::decide(const upsert_product& c, const command_context& ctx) {
+  product_upserted p;
+  p.sku = c.sku;
+  p.name = c.name;
+  p.barcode = c.barcode;
+  p.price_cents = c.price_cents;
+  p.tax_rate_bp = c.tax_rate_bp;
+  p.low_stock_threshold = c.low_stock_threshold;
+  p.active = c.active;
+  const bool created = find_product(p.sku) == nullptr;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = upsert_product_result{product_row_of(p.sku), created};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const change_price& c, const command_context& ctx) {
+  const views::product_state* prod = find_product(c.sku);
+  if (!prod) return unknown_sku(c.sku);
+  const std::int64_t previous = prod->price_cents;
+  price_changed p;
+  p.sku = c.sku;
+  p.price_cents = c.price_cents;
+  return accepted{{draft(ctx, p)}, change_price_result{p.sku, p.price_cents, previous}};
+}
+
+command_handler::decision command_handler::decide(const deactivate_product& c, const command_context& ctx) {
+  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  product_deactivated p;
+  p.sku = c.sku;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = deactivate_product_result{product_row_of(p.sku)};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const receive_stock& c, const command_context& ctx) {
+  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  stock_received p;
+  p.sku = c.sku;
+  p.qty = c.qty;
+  p.supplier_ref = c.supplier_ref;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = receive_stock_result{p.sku, p.qty, p.supplier_ref, on_hand(p.sku)};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const adjust_stock& c, const command_context& ctx) {
+  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  stock_adjusted p;
+  p.sku = c.sku;
+  p.delta = c.delta;
+  p.reason = c.reason;
+  p.note = c.note;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = adjust_stock_result{p.sku, p.delta, p.reason, p.note, on_hand(p.sku)};
+  return a;
 }
 
 // The count rule: expected_qty is what THIS node's projection shows now; the
 // event moves on-hand by counted - expected on every node. Sales another till
 // made during the count that this node had not seen are subtracted when they
 // arrive, so the count does not swallow them.
-command_reply command_handler::count_stock(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const count_stock& c, const command_context& ctx) {
+  if (!find_product(c.sku)) return unknown_sku(c.sku);
   stock_counted p;
-  p.sku = read_sku(b);
-  p.counted_qty = read_int(b, "counted_qty", 0, qty_max, "invalid_qty");
-  known_product(p.sku);
-  p.expected_qty = views_.on_hand(p.sku);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = 201;
-  r.body = json{{"sku", p.sku},
-                {"counted_qty", p.counted_qty},
-                {"expected_qty", p.expected_qty},
-                {"adjustment", p.counted_qty - p.expected_qty},
-                {"on_hand", views_.on_hand(p.sku)}};
-  return r;
+  p.sku = c.sku;
+  p.counted_qty = c.counted_qty;
+  p.expected_qty = on_hand(p.sku);
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = count_stock_result{p.sku, p.counted_qty, p.expected_qty, p.counted_qty - p.expected_qty, on_hand(p.sku)};
+  return a;
 }
 
-command_reply command_handler::complete_sale(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const complete_sale& c, const command_context& ctx) {
   sale_completed p;
-  const json& lines = read_array(b, "lines", sale_lines_max);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const json& l = lines[i];
-    if (!l.is_object()) reject(400, "wrong_type", "each of 'lines' must be an object");
+  for (std::size_t i = 0; i < c.lines.size(); ++i) {
+    const sale_line_input& in = c.lines[i];
+    const views::product_state* prod = find_product(in.sku);
+    if (!prod) return unknown_sku(in.sku);
+    if (!prod->active) return refuse(command_errc::product_inactive, "product '" + in.sku + "' is not active");
     sale_line line;
-    line.sku = read_sku(l);
-    line.qty = read_int(l, "qty", 1, qty_max, "invalid_qty");
-    const auto& prod = known_product(line.sku);
-    if (!prod.active) reject(409, "product_inactive", "product '" + line.sku + "' is not active");
-    line.unit_price_cents = read_int_opt(l, "unit_price_cents", 0, price_cents_max, "invalid_price")
-                                .value_or(prod.price_cents);
+    line.sku = in.sku;
+    line.qty = in.qty;
+    line.unit_price_cents = in.unit_price_cents.value_or(prod->price_cents);
     const std::int64_t line_gross = line.qty * line.unit_price_cents;
-    line.discount_cents = read_int_opt(l, "discount_cents", 0, price_cents_max * qty_max, "invalid_discount").value_or(0);
+    line.discount_cents = in.discount_cents;
     if (line.discount_cents > line_gross) {
-      reject(400, "invalid_discount", "line " + std::to_string(i) + ": discount_cents exceeds the line amount");
+      return refuse(command_errc::invalid_discount,
+                    "line " + std::to_string(i) + ": discount_cents exceeds the line amount");
     }
-    line.tax_rate_bp = prod.tax_rate_bp;
+    line.tax_rate_bp = prod->tax_rate_bp;
     line.tax_cents = tax_part(line_gross - line.discount_cents, line.tax_rate_bp);
     p.gross_cents += line_gross;
     p.discount_cents += line.discount_cents;
@@ -380,17 +414,10 @@ command_reply command_handler::complete_sale(const json& b, const command_contex
     p.lines.push_back(std::move(line));
   }
   p.total_cents = p.gross_cents - p.discount_cents;
-  const json* pays = field(b, "payments");
-  if (pays || p.total_cents > 0) {
-    const json& arr = read_array(b, "payments", payments_max);
-    for (const json& m : arr) {
-      if (!m.is_object()) reject(400, "wrong_type", "each of 'payments' must be an object");
-      payment pay;
-      pay.method = read_string(m, "method", text_length_max, true);
-      if (!pay_method_from_string(pay.method)) reject(400, "invalid_field", "payment method must be cash, card or other");
-      pay.amount_cents = read_int(m, "amount_cents", 1, amount_cents_max, "invalid_amount");
-      p.payments.push_back(std::move(pay));
-    }
+  if (c.payments) {
+    for (const payment_input& m : *c.payments) p.payments.push_back(payment{m.method, m.amount_cents});
+  } else if (p.total_cents > 0) {
+    return refuse(command_errc::payments_required, "field 'payments' is required");
   }
   std::int64_t paid = 0, cash = 0;
   for (const payment& m : p.payments) {
@@ -398,86 +425,65 @@ command_reply command_handler::complete_sale(const json& b, const command_contex
     if (m.method == "cash") cash += m.amount_cents;
   }
   if (paid < p.total_cents) {
-    reject(400, "payments_insufficient", "payments of " + std::to_string(paid) + " cents do not cover the total of " +
-                                             std::to_string(p.total_cents) + " cents");
+    return refuse(command_errc::payments_insufficient, "payments of " + std::to_string(paid) +
+                                                           " cents do not cover the total of " +
+                                                           std::to_string(p.total_cents) + " cents");
   }
   p.change_cents = paid - p.total_cents;
-  if (p.change_cents > cash) reject(400, "overpayment_not_cash", "change can only be given from a cash payment");
-
-  const auto oid = views_.origins_.find(ctx.device.value());
-  const std::uint64_t last = oid ? views_.last_receipt_no_[*oid] : 0;
-  p.receipt = numbered(ctx.device.value(), "-", last + 1);
-  if (const views::sale_rec* existing = views_.find_sale(p.receipt); existing && existing->present) {
-    reject(409, "duplicate_receipt", "receipt '" + p.receipt + "' exists");  // state corrupt; never append twice
+  if (p.change_cents > cash) {
+    return refuse(command_errc::overpayment_not_cash, "change can only be given from a cash payment");
+  }
+  p.receipt = numbered(ctx.device.value(), "-", last_receipt_no(ctx.device.value()) + 1);
+  if (find_sale(p.receipt)) {  // state corrupt; never append twice
+    return refuse(command_errc::duplicate_receipt, "receipt '" + p.receipt + "' exists");
   }
   const hlc_timestamp at = clock_.now(ctx.wall_ms);
   p.business_day = stamp_day(at);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, at, p));
-  r.http_status = 201;
-  r.body = *views_.sale(p.receipt);
-  r.body["paid_cents"] = paid;
-  return r;
+  accepted a{{draft(ctx, at, p)}, {}};
+  a.result = complete_sale_result{sale_row_of(p.receipt), paid};
+  return a;
 }
 
-command_reply command_handler::return_sale(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const return_sale& c, const command_context& ctx) {
   sale_returned p;
-  p.receipt = read_string(b, "receipt", text_length_max, true);
-  const views::sale_rec* found = views_.find_sale(p.receipt);
-  const json& lines = read_array(b, "lines", sale_lines_max);
+  p.receipt = c.receipt;
   // requested qty per sku, in order of first mention
   std::vector<std::pair<std::string, std::int64_t>> wanted;
-  for (const json& l : lines) {
-    if (!l.is_object()) reject(400, "wrong_type", "each of 'lines' must be an object");
-    std::string sku = read_sku(l);
-    const std::int64_t qty = read_int(l, "qty", 1, qty_max, "invalid_qty");
-    auto it = std::find_if(wanted.begin(), wanted.end(), [&](const auto& w) { return w.first == sku; });
+  for (const return_line_input& l : c.lines) {
+    auto it = std::find_if(wanted.begin(), wanted.end(), [&](const auto& w) { return w.first == l.sku; });
     if (it == wanted.end()) {
-      wanted.emplace_back(std::move(sku), qty);
+      wanted.emplace_back(l.sku, l.qty);
     } else {
-      it->second += qty;
+      it->second += l.qty;
     }
   }
-  std::optional<std::string> method;
-  if (field(b, "method")) {
-    method = read_string(b, "method", text_length_max, true);
-    if (!pay_method_from_string(*method)) reject(400, "invalid_field", "field 'method' must be cash, card or other");
-  }
-  if (!found || !found->present) reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
+  const views::sale_rec* found = find_sale(p.receipt);
+  if (!found) return refuse(command_errc::unknown_receipt, "unknown receipt '" + p.receipt + "'");
   const auto& sale = *found;
-  if (sale.voided) reject(409, "sale_voided", "receipt '" + p.receipt + "' was voided");
+  if (sale.voided) return refuse(command_errc::sale_voided, "receipt '" + p.receipt + "' was voided");
   for (const auto& [sku, qty] : wanted) {
-    const auto id = views_.find_sku(sku);
-    std::int64_t sold = 0, net = 0, tax = 0, returned = 0;
-    if (id) {
-      for (const auto& l : views_.lines_of(sale)) {
-        if (l.sku != *id) continue;
-        sold += l.qty;
-        net += l.qty * l.unit_price_cents - l.discount_cents;
-        tax += l.tax_cents;
-      }
-      for (const auto& [rs, rq] : views_.extra_of(sale).returned) {
-        if (rs == *id) returned = rq;
-      }
+    const line_totals t = line_totals_of(sale, sku);
+    if (t.sold == 0) {
+      return refuse(command_errc::sku_not_in_sale, "sku '" + sku + "' is not on receipt '" + p.receipt + "'");
     }
-    if (sold == 0) reject(400, "sku_not_in_sale", "sku '" + sku + "' is not on receipt '" + p.receipt + "'");
-    if (returned + qty > sold) {
-      reject(409, "return_exceeds_sold", "sku '" + sku + "': sold " + std::to_string(sold) + ", already returned " +
-                                             std::to_string(returned) + ", asked " + std::to_string(qty));
+    if (t.returned + qty > t.sold) {
+      return refuse(command_errc::return_exceeds_sold, "sku '" + sku + "': sold " + std::to_string(t.sold) +
+                                                           ", already returned " + std::to_string(t.returned) +
+                                                           ", asked " + std::to_string(qty));
     }
     // Cumulative rounding: all returns of a line together refund exactly its net.
     return_line rl;
     rl.sku = sku;
     rl.qty = qty;
-    rl.refund_cents = round_div(static_cast<__int128>(net) * (returned + qty), sold) -
-                      round_div(static_cast<__int128>(net) * returned, sold);
-    rl.tax_cents = round_div(static_cast<__int128>(tax) * (returned + qty), sold) -
-                   round_div(static_cast<__int128>(tax) * returned, sold);
+    rl.refund_cents = round_div(static_cast<__int128>(t.net) * (t.returned + qty), t.sold) -
+                      round_div(static_cast<__int128>(t.net) * t.returned, t.sold);
+    rl.tax_cents = round_div(static_cast<__int128>(t.tax) * (t.returned + qty), t.sold) -
+                   round_div(static_cast<__int128>(t.tax) * t.returned, t.sold);
     p.refund_cents += rl.refund_cents;
     p.lines.push_back(std::move(rl));
   }
-  if (method) {
-    p.method = *method;
+  if (c.method) {
+    p.method = *c.method;
   } else {  // refund the way the customer paid (the first method used, cash before card before other)
     p.method = "cash";
     for (std::size_t m = 0; m < pay_method_count; ++m) {
@@ -487,114 +493,78 @@ command_reply command_handler::return_sale(const json& b, const command_context&
       }
     }
   }
-  const auto oid = views_.origins_.find(ctx.device.value());
-  const std::uint64_t last = oid ? views_.last_return_no_[*oid] : 0;
-  p.return_id = numbered(ctx.device.value(), "-R", last + 1);
+  p.return_id = numbered(ctx.device.value(), "-R", last_return_no(ctx.device.value()) + 1);
   const hlc_timestamp at = clock_.now(ctx.wall_ms);
   p.business_day = stamp_day(at);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, at, p));
-  r.http_status = 201;
-  json out_lines = json::array();
-  for (const return_line& l : p.lines) {
-    out_lines.push_back(json{{"sku", l.sku}, {"qty", l.qty}, {"refund_cents", l.refund_cents}, {"tax_cents", l.tax_cents}});
-  }
-  r.body = json{{"return_id", p.return_id},       {"receipt", p.receipt}, {"lines", std::move(out_lines)},
-                {"refund_cents", p.refund_cents}, {"method", p.method},   {"day", p.business_day}};
-  return r;
+  return_sale_result r;
+  r.return_id = p.return_id;
+  r.receipt = p.receipt;
+  for (const return_line& l : p.lines) r.lines.push_back({l.sku, l.qty, l.refund_cents, l.tax_cents});
+  r.refund_cents = p.refund_cents;
+  r.method = p.method;
+  r.day = p.business_day;
+  return accepted{{draft(ctx, at, p)}, std::move(r)};
 }
 
-command_reply command_handler::void_sale(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const void_sale& c, const command_context& ctx) {
+  const views::sale_rec* sale = find_sale(c.receipt);
+  if (!sale) return refuse(command_errc::unknown_receipt, "unknown receipt '" + c.receipt + "'");
+  if (sale->voided) return refuse(command_errc::already_voided, "receipt '" + c.receipt + "' is already voided");
+  if (!views_.extra_of(*sale).return_ids.empty()) {
+    return refuse(command_errc::sale_has_returns,
+                  "receipt '" + c.receipt + "' has returns; return the remaining goods instead");
+  }
   sale_voided p;
-  p.receipt = read_string(b, "receipt", text_length_max, true);
-  p.reason = read_string(b, "reason", text_length_max, false);
-  const views::sale_rec* sit = views_.find_sale(p.receipt);
-  if (!sit || !sit->present) reject(404, "unknown_receipt", "unknown receipt '" + p.receipt + "'");
-  if (sit->voided) reject(409, "already_voided", "receipt '" + p.receipt + "' is already voided");
-  if (!views_.extra_of(*sit).return_ids.empty()) {
-    reject(409, "sale_has_returns", "receipt '" + p.receipt + "' has returns; return the remaining goods instead");
-  }
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.body = json{{"receipt", p.receipt}, {"voided", true}, {"reason", p.reason}};
-  return r;
+  p.receipt = c.receipt;
+  p.reason = c.reason;
+  return accepted{{draft(ctx, p)}, void_sale_result{p.receipt, p.reason}};
 }
 
-command_reply command_handler::close_day(const json& b, const command_context& ctx) {
-  std::optional<std::int32_t> day;
-  const std::string text = read_string(b, "day", 10 + 1, false);
-  if (!text.empty()) {
-    day = day_from_string(text);
-    if (!day) reject(400, "invalid_day", "field 'day' must be a date YYYY-MM-DD");
-  } else {
-    day = business_day(std::max(ctx.wall_ms, clock_.last().wall_ms()), settings_);
+command_handler::decision command_handler::decide(const close_day& c, const command_context& ctx) {
+  const std::int32_t day = c.day ? *c.day : business_day(std::max(ctx.wall_ms, clock_.last().wall_ms()), settings_);
+  if (day_closed_by(day, ctx.device.value())) {
+    return refuse(command_errc::day_already_closed,
+                  "device '" + ctx.device.value() + "' already closed " + day_to_string(day));
   }
-  const auto oid = views_.origins_.find(ctx.device.value());
-  if (oid && views_.closures_.count(views::daily_key(*day, *oid)) != 0) {
-    reject(409, "day_already_closed", "device '" + ctx.device.value() + "' already closed " + day_to_string(*day));
-  }
-  // The Z figures: this device's daily report at this moment.
-  const json fig = views_.daily_report(day_to_string(*day), ctx.device.value());
+  close_day_result fig = day_figures(day, ctx.device.value());
   day_closed p;
-  p.day = day_to_string(*day);
-  p.gross_cents = fig.at("gross_cents").get<std::int64_t>();
-  p.discounts_cents = fig.at("discounts_cents").get<std::int64_t>();
-  p.tax_cents = fig.at("tax_cents").get<std::int64_t>();
-  p.returns_cents = fig.at("returns_cents").get<std::int64_t>();
-  p.net_cents = fig.at("net_cents").get<std::int64_t>();
-  p.transactions = fig.at("transactions").get<std::int64_t>();
-  for (std::size_t m = 0; m < pay_method_count; ++m) {
-    const char* name = to_string(static_cast<pay_method>(m));
-    p.by_method.push_back(method_total{name, fig.at("by_method").at(name).get<std::int64_t>()});
-  }
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = 201;
-  json by_method = json::object();
-  for (const method_total& m : p.by_method) by_method[m.method] = m.amount_cents;
-  r.body = json{{"day", p.day},
-                {"device", ctx.device.value()},
-                {"gross_cents", p.gross_cents},
-                {"discounts_cents", p.discounts_cents},
-                {"tax_cents", p.tax_cents},
-                {"returns_cents", p.returns_cents},
-                {"net_cents", p.net_cents},
-                {"by_method", std::move(by_method)},
-                {"transactions", p.transactions}};
-  return r;
+  p.day = fig.day;
+  p.gross_cents = fig.gross_cents;
+  p.discounts_cents = fig.discounts_cents;
+  p.tax_cents = fig.tax_cents;
+  p.returns_cents = fig.returns_cents;
+  p.net_cents = fig.net_cents;
+  p.transactions = fig.transactions;
+  for (const method_amount& m : fig.by_method) p.by_method.push_back(method_total{m.method, m.amount_cents});
+  return accepted{{draft(ctx, p)}, std::move(fig)};
 }
 
-command_reply command_handler::register_device(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const register_device& c, const command_context& ctx) {
+  const views::device_rec* d = find_device(c.device_id);
+  if (d && d->registered) {
+    return refuse(command_errc::device_exists,
+                  "device '" + c.device_id + "' is already registered; use PUT to change it");
+  }
   device_registered p;
-  p.device_id = read_string(b, "device_id", device_id_length_max, true);
-  if (!valid_device_id(p.device_id)) {
-    reject(400, "invalid_device_id", "device_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
-  }
-  p.name = read_string(b, "name", text_length_max, false, p.device_id);
-  p.priority = static_cast<std::int32_t>(read_int_opt(b, "priority", 0, 1000000).value_or(0));
-  auto it = views_.devices_.find(p.device_id);
-  if (it != views_.devices_.end() && it->second.registered) {
-    reject(409, "device_exists", "device '" + p.device_id + "' is already registered; use PUT to change it");
-  }
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.http_status = 201;
-  r.body = *views_.device(p.device_id);
-  return r;
+  p.device_id = c.device_id;
+  p.name = c.name;
+  p.priority = c.priority;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = register_device_result{device_row_of(p.device_id)};
+  return a;
 }
 
-command_reply command_handler::update_device(const json& b, const command_context& ctx) {
+command_handler::decision command_handler::decide(const update_device& c, const command_context& ctx) {
+  const views::device_rec* d = find_device(c.device_id);
+  if (!d) return refuse(command_errc::unknown_device, "unknown device '" + c.device_id + "'");
   device_updated p;
-  p.device_id = read_string(b, "device_id", device_id_length_max, true);
-  auto it = views_.devices_.find(p.device_id);
-  if (it == views_.devices_.end()) reject(404, "unknown_device", "unknown device '" + p.device_id + "'");
-  p.name = read_string(b, "name", text_length_max, false, it->second.name);
-  p.priority = static_cast<std::int32_t>(read_int_opt(b, "priority", 0, 1000000).value_or(it->second.priority));
-  p.active = read_bool_opt(b, "active").value_or(it->second.active);
-  command_reply r;
-  r.drafts.push_back(draft(ctx, p));
-  r.body = *views_.device(p.device_id);
-  return r;
+  p.device_id = c.device_id;
+  p.name = c.name.value_or(d->name);
+  p.priority = c.priority.value_or(d->priority);
+  p.active = c.active.value_or(d->active);
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = update_device_result{device_row_of(p.device_id)};
+  return a;
 }
 
 } // namespace sn::retail

@@ -6,6 +6,7 @@ const char* to_string(errc e) noexcept {
   switch (e) {
     case errc::invalid_checkpoint: return "invalid_checkpoint";
     case errc::settings_mismatch: return "settings_mismatch";
+    case errc::invalid_record: return "invalid_record";
   }
   return "unknown";
 }

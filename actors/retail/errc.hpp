@@ -1,4 +1,5 @@
-// Error codes of the retail domain core (checkpoint loading).
+// Error codes of the retail domain core (checkpoint and record decoding).
+// Command refusals are command_errc (command_result.hpp).
 #pragma once
 
 #include <string>
@@ -10,6 +11,7 @@ namespace sn::retail {
 enum class errc : int {
   invalid_checkpoint = 1,  ///< bytes are not a checkpoint of this format
   settings_mismatch = 2,   ///< checkpoint was written under other store settings
+  invalid_record = 3,      ///< bytes are not a command, result or idempotency record of this build
 };
 
 const char* to_string(errc e) noexcept;

@@ -1,15 +1,17 @@
 // Fuzz body for the HTTP command path of node/: the input is a request body
 // (and, after its last newline, a path parameter and an Idempotency-Key) given to
-// parse_command, whose command then goes to the retail command handler for
-// every command kind, the way the HTTP route hands it to the command actor.
+// parse_command for every command kind, whose typed command then goes to the
+// retail command handler the way the command actor hands it on, and whose
+// outcome is rendered the way the HTTP route answers it.
 // The same bytes also go to the request-head parser (node/http_framing).
 // Properties checked beyond "no crash":
 //  - parse_json_bounded accepts only what nlohmann's own parser accepts, and
 //    gives the same value; what it accepts is within json_limits;
-//  - an accepted command is an object without "idempotency_key" that
-//    serialises and parses back to itself (the command actor re-parses it);
-//  - the handler answers every command with 200/201/400/404/409 and a body
-//    that serialises, and never throws;
+//  - a shaped body is an object without "idempotency_key" that serialises
+//    and parses back to itself;
+//  - a typed command's canonical bytes decode back to the same bytes;
+//  - the handler never throws, never gives events with a refusal, and the
+//    rendered reply is 200/201/400/404/409 with a body that is JSON;
 //  - a head the framing parser accepts has a known method and version, and a
 //    chunked body it calls complete ends inside the input.
 // Built as a libFuzzer target with clang, or driven by fuzz_driver.cpp.
@@ -23,8 +25,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/retail/command_codec.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "node/command_parser.hpp"
+#include "node/command_reply.hpp"
 #include "node/http_framing.hpp"
 
 namespace {
@@ -61,20 +65,22 @@ struct shop {
   std::uint64_t wall_ms = wall_ms_start;
   std::uint64_t inputs = 0;
 
-  sn::retail::command_reply run(command_kind k, const json& body, const std::string& key) {
+  sn::retail::command_outcome run(const sn::retail::command& c, const std::string& key) {
     wall_ms += 1000;
-    return handler.handle(k, body, key, {sn::device_id{"FUZZ"}, wall_ms, sn::term_id{1}});
+    return handler.handle(c, key, {sn::device_id{"FUZZ"}, wall_ms, sn::term_id{1}});
+  }
+  void setup(command_kind k, const json& body) {
+    auto c = sn::node::read_command(k, body);
+    if (!c || !run(*c, "").is_accepted()) std::abort();
   }
 
   /// A catalog and one sale, so that sales, returns and voids can be accepted.
   shop() {
-    (void)run(command_kind::upsert_product, {{"sku", "A"}, {"name", "A"}, {"price_cents", 100}}, "");
-    (void)run(command_kind::upsert_product, {{"sku", "B"}, {"name", "B"}, {"price_cents", 250}, {"tax_rate_bp", 2000}},
-              "");
-    (void)run(command_kind::receive_stock, {{"sku", "A"}, {"qty", 1000}}, "");
-    (void)run(command_kind::complete_sale,
-              {{"lines", {{{"sku", "A"}, {"qty", 2}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}},
-              "");
+    setup(command_kind::upsert_product, {{"sku", "A"}, {"name", "A"}, {"price_cents", 100}});
+    setup(command_kind::upsert_product, {{"sku", "B"}, {"name", "B"}, {"price_cents", 250}, {"tax_rate_bp", 2000}});
+    setup(command_kind::receive_stock, {{"sku", "A"}, {"qty", 1000}});
+    setup(command_kind::complete_sale,
+          {{"lines", {{{"sku", "A"}, {"qty", 2}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}});
   }
 };
 
@@ -124,32 +130,45 @@ void check_commands(std::string_view input) {
   const std::string_view key = tab == std::string_view::npos ? std::string_view() : extras.substr(tab + 1);
   shop& s = the_shop();
   for (const route& r : routes) {
-    auto cmd = sn::node::parse_command({body, r.path_field, r.path_field ? path_value : "", key});
+    const sn::node::command_input in{body, r.path_field, r.path_field ? path_value : "", key};
+    auto shaped = sn::node::parse_command_body(in);
+    if (shaped) {
+      if (!shaped->body.is_object() || shaped->body.contains("idempotency_key"))
+        fail("command body is not a clean object", input);
+      std::string text;
+      try {
+        text = shaped->body.dump();
+      } catch (const std::exception&) {
+        fail("shaped command body does not serialise", input);
+      }
+      if (json::parse(text, nullptr, false) != shaped->body) fail("command body does not survive dump and parse", input);
+    }
+    auto cmd = sn::node::parse_command(r.kind, in);
     if (!cmd) {
       if (cmd.error().status != 400) fail("parse_command refused with a status other than 400", input);
       continue;
     }
-    if (!cmd->body.is_object() || cmd->body.contains("idempotency_key"))
-      fail("command body is not a clean object", input);
-    std::string text;
+    if (sn::retail::kind_of(cmd->command) != r.kind) fail("parsed command of another kind", input);
+    const std::string bytes = sn::retail::encode_command(cmd->command);
+    auto back = sn::retail::decode_command(bytes);
+    if (!back || sn::retail::encode_command(*back) != bytes) fail("command bytes do not decode to themselves", input);
+    sn::node::http_reply reply;
     try {
-      text = cmd->body.dump();
-    } catch (const std::exception&) {
-      fail("accepted command does not serialise", input);
-    }
-    if (json::parse(text, nullptr, false) != cmd->body) fail("command does not survive dump and parse", input);
-    sn::retail::command_reply reply;
-    try {
-      reply = s.run(r.kind, cmd->body, cmd->idempotency_key);
-      (void)reply.body.dump();
+      sn::retail::command_outcome out = s.run(cmd->command, cmd->idempotency_key);
+      if (!out.is_accepted() && out.idempotency_record) fail("a refused command has an idempotency record", input);
+      if (out.is_accepted()) {
+        reply = sn::node::render(std::get<sn::retail::accepted>(out.decision).result);
+      } else {
+        reply = sn::node::render(std::get<sn::retail::rejected>(out.decision));
+      }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "exception: %s\n", e.what());
-      fail("command handler threw", input);
+      fail("command handler or rendering threw", input);
     }
-    const int st = reply.http_status;
+    const int st = reply.status;
     if (st != 200 && st != 201 && st != 400 && st != 404 && st != 409)
-      fail("handler answered an undocumented status", input);
-    if (st >= 400 && !reply.drafts.empty()) fail("a refused command has drafts", input);
+      fail("reply has an undocumented status", input);
+    if (json::parse(reply.body, nullptr, false).is_discarded()) fail("reply body is not JSON", input);
   }
 }
 

@@ -1,13 +1,14 @@
 // The command actor's contract (actors/command_actor.hpp, issue 13 item 6), on
 // CAF's test coordinator with a scripted log writer in place of the real one:
 // - a command is answered only once its events are durable;
-// - a failed durable append answers 503 storage_failed and refuses every later
-//   command without deciding it (the handler's state ran ahead of the log);
-// - a refused own event (writer_errc::own_event_refused) is never a 201.
+// - a failed durable append answers the error command_errc::storage_failed
+//   (category atom("command")) and refuses every later command without
+//   deciding it (the handler's state ran ahead of the log);
+// - a refused own event (writer_errc::own_event_refused) is never accepted;
+// - no JSON crosses: the request is a typed command, the answer a typed result.
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "actors/command_actor.hpp"
 #include "actors/metrics.hpp"
@@ -52,17 +53,25 @@ caf::behavior scripted_writer(caf::event_based_actor* self, std::shared_ptr<writ
   };
 }
 
+/// What a client got: the response, or the error's category and code.
+struct answer {
+  std::optional<command_response> response;
+  caf::atom_value category = caf::atom("");
+  std::uint8_t code = 0;
+  bool is_error() const { return !response; }
+};
+
 /// Answers a client would get (nullopt until the command actor answers).
 struct answers {
-  std::vector<std::optional<command_response>> got;
+  std::vector<std::optional<answer>> got;
 };
 
 /// An event-based client: sends one command and records the answer.
 caf::behavior client(caf::event_based_actor* self, command_actor target, command_request req,
                      std::shared_ptr<answers> out, std::size_t slot) {
   self->request(target, caf::infinite, command_atom::value, std::move(req))
-    .then([=](command_response& r) { out->got[slot] = std::move(r); },
-          [=](caf::error&) { out->got[slot] = command_response{-1, "error"}; });
+    .then([=](command_response& r) { out->got[slot] = answer{std::move(r)}; },
+          [=](caf::error& err) { out->got[slot] = answer{std::nullopt, err.category(), err.code()}; });
   return {};
 }
 
@@ -91,10 +100,11 @@ struct command_actor_test : ::testing::Test {
   /// Sends a product upsert; returns the slot of its answer.
   std::size_t send_upsert(const std::string& sku) {
     out->got.emplace_back();
-    const nlohmann::json body{{"sku", sku}, {"name", "Milk"}, {"price_cents", 129}};
-    sys->spawn(client, commands,
-               command_request{static_cast<int>(retail::command_kind::upsert_product), body.dump(), ""}, out,
-               out->got.size() - 1);
+    retail::upsert_product cmd;
+    cmd.sku = sku;
+    cmd.name = "Milk";
+    cmd.price_cents = 129;
+    sys->spawn(client, commands, command_request{cmd, ""}, out, out->got.size() - 1);
     sched->run();
     return out->got.size() - 1;
   }
@@ -106,9 +116,9 @@ struct command_actor_test : ::testing::Test {
   }
   void make_durable(std::size_t i) { release(i); }
 
-  static std::string code(const command_response& r) {
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
-    return j.is_discarded() ? "" : j["error"].value("code", "");
+  static bool storage_failed(const answer& a) {
+    return a.is_error() && a.category == caf::atom("command") &&
+           a.code == static_cast<std::uint8_t>(command_errc::storage_failed);
   }
 };
 
@@ -120,7 +130,10 @@ TEST_F(command_actor_test, a_command_is_answered_only_once_durable) {
   EXPECT_FALSE(out->got[slot].has_value()) << "answered before the writer made it durable";
   make_durable(0);
   ASSERT_TRUE(out->got[slot].has_value());
-  EXPECT_EQ(out->got[slot]->http_status, 201) << out->got[slot]->body;
+  ASSERT_TRUE(out->got[slot]->response && out->got[slot]->response->is_accepted());
+  const auto& result = std::get<retail::upsert_product_result>(std::get<retail::command_result>(out->got[slot]->response->outcome));
+  EXPECT_TRUE(result.created);
+  EXPECT_EQ(result.product.sku, "MILK");
   EXPECT_EQ(metrics.commands_accepted.load(), 1u);
 }
 
@@ -131,12 +144,10 @@ TEST_F(command_actor_test, a_failed_append_marks_storage_failed_and_refuses_writ
   ASSERT_EQ(script->requests.size(), 1u);
   release(0, make_error(writer_errc::write_failed));
   ASSERT_TRUE(out->got[first].has_value());
-  EXPECT_EQ(out->got[first]->http_status, 503);
-  EXPECT_EQ(code(*out->got[first]), "storage_failed");
+  EXPECT_TRUE(storage_failed(*out->got[first]));
   const auto second = send_upsert("BREAD");
   ASSERT_TRUE(out->got[second].has_value());
-  EXPECT_EQ(out->got[second]->http_status, 503);
-  EXPECT_EQ(code(*out->got[second]), "storage_failed");
+  EXPECT_TRUE(storage_failed(*out->got[second]));
   EXPECT_EQ(script->requests.size(), 1u) << "a command reached the writer after a failed append";
 }
 
@@ -146,8 +157,7 @@ TEST_F(command_actor_test, a_refused_own_event_is_never_acknowledged) {
   ASSERT_EQ(script->requests.size(), 1u);
   release(0, make_error(writer_errc::own_event_refused));
   ASSERT_TRUE(out->got[slot].has_value());
-  EXPECT_EQ(out->got[slot]->http_status, 503);
-  EXPECT_EQ(code(*out->got[slot]), "storage_failed");
+  EXPECT_TRUE(storage_failed(*out->got[slot]));
   EXPECT_EQ(metrics.commands_accepted.load(), 0u);
 }
 
@@ -160,10 +170,24 @@ TEST_F(command_actor_test, two_commands_each_wait_for_their_own_durability) {
   make_durable(1);
   EXPECT_FALSE(out->got[a].has_value());
   ASSERT_TRUE(out->got[b].has_value());
-  EXPECT_EQ(out->got[b]->http_status, 201);
+  EXPECT_TRUE(out->got[b]->response && out->got[b]->response->is_accepted());
   make_durable(0);
   ASSERT_TRUE(out->got[a].has_value());
-  EXPECT_EQ(out->got[a]->http_status, 201);
+  EXPECT_TRUE(out->got[a]->response && out->got[a]->response->is_accepted());
+}
+
+// Proves: a domain refusal crosses as the typed errc (no JSON, no HTTP
+// status), reaches no writer and counts as rejected.
+TEST_F(command_actor_test, a_rejected_command_answers_its_errc_and_appends_nothing) {
+  out->got.emplace_back();
+  sys->spawn(client, commands, command_request{retail::change_price{"NOPE", 5}, ""}, out, 0);
+  sched->run();
+  ASSERT_TRUE(out->got[0].has_value());
+  ASSERT_TRUE(out->got[0]->response.has_value());
+  ASSERT_FALSE(out->got[0]->response->is_accepted());
+  EXPECT_EQ(std::get<retail::rejected>(out->got[0]->response->outcome).errc, retail::command_errc::unknown_sku);
+  EXPECT_TRUE(script->requests.empty());
+  EXPECT_EQ(metrics.commands_rejected.load(), 1u);
 }
 
 } // namespace

@@ -34,23 +34,21 @@ std::uint64_t utc_ms(std::int64_t y, unsigned mo, unsigned d, int h, int mi) {
 struct shop {
   explicit shop(const std::string& id, const time_zone& z) : t(id, store_settings{z}) {
     t.wall_ms = utc_ms(2026, 1, 1, 8, 0);
-    ok(command_kind::upsert_product, {{"sku", "BREAD"}, {"name", "Bread"}, {"price_cents", 300}});
-    ok(command_kind::receive_stock, {{"sku", "BREAD"}, {"qty", 100}});
+    ok(product("BREAD", "Bread", 300));
+    ok(receive_stock{"BREAD", 100, ""});
   }
-  json ok(command_kind k, const json& body) {
-    command_reply r = t.run(k, body);
-    EXPECT_LT(r.http_status, 300) << r.body.dump();
-    return r.body;
+  command_result ok(const command& c) {
+    command_outcome r = t.run(c);
+    EXPECT_TRUE(r.is_accepted());
+    return r.is_accepted() ? std::get<accepted>(r.decision).result : command_result{};
   }
-  json at(std::uint64_t wall_ms, command_kind k, const json& body) {
+  command_result at(std::uint64_t wall_ms, const command& c) {
     EXPECT_GE(wall_ms, t.wall_ms + 1000) << "commands must run in time order (the HLC never goes back)";
     t.wall_ms = wall_ms - 1000;  // run() adds a second
-    return ok(k, body);
+    return ok(c);
   }
-  json sell_at(std::uint64_t wall_ms) {
-    return at(
-        wall_ms, command_kind::complete_sale,
-        {{"lines", {{{"sku", "BREAD"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 300}}}}});
+  complete_sale_result sell_at(std::uint64_t wall_ms) {
+    return std::get<complete_sale_result>(at(wall_ms, sale({line("BREAD", 1)}, {{pay("cash", 300)}})));
   }
   const views& v() const { return t.handler.state(); }
   std::int64_t transactions(const std::string& day) const {
@@ -83,8 +81,8 @@ TEST(business_day, sales_around_the_spring_forward_land_on_their_local_day) {
            sale_case{utc_ms(2026, 3, 29, 21, 30), "Sun 23:30 CEST", "2026-03-29"},
            sale_case{utc_ms(2026, 3, 29, 22, 30), "Mon 00:30 CEST", "2026-03-30"},  // a fixed +1 said Sunday
        }) {
-    const json sale = s.sell_at(c.utc);
-    EXPECT_EQ(sale["day"], c.day) << c.local;
+    const complete_sale_result sold = s.sell_at(c.utc);
+    EXPECT_EQ(sold.sale.day, c.day) << c.local;
     EXPECT_EQ(stamped_day(s.t), c.day) << c.local;
     EXPECT_EQ(s.t.own.back().schema, 2);
   }
@@ -111,17 +109,16 @@ TEST(business_day, sales_around_the_fall_back_land_on_their_local_day) {
            sale_case{utc_ms(2026, 10, 25, 22, 30), "Sun 23:30 CET", "2026-10-25"},
            sale_case{utc_ms(2026, 10, 25, 23, 30), "Mon 00:30 CET", "2026-10-26"},
        }) {
-    const json sale = s.sell_at(c.utc);
-    EXPECT_EQ(sale["day"], c.day) << c.local;
+    const complete_sale_result sold = s.sell_at(c.utc);
+    EXPECT_EQ(sold.sale.day, c.day) << c.local;
     EXPECT_EQ(stamped_day(s.t), c.day) << c.local;
   }
   EXPECT_EQ(s.transactions("2026-10-24"), 1);
   EXPECT_EQ(s.transactions("2026-10-25"), 4);
   EXPECT_EQ(s.transactions("2026-10-26"), 1);
   // A return at 00:30 CEST counts on the new day too, and says so.
-  const json ret = s.at(utc_ms(2026, 10, 26, 22, 30), command_kind::return_sale,
-                        {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "BREAD"}, {"qty", 1}}}}});
-  EXPECT_EQ(ret["day"], "2026-10-26");  // 23:30 CET Monday
+  const auto ret = std::get<return_sale_result>(s.at(utc_ms(2026, 10, 26, 22, 30), give_back("POS1-000001", {{"BREAD", 1}})));
+  EXPECT_EQ(ret.day, "2026-10-26");  // 23:30 CET Monday
   EXPECT_EQ(stamped_day(s.t), "2026-10-26");
   EXPECT_EQ(s.v().daily_report(std::string("2026-10-26"), std::nullopt)["returns_cents"], 300);
 }
@@ -131,12 +128,12 @@ TEST(business_day, sales_around_the_fall_back_land_on_their_local_day) {
 TEST(business_day, close_day_defaults_to_today_in_the_store_zone) {
   shop s("POS1", berlin());
   s.sell_at(utc_ms(2026, 10, 24, 22, 20));
-  const json z = s.at(utc_ms(2026, 10, 24, 22, 30), command_kind::close_day, json::object());
-  EXPECT_EQ(z["day"], "2026-10-25");
-  EXPECT_EQ(z["transactions"], 1);
+  const auto z = std::get<close_day_result>(s.at(utc_ms(2026, 10, 24, 22, 30), close_day{}));
+  EXPECT_EQ(z.day, "2026-10-25");
+  EXPECT_EQ(z.transactions, 1);
   shop fixed("POS1", time_zone::fixed(60));
   fixed.sell_at(utc_ms(2026, 10, 24, 22, 20));
-  EXPECT_EQ(fixed.at(utc_ms(2026, 10, 24, 22, 30), command_kind::close_day, json::object())["day"], "2026-10-24");
+  EXPECT_EQ(std::get<close_day_result>(fixed.at(utc_ms(2026, 10, 24, 22, 30), close_day{})).day, "2026-10-24");
 }
 
 // A store whose devices disagree on store.time_zone (a misconfigured till)
@@ -149,8 +146,7 @@ TEST(business_day, devices_with_different_zones_fold_the_same_days) {
   berlin_till.sell_at(utc_ms(2026, 10, 24, 22, 30));  // 00:30 CEST Sunday: the 25th
   ny_till.sell_at(utc_ms(2026, 10, 25, 3, 30));       // 23:30 EDT Saturday in New York: POS2 stamps the 24th
   ny_till.t.pull(berlin_till.t);
-  ny_till.at(utc_ms(2026, 10, 25, 3, 40), command_kind::return_sale,
-             {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "BREAD"}, {"qty", 1}}}}});
+  ny_till.at(utc_ms(2026, 10, 25, 3, 40), give_back("POS1-000001", {{"BREAD", 1}}));
   for (till* t : {&berlin_till.t, &ny_till.t, &utc_office.t}) {
     for (const till* from : {&berlin_till.t, &ny_till.t, &utc_office.t}) {
       if (t != from) t->pull(*from);

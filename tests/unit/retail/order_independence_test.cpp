@@ -33,31 +33,36 @@ std::map<std::string, std::vector<event>> random_day(std::uint64_t seed) {
   till a{"A"}, b{"B"}, c{"C"};
   till* tills[] = {&a, &b, &c};
   for (const char* s : skus) {
-    a.run(command_kind::upsert_product,
-          {{"sku", s}, {"name", s}, {"price_cents", 100 + pick(900)}, {"tax_rate_bp", pick(3) * 1000}, {"low_stock_threshold", 2}});
+    const std::int64_t price = 100 + pick(900);
+    const std::int32_t tax = pick(3) * 1000;
+    a.run(product(s, s, price, tax, 2));
   }
-  a.run(command_kind::receive_stock, {{"sku", "LAST"}, {"qty", 1}});
-  for (const char* s : {"S0", "S1", "S2"}) a.run(command_kind::receive_stock, {{"sku", s}, {"qty", 5 + pick(10)}});
+  a.run(receive_stock{"LAST", 1, ""});
+  for (const char* s : {"S0", "S1", "S2"}) a.run(receive_stock{s, 5 + pick(10), ""});
   b.pull(a);
   c.pull(a);
   // the last unit, sold on two tills while apart
-  auto rb = b.run(command_kind::complete_sale, {{"lines", {{{"sku", "LAST"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 100000}}}}});
-  auto rc = c.run(command_kind::complete_sale, {{"lines", {{{"sku", "LAST"}, {"qty", 1}}}}, {"payments", {{{"method", "card"}, {"amount_cents", c.handler.state().product("LAST")->at("price_cents").get<std::int64_t>()}}}}});
-  EXPECT_EQ(rb.http_status, 201) << rb.body.dump();
-  EXPECT_EQ(rc.http_status, 201) << rc.body.dump();
+  auto rb = b.run(sale({line("LAST", 1)}, {{pay("cash", 100000)}}));
+  auto rc = c.run(sale({line("LAST", 1)}, {{pay("card", c.handler.state().product("LAST")->at("price_cents").get<std::int64_t>())}}));
+  EXPECT_TRUE(rb.is_accepted());
+  EXPECT_TRUE(rc.is_accepted());
   for (int i = 0; i < steps; ++i) {
     till& t = *tills[pick(3)];
     const char* sku = skus[pick(3)];
     switch (pick(9)) {
       case 0:
-        t.run(command_kind::change_price, {{"sku", sku}, {"price_cents", 50 + pick(1000)}});
+        t.run(change_price{sku, 50 + pick(1000)});
         break;
       case 1:
       case 2:
       case 3: {
-        json lines = json::array();
-        for (int n = 0; n <= pick(2); ++n) lines.push_back({{"sku", skus[pick(3)]}, {"qty", 1 + pick(3)}, {"discount_cents", pick(2) * 10}});
-        t.run(command_kind::complete_sale, {{"lines", lines}, {"payments", {{{"method", pick(2) ? "cash" : "card"}, {"amount_cents", 5000}}}}});
+        std::vector<sale_line_input> lines;
+        for (int n = 0; n <= pick(2); ++n) {
+          const char* line_sku = skus[pick(3)];
+          const std::int64_t qty = 1 + pick(3);
+          lines.push_back(line(line_sku, qty, std::nullopt, pick(2) * 10));
+        }
+        t.run(sale(std::move(lines), {{pay(pick(2) ? "cash" : "card", 5000)}}));
         break;
       }
       case 4: {  // return something of a random sale this till knows
@@ -66,24 +71,30 @@ std::map<std::string, std::vector<event>> random_day(std::uint64_t seed) {
         const std::string receipt = list[pick(static_cast<int>(list.size()))]["receipt"];
         const json s = *t.handler.state().sale(receipt);
         const json& l = s["lines"][pick(static_cast<int>(s["lines"].size()))];
-        t.run(command_kind::return_sale, {{"receipt", receipt}, {"lines", {{{"sku", l["sku"]}, {"qty", 1}}}}});
+        t.run(give_back(receipt, {{l["sku"].get<std::string>(), 1}}));
         break;
       }
       case 5: {
         const json list = t.handler.state().sales(std::nullopt, std::nullopt)["sales"];
         if (list.empty()) break;
-        t.run(command_kind::void_sale, {{"receipt", list[pick(static_cast<int>(list.size()))]["receipt"]}, {"reason", "r"}});
+        t.run(void_sale{list[pick(static_cast<int>(list.size()))]["receipt"].get<std::string>(), "r"});
         break;
       }
       case 6:
         if (pick(2)) {
-          t.run(command_kind::count_stock, {{"sku", sku}, {"counted_qty", pick(10)}});
+          t.run(count_stock{sku, pick(10)});
         } else {
-          t.run(command_kind::adjust_stock, {{"sku", sku}, {"delta", pick(5) - 2 == 0 ? 1 : pick(5) - 2}, {"reason", "other"}});
+          const std::int64_t delta = pick(5) - 2 == 0 ? 1 : pick(5) - 2;
+          t.run(adjust_stock{sku, delta, "other", ""});
         }
         break;
       case 7:
-        t.run(command_kind::upsert_product, {{"sku", sku}, {"name", std::string("n") + std::to_string(pick(100))}, {"price_cents", 100 + pick(500)}, {"active", pick(4) != 0}});
+      {
+        std::string name = std::string("n") + std::to_string(pick(100));
+        const std::int64_t price = 100 + pick(500);
+        const bool active = pick(4) != 0;
+        t.run(product(sku, name, price, 0, 0, active));
+      }
         break;
       case 8: {  // partial sync: one till pulls from another
         till& from = *tills[pick(3)];

@@ -11,10 +11,48 @@ std::uint64_t morning_ms() {
 
 till::till(std::string id_, store_settings s) : id(std::move(id_)), handler(s), wall_ms(morning_ms()) {}
 
-command_reply till::run(command_kind k, const nlohmann::json& body, const std::string& key) {
+upsert_product product(std::string sku, std::string name, std::int64_t price_cents, std::int32_t tax_rate_bp,
+                       std::int64_t low_stock_threshold, bool active) {
+  upsert_product c;
+  c.sku = std::move(sku);
+  c.name = std::move(name);
+  c.price_cents = price_cents;
+  c.tax_rate_bp = tax_rate_bp;
+  c.low_stock_threshold = low_stock_threshold;
+  c.active = active;
+  return c;
+}
+
+sale_line_input line(std::string sku, std::int64_t qty, std::optional<std::int64_t> unit_price_cents,
+                     std::int64_t discount_cents) {
+  return sale_line_input{std::move(sku), qty, unit_price_cents, discount_cents};
+}
+
+payment_input pay(std::string method, std::int64_t amount_cents) { return payment_input{std::move(method), amount_cents}; }
+
+complete_sale sale(std::vector<sale_line_input> lines, std::optional<std::vector<payment_input>> payments) {
+  return complete_sale{std::move(lines), std::move(payments)};
+}
+
+return_sale give_back(std::string receipt, std::vector<return_line_input> lines, std::optional<std::string> method) {
+  return return_sale{std::move(receipt), std::move(lines), std::move(method)};
+}
+
+std::optional<command_errc> errc_of(const command_outcome& o) {
+  if (o.is_accepted()) return std::nullopt;
+  return std::get<rejected>(o.decision).errc;
+}
+
+const std::vector<event>& events_of(const command_outcome& o) {
+  static const std::vector<event> none;
+  return o.is_accepted() ? std::get<accepted>(o.decision).events : none;
+}
+
+command_outcome till::run(const command& c, const std::string& key) {
   wall_ms += 1000;
-  command_reply r = handler.handle(k, body, key, command_context{device_id{id}, wall_ms, term_id{1}});
-  for (event& e : r.drafts) {
+  command_outcome r = handler.handle(c, key, command_context{device_id{id}, wall_ms, term_id{1}});
+  if (!r.is_accepted()) return r;
+  for (event& e : std::get<accepted>(r.decision).events) {
     event sealed_event = e;
     sealed_event.seq = origin_seq{next_seq++};
     sealed_event.prev_hash = own.empty() ? hash256{} : own.back().hash;

@@ -3,6 +3,8 @@
 // the daily report per device and store-wide, the Z close, restart.
 #include <gtest/gtest.h>
 
+#include "actors/retail/business_day.hpp"
+#include "actors/retail/command_codec.hpp"
 #include "tests/unit/retail/retail_support.hpp"
 
 namespace sn::retail::test {
@@ -20,92 +22,85 @@ protected:
     pos1.pull(pos2);
     pos2.pull(pos1);
   }
-  json ok(till& t, command_kind k, const json& body, int status = 201) {
-    command_reply r = t.run(k, body);
-    EXPECT_EQ(r.http_status, status) << r.body.dump();
-    EXPECT_FALSE(r.drafts.empty());
-    return r.body;
+  /// Runs a command that must be accepted with events; returns its result.
+  template <class R = void>
+  command_result ok(till& t, const command& c) {
+    command_outcome r = t.run(c);
+    EXPECT_TRUE(r.is_accepted()) << (r.is_accepted() ? "" : std::get<rejected>(r.decision).message);
+    EXPECT_FALSE(events_of(r).empty());
+    return r.is_accepted() ? std::get<accepted>(r.decision).result : command_result{};
   }
 
   void run_day() {
-    ok(pos1, command_kind::upsert_product,
-       {{"sku", "COFFEE"}, {"name", "Coffee"}, {"price_cents", 450}, {"tax_rate_bp", 2000}, {"low_stock_threshold", 5}});
-    ok(pos1, command_kind::upsert_product,
-       {{"sku", "TEA"}, {"name", "Tea"}, {"price_cents", 300}, {"tax_rate_bp", 1000}, {"low_stock_threshold", 2}});
-    ok(pos1, command_kind::upsert_product,
-       {{"sku", "MUG"}, {"name", "Mug"}, {"price_cents", 1200}, {"tax_rate_bp", 2000}, {"low_stock_threshold", 2}});
-    ok(pos1, command_kind::receive_stock, {{"sku", "COFFEE"}, {"qty", 20}, {"supplier_ref", "PO-1"}});
-    ok(pos1, command_kind::receive_stock, {{"sku", "TEA"}, {"qty", 10}});
-    ok(pos1, command_kind::receive_stock, {{"sku", "MUG"}, {"qty", 3}});
+    ok(pos1, product("COFFEE", "Coffee", 450, 2000, 5));
+    ok(pos1, product("TEA", "Tea", 300, 1000, 2));
+    ok(pos1, product("MUG", "Mug", 1200, 2000, 2));
+    ok(pos1, receive_stock{"COFFEE", 20, "PO-1"});
+    ok(pos1, receive_stock{"TEA", 10, ""});
+    ok(pos1, receive_stock{"MUG", 3, ""});
 
-    s1 = ok(pos1, command_kind::complete_sale,
-            {{"lines", {{{"sku", "COFFEE"}, {"qty", 2}}, {{"sku", "TEA"}, {"qty", 1}, {"discount_cents", 50}}}},
-             {"payments", {{{"method", "cash"}, {"amount_cents", 2000}}}}});
-    ok(pos1, command_kind::complete_sale,
-       {{"lines", {{{"sku", "MUG"}, {"qty", 1}, {"unit_price_cents", 1000}}}},
-        {"payments", {{{"method", "card"}, {"amount_cents", 1000}}}}});
-    ok(pos1, command_kind::complete_sale,
-       {{"lines", {{{"sku", "COFFEE"}, {"qty", 3}}}}, {"payments", {{{"method", "card"}, {"amount_cents", 1350}}}}});
-    ok(pos1, command_kind::void_sale, {{"receipt", "POS1-000003"}, {"reason", "wrong customer"}}, 200);
+    s1 = std::get<complete_sale_result>(
+        ok(pos1, sale({line("COFFEE", 2), line("TEA", 1, std::nullopt, 50)}, {{pay("cash", 2000)}})));
+    ok(pos1, sale({line("MUG", 1, 1000)}, {{pay("card", 1000)}}));
+    ok(pos1, sale({line("COFFEE", 3)}, {{pay("card", 1350)}}));
+    ok(pos1, void_sale{"POS1-000003", "wrong customer"});
     sync();
 
     // cross-device return at POS2
-    ret2 = ok(pos2, command_kind::return_sale, {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "COFFEE"}, {"qty", 1}}}}});
+    ret2 = std::get<return_sale_result>(ok(pos2, give_back("POS1-000001", {{"COFFEE", 1}})));
     sync();
-    over = pos1.run(command_kind::return_sale, {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "COFFEE"}, {"qty", 2}}}}});
-    ret1 = ok(pos1, command_kind::return_sale, {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "COFFEE"}, {"qty", 1}}}}});
+    over = pos1.run(give_back("POS1-000001", {{"COFFEE", 2}}));
+    ret1 = std::get<return_sale_result>(ok(pos1, give_back("POS1-000001", {{"COFFEE", 1}})));
 
     // POS1 counts TEA while POS2 (not yet synced) sells one
-    count = ok(pos1, command_kind::count_stock, {{"sku", "TEA"}, {"counted_qty", 8}});
-    ok(pos2, command_kind::complete_sale,
-       {{"lines", {{{"sku", "TEA"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 300}}}}});
+    count = std::get<count_stock_result>(ok(pos1, count_stock{"TEA", 8}));
+    ok(pos2, sale({line("TEA", 1)}, {{pay("cash", 300)}}));
     // both tills sell the last mugs while apart
-    ok(pos1, command_kind::complete_sale,
-       {{"lines", {{{"sku", "MUG"}, {"qty", 2}}}}, {"payments", {{{"method", "card"}, {"amount_cents", 2400}}}}});
-    ok(pos2, command_kind::complete_sale,
-       {{"lines", {{{"sku", "MUG"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 1500}}}}});
-    ok(pos1, command_kind::adjust_stock, {{"sku", "COFFEE"}, {"delta", -1}, {"reason", "damage"}});
+    ok(pos1, sale({line("MUG", 2)}, {{pay("card", 2400)}}));
+    ok(pos2, sale({line("MUG", 1)}, {{pay("cash", 1500)}}));
+    ok(pos1, adjust_stock{"COFFEE", -1, "damage", ""});
     sync();
   }
 
-  json s1, ret1, ret2, count;
-  command_reply over;
+  complete_sale_result s1;
+  return_sale_result ret1, ret2;
+  count_stock_result count;
+  command_outcome over;
 };
 
 TEST_F(shop_day, sale_reply_carries_receipt_and_figures) {
   run_day();
-  EXPECT_EQ(s1["receipt"], "POS1-000001");
-  EXPECT_EQ(s1["gross_cents"], 1200);
-  EXPECT_EQ(s1["discount_cents"], 50);
-  EXPECT_EQ(s1["tax_cents"], 150 + 23);  // 900*2000/12000, round(250*1000/11000)
-  EXPECT_EQ(s1["total_cents"], 1150);
-  EXPECT_EQ(s1["change_cents"], 850);
-  EXPECT_EQ(s1["paid_cents"], 2000);
-  EXPECT_EQ(s1["day"], "2026-11-25");
+  EXPECT_EQ(s1.sale.receipt, "POS1-000001");
+  EXPECT_EQ(s1.sale.gross_cents, 1200);
+  EXPECT_EQ(s1.sale.discount_cents, 50);
+  EXPECT_EQ(s1.sale.tax_cents, 150 + 23);  // 900*2000/12000, round(250*1000/11000)
+  EXPECT_EQ(s1.sale.total_cents, 1150);
+  EXPECT_EQ(s1.sale.change_cents, 850);
+  EXPECT_EQ(s1.paid_cents, 2000);
+  EXPECT_EQ(s1.sale.day, "2026-11-25");
 }
 
 TEST_F(shop_day, returns_count_earlier_returns_from_any_device) {
   run_day();
-  EXPECT_EQ(ret2["return_id"], "POS2-R000001");
-  EXPECT_EQ(ret2["refund_cents"], 450);
-  EXPECT_EQ(ret2["method"], "cash");
-  EXPECT_EQ(over.http_status, 409);
-  EXPECT_EQ(over.body["error"]["code"], "return_exceeds_sold");
-  EXPECT_TRUE(over.drafts.empty());
-  EXPECT_EQ(ret1["return_id"], "POS1-R000001");
-  EXPECT_EQ(ret1["refund_cents"], 450);
+  EXPECT_EQ(ret2.return_id, "POS2-R000001");
+  EXPECT_EQ(ret2.refund_cents, 450);
+  EXPECT_EQ(ret2.method, "cash");
+  EXPECT_EQ(errc_of(over), command_errc::return_exceeds_sold);
+  EXPECT_TRUE(events_of(over).empty());
+  EXPECT_EQ(ret1.return_id, "POS1-R000001");
+  EXPECT_EQ(ret1.refund_cents, 450);
   const json sale = *pos2.handler.state().sale("POS1-000001");
   EXPECT_EQ(sale["refunded_cents"], 900);
   EXPECT_EQ(sale["lines"][0]["returned_qty"], 2);
   // nothing left to return
-  auto again = pos2.run(command_kind::return_sale, {{"receipt", "POS1-000001"}, {"lines", {{{"sku", "COFFEE"}, {"qty", 1}}}}});
-  EXPECT_EQ(again.http_status, 409);
+  auto again = pos2.run(give_back("POS1-000001", {{"COFFEE", 1}}));
+  EXPECT_EQ(errc_of(again), command_errc::return_exceeds_sold);
 }
 
 TEST_F(shop_day, stock_on_hand_count_rule_and_oversell) {
   run_day();
-  EXPECT_EQ(count["expected_qty"], 9);
-  EXPECT_EQ(count["adjustment"], -1);
+  EXPECT_EQ(count.expected_qty, 9);
+  EXPECT_EQ(count.adjustment, -1);
   for (till* t : {&pos1, &pos2}) {
     const views& v = t->handler.state();
     EXPECT_EQ(v.on_hand("COFFEE"), 19);  // 20 - 2 sold + 2 returned - 1 damaged; voided sale gave 3 back
@@ -163,26 +158,23 @@ TEST_F(shop_day, void_restores_stock_and_removes_figures) {
   const json s3 = *pos1.handler.state().sale("POS1-000003");
   EXPECT_TRUE(s3["voided"].get<bool>());
   EXPECT_EQ(s3["void"]["reason"], "wrong customer");
-  auto again = pos1.run(command_kind::void_sale, {{"receipt", "POS1-000003"}});
-  EXPECT_EQ(again.http_status, 409);
-  EXPECT_EQ(again.body["error"]["code"], "already_voided");
-  auto with_returns = pos1.run(command_kind::void_sale, {{"receipt", "POS1-000001"}});
-  EXPECT_EQ(with_returns.http_status, 409);
-  EXPECT_EQ(with_returns.body["error"]["code"], "sale_has_returns");
-  auto ret = pos1.run(command_kind::return_sale, {{"receipt", "POS1-000003"}, {"lines", {{{"sku", "COFFEE"}, {"qty", 1}}}}});
-  EXPECT_EQ(ret.body["error"]["code"], "sale_voided");
+  EXPECT_EQ(errc_of(pos1.run(void_sale{"POS1-000003", ""})), command_errc::already_voided);
+  EXPECT_EQ(errc_of(pos1.run(void_sale{"POS1-000001", ""})), command_errc::sale_has_returns);
+  EXPECT_EQ(errc_of(pos1.run(give_back("POS1-000003", {{"COFFEE", 1}}))), command_errc::sale_voided);
 }
 
 TEST_F(shop_day, z_close_records_the_figures_once) {
   run_day();
-  const json z = ok(pos1, command_kind::close_day, json::object());
-  EXPECT_EQ(z["day"], "2026-11-25");
-  EXPECT_EQ(z["net_cents"], 4100);
-  EXPECT_EQ(z["by_method"]["cash"], 700);
-  EXPECT_EQ(z["transactions"], 3);
-  auto twice = pos1.run(command_kind::close_day, {{"day", "2026-11-25"}});
-  EXPECT_EQ(twice.http_status, 409);
-  EXPECT_EQ(twice.body["error"]["code"], "day_already_closed");
+  const auto z = std::get<close_day_result>(ok(pos1, close_day{}));
+  EXPECT_EQ(z.day, "2026-11-25");
+  EXPECT_EQ(z.device, "POS1");
+  EXPECT_EQ(z.net_cents, 4100);
+  ASSERT_EQ(z.by_method.size(), 3u);
+  EXPECT_EQ(z.by_method[0].method, "cash");
+  EXPECT_EQ(z.by_method[0].amount_cents, 700);
+  EXPECT_EQ(z.transactions, 3);
+  auto twice = pos1.run(close_day{day_from_string("2026-11-25")});
+  EXPECT_EQ(errc_of(twice), command_errc::day_already_closed);
   sync();
   const json d = pos2.handler.state().daily_report(std::string("2026-11-25"), std::nullopt);
   EXPECT_EQ(d["devices"]["POS1"]["closed"]["net_cents"], 4100);
@@ -207,70 +199,76 @@ TEST_F(shop_day, receipt_numbers_survive_restart) {
     for (const event& e : t->own) restarted.restore_own(e);
   }
   const std::uint64_t later = pos1.wall_ms - 3600000;  // wall clock stepped back: HLC still moves on
-  command_reply r = restarted.handle(
-      command_kind::complete_sale,
-      {{"lines", {{{"sku", "COFFEE"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}}, "",
-      command_context{device_id{"POS1"}, later, term_id{1}});
-  ASSERT_EQ(r.http_status, 201) << r.body.dump();
-  EXPECT_EQ(r.body["receipt"], "POS1-000005");
-  ASSERT_EQ(r.drafts.size(), 1u);
-  EXPECT_GT(r.drafts[0].hlc, pos1.own.back().hlc);
-  command_reply ret = restarted.handle(command_kind::return_sale,
-                                       {{"receipt", "POS1-000002"}, {"lines", {{{"sku", "MUG"}, {"qty", 1}}}}}, "",
+  command_outcome r = restarted.handle(sale({line("COFFEE", 1)}, {{pay("cash", 500)}}), "",
                                        command_context{device_id{"POS1"}, later, term_id{1}});
-  EXPECT_EQ(ret.body["return_id"], "POS1-R000002");
-  EXPECT_EQ(ret.body["method"], "card");
-  EXPECT_EQ(ret.body["refund_cents"], 1000);
+  EXPECT_EQ(result_of<complete_sale_result>(r).sale.receipt, "POS1-000005");
+  ASSERT_EQ(events_of(r).size(), 1u);
+  EXPECT_GT(events_of(r)[0].hlc, pos1.own.back().hlc);
+  command_outcome ret = restarted.handle(give_back("POS1-000002", {{"MUG", 1}}), "",
+                                         command_context{device_id{"POS1"}, later, term_id{1}});
+  EXPECT_EQ(result_of<return_sale_result>(ret).return_id, "POS1-R000002");
+  EXPECT_EQ(result_of<return_sale_result>(ret).method, "card");
+  EXPECT_EQ(result_of<return_sale_result>(ret).refund_cents, 1000);
 }
 
 TEST_F(shop_day, idempotent_retry_returns_first_reply_and_no_drafts) {
   run_day();
-  const json sale{{"lines", {{{"sku", "TEA"}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 300}}}}};
-  command_reply first = pos1.run(command_kind::complete_sale, sale, "key-1");
-  ASSERT_EQ(first.http_status, 201);
+  const complete_sale tea = sale({line("TEA", 1)}, {{pay("cash", 300)}});
+  command_outcome first = pos1.run(tea, "key-1");
+  const auto& first_sale = result_of<complete_sale_result>(first);
   ASSERT_TRUE(first.idempotency_record.has_value());
   EXPECT_EQ(first.idempotency_record->first, "key-1");
   const auto before = pos1.handler.state().digests();
-  command_reply retry = pos1.run(command_kind::complete_sale, sale, "key-1");
-  EXPECT_EQ(retry.http_status, 201);
-  EXPECT_EQ(retry.body, first.body);
-  EXPECT_TRUE(retry.drafts.empty());
+  command_outcome retry = pos1.run(tea, "key-1");
+  EXPECT_TRUE(retry.is_replay());
+  EXPECT_EQ(encode_result(std::get<accepted>(retry.decision).result), encode_result(std::get<accepted>(first.decision).result));
+  EXPECT_EQ(result_of<complete_sale_result>(retry).sale.receipt, first_sale.sale.receipt);
+  EXPECT_TRUE(events_of(retry).empty());
   EXPECT_FALSE(retry.idempotency_record.has_value());
   EXPECT_EQ(pos1.handler.state().digests(), before);
-  json other = sale;
-  other["lines"][0]["qty"] = 2;
-  command_reply reused = pos1.run(command_kind::complete_sale, other, "key-1");
-  EXPECT_EQ(reused.http_status, 409);
-  EXPECT_EQ(reused.body["error"]["code"], "idempotency_key_reused");
-  EXPECT_TRUE(reused.drafts.empty());
-  command_reply other_kind = pos1.run(command_kind::receive_stock, {{"sku", "TEA"}, {"qty", 1}}, "key-1");
-  EXPECT_EQ(other_kind.http_status, 409);
-  // an idempotency_key body field does not change the fingerprint
-  json with_field = sale;
-  with_field["idempotency_key"] = "key-1";
-  EXPECT_EQ(pos1.run(command_kind::complete_sale, with_field, "key-1").body, first.body);
+  complete_sale other = tea;
+  other.lines[0].qty = 2;
+  command_outcome reused = pos1.run(other, "key-1");
+  EXPECT_EQ(errc_of(reused), command_errc::idempotency_key_reused);
+  EXPECT_EQ(errc_of(pos1.run(receive_stock{"TEA", 1, ""}, "key-1")), command_errc::idempotency_key_reused);
   // after a restart the persisted record still answers
   command_handler restarted(settings);
   for (const event& e : pos1.own) restarted.restore_own(e);
-  restarted.load_idempotency(first.idempotency_record->first, first.idempotency_record->second);
-  command_reply after = restarted.handle(command_kind::complete_sale, sale, "key-1",
-                                         command_context{device_id{"POS1"}, pos1.wall_ms + 10, term_id{1}});
-  EXPECT_EQ(after.http_status, 201);
-  EXPECT_EQ(after.body, first.body);
-  EXPECT_TRUE(after.drafts.empty());
+  EXPECT_EQ(restarted.load_idempotency(first.idempotency_record->first, first.idempotency_record->second),
+            record_load::loaded);
+  command_outcome after =
+      restarted.handle(tea, "key-1", command_context{device_id{"POS1"}, pos1.wall_ms + 10, term_id{1}});
+  EXPECT_TRUE(after.is_replay());
+  EXPECT_EQ(encode_result(std::get<accepted>(after.decision).result), encode_result(std::get<accepted>(first.decision).result));
   // a rejected command is not recorded: the retry is judged again
-  command_reply bad = pos1.run(command_kind::receive_stock, {{"sku", "NOPE"}, {"qty", 1}}, "key-2");
-  EXPECT_EQ(bad.http_status, 404);
+  command_outcome bad = pos1.run(receive_stock{"NOPE", 1, ""}, "key-2");
+  EXPECT_EQ(errc_of(bad), command_errc::unknown_sku);
   EXPECT_FALSE(bad.idempotency_record.has_value());
-  ok(pos1, command_kind::upsert_product, {{"sku", "NOPE"}, {"name", "n"}, {"price_cents", 1}});
-  EXPECT_EQ(pos1.run(command_kind::receive_stock, {{"sku", "NOPE"}, {"qty", 1}}, "key-2").http_status, 201);
+  ok(pos1, product("NOPE", "n", 1));
+  EXPECT_TRUE(pos1.run(receive_stock{"NOPE", 1, ""}, "key-2").is_accepted());
+}
+
+// Proves: a record of the build before typed commands (JSON text) is kept: a
+// reuse of its key, identical or not, is refused and never decided again.
+TEST_F(shop_day, a_legacy_json_record_reserves_its_key) {
+  run_day();
+  const std::string legacy =
+      R"({"body":{"receipt":"POS1-000001"},"command":"complete_sale","fingerprint":"00","status":201})";
+  EXPECT_EQ(pos1.handler.load_idempotency("old-key", legacy), record_load::legacy);
+  EXPECT_EQ(pos1.handler.load_idempotency("junk-key", "\x01junk"), record_load::invalid);
+  const auto before = pos1.handler.state().digests();
+  for (const char* key : {"old-key", "junk-key"}) {
+    command_outcome r = pos1.run(sale({line("TEA", 1)}, {{pay("cash", 300)}}), key);
+    EXPECT_EQ(errc_of(r), command_errc::idempotency_key_reused) << key;
+  }
+  EXPECT_EQ(pos1.handler.state().digests(), before);
 }
 
 TEST_F(shop_day, drafts_are_unsealed_and_typed) {
-  command_reply r = pos1.handler.handle(command_kind::upsert_product, {{"sku", "A"}, {"name", "A"}, {"price_cents", 1}},
-                                        "", command_context{device_id{"POS1"}, morning_ms(), term_id{3}});
-  ASSERT_EQ(r.drafts.size(), 1u);
-  const event& e = r.drafts[0];
+  command_outcome r =
+      pos1.handler.handle(product("A", "A", 1), "", command_context{device_id{"POS1"}, morning_ms(), term_id{3}});
+  ASSERT_EQ(events_of(r).size(), 1u);
+  const event& e = events_of(r)[0];
   EXPECT_EQ(e.origin, device_id{"POS1"});
   EXPECT_EQ(e.term, term_id{3});
   EXPECT_EQ(e.type, static_cast<std::uint16_t>(event_type::product_upserted));
