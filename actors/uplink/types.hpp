@@ -1,4 +1,4 @@
-// Vocabulary of the uplink (ARCHITECTURE.md §10, docs/protocol.md §6): the
+// Vocabulary of the uplink (ARCHITECTURE.md §10, docs/protocol.md §7): the
 // subject and message-id rules, the configuration, the stream position a
 // resync finds, and the outputs of the pure core. Pure: no CAF, no NATS, no
 // RocksDB, no clock.
@@ -36,7 +36,7 @@ expected<subject_parts> parse_subject(std::string_view subject);
 /// of [A-Za-z0-9_-] (no '.', which would split the subject).
 bool valid_store_id(std::string_view id) noexcept;
 
-/// Header names (docs/protocol.md §6.2).
+/// Header names (docs/protocol.md §7.2).
 inline constexpr const char* header_msg_id = "Nats-Msg-Id";
 inline constexpr const char* header_expected_last_subject_seq = "Nats-Expected-Last-Subject-Sequence";
 
