@@ -29,6 +29,7 @@ using role_atom = caf::atom_constant<caf::atom("role")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using master_atom = caf::atom_constant<caf::atom("master")>;
 using sync_now_atom = caf::atom_constant<caf::atom("sync_now")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 
 } // namespace sn::actors
 

@@ -115,8 +115,8 @@ void update_peers(election_pointer self) {
   if (hub != st.hub) {
     st.hub = hub;
     self->send(st.sync, role_atom::value, hub);
-    if (st.options.role_listener) {
-      caf::anon_send(st.options.role_listener, role_atom::value, election::is_master_role(st.fsm->current_role()));
+    for (const auto& listener : st.options.role_listeners) {
+      if (listener) caf::anon_send(listener, role_atom::value, election::is_master_role(st.fsm->current_role()));
     }
   }
   st.term->store(st.fsm->term(), std::memory_order_relaxed);

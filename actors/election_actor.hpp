@@ -10,6 +10,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <atomic>
+#include <vector>
 
 #include "actors/atoms.hpp"
 #include "actors/command_actor.hpp"
@@ -47,7 +48,7 @@ struct election_actor_options {
   std::uint64_t handoff_timeout_ms = 2000;
   bool majority = false;
   std::vector<std::string> members;  ///< known devices (majority mode)
-  caf::actor role_listener;          ///< told (role_atom, is_master) on every change
+  std::vector<caf::actor> role_listeners;  ///< each told (role_atom, is_master) on every change
   node_metrics* metrics = nullptr;   ///< role, term, master, peers alive, elections by reason
 };
 

@@ -88,6 +88,29 @@ std::string node_metrics::render() const {
   out += "storenode_commands_total{outcome=\"accepted\"} " + std::to_string(get(commands_accepted)) + "\n";
   out += "storenode_commands_total{outcome=\"rejected\"} " + std::to_string(get(commands_rejected)) + "\n";
   out += "storenode_commands_total{outcome=\"replayed\"} " + std::to_string(get(commands_replayed)) + "\n";
+  if (uplink_enabled.load(std::memory_order_relaxed)) {
+    counter(out, "storenode_uplink_connected", "1 while the uplink's NATS connection is up.", uplink_connected.load() ? 1 : 0,
+            "gauge");
+    counter(out, "storenode_uplink_streaming", "1 while this master streams its log to the HQ stream.",
+            uplink_state.load() == 2 ? 1 : 0, "gauge");
+    counter(out, "storenode_uplink_lag_events", "Log events the HQ stream is not known to hold (master only).",
+            get(uplink_lag_events), "gauge");
+    counter(out, "storenode_uplink_last_ack_ms", "Wall-clock ms of the last publish the stream acknowledged (0 never).",
+            get(uplink_last_ack_ms), "gauge");
+    counter(out, "storenode_uplink_in_flight", "Events published and not yet acknowledged.", get(uplink_in_flight),
+            "gauge");
+    counter(out, "storenode_uplink_published_total", "Events handed to NATS for publishing.", get(uplink_published));
+    counter(out, "storenode_uplink_acked_total", "Events the stream acknowledged as new.", get(uplink_acked));
+    counter(out, "storenode_uplink_duplicates_total", "Publishes the stream already held (deduplicated by message id).",
+            get(uplink_duplicates));
+    counter(out, "storenode_uplink_fenced_total",
+            "Publishes refused by the expected-last-subject-sequence fence (another writer moved the stream).",
+            get(uplink_fenced));
+    counter(out, "storenode_uplink_publish_errors_total", "Publishes that failed otherwise (timeout, connection).",
+            get(uplink_publish_errors));
+    counter(out, "storenode_uplink_resyncs_total", "Times the uplink asked the stream where it stands.",
+            get(uplink_resyncs));
+  }
   out += "# HELP storenode_http_requests_total HTTP requests by status code.\n"
          "# TYPE storenode_http_requests_total counter\n";
   for (std::size_t code = 100; code < http_by_code.size(); ++code) {

@@ -57,6 +57,28 @@ struct node_metrics {
   std::atomic<std::uint64_t> pending_changes{0};    ///< own events no other device is known to hold
   /// Master changes this node recorded (as the new master, or as the loser of a split brain), by reason.
   std::array<std::atomic<std::uint64_t>, change_reasons> elections_by_reason{};
+  // The uplink to HQ (issue 14), kept by the uplink actor; all 0 while it is off.
+  std::atomic<bool> uplink_enabled{false};
+  std::atomic<std::int32_t> uplink_state{0};          ///< uplink::uplink_state value
+  std::atomic<bool> uplink_connected{false};
+  std::atomic<std::uint64_t> uplink_lag_events{0};    ///< log events the stream is not known to hold (master only)
+  std::atomic<std::uint64_t> uplink_last_ack_ms{0};   ///< wall clock ms of the last publish ack; 0 never
+  std::atomic<std::uint64_t> uplink_in_flight{0};
+  std::atomic<std::uint64_t> uplink_published{0};
+  std::atomic<std::uint64_t> uplink_acked{0};
+  std::atomic<std::uint64_t> uplink_duplicates{0};
+  std::atomic<std::uint64_t> uplink_fenced{0};
+  std::atomic<std::uint64_t> uplink_publish_errors{0};
+  std::atomic<std::uint64_t> uplink_resyncs{0};
+  void set_uplink_error(std::string text) {
+    std::lock_guard lock(master_mu_);
+    uplink_error_ = std::move(text);
+  }
+  std::string uplink_error() const {
+    std::lock_guard lock(master_mu_);
+    return uplink_error_;
+  }
+
   void set_master(std::string device) {
     std::lock_guard lock(master_mu_);
     master_ = std::move(device);
@@ -68,6 +90,7 @@ struct node_metrics {
 private:
   mutable std::mutex master_mu_;
   std::string master_;  ///< the master this node follows (itself when master); "" none
+  std::string uplink_error_;  ///< the uplink's last error; "" none
 };
 
 } // namespace sn::actors

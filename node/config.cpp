@@ -7,6 +7,7 @@
 #include <functional>
 #include <sstream>
 
+#include "actors/uplink/types.hpp"
 #include "broker/address.hpp"
 #include "broker/frame.hpp"
 #include "broker/peer_table.hpp"
@@ -53,6 +54,7 @@ std::vector<key_spec> key_table(node_config& c) {
     return key_spec{path, flag.empty() ? default_flag(path) : flag, std::move(desc), k::list, nullptr, 0, 0, nullptr, {}, p};
   };
   auto& s = c.store;
+  auto& u = c.uplink;
   return {
     t("device_id", "", "this device's id (required), [A-Za-z0-9_.-]{1,64}", &c.device_id),
     t("name", "", "human name of the device (default: device_id)", &c.name),
@@ -77,6 +79,7 @@ std::vector<key_spec> key_table(node_config& c) {
     l("curve.peer_keys", "--curve.peer-key", "tcp://HOST:PORT=KEY: the public key of the device at that address (repeatable)", &c.curve_peer_keys),
     t("store.time_zone", "", "IANA time zone of the store's business days, daylight saving included, e.g. Europe/Berlin (store-wide, default UTC; checked against the system tzdata)", &s.time_zone),
     i("store.utc_offset_minutes", "", "DEPRECATED, use store.time_zone: a fixed business day offset from UTC in minutes, no daylight saving (store-wide, default 0 = unused)", &s.utc_offset_minutes, -720, 840),
+    t("store.id", "", "the store's id in the chain: the token of its uplink subjects storenode.<id>.events.<origin> and of its default stream (store-wide, default store; [A-Za-z0-9_-]{1,64}; give every store of a chain its own)", &s.id),
     i("election.heartbeat_interval_ms", "", "heartbeat period (store-wide, default 100)", &s.heartbeat_interval_ms, 10, 10000),
     i("election.failure_timeout_ms", "", "silence before a peer is failed (store-wide, default 600)", &s.failure_timeout_ms, 50, 60000),
     i("election.discovery_ms", "", "listen for a live master at start-up (store-wide, default 300)", &s.discovery_ms, 0, 60000),
@@ -85,6 +88,17 @@ std::vector<key_spec> key_table(node_config& c) {
     i("sync.interval_ms", "", "periodic version-vector exchange (store-wide, default 1000)", &s.sync_interval_ms, 50, 600000),
     i("sync.batch_events_max", "", "events per catch-up batch (store-wide, default 1000)", &s.sync_batch_events_max, 1, 100000),
     i("sync.batch_bytes_max", "", "bytes per catch-up batch (store-wide, default 1 MiB)", &s.sync_batch_bytes_max, 4096, 64 << 20),
+    t("uplink.url", "", "NATS server(s) of head office, nats://HOST:PORT or tls://HOST:PORT, comma-separated; the master streams the store's log there (default empty: uplink off)", &u.url),
+    t("uplink.stream", "", "the store's JetStream stream (default storenode_<store.id>; created if missing)", &u.stream),
+    t("uplink.credentials_file", "", "NATS credentials file (.creds) of this store; the path only, never the secret, goes in logs (default none)", &u.credentials_file),
+    t("uplink.tls_ca_file", "", "CA bundle that signs the NATS server's certificate (default: system CAs with tls://)", &u.tls_ca_file),
+    t("uplink.tls_cert_file", "", "client certificate for mutual TLS (default none)", &u.tls_cert_file),
+    t("uplink.tls_key_file", "", "private key of uplink.tls_cert_file (default none)", &u.tls_key_file),
+    i("uplink.stream_replicas", "", "replicas of the stream when the uplink creates it (default 1; 3 on an HQ cluster)", &u.stream_replicas, 1, 5),
+    i("uplink.in_flight_max", "", "events published and not yet acknowledged (default 4096)", &u.in_flight_max, 1, 65536),
+    i("uplink.batch_events_max", "", "events per publish batch (default 512; at most uplink.in_flight_max)", &u.batch_events_max, 1, 65536),
+    i("uplink.retry_ms", "", "wait after a failed publish or resync before asking the stream again (default 1000)", &u.retry_ms, 10, 600000),
+    i("uplink.request_timeout_ms", "", "NATS request and publish-ack timeout (default 2000)", &u.request_timeout_ms, 100, 60000),
   };
 }
 
@@ -253,6 +267,21 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   if (c.http.find(':') == std::string::npos) return config_error("http '" + c.http + "' must look like HOST:PORT");
   if (c.store.failure_timeout_ms <= 2 * c.store.heartbeat_interval_ms) {
     return config_error("election.failure_timeout_ms must be more than twice election.heartbeat_interval_ms");
+  }
+  if (!uplink::valid_store_id(c.store.id)) {
+    return config_error("store.id '" + c.store.id + "' is invalid: use 1-64 characters of A-Z a-z 0-9 _ -");
+  }
+  if (!c.uplink.url.empty() && c.uplink.url.rfind("nats://", 0) != 0 && c.uplink.url.rfind("tls://", 0) != 0) {
+    return config_error("uplink.url '" + c.uplink.url + "' must look like nats://HOST:PORT or tls://HOST:PORT");
+  }
+  if (!c.uplink.stream.empty() && !uplink::valid_store_id(c.uplink.stream)) {
+    return config_error("uplink.stream '" + c.uplink.stream + "' is invalid: use 1-64 characters of A-Z a-z 0-9 _ -");
+  }
+  if (c.uplink.batch_events_max > c.uplink.in_flight_max) {
+    return config_error("uplink.batch_events_max must not exceed uplink.in_flight_max");
+  }
+  if (c.uplink.tls_cert_file.empty() != c.uplink.tls_key_file.empty()) {
+    return config_error("uplink.tls_cert_file and uplink.tls_key_file go together");
   }
   if (auto s = load_zone(c); !s) return s.error();
   if (print_config) return sn::error{"config", static_cast<int>(errc::help), to_toml(c)};

@@ -15,6 +15,7 @@
 namespace sn::node {
 
 struct store_wide_config {
+  std::string id = "store";                     ///< the store's id in the chain (uplink subjects); [A-Za-z0-9_-]{1,64}
   std::string time_zone = "UTC";                ///< IANA zone of the business day; checked against tzdata
   std::int64_t utc_offset_minutes = 0;          ///< deprecated fixed offset (no DST); [-720, 840], 0 = unused
   std::int64_t heartbeat_interval_ms = 100;     ///< election heartbeat period; [10, 10000]
@@ -25,6 +26,24 @@ struct store_wide_config {
   std::int64_t sync_interval_ms = 1000;         ///< periodic version-vector exchange; [50, 600000]
   std::int64_t sync_batch_events_max = 1000;    ///< events per catch-up batch; [1, 100000]
   std::int64_t sync_batch_bytes_max = 1 << 20;  ///< bytes per catch-up batch; [4096, 64 MiB]
+};
+
+/// The uplink to head office (issue 14): this store's log streamed to NATS
+/// JetStream by whichever device is master. Off while url is empty. Device-
+/// local (each device may reach HQ differently), but every device of a store
+/// should name the same stream.
+struct uplink_keys {
+  std::string url;                           ///< nats://HOST:PORT or tls://HOST:PORT (comma-separated list); "" = off
+  std::string stream;                        ///< the store's JetStream stream; "" = storenode_<store.id>
+  std::string credentials_file;              ///< NATS .creds file of this store (JWT + seed); "" none
+  std::string tls_ca_file;                   ///< CA bundle of the NATS server; "" system default
+  std::string tls_cert_file;                 ///< client certificate (mutual TLS); "" none
+  std::string tls_key_file;                  ///< its private key
+  std::int64_t stream_replicas = 1;          ///< replicas if the uplink creates the stream; [1, 5]
+  std::int64_t in_flight_max = 4096;         ///< events published and not yet acknowledged; [1, 65536]
+  std::int64_t batch_events_max = 512;       ///< events per publish batch; [1, 65536], <= in_flight_max
+  std::int64_t retry_ms = 1000;              ///< wait after a failure before asking the stream again; [10, 600000]
+  std::int64_t request_timeout_ms = 2000;    ///< NATS requests and publish acks; [100, 60000]
 };
 
 struct node_config {
@@ -51,6 +70,7 @@ struct node_config {
   std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
   std::vector<std::string> curve_peer_keys;       ///< "tcp://HOST:PORT=KEY": the key of the device at that address
   store_wide_config store;
+  uplink_keys uplink;
   /// The store's zone, loaded by parse_config (never a config key): from
   /// store.time_zone, or for a store still on the deprecated
   /// store.utc_offset_minutes the fixed zone of that offset.

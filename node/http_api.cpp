@@ -322,6 +322,30 @@ private:
                 {"catching_up", catching_up}, {"parked", parked},               {"count", p.projections.size()}};
   }
 
+  /// The uplink to HQ (issue 14), from the metrics its actor keeps.
+  json uplink_json() const {
+    const auto& m = *s_.actors->metrics;
+    const auto& u = s_.config->uplink;
+    if (u.url.empty()) return json{{"enabled", false}};
+    static constexpr const char* states[] = {"standby", "resyncing", "streaming", "backoff"};
+    const auto state = m.uplink_state.load();
+    const auto error = m.uplink_error();
+    return json{{"enabled", true},
+                {"store_id", s_.config->store.id},
+                {"stream", u.stream.empty() ? "storenode_" + s_.config->store.id : u.stream},
+                {"state", state >= 0 && state < 4 ? states[state] : "unknown"},
+                {"connected", m.uplink_connected.load()},
+                {"lag_events", m.uplink_lag_events.load()},
+                {"last_ack_ms", m.uplink_last_ack_ms.load()},
+                {"in_flight", m.uplink_in_flight.load()},
+                {"acked", m.uplink_acked.load()},
+                {"duplicates", m.uplink_duplicates.load()},
+                {"fenced", m.uplink_fenced.load()},
+                {"publish_errors", m.uplink_publish_errors.load()},
+                {"resyncs", m.uplink_resyncs.load()},
+                {"last_error", error.empty() ? json(nullptr) : json(error)}};
+  }
+
   void status(httplib::Response& res) {
     json j;
     j["device_id"] = s_.config->device_id;
@@ -347,6 +371,7 @@ private:
       j["pending_changes"] = 0;
     }
     if (auto p = projection_status()) j["projections"] = projection_summary(*p);
+    j["uplink"] = uplink_json();
     send_json(res, 200, j);
   }
 

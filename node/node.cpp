@@ -19,6 +19,8 @@
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
 #include "actors/sync_actor.hpp"
+#include "actors/uplink/types.hpp"
+#include "actors/uplink_actor.hpp"
 #include "broker/transport.hpp"
 #include "actors/retail/views.hpp"
 #include "node/actor_handles.hpp"
@@ -441,7 +443,9 @@ private:
     eo.handoff_timeout_ms = static_cast<std::uint64_t>(config_.store.handoff_timeout_ms);
     eo.majority = config_.store.quorum == "majority";
     eo.members = members_;
-    eo.role_listener = caf::actor_cast<caf::actor>(projections_);
+    eo.role_listeners = {caf::actor_cast<caf::actor>(projections_)};
+    if (!start_uplink()) return false;
+    if (uplink_) eo.role_listeners.push_back(caf::actor_cast<caf::actor>(uplink_));
     eo.metrics = &metrics_;
     election_ = actors::spawn_election_actor(*system_, *log_, *transport_, commands_, sync_, self, eo, term_);
     routes_->election = election_;
@@ -450,6 +454,43 @@ private:
     for (caf::actor sub : {caf::actor_cast<caf::actor>(sync_), caf::actor_cast<caf::actor>(election_)}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
+    return true;
+  }
+
+  /// The uplink to HQ (issue 14) when uplink.url is set: told the role by
+  /// the election and the log's heads by the writer. False: bad options.
+  bool start_uplink() {
+    if (config_.uplink.url.empty()) return true;
+    const auto& u = config_.uplink;
+    actors::uplink_actor_options o;
+    o.store_id = config_.store.id;
+    o.stream = u.stream.empty() ? uplink::default_stream(config_.store.id) : u.stream;
+    o.stream_replicas = static_cast<int>(u.stream_replicas);
+    o.link.url = u.url;
+    o.link.credentials_file = u.credentials_file;
+    o.link.tls_ca_file = u.tls_ca_file;
+    o.link.tls_cert_file = u.tls_cert_file;
+    o.link.tls_key_file = u.tls_key_file;
+    o.link.name = "storenode " + config_.store.id + "/" + config_.device_id;
+    o.link.request_timeout_ms = u.request_timeout_ms;
+    o.link.max_pending = u.in_flight_max * 2;
+    o.core.in_flight_max = static_cast<std::uint64_t>(u.in_flight_max);
+    o.core.batch_events_max = static_cast<std::uint64_t>(u.batch_events_max);
+    o.core.retry_ms = static_cast<std::uint64_t>(u.retry_ms);
+    o.core.ack_timeout_ms = static_cast<std::uint64_t>(u.request_timeout_ms) * 3;
+    if (config_.store.id == "store") {
+      spdlog::warn("uplink: store.id is the default \"store\": give every store of the chain its own id");
+    }
+    const std::string stream = o.stream;
+    auto up = actors::spawn_uplink_actor(*system_, *log_, std::move(o), metrics_);
+    if (!up) {
+      spdlog::error("cannot start the uplink: {}", up.error().message);
+      return false;
+    }
+    uplink_ = std::move(*up);
+    caf::anon_send(writer_, actors::subscribe_atom::value, caf::actor_cast<caf::actor>(uplink_));
+    spdlog::info("uplink: device={} store={} streams to {} stream {} while master", config_.device_id,
+                 config_.store.id, u.url, stream);
     return true;
   }
 
@@ -533,7 +574,8 @@ private:
     if (!system_) return;
     if (feed_) feed_->close();
     routes_->ready.store(false, std::memory_order_release);
-    for (caf::actor a : {caf::actor_cast<caf::actor>(election_), caf::actor_cast<caf::actor>(sync_),
+    for (caf::actor a : {caf::actor_cast<caf::actor>(election_), caf::actor_cast<caf::actor>(uplink_),
+                         caf::actor_cast<caf::actor>(sync_),
                          caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_,
                          caf::actor_cast<caf::actor>(writer_)}) {
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -543,6 +585,7 @@ private:
     routes_->election = nullptr;
     routes_->sync = nullptr;
     election_ = nullptr;
+    uplink_ = nullptr;
     sync_ = nullptr;
     writer_ = nullptr;
     projections_ = nullptr;
@@ -573,6 +616,7 @@ private:
   std::unique_ptr<broker::transport> transport_;
   actors::sync_actor sync_;
   actors::election_actor election_;
+  actors::uplink_actor uplink_;  ///< null while uplink.url is empty
   std::unique_ptr<http_server> http_;
 };
 

@@ -3,7 +3,9 @@
 # builds storenode in ./build (Release, Ninja, ccache). Idempotent.
 # help2man makes the man pages (built with everything); dpkg-dev
 # (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test;
-# python3 and faketime (libfaketime) the chaos tests (tests/chaos).
+# python3 and faketime (libfaketime) the chaos tests (tests/chaos);
+# libnats-dev the uplink to HQ and storenode-hq, nats-server (JetStream) their
+# tests and benchmarks (label hq).
 # tzdata is the system time zone database storenode reads store.time_zone
 # from (/usr/share/zoneinfo); the node tests check against it.
 set -euo pipefail
@@ -16,6 +18,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libsodium-dev
   help2man dpkg-dev lintian tzdata
   python3 faketime
+  nats-server libnats-dev
 )
 missing=()
 for p in "${packages[@]}"; do
