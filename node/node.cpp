@@ -332,6 +332,24 @@ private:
       for (std::size_t i = 0; i < set_->size(); ++i) set_->pause(i);
       return true;
     }
+    // Sales written before tills stamped their business day (schema 1) fold
+    // on the day of their time in the store's zone: with another zone the
+    // rows are folded again from the log, once.
+    const std::string zone_key = "projections.time_zone";
+    if (auto folded_in = log_->get_meta(zone_key); folded_in && *folded_in != config_.zone.name()) {
+      spdlog::warn("node: store.time_zone changed from {} to {}: folding every projection again from the log",
+                   *folded_in, config_.zone.name());
+      for (std::size_t i = 0; i < set_->size(); ++i) {
+        if (auto st = set_->rebuild(i); !st) {
+          spdlog::error("node: projections: {}", st.error().message);
+          return false;
+        }
+      }
+    }
+    if (auto st = log_->put_meta(zone_key, config_.zone.name()); !st) {
+      spdlog::error("node: cannot write node metadata: {}", st.error().message);
+      return false;
+    }
     const auto started = std::chrono::steady_clock::now();
     auto folded = actors::catch_up(*set_, *log_);
     if (!folded) {
