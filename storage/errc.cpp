@@ -12,6 +12,7 @@ const char* to_string(errc e) noexcept {
     case errc::not_found: return "not_found";
     case errc::invalid_argument: return "invalid_argument";
     case errc::read_only: return "read_only";
+    case errc::exists: return "exists";
   }
   return "unknown";
 }

@@ -12,6 +12,7 @@ enum class errc : int {
   not_found = 4,     ///< data dir missing (read-only open)
   invalid_argument = 5,
   read_only = 6,     ///< a write on a log opened read-only
+  exists = 7,        ///< a target (checkpoint dir) that must not exist does
 };
 
 const char* to_string(errc e) noexcept;

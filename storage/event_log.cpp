@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -63,6 +64,7 @@ struct event_log::impl {
   std::string secondary_dir;  // read_only: the secondary's scratch dir while opening (removed after)
 
   std::atomic<std::uint64_t> last_pos{0};
+  mutable std::mutex checkpoint_mu;  // one checkpoint at a time
   mutable std::shared_mutex heads_mu;  // guards heads: the writer updates, readers copy
   std::unordered_map<std::string, origin_head> heads;
   // read_write only, writer thread only: each origin's last index run, so
@@ -631,6 +633,29 @@ std::map<std::string, origin_head> event_log::stored_heads() const {
   });
   if (!st) logger()->warn("{}", st.error().to_string());
   return out;
+}
+
+expected<checkpoint_result> event_log::checkpoint(const std::string& dir) const {
+  const impl& m = *impl_;
+  if (m.read_only()) {
+    return make_error(errc::read_only, "cannot checkpoint " + m.opts.data_dir +
+                                           ": opened read-only (a RocksDB secondary cannot hold the writer's file "
+                                           "deletions; only the process that holds the data dir can checkpoint it)");
+  }
+  std::lock_guard<std::mutex> one_at_a_time(m.checkpoint_mu);
+  auto target = rocks::checkpoint_target(dir, m.opts.data_dir);
+  if (!target) return target.error();
+  const auto t0 = std::chrono::steady_clock::now();
+  // Read before the checkpoint starts: every event at or below it was
+  // written (acknowledged) before, so the copy holds it.
+  checkpoint_result r;
+  r.position = log_position{m.last_pos.load(std::memory_order_acquire)};
+  if (auto st = rocks::create_checkpoint(*m.h.db, *target, m.opts.data_dir); !st) return st.error();
+  r.elapsed_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+  logger()->info("checkpoint of {} into {}: position {} in {} ms", m.opts.data_dir, *target, r.position.value(),
+                 r.elapsed_ms);
+  return r;
 }
 
 status event_log::catch_up() {

@@ -19,6 +19,11 @@
 //   under the temp dir, removed as soon as it is open) that never writes the data dir, so tools
 //   can read the data dir of a running node. It sees the log as of open (or of
 //   the last catch_up()). Writes return errc::read_only.
+// - checkpoint(dir) writes an openable, consistent copy of the whole data dir
+//   (RocksDB Checkpoint: table files hard-linked when on the same file system)
+//   while appends go on; any thread. Only the process that holds the data dir
+//   (read_write) can: a secondary cannot stop the writer deleting files
+//   (storage/checkpoint.hpp says why, and how a tool backs up a closed one).
 // - Positions are dense: 1, 2, 3 ... in append order, so size() == last position.
 // - The writer keeps heads, each origin's last index run and the last position
 //   in memory (loaded at open): append reads nothing from RocksDB except to
@@ -99,6 +104,15 @@ struct origin_head {
   hash256 hash{};
 };
 using version_vector = std::map<std::string, std::uint64_t>;  ///< origin -> highest contiguous seq
+
+/// What checkpoint() copied.
+struct checkpoint_result {
+  /// The log's last position when the checkpoint began: every event at or
+  /// below it (every append acknowledged before the call) is in the copy.
+  log_position position;
+  /// Wall time the checkpoint took, milliseconds.
+  std::uint64_t elapsed_ms = 0;
+};
 
 /// Per-call options of append().
 struct append_options {
@@ -196,6 +210,18 @@ public:
   /// The heads column family as stored (read_write: the same as heads()).
   /// Values that do not parse come back with seq 0.
   std::map<std::string, origin_head> stored_heads() const;
+  /// Writes a consistent copy of the whole data dir (every column family, as
+  /// of one point between the call and its return) to `dir`, which must not
+  /// exist (errc::exists) and whose parent must (errc::not_found); a relative
+  /// `dir` is taken from the current directory. Memtables are flushed first,
+  /// then table files are hard-linked (copied across file systems), the
+  /// MANIFEST and the live WAL tail copied, and the directory is renamed
+  /// into place from `dir`.tmp and fsynced: a crash leaves no half `dir`.
+  /// The copy opens as a data dir (the node's, storectl's). Any thread; runs
+  /// concurrently with append (RocksDB holds file deletions meanwhile);
+  /// checkpoints are serialised. read_only: errc::read_only.
+  expected<checkpoint_result> checkpoint(const std::string& dir) const;
+
   /// read_only: catches up with the writing process (RocksDB secondary) so
   /// later reads see what it appended since. read_write: no-op.
   status catch_up();

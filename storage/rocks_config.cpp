@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include "storage/errc.hpp"
@@ -172,6 +173,44 @@ sn::status open_secondary(const log_options& o, const std::string& secondary_dir
     out.close();
     return to_error(s, "cannot catch up with", o.data_dir);
   }
+  return status::ok();
+}
+
+sn::expected<std::string> checkpoint_target(const std::string& dir, const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) return make_error(errc::invalid_argument, "no checkpoint directory given");
+  std::error_code ec;
+  fs::path target = fs::absolute(fs::path(dir), ec).lexically_normal();
+  if (ec) return make_error(errc::invalid_argument, "checkpoint directory " + dir + ": " + ec.message());
+  if (!target.has_filename()) target = target.parent_path();  // "/backups/x/" -> "/backups/x"
+  if (fs::exists(fs::symlink_status(target, ec))) {
+    return make_error(errc::exists, "checkpoint directory " + target.string() + " already exists (give a new one)");
+  }
+  if (!fs::is_directory(target.parent_path(), ec)) {
+    return make_error(errc::not_found,
+                      "the parent of checkpoint directory " + target.string() + " is not an existing directory");
+  }
+  // Inside the data dir? Compare the real paths (symlinks resolved) of the
+  // target's parent and of the data dir.
+  const fs::path data = fs::weakly_canonical(fs::path(data_dir), ec);
+  const fs::path parent = fs::weakly_canonical(target.parent_path(), ec);
+  const auto [d_end, p_it] = std::mismatch(data.begin(), data.end(), parent.begin(), parent.end());
+  if (!data.empty() && d_end == data.end()) {
+    return make_error(errc::invalid_argument,
+                      "checkpoint directory " + target.string() + " is inside the data dir " + data_dir);
+  }
+  return target.string();
+}
+
+sn::status create_checkpoint(rocksdb::DB& db, const std::string& target, const std::string& data_dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(&db, &raw);
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  // log_size_for_flush = 0: always flush the memtables first, so the copy
+  // holds table files (hard links) and a short WAL, and the projections
+  // family (written outside the WAL) is in it too.
+  if (s.ok()) s = cp->CreateCheckpoint(target, /*log_size_for_flush=*/0);
+  if (!s.ok()) return to_error(s, "cannot checkpoint into " + target + " the data dir", data_dir);
   return status::ok();
 }
 

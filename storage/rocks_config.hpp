@@ -58,4 +58,14 @@ sn::status open_read_write(const log_options& o, db_handle& out);
 /// `secondary_dir`; never writes the data dir.
 sn::status open_secondary(const log_options& o, const std::string& secondary_dir, db_handle& out);
 
+/// The absolute, normalised form of a checkpoint target `dir`, after the
+/// checks every checkpoint makes: `dir` does not exist (errc::exists), its
+/// parent does (errc::not_found), and it is not inside `data_dir`
+/// (errc::invalid_argument: RocksDB would find a stranger in its directory).
+sn::expected<std::string> checkpoint_target(const std::string& dir, const std::string& data_dir);
+/// RocksDB's Checkpoint of `db` into `target` (from checkpoint_target): flush,
+/// hard links (copies across file systems), MANIFEST and WAL tail copied,
+/// `target`.tmp renamed into place. `db` must be the primary (read-write).
+sn::status create_checkpoint(rocksdb::DB& db, const std::string& target, const std::string& data_dir);
+
 } // namespace sn::storage::rocks
