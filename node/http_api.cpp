@@ -34,6 +34,7 @@
 #include "node/http_gate.hpp"
 #include "node/query_service.hpp"
 #include "storage/projection_store.hpp"
+#include "storage/errc.hpp"
 #include "storage/event_log.hpp"
 
 namespace sn::node {
@@ -174,6 +175,9 @@ public:
       if (s_.sync_now) s_.sync_now();
       send_json(res, 202, json{{"accepted", true}});
     });
+    // Backups: a RocksDB checkpoint taken by this process, the one holding the
+    // data dir (storage/checkpoint.hpp says why a tool cannot take it itself).
+    srv.Post("/v1/backup", [this](const httplib::Request& req, httplib::Response& res) { backup(req, res); });
     srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
       auto parsed = parse_json_bounded(req.body);
       if (!parsed) return send_error(res, parsed.error());
@@ -386,6 +390,41 @@ private:
     auto p = projection_status();
     if (!p) return send_error(res, 503, "unavailable", "projection actor did not answer");
     send_json(res, 200, projections_json(*p));
+  }
+
+  /// POST /v1/backup {"to": "/abs/dir"}: a consistent copy of the data dir
+  /// into a new directory on this machine, taken while the node runs. Runs on
+  /// this HTTP worker (RocksDB's checkpoint is safe beside the log writer; the
+  /// storage serialises checkpoints).
+  void backup(const httplib::Request& req, httplib::Response& res) {
+    auto parsed = parse_json_bounded(req.body);
+    if (!parsed) return send_error(res, parsed.error());
+    const json& body = *parsed;
+    if (!body.is_object()) return send_error(res, 400, "invalid_body", "expected {\"to\": \"/absolute/dir\"}");
+    if (!body.contains("to") || body["to"].is_null()) {
+      return send_error(res, 400, "missing_field", "to: the directory to create, an absolute path");
+    }
+    if (!body["to"].is_string()) return send_error(res, 400, "wrong_type", "to: expected a string");
+    const std::string to = body["to"].get<std::string>();
+    if (to.empty() || to.front() != '/') {
+      return send_error(res, 400, "invalid_backup_target", "to: '" + to + "' is not an absolute path");
+    }
+    auto r = s_.log->checkpoint(to);
+    if (!r) {
+      const auto code = static_cast<storage::errc>(r.error().code);
+      spdlog::warn("http: backup into {} failed: {}", to, r.error().message);
+      switch (code) {
+        case storage::errc::exists: return send_error(res, 409, "backup_target_exists", r.error().message);
+        case storage::errc::not_found:
+        case storage::errc::invalid_argument: return send_error(res, 400, "invalid_backup_target", r.error().message);
+        case storage::errc::read_only: return send_error(res, 503, "read_only", r.error().message);
+        default: return send_error(res, 500, "backup_failed", r.error().message);
+      }
+    }
+    spdlog::info("http: backup of {} into {}: position {} in {} ms", s_.config->data_dir, to, r->position.value(),
+                 r->elapsed_ms);
+    send_json(res, 201, json{{"to", to}, {"position", r->position.value()}, {"elapsed_ms", r->elapsed_ms},
+                             {"data_dir", s_.config->data_dir}});
   }
 
   /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the

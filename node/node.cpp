@@ -27,6 +27,7 @@
 #include "node/command_parser.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_api.hpp"
+#include "storage/checkpoint.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 #include "storage/errc.hpp"
@@ -226,6 +227,13 @@ private:
       return exit_cannot_start;
     }
     if (auto problems = storage::check_tail(*log_); !problems.empty()) return damaged(problems, "");
+    // Where this node serves HTTP, for tools that only know the data dir
+    // (`storectl backup --data DIR` asks the node holding DIR; meta key http.address).
+    if (log_->get_meta(storage::meta_http_address) != std::optional<std::string>(config_.http)) {
+      if (auto s = log_->put_meta(storage::meta_http_address, config_.http); !s) {
+        spdlog::warn("cannot record the HTTP address in the data dir: {}", s.error().message);
+      }
+    }
     return 0;
   }
 

@@ -23,11 +23,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "events/expected.hpp"
 #include "storage/event_log.hpp"
 
 namespace sn::storage {
+
+/// Meta key where a node records its HTTP address (host:port as configured,
+/// e.g. "127.0.0.1:8080") at each start, so that `storectl backup --data DIR`
+/// can find the node that holds DIR.
+constexpr const char* meta_http_address = "http.address";
 
 /// Checkpoints the data dir `data_dir`, which no process may hold: takes its
 /// lock (errc::locked when a node runs on it: ask that node instead), opens

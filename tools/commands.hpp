@@ -41,5 +41,6 @@ void add_elections_command(CLI::App& app, cli_context& ctx);
 void add_projections_command(CLI::App& app, cli_context& ctx);
 void add_export_command(CLI::App& app, cli_context& ctx);
 void add_master_command(CLI::App& app, cli_context& ctx);
+void add_backup_command(CLI::App& app, cli_context& ctx);
 
 } // namespace sn::tools

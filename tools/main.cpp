@@ -22,6 +22,7 @@ Examples:
   storectl events show POS1:42 --data /var/lib/storenode
   storectl audit verify --data /var/lib/storenode
   storectl replay --data /var/lib/storenode --until 2026-11-24T18:00:00+01:00 --projection inventory
+  storectl backup --data /var/lib/storenode --to /var/backups/storenode/today
 
 Exit codes: 0 ok; 1 a problem was found (tamper, gap, fork, digests differ,
 unhealthy node); 2 could not read the data dir, reach the node, or bad usage.
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   add_projections_command(app, ctx);
   add_export_command(app, ctx);
   add_master_command(app, ctx);
+  add_backup_command(app, ctx);
   // The build writes share/bash-completion/completions/storectl with this (not in --help).
   if (argc == 2 && std::string(argv[1]) == "--print-bash-completion") {
     std::fputs(sn::tools::bash_completion(app, "storectl").c_str(), stdout);

@@ -91,8 +91,8 @@ expected<json> node_client::get(const std::string& path) const {
   return reply(url_, "GET " + path, c->Get(path.c_str()));
 }
 
-expected<json> node_client::post(const std::string& path, const json& body) const {
-  auto c = client(host_, port_, read_timeout);
+expected<json> node_client::post(const std::string& path, const json& body, std::chrono::seconds timeout) const {
+  auto c = client(host_, port_, timeout);
   return reply(url_, "POST " + path, c->Post(path.c_str(), body.dump(), "application/json"));
 }
 

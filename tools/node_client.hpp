@@ -33,8 +33,10 @@ public:
 
   /// GET, expecting a 2xx JSON reply.
   expected<nlohmann::json> get(const std::string& path_and_query) const;
-  /// POST with a JSON body, expecting a 2xx reply (JSON, or empty -> {}).
-  expected<nlohmann::json> post(const std::string& path, const nlohmann::json& body) const;
+  /// POST with a JSON body, expecting a 2xx reply (JSON, or empty -> {}),
+  /// waiting at most `timeout` for it (a backup may take longer than a query).
+  expected<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
+                                std::chrono::seconds timeout = read_timeout) const;
 
   /// Streams an SSE endpoint. `on_open` runs once the response headers have
   /// arrived (the subscription is live); `on_message` for each message, and
