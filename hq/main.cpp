@@ -13,6 +13,7 @@
 #include "hq/chain_store.hpp"
 #include "hq/http_edge.hpp"
 #include "hq/ingester.hpp"
+#include "version/version.hpp"
 
 int main(int argc, char** argv) {
   sn::hq::ingester_options o;
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--fetch-batch", o.fetch_batch_max, "messages per fetch, 1..10000 (default 1024)");
   app.add_option("--discover-interval-ms", o.discover_interval_ms, "look for new store streams this often (default 2000)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (default info)");
+  app.set_version_flag("--version", sn::version::version_text("storenode-hq"), "print the version and git commit and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
