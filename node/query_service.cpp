@@ -3,14 +3,13 @@
 #include <charconv>
 #include <chrono>
 
-#include <sodium.h>
-
 #include "actors/fold_progress.hpp"
 #include "actors/projection_rows.hpp"
 #include "actors/projections/audit.hpp"
 #include "actors/projections/catalog.hpp"
 #include "actors/projections/daily.hpp"
 #include "actors/projections/devices.hpp"
+#include "actors/projections/digest_rows.hpp"
 #include "actors/projections/elections.hpp"
 #include "actors/projections/inventory.hpp"
 #include "actors/projections/lthash.hpp"
@@ -58,25 +57,6 @@ api_result<std::optional<std::uint64_t>> ms_param(const param_lookup& q, const c
     return api_error{400, "invalid_parameter", std::string(name) + " must be milliseconds since the epoch"};
   }
   return std::optional<std::uint64_t>{out};
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[p[i] >> 4]);
-    out.push_back(digits[p[i] & 15]);
-  }
-  return out;
-}
-
-/// The short digest of a stored LtHash state (the empty multiset's when absent).
-std::string digest_of_state(const std::optional<std::string>& bytes) {
-  if (bytes) {
-    if (auto state = pj::lthash16::parse(*bytes)) return state->digest_hex();
-  }
-  return pj::lthash16{}.digest_hex();
 }
 
 } // namespace
@@ -195,7 +175,7 @@ json query_service::digests() const {
   json d = json::object(), positions = json::object();
   auto snap = rows_.snapshot();
   for (std::size_t i = 0; i < rows_.size(); ++i) {
-    d[rows_.name(i)] = digest_of_state(rows_.get(i, pj::reserved::total_digest, snap.get()));
+    d[rows_.name(i)] = pj::stored_digest_hex(actors::stored_rows(rows_, i, snap.get()));
     std::uint64_t position = 0;
     if (auto p = rows_.get(i, pj::reserved::position, snap.get())) position = pj::row_in(*p).u64();
     positions[rows_.name(i)] = position;
@@ -206,13 +186,9 @@ json query_service::digests() const {
 api_result<json> query_service::buckets(const std::string& projection) const {
   auto r = read(projection);
   if (!r) return api_error{404, "unknown_projection", "no projection " + projection};
-  json list = json::array();
-  for (std::size_t b = 0; b < pj::digest_bucket_count; ++b) {
-    list.push_back(digest_of_state(r->rows->get(pj::reserved::bucket_digest(static_cast<std::uint8_t>(b)))));
-  }
   return json{{"projection", projection},
-              {"digest", digest_of_state(r->rows->get(pj::reserved::total_digest))},
-              {"buckets", std::move(list)}};
+              {"digest", pj::stored_digest_hex(*r->rows)},
+              {"buckets", pj::stored_bucket_hexes(*r->rows)}};
 }
 
 api_result<json> query_service::bucket_rows(const std::string& projection, const std::string& bucket,
@@ -226,26 +202,18 @@ api_result<json> query_service::bucket_rows(const std::string& projection, const
   if (!page) return page.error();
   auto r = read(projection);
   if (!r) return api_error{404, "unknown_projection", "no projection " + projection};
+  const auto bucket_id = static_cast<std::uint8_t>(b);
+  auto listed = pj::bucket_rows(*r->rows, bucket_id, *page);
   json rows = json::array();
-  std::string next;
-  r->rows->scan("", page->from, [&](std::string_view key, std::string_view value) {
-    if (!key.empty() && key[0] == pj::reserved_key_byte) return false;  // the set's own rows sort last
-    if (pj::digest_buckets::bucket_of(key) != b) return true;
-    if (rows.size() == page->limit) {
-      next = std::string(key);
-      return false;
-    }
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(value.data()), value.size(), nullptr, 0);
-    rows.push_back(json{{"key", hex(reinterpret_cast<const unsigned char*>(key.data()), key.size())},
-                        {"value_hash", hex(h, sizeof h)}});
-    return true;
-  });
+  for (const auto& row : listed.items) {
+    rows.push_back(json{{"key", pj::hex_of(row.key)},
+                        {"value_hash", row.value_hash_hex()}});
+  }
   json out{{"projection", projection},
            {"bucket", b},
-           {"digest", digest_of_state(r->rows->get(pj::reserved::bucket_digest(static_cast<std::uint8_t>(b))))},
+           {"digest", pj::stored_bucket_hex(*r->rows, bucket_id)},
            {"rows", std::move(rows)}};
-  put_paging(out, next);
+  put_paging(out, listed.next);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "storage/audit.hpp"
 #include "tools/commands.hpp"
 #include "tools/data_dir.hpp"
+#include "tools/scratch_state.hpp"
 #include "tools/replay.hpp"
 #include "tools/time_spec.hpp"
 
@@ -12,6 +13,9 @@ namespace sn::tools {
 namespace {
 
 using json = nlohmann::json;
+
+/// Pages of a node's list read at most (1000 rows each).
+constexpr std::size_t node_pages_max = 10000;
 
 // ---- audit verify ----------------------------------------------------------
 
@@ -114,13 +118,20 @@ expected<json> load_rows(const log_cli& o, bool elections, std::optional<std::ui
   json rows;
   if (!o.data.empty() && !o.node.empty()) return make_error(errc::usage, "give either --node or --data, not both");
   if (!o.data.empty()) {
-    auto log = open_data_dir(o.data);
-    if (!log) return log.error();
+    // The one projection folded into a scratch state from its one event type
+    // (it ignores every other), rendered as the node renders it.
+    const std::string name = elections ? "elections" : "audit";
     replay_options ro;
     ro.only_types = {static_cast<std::uint16_t>(elections ? event_type::master_changed : event_type::conflict_resolved)};
-    auto r = replay_log(**log, ro);
+    scratch_state::options so;
+    so.only = {name};
+    auto r = replay_data_dir(o.data, ro, so);
     if (!r) return r.error();
-    rows = elections ? rows_of(r->views->elections(), "elections") : rows_of(r->views->audit({}), "entries");
+    rows = json::array();
+    for_each_list_item(r->state->rows(0), name, [&rows](const json& item) {
+      rows.push_back(item);
+      return true;
+    });
   } else {
     auto c = node_client::make(o.node.empty() ? default_node_url() : o.node);
     if (!c) return c.error();
@@ -131,9 +142,20 @@ expected<json> load_rows(const log_cli& o, bool elections, std::optional<std::ui
     if (since_ms && !elections) q += "since=" + std::to_string(*since_ms) + "&";
     if (until_ms && !elections) q += "until=" + std::to_string(*until_ms) + "&";
     q.pop_back();
-    auto reply = c->get(q);
-    if (!reply) return reply.error();
-    rows = rows_of(*reply, elections ? "elections" : "entries");
+    // Lists page (limit, cursor): follow next_cursor to the end.
+    rows = json::array();
+    std::string cursor;
+    for (std::size_t pages = 0; pages < node_pages_max; ++pages) {
+      const std::string page_q =
+          cursor.empty() ? q : q + (q.find('?') == std::string::npos ? "?" : "&") + "cursor=" + url_encode(cursor);
+      auto reply = c->get(page_q);
+      if (!reply) return reply.error();
+      for (auto& r : rows_of(*reply, elections ? "elections" : "entries")) rows.push_back(std::move(r));
+      if (!reply->is_object() || !reply->contains("next_cursor") || !(*reply)["next_cursor"].is_string()) break;
+      const std::string next = (*reply)["next_cursor"].get<std::string>();
+      if (next.empty() || next == cursor) break;
+      cursor = next;
+    }
   }
   json out = json::array();
   for (auto& r : rows) {

@@ -11,6 +11,7 @@ const char* to_string(errc e) noexcept {
     case errc::bad_reply: return "bad_reply";
     case errc::not_found: return "not_found";
     case errc::io: return "io";
+    case errc::interrupted: return "interrupted";
   }
   return "unknown";
 }

@@ -14,7 +14,8 @@ enum class errc : int {
   http_status = 4,    ///< the node answered with a non-2xx status
   bad_reply = 5,      ///< the node's reply was not the JSON we expect
   not_found = 6,      ///< the event / projection asked for does not exist
-  io = 7,             ///< writing an output file failed
+  io = 7,             ///< writing an output file or the scratch state failed
+  interrupted = 8,    ///< SIGINT / SIGTERM / SIGHUP while folding (scratch state removed)
 };
 
 const char* to_string(errc e) noexcept;
