@@ -67,9 +67,8 @@ std::vector<std::string> problems_of(const json& st) {
   if (text(sync, "status", "") == "error") out.push_back("sync error: " + text(sync, "last_error"));
   const json& pr = st.contains("projections") ? st["projections"] : json::object();
   if (number(pr, "parked") > 0) out.push_back(std::to_string(number(pr, "parked")) + " event(s) parked by projections");
-  if (pr.contains("paused") && ((pr["paused"].is_array() && !pr["paused"].empty()) ||
-                                (pr["paused"].is_boolean() && pr["paused"].get<bool>()))) {
-    out.push_back("projections paused: " + pr["paused"].dump() + " (storectl projections resume all)");
+  if (pr.contains("paused") && pr["paused"].is_boolean() && pr["paused"].get<bool>()) {
+    out.push_back("projections paused (storectl projections; storectl projections resume all)");
   }
   return out;
 }
@@ -90,11 +89,13 @@ void print_status(const json& st, const palette& p) {
                 text(s, "last_error").c_str());
   }
   if (st.contains("projections")) {
+    // /v1/status: the slowest projection's position and lag; paused,
+    // catching_up: any projection; parked: the most any one parked; count.
     const json& pr = st["projections"];
-    std::printf("%sprojections%s  checkpoint %s, lag %s, applied %s, skipped unknown %s, parked %s, paused %s\n", p.bold(),
-                p.reset(), text(pr, "checkpoint").c_str(), text(pr, "lag", "0").c_str(), text(pr, "applied", "0").c_str(),
-                text(pr, "skipped_unknown", "0").c_str(), text(pr, "parked", "0").c_str(),
-                text(pr, "paused", "no").c_str());
+    std::printf("%sprojections%s  %s at position %s, lag %s, paused %s, catching up %s, parked %s\n", p.bold(), p.reset(),
+                text(pr, "count").c_str(), text(pr, "position").c_str(),
+                text(pr, "lag", "0").c_str(), text(pr, "paused", "no").c_str(), text(pr, "catching_up", "no").c_str(),
+                text(pr, "parked", "0").c_str());
   }
   if (st.contains("peers") && st["peers"].is_array() && !st["peers"].empty()) {
     std::printf("%speers%s\n", p.bold(), p.reset());

@@ -69,17 +69,31 @@ void option_names(const CLI::App* app, std::vector<std::pair<std::string, std::s
   if (app != root && app->get_fallthrough()) add(root);
 }
 
+/// The words offered for `app`'s positional arguments: the choices of those
+/// that have them (storectl projections rebuild NAME).
+std::string positional_words(const CLI::App* app) {
+  std::vector<std::string> words;
+  for (const auto* opt : app->get_options([](const CLI::Option* o) { return !o->nonpositional(); })) {
+    const std::string kind = value_kind(opt);
+    if (kind.rfind("choice ", 0) == 0) words.push_back(kind.substr(7));
+  }
+  return join(words);
+}
+
 }  // namespace
 
 std::string bash_completion(const CLI::App& app, const std::string& program) {
   std::vector<level> levels;
   collect(&app, "", levels);
-  std::ostringstream subs, opts, kinds;
+  std::ostringstream subs, opts, kinds, positionals;
   for (auto& l : levels) {
     std::vector<std::string> names;
     for (const auto* sub : l.app->get_subcommands([](const CLI::App*) { return true; }))
       names.push_back(sub->get_name());
     if (!names.empty()) subs << "    \"" << l.path << "\") echo \"" << join(names) << "\" ;;\n";
+    if (auto words = positional_words(l.app); !words.empty()) {
+      positionals << "    \"" << l.path << "\") echo \"" << words << "\" ;;\n";
+    }
     std::vector<std::pair<std::string, std::string>> options;
     option_names(l.app, options);
     std::vector<std::string> all;
@@ -96,7 +110,8 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
      << program << "_subcommands() {\n  case \"$1\" in\n"
      << subs.str() << "  esac\n}\n_" << program << "_options() {\n  case \"$1\" in\n"
      << opts.str() << "  esac\n}\n_" << program << "_value_kind() {\n  case \"$1|$2\" in\n"
-     << kinds.str() << "  esac\n}\n_" << program << "() {\n"
+     << kinds.str() << "  esac\n}\n_" << program << "_positionals() {\n  case \"$1\" in\n"
+     << positionals.str() << "  esac\n}\n_" << program << "() {\n"
      << R"sh(  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} path="" i w kind
   # The command path so far: words that name a subcommand of the path before
   # them, skipping options and the values of options that take one.
@@ -122,7 +137,7 @@ std::string bash_completion(const CLI::App& app, const std::string& program) {
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$(_PROG_options "$path")" -- "$cur"))
   else
-    COMPREPLY=($(compgen -W "$(_PROG_subcommands "$path")" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(_PROG_subcommands "$path") $(_PROG_positionals "$path")" -- "$cur"))
   fi
 }
 complete -F _PROG PROG

@@ -11,6 +11,7 @@
 
 #include "events/codec.hpp"
 #include "events/payload_codec.hpp"
+#include "events/product.hpp"
 #include "events/sale.hpp"
 #include "events/stock.hpp"
 #include "storage/event_log.hpp"
@@ -441,6 +442,62 @@ TEST_F(data_commands, diff_names_missing_events) {
   EXPECT_EQ(j["projections"]["inventory"]["state"], "differs");
   EXPECT_EQ(j["projections"]["catalog"]["state"], "same");
   EXPECT_EQ(j["b_only"][0]["events"][0]["ref"], "POS2:2");
+}
+
+// Proves: two data dirs that differ by one price change: diff exits 1, the
+// catalog differs and diff names its key ("product SKU-A", value differs) —
+// in text and JSON — while the other projections are the same; the event B
+// has beyond A is named too.
+TEST_F(data_commands, diff_names_the_key_of_a_price_change) {
+  const std::string more = copy_data();
+  {
+    storage::log_options o;
+    o.data_dir = more;
+    auto log = storage::event_log::open(o);
+    ASSERT_TRUE(log);
+    event e = make_event(device_id{"BO"}, origin_seq{10}, hlc_timestamp::from_parts(day0_ms + 21 * hour_ms, 0),
+                         term_id{1}, price_changed{"SKU-A", 275});
+    e.prev_hash = store().find("BO", 9).ev.hash;
+    seal(e);
+    ASSERT_TRUE((*log)->append({e}));
+  }
+  auto d = run_storectl({"diff", data(), more});
+  EXPECT_EQ(d.exit_code, 1) << describe(d);
+  EXPECT_NE(d.out.find("catalog      differs"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("catalog: 1 of 256 bucket(s) differ; 1 key(s) differ"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("value differs  product SKU-A"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("B has BO:10..10 (1 event(s)) that A lacks"), std::string::npos) << d.out;
+  auto j = json::parse(run_storectl({"diff", data(), more, "--json"}).out);
+  const json& cat = j["projections"]["catalog"];
+  EXPECT_EQ(cat["state"], "differs");
+  ASSERT_EQ(cat["descent"]["keys"].size(), 1u) << cat.dump();
+  EXPECT_EQ(cat["descent"]["keys"][0]["key"], "product SKU-A");
+  EXPECT_EQ(cat["descent"]["keys"][0]["state"], "value_differs");
+  EXPECT_EQ(cat["descent"]["keys"][0]["key_hex"], "70534b552d4100");  // 'p' "SKU-A" "\0"
+  EXPECT_EQ(cat["descent"]["complete"], true);
+  for (const char* same : {"inventory", "sales", "daily", "elections", "audit"}) {
+    EXPECT_EQ(j["projections"][same]["state"], "same") << same;
+    EXPECT_FALSE(j["projections"][same].contains("descent")) << same;
+  }
+  // devices differ too: BO's last-seen time moved with its new event.
+  EXPECT_EQ(j["projections"]["devices"]["state"], "differs");
+}
+
+// Proves: replay leaves nothing in its scratch parent (the temporary state is
+// removed at exit) and sweeps what a killed storectl left there (a scratch
+// dir whose pid runs no more); a scratch parent inside the data dir is refused.
+TEST_F(data_commands, replay_removes_its_scratch_state) {
+  const std::string parent = scratch_.path() + "/scratch";
+  fs::create_directories(parent + "/storectl-scratch-2147483000-dead01");
+  auto r = run_storectl({"replay", "--data", data(), "--scratch", parent, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(fs::is_empty(parent)) << "left behind in " << parent;
+  auto env = run_storectl({"replay", "--data", data(), "--json"}, {{"TMPDIR", parent}});
+  ASSERT_EQ(env.exit_code, 0) << describe(env);
+  EXPECT_TRUE(fs::is_empty(parent));
+  auto inside = run_storectl({"replay", "--data", data(), "--scratch", data()});
+  EXPECT_EQ(inside.exit_code, 2) << describe(inside);
+  EXPECT_NE(inside.err.find("must not go inside the data dir"), std::string::npos) << inside.err;
 }
 
 // Proves: a wrong data dir, a bad filter or a bad time exit 2 with a message

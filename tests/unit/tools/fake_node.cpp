@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -21,7 +22,7 @@ fake_node::fake_node() : server_(std::make_unique<httplib::Server>()) {
              {"peers", json::array()},
              {"sync", {{"status", "synced"}, {"pending_changes", 0}, {"last_sync_ms", 0}, {"last_error", ""}}},
              {"projections",
-              {{"checkpoint", 0}, {"lag", 0}, {"applied", 0}, {"skipped_unknown", 0}, {"parked", 0}, {"paused", json::array()}}}};
+              {{"position", 0}, {"lag", 0}, {"paused", false}, {"catching_up", false}, {"parked", 0}, {"count", 7}}}};
   auto& s = *server_;
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"ok":true})", "application/json");
@@ -105,14 +106,20 @@ fake_node::fake_node() : server_(std::make_unique<httplib::Server>()) {
     std::lock_guard<std::mutex> lk(mu_);
     requests_.push_back("POST " + req.path + " " + req.body);
     const std::string name = req.matches[1];
-    if (name != "retail_views" && name != "all") {  // as node/http_api.cpp answers
+    static const std::vector<std::string> names = {"catalog", "inventory", "sales", "daily",
+                                                   "devices", "elections", "audit", "all"};
+    if (std::find(names.begin(), names.end(), name) == names.end()) {  // as node/http_api.cpp answers
       res.status = 404;
-      res.set_content(R"x({"error":{"code":"unknown_projection","message":"projections: retail_views (or all)"}})x",
-                      "application/json");
+      res.set_content(
+          R"x({"error":{"code":"unknown_projection","message":"projections: catalog, inventory, sales, daily, devices, elections, audit, or all"}})x",
+          "application/json");
       return;
     }
-    res.set_content(json{{"projection", name}, {"action", std::string(req.matches[2])}, {"ok", true}}.dump(),
-                    "application/json");
+    const std::string action = req.matches[2];
+    json reply = action == "rebuild" ? json{{"rebuilt", name}, {"events", 12}}
+                 : action == "pause" ? json{{"paused", name}}
+                                     : json{{"resumed", name}};
+    res.set_content(reply.dump(), "application/json");
   });
   s.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lk(mu_);
