@@ -37,7 +37,7 @@ struct replay_options {
 constexpr std::uint64_t progress_interval_events = 4096;
 /// Events folded between two writes of the scratch state (one RocksDB batch
 /// each): bounds the set's pending rows, amortises the write.
-constexpr std::uint64_t fold_batch_events = 8192;
+constexpr std::uint64_t fold_batch_events = 16384;
 
 struct replay_result {
   std::uint64_t scanned = 0;          ///< log entries read

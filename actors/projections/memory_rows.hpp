@@ -35,8 +35,8 @@ class memory_rows final : public row_writer {
   std::map<std::string, std::string, std::less<>> rows_;
 };
 
-/// A row_store of memory_rows (the projection set of the simulation, of
-/// tools' scratch replays and of tests): writes apply at once, in order.
+/// A row_store of memory_rows (the projection set of the simulation and of
+/// tests): writes apply at once, in order.
 class memory_row_store final : public row_store {
  public:
   explicit memory_row_store(std::size_t families) : rows_(families) {}
