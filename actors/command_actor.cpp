@@ -104,7 +104,7 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
         d.origin = st.self;
         d.hlc = st.handler->next_hlc(now);
         d.term = term_id{st.term()};
-        st.handler->restore_own(d);
+        st.handler->own_event(d);
       }
       self->request(st.writer, caf::infinite, append_local_atom::value, append_local_request{std::move(drafts), {}})
         .then([=](append_local_reply& r) mutable { rp.deliver(std::move(r)); },
@@ -117,7 +117,11 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
       for (const auto& se : *batch.events) {
-        if (se.ev.origin != st.self) st.handler->observe(se.ev);
+        if (se.ev.origin != st.self) {
+          st.handler->observe(se.position.value(), se.ev);
+        } else {
+          st.handler->committed_own(se.ev.seq.value(), se.position.value());
+        }
       }
     },
   };

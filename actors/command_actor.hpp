@@ -4,7 +4,9 @@
 // It is the only creator of this device's own events (the election actor's
 // role changes and the master's conflict records come through it too), so its
 // state always includes its own decided events; events of other origins are
-// applied when the log writer reports them committed.
+// applied when the log writer reports them committed, and each own event's
+// log position is handed to the handler then (its overlay lets go of an
+// event once the projections have folded it: retail/decision_overlay.hpp).
 #pragma once
 
 #include <caf/error.hpp>
@@ -34,7 +36,8 @@ using command_actor = caf::typed_actor<
   /// Events made durable by the log writer.
   caf::reacts_to<committed_atom, committed_batch>>;
 
-/// `handler` is built and restored from the log by the caller; the actor owns it from now on.
+/// `handler` is built by the caller (its state read from the projections'
+/// rows, node.cpp); the actor owns it from now on.
 /// `read_only`: the node inspects a damaged log (--allow-damaged): every command
 /// is answered command_errc::read_only and nothing is decided or appended.
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,

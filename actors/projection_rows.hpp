@@ -7,7 +7,10 @@
 #include <memory>
 #include <vector>
 
+#include "actors/fold_progress.hpp"
+#include "actors/projections/decision_rows.hpp"
 #include "actors/projections/projection_set.hpp"
+#include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 
 namespace sn::actors {
@@ -44,5 +47,14 @@ class stored_row_store final : public projections::row_store {
   std::vector<std::unique_ptr<stored_rows>> readers_;
   std::vector<storage::projection_store::write> scratch_;
 };
+
+/// The command handler's decision source over the node's projection store:
+/// each read pins one snapshot of the store (projections::decision_snapshot)
+/// and finds own drafts' positions in `log`; folded() is `progress`. The
+/// families of the parts are looked up by name (decision_part_names).
+std::unique_ptr<retail::decision_source> make_decision_source(const storage::projection_store& store,
+                                                              const storage::event_log& log, device_id self,
+                                                              const fold_progress& progress,
+                                                              retail::store_settings settings);
 
 } // namespace sn::actors

@@ -26,6 +26,7 @@ constexpr http_code domain_codes[] = {
     {404, "unknown_device"},           // unknown_device
     {409, "idempotency_key_reused"},   // idempotency_key_reused
     {400, "invalid_idempotency_key"},  // invalid_idempotency_key
+    {503, "projection_behind"},        // projection_behind
 };
 static_assert(std::size(domain_codes) == retail::command_errc_max + 1u, "one row per retail::command_errc");
 

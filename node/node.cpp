@@ -12,6 +12,8 @@
 #include "actors/election_actor.hpp"
 #include "actors/fold_progress.hpp"
 #include "actors/projection_rows.hpp"
+#include "actors/projections/decision_rows.hpp"
+#include "actors/projections/devices.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/command_actor.hpp"
@@ -22,7 +24,6 @@
 #include "actors/uplink/types.hpp"
 #include "actors/uplink_actor.hpp"
 #include "broker/transport.hpp"
-#include "actors/retail/views.hpp"
 #include "node/actor_handles.hpp"
 #include "node/command_parser.hpp"
 #include "node/event_feed.hpp"
@@ -36,35 +37,6 @@
 namespace sn::node {
 
 namespace {
-
-constexpr const char* checkpoint_name = "retail_views";
-constexpr std::size_t restore_batch_max = 4096;
-
-/// Restores `views` from its checkpoint and the log after it; returns the
-/// position it reflects. A checkpoint that does not load is ignored (full
-/// replay). Events after the checkpoint go to `apply` when given (which must
-/// fold them into `views` itself), else straight into `views`.
-std::uint64_t restore_views(const storage::event_log& log, retail::views& views,
-                            const std::function<void(const event&)>& apply = {}) {
-  std::uint64_t position = 0;
-  if (auto cp = log.load_projection(checkpoint_name)) {
-    if (auto s = views.load(cp->first); s) {
-      position = cp->second.value();
-    } else {
-      spdlog::warn("node: checkpoint does not load ({}); replaying the whole log", s.error().to_string());
-    }
-  }
-  for (;;) {
-    auto batch = log.read_from(log_position{position + 1}, restore_batch_max);
-    if (batch.empty()) break;
-    for (auto& se : batch) {
-      if (apply) apply(se.ev);
-      else views.apply(se.ev);
-      position = se.position.value();
-    }
-  }
-  return position;
-}
 
 /// Turns the feed's subscriber messages into wake-ups for SSE streams.
 caf::behavior feed_notifier(caf::event_based_actor*, event_feed* feed) {
@@ -282,33 +254,53 @@ private:
     }
   }
 
-  /// The projections and the command side's state, from the checkpoint and
-  /// the log after it.
+  /// The projections (caught up with the log), then the command side's
+  /// decision state read from their rows: no log replay (issue 12). The
+  /// clock starts after each origin's newest event, idempotency records load.
   bool restore() {
     if (!restore_projections()) return false;
-    handler_ = std::make_unique<retail::command_handler>(settings());
-    restore_views(*log_, handler_->state(), [this](const event& e) { handler_->restore_own(e); });
+    const auto started = std::chrono::steady_clock::now();
+    const device_id self{config_.device_id};
+    handler_ = std::make_unique<retail::command_handler>(
+        settings(), self, actors::make_decision_source(*projection_store_, *log_, self, *progress_, settings()));
+    const auto view = projection_store_->snapshot();
+    const auto family = [this](const char* name) { return *set_->index_of(name); };
+    const actors::stored_rows catalog(*projection_store_, family("catalog"), view.get());
+    const actors::stored_rows sales(*projection_store_, family("sales"), view.get());
+    const actors::stored_rows devices(*projection_store_, family("devices"), view.get());
+    projections::load_decision_state(catalog, sales, handler_->state());
+    // Every projection folded the log through its position (restore_projections;
+    // an inspection serves the rows as they are and decides nothing).
+    handler_->start_at(std::min(set_->lowest_position(), log_->last_position().value()));
     for (const auto& [origin, head] : log_->heads()) {
       if (auto newest = log_->get(device_id{origin}, head.seq)) handler_->restore_clock(newest->ev.hlc);
+      if (origin == config_.device_id) handler_->restore_own_seq(head.seq.value());
     }
     load_idempotency();
     // The seed's device registration: a device registers itself (and updates
     // its name and priority) so that every node's devices view lists it.
     self_registration_ = retail::command_kind::register_device;
-    if (auto d = handler_->state().device(config_.device_id)) {
+    if (auto d = projections::devices::register_of(devices, config_.device_id); d && d->registered) {
       self_registration_.reset();
-      if (d->value("name", "") != config_.name || d->value("priority", std::int64_t{-1}) != config_.priority) {
+      if (d->name != config_.name || d->priority != config_.priority) {
         self_registration_ = retail::command_kind::update_device;
       }
     }
     members_ = {config_.device_id};
-    for (auto& d : handler_->state().devices()) {
-      if (d.contains("device_id") && d["device_id"].is_string() && d["device_id"] != config_.device_id) {
-        members_.push_back(d["device_id"].get<std::string>());
+    projections::page_request page;
+    for (;;) {
+      auto list = projections::devices::list(devices, page);
+      for (const auto& d : list.devices.items) {
+        if (d.id != config_.device_id) members_.push_back(d.id);
       }
+      if (list.devices.next.empty()) break;
+      page.from = list.devices.next;
     }
-    spdlog::info("node: device={} opened {} with {} events (position {}), projections restored", config_.device_id,
-                 config_.data_dir, log_->size(), set_->lowest_position());
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    spdlog::info("node: device={} opened {} with {} events (position {}), projections restored; decision state from "
+                 "their rows in {} ms ({} products, no log replay)",
+                 config_.device_id, config_.data_dir, log_->size(), set_->lowest_position(), ms.count(),
+                 handler_->state().products());
     return true;
   }
 

@@ -238,5 +238,29 @@ page<product> list_products(const row_reader& rows, const page_request& req) {
   return out;
 }
 
+void for_each_registers(const row_reader& rows, const std::function<void(registers&&)>& fn) {
+  for (const char prefix : {listed_prefix, pending_prefix}) {
+    rows.scan(std::string(1, prefix), "", [&](std::string_view key, std::string_view value) {
+      row_in k(key.substr(1));
+      std::string sku = k.key();
+      auto s = decode(value);
+      if (k.failed() || !s) return true;
+      registers r;
+      r.sku = std::move(sku);
+      r.info = std::move(s->info);
+      r.name = std::move(s->name);
+      r.barcode = std::move(s->barcode);
+      r.tax_rate_bp = s->tax_rate_bp;
+      r.low_stock_threshold = s->low_stock_threshold;
+      r.price = std::move(s->price);
+      r.price_cents = s->price_cents;
+      r.act = std::move(s->act);
+      r.active = s->active;
+      fn(std::move(r));
+      return true;
+    });
+  }
+}
+
 }  // namespace catalog
 }  // namespace sn::projections

@@ -34,10 +34,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "actors/projections/lww_stamp.hpp"
 #include "actors/projections/paging.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/rows.hpp"
@@ -71,6 +73,26 @@ std::optional<product> find_product(const row_reader& rows, std::string_view sku
 /// Products sorted by sku (inactive included), one page; total = every listed
 /// product. O(page) rows read.
 page<product> list_products(const row_reader& rows, const page_request& req);
+
+// ---- command side (read once at start-up; no HTTP route) ----
+
+/// One sku's three registers with their stamps: a listed product ('p', info
+/// set) or one whose price / active registers wait for an upsert ('q').
+struct registers {
+  std::string sku;
+  lww_stamp info;
+  std::string name, barcode;
+  std::int32_t tax_rate_bp = 0;
+  std::int64_t low_stock_threshold = 0;
+  lww_stamp price;
+  std::int64_t price_cents = 0;
+  lww_stamp act;
+  bool active = true;
+};
+
+/// Every sku's registers ('p' rows, then 'q' rows; sku order within each):
+/// what the command handler's decision state starts from. O(catalog).
+void for_each_registers(const row_reader& rows, const std::function<void(registers&&)>& fn);
 
 }  // namespace catalog
 }  // namespace sn::projections

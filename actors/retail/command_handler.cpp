@@ -52,6 +52,7 @@ const char* to_string(command_errc e) noexcept {
     case command_errc::unknown_device: return "unknown_device";
     case command_errc::idempotency_key_reused: return "idempotency_key_reused";
     case command_errc::invalid_idempotency_key: return "invalid_idempotency_key";
+    case command_errc::projection_behind: return "projection_behind";
   }
   return "unknown";
 }
@@ -77,13 +78,68 @@ std::string numbered(const std::string& device, const char* infix, std::uint64_t
 
 rejected unknown_sku(const std::string& sku) { return refuse(command_errc::unknown_sku, "unknown sku '" + sku + "'"); }
 
+rejected behind(const char* projection) {
+  return refuse(command_errc::projection_behind, std::string("the ") + projection +
+                                                     " projection is rebuilding; retry when it has caught up");
+}
+
+// Payment methods in the order the projections fold them (cash, card, other;
+// an unknown method string counts as other).
+constexpr const char* method_names[] = {"cash", "card", "other"};
+constexpr std::size_t method_count = 3;
+std::size_t method_index(const std::string& m) { return m == "cash" ? 0 : m == "card" ? 1 : 2; }
+
+/// Sold qty, net and tax of `sku` on a sale, and the qty returned so far.
+struct line_totals {
+  std::int64_t sold = 0, net = 0, tax = 0, returned = 0;
+};
+line_totals line_totals_of(const sale_row& sale, const std::string& sku) {
+  line_totals t;
+  for (const sale_row_line& l : sale.lines) {
+    if (l.sku != sku) continue;
+    t.sold += l.qty;
+    t.net += l.total_cents;
+    t.tax += l.tax_cents;
+    t.returned = l.returned_qty;  // of the sku, every return (each of its lines shows it)
+  }
+  return t;
+}
+
+/// The row of a sale just drafted (a new receipt: no returns, no void).
+sale_row row_of(const sale_completed& p, const device_id& device, hlc_timestamp at) {
+  sale_row r;
+  r.receipt = p.receipt;
+  r.device = device.value();
+  r.time = at;
+  r.day = p.business_day;
+  for (const sale_line& l : p.lines) {
+    sale_row_line line;
+    line.sku = l.sku;
+    line.qty = l.qty;
+    line.unit_price_cents = l.unit_price_cents;
+    line.discount_cents = l.discount_cents;
+    line.tax_rate_bp = l.tax_rate_bp;
+    line.tax_cents = l.tax_cents;
+    line.total_cents = l.qty * l.unit_price_cents - l.discount_cents;
+    r.lines.push_back(std::move(line));
+  }
+  r.gross_cents = p.gross_cents;
+  r.discount_cents = p.discount_cents;
+  r.tax_cents = p.tax_cents;
+  r.total_cents = p.total_cents;
+  std::int64_t paid[method_count] = {};
+  for (const payment& m : p.payments) paid[method_index(m.method)] += m.amount_cents;
+  for (std::size_t m = 0; m < method_count; ++m) {
+    if (paid[m] != 0) r.payments.push_back({method_names[m], paid[m]});
+  }
+  r.change_cents = p.change_cents;
+  return r;
+}
+
 } // namespace
 
-command_handler::command_handler(store_settings s) : settings_(s), views_(s) {
-  // Conflicts are judged by the projection that feeds the sync actor, not by
-  // the command side (its own writes never lose: they carry the newest HLC).
-  views_.set_detect_conflicts(false);
-}
+command_handler::command_handler(store_settings s, device_id self, std::unique_ptr<decision_source> source)
+  : settings_(s), state_(std::move(self)), source_(std::move(source)) {}
 
 template <class Payload>
 event command_handler::draft(const command_context& ctx, const Payload& p) {
@@ -93,8 +149,19 @@ event command_handler::draft(const command_context& ctx, const Payload& p) {
 template <class Payload>
 event command_handler::draft(const command_context& ctx, hlc_timestamp at, const Payload& p) {
   event e = make_event(ctx.device, origin_seq{0}, at, ctx.term, p);
-  views_.apply(e);
+  apply_own(e);
   return e;
+}
+
+// The state and the overlay see an own event under the seq the log writer
+// will give it (the next after the newest own event): the projections'
+// registers order by (HLC, origin, seq), and the overlay finds its position
+// by that seq once it is committed.
+void command_handler::apply_own(const event& e) {
+  event own = e;
+  own.seq = origin_seq{++own_seq_};
+  state_.apply(own);
+  overlay_.add_own(std::move(own));
 }
 
 // The business day stamped into a sale or return: the day of its own HLC
@@ -125,14 +192,21 @@ record_load command_handler::load_idempotency(const std::string& key, const std:
   return record_load::invalid;
 }
 
-void command_handler::observe(const event& e) {
+void command_handler::observe(std::uint64_t position, const event& e) {
   clock_.observe(e.hlc, 0);
-  views_.apply(e);
+  state_.apply(e);
+  overlay_.add_committed(position, e);
+  prune();
 }
 
-void command_handler::restore_own(const event& e) {
+void command_handler::committed_own(std::uint64_t seq, std::uint64_t position) {
+  overlay_.own_committed(seq, position);
+  prune();
+}
+
+void command_handler::own_event(const event& e) {
   clock_.observe(e.hlc, 0);
-  views_.apply(e);
+  apply_own(e);
 }
 
 // The answer to a key seen before: the first result for an identical
@@ -158,6 +232,7 @@ command_outcome command_handler::handle(const command& c, const std::string& key
   if (key.size() > idempotency_key_length_max) {
     return {refuse(command_errc::invalid_idempotency_key, "Idempotency-Key is longer than 255 bytes"), {}};
   }
+  prune();
   const hash256 print = key.empty() ? hash256{} : fingerprint(c);
   if (!key.empty()) {
     if (auto answer = replay(c, key, print)) return {std::move(*answer), {}};
@@ -172,149 +247,6 @@ command_outcome command_handler::handle(const command& c, const std::string& key
   return out;
 }
 
-// ---- state access ----
-
-const views::product_state* command_handler::find_product(const std::string& sku) const {
-  const auto id = views_.find_sku(sku);
-  if (!id || !views_.products_[*id].info.set) return nullptr;
-  return &views_.products_[*id];
-}
-
-std::int64_t command_handler::on_hand(const std::string& sku) const { return views_.on_hand(sku); }
-
-product_row command_handler::product_row_of(const std::string& sku) const {
-  const views::product_state* p = find_product(sku);
-  product_row r;
-  if (!p) return r;
-  r.sku = p->sku;
-  r.name = p->name;
-  r.barcode = p->barcode;
-  r.price_cents = p->price_cents;
-  r.tax_rate_bp = p->tax_rate_bp;
-  r.low_stock_threshold = p->low_stock_threshold;
-  r.active = p->active;
-  r.updated_at = hlc_timestamp{std::max({p->info.hlc, p->price.hlc, p->act.hlc})};
-  return r;
-}
-
-const views::sale_rec* command_handler::find_sale(const std::string& receipt) const {
-  const views::sale_rec* s = views_.find_sale(receipt);
-  return s && s->present ? s : nullptr;
-}
-
-sale_row command_handler::sale_row_of(const std::string& receipt) const {
-  sale_row r;
-  const views::sale_rec* s = find_sale(receipt);
-  if (!s) return r;
-  const views::sale_extra& x = views_.extra_of(*s);
-  r.receipt = receipt;
-  r.device = views_.origin_name(s->origin);
-  r.time = hlc_timestamp{s->hlc};
-  r.day = day_to_string(s->day);
-  for (const views::line_rec& l : views_.lines_of(*s)) {
-    sale_row_line line;
-    line.sku = views_.products_[l.sku].sku;
-    line.qty = l.qty;
-    line.unit_price_cents = l.unit_price_cents;
-    line.discount_cents = l.discount_cents;
-    line.tax_rate_bp = l.tax_rate_bp;
-    line.tax_cents = l.tax_cents;
-    line.total_cents = l.qty * l.unit_price_cents - l.discount_cents;
-    for (const auto& [sku, qty] : x.returned) {
-      if (sku == l.sku) line.returned_qty = qty;
-    }
-    r.lines.push_back(std::move(line));
-  }
-  r.gross_cents = s->gross;
-  r.discount_cents = s->discount;
-  r.tax_cents = s->tax;
-  r.total_cents = s->total;
-  for (std::size_t m = 0; m < pay_method_count; ++m) {
-    if (s->paid[m] != 0) r.payments.push_back({to_string(static_cast<pay_method>(m)), s->paid[m]});
-  }
-  r.change_cents = s->change;
-  r.voided = s->voided;
-  r.refunded_cents = x.refunded;
-  r.returns = x.return_ids;
-  std::sort(r.returns.begin(), r.returns.end());
-  if (s->voided && x.void_stamp.set) {
-    r.void_info = sale_row_void{x.void_reason, views_.origin_name(x.void_stamp.origin), hlc_timestamp{x.void_stamp.hlc}};
-  }
-  return r;
-}
-
-command_handler::line_totals command_handler::line_totals_of(const views::sale_rec& sale, const std::string& sku) const {
-  line_totals t;
-  const auto id = views_.find_sku(sku);
-  if (!id) return t;
-  for (const auto& l : views_.lines_of(sale)) {
-    if (l.sku != *id) continue;
-    t.sold += l.qty;
-    t.net += l.qty * l.unit_price_cents - l.discount_cents;
-    t.tax += l.tax_cents;
-  }
-  for (const auto& [rs, rq] : views_.extra_of(sale).returned) {
-    if (rs == *id) t.returned = rq;
-  }
-  return t;
-}
-
-std::uint64_t command_handler::last_receipt_no(const std::string& device) const {
-  const auto oid = views_.origins_.find(device);
-  return oid ? views_.last_receipt_no_[*oid] : 0;
-}
-
-std::uint64_t command_handler::last_return_no(const std::string& device) const {
-  const auto oid = views_.origins_.find(device);
-  return oid ? views_.last_return_no_[*oid] : 0;
-}
-
-bool command_handler::day_closed_by(std::int32_t day, const std::string& device) const {
-  const auto oid = views_.origins_.find(device);
-  return oid && views_.closures_.count(views::daily_key(day, *oid)) != 0;
-}
-
-// The Z figures: this device's daily figures of `day` at this moment.
-close_day_result command_handler::day_figures(std::int32_t day, const std::string& device) const {
-  views::figures f;
-  if (const auto oid = views_.origins_.find(device)) {
-    if (auto it = views_.daily_.find(views::daily_key(day, *oid)); it != views_.daily_.end()) f = it->second;
-  }
-  close_day_result r;
-  r.day = day_to_string(day);
-  r.device = device;
-  r.gross_cents = f.gross;
-  r.discounts_cents = f.discounts;
-  r.tax_cents = f.tax - f.returns_tax;
-  r.returns_cents = f.returns;
-  r.net_cents = f.gross - f.discounts - f.returns;
-  for (std::size_t m = 0; m < pay_method_count; ++m) {
-    r.by_method.push_back({to_string(static_cast<pay_method>(m)), f.by_method[m]});
-  }
-  r.transactions = f.transactions;
-  return r;
-}
-
-const views::device_rec* command_handler::find_device(const std::string& id) const {
-  auto it = views_.devices_.find(id);
-  return it == views_.devices_.end() ? nullptr : &it->second;
-}
-
-device_row command_handler::device_row_of(const std::string& id) const {
-  device_row r;
-  r.device_id = id;
-  if (const views::device_rec* d = find_device(id)) {
-    r.name = d->name;
-    r.priority = d->priority;
-    r.active = d->active;
-    r.registered = d->registered;
-  }
-  r.master = views_.current_master() == id;
-  const auto oid = views_.origins_.find(id);
-  if (oid && views_.last_seen_[*oid] != 0) r.last_event_time = hlc_timestamp{views_.last_seen_[*oid]};
-  return r;
-}
-
 // ---- decisions ----
 
 command_handler::decision command_handler::decide(const upsert_product& c, const command_context& ctx) {
@@ -326,14 +258,14 @@ command_handler::decision command_handler::decide(const upsert_product& c, const
   p.tax_rate_bp = c.tax_rate_bp;
   p.low_stock_threshold = c.low_stock_threshold;
   p.active = c.active;
-  const bool created = find_product(p.sku) == nullptr;
+  const bool created = state_.product(p.sku) == nullptr;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = upsert_product_result{product_row_of(p.sku), created};
+  a.result = upsert_product_result{state_.product(p.sku)->row(), created};
   return a;
 }
 
 command_handler::decision command_handler::decide(const change_price& c, const command_context& ctx) {
-  const views::product_state* prod = find_product(c.sku);
+  const product_registers* prod = state_.product(c.sku);
   if (!prod) return unknown_sku(c.sku);
   const std::int64_t previous = prod->price_cents;
   price_changed p;
@@ -343,49 +275,58 @@ command_handler::decision command_handler::decide(const change_price& c, const c
 }
 
 command_handler::decision command_handler::decide(const deactivate_product& c, const command_context& ctx) {
-  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  if (!state_.product(c.sku)) return unknown_sku(c.sku);
   product_deactivated p;
   p.sku = c.sku;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = deactivate_product_result{product_row_of(p.sku)};
+  a.result = deactivate_product_result{state_.product(p.sku)->row()};
   return a;
 }
 
+// Stock commands answer the on-hand after their own event: the inventory
+// projection's figure (with the overlay) before it, plus the event's delta.
 command_handler::decision command_handler::decide(const receive_stock& c, const command_context& ctx) {
-  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  if (!state_.product(c.sku)) return unknown_sku(c.sku);
+  const rows_read<std::int64_t> before = source_->on_hand(c.sku, overlay_);
+  if (before.behind) return behind("inventory");
   stock_received p;
   p.sku = c.sku;
   p.qty = c.qty;
   p.supplier_ref = c.supplier_ref;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = receive_stock_result{p.sku, p.qty, p.supplier_ref, on_hand(p.sku)};
+  a.result = receive_stock_result{p.sku, p.qty, p.supplier_ref, before.value + p.qty};
   return a;
 }
 
 command_handler::decision command_handler::decide(const adjust_stock& c, const command_context& ctx) {
-  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  if (!state_.product(c.sku)) return unknown_sku(c.sku);
+  const rows_read<std::int64_t> before = source_->on_hand(c.sku, overlay_);
+  if (before.behind) return behind("inventory");
   stock_adjusted p;
   p.sku = c.sku;
   p.delta = c.delta;
   p.reason = c.reason;
   p.note = c.note;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = adjust_stock_result{p.sku, p.delta, p.reason, p.note, on_hand(p.sku)};
+  a.result = adjust_stock_result{p.sku, p.delta, p.reason, p.note, before.value + p.delta};
   return a;
 }
 
-// The count rule: expected_qty is what THIS node's projection shows now; the
-// event moves on-hand by counted - expected on every node. Sales another till
-// made during the count that this node had not seen are subtracted when they
-// arrive, so the count does not swallow them.
+// The count rule: expected_qty is what THIS node's projection shows now (with
+// every event the handler has seen); the event moves on-hand by counted -
+// expected on every node. Sales another till made during the count that this
+// node had not seen are subtracted when they arrive, so the count does not
+// swallow them.
 command_handler::decision command_handler::decide(const count_stock& c, const command_context& ctx) {
-  if (!find_product(c.sku)) return unknown_sku(c.sku);
+  if (!state_.product(c.sku)) return unknown_sku(c.sku);
+  const rows_read<std::int64_t> before = source_->on_hand(c.sku, overlay_);
+  if (before.behind) return behind("inventory");
   stock_counted p;
   p.sku = c.sku;
   p.counted_qty = c.counted_qty;
-  p.expected_qty = on_hand(p.sku);
+  p.expected_qty = before.value;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = count_stock_result{p.sku, p.counted_qty, p.expected_qty, p.counted_qty - p.expected_qty, on_hand(p.sku)};
+  a.result = count_stock_result{p.sku, p.counted_qty, p.expected_qty, p.counted_qty - p.expected_qty, p.counted_qty};
   return a;
 }
 
@@ -393,7 +334,7 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
   sale_completed p;
   for (std::size_t i = 0; i < c.lines.size(); ++i) {
     const sale_line_input& in = c.lines[i];
-    const views::product_state* prod = find_product(in.sku);
+    const product_registers* prod = state_.product(in.sku);
     if (!prod) return unknown_sku(in.sku);
     if (!prod->active) return refuse(command_errc::product_inactive, "product '" + in.sku + "' is not active");
     sale_line line;
@@ -433,14 +374,14 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
   if (p.change_cents > cash) {
     return refuse(command_errc::overpayment_not_cash, "change can only be given from a cash payment");
   }
-  p.receipt = numbered(ctx.device.value(), "-", last_receipt_no(ctx.device.value()) + 1);
-  if (find_sale(p.receipt)) {  // state corrupt; never append twice
+  p.receipt = numbered(ctx.device.value(), "-", state_.last_receipt_no() + 1);
+  if (source_->sale_exists(p.receipt, overlay_)) {  // state corrupt; never append twice
     return refuse(command_errc::duplicate_receipt, "receipt '" + p.receipt + "' exists");
   }
   const hlc_timestamp at = clock_.now(ctx.wall_ms);
   p.business_day = stamp_day(at);
   accepted a{{draft(ctx, at, p)}, {}};
-  a.result = complete_sale_result{sale_row_of(p.receipt), paid};
+  a.result = complete_sale_result{row_of(p, ctx.device, at), paid};
   return a;
 }
 
@@ -457,9 +398,10 @@ command_handler::decision command_handler::decide(const return_sale& c, const co
       it->second += l.qty;
     }
   }
-  const views::sale_rec* found = find_sale(p.receipt);
-  if (!found) return refuse(command_errc::unknown_receipt, "unknown receipt '" + p.receipt + "'");
-  const auto& sale = *found;
+  const rows_read<std::optional<sale_row>> found = source_->sale(p.receipt, overlay_);
+  if (found.behind) return behind("sales");
+  if (!found.value) return refuse(command_errc::unknown_receipt, "unknown receipt '" + p.receipt + "'");
+  const sale_row& sale = *found.value;
   if (sale.voided) return refuse(command_errc::sale_voided, "receipt '" + p.receipt + "' was voided");
   for (const auto& [sku, qty] : wanted) {
     const line_totals t = line_totals_of(sale, sku);
@@ -486,14 +428,14 @@ command_handler::decision command_handler::decide(const return_sale& c, const co
     p.method = *c.method;
   } else {  // refund the way the customer paid (the first method used, cash before card before other)
     p.method = "cash";
-    for (std::size_t m = 0; m < pay_method_count; ++m) {
-      if (sale.paid[m] > 0) {
-        p.method = to_string(static_cast<pay_method>(m));
+    for (const sale_row_payment& m : sale.payments) {  // in method order, only methods paid
+      if (m.amount_cents > 0) {
+        p.method = m.method;
         break;
       }
     }
   }
-  p.return_id = numbered(ctx.device.value(), "-R", last_return_no(ctx.device.value()) + 1);
+  p.return_id = numbered(ctx.device.value(), "-R", state_.last_return_no() + 1);
   const hlc_timestamp at = clock_.now(ctx.wall_ms);
   p.business_day = stamp_day(at);
   return_sale_result r;
@@ -507,10 +449,12 @@ command_handler::decision command_handler::decide(const return_sale& c, const co
 }
 
 command_handler::decision command_handler::decide(const void_sale& c, const command_context& ctx) {
-  const views::sale_rec* sale = find_sale(c.receipt);
-  if (!sale) return refuse(command_errc::unknown_receipt, "unknown receipt '" + c.receipt + "'");
-  if (sale->voided) return refuse(command_errc::already_voided, "receipt '" + c.receipt + "' is already voided");
-  if (!views_.extra_of(*sale).return_ids.empty()) {
+  const rows_read<std::optional<sale_row>> found = source_->sale(c.receipt, overlay_);
+  if (found.behind) return behind("sales");
+  if (!found.value) return refuse(command_errc::unknown_receipt, "unknown receipt '" + c.receipt + "'");
+  const sale_row& sale = *found.value;
+  if (sale.voided) return refuse(command_errc::already_voided, "receipt '" + c.receipt + "' is already voided");
+  if (!sale.returns.empty()) {
     return refuse(command_errc::sale_has_returns,
                   "receipt '" + c.receipt + "' has returns; return the remaining goods instead");
   }
@@ -522,11 +466,13 @@ command_handler::decision command_handler::decide(const void_sale& c, const comm
 
 command_handler::decision command_handler::decide(const close_day& c, const command_context& ctx) {
   const std::int32_t day = c.day ? *c.day : business_day(std::max(ctx.wall_ms, clock_.last().wall_ms()), settings_);
-  if (day_closed_by(day, ctx.device.value())) {
+  rows_read<day_facts> facts = source_->day(day, ctx.device.value(), overlay_);
+  if (facts.behind) return behind("daily");
+  if (facts.value.closed) {
     return refuse(command_errc::day_already_closed,
                   "device '" + ctx.device.value() + "' already closed " + day_to_string(day));
   }
-  close_day_result fig = day_figures(day, ctx.device.value());
+  close_day_result fig = std::move(facts.value.figures);
   day_closed p;
   p.day = fig.day;
   p.gross_cents = fig.gross_cents;
@@ -539,9 +485,25 @@ command_handler::decision command_handler::decide(const close_day& c, const comm
   return accepted{{draft(ctx, p)}, std::move(fig)};
 }
 
+// A device's row after this device wrote its register: the draft carries the
+// newest HLC the handler has seen, so it wins the register; the device's
+// last event time moves when it is this device itself.
+namespace {
+device_row written_row(device_row r, const event& e, const std::string& name, std::int32_t priority, bool active) {
+  r.name = name;
+  r.priority = priority;
+  r.active = active;
+  if (r.device_id == e.origin.value() && (!r.last_event_time || r.last_event_time->packed() < e.hlc.packed())) {
+    r.last_event_time = e.hlc;
+  }
+  return r;
+}
+}  // namespace
+
 command_handler::decision command_handler::decide(const register_device& c, const command_context& ctx) {
-  const views::device_rec* d = find_device(c.device_id);
-  if (d && d->registered) {
+  const rows_read<device_facts> d = source_->device(c.device_id, overlay_);
+  if (d.behind) return behind("devices");
+  if (d.value.written && d.value.row.registered) {
     return refuse(command_errc::device_exists,
                   "device '" + c.device_id + "' is already registered; use PUT to change it");
   }
@@ -550,20 +512,23 @@ command_handler::decision command_handler::decide(const register_device& c, cons
   p.name = c.name;
   p.priority = c.priority;
   accepted a{{draft(ctx, p)}, {}};
-  a.result = register_device_result{device_row_of(p.device_id)};
+  device_row row = written_row(d.value.row, a.events.back(), p.name, p.priority, true);
+  row.registered = true;
+  a.result = register_device_result{std::move(row)};
   return a;
 }
 
 command_handler::decision command_handler::decide(const update_device& c, const command_context& ctx) {
-  const views::device_rec* d = find_device(c.device_id);
-  if (!d) return refuse(command_errc::unknown_device, "unknown device '" + c.device_id + "'");
+  const rows_read<device_facts> d = source_->device(c.device_id, overlay_);
+  if (d.behind) return behind("devices");
+  if (!d.value.written) return refuse(command_errc::unknown_device, "unknown device '" + c.device_id + "'");
   device_updated p;
   p.device_id = c.device_id;
-  p.name = c.name.value_or(d->name);
-  p.priority = c.priority.value_or(d->priority);
-  p.active = c.active.value_or(d->active);
+  p.name = c.name.value_or(d.value.row.name);
+  p.priority = c.priority.value_or(d.value.row.priority);
+  p.active = c.active.value_or(d.value.row.active);
   accepted a{{draft(ctx, p)}, {}};
-  a.result = update_device_result{device_row_of(p.device_id)};
+  a.result = update_device_result{written_row(d.value.row, a.events.back(), p.name, p.priority, p.active)};
   return a;
 }
 

@@ -1,18 +1,32 @@
-// Decides retail commands: checks a typed command against the current state
-// and turns it into event drafts (the command side of the Akka split; views
-// is the event side). Pure: time comes in through command_context; no JSON,
-// no HTTP (node/ parses commands and renders results and refusals).
+// Decides retail commands: checks a typed command against the decision
+// state and turns it into event drafts (the command side of the Akka split;
+// the projections are the event side). Pure: time comes in through
+// command_context, rows through decision_source; no JSON, no HTTP (node/
+// parses commands and renders results and refusals).
+//
+// What it decides from (decision_state.hpp): products and this device's
+// receipt / return counters in memory; receipts, stock, the day's figures
+// and closures, and devices read from the projections' rows through the
+// decision source, with the overlay of the events it has seen and the
+// projections have not folded yet on top (decision_overlay.hpp). Memory and
+// start-up do not grow with the store's age: the node builds the state from
+// the projections' rows, not by replaying the log.
 //
 // Contract
 // - handle() never throws and never returns events for a rejected command.
 // - The command is shape-checked by its builder (commands.hpp); handle()
 //   keeps the checks that need state and answers them as rejected{errc}.
+//   A check that needs a projection that is behind what the handler relies
+//   on (rebuilding) is refused projection_behind, before anything is drafted.
 // - Accepted events are applied to the handler's own state at once, so the
 //   next command sees them; the caller must append them (in order) together
-//   with idempotency_record. If that append fails the caller must rebuild the
-//   handler (restore_own over the log), because its state ran ahead.
+//   with idempotency_record, and report each own event committed
+//   (committed_own). If that append fails the handler's state ran ahead of
+//   the log: the caller must stop deciding (the node refuses commands until
+//   it is restarted, and the restart reads the state from the rows again).
 // - Events are drafts: origin, hlc, term, type, schema and payload; seq,
-//   prev_hash and hash are set by the log writer.
+//   prev_hash and hash are set by the log writer. The handler expects the
+//   writer to give own events the seqs after restore_own_seq(), in draft order.
 // - Sales and returns are stamped with their business day: the day of the
 //   draft's HLC in the store's time zone (store_settings::zone). Projections
 //   fold that stamped day, never their own zone.
@@ -28,6 +42,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -38,7 +53,9 @@
 #include "actors/retail/command_result.hpp"
 #include "actors/retail/commands.hpp"
 #include "actors/retail/types.hpp"
-#include "actors/retail/views.hpp"
+#include "actors/retail/decision_overlay.hpp"
+#include "actors/retail/decision_source.hpp"
+#include "actors/retail/decision_state.hpp"
 #include "events/event.hpp"
 #include "events/hlc.hpp"
 
@@ -72,25 +89,36 @@ enum class record_load : std::uint8_t {
 
 class command_handler {
 public:
-  explicit command_handler(store_settings s);
+  /// `self`: this node's device (the origin of its drafts); `source`: the
+  /// projections' rows (decision_source.hpp).
+  command_handler(store_settings s, device_id self, std::unique_ptr<decision_source> source);
 
   command_outcome handle(const command& c, const std::string& idempotency_key, const command_context& ctx);
-  /// A committed event of ANOTHER origin: applied to the views, HLC merged.
-  void observe(const event& e);
-  /// Start-up replay of any event (own or remote), conflict detection off.
-  void restore_own(const event& e);
-  /// Start-up: one persisted idempotency record (bytes as stored).
+  /// A committed event of ANOTHER origin at log `position`: state and HLC.
+  void observe(std::uint64_t position, const event& e);
+  /// An own event the log writer committed (seq and position as stored).
+  void committed_own(std::uint64_t seq, std::uint64_t position);
+  /// An own event the node records itself (role change, conflict record):
+  /// `e` carries origin, hlc (next_hlc) and term; applied like a draft.
+  void own_event(const event& e);
+
+  // ---- start-up (node.cpp: from the projections' rows, no log replay) ----
+  /// The projections the state was read from had folded the log through `position`.
+  void start_at(std::uint64_t position) { overlay_.start_at(position); }
+  /// The seq of this device's newest event in the log (0: none).
+  void restore_own_seq(std::uint64_t seq) noexcept { own_seq_ = seq; }
+  /// The clock must not go behind any stored event (call with each origin's newest).
+  void restore_clock(hlc_timestamp t) noexcept { clock_.observe(t, 0); }
+  /// One persisted idempotency record (bytes as stored).
   record_load load_idempotency(const std::string& key, const std::string& value);
 
-  views& state() noexcept { return views_; }
-  const views& state() const noexcept { return views_; }
+  decision_state& state() noexcept { return state_; }
+  const decision_state& state() const noexcept { return state_; }
+  const decision_overlay& overlay() const noexcept { return overlay_; }
   hlc_timestamp clock() const noexcept { return clock_.last(); }
   /// A timestamp for an event the node records itself (role change, conflict
   /// record), from the same clock as the commands' drafts.
   hlc_timestamp next_hlc(std::uint64_t wall_ms) noexcept { return clock_.now(wall_ms); }
-  /// Start-up after loading a checkpoint: the clock must not go behind
-  /// events the checkpoint covers (call with each origin's newest event).
-  void restore_clock(hlc_timestamp t) noexcept { clock_.observe(t, 0); }
 
 private:
   // One decision per command kind; each throws nothing and returns accepted or rejected.
@@ -113,30 +141,17 @@ private:
   event draft(const command_context& ctx, const Payload& p);
   template <class Payload>
   event draft(const command_context& ctx, hlc_timestamp at, const Payload& p);
+  /// Applies an own event (draft or system event) to the state and the overlay.
+  void apply_own(const event& e);
   std::string stamp_day(hlc_timestamp at) const;
   void remember(const std::string& key, std::string value);
-
-  // State access: the only places that read views_ (a narrow decision state
-  // will replace it; keep every read here).
-  const views::product_state* find_product(const std::string& sku) const;
-  std::int64_t on_hand(const std::string& sku) const;
-  product_row product_row_of(const std::string& sku) const;
-  const views::sale_rec* find_sale(const std::string& receipt) const;
-  sale_row sale_row_of(const std::string& receipt) const;
-  /// Sold qty, net and tax of `sku` on `sale`, and the qty returned so far.
-  struct line_totals {
-    std::int64_t sold = 0, net = 0, tax = 0, returned = 0;
-  };
-  line_totals line_totals_of(const views::sale_rec& sale, const std::string& sku) const;
-  std::uint64_t last_receipt_no(const std::string& device) const;
-  std::uint64_t last_return_no(const std::string& device) const;
-  bool day_closed_by(std::int32_t day, const std::string& device) const;
-  close_day_result day_figures(std::int32_t day, const std::string& device) const;
-  const views::device_rec* find_device(const std::string& id) const;
-  device_row device_row_of(const std::string& id) const;
+  void prune() { overlay_.prune(source_->folded()); }
 
   store_settings settings_;
-  views views_;
+  decision_state state_;
+  decision_overlay overlay_;
+  std::unique_ptr<decision_source> source_;
+  std::uint64_t own_seq_ = 0;  ///< seq of the newest own event (drafts included)
   hybrid_logical_clock clock_;
   std::unordered_map<std::string, std::string> idempotency_;
   std::deque<std::string> idempotency_order_;  // FIFO eviction past idempotency_keys_max

@@ -42,8 +42,9 @@ enum class command_errc : std::uint8_t {
   unknown_device = 16,         ///< updating a device never registered or heard of
   idempotency_key_reused = 17, ///< the key was used for another command
   invalid_idempotency_key = 18,///< a key longer than idempotency_key_length_max
+  projection_behind = 19,      ///< the rows it needs are rebuilding (decision_source.hpp); retry later
 };
-constexpr std::uint8_t command_errc_max = 18;
+constexpr std::uint8_t command_errc_max = 19;
 /// "unknown_sku", ...
 const char* to_string(command_errc e) noexcept;
 
