@@ -13,6 +13,7 @@
 #include "actors/command_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/retail/command_handler.hpp"
+#include "tests/support/memory_decision.hpp"
 
 namespace sn::actors {
 namespace {
@@ -82,6 +83,7 @@ struct command_actor_test : ::testing::Test {
   node_metrics metrics;
   std::shared_ptr<writer_script> script = std::make_shared<writer_script>();
   std::shared_ptr<answers> out = std::make_shared<answers>();
+  sn::test::memory_node node{device_id{"POS1"}};  ///< the handler's rows (empty: a new store)
   command_actor commands;
   caf::actor writer;
 
@@ -91,7 +93,7 @@ struct command_actor_test : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     writer = sys->spawn(scripted_writer, script);
-    commands = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}),
+    commands = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
                                    caf::actor_cast<log_writer_actor>(writer),
                                    device_id{"POS1"}, [] { return std::uint64_t{1}; }, metrics);
     sched->run();

@@ -13,6 +13,8 @@
 #include "node/command_errors.hpp"
 #include "node/command_parser.hpp"
 #include "node/command_reply.hpp"
+#include "tests/support/memory_decision.hpp"
+#include "tests/support/reference_views/views.hpp"
 
 using namespace sn;
 using namespace sn::node;
@@ -23,8 +25,14 @@ namespace {
 
 constexpr std::uint64_t morning_ms = 1795680000000ULL;  // 2026-11-26 05:20 UTC
 
+// A node in memory: the handler over its own projections, and the reference
+// model (retail::views, whose JSON the replies were) fed the same events.
 struct shop {
-  retail::command_handler handler{retail::store_settings{time_zone::fixed(60)}};
+  const retail::store_settings settings{time_zone::fixed(60)};
+  sn::test::memory_node node{device_id{"POS1"}, settings};
+  retail::command_handler handler{settings, device_id{"POS1"}, node.source()};
+  retail::views views{settings};
+  std::uint64_t seq = 0;
   std::uint64_t wall_ms = morning_ms;
   std::vector<std::string> encoded;  ///< each accepted result's record bytes
 
@@ -36,11 +44,16 @@ struct shop {
     if (!cmd) return {};
     auto out = handler.handle(*cmd, key, {device_id{"POS1"}, wall_ms, term_id{1}});
     if (out.is_accepted()) {
+      for (event e : std::get<retail::accepted>(out.decision).events) {  // committed as the log writer would
+        e.seq = origin_seq{++seq};
+        handler.committed_own(e.seq.value(), node.append(e));
+        views.apply(e);
+      }
       return render(std::variant<retail::command_result, retail::rejected>(std::get<retail::accepted>(out.decision).result));
     }
     return render(std::variant<retail::command_result, retail::rejected>(std::get<retail::rejected>(out.decision)));
   }
-  const retail::views& v() const { return handler.state(); }
+  const retail::views& v() const { return views; }
 };
 
 json parsed(const http_reply& r) { return json::parse(r.body); }

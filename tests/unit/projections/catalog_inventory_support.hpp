@@ -23,7 +23,7 @@
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 #include "events/event.hpp"
 #include "events/payload_codec.hpp"
 #include "events/upcast.hpp"

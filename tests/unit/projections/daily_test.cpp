@@ -6,7 +6,7 @@
 #include "actors/projections/daily.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/sales.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 #include "node/views_json/daily_json.hpp"
 #include "tests/unit/projections/sales_history.hpp"
 

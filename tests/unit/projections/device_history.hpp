@@ -31,7 +31,7 @@
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_overlay.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 #include "events/payload_codec.hpp"
 
 namespace sn::projections::device_history_test {

@@ -5,7 +5,7 @@
 
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/sales.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 #include "node/views_json/sales_json.hpp"
 #include "tests/unit/projections/sales_history.hpp"
 

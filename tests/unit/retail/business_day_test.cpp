@@ -50,7 +50,7 @@ struct shop {
   complete_sale_result sell_at(std::uint64_t wall_ms) {
     return std::get<complete_sale_result>(at(wall_ms, sale({line("BREAD", 1)}, {{pay("cash", 300)}})));
   }
-  const views& v() const { return t.handler.state(); }
+  const views& v() const { return t.state; }
   std::int64_t transactions(const std::string& day) const {
     return v().daily_report(day, std::nullopt)["transactions"].get<std::int64_t>();
   }

@@ -43,7 +43,7 @@ std::map<std::string, std::vector<event>> random_day(std::uint64_t seed) {
   c.pull(a);
   // the last unit, sold on two tills while apart
   auto rb = b.run(sale({line("LAST", 1)}, {{pay("cash", 100000)}}));
-  auto rc = c.run(sale({line("LAST", 1)}, {{pay("card", c.handler.state().product("LAST")->at("price_cents").get<std::int64_t>())}}));
+  auto rc = c.run(sale({line("LAST", 1)}, {{pay("card", c.state.product("LAST")->at("price_cents").get<std::int64_t>())}}));
   EXPECT_TRUE(rb.is_accepted());
   EXPECT_TRUE(rc.is_accepted());
   for (int i = 0; i < steps; ++i) {
@@ -66,16 +66,16 @@ std::map<std::string, std::vector<event>> random_day(std::uint64_t seed) {
         break;
       }
       case 4: {  // return something of a random sale this till knows
-        const json list = t.handler.state().sales(std::nullopt, std::nullopt)["sales"];
+        const json list = t.state.sales(std::nullopt, std::nullopt)["sales"];
         if (list.empty()) break;
         const std::string receipt = list[pick(static_cast<int>(list.size()))]["receipt"];
-        const json s = *t.handler.state().sale(receipt);
+        const json s = *t.state.sale(receipt);
         const json& l = s["lines"][pick(static_cast<int>(s["lines"].size()))];
         t.run(give_back(receipt, {{l["sku"].get<std::string>(), 1}}));
         break;
       }
       case 5: {
-        const json list = t.handler.state().sales(std::nullopt, std::nullopt)["sales"];
+        const json list = t.state.sales(std::nullopt, std::nullopt)["sales"];
         if (list.empty()) break;
         t.run(void_sale{list[pick(static_cast<int>(list.size()))]["receipt"].get<std::string>(), "r"});
         break;

@@ -9,7 +9,10 @@ std::uint64_t morning_ms() {
   return static_cast<std::uint64_t>(*day_from_string("2026-11-25")) * 86400000ULL + 8ULL * 3600000ULL;
 }
 
-till::till(std::string id_, store_settings s) : id(std::move(id_)), handler(s), wall_ms(morning_ms()) {}
+till::till(std::string id_, store_settings s)
+  : id(std::move(id_)), node(device_id{id}, s), handler(s, device_id{id}, node.source()), state(s), wall_ms(morning_ms()) {
+  state.set_detect_conflicts(false);
+}
 
 upsert_product product(std::string sku, std::string name, std::int64_t price_cents, std::int32_t tax_rate_bp,
                        std::int64_t low_stock_threshold, bool active) {
@@ -58,6 +61,8 @@ command_outcome till::run(const command& c, const std::string& key) {
     sealed_event.prev_hash = own.empty() ? hash256{} : own.back().hash;
     seal(sealed_event);
     own.push_back(sealed_event);
+    handler.committed_own(sealed_event.seq.value(), node.append(sealed_event));
+    state.apply(sealed_event);
     e = sealed_event;
   }
   return r;
@@ -65,7 +70,10 @@ command_outcome till::run(const command& c, const std::string& key) {
 
 void till::pull(const till& from) {
   std::uint64_t& n = seen[from.id];
-  for (; n < from.own.size(); ++n) handler.observe(from.own[n]);
+  for (; n < from.own.size(); ++n) {
+    handler.observe(node.append(from.own[n]), from.own[n]);
+    state.apply(from.own[n]);
+  }
 }
 
 std::map<std::string, std::vector<event>> by_origin(const std::vector<const till*>& tills) {

@@ -1,5 +1,7 @@
-// Test support: a till = one device's command_handler plus its sealed events,
-// and a tiny "network" that delivers events between tills.
+// Test support: a till = one device's command_handler over its own log and
+// projection set in memory (tests/support/memory_decision.hpp), its sealed
+// events, the reference model of everything it holds, and a tiny "network"
+// that delivers events between tills.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,8 @@
 #include <gtest/gtest.h>
 
 #include "actors/retail/command_handler.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/memory_decision.hpp"
+#include "tests/support/reference_views/views.hpp"
 #include "events/event.hpp"
 
 namespace sn::retail::test {
@@ -51,13 +54,16 @@ const std::vector<event>& events_of(const command_outcome& o);
 
 struct till {
   explicit till(std::string id, store_settings s = {});
-  /// Runs a command; accepted drafts are sealed (seq assigned) and kept.
+  /// Runs a command; accepted drafts are sealed (seq assigned), appended to
+  /// the till's log (folded into its projections) and kept.
   command_outcome run(const command& c, const std::string& key = "");
   /// Delivers every event of `from` this till has not seen (per-origin order).
   void pull(const till& from);
 
   std::string id;
+  sn::test::memory_node node;  ///< the till's log and projections (the handler's rows)
   command_handler handler;
+  views state;  ///< the reference model over every event the till holds (the oracle of the tests)
   std::uint64_t wall_ms;
   std::uint64_t next_seq = 1;
   std::vector<event> own;                   // own sealed events in seq order

@@ -62,6 +62,16 @@ protected:
     sync();
   }
 
+  /// POS1 started again on its log (a fresh node over the same events).
+  command_handler* restarted_pos1() {
+    restart_node = std::make_unique<sn::test::memory_node>(device_id{"POS1"}, settings);
+    for (const event& e : pos1.node.log()) restart_node->append(e);
+    restart_handler = restart_node->restore_handler();
+    return restart_handler.get();
+  }
+  std::unique_ptr<sn::test::memory_node> restart_node;
+  std::unique_ptr<command_handler> restart_handler;
+
   complete_sale_result s1;
   return_sale_result ret1, ret2;
   count_stock_result count;
@@ -89,7 +99,7 @@ TEST_F(shop_day, returns_count_earlier_returns_from_any_device) {
   EXPECT_TRUE(events_of(over).empty());
   EXPECT_EQ(ret1.return_id, "POS1-R000001");
   EXPECT_EQ(ret1.refund_cents, 450);
-  const json sale = *pos2.handler.state().sale("POS1-000001");
+  const json sale = *pos2.state.sale("POS1-000001");
   EXPECT_EQ(sale["refunded_cents"], 900);
   EXPECT_EQ(sale["lines"][0]["returned_qty"], 2);
   // nothing left to return
@@ -102,7 +112,7 @@ TEST_F(shop_day, stock_on_hand_count_rule_and_oversell) {
   EXPECT_EQ(count.expected_qty, 9);
   EXPECT_EQ(count.adjustment, -1);
   for (till* t : {&pos1, &pos2}) {
-    const views& v = t->handler.state();
+    const views& v = t->state;
     EXPECT_EQ(v.on_hand("COFFEE"), 19);  // 20 - 2 sold + 2 returned - 1 damaged; voided sale gave 3 back
     EXPECT_EQ(v.on_hand("TEA"), 7);      // 10 - 1 - 1 (POS2 during the count) - 1 (count 8 vs 9)
     EXPECT_EQ(v.on_hand("MUG"), -1);     // 3 - 1 - 2 - 1: never clamped
@@ -119,7 +129,7 @@ TEST_F(shop_day, stock_on_hand_count_rule_and_oversell) {
 
 TEST_F(shop_day, daily_report_per_device_and_store_wide) {
   run_day();
-  const json d = pos2.handler.state().daily_report(std::string("2026-11-25"), std::nullopt);
+  const json d = pos2.state.daily_report(std::string("2026-11-25"), std::nullopt);
   EXPECT_EQ(d["gross_cents"], 6100);
   EXPECT_EQ(d["discounts_cents"], 50);
   EXPECT_EQ(d["tax_cents"], 173 + 167 + 400 - 75 + 27 + 200 - 75);
@@ -139,23 +149,23 @@ TEST_F(shop_day, daily_report_per_device_and_store_wide) {
   EXPECT_EQ(p1["by_method"]["cash"], 700);
   EXPECT_EQ(p1["by_method"]["card"], 3400);
   EXPECT_EQ(p1["transactions"], 3);
-  const json p2 = pos1.handler.state().daily_report(std::string("2026-11-25"), std::string("POS2"));
+  const json p2 = pos1.state.daily_report(std::string("2026-11-25"), std::string("POS2"));
   EXPECT_EQ(p2["gross_cents"], 1500);
   EXPECT_EQ(p2["net_cents"], 1050);
   EXPECT_EQ(p2["by_method"]["cash"], 1050);
   EXPECT_EQ(p2["transactions"], 2);
   // the default day is the newest day with figures
-  EXPECT_EQ(pos1.handler.state().daily_report(std::nullopt, std::nullopt), d);
+  EXPECT_EQ(pos1.state.daily_report(std::nullopt, std::nullopt), d);
   // the sales list of the day
-  const json list = pos1.handler.state().sales(std::string("2026-11-25"), std::string("POS1"));
+  const json list = pos1.state.sales(std::string("2026-11-25"), std::string("POS1"));
   EXPECT_EQ(list["count"], 4);
   EXPECT_EQ(list["sales"][0]["receipt"], "POS1-000004");  // newest first
-  EXPECT_EQ(pos1.handler.state().sales(std::string("2026-11-24"), std::nullopt)["count"], 0);
+  EXPECT_EQ(pos1.state.sales(std::string("2026-11-24"), std::nullopt)["count"], 0);
 }
 
 TEST_F(shop_day, void_restores_stock_and_removes_figures) {
   run_day();
-  const json s3 = *pos1.handler.state().sale("POS1-000003");
+  const json s3 = *pos1.state.sale("POS1-000003");
   EXPECT_TRUE(s3["voided"].get<bool>());
   EXPECT_EQ(s3["void"]["reason"], "wrong customer");
   EXPECT_EQ(errc_of(pos1.run(void_sale{"POS1-000003", ""})), command_errc::already_voided);
@@ -176,7 +186,7 @@ TEST_F(shop_day, z_close_records_the_figures_once) {
   auto twice = pos1.run(close_day{day_from_string("2026-11-25")});
   EXPECT_EQ(errc_of(twice), command_errc::day_already_closed);
   sync();
-  const json d = pos2.handler.state().daily_report(std::string("2026-11-25"), std::nullopt);
+  const json d = pos2.state.daily_report(std::string("2026-11-25"), std::nullopt);
   EXPECT_EQ(d["devices"]["POS1"]["closed"]["net_cents"], 4100);
   EXPECT_TRUE(d["devices"]["POS2"]["closed"].is_null());
 }
@@ -187,17 +197,16 @@ TEST_F(shop_day, both_tills_and_a_fresh_replay_agree) {
   std::vector<event> all;
   for (const auto& [o, list] : streams) all.insert(all.end(), list.begin(), list.end());
   const views fresh = replay(all, settings);
-  EXPECT_EQ(pos1.handler.state().digests(), pos2.handler.state().digests());
-  EXPECT_EQ(fresh.digests(), pos1.handler.state().digests());
+  EXPECT_EQ(pos1.state.digests(), pos2.state.digests());
+  EXPECT_EQ(fresh.digests(), pos1.state.digests());
   EXPECT_EQ(fresh.applied(), all.size());
 }
 
 TEST_F(shop_day, receipt_numbers_survive_restart) {
   run_day();
-  command_handler restarted(settings);
-  for (const till* t : {&pos1, &pos2}) {
-    for (const event& e : t->own) restarted.restore_own(e);
-  }
+  // POS1 restarts on its data dir (its log holds both tills' events): the
+  // handler starts from the projections' rows, nothing replayed into it.
+  auto& restarted = *restarted_pos1();
   const std::uint64_t later = pos1.wall_ms - 3600000;  // wall clock stepped back: HLC still moves on
   command_outcome r = restarted.handle(sale({line("COFFEE", 1)}, {{pay("cash", 500)}}), "",
                                        command_context{device_id{"POS1"}, later, term_id{1}});
@@ -218,22 +227,21 @@ TEST_F(shop_day, idempotent_retry_returns_first_reply_and_no_drafts) {
   const auto& first_sale = result_of<complete_sale_result>(first);
   ASSERT_TRUE(first.idempotency_record.has_value());
   EXPECT_EQ(first.idempotency_record->first, "key-1");
-  const auto before = pos1.handler.state().digests();
+  const auto before = pos1.state.digests();
   command_outcome retry = pos1.run(tea, "key-1");
   EXPECT_TRUE(retry.is_replay());
   EXPECT_EQ(encode_result(std::get<accepted>(retry.decision).result), encode_result(std::get<accepted>(first.decision).result));
   EXPECT_EQ(result_of<complete_sale_result>(retry).sale.receipt, first_sale.sale.receipt);
   EXPECT_TRUE(events_of(retry).empty());
   EXPECT_FALSE(retry.idempotency_record.has_value());
-  EXPECT_EQ(pos1.handler.state().digests(), before);
+  EXPECT_EQ(pos1.state.digests(), before);
   complete_sale other = tea;
   other.lines[0].qty = 2;
   command_outcome reused = pos1.run(other, "key-1");
   EXPECT_EQ(errc_of(reused), command_errc::idempotency_key_reused);
   EXPECT_EQ(errc_of(pos1.run(receive_stock{"TEA", 1, ""}, "key-1")), command_errc::idempotency_key_reused);
   // after a restart the persisted record still answers
-  command_handler restarted(settings);
-  for (const event& e : pos1.own) restarted.restore_own(e);
+  auto& restarted = *restarted_pos1();
   EXPECT_EQ(restarted.load_idempotency(first.idempotency_record->first, first.idempotency_record->second),
             record_load::loaded);
   command_outcome after =
@@ -256,12 +264,12 @@ TEST_F(shop_day, a_legacy_json_record_reserves_its_key) {
       R"({"body":{"receipt":"POS1-000001"},"command":"complete_sale","fingerprint":"00","status":201})";
   EXPECT_EQ(pos1.handler.load_idempotency("old-key", legacy), record_load::legacy);
   EXPECT_EQ(pos1.handler.load_idempotency("junk-key", "\x01junk"), record_load::invalid);
-  const auto before = pos1.handler.state().digests();
+  const auto before = pos1.state.digests();
   for (const char* key : {"old-key", "junk-key"}) {
     command_outcome r = pos1.run(sale({line("TEA", 1)}, {{pay("cash", 300)}}), key);
     EXPECT_EQ(errc_of(r), command_errc::idempotency_key_reused) << key;
   }
-  EXPECT_EQ(pos1.handler.state().digests(), before);
+  EXPECT_EQ(pos1.state.digests(), before);
 }
 
 TEST_F(shop_day, drafts_are_unsealed_and_typed) {

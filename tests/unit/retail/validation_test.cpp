@@ -54,7 +54,7 @@ TEST_F(validation, every_refusal_is_clear_and_decides_nothing) {
       {"update unknown device", update_device{"POS7", std::string("x"), std::nullopt, std::nullopt},
        command_errc::unknown_device},
   };
-  const auto before = t.handler.state().digests();
+  const auto before = t.state.digests();
   const auto next_seq = t.next_seq;
   for (const bad_case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -64,7 +64,7 @@ TEST_F(validation, every_refusal_is_clear_and_decides_nothing) {
     EXPECT_FALSE(std::get<rejected>(r.decision).message.empty());
     EXPECT_FALSE(r.idempotency_record.has_value());
   }
-  EXPECT_EQ(t.handler.state().digests(), before);
+  EXPECT_EQ(t.state.digests(), before);
   EXPECT_EQ(t.next_seq, next_seq);
 }
 

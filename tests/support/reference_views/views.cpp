@@ -1,4 +1,4 @@
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 
 #include <algorithm>
 #include <tuple>

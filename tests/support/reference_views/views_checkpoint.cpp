@@ -8,7 +8,7 @@
 
 #include "actors/retail/business_day.hpp"
 #include "actors/retail/errc.hpp"
-#include "actors/retail/views.hpp"
+#include "tests/support/reference_views/views.hpp"
 
 namespace sn::retail {
 

@@ -1,5 +1,9 @@
-// All retail projections of ARCHITECTURE.md §5 in one pure fold:
-// catalog, inventory, sales, daily, devices, elections, audit.
+// THE REFERENCE MODEL (tests only): all retail projections of
+// ARCHITECTURE.md §5 in one pure in-memory fold — catalog, inventory, sales,
+// daily, devices, elections, audit. It is the executable specification the
+// projections (actors/projections) are checked against; the product does not
+// use it (the command side decides from retail::decision_state). See
+// README.md next to it.
 //
 // Contract
 // - apply() takes any event (any origin, any type). The caller guarantees each
@@ -33,7 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/retail/string_table.hpp"
+#include "tests/support/reference_views/string_table.hpp"
 #include "actors/retail/types.hpp"
 #include "events/event.hpp"
 #include "events/expected.hpp"
