@@ -18,8 +18,8 @@ namespace {
 class stored_snapshot final : public projections::decision_snapshot {
  public:
   stored_snapshot(const storage::projection_store& store, const storage::event_log& log, const device_id& self,
-                  const std::array<std::size_t, retail::source_part_count>& families)
-    : log_(log), self_(self), view_(store.snapshot()) {
+                  const std::array<std::size_t, retail::source_part_count>& families, bool pinned)
+    : log_(log), self_(self), view_(pinned ? store.snapshot() : nullptr) {
     for (std::size_t i = 0; i < families.size(); ++i) rows_[i] = std::make_unique<stored_rows>(store, families[i], view_.get());
   }
   const projections::row_reader& rows(retail::source_part p) const override {
@@ -54,7 +54,9 @@ std::unique_ptr<retail::decision_source> make_decision_source(const storage::pro
   auto me = std::make_shared<device_id>(std::move(self));
   return std::make_unique<projections::rows_decision_source>(
       settings,
-      [&store, &log, me, families] { return std::make_unique<stored_snapshot>(store, log, *me, families); },
+      [&store, &log, me, families](bool pinned) {
+        return std::make_unique<stored_snapshot>(store, log, *me, families, pinned);
+      },
       [&progress, families] {
         retail::part_positions out{};
         for (std::size_t p = 0; p < families.size(); ++p) out[p] = progress.position(families[p]);

@@ -36,7 +36,7 @@ rows_decision_source::rows_decision_source(retail::store_settings settings, snap
 
 bool rows_decision_source::read(source_part part, const retail::decision_overlay& o,
                                 const std::function<void(const row_reader&)>& query) {
-  const auto snap = snapshot_();
+  const auto snap = snapshot_(true);
   const row_reader& base = snap->rows(part);
   const std::uint64_t folded_to = stored_position(base);
   if (folded_to < o.required(part)) return false;
@@ -110,7 +110,7 @@ retail::rows_read<std::optional<retail::sale_row>> rows_decision_source::sale(co
 bool rows_decision_source::sale_exists(const std::string& receipt, const retail::decision_overlay&) {
   // The rows as they are (no snapshot, no folding): a receipt this device
   // numbers next is only ever in them when the counters are damaged.
-  const auto snap = snapshot_();
+  const auto snap = snapshot_(false);
   return sales::facts(snap->rows(source_part::sales), receipt).present;
 }
 

@@ -45,7 +45,9 @@ class decision_snapshot {
 
 class rows_decision_source final : public retail::decision_source {
  public:
-  using snapshot_fn = std::function<std::unique_ptr<decision_snapshot>()>;
+  /// pinned: one consistent instant (reads that fold the overlay); not
+  /// pinned: the rows as they are (a point read that needs no position).
+  using snapshot_fn = std::function<std::unique_ptr<decision_snapshot>(bool pinned)>;
   using folded_fn = std::function<retail::part_positions()>;
 
   rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded);

@@ -27,6 +27,7 @@
 
 #include "actors/retail/command_codec.hpp"
 #include "actors/retail/command_handler.hpp"
+#include "tests/support/memory_decision.hpp"
 #include "node/command_parser.hpp"
 #include "node/command_reply.hpp"
 #include "node/http_framing.hpp"
@@ -61,13 +62,25 @@ std::size_t depth_of(const json& root) {
 }
 
 struct shop {
-  sn::retail::command_handler handler{sn::retail::store_settings{}};
+  // The handler over its own projections in memory; accepted drafts are
+  // committed and folded at once, as the node's log writer and projection
+  // actor would.
+  sn::test::memory_node node{sn::device_id{"FUZZ"}};
+  sn::retail::command_handler handler{sn::retail::store_settings{}, sn::device_id{"FUZZ"}, node.source()};
   std::uint64_t wall_ms = wall_ms_start;
   std::uint64_t inputs = 0;
+  std::uint64_t seq = 0;
 
   sn::retail::command_outcome run(const sn::retail::command& c, const std::string& key) {
     wall_ms += 1000;
-    return handler.handle(c, key, {sn::device_id{"FUZZ"}, wall_ms, sn::term_id{1}});
+    auto out = handler.handle(c, key, {sn::device_id{"FUZZ"}, wall_ms, sn::term_id{1}});
+    if (out.is_accepted()) {
+      for (sn::event e : std::get<sn::retail::accepted>(out.decision).events) {
+        e.seq = sn::origin_seq{++seq};
+        handler.committed_own(e.seq.value(), node.append(e));
+      }
+    }
+    return out;
   }
   void setup(command_kind k, const json& body) {
     auto c = sn::node::read_command(k, body);

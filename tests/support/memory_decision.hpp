@@ -54,7 +54,7 @@ class memory_node {
   /// A decision source over these rows (the node must outlive it).
   std::unique_ptr<retail::decision_source> source() {
     return std::make_unique<projections::rows_decision_source>(
-        settings_, [this] { return std::make_unique<snapshot>(*this); },
+        settings_, [this](bool) { return std::make_unique<snapshot>(*this); },
         [this] {
           retail::part_positions out{};
           for (std::size_t p = 0; p < out.size(); ++p) out[p] = set_.info(parts_[p]).position;
