@@ -181,8 +181,10 @@ struct history {
 };
 
 void save(const history& h) {
-  json j{{"events", h.events},       {"sales", {h.sales[0], h.sales[1], h.sales[2]}},
-         {"first_day", h.first_day}, {"last_day", h.last_day},
+  json j{{"events", h.events},
+         {"sales", {h.sales[0], h.sales[1], h.sales[2]}},
+         {"first_day", h.first_day},
+         {"last_day", h.last_day},
          {"bytes", h.bytes}};
   std::ofstream(h.dir / "mix.json") << j.dump();
 }
@@ -242,7 +244,8 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
   h.last_day = mo.zone.local_day(static_cast<std::int64_t>(mix.last_wall_ms()));
   save(h);
   const double s = secs_since(t0);
-  say("history: %zu events (%.0f B mean), %" PRIu64 " sales, days %s .. %s, written in %.1f s (%.0f ev/s); "
+  say("history: %zu events (%.0f B mean), %" PRIu64
+      " sales, days %s .. %s, written in %.1f s (%.0f ev/s); "
       "data dir %.0f MB\n",
       h.events, h.bytes / h.events, h.sales[0] + h.sales[1] + h.sales[2], sn::format_day(h.first_day).c_str(),
       sn::format_day(h.last_day).c_str(), s, h.events / s, dir_bytes(dir) / 1e6);
@@ -581,7 +584,8 @@ class store_run {
   }
 
   void restart(node_process& a, figures& f, const std::string& preload_lib) {
-    if (a.pid() > 0 && !a.stop(std::chrono::minutes(5))) say("  (A did not exit within 5 minutes of SIGTERM: killed)\n");
+    if (a.pid() > 0 && !a.stop(std::chrono::minutes(5)))
+      say("  (A did not exit within 5 minutes of SIGTERM: killed)\n");
     const std::size_t log_mark = a.log_text().size();
     {
       preload p(preload_lib);
@@ -618,8 +622,8 @@ class store_run {
           v.push_back(ms);
         } else {
           ++failed;
-          last_failure = p + " -> " + (r ? std::to_string(r->status) + " " + r->body.substr(0, 200)
-                                         : httplib::to_string(r.error()));
+          last_failure = p + " -> " +
+                         (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : httplib::to_string(r.error()));
         }
       }
       out = summarize(v, failed);
@@ -628,17 +632,22 @@ class store_run {
     };
     say("\nHTTP queries, %d each, sequential on one keep-alive connection, right after start-up:\n\n", s_.samples);
     say("| query | answered 200 | p50 | p99 | max | failed |\n|---|---:|---:|---:|---:|---:|\n");
-    timed([&] {
-      int o = 0;
-      while (h_.sales[o = static_cast<int>(pick(3))] == 0) {}
-      return "/v1/sales/" + sn::bench::replay_mix::receipt_name(o, 1 + pick(h_.sales[o]));
-    }, f.by_receipt, "GET /v1/sales/{receipt} (target p99 <= 2 ms)");
+    timed(
+        [&] {
+          int o = 0;
+          while (h_.sales[o = static_cast<int>(pick(3))] == 0) {
+          }
+          return "/v1/sales/" + sn::bench::replay_mix::receipt_name(o, 1 + pick(h_.sales[o]));
+        },
+        f.by_receipt, "GET /v1/sales/{receipt} (target p99 <= 2 ms)");
     timed([&] { return "/v1/inventory/" + sn::bench::replay_mix::sku_name(static_cast<int>(pick(2000))); }, f.by_sku,
           "GET /v1/inventory/{sku} (target p99 <= 2 ms)");
-    timed([&] {
-      const auto day = h_.first_day + static_cast<std::int64_t>(pick(h_.last_day - h_.first_day + 1));
-      return "/v1/sales?day=" + sn::format_day(day) + "&limit=100";
-    }, f.day_page, "GET /v1/sales?day=D&limit=100 (target p99 <= 20 ms)");
+    timed(
+        [&] {
+          const auto day = h_.first_day + static_cast<std::int64_t>(pick(h_.last_day - h_.first_day + 1));
+          return "/v1/sales?day=" + sn::format_day(day) + "&limit=100";
+        },
+        f.day_page, "GET /v1/sales?day=D&limit=100 (target p99 <= 20 ms)");
     timed([] { return std::string("/v1/digest"); }, f.digest, "GET /v1/digest (target <= 5 ms)");
   }
 
@@ -657,8 +666,8 @@ class store_run {
     auto r = c.Post("/v1/projections/all/rebuild", "", "application/json");
     f_.rebuild_s = secs_since(t0);
     if (!r || r->status != 200) {
-      say("rebuild: no 200 (%s): skipped\n", r ? (std::to_string(r->status) + " " + r->body).c_str()
-                                              : httplib::to_string(r.error()).c_str());
+      say("rebuild: no 200 (%s): skipped\n",
+          r ? (std::to_string(r->status) + " " + r->body).c_str() : httplib::to_string(r.error()).c_str());
       return;
     }
     f_.rebuild_cpu_s = proc_cpu_seconds(a.pid()) - cpu0;
@@ -826,8 +835,8 @@ int run(const settings& s) {
   say("bench_scale: %zu events, node %s, baseline %s, load average %s\n", s.events, s.node.c_str(),
       s.baseline.empty() ? "(none)" : s.baseline.c_str(), load_average().c_str());
   // The nodes' own timings (start-up fold, rebuild) in their logs.
-  ::setenv("STORENODE_TEST_LOG_LEVEL", std::getenv("STORENODE_TEST_LOG_LEVEL") ? std::getenv("STORENODE_TEST_LOG_LEVEL")
-                                                                               : "info", 1);
+  ::setenv("STORENODE_TEST_LOG_LEVEL",
+           std::getenv("STORENODE_TEST_LOG_LEVEL") ? std::getenv("STORENODE_TEST_LOG_LEVEL") : "info", 1);
   scratch dir(s.dir, s.keep_dir);
   say("scratch dir %s\n", dir.path().c_str());
 
@@ -877,8 +886,8 @@ int run(const settings& s) {
   say("| start-up, projections folded (fork → /healthz) | %.3f s | <= 2 s |\n", f.startup_s);
   say("| first start, fresh projections (fork → folded) | %.1f s (%.0f ev/s) | |\n", f.first_fold_s,
       h.events / f.first_fold_s);
-  say("| rebuild of every projection | %.0f ev/s (%.2f × decode-only %.0f ev/s) | >= 300,000 ev/s |\n",
-      f.rebuild_evps, f.rebuild_evps / decode.wall_evps(), decode.wall_evps());
+  say("| rebuild of every projection | %.0f ev/s (%.2f × decode-only %.0f ev/s) | >= 300,000 ev/s |\n", f.rebuild_evps,
+      f.rebuild_evps / decode.wall_evps(), decode.wall_evps());
   say("| GET /v1/digest p50 / p99 | %.3f / %.3f ms | <= 5 ms |\n", f.digest.p50, f.digest.p99);
   say("| GET /v1/sales/{receipt} p50 / p99 | %.3f / %.3f ms | <= 2 ms |\n", f.by_receipt.p50, f.by_receipt.p99);
   say("| GET /v1/inventory/{sku} p50 / p99 | %.3f / %.3f ms | <= 2 ms |\n", f.by_sku.p50, f.by_sku.p99);
@@ -914,8 +923,9 @@ int main(int argc, char** argv) {
   app.add_option("--breakdown-events", s.breakdown_events,
                  "events folded in this process to break a rebuild down (default 1,000,000; 0: skip)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
-  app.add_option("--jemalloc", s.jemalloc, "also measure serving RSS and catch-up with LD_PRELOAD of this library "
-                                           "(auto: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)");
+  app.add_option("--jemalloc", s.jemalloc,
+                 "also measure serving RSS and catch-up with LD_PRELOAD of this library "
+                 "(auto: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)");
   app.add_option("--dir", s.dir, "where the scratch dir goes (default: the temp dir)");
   app.add_flag("--keep-dir", s.keep_dir, "keep the scratch dir (histories, node data dirs and logs)");
   app.add_option("--log", s.log, "use this history (a kept scratch dir's history/) instead of generating one");
