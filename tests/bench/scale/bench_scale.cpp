@@ -91,6 +91,7 @@ struct settings {
   std::string jemalloc;
   std::string dir;
   bool keep_dir = false;
+  bool breakdown_only = false;
   std::string log;
   int samples = 1000;
   int live_sales = 300;
@@ -257,6 +258,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
 struct pass_rate {
   std::size_t events = 0;
   double wall_s = 0, cpu_s = 0;
+  std::size_t rows = 0;  ///< rows changed (written) by a fold, summed over its flushes
   double wall_evps() const { return events / wall_s; }
   double cpu_evps() const { return events / cpu_s; }
 };
@@ -302,6 +304,7 @@ pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_se
     auto chunk = log.read_from(sn::log_position{next}, std::min(read_chunk_events, limit - r.events));
     if (chunk.empty()) break;
     for (const auto& se : chunk) set.apply(se.position.value(), se.ev, false);
+    r.rows += set.pending_rows();
     if (auto s = set.flush(); !s) fail("flush: " + s.error().to_string());
     set.take_conflicts();
     r.events += chunk.size();
@@ -357,6 +360,8 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
   row("read + decode + fold into RocksDB rows (the node's fold, no actor)", in_rocksdb);
   const double per_event_decode = decode.cpu_s / decode.events, per_event_mem = in_memory.cpu_s / in_memory.events,
                per_event_rocks = in_rocksdb.cpu_s / in_rocksdb.events;
+  say("rows written per event (per chunk of %zu, after the chunk's own overwrites): %.1f\n", read_chunk_events,
+      double(in_memory.rows) / in_memory.events);
   say("CPU per event: decode %.2f µs, fold logic + LtHash %.2f µs, RocksDB rows (reads, batch, write) %.2f µs\n",
       1e6 * per_event_decode, 1e6 * (per_event_mem - per_event_decode), 1e6 * (per_event_rocks - per_event_mem));
 }
@@ -843,7 +848,7 @@ int run(const settings& s) {
   const history h = s.log.empty() ? generate(dir.path() / "history", s.events, s.events_per_day) : load_history(s.log);
   const std::size_t small_n = std::min(h.events, s.baseline_events);
   std::optional<history> small;
-  const bool need_small = (!s.baseline.empty() || s.breakdown_events > 0) && small_n < h.events;
+  const bool need_small = !s.baseline.empty() && small_n < h.events;
   if (need_small) small = generate(dir.path() / "history-small", small_n, s.events_per_day);
   const history& pair_history = small ? *small : h;
 
@@ -852,8 +857,10 @@ int run(const settings& s) {
   say("decode only: %zu events in %.2f s: %.0f ev/s wall, %.0f ev/s CPU\n", decode.events, decode.wall_s,
       decode.wall_evps(), decode.cpu_evps());
   if (s.breakdown_events > 0) {
-    breakdown(pair_history.dir, dir.path(), std::min(s.breakdown_events, pair_history.events), decode);
+    breakdown(h.dir, dir.path(), std::min(s.breakdown_events, h.events), decode);
   }
+
+  if (s.breakdown_only) return 0;
 
   steps main_steps;
   main_steps.jemalloc = s.jemalloc;
@@ -922,6 +929,8 @@ int main(int argc, char** argv) {
                  "history of the baseline comparison: min(--events, this) events (default 1,000,000)");
   app.add_option("--breakdown-events", s.breakdown_events,
                  "events folded in this process to break a rebuild down (default 1,000,000; 0: skip)");
+  app.add_flag("--breakdown-only", s.breakdown_only,
+               "stop after the in-process passes (e.g. under valgrind --tool=callgrind)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
   app.add_option("--jemalloc", s.jemalloc,
                  "also measure serving RSS and catch-up with LD_PRELOAD of this library "
