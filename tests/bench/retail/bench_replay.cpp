@@ -9,13 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <random>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
+#include "tests/bench/retail/replay_mix.hpp"
 #include "events/civil_date.hpp"
 #include "events/codec.hpp"
 #include "events/device.hpp"
@@ -29,87 +28,12 @@
 namespace {
 
 using namespace sn;
-constexpr int sku_count = 2000;
-const char* const origins[] = {"POS1", "POS2", "BACKOFFICE"};
-
-std::string sku_name(int i) { return "SKU-" + std::to_string(100000 + i); }
 
 std::vector<std::string> build(std::size_t n) {
-  std::mt19937_64 rng(42);
-  auto pick = [&](int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng); };
   std::vector<std::string> out;
   out.reserve(n);
-  std::uint64_t seq[3] = {0, 0, 0};
-  std::uint64_t receipts[3] = {0, 0, 0}, returns[3] = {0, 0, 0};
-  hash256 prev[3]{};
-  std::uint64_t wall = 1795000000000ULL;  // 2026-11
-  std::vector<std::pair<std::string, std::string>> sold;  // receipt, one sku
-  const time_zone zone = time_zone::fixed(60);            // the store of the replay below
-  auto emit = [&](int o, auto payload) {
-    wall += 3;  // ~3 ms apart: 1M events span ~35 days
-    // Sales and returns carry their business day, as tills stamp it (schema 2).
-    if constexpr (std::is_same_v<decltype(payload), sale_completed> ||
-                  std::is_same_v<decltype(payload), sale_returned>) {
-      payload.business_day = format_day(zone.local_day(static_cast<std::int64_t>(wall)));
-    }
-    event e = make_event(device_id{origins[o]}, origin_seq{++seq[o]}, hlc_timestamp::from_parts(wall, 0), term_id{1},
-                         payload);
-    e.prev_hash = prev[o];
-    seal(e);
-    prev[o] = e.hash;
-    out.push_back(encode(e));
-  };
-  for (int i = 0; i < sku_count && out.size() < n; ++i) {
-    emit(2, product_upserted{sku_name(i), "Product " + std::to_string(i), "400" + std::to_string(i), 100 + pick(5000),
-                             pick(3) * 1000, 5, true});
-  }
-  for (int o = 0; o < 3; ++o) emit(2, device_registered{origins[o], origins[o], 10 * o});
-  emit(2, master_changed{"", "BACKOFFICE", 1, "startup", {"POS1", "POS2", "BACKOFFICE"}});
-  while (out.size() < n) {
-    const int r = pick(100);
-    const int o = pick(3);
-    const std::string sku = sku_name(pick(sku_count));
-    if (r < 55) {  // sale with 1-4 lines
-      sale_completed s;
-      s.receipt = std::string(origins[o]) + "-" + std::to_string(1000000 + ++receipts[o]).substr(1);
-      const int lines = 1 + pick(4);
-      for (int l = 0; l < lines; ++l) {
-        sale_line line{sku_name(pick(sku_count)), 1 + pick(3), 100 + pick(2000), pick(4) == 0 ? 10 : 0, 2000, 0};
-        line.tax_cents = (line.qty * line.unit_price_cents - line.discount_cents) / 6;
-        s.gross_cents += line.qty * line.unit_price_cents;
-        s.discount_cents += line.discount_cents;
-        s.tax_cents += line.tax_cents;
-        s.lines.push_back(std::move(line));
-      }
-      s.total_cents = s.gross_cents - s.discount_cents;
-      s.payments.push_back(payment{pick(2) ? "cash" : "card", s.total_cents});
-      sold.emplace_back(s.receipt, s.lines[0].sku);
-      emit(o, s);
-    } else if (r < 62 && !sold.empty()) {
-      const auto& [receipt, rsku] = sold[static_cast<std::size_t>(pick(static_cast<int>(sold.size())))];
-      emit(o, sale_returned{std::string(origins[o]) + "-R" + std::to_string(1000000 + ++returns[o]).substr(1),
-                            receipt,
-                            {return_line{rsku, 1, 500, 83}},
-                            500,
-                            "cash",
-                            ""});
-    } else if (r < 64 && !sold.empty()) {
-      emit(o, sale_voided{sold[static_cast<std::size_t>(pick(static_cast<int>(sold.size())))].first, "customer"});
-    } else if (r < 80) {
-      emit(o, stock_received{sku, 10 + pick(50), "PO-" + std::to_string(pick(100000))});
-    } else if (r < 88) {
-      emit(o, stock_adjusted{sku, -1 - pick(3), "damage", ""});
-    } else if (r < 93) {
-      emit(o, price_changed{sku, 100 + pick(5000)});
-    } else if (r < 97) {
-      emit(o, stock_counted{sku, pick(100), pick(100)});
-    } else if (r < 98) {
-      emit(2, conflict_resolved{"product.price", sku, "POS1:1", "POS2:1", "lww_hlc_origin", "{\"price_cents\":1}",
-                                "{\"price_cents\":2}"});
-    } else {
-      emit(o, product_upserted{sku, "Renamed", "", 100 + pick(5000), 2000, 5, pick(10) != 0});
-    }
-  }
+  sn::bench::replay_mix mix(n);  // bench_replay's store: events 3 ms apart, business days in UTC+1
+  while (!mix.done()) out.push_back(encode(mix.next()));
   return out;
 }
 
