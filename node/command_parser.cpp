@@ -268,7 +268,7 @@ std::string read_sku(const json& b) {
   return sku;
 }
 
-// The payment methods of retail::pay_method (actors/retail/views.hpp).
+// The payment methods the projections fold (actors/projections/pay_method.hpp).
 bool is_pay_method(const std::string& m) { return m == "cash" || m == "card" || m == "other"; }
 
 std::int32_t read_priority_opt(const json& b, std::int32_t fallback) {

@@ -61,8 +61,6 @@ struct conflict_resolved;
 
 namespace sn::retail {
 
-class command_handler;
-
 /// Names of the projections, the keys of digests().
 inline constexpr const char* projection_names[] = {"catalog", "inventory", "sales", "daily",
                                                    "devices", "elections", "audit"};
@@ -93,7 +91,7 @@ public:
   std::vector<parked_event> parked_events() const { return parked_list_; }
 
   /// Conflict detection (on by default). Off while replaying history that
-  /// was already judged (the handler's restore_own turns it off).
+  /// was already judged.
   void set_detect_conflicts(bool on) noexcept { detect_conflicts_ = on; }
   /// Register writes found lost since the last call (bounded, oldest dropped).
   std::vector<register_conflict> take_conflicts();
@@ -124,7 +122,6 @@ public:
   std::string current_master() const;
 
 private:
-  friend class command_handler;
 
   // A register's version: ordered by (hlc, origin name). seq is kept only to
   // name the write in conflict reports (it is not part of the order).
