@@ -27,7 +27,7 @@ std::uint64_t stored_position(const row_reader& rows) {
 }
 
 rows_decision_source::rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded)
-  : settings_(settings), snapshot_(std::move(snapshot)), folded_(std::move(folded)) {
+    : settings_(settings), snapshot_(std::move(snapshot)), folded_(std::move(folded)) {
   units_[static_cast<std::size_t>(source_part::sales)] = std::make_unique<sales_projection>();
   units_[static_cast<std::size_t>(source_part::inventory)] = std::make_unique<inventory_projection>();
   units_[static_cast<std::size_t>(source_part::daily)] = std::make_unique<daily_projection>();
@@ -92,7 +92,8 @@ retail::sale_row to_sale_row(const sales::sale_detail& d) {
   r.voided = d.voided;
   r.refunded_cents = d.refunded_cents;
   r.returns = d.return_ids;
-  if (d.voided && d.void_) r.void_info = retail::sale_row_void{d.void_->reason, d.void_->device, hlc_timestamp{d.void_->hlc}};
+  if (d.voided && d.void_)
+    r.void_info = retail::sale_row_void{d.void_->reason, d.void_->device, hlc_timestamp{d.void_->hlc}};
   return r;
 }
 
@@ -117,7 +118,8 @@ bool rows_decision_source::sale_exists(const std::string& receipt, const retail:
 retail::rows_read<std::int64_t> rows_decision_source::on_hand(const std::string& sku,
                                                               const retail::decision_overlay& o) {
   retail::rows_read<std::int64_t> out;
-  out.behind = !read(source_part::inventory, o, [&](const row_reader& rows) { out.value = inventory::on_hand(rows, sku); });
+  out.behind =
+      !read(source_part::inventory, o, [&](const row_reader& rows) { out.value = inventory::on_hand(rows, sku); });
   return out;
 }
 
@@ -161,7 +163,8 @@ retail::rows_read<retail::device_facts> rows_decision_source::device(const std::
       r.registered = reg->registered;
     }
     r.master = devices::current_master(rows) == id;
-    if (auto d = devices::find(rows, id); d && d->last_seen_hlc != 0) r.last_event_time = hlc_timestamp{d->last_seen_hlc};
+    if (auto d = devices::find(rows, id); d && d->last_seen_hlc != 0)
+      r.last_event_time = hlc_timestamp{d->last_seen_hlc};
   });
   return out;
 }

@@ -42,4 +42,4 @@ void decision_overlay::prune(const part_positions& folded) {
   while (entries_.size() > entries_max_ && committed_ > 0) drop_front();
 }
 
-} // namespace sn::retail
+}  // namespace sn::retail

@@ -52,7 +52,7 @@ constexpr std::size_t overlay_entries_max = 65536;
 class decision_overlay {
  public:
   struct entry {
-    event ev;  ///< own drafts carry the seq the log writer will give them
+    event ev;                               ///< own drafts carry the seq the log writer will give them
     std::optional<std::uint64_t> position;  ///< nullopt: an own draft not yet reported committed
   };
 
@@ -87,4 +87,4 @@ class decision_overlay {
   part_positions required_{};
 };
 
-} // namespace sn::retail
+}  // namespace sn::retail

@@ -43,7 +43,7 @@ struct device_facts {
 
 /// A day of one device as close_day decides from it.
 struct day_facts {
-  bool closed = false;     ///< the device closed that day already
+  bool closed = false;       ///< the device closed that day already
   close_day_result figures;  ///< its figures now (zero when none)
 };
 
@@ -66,4 +66,4 @@ class decision_source {
   virtual part_positions folded() const = 0;
 };
 
-} // namespace sn::retail
+}  // namespace sn::retail

@@ -104,7 +104,8 @@ void decision_state::apply(const event& e) {
       if (auto p = payload_of<sale_returned>(e)) note_number(p->return_id, true);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -123,4 +124,4 @@ const product_registers* decision_state::product(const std::string& sku) const {
   return it == products_.end() || !it->second.known() ? nullptr : &it->second;
 }
 
-} // namespace sn::retail
+}  // namespace sn::retail

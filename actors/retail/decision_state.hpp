@@ -46,7 +46,9 @@ struct register_stamp {
   std::string origin;
   std::uint64_t seq = 0;
 
-  static register_stamp of(const event& e) { return register_stamp{true, e.hlc.packed(), e.origin.value(), e.seq.value()}; }
+  static register_stamp of(const event& e) {
+    return register_stamp{true, e.hlc.packed(), e.origin.value(), e.seq.value()};
+  }
   /// This write wins over `b` (an unset stamp loses to any set one).
   bool newer_than(const register_stamp& b) const {
     if (!b.set) return set;
@@ -108,4 +110,4 @@ class decision_state {
 /// the id is not of that device's form (projections::sales::own_number).
 std::uint64_t own_number(const std::string& device, const std::string& id, bool is_return);
 
-} // namespace sn::retail
+}  // namespace sn::retail

@@ -24,12 +24,13 @@ namespace sn::test {
 class memory_node {
  public:
   explicit memory_node(device_id self, retail::store_settings settings = {})
-    : self_(std::move(self)),
-      settings_(settings),
-      store_(projections::all_projections().size()),
-      set_(settings, projections::all_projections(), store_) {
+      : self_(std::move(self)),
+        settings_(settings),
+        store_(projections::all_projections().size()),
+        set_(settings, projections::all_projections(), store_) {
     (void)set_.open();
-    for (std::size_t p = 0; p < retail::source_part_count; ++p) parts_[p] = *set_.index_of(projections::decision_part_names[p]);
+    for (std::size_t p = 0; p < retail::source_part_count; ++p)
+      parts_[p] = *set_.index_of(projections::decision_part_names[p]);
   }
   memory_node(const memory_node&) = delete;
   memory_node& operator=(const memory_node&) = delete;

@@ -211,7 +211,7 @@ TEST(decision_race, random_interleavings_read_every_event_exactly_once) {
     setup(receive_stock{"A", 50, ""});
     n.node.fold();
 
-    std::deque<event> writer_queue;                           // own drafts decided, not in the log
+    std::deque<event> writer_queue;                          // own drafts decided, not in the log
     std::deque<std::pair<std::uint64_t, event>> to_handler;  // committed, command actor not told yet
     std::uint64_t remote_seq = 0;
     std::vector<std::string> receipts;
@@ -223,15 +223,20 @@ TEST(decision_race, random_interleavings_read_every_event_exactly_once) {
         case 0: {  // the handler decides
           command c = receive_stock{"B", 1 + static_cast<std::int64_t>(pick(5)), ""};
           switch (pick(5)) {
-            case 0: c = sale({line(pick(2) ? "A" : "B", 1 + static_cast<std::int64_t>(pick(2)))}, {{pay("card", 1000)}}); break;
+            case 0:
+              c = sale({line(pick(2) ? "A" : "B", 1 + static_cast<std::int64_t>(pick(2)))}, {{pay("card", 1000)}});
+              break;
             case 1:
               if (!receipts.empty()) c = give_back(receipts[pick(receipts.size())], {{"A", 1}});
               break;
             case 2:
               if (!receipts.empty()) c = void_sale{receipts[pick(receipts.size())], ""};
               break;
-            case 3: c = count_stock{pick(2) ? "A" : "B", static_cast<std::int64_t>(pick(20))}; break;
-            default: break;
+            case 3:
+              c = count_stock{pick(2) ? "A" : "B", static_cast<std::int64_t>(pick(20))};
+              break;
+            default:
+              break;
           }
           for (const event& e : n.decide(c)) {
             writer_queue.push_back(e);
@@ -335,7 +340,8 @@ TEST(decision_race, a_rebuilding_projection_refuses_what_needs_it_until_caught_u
   n.wall_ms += 1000;
   const command_context ctx{device_id{"POS1"}, n.wall_ms, term_id{1}};
   EXPECT_EQ(errc_of(n.handler.handle(count_stock{"A", 3}, "", ctx)), command_errc::projection_behind);
-  EXPECT_TRUE(n.handler.handle(give_back("POS1-000001", {{"A", 1}}), "", ctx).is_accepted()) << "sales is not rebuilding";
+  EXPECT_TRUE(n.handler.handle(give_back("POS1-000001", {{"A", 1}}), "", ctx).is_accepted())
+      << "sales is not rebuilding";
   EXPECT_TRUE(n.handler.handle(sale({line("A", 1)}, {{pay("cash", 100)}}), "", ctx).is_accepted());
   n.node.fold();
   auto c = n.handler.handle(count_stock{"A", 3}, "", ctx);

@@ -81,8 +81,8 @@ TEST(decision_state, counters_count_own_numbers_only) {
   writer pos1{"POS1"}, pos2{"POS2"};
   decision_state st(device_id{"POS1"});
   st.apply(pos1.make(1000, sold("POS1-000007")));
-  st.apply(pos1.make(1001, sold("POS1-000003")));  // lower: no change
-  st.apply(pos2.make(1002, sold("POS1-000099")));  // another origin's event: not ours
+  st.apply(pos1.make(1001, sold("POS1-000003")));   // lower: no change
+  st.apply(pos2.make(1002, sold("POS1-000099")));   // another origin's event: not ours
   st.apply(pos1.make(1003, sold("POS1-R000012")));  // a return id on a sale: not a receipt number
   sale_returned r;
   r.return_id = "POS1-R000002";
@@ -108,10 +108,18 @@ TEST(decision_state, loaded_from_rows_equals_folded_from_events) {
     const std::string sku = "S" + std::to_string(rng() % 25);
     const std::uint64_t t = 1000 + (rng() % 5000);
     switch (rng() % 4) {
-      case 0: events.push_back(w.make(t, upsert(sku, "N" + std::to_string(i), 100 + i, rng() % 5 != 0))); break;
-      case 1: events.push_back(w.make(t, price_changed{sku, 200 + i})); break;
-      case 2: events.push_back(w.make(t, product_deactivated{sku})); break;
-      default: events.push_back(w.make(t, sold(w.origin + "-" + std::to_string(100000 + i).substr(0, 6)))); break;
+      case 0:
+        events.push_back(w.make(t, upsert(sku, "N" + std::to_string(i), 100 + i, rng() % 5 != 0)));
+        break;
+      case 1:
+        events.push_back(w.make(t, price_changed{sku, 200 + i}));
+        break;
+      case 2:
+        events.push_back(w.make(t, product_deactivated{sku}));
+        break;
+      default:
+        events.push_back(w.make(t, sold(w.origin + "-" + std::to_string(100000 + i).substr(0, 6))));
+        break;
     }
   }
   // Half the events before the "restart", half after.
