@@ -46,7 +46,8 @@ struct folded {
   }
 };
 
-event bo_event(std::uint64_t seq, std::uint64_t at_ms, const auto& payload) {
+template <class Payload>
+event bo_event(std::uint64_t seq, std::uint64_t at_ms, const Payload& payload) {
   event e = make_event(device_id{"BO"}, origin_seq{seq}, hlc_timestamp::from_parts(at_ms, 0), term_id{1}, payload);
   seal(e);
   return e;
