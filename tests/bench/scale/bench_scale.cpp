@@ -17,7 +17,8 @@
 //    on the first 100,000 events (--breakdown-events) the
 //    projection set folding into memory rows (fold logic + LtHash, no
 //    RocksDB) and into RocksDB column families (the node's fold minus the
-//    actor): where a rebuild's time goes.
+//    actor): where a rebuild's time goes; then events one flush each (the
+//    live path's committed batches of one sale).
 // 3. Node A on a copy: first start (folds N events before serving), then a
 //    restart with its projections folded: start-up (fork to /healthz = 200,
 //    polled every 5 ms), HTTP latency of sale by receipt, stock by SKU, one
@@ -72,6 +73,8 @@ constexpr std::size_t write_batch_events = 10000;
 /// Events per read while decoding or folding in this process (the projection actor's chunk).
 constexpr std::size_t read_chunk_events = 4096;
 constexpr std::size_t events_per_day_default = 10000;
+/// Events folded one per flush after the breakdown's bulk fold (the live path's batches).
+std::size_t live_flush_events = 2000;
 /// History ends at this HLC wall time (2026-11-18), whatever N: the nodes' own sales follow it.
 constexpr std::uint64_t history_end_ms = 1795000000000ULL;
 
@@ -315,6 +318,22 @@ pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_se
   return r;
 }
 
+/// Folds up to live_flush_events events from `from` with one flush per event (the live
+/// path's batches of one) and prints the cost per event.
+void single_flushes(const sn::storage::event_log& log, sn::projections::projection_set& set, std::uint64_t from,
+                    const char* what) {
+  const auto t0 = clock_type::now();
+  const double c0 = thread_cpu_now();
+  auto events = log.read_from(sn::log_position{from}, live_flush_events);
+  for (const auto& se : events) {
+    set.apply(se.position.value(), se.ev, false);
+    if (auto s = set.flush(); !s) fail("flush: " + s.error().to_string());
+  }
+  if (events.empty()) return;
+  say("one event per flush %s, %zu events: %.0f µs CPU, %.0f µs wall per event\n", what, events.size(),
+      1e6 * (thread_cpu_now() - c0) / events.size(), 1e3 * ms_since(t0) / events.size());
+}
+
 std::vector<std::string> projection_names() {
   std::vector<std::string> names;
   for (const auto& p : sn::projections::all_projections()) names.emplace_back(p->name());
@@ -347,6 +366,13 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
     sn::projections::projection_set set(store_settings(), sn::projections::all_projections(), rows);
     if (auto s = set.open(); !s) fail("projection set: " + s.error().to_string());
     in_rocksdb = fold(**log, set, limit);
+    // The live path: one flush per committed batch of one event. First right after the bulk
+    // fold (the row overlays' caches hold up to their bound, as on a node that has been
+    // folding), then the next events on a set opened afresh over the same rows (empty caches).
+    single_flushes(**log, set, limit + 1, "after the bulk fold (caches full)");
+    sn::projections::projection_set fresh(store_settings(), sn::projections::all_projections(), rows);
+    if (auto s = fresh.open(); !s) fail("projection set: " + s.error().to_string());
+    single_flushes(**log, fresh, limit + 1 + live_flush_events, "on a set opened afresh (caches empty)");
   }
   log->reset();
   fs::remove_all(copy);
@@ -934,6 +960,8 @@ int main(int argc, char** argv) {
                  "events folded in this process to break a rebuild down (default 100,000; 0: skip)");
   app.add_flag("--breakdown-only", s.breakdown_only,
                "stop after the in-process passes (e.g. under valgrind --tool=callgrind)");
+  app.add_option("--live-flush-events", live_flush_events,
+                 "breakdown: events folded one per flush after the bulk fold (default 2000)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
   app.add_option("--jemalloc", s.jemalloc,
                  "also measure serving RSS and catch-up with LD_PRELOAD of this library "
