@@ -1,6 +1,7 @@
 #include "actors/command_actor.hpp"
 
 #include <chrono>
+#include <set>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -33,6 +34,9 @@ struct command_state {
   bool storage_failed = false;
   /// The node inspects a damaged log read-only (--allow-damaged).
   bool read_only = false;
+  /// Origins whose too-far-ahead HLC was already logged (bounded).
+  std::set<std::string> clock_warned;
+  static constexpr std::size_t clock_warned_max = 4096;
   static inline const char* name = "command";
 };
 
@@ -116,11 +120,23 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
     },
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
+      const std::uint64_t now = wall_ms();
       for (const auto& se : *batch.events) {
-        if (se.ev.origin != st.self) {
-          st.handler->observe(se.position.value(), se.ev);
-        } else {
+        if (se.ev.origin == st.self) {
           st.handler->committed_own(se.ev.seq.value(), se.position.value());
+          continue;
+        }
+        if (st.handler->observe(se.position.value(), se.ev, now)) continue;
+        // Sync refuses such events before they reach the log, so this is a
+        // second line (an event appended by another path, or this device's
+        // clock stepped back since): the clock is not dragged. Logged once
+        // per origin.
+        if (st.clock_warned.size() < command_state::clock_warned_max &&
+            st.clock_warned.insert(se.ev.origin.value()).second) {
+          spdlog::warn("command: device={} event {}:{} has HLC {} more than clock.max_skew_ms={} ahead of this "
+                       "device's clock ({}): applied, but this device's clock was not moved",
+                       st.self.value(), se.ev.origin.value(), se.ev.seq.value(), se.ev.hlc.to_rfc3339(),
+                       st.handler->max_skew_ms(), hlc_timestamp::from_parts(now, 0).to_rfc3339());
         }
       }
     },

@@ -43,7 +43,7 @@ std::string node_metrics::render() const {
          "# TYPE storenode_events_appended_total counter\n";
   out += "storenode_events_appended_total{source=\"local\"} " + std::to_string(get(events_appended_local)) + "\n";
   out += "storenode_events_appended_total{source=\"remote\"} " + std::to_string(get(events_appended_remote)) + "\n";
-  out += "# HELP storenode_events_refused_total Replicated events the log refused, by reason.\n"
+  out += "# HELP storenode_events_refused_total Replicated events refused, by reason (clock_skew: by sync, before the log).\n"
          "# TYPE storenode_events_refused_total counter\n";
   for (std::size_t k = 0; k < events_refused_by.size(); ++k) {
     const auto o = static_cast<storage::append_outcome>(k);
@@ -51,6 +51,10 @@ std::string node_metrics::render() const {
     out += std::string("storenode_events_refused_total{reason=\"") + storage::to_string(o) + "\"} " +
            std::to_string(get(events_refused_by[k])) + "\n";
   }
+  out += "storenode_events_refused_total{reason=\"clock_skew\"} " + std::to_string(get(events_refused_clock_skew)) + "\n";
+  counter(out, "storenode_clock_skew_held_origins",
+          "Origins whose events wait because one was more than clock.max_skew_ms ahead of this device's clock.",
+          get(clock_skew_holds), "gauge");
   out += "# HELP storenode_role The node's election role (1 for the current one).\n# TYPE storenode_role gauge\n";
   const auto role_now = election_role.load(std::memory_order_relaxed);
   for (std::size_t r = 0; r < roles; ++r) {

@@ -32,6 +32,11 @@ struct node_metrics {
   /// Replicated events the log refused, by reason (index = storage::append_outcome).
   static constexpr std::size_t append_outcomes = 8;
   std::array<std::atomic<std::uint64_t>, append_outcomes> events_refused_by{};
+  /// Replicated events sync refused before the log: HLC more than
+  /// clock.max_skew_ms ahead of this device's wall clock (reason "clock_skew").
+  std::atomic<std::uint64_t> events_refused_clock_skew{0};
+  /// Origins whose events wait because one was too far ahead (0: no skew warning).
+  std::atomic<std::uint64_t> clock_skew_holds{0};
   /// Commit batches in which the log refused one of this device's own events
   /// (an invariant broke; the commands were answered with an error).
   std::atomic<std::uint64_t> own_events_refused{0};

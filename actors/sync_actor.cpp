@@ -20,6 +20,11 @@ std::uint64_t steady_ms() {
   return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
 }
 
+std::uint64_t wall_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
 /// Steady-clock ms of the fsm mapped to wall-clock ms for people.
 std::uint64_t to_wall_ms(std::uint64_t steady) {
   if (steady == 0) return 0;
@@ -60,6 +65,9 @@ struct sync_state {
   sync_actor_options options;
   node_metrics* metrics = nullptr;
   std::map<std::string, std::string> devices;  ///< address -> device id
+  /// Origins held for clock skew that were logged (origin -> seq), so that a
+  /// hold is logged once when it begins and once when it ends.
+  std::map<std::string, std::uint64_t> skew_logged;
   static inline const char* name = "sync";
 };
 
@@ -74,8 +82,43 @@ void carry_out(sync_pointer self, std::vector<sync::output> outputs);
 
 void on_append_result(sync_pointer self, std::vector<sync::output> outs) { carry_out(self, std::move(outs)); }
 
+/// Logs clock-skew holds as they begin and end (never per event) and
+/// publishes their counters.
+void report_skew(sync_state& st) {
+  const auto& c = st.fsm->counters();
+  st.metrics->events_refused_clock_skew.store(c.refused_clock_skew, std::memory_order_relaxed);
+  if (c.refused_clock_skew == 0) return;
+  const auto holds = st.fsm->skew_holds();
+  const std::uint64_t max_skew_ms = st.fsm->config().max_skew_ms;
+  st.metrics->clock_skew_holds.store(holds.size(), std::memory_order_relaxed);
+  std::map<std::string, std::uint64_t> now;
+  for (const auto& h : holds) {
+    now[h.origin] = h.seq;
+    auto it = st.skew_logged.find(h.origin);
+    if (it != st.skew_logged.end()) continue;
+    spdlog::warn("sync: device={} refused {}:{} from {}: its HLC {} is {} ms ahead of this device's clock "
+                 "(clock.max_skew_ms={}); {}'s later events wait; asked for again when in range. Either {}'s clock "
+                 "is ahead or this device's is behind (GET /v1/status clock.skew_warning)",
+                 st.self.value(), h.origin, h.seq, device_of(st, h.peer),
+                 hlc_timestamp::from_parts(h.in_range_wall_ms + max_skew_ms, 0).to_rfc3339(), h.ahead_ms,
+                 max_skew_ms, h.origin, h.origin);
+  }
+  for (const auto& [origin, seq] : st.skew_logged) {
+    if (now.count(origin) == 0) {
+      spdlog::info("sync: device={} events of {} from seq {} are in range again and replicate", st.self.value(), origin,
+                   seq);
+    }
+  }
+  if (!st.skew_logged.empty() && now.empty()) {
+    spdlog::info("sync: device={} clock skew warning cleared: no events wait for this device's clock",
+                 st.self.value());
+  }
+  st.skew_logged = std::move(now);
+}
+
 void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
   auto& st = self->state;
+  report_skew(st);
   for (auto& o : outputs) {
     if (auto* s = std::get_if<sync::send_message>(&o)) {
       st.transport->send(s->peer, static_cast<std::uint8_t>(s->type), std::move(s->body));
@@ -117,7 +160,8 @@ std::string status_json(const sync_state& st) {
                        {"duplicates", c.duplicates},           {"refused_gap", c.refused_gap},
                        {"refused_fork", c.refused_fork},       {"refused_bad_hash", c.refused_bad_hash},
                        {"refused_own_origin", c.refused_own_origin}, {"gap_requests", c.gap_requests},
-                       {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped}};
+                       {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped},
+                       {"refused_clock_skew", c.refused_clock_skew}, {"skew_waiting", c.skew_waiting}};
   // The seed's sync_state rows: this device first, then every peer.
   json devices = json::array();
   devices.push_back({{"device_id", st.self.value()},
@@ -145,6 +189,20 @@ std::string status_json(const sync_state& st) {
                      {"time_ms", to_wall_ms(a.time_ms)}});
   }
   j["audit"] = std::move(audit);
+  // The max-offset rule (docs/api.md, /v1/status "clock"): the hold furthest ahead.
+  json warning = nullptr;
+  if (s.skew_warning) {
+    const auto& w = *s.skew_warning;
+    warning = json{{"peer", device_of(st, w.peer)},
+                   {"origin", w.origin},
+                   {"seq", w.seq},
+                   {"ahead_ms", w.ahead_ms},
+                   {"since", hlc_timestamp::from_parts(w.since_wall_ms, 0).to_rfc3339()},
+                   {"since_ms", w.since_wall_ms},
+                   {"in_range_at", hlc_timestamp::from_parts(w.in_range_wall_ms, 0).to_rfc3339()},
+                   {"held_origins", s.skew_holds.size()}};
+  }
+  j["clock"] = json{{"max_skew_ms", s.max_skew_ms}, {"skew_warning", warning}};
   return j.dump();
 }
 
@@ -158,6 +216,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
   cfg.sync_interval_ms = options.sync_interval_ms;
   cfg.batch_events_max = options.batch_events_max;
   cfg.batch_bytes_max = std::min<std::size_t>(options.batch_bytes_max, sync::message_bytes_max / 2);
+  cfg.max_skew_ms = options.max_skew_ms;
   st.fsm = std::make_unique<sync::sync_fsm>(id.value(), cfg, *st.reader);
   st.transport = transport;
   st.writer = std::move(writer);
@@ -167,7 +226,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
   self->send(self, tick_atom::value);
   return {
     [=](inbound_atom, const std::string& peer, std::uint8_t type, const std::string& body) {
-      carry_out(self, self->state.fsm->on_message(peer, type, body, steady_ms()));
+      carry_out(self, self->state.fsm->on_message(peer, type, body, steady_ms(), wall_ms()));
     },
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
@@ -178,7 +237,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
       if (!own.empty()) carry_out(self, st.fsm->on_local_appended(own, steady_ms()));
     },
     [=](tick_atom) {
-      carry_out(self, self->state.fsm->on_tick(steady_ms()));
+      carry_out(self, self->state.fsm->on_tick(steady_ms(), wall_ms()));
       self->state.metrics->pending_changes.store(self->state.fsm->pending_changes(), std::memory_order_relaxed);
       self->delayed_send(self, std::chrono::milliseconds(self->state.options.tick_interval_ms), tick_atom::value);
     },

@@ -58,6 +58,7 @@ struct sync_actor_options {
   std::uint64_t sync_interval_ms = 1000;
   std::size_t batch_events_max = 1000;
   std::size_t batch_bytes_max = 1 << 20;
+  std::uint64_t max_skew_ms = 60000;  ///< clock.max_skew_ms
 };
 
 /// `log` and `transport` must outlive the actor.

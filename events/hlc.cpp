@@ -59,6 +59,13 @@ hlc_timestamp hybrid_logical_clock::observe(hlc_timestamp remote, std::uint64_t 
   return last_;
 }
 
+bool hybrid_logical_clock::observe_within(hlc_timestamp remote, std::uint64_t wall_ms,
+                                          std::uint64_t max_skew_ms) noexcept {
+  if (too_far_ahead(remote, wall_ms, max_skew_ms)) return false;
+  observe(remote, wall_ms);
+  return true;
+}
+
 void hybrid_logical_clock::restore(hlc_timestamp last) noexcept { last_ = last; }
 
 } // namespace sn

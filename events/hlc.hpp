@@ -48,6 +48,15 @@ public:
   /// Merge rule on receive: after this, `now` is greater than `remote`.
   /// Returns the updated clock value.
   hlc_timestamp observe(hlc_timestamp remote, std::uint64_t wall_ms) noexcept;
+  /// observe() with a bound on how far a remote clock may drag this one (the
+  /// max-offset rule, docs/protocol.md 1.3): a `remote` whose wall time is
+  /// more than `max_skew_ms` ahead of `wall_ms` is not merged (the clock does
+  /// not move) and false is returned; otherwise as observe(), true.
+  bool observe_within(hlc_timestamp remote, std::uint64_t wall_ms, std::uint64_t max_skew_ms) noexcept;
+  /// True when `remote` is more than `max_skew_ms` ahead of `wall_ms`.
+  static constexpr bool too_far_ahead(hlc_timestamp remote, std::uint64_t wall_ms, std::uint64_t max_skew_ms) noexcept {
+    return remote.wall_ms() > wall_ms && remote.wall_ms() - wall_ms > max_skew_ms;
+  }
   /// The last timestamp issued or observed.
   hlc_timestamp last() const noexcept { return last_; }
   /// Restores the clock after a restart (from the newest event in the log).

@@ -88,6 +88,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("sync.interval_ms", "", "periodic version-vector exchange (store-wide, default 1000)", &s.sync_interval_ms, 50, 600000),
     i("sync.batch_events_max", "", "events per catch-up batch (store-wide, default 1000)", &s.sync_batch_events_max, 1, 100000),
     i("sync.batch_bytes_max", "", "bytes per catch-up batch (store-wide, default 1 MiB)", &s.sync_batch_bytes_max, 4096, 64 << 20),
+    i("clock.max_skew_ms", "", "an event whose HLC is more than this ahead of this device's wall clock is not appended and does not move its clock; it is retried when in range (store-wide, default 60000 = 1 min; see docs/operations.md, Clocks)", &s.clock_max_skew_ms, 1000, 86400000),
     t("uplink.url", "", "NATS server(s) of head office, nats://HOST:PORT or tls://HOST:PORT, comma-separated; the master streams the store's log there (default empty: uplink off)", &u.url),
     t("uplink.stream", "", "the store's JetStream stream (default storenode_<store.id>; created if missing)", &u.stream),
     t("uplink.credentials_file", "", "NATS credentials file (.creds) of this store; the path only, never the secret, goes in logs (default none)", &u.credentials_file),
@@ -366,7 +367,7 @@ std::string example_toml(const node_config& c) {
         "# node's key table. A commented-out key (#key = value) keeps the default shown. Every key\n"
         "# can also be set by its flag, which wins over this file (storenode --help). Check the\n"
         "# effective configuration with: storenode --config FILE --print-config\n"
-        "# Keys of [store], [election] and [sync] are store-wide: the same on every device.\n"
+        "# Keys of [store], [election], [sync] and [clock] are store-wide: the same on every device.\n"
         "# An unknown key, a wrong type or a value out of bounds stops the node (exit code 2).\n";
   // Top-level keys first (a key after a [section] header belongs to it), then
   // each section in the order of the table.

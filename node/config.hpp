@@ -1,7 +1,7 @@
 // The node's configuration: one struct, read from one TOML file, every key
 // overridable on the command line (STYLE.md rule 7). Each key has a
 // description, a default and bounds, validated at start-up with a clear
-// message. Store-wide keys (must match on every device: [store], [election],
+// message. Store-wide keys (must match on every device: [store], [election], [clock],
 // [sync]) are kept apart from device-local ones (top level, [http], [log]).
 #pragma once
 
@@ -26,6 +26,7 @@ struct store_wide_config {
   std::int64_t sync_interval_ms = 1000;         ///< periodic version-vector exchange; [50, 600000]
   std::int64_t sync_batch_events_max = 1000;    ///< events per catch-up batch; [1, 100000]
   std::int64_t sync_batch_bytes_max = 1 << 20;  ///< bytes per catch-up batch; [4096, 64 MiB]
+  std::int64_t clock_max_skew_ms = 60000;       ///< max-offset rule: remote HLCs further ahead of the wall clock are refused; [1000, 86400000]
 };
 
 /// The uplink to head office (issue 14): this store's log streamed to NATS

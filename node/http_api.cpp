@@ -368,11 +368,20 @@ private:
     if (s_.sync_status) {
       json sync = s_.sync_status();
       sync.erase("devices");
+      if (sync.contains("clock")) {
+        j["clock"] = sync["clock"];
+        sync.erase("clock");
+      }
       j["sync"] = sync;
       j["pending_changes"] = sync.value("pending_changes", 0);
     } else {
       j["sync"] = json{{"status", "standalone"}, {"pending_changes", 0}};
       j["pending_changes"] = 0;
+    }
+    // The max-offset rule: skew_warning names the peer whose events are held
+    // because they are too far ahead of this device's clock (docs/api.md).
+    if (!j.contains("clock")) {
+      j["clock"] = json{{"max_skew_ms", s_.config->store.clock_max_skew_ms}, {"skew_warning", nullptr}};
     }
     if (auto p = projection_status()) j["projections"] = projection_summary(*p);
     j["uplink"] = uplink_json();

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <pthread.h>
 
@@ -37,6 +38,11 @@
 namespace sn::node {
 
 namespace {
+
+std::uint64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
 
 /// Turns the feed's subscriber messages into wake-ups for SSE streams.
 caf::behavior feed_notifier(caf::event_based_actor*, event_feed* feed) {
@@ -272,8 +278,21 @@ private:
     // Every projection folded the log through its position (restore_projections;
     // an inspection serves the rows as they are and decides nothing).
     handler_->start_at(std::min(set_->lowest_position(), log_->last_position().value()));
+    // This device's own newest event restores its clock as it is (its clock
+    // never goes back); another origin's only within clock.max_skew_ms of the
+    // wall clock (a log from before the bound, or this clock stepped back since).
+    handler_->set_max_skew_ms(static_cast<std::uint64_t>(config_.store.clock_max_skew_ms));
+    const std::uint64_t wall_now = wall_clock_ms();
     for (const auto& [origin, head] : log_->heads()) {
-      if (auto newest = log_->get(device_id{origin}, head.seq)) handler_->restore_clock(newest->ev.hlc);
+      if (auto newest = log_->get(device_id{origin}, head.seq)) {
+        if (origin == config_.device_id) {
+          handler_->restore_clock(newest->ev.hlc);
+        } else if (!handler_->restore_clock_within(newest->ev.hlc, wall_now)) {
+          spdlog::warn("node: device={} the newest event of {} in the log ({}) is more than clock.max_skew_ms={} "
+                       "ahead of this device's clock: it did not move the clock",
+                       config_.device_id, origin, newest->ev.hlc.to_rfc3339(), config_.store.clock_max_skew_ms);
+        }
+      }
       if (origin == config_.device_id) handler_->restore_own_seq(head.seq.value());
     }
     load_idempotency();
@@ -450,6 +469,7 @@ private:
     so.sync_interval_ms = static_cast<std::uint64_t>(config_.store.sync_interval_ms);
     so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
     so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
+    so.max_skew_ms = static_cast<std::uint64_t>(config_.store.clock_max_skew_ms);
     sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);
     actors::election_actor_options eo;
     eo.priority = static_cast<std::int32_t>(config_.priority);

@@ -192,11 +192,13 @@ record_load command_handler::load_idempotency(const std::string& key, const std:
   return record_load::invalid;
 }
 
-void command_handler::observe(std::uint64_t position, const event& e) {
-  clock_.observe(e.hlc, 0);
+bool command_handler::observe(std::uint64_t position, const event& e, std::uint64_t wall_ms) {
+  const bool merged = clock_.observe_within(e.hlc, wall_ms, max_skew_ms_);
+  if (!merged) ++clock_refusals_;
   state_.apply(e);
   overlay_.add_committed(position, e);
   prune();
+  return merged;
 }
 
 void command_handler::committed_own(std::uint64_t seq, std::uint64_t position) {

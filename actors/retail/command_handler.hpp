@@ -94,8 +94,13 @@ public:
   command_handler(store_settings s, device_id self, std::unique_ptr<decision_source> source);
 
   command_outcome handle(const command& c, const std::string& idempotency_key, const command_context& ctx);
-  /// A committed event of ANOTHER origin at log `position`: state and HLC.
-  void observe(std::uint64_t position, const event& e);
+  /// A committed event of ANOTHER origin at log `position`: state, and HLC
+  /// merged unless it is more than max_skew_ms ahead of `wall_ms` (the
+  /// max-offset rule, docs/protocol.md 1.3: a wrong clock elsewhere cannot
+  /// drag this node's; sync refuses such events before they are appended, so
+  /// this is the second line). Returns false when the clock was left alone
+  /// (counted in clock_refusals()).
+  bool observe(std::uint64_t position, const event& e, std::uint64_t wall_ms);
   /// An own event the log writer committed (seq and position as stored).
   void committed_own(std::uint64_t seq, std::uint64_t position);
   /// An own event the node records itself (role change, conflict record):
@@ -107,8 +112,22 @@ public:
   void start_at(std::uint64_t position) { overlay_.start_at(position); }
   /// The seq of this device's newest event in the log (0: none).
   void restore_own_seq(std::uint64_t seq) noexcept { own_seq_ = seq; }
-  /// The clock must not go behind any stored event (call with each origin's newest).
+  /// The clock must not go behind any stored event of this device (call
+  /// with its newest): its own clock never goes back.
   void restore_clock(hlc_timestamp t) noexcept { clock_.observe(t, 0); }
+  /// restore_clock for another origin's newest event: merged only within
+  /// max_skew_ms of `wall_ms` (a log written before the bound existed, or
+  /// this device's clock stepped back since, may hold one far ahead).
+  bool restore_clock_within(hlc_timestamp t, std::uint64_t wall_ms) noexcept {
+    if (clock_.observe_within(t, wall_ms, max_skew_ms_)) return true;
+    ++clock_refusals_;
+    return false;
+  }
+  /// clock.max_skew_ms (default 60,000).
+  void set_max_skew_ms(std::uint64_t ms) noexcept { max_skew_ms_ = ms; }
+  std::uint64_t max_skew_ms() const noexcept { return max_skew_ms_; }
+  /// Remote timestamps observe/restore_clock_within left out of the clock.
+  std::uint64_t clock_refusals() const noexcept { return clock_refusals_; }
   /// One persisted idempotency record (bytes as stored).
   record_load load_idempotency(const std::string& key, const std::string& value);
 
@@ -153,6 +172,8 @@ private:
   std::unique_ptr<decision_source> source_;
   std::uint64_t own_seq_ = 0;  ///< seq of the newest own event (drafts included)
   hybrid_logical_clock clock_;
+  std::uint64_t max_skew_ms_ = 60000;
+  std::uint64_t clock_refusals_ = 0;
   std::unordered_map<std::string, std::string> idempotency_;
   std::deque<std::string> idempotency_order_;  // FIFO eviction past idempotency_keys_max
 };

@@ -134,12 +134,19 @@ std::string encode_sync_request(const sync_request_body& b) {
   std::string out;
   string_writer w{&out};
   packer pk(w);
-  pk.pack_array(5);
+  pk.pack_array(b.skip.empty() ? 5 : 6);
   pk.pack_uint8(protocol_version);
   pk.pack_uint64(b.request_id);
   pack_versions(pk, b.versions);
   pk.pack_uint64(b.count_max);
   pk.pack_uint64(b.bytes_max);
+  if (!b.skip.empty()) {
+    pk.pack_array(static_cast<std::uint32_t>(b.skip.size()));
+    for (const auto& origin : b.skip) {
+      pk.pack_str(static_cast<std::uint32_t>(origin.size()));
+      pk.pack_str_body(origin.data(), static_cast<std::uint32_t>(origin.size()));
+    }
+  }
   return out;
 }
 
@@ -186,6 +193,19 @@ expected<sync_request_body> decode_sync_request(std::string_view body) {
   if (auto st = get_versions(f[2], b.versions); !st) return st.error();
   if (!get_uint(f[3], b.count_max) || b.count_max == 0) return make_error(errc::malformed, "count_max is not >= 1");
   if (!get_uint(f[4], b.bytes_max) || b.bytes_max == 0) return make_error(errc::malformed, "bytes_max is not >= 1");
+  if (o.via.array.size >= 6) {
+    const msgpack::object& sk = f[5];
+    if (sk.type != msgpack::type::ARRAY) return make_error(errc::malformed, "skip is not an array");
+    if (sk.via.array.size > origins_max) return make_error(errc::too_large, "too many origins in skip");
+    b.skip.reserve(sk.via.array.size);
+    for (std::uint32_t i = 0; i < sk.via.array.size; ++i) {
+      const msgpack::object& e = sk.via.array.ptr[i];
+      if (e.type != msgpack::type::STR) return make_error(errc::malformed, "skip origin is not a string");
+      std::string origin(e.via.str.ptr, e.via.str.size);
+      if (!valid_device_id(origin)) return make_error(errc::malformed, "skip origin is not a valid device id");
+      b.skip.push_back(std::move(origin));
+    }
+  }
   return b;
 }
 

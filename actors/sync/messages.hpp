@@ -2,7 +2,8 @@
 //
 // Every body is one msgpack array whose first element is protocol_version:
 //   live_events  (10): [1, events: array of bin]
-//   sync_request (11): [1, request_id: uint, versions: map str->uint, count_max: uint, bytes_max: uint]
+//   sync_request (11): [1, request_id: uint, versions: map str->uint, count_max: uint, bytes_max: uint,
+//                       skip: array of str (optional; origins to leave out of the reply)]
 //   sync_reply   (12): [1, request_id: uint, versions: map str->uint, more: bool, events: array of bin]
 // Each bin is one event's envelope bytes exactly as sn::encode wrote them.
 // Decoders accept longer arrays (fields appended by a compatible newer build are
@@ -29,6 +30,9 @@ struct sync_request_body {
   version_vector versions;       ///< requester's heads (held or being appended)
   std::uint64_t count_max = 0;   ///< most events the requester wants in the reply (>= 1)
   std::uint64_t bytes_max = 0;   ///< most event bytes it wants (a single larger event is still sent)
+  /// Origins the requester cannot take now (held for clock skew): the
+  /// responder leaves them out. Optional 6th element; absent = none. At most origins_max.
+  std::vector<std::string> skip;
 };
 
 struct sync_reply_body {

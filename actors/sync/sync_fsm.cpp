@@ -6,6 +6,7 @@
 
 #include "actors/sync/errc.hpp"
 #include "events/codec.hpp"
+#include "events/hlc.hpp"
 
 namespace sn::sync {
 
@@ -148,8 +149,9 @@ void sync_fsm::publish_live(const std::vector<std::string>& encoded, std::vector
 }
 
 std::vector<output> sync_fsm::on_message(const std::string& peer, std::uint8_t type, std::string_view body,
-                                         std::uint64_t now_ms) {
+                                         std::uint64_t now_ms, std::uint64_t wall_ms) {
   std::vector<output> out;
+  wall_ms_ = wall_ms;
   if (peer == self_) return out;  // our own publish looped back
   if (touch_peer(peer, now_ms) == nullptr) return out;
   switch (type) {
@@ -205,7 +207,7 @@ void sync_fsm::handle_live(const std::string& peer, std::string_view body, std::
   ++counters_.live_messages_received;
   auto events = decode_events(msg->events);
   bool gap = false;
-  ingest(peer, events, true, 0, gap, out);
+  ingest(peer, events, true, 0, now_ms, gap, out);
   if (gap) {
     gap_source_ = peer;
     maybe_request_gap(now_ms, out);
@@ -231,6 +233,8 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
   for (const auto& [origin, head] : mine) {
     const std::uint64_t theirs = get_or_zero(req->versions, origin);
     if (head <= theirs) continue;
+    // Held for clock skew on the requester's side: it would refuse them.
+    if (std::find(req->skip.begin(), req->skip.end(), origin) != req->skip.end()) continue;
     if (count_left == 0 || bytes_left == 0) {
       more = true;
       break;
@@ -267,7 +271,8 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
   const version_vector have = effective_heads();
   bool behind = false;
   for (const auto& [origin, seq] : req->versions) {
-    if (seq > get_or_zero(have, origin)) {
+    // An origin held for clock skew is not "behind": a round could not take it.
+    if (seq > get_or_zero(have, origin) && !skew_held(origin, now_ms)) {
       behind = true;
       break;
     }
@@ -308,8 +313,21 @@ void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std:
   if (!rep->events.empty()) ++counters_.batches_received;
   auto events = decode_events(rep->events);
   p.versions = std::move(rep->versions);
+  if (current && !request_skip_.empty()) {
+    // A responder of an older build ignores the skip list: asking it for the
+    // next batch at once would bring the same refused events again.
+    for (const auto& in : events) {
+      if (std::find(request_skip_.begin(), request_skip_.end(), in.ev.origin.value()) != request_skip_.end()) {
+        pull_.refused = true;
+        set_error("sync reply from " + peer + " holds events of an origin held for clock skew (a responder that "
+                      "ignores the skip list): round ended",
+                  now_ms);
+        break;
+      }
+    }
+  }
   bool gap = false;
-  const bool appending = ingest(peer, events, false, current ? pull_.request_id : 0, gap, out);
+  const bool appending = ingest(peer, events, false, current ? pull_.request_id : 0, now_ms, gap, out);
   if (!current) return;
   pull_.more = rep->more;
   if (appending) {
@@ -347,8 +365,69 @@ void sync_fsm::recompute_inflight_heads() {
   }
 }
 
+bool sync_fsm::skew_held(const std::string& origin, std::uint64_t now_ms) const {
+  auto it = skew_holds_.find(origin);
+  if (it == skew_holds_.end()) return false;
+  return now_ms < it->second.retry_ms && wall_ms_ < it->second.in_range_wall_ms;
+}
+
+void sync_fsm::refuse_skewed(const std::string& origin, std::uint64_t seq, std::uint64_t head, std::uint64_t hlc_wall_ms,
+                             const std::string& source, std::uint64_t now_ms) {
+  ++counters_.refused_clock_skew;
+  auto it = skew_holds_.find(origin);
+  if (it != skew_holds_.end() && head >= it->second.seq) {
+    // The event the hold waited for is in the log or on its way: this is a
+    // later one, a new hold.
+    skew_holds_.erase(it);
+    it = skew_holds_.end();
+  }
+  if (it == skew_holds_.end()) {
+    if (skew_holds_.size() >= origins_max) return;  // refused all the same, just not remembered
+    it = skew_holds_.emplace(origin, skew_hold{}).first;
+    skew_hold& h = it->second;
+    h.seq = seq;
+    h.since_wall_ms = wall_ms_;
+    h.backoff_ms = cfg_.skew_retry_min_ms;
+    h.retry_ms = now_ms + h.backoff_ms;
+    h.in_range_wall_ms = hlc_wall_ms - cfg_.max_skew_ms;
+  } else {
+    skew_hold& h = it->second;
+    if (!skew_held(origin, now_ms)) {
+      // It was due to be asked again and is still out of range: back off.
+      h.backoff_ms = std::min(h.backoff_ms * 2, cfg_.skew_retry_max_ms);
+      h.retry_ms = now_ms + h.backoff_ms;
+    }
+    if (seq <= h.seq) {
+      h.seq = seq;
+      h.in_range_wall_ms = hlc_wall_ms - cfg_.max_skew_ms;
+    }
+  }
+  skew_hold& h = it->second;
+  h.peer = source;
+  h.ahead_ms = hlc_wall_ms - wall_ms_;
+  ++h.refused;
+  set_error("refused " + origin + ":" + std::to_string(seq) + " from " + source + ": its clock is " +
+                std::to_string(h.ahead_ms) + " ms ahead of this device's (max_skew_ms " + std::to_string(cfg_.max_skew_ms) +
+                "); asked for again when in range",
+            now_ms);
+  // What waits behind it cannot drain before it: let it go (asked for again
+  // with the refused event), so that it does not hold the ahead buffer or
+  // start gap rounds that would only fetch the refused event again.
+  auto a = ahead_.find(origin);
+  if (a != ahead_.end()) {
+    auto& entries = a->second;
+    for (auto e = entries.upper_bound(h.seq); e != entries.end();) {
+      --ahead_events_;
+      ahead_bytes_ -= e->second.bytes;
+      ++counters_.skew_waiting;
+      e = entries.erase(e);
+    }
+    if (entries.empty()) ahead_.erase(a);
+  }
+}
+
 bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, bool live,
-                      std::uint64_t pull_request_id, bool& gap, std::vector<output>& out) {
+                      std::uint64_t pull_request_id, std::uint64_t now_ms, bool& gap, std::vector<output>& out) {
   const version_vector log_heads = log_.versions();
   const bool relay = live && is_hub() && cfg_.hub_relays_live;
   append_events batch;
@@ -367,6 +446,16 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     const std::uint64_t head = effective_head(log_heads, origin);
     if (seq <= head) {
       ++counters_.duplicates;
+      continue;
+    }
+    if (auto h = skew_holds_.find(origin);
+        h != skew_holds_.end() && seq > h->second.seq && head < h->second.seq && skew_held(origin, now_ms)) {
+      ++counters_.skew_waiting;  // behind a refused event of its origin: asked for again with it
+      continue;
+    }
+    if (hybrid_logical_clock::too_far_ahead(in.ev.hlc, wall_ms_, cfg_.max_skew_ms)) {
+      // Appending it would let a wrong (or forged) clock drag this node's.
+      refuse_skewed(origin, seq, head, in.ev.hlc.wall_ms(), source, now_ms);
       continue;
     }
     if (seq == head + 1) {
@@ -448,6 +537,9 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
       case append_outcome::appended: {
         ++appended;
         ++counters_.events_received;
+        if (auto h = skew_holds_.find(r.origin); h != skew_holds_.end() && r.seq >= h->second.seq) {
+          skew_holds_.erase(h);  // the refused event came in range and is in the log
+        }
         auto p = peers_.find(r.source);
         if (p != peers_.end()) ++p->second.events_received;
         if (!r.relay_bytes.empty()) relay.push_back(std::move(r.relay_bytes));
@@ -531,6 +623,10 @@ void sync_fsm::send_request(const std::string& peer, std::uint64_t now_ms, std::
   req.versions = effective_heads();  // held or on the way: do not send us those again
   req.count_max = cfg_.batch_events_max;
   req.bytes_max = cfg_.batch_bytes_max;
+  for (const auto& [origin, h] : skew_holds_) {
+    if (skew_held(origin, now_ms)) req.skip.push_back(origin);
+  }
+  request_skip_ = req.skip;
   pull_.phase = pull_phase::awaiting_reply;
   pull_.peer = peer;
   pull_.request_id = req.request_id;
@@ -596,8 +692,17 @@ void sync_fsm::maybe_request_gap(std::uint64_t now_ms, std::vector<output>& out)
   start_next_round(now_ms, out);
 }
 
-std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms) {
+std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms, std::uint64_t wall_ms) {
   std::vector<output> out;
+  wall_ms_ = wall_ms;
+  for (auto& [origin, h] : skew_holds_) {
+    // Due (in range by the wall clock, or the back-off ran out): ask the peer
+    // that sent it, once per refusal.
+    if (h.retry_ms != 0 && !skew_held(origin, now_ms)) {
+      h.retry_ms = 0;
+      enqueue_round(h.peer, false);
+    }
+  }
   for (auto& [name, p] : peers_) {
     const bool up = p.seen && !p.lost && elapsed(now_ms, p.last_seen_ms) <= cfg_.peer_timeout_ms;
     if (p.reachable && !up) {
@@ -647,6 +752,25 @@ std::uint64_t sync_fsm::pending_changes(const version_vector& log_heads) const {
   return own > held_elsewhere_seq_ ? own - held_elsewhere_seq_ : 0;
 }
 
+skew_hold_status sync_fsm::hold_status(const std::string& origin, const skew_hold& h) const {
+  skew_hold_status st;
+  st.origin = origin;
+  st.peer = h.peer;
+  st.seq = h.seq;
+  st.ahead_ms = h.ahead_ms;
+  st.since_wall_ms = h.since_wall_ms;
+  st.in_range_wall_ms = h.in_range_wall_ms;
+  st.refused = h.refused;
+  return st;
+}
+
+std::vector<skew_hold_status> sync_fsm::skew_holds() const {
+  std::vector<skew_hold_status> out;
+  out.reserve(skew_holds_.size());
+  for (const auto& [origin, h] : skew_holds_) out.push_back(hold_status(origin, h));
+  return out;
+}
+
 sync_status sync_fsm::status() const {
   sync_status s;
   s.versions = log_.versions();
@@ -661,6 +785,11 @@ sync_status sync_fsm::status() const {
   s.ahead_bytes = ahead_bytes_;
   s.appends_in_flight = inflight_.size();
   s.counters = counters_;
+  s.max_skew_ms = cfg_.max_skew_ms;
+  for (const auto& [origin, h] : skew_holds_) {
+    s.skew_holds.push_back(hold_status(origin, h));
+    if (!s.skew_warning || h.ahead_ms > s.skew_warning->ahead_ms) s.skew_warning = s.skew_holds.back();
+  }
   bool any_reachable = false;
   bool behind = false;
   for (const auto& [name, p] : peers_) {

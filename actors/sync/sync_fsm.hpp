@@ -30,6 +30,16 @@
 // - At most once: an event is sent to the log only if its seq is exactly the next
 //   after what the log holds plus what is already on its way to the log.
 // - Sync rounds append nothing of their own (audit rows are kept in memory).
+// - Clock skew (docs/protocol.md 3.6): an event whose HLC wall time is more
+//   than max_skew_ms ahead of `wall_ms` (the receiver's wall clock, an input
+//   like now_ms) is refused: not appended, so it never moves the receiver's
+//   clock. Its origin is held: the origin's later events are dropped (they
+//   could not be appended before it anyway), it is left out of catch-up
+//   requests (sync_request's skip list), and it is asked for again once the
+//   wall clock reaches the point where the event would be in range, or after
+//   a back-off (skew_retry_min_ms doubling to skew_retry_max_ms). The hold
+//   ends when the origin's refused seq is appended. Refusals are counted, and
+//   status() lists the holds and the one furthest ahead (skew_warning).
 #pragma once
 
 #include <cstdint>
@@ -62,14 +72,16 @@ public:
   std::vector<output> on_local_appended(const std::vector<std::string>& encoded_events, std::uint64_t now_ms);
   /// A message from `peer` (type: the broker's message_type byte). Malformed,
   /// unknown-version and unknown-type bodies are counted and dropped.
+  /// `wall_ms`: the wall clock (ms since the Unix epoch) now: the clock-skew bound's reference.
   std::vector<output> on_message(const std::string& peer, std::uint8_t type, std::string_view body,
-                                 std::uint64_t now_ms);
+                                 std::uint64_t now_ms, std::uint64_t wall_ms);
   /// Result of the oldest unanswered append_events: one outcome per event.
   std::vector<output> on_appended(const std::vector<storage::append_outcome>& outcomes, std::uint64_t now_ms);
   /// The oldest unanswered append_events failed as a whole (nothing stored).
   std::vector<output> on_append_failed(const std::string& reason, std::uint64_t now_ms);
-  /// Call every tick_interval_ms: reachability, timeouts, periodic and gap rounds.
-  std::vector<output> on_tick(std::uint64_t now_ms);
+  /// Call every tick_interval_ms: reachability, timeouts, periodic and gap
+  /// rounds, skew holds whose event came in range (wall_ms as in on_message).
+  std::vector<output> on_tick(std::uint64_t now_ms, std::uint64_t wall_ms);
   /// POST /v1/sync/now: start a round with the partner at once (unless one runs).
   std::vector<output> sync_now(std::uint64_t now_ms);
   /// The master (from election); nullopt = none known; == self: this node is hub.
@@ -90,6 +102,8 @@ public:
   /// Recent push/pull rows, oldest first (at most audit_entries_max).
   std::vector<audit_entry> audit_log() const;
   const sync_counters& counters() const noexcept { return counters_; }
+  /// Origins held for clock skew (status().skew_holds, without the rest of status()).
+  std::vector<skew_hold_status> skew_holds() const;
   const sync_config& config() const noexcept { return cfg_; }
   /// Cheap views of the bounded buffers (the simulation checks them after every input).
   std::size_t ahead_events() const noexcept { return ahead_events_; }
@@ -137,6 +151,17 @@ private:
     std::uint32_t retries = 0;  ///< timeouts of the current batch's request so far
   };
 
+  struct skew_hold {
+    std::uint64_t seq = 0;
+    std::uint64_t in_range_wall_ms = 0;
+    std::uint64_t retry_ms = 0;    ///< now_ms from which the origin is asked for again
+    std::uint64_t backoff_ms = 0;
+    std::string peer;
+    std::uint64_t ahead_ms = 0;
+    std::uint64_t since_wall_ms = 0;
+    std::uint64_t refused = 0;
+  };
+
   struct incoming {
     sn::event ev;
     std::size_t bytes = 0;
@@ -160,7 +185,15 @@ private:
   /// Emits at most one append_events; returns true when it did. Sets gap when an
   /// event had to wait for a gap.
   bool ingest(const std::string& source, std::vector<incoming>& events, bool live, std::uint64_t pull_request_id,
-              bool& gap, std::vector<output>& out);
+              std::uint64_t now_ms, bool& gap, std::vector<output>& out);
+  /// True while `origin` waits for a refused event: its later events are
+  /// dropped and it is left out of requests.
+  bool skew_held(const std::string& origin, std::uint64_t now_ms) const;
+  /// Records the refusal of origin:seq (HLC wall time `hlc_wall_ms`) sent by
+  /// `source`; `head`: the origin's seq held or on its way to the log.
+  void refuse_skewed(const std::string& origin, std::uint64_t seq, std::uint64_t head, std::uint64_t hlc_wall_ms,
+                     const std::string& source, std::uint64_t now_ms);
+  skew_hold_status hold_status(const std::string& origin, const skew_hold& h) const;
   /// Moves now-contiguous ahead entries into `batch`; drops those already held.
   void drain_ahead(const version_vector& log_heads, append_events& batch, inflight_batch& meta);
   std::uint64_t effective_head(const version_vector& log_heads, const std::string& origin) const;
@@ -207,6 +240,10 @@ private:
   std::uint64_t last_sync_ms_ = 0;
   sync_counters counters_;
   std::deque<audit_entry> audit_;
+
+  std::uint64_t wall_ms_ = 0;  ///< the last wall clock given (on_message, on_tick)
+  std::map<std::string, skew_hold> skew_holds_;  ///< origin -> hold; <= origins_max
+  std::vector<std::string> request_skip_;       ///< skip list of the request in flight
 };
 
 } // namespace sn::sync

@@ -62,6 +62,9 @@ status sync_config::validate() const {
       {"ahead_bytes_max", ahead_bytes_max, 1024, std::uint64_t{1} << 30},
       {"audit_entries_max", audit_entries_max, 1, 100000},
       {"peers_max", peers_max, 1, 1024},
+      {"max_skew_ms", max_skew_ms, 10, 604800000},
+      {"skew_retry_min_ms", skew_retry_min_ms, 10, 600000},
+      {"skew_retry_max_ms", skew_retry_max_ms, skew_retry_min_ms, 3600000},
   };
   for (const rule& r : rules) {
     if (!in_range(r.value, r.lo, r.hi)) return out_of_range(r.name, r.value, r.lo, r.hi);

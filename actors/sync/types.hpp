@@ -89,6 +89,18 @@ struct sync_config {
   /// When this node is the hub, republish live events received from others so
   /// clients that cannot see each other still get them live. Default true.
   bool hub_relays_live = true;
+  /// The max-offset rule (docs/protocol.md 3.6): an event whose HLC wall time
+  /// is more than this ahead of the receiver's wall clock is not appended (nor
+  /// its origin's later events: chains are contiguous) and is asked for again
+  /// once it would be in range. clock.max_skew_ms. Default 60000 ms; 10..604800000.
+  std::uint64_t max_skew_ms = 60000;
+  /// An origin held for clock skew is left out of catch-up requests for this
+  /// long after a refusal, doubling on each further refusal up to
+  /// skew_retry_max_ms, unless the wall clock reaches the point where the held
+  /// event is in range first. Default 1000 ms; 10..600000.
+  std::uint64_t skew_retry_min_ms = 1000;
+  /// Ceiling of that back-off. Default 30000 ms; skew_retry_min_ms..3600000.
+  std::uint64_t skew_retry_max_ms = 30000;
 
   /// Ok, or an error naming the first field out of bounds.
   [[nodiscard]] status validate() const;
@@ -161,6 +173,20 @@ struct sync_counters {
   std::uint64_t unsupported_version = 0;    ///< bodies with another protocol_version
   std::uint64_t unknown_type = 0;           ///< message types in 10..29 this build does not know
   std::uint64_t peers_ignored = 0;          ///< messages from peers beyond peers_max
+  std::uint64_t refused_clock_skew = 0;     ///< events refused: HLC more than max_skew_ms ahead of our wall clock
+  std::uint64_t skew_waiting = 0;           ///< later events of an origin held for skew, dropped (asked for again later)
+};
+
+/// An origin whose next event was refused for clock skew: it and the
+/// origin's later events wait until it is in range (docs/protocol.md 3.6).
+struct skew_hold_status {
+  std::string origin;
+  std::string peer;                   ///< who sent the refused event last
+  std::uint64_t seq = 0;              ///< the refused event
+  std::uint64_t ahead_ms = 0;         ///< its HLC minus our wall clock, at the last refusal
+  std::uint64_t since_wall_ms = 0;    ///< wall clock at the first refusal
+  std::uint64_t in_range_wall_ms = 0; ///< wall clock from which it would be in range
+  std::uint64_t refused = 0;          ///< refusals of this origin since the hold began
 };
 
 /// What this node knows of one peer.
@@ -191,6 +217,11 @@ struct sync_status {
   version_vector versions;            ///< this node's log
   std::vector<peer_status> peers;     ///< sorted by name
   sync_counters counters;
+  std::uint64_t max_skew_ms = 0;      ///< the configured bound
+  std::vector<skew_hold_status> skew_holds;  ///< origins held for clock skew, by origin
+  /// The hold furthest ahead: "this device's wall clock is behind its peers'"
+  /// (or that peer's clock is ahead); nullopt when nothing is held.
+  std::optional<skew_hold_status> skew_warning;
 };
 
 /// The seed's sync_audit_log rows push / pull (conflict_resolution rows are

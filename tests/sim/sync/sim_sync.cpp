@@ -15,6 +15,33 @@
 //   5. no client has pending changes (the hub acknowledged everything);
 // and after every input, the bounded buffers stayed within their bounds.
 //
+// Clocks (docs/protocol.md 3.6): every node has a wall clock a little off
+// (within a quarter of max_skew_ms either way) and a hybrid logical clock that
+// stamps its events and merges every remote event its log appends, WITHOUT
+// the bound (as a node without the rule would), so that the bound is the sync
+// gate's alone. In half of the seeds one node's wall clock runs far ahead
+// (more than max_skew_ms beyond every other) for a while during writes, then
+// comes back (its HLC, which never goes back, stays ahead until real time
+// catches up with it). After every append:
+//   6. no other node's HLC is more than max_skew_ms ahead of its own wall
+//      clock: no node was dragged;
+// and after the heal, once the skewed events are in range, 1-5 hold too
+// (everything converges); a seed whose skewed node wrote beyond the bound
+// must have seen refusals (the gate was exercised, not bypassed).
+//
+// Clocks (docs/protocol.md 3.6): every node has a wall clock a little off
+// (within a quarter of max_skew_ms either way) and a hybrid logical clock that
+// stamps its events and merges every remote event its log appends, WITHOUT
+// the bound (as a node without the rule would): so the bound is the sync
+// gate's alone. In half of the seeds one node's wall clock runs far ahead
+// (more than max_skew_ms beyond every other) for a while during writes, then
+// comes back (its HLC, which never goes back, stays ahead until real time
+// catches up with it). After every append:
+//   6. no other node's HLC is more than max_skew_ms ahead of its own wall
+//      clock (no node was dragged), and every refused event is counted;
+// and after the heal, once the skewed events are in range, 1-5 hold as well
+// (everything converges).
+//
 // Usage: sim_sync [--seeds N] [--first S] | --seed S [--verbose]
 // A failure prints the seed and the exact command replaying it.
 #include <algorithm>
@@ -32,6 +59,7 @@
 #include <vector>
 
 #include "actors/sync/sync_fsm.hpp"
+#include "events/hlc.hpp"
 #include "tests/sim/support/memory_log.hpp"
 #include "tests/sim/support/sim_network.hpp"
 
@@ -59,6 +87,10 @@ struct sim_params {
   double crash_rate = 0.0;  // crashes per second of write phase
   bool hub_moves = false;   // the election moves the hub during writes; nodes learn it at different times
   sync::sync_config cfg;
+  std::vector<std::int64_t> clock_offset_ms;  // each node's wall clock error (|x| <= max_skew_ms / 4)
+  std::optional<std::size_t> skewed;           // a node whose clock runs far ahead for a while
+  std::uint64_t skew_ms = 0;                   // how far (> max_skew_ms beyond any other node's clock)
+  std::uint64_t skew_from_ms = 0, skew_until_ms = 0;
 };
 
 struct node_state {
@@ -69,6 +101,7 @@ struct node_state {
   std::uint64_t epoch = 0;            // bumped on crash: appends of an old life are lost
   std::uint64_t disk_ready_ms = 0;    // appends complete in FIFO order
   std::uint64_t crashes = 0;
+  sn::hybrid_logical_clock clock;     // stamps own events, merges appended remote ones (no bound: the fsm's job)
 };
 
 struct result {
@@ -79,6 +112,7 @@ struct result {
   std::uint64_t messages = 0;
   std::uint64_t bytes = 0;
   std::uint64_t crashes = 0;
+  std::uint64_t skewed_events = 0;  // events the skewed node wrote while more than max_skew ahead
   sync::sync_counters totals;
 };
 
@@ -94,6 +128,8 @@ void add_counters(sync::sync_counters& t, const sync::sync_counters& c) {
   t.events_sent += c.events_sent;
   t.events_relayed += c.events_relayed;
   t.replies_stale += c.replies_stale;
+  t.refused_clock_skew += c.refused_clock_skew;
+  t.skew_waiting += c.skew_waiting;
 }
 
 sim_params draw_params(std::mt19937_64& rng) {
@@ -124,6 +160,19 @@ sim_params draw_params(std::mt19937_64& rng) {
   p.cfg.ahead_events_max = uni(1, 64);
   p.cfg.ahead_bytes_max = uni(1024, 16384);
   p.cfg.audit_entries_max = 16;
+  p.cfg.max_skew_ms = uni(500, 5000);
+  p.cfg.skew_retry_min_ms = uni(50, 1000);
+  p.cfg.skew_retry_max_ms = p.cfg.skew_retry_min_ms * uni(1, 32);
+  const auto q = static_cast<std::int64_t>(p.cfg.max_skew_ms / 4);
+  for (std::size_t i = 0; i < p.nodes; ++i) {
+    p.clock_offset_ms.push_back(static_cast<std::int64_t>(uni(0, 2 * q)) - q);
+  }
+  if (uni(0, 1) == 0) {
+    p.skewed = uni(0, p.nodes - 1);
+    p.skew_ms = p.cfg.max_skew_ms + p.cfg.max_skew_ms / 2 + uni(1, 20000);
+    p.skew_from_ms = uni(0, p.write_phase_ms / 2);
+    p.skew_until_ms = p.skew_from_ms + uni(200, p.write_phase_ms / 2);
+  }
   return p;
 }
 
@@ -152,10 +201,19 @@ public:
                   p_.faults.loss,
                   p_.faults.duplicate, ull(p_.faults.delay_min_ms), ull(p_.faults.delay_max_ms),
                   ull(p_.write_phase_ms), p_.crash_rate);
-      std::printf("  cfg: sync_interval=%llu timeout=%llu batch=%zu/%zuB live=%zu/%zuB ahead=%zu/%zuB\n",
+      std::printf("  cfg: sync_interval=%llu timeout=%llu batch=%zu/%zuB live=%zu/%zuB ahead=%zu/%zuB max_skew=%llu "
+                  "skew_retry=%llu..%llu ms\n",
                   ull(p_.cfg.sync_interval_ms), ull(p_.cfg.request_timeout_ms), p_.cfg.batch_events_max,
                   p_.cfg.batch_bytes_max, p_.cfg.live_batch_events_max, p_.cfg.live_batch_bytes_max,
-                  p_.cfg.ahead_events_max, p_.cfg.ahead_bytes_max);
+                  p_.cfg.ahead_events_max, p_.cfg.ahead_bytes_max, ull(p_.cfg.max_skew_ms),
+                  ull(p_.cfg.skew_retry_min_ms), ull(p_.cfg.skew_retry_max_ms));
+      std::printf("  clocks:");
+      for (std::size_t i = 0; i < p_.nodes; ++i) std::printf(" %s%+lld ms", nodes_[i].id.c_str(), static_cast<long long>(p_.clock_offset_ms[i]));
+      if (p_.skewed) {
+        std::printf("; %s +%llu ms from t=%llu to t=%llu", nodes_[*p_.skewed].id.c_str(), ull(p_.skew_ms),
+                    ull(p_.skew_from_ms), ull(p_.skew_until_ms));
+      }
+      std::printf("\n");
     }
     for (std::size_t i = 0; i < p_.nodes; ++i) {
       schedule_tick(i, rand(0, p_.cfg.tick_interval_ms - 1));
@@ -198,6 +256,28 @@ private:
     return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng_);
   }
   bool writing() const { return q_.now() < p_.write_phase_ms; }
+
+  // Node i's wall clock: real time plus its error, plus the skew while it lasts.
+  std::uint64_t wall_of(std::size_t i) const {
+    std::uint64_t w = 1700000000000 + q_.now() + static_cast<std::uint64_t>(p_.clock_offset_ms[i]);
+    if (skewed_now(i)) w += p_.skew_ms;
+    return w;
+  }
+  bool skewed_now(std::size_t i) const {
+    return p_.skewed && *p_.skewed == i && q_.now() >= p_.skew_from_ms && q_.now() < p_.skew_until_ms;
+  }
+
+  // Invariant 6: an honest node's clock is never more than max_skew_ms ahead
+  // of its own wall clock (+1 ms: a logical overflow carries into the wall part).
+  void check_clock(std::size_t i) {
+    if (p_.skewed && *p_.skewed == i) return;
+    const std::uint64_t hlc = nodes_[i].clock.last().wall_ms();
+    const std::uint64_t wall = wall_of(i);
+    if (hlc > wall + p_.cfg.max_skew_ms + 1) {
+      fail(nodes_[i].id + "'s clock was dragged " + std::to_string(hlc - wall) + " ms ahead of its wall clock (max_skew " +
+           std::to_string(p_.cfg.max_skew_ms) + " ms)");
+    }
+  }
 
   void fail(std::string why) {
     if (!res_.ok) return;
@@ -264,6 +344,12 @@ private:
           node_state& m = nodes_[i];
           if (!m.up || m.epoch != epoch) return;  // crashed before the write: lost
           auto outcomes = m.log->append(*batch);
+          // The command actor's part: every appended remote event is merged into
+          // this node's clock, here with no bound of its own.
+          for (std::size_t k = 0; k < batch->size() && k < outcomes.size(); ++k) {
+            if (outcomes[k] == storage::append_outcome::appended) m.clock.observe((*batch)[k].hlc, wall_of(i));
+          }
+          check_clock(i);
           apply(i, m.fsm->on_appended(outcomes, q_.now()));
         });
       }
@@ -286,14 +372,14 @@ private:
       n.fsm->peer_seen(nodes_[from].id, q_.now());
       return;
     }
-    apply(to, n.fsm->on_message(nodes_[from].id, type, body, q_.now()));
+    apply(to, n.fsm->on_message(nodes_[from].id, type, body, q_.now(), wall_of(to)));
   }
 
   void schedule_tick(std::size_t i, std::uint64_t delay) {
     q_.at(q_.now() + delay, [this, i] {
       node_state& n = nodes_[i];
       if (n.up) {
-        apply(i, n.fsm->on_tick(q_.now()));
+        apply(i, n.fsm->on_tick(q_.now(), wall_of(i)));
         if (writing() && rand(0, 99) == 0) apply(i, n.fsm->sync_now(q_.now()));  // the operator's retry button
       }
       schedule_tick(i, p_.cfg.tick_interval_ms);
@@ -320,8 +406,12 @@ private:
         const std::uint64_t count = rand(1, 4);
         for (std::uint64_t k = 0; k < count; ++k) {
           const auto delta = static_cast<std::int64_t>(rand(0, 20)) - 10;
-          encoded.push_back(n.log->write_own(1700000000000 + q_.now(), delta == 0 ? 1 : delta));
+          const auto stamp = n.clock.now(wall_of(i));
+          encoded.push_back(n.log->write_own(stamp.wall_ms(), delta == 0 ? 1 : delta));
           ++res_.events;
+          if (p_.skewed && *p_.skewed == i && stamp.wall_ms() > 1700000000000 + q_.now() + p_.cfg.max_skew_ms) {
+            ++res_.skewed_events;
+          }
         }
         apply(i, n.fsm->on_local_appended(encoded, q_.now()));
       }
@@ -372,6 +462,7 @@ private:
         n.up = false;
         ++n.epoch;
         ++n.crashes;
+        add_counters(res_.totals, n.fsm->counters());  // its counts so far still count
         n.fsm.reset();  // state machine memory is gone; the log is durable
         const std::uint64_t down = rand(200, 3000);
         if (verbose_) std::printf("  t=%llu crash %s for %llu ms\n", ull(q_.now()), n.id.c_str(), ull(down));
@@ -430,7 +521,9 @@ private:
       if (st.state == sync::sync_state::offline) fail(n.id + " offline after heal");
       if (st.pending_changes != 0) fail(n.id + " has pending changes after heal");
       if (st.ahead_events != 0) fail(n.id + " still holds events ahead of a gap");
+      if (!st.skew_holds.empty()) fail(n.id + " still holds " + st.skew_holds.front().origin + " for clock skew");
     }
+    for (std::size_t i = 0; i < nodes_.size(); ++i) check_clock(i);
   }
 
   void dump() const {
@@ -486,6 +579,7 @@ int run_catchup(std::uint64_t n) {
   };
   std::deque<msg> wire;
   std::uint64_t now = 0, batches = 0, bytes = 0;
+  const std::uint64_t wall = 1700000000000 + n;  // every event's HLC is behind it
   std::size_t peak_append = 0;
   auto carry = [&](bool from_b, std::vector<sync::output> outs, auto& self) -> void {
     for (auto& o : outs) {
@@ -504,14 +598,14 @@ int run_catchup(std::uint64_t n) {
   const auto start = std::chrono::steady_clock::now();
   b.peer_seen("A", now);
   a.peer_seen("B", now);
-  carry(true, b.on_tick(now), carry);
+  carry(true, b.on_tick(now, wall), carry);
   while (!wire.empty()) {
     msg m = std::move(wire.front());
     wire.pop_front();
     if (m.to_b) {
-      carry(true, b.on_message("A", m.type, m.body, now), carry);
+      carry(true, b.on_message("A", m.type, m.body, now, wall), carry);
     } else {
-      carry(false, a.on_message("B", m.type, m.body, now), carry);
+      carry(false, a.on_message("B", m.type, m.body, now, wall), carry);
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -554,6 +648,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t failures = 0, events = 0, messages = 0, crashes = 0, converge_max = 0, converge_sum = 0;
   std::uint64_t slowest_seed = first;
+  std::uint64_t skewed_seeds = 0;
   sync::sync_counters totals;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     simulation sim(seed, verbose);
@@ -567,6 +662,7 @@ int main(int argc, char** argv) {
     }
     converge_sum += r.converge_ms;
     add_counters(totals, r.totals);
+    if (r.skewed_events > 0) ++skewed_seeds;
     if (!r.ok) {
       ++failures;
       std::printf("FAILED seed %llu: %s\n  replay: %s --seed %llu --verbose\n", static_cast<unsigned long long>(seed),
@@ -586,5 +682,14 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(totals.rounds_failed), static_cast<unsigned long long>(totals.gap_requests),
               static_cast<unsigned long long>(totals.ahead_buffered), static_cast<unsigned long long>(totals.ahead_dropped),
               static_cast<unsigned long long>(totals.duplicates), static_cast<unsigned long long>(totals.events_relayed));
+  std::printf("sim_sync: %llu seeds with a node writing beyond max_skew; %llu events refused for clock skew, %llu "
+              "waiting behind them dropped (asked for again)\n",
+              static_cast<unsigned long long>(skewed_seeds), static_cast<unsigned long long>(totals.refused_clock_skew),
+              static_cast<unsigned long long>(totals.skew_waiting));
+  if (count >= 50 && skewed_seeds > 0 && totals.refused_clock_skew == 0) {
+    std::printf("FAILED: skewed nodes wrote beyond max_skew in %llu seeds but no event was ever refused\n",
+                static_cast<unsigned long long>(skewed_seeds));
+    return 1;
+  }
   return failures == 0 ? 0 : 1;
 }

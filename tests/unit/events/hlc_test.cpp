@@ -110,5 +110,26 @@ TEST(hlc, rfc3339) {
   EXPECT_EQ(hlc_timestamp::from_parts(4102444799999ULL, 0).to_rfc3339(), "2099-12-31T23:59:59.999Z");
 }
 
+// The max-offset rule: a remote clock more than max_skew ahead of our wall
+// clock cannot drag ours; one within the bound is merged as usual.
+TEST(hlc, observe_within_refuses_a_remote_beyond_the_bound) {
+  hybrid_logical_clock c;
+  c.now(1000000);
+  const auto before = c.last();
+  const auto far = hlc_timestamp::from_parts(1000000 + 60001, 0);
+  EXPECT_TRUE(hybrid_logical_clock::too_far_ahead(far, 1000000, 60000));
+  EXPECT_FALSE(c.observe_within(far, 1000000, 60000));
+  EXPECT_EQ(c.last(), before);
+  EXPECT_EQ(c.now(1000001), hlc_timestamp::from_parts(1000001, 0));  // not dragged
+
+  const auto edge = hlc_timestamp::from_parts(1000001 + 60000, 5);
+  EXPECT_FALSE(hybrid_logical_clock::too_far_ahead(edge, 1000001, 60000));
+  EXPECT_TRUE(c.observe_within(edge, 1000001, 60000));
+  EXPECT_EQ(c.last(), hlc_timestamp::from_parts(1060001, 6));
+  // Behind us or our own wall clock: always merged.
+  EXPECT_TRUE(c.observe_within(hlc_timestamp::from_parts(5, 0), 1000002, 0));
+  EXPECT_FALSE(hybrid_logical_clock::too_far_ahead(hlc_timestamp::from_parts(5, 0), 1000002, 0));
+}
+
 } // namespace
 } // namespace sn

@@ -237,5 +237,45 @@ TEST(business_day, checkpoints_name_their_zone) {
   EXPECT_FALSE(other_offset.load(old_checkpoint).is_ok());
 }
 
+// Issue 9 item 5: a committed event of another device whose HLC is 3 days
+// ahead (a till with a wrong clock, or forged) does not drag this till's
+// clock: its next sale is stamped today. One within clock.max_skew_ms is
+// merged as before. At start-up the same bound applies to other origins'
+// newest events (restore_clock_within); this device's own restore as they are.
+TEST(business_day, a_remote_event_far_ahead_does_not_drag_the_clock) {
+  shop s("POS1", time_zone::utc());
+  till far("POS9", store_settings{time_zone::utc()});
+  far.wall_ms = s.t.wall_ms + 3 * 86400000ull;  // its clock is 3 days ahead
+  far.run(product("MILK", "Milk", 100));
+  const std::uint64_t now = s.t.wall_ms + 60000;
+  const event& ahead = far.own.back();
+  EXPECT_FALSE(s.t.handler.observe(s.t.node.append(ahead), ahead, now));
+  s.t.state.apply(ahead);
+  EXPECT_EQ(s.t.handler.clock_refusals(), 1u);
+  EXPECT_TRUE(s.v().product("MILK").has_value()) << "the event itself is applied";
+  const complete_sale_result sold = s.sell_at(now);
+  EXPECT_EQ(sold.sale.day, "2026-01-01");
+  EXPECT_EQ(stamped_day(s.t), "2026-01-01");
+  EXPECT_LT(s.t.handler.clock().wall_ms(), now + 1000);
+
+  // Within the bound: merged (the clock moves up to it).
+  till near("POS8", store_settings{time_zone::utc()});
+  near.wall_ms = now + 30000;
+  near.run(product("TEA", "Tea", 100));
+  const event& close = near.own.back();
+  EXPECT_TRUE(s.t.handler.observe(s.t.node.append(close), close, now + 1000));
+  EXPECT_GE(s.t.handler.clock(), close.hlc);
+
+  // Start-up: another origin's newest event only within the bound; our own as it is.
+  till restarted("POS1", store_settings{time_zone::utc()});
+  EXPECT_FALSE(restarted.handler.restore_clock_within(ahead.hlc, now + 2000));
+  EXPECT_LT(restarted.handler.clock().wall_ms(), now);
+  EXPECT_TRUE(restarted.handler.restore_clock_within(close.hlc, now + 2000));
+  restarted.handler.restore_clock(s.t.own.back().hlc);
+  EXPECT_GT(restarted.handler.clock(), close.hlc);
+  EXPECT_GT(restarted.handler.clock(), s.t.own.back().hlc);
+  EXPECT_EQ(restarted.handler.clock().wall_ms(), std::max(close.hlc, s.t.own.back().hlc).wall_ms());
+}
+
 }  // namespace
 }  // namespace sn::retail::test

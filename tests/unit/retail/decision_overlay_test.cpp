@@ -136,14 +136,14 @@ TEST(decision_race, remote_events_count_once_whichever_side_is_ahead) {
   const event r1 = remote("POS2", 1, morning_ms() + 100, stock_received{"A", 5, ""});
   const event r2 = remote("POS2", 2, morning_ms() + 200, stock_received{"A", 7, ""});
   const std::uint64_t p1 = n.node.append(r1);
-  n.handler.observe(p1, r1);  // command actor first
+  n.handler.observe(p1, r1, n.wall_ms);  // command actor first
   EXPECT_EQ(n.on_hand("A"), 5);
   n.node.fold();
   EXPECT_EQ(n.on_hand("A"), 5);
   const std::uint64_t p2 = n.node.append(r2);
   n.node.fold();  // projection actor first
   EXPECT_EQ(n.on_hand("A"), 12) << "folded but not observed: read from the rows";
-  n.handler.observe(p2, r2);
+  n.handler.observe(p2, r2, n.wall_ms);
   EXPECT_EQ(n.on_hand("A"), 12);
 }
 
@@ -180,7 +180,7 @@ TEST(decision_race, sale_return_and_void_in_flight_match_the_reference) {
   EXPECT_EQ(errc_of(n.handler.handle(void_sale{"POS1-000001", "again"}, "",
                                      command_context{device_id{"POS1"}, n.wall_ms, term_id{1}})),
             command_errc::already_voided);
-  n.handler.observe(vp, v);
+  n.handler.observe(vp, v, n.wall_ms);
   EXPECT_EQ(n.on_hand("A"), 10) << "observing the folded void changes nothing";
   views ref(n.settings);
   for (const event& e : all) ref.apply(e);
@@ -281,7 +281,7 @@ TEST(decision_race, random_interleavings_read_every_event_exactly_once) {
             if (e.origin.value() == "POS1") {
               n.handler.committed_own(e.seq.value(), pos);
             } else {
-              n.handler.observe(pos, e);
+              n.handler.observe(pos, e, n.wall_ms);
               observed.insert({e.origin.value(), e.seq.value()});
             }
           }

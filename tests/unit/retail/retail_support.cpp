@@ -1,5 +1,7 @@
 #include "tests/unit/retail/retail_support.hpp"
 
+#include <algorithm>
+
 #include "actors/retail/business_day.hpp"
 #include "events/codec.hpp"
 
@@ -71,7 +73,8 @@ command_outcome till::run(const command& c, const std::string& key) {
 void till::pull(const till& from) {
   std::uint64_t& n = seen[from.id];
   for (; n < from.own.size(); ++n) {
-    handler.observe(node.append(from.own[n]), from.own[n]);
+    // The tills share one real clock: the puller's is not behind the sender's.
+    handler.observe(node.append(from.own[n]), from.own[n], std::max(wall_ms, from.wall_ms));
     state.apply(from.own[n]);
   }
 }

@@ -36,6 +36,27 @@ TEST(sync_messages, request_round_trip) {
   EXPECT_EQ(d->bytes_max, 1u << 20);
 }
 
+TEST(sync_messages, request_skip_list_round_trips_and_is_optional) {
+  sync_request_body r;
+  r.request_id = 5;
+  r.count_max = 10;
+  r.bytes_max = 4096;
+  r.skip = {"POS9", "X.Y-1"};
+  auto d = decode_sync_request(encode_sync_request(r));
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->skip, r.skip);
+  // Without origins to skip the body is the 5-element request of older builds.
+  r.skip.clear();
+  const std::string plain = encode_sync_request(r);
+  EXPECT_EQ(static_cast<unsigned char>(plain[0]), 0x95u);
+  d = decode_sync_request(plain);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->skip.empty());
+  // A skip entry that is not a device id is malformed.
+  r.skip = {"not a device id!"};
+  EXPECT_FALSE(decode_sync_request(encode_sync_request(r)));
+}
+
 TEST(sync_messages, reply_round_trip) {
   const version_vector v = {{"A", 3}};
   const std::string body = encode_sync_reply(5, v, true, {"x", "yy"});  // decoded events view into it
