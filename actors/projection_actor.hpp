@@ -1,7 +1,8 @@
 // The projection actor: folds every committed event into the projections
 // (actors/projections: one fold per projection, rows in RocksDB column
-// families, written with their position and digest in one batch per commit
-// batch). It owns the only writer of the rows; queries read the rows from
+// families, written with their position and digest in one write per run of
+// commit batches: the write waits until the mailbox holds no older message,
+// so batches that queued up while the last one was written share one). It owns the only writer of the rows; queries read the rows from
 // the HTTP threads (fold_progress tells them when their projection has
 // caught up with a request).
 //
@@ -41,6 +42,8 @@ using projection_actor = caf::typed_actor<
   caf::replies_to<rebuild_atom, std::string>::with<std::uint64_t>,
   /// Internal: fold the next chunk of the log while a projection is behind.
   caf::reacts_to<tick_atom>,
+  /// Internal: write the live batches folded since the last write.
+  caf::reacts_to<flush_atom>,
   /// Whether this node is the master now (only the master records conflicts).
   caf::reacts_to<role_atom, bool>,
   /// Where conflict records go (the command actor: system_event_atom).

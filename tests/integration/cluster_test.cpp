@@ -393,6 +393,13 @@ TEST_F(cluster_test, a_restarted_former_master_that_names_no_peer_returns_as_cli
   std::string master;
   ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master); }, election_deadline)) << c.describe(c.all());
   ASSERT_EQ(master, "N1");
+  // N1 learns (and remembers) the others' addresses from their frames: wait
+  // until it hears both, or the restart below would test nothing learned.
+  ASSERT_TRUE(eventually([&] {
+    int alive = 0;
+    for (const auto& p : c.get_json(0, "/v1/status").value("peers", json::array())) alive += p.value("alive", false) ? 1 : 0;
+    return alive == 2;
+  }, election_deadline)) << c.describe(c.all());
   c[0].kill(SIGKILL);
   std::uint64_t term2 = 0;
   ASSERT_TRUE(eventually([&] { return c.one_master({1, 2}, &master, &term2) && master == "N2"; }, election_deadline))
