@@ -16,6 +16,7 @@
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/sales.hpp"
+#include "actors/projections/staff.hpp"
 #include "node/views_json/audit_json.hpp"
 #include "node/views_json/catalog_json.hpp"
 #include "node/views_json/daily_json.hpp"
@@ -24,6 +25,7 @@
 #include "node/views_json/inventory_json.hpp"
 #include "node/views_json/paging_json.hpp"
 #include "node/views_json/sales_json.hpp"
+#include "node/views_json/staff_json.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 
@@ -146,6 +148,30 @@ api_result<json> query_service::device(const std::string& id) const {
   auto d = pj::devices::find(*r->rows, id);
   if (!d) return api_error{404, "unknown_device", "no device " + id};
   return device_json(*d);
+}
+
+api_result<json> query_service::staff_list(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("staff");
+  return staff_list_json(pj::staff::list(*r->rows, *page));
+}
+
+api_result<json> query_service::staff_member(const std::string& id) const {
+  auto r = read("staff");
+  auto s = pj::staff::find(*r->rows, id);
+  if (!s) return api_error{404, "unknown_staff", "no staff " + id};
+  return staff_json(*s);
+}
+
+std::optional<pj::staff::staff_credentials> query_service::staff_credentials(const std::string& id) const {
+  auto r = read("staff");
+  return pj::staff::credentials_of(*r->rows, id);
+}
+
+std::size_t query_service::staff_count() const {
+  auto r = read("staff");
+  return pj::staff::count(*r->rows);
 }
 
 api_result<json> query_service::elections(const param_lookup& q) const {

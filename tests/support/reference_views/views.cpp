@@ -176,6 +176,14 @@ void views::apply(const event& e) {
     case event_type::device_updated: return fold<device_updated>(e, o);
     case event_type::master_changed: return fold<master_changed>(e, o);
     case event_type::conflict_resolved: return fold<conflict_resolved>(e, o);
+    case event_type::staff_added:
+    case event_type::staff_updated:
+    case event_type::staff_removed:
+    case event_type::staff_signed_in:
+    case event_type::staff_sign_in_failed:
+    case event_type::staff_signed_out:
+      ++applied_;  // known; the staff projection folds them (views has no staff view)
+      return;
   }
   ++skipped_unknown_;
 }
