@@ -12,6 +12,13 @@ root=$(pwd)
 demo="$root/demo"
 bin="$root/build/node/storenode"
 ctl="$root/build/tools/storectl"
+demo_pin=135790   # the demo admin's PIN (staff id admin)
+export STORENODE_STAFF=admin STORENODE_PIN=$demo_pin   # storenode-loadgen signs in at each node
+# A session token of the demo admin at the node on HTTP port $1 (sessions are per node).
+demo_token() {
+  curl -s -X POST "http://127.0.0.1:$1/v1/sessions" -H 'Content-Type: application/json' \
+    -d "{\"staff_id\":\"admin\",\"pin\":\"$demo_pin\"}" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+}
 loadgen="$root/build/tools/loadgen/storenode-loadgen"
 
 stop_all() {
@@ -34,7 +41,7 @@ show_status() {
   [ -f "$demo/ports" ] || { echo "demo: not running"; return 1; }
   printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n" DEVICE ROLE TERM MASTER EVENTS PENDING VERSION_VECTOR
   while read -r name http _; do
-    s=$(curl -s --max-time 2 "http://127.0.0.1:$http/v1/status" || true)
+    s=$(curl -s --max-time 2 -H "Authorization: Bearer $(demo_token "$http")" "http://127.0.0.1:$http/v1/status" || true)
     if [ -z "$s" ]; then printf "%-11s %s\n" "$name" "(down)"; continue; fi
     echo "$s" | jq -r '[.device_id, .role, (.term|tostring), (.master // "-"), (.events_total|tostring), (.pending_changes|tostring), (.version_vector|tostring)] | @tsv' |
       awk -F'\t' '{printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n", $1, $2, $3, $4, $5, $6, $7}'
@@ -86,7 +93,10 @@ start_node() {  # name
     echo ']'
     echo 'log_level = "info"'
   } > "$cfg"
-  nohup "$bin" --config "$cfg" >> "$demo/$name.log" 2>&1 &
+  # The first admin of the demo store (docs/operations.md "The first admin"):
+  # from the environment, never a flag. Each node bootstraps it only while it
+  # knows no staff; the demo's PIN is not a secret.
+  STORENODE_ADMIN_PIN="$demo_pin" nohup "$bin" --config "$cfg" >> "$demo/$name.log" 2>&1 &
   echo "$name $!" >> "$demo/pids"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "demo: $name did not start; see $demo/$name.log"; exit 1
@@ -118,10 +128,11 @@ show_status
 cat <<TXT
 
 The demo store keeps running. Look around:
-  curl -s http://127.0.0.1:$h1/v1/status | jq          # one node's status
-  curl -s http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
-  curl -N http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
-  $ctl status --store --node http://127.0.0.1:$h1      # the whole store
+  T=\$(curl -s -X POST http://127.0.0.1:$h1/v1/sessions -d '{"staff_id":"admin","pin":"$demo_pin"}' | jq -r .token)   # sign in
+  curl -s -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/status | jq          # one node's status
+  curl -s -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
+  curl -N -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
+  STORENODE_TOKEN=\$T $ctl status --store --node http://127.0.0.1:$h1      # the whole store
   $ctl events tail --follow --node http://127.0.0.1:$h1
   logs and data: $demo/
 Stop it with: ./scripts/demo.sh stop

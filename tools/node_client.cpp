@@ -2,15 +2,44 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
 #include "tools/errc.hpp"
 
 namespace sn::tools {
+
+std::string token_file_path() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  std::string dir;
+  if (xdg != nullptr && xdg[0] == '/') {
+    dir = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    dir = std::string(home) + "/.config";
+  } else {
+    return {};
+  }
+  return dir + "/storenode/token";
+}
+
+std::optional<std::string> session_token() {
+  if (const char* env = std::getenv("STORENODE_TOKEN"); env != nullptr && env[0] != '\0') return std::string(env);
+  const std::string path = token_file_path();
+  if (path.empty()) return std::nullopt;
+  std::ifstream in(path);
+  std::string t;
+  if (!(in >> t) || t.empty()) return std::nullopt;
+  return t;
+}
+
 namespace {
 
 using json = nlohmann::json;
 
 std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::chrono::seconds read) {
   auto c = std::make_unique<httplib::Client>(host, port);
+  if (auto t = session_token()) c->set_bearer_token_auth(t->c_str());
   c->set_connection_timeout(node_client::connect_timeout);
   c->set_read_timeout(read);
   c->set_write_timeout(node_client::read_timeout);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,14 @@ private:
   int port_ = 0;
   std::string url_;
 };
+
+/// The staff session token every request carries (Authorization: Bearer):
+/// $STORENODE_TOKEN, else the file `storectl login` wrote
+/// (token_file_path()); nullopt when neither holds one.
+std::optional<std::string> session_token();
+/// $XDG_CONFIG_HOME/storenode/token (XDG_CONFIG_HOME defaults to ~/.config);
+/// "" when neither is known.
+std::string token_file_path();
 
 /// Percent-encodes a query parameter value.
 std::string url_encode(const std::string& s);

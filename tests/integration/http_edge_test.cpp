@@ -146,6 +146,7 @@ class http_edge_test : public ::testing::Test {
   /// Milliseconds one request takes on a fresh connection (-1 on failure or a wrong status).
   static double timed(node_process& n, const std::function<httplib::Result(httplib::Client&)>& op, int want_status) {
     httplib::Client c("127.0.0.1", n.http_port());
+    n.authorize(c);
     c.set_connection_timeout(5, 0);
     c.set_read_timeout(5, 0);
     const auto t0 = clock_type::now();

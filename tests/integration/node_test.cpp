@@ -223,9 +223,11 @@ TEST_F(node_test, acknowledged_sales_survive_kill_9) {
     std::atomic<bool> stop{false};
     std::mutex m;
     std::vector<std::thread> clients;
+    (void)n.token();  // signed in before the threads share it
     for (int c = 0; c < 4; ++c) {
       clients.emplace_back([&, c] {
         httplib::Client cl("127.0.0.1", n.http_port());
+        n.authorize(cl);
         cl.set_read_timeout(5, 0);
         for (int i = 0; !stop; ++i) {
           auto r = cl.Post("/v1/sales", sale_body(1, 200), "application/json");
@@ -289,9 +291,11 @@ TEST_F(node_test, kill_9_during_a_fold_restores_the_same_state_as_an_unbroken_fo
     ASSERT_TRUE(n.start()) << n.log_text();
     setup_shop(n);
     std::vector<std::thread> clients;
+    (void)n.token();  // signed in before the threads share it
     for (int c = 0; c < 4; ++c) {
       clients.emplace_back([&] {
         httplib::Client cl("127.0.0.1", n.http_port());
+        n.authorize(cl);
         for (int i = 0; i < 600; ++i) cl.Post("/v1/sales", sale_body(1, 200), "application/json");
       });
     }
@@ -305,6 +309,7 @@ TEST_F(node_test, kill_9_during_a_fold_restores_the_same_state_as_an_unbroken_fo
     ASSERT_TRUE(n.start()) << "cycle " << cycle << "\n" << n.log_text();
     std::thread rebuild([&] {
       httplib::Client cl("127.0.0.1", n.http_port());
+      n.authorize(cl);
       cl.set_read_timeout(30, 0);
       cl.Post("/v1/projections/all/rebuild", "", "application/json");  // cut by the kill (or done first)
     });

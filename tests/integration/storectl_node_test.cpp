@@ -60,6 +60,8 @@ TEST(storectl_node, status_events_diff_and_replay_against_a_real_node) {
   ASSERT_TRUE(eventually([&] { return n.get_json("/v1/inventory/MILK").value("on_hand", 0) == 40; }));
   ASSERT_TRUE(eventually([&] { return n.get_json("/v1/status")["role"] == "master"; }));
 
+  // storectl carries the session in STORENODE_TOKEN (docs/operations.md "storectl and staff").
+  ::setenv("STORENODE_TOKEN", n.token().c_str(), 1);
   auto status = storectl("status --node " + n.url() + " --json");
   EXPECT_EQ(status.exit_code, 0) << status.out;
   auto s = json::parse(status.out, nullptr, false);
