@@ -634,6 +634,7 @@ private:
   /// this HTTP worker (RocksDB's checkpoint is safe beside the log writer; the
   /// storage serialises checkpoints).
   void backup(const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(req, res, current_auth.rule->least)) return;
     auto parsed = parse_json_bounded(req.body);
     if (!parsed) return send_error(res, parsed.error());
     const json& body = *parsed;

@@ -86,6 +86,7 @@ const std::vector<route_rule>& permission_table() {
       command("PUT", "/v1/devices/{id}", role::manager, "change a device's name, priority or active flag"),
       command("POST", "/v1/master", role::manager, "manual master override"),
       command("POST", "/v1/devices", role::admin, "enrol a device"),
+      command("POST", "/v1/backup", role::admin, "copy the data dir (the log holds PIN hashes)"),
   };
   return table;
 }
