@@ -115,6 +115,16 @@ expected<node_client> node_client::make(const std::string& url) {
   return node_client(host, port);
 }
 
+expected<json> node_client::put(const std::string& path, const json& body) const {
+  auto c = client(host_, port_, read_timeout);
+  return reply(url_, "PUT " + path, c->Put(path.c_str(), body.dump(), "application/json"));
+}
+
+expected<json> node_client::del(const std::string& path) const {
+  auto c = client(host_, port_, read_timeout);
+  return reply(url_, "DELETE " + path, c->Delete(path.c_str()));
+}
+
 expected<json> node_client::get(const std::string& path) const {
   auto c = client(host_, port_, read_timeout);
   return reply(url_, "GET " + path, c->Get(path.c_str()));

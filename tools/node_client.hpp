@@ -39,6 +39,10 @@ public:
   expected<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
                                 std::chrono::seconds timeout = read_timeout) const;
 
+  /// PUT / DELETE, expecting a 2xx JSON reply (staff set, staff remove, sign-out).
+  expected<nlohmann::json> put(const std::string& path, const nlohmann::json& body) const;
+  expected<nlohmann::json> del(const std::string& path) const;
+
   /// Streams an SSE endpoint. `on_open` runs once the response headers have
   /// arrived (the subscription is live); `on_message` for each message, and
   /// returning false ends the stream. Returns ok when on_message stopped it,
