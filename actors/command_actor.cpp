@@ -65,7 +65,10 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
         rp.deliver(make_error(command_errc::storage_failed));
         return rp;
       }
-      retail::command_context ctx{st.self, wall_ms(), term_id{st.term()}};
+      retail::command_context ctx;
+      ctx.device = st.self;
+      ctx.wall_ms = wall_ms();
+      ctx.term = term_id{st.term()};
       ctx.staff_id = req.staff_id;
       ctx.approver_id = req.approver_id;
       ctx.refund_limit_cents = req.refund_limit_cents;

@@ -108,9 +108,10 @@ struct fold {
 TEST(staff_projection, registers_are_last_writer_wins_and_the_pin_is_its_own) {
   fold f;
   f.apply(staff_added{"c1", "Cash", "cashier", "$argon2id$A", true, "admin", ""}, 100);
-  // A PIN change (later) and a name change (earlier, other origin) both survive.
-  f.apply(staff_updated{"c1", "Cash", "cashier", "$argon2id$B", true, "m1", ""}, 300);
-  f.apply(staff_updated{"c1", "Cashier One", "supervisor", "", true, "m1", ""}, 200, "POS2");
+  // A PIN change on one till (earlier) and a later name change without a PIN
+  // on another both survive: the PIN is its own register.
+  f.apply(staff_updated{"c1", "Cash", "cashier", "$argon2id$B", true, "m1", ""}, 200);
+  f.apply(staff_updated{"c1", "Cashier One", "supervisor", "", true, "m1", ""}, 300, "POS2");
   auto c = projections::staff::credentials_of(f.rows, "c1");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->pin_hash, "$argon2id$B");
