@@ -47,10 +47,14 @@ inline sale_returned sample_sale_returned() {
 /// schema 2): the schema 2 encoding without that field.
 template <class P>
 std::string schema1_payload(P p) {
+  // Schema 1 had neither business_day nor the attribution (staff_id,
+  // approver_id): the last three fields, all "" (0xa0) here.
   p.business_day.clear();
-  std::string b = encode_payload(p);  // fixarray header, ..., "" (0xa0) last
-  b[0] = static_cast<char>(b[0] - 1);
-  b.pop_back();
+  p.staff_id.clear();
+  p.approver_id.clear();
+  std::string b = encode_payload(p);  // fixarray header, ..., "", "", "" last
+  b[0] = static_cast<char>(b[0] - 3);
+  b.resize(b.size() - 3);
   return b;
 }
 
