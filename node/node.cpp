@@ -607,10 +607,23 @@ private:
       .receive(
         [&](actors::command_response& r) {
           ok = r.is_accepted();
-          if (!ok) spdlog::error("node: the first admin was refused: {}", std::get<retail::rejected>(r.outcome).message);
+          if (ok) {
+            spdlog::info("node: device={} added the first admin '{}' (STORENODE_ADMIN_PIN)", config_.device_id,
+                         config_.admin_id);
+            return;
+          }
+          const auto& no = std::get<retail::rejected>(r.outcome);
+          // Another device's staff arrived between the check and the command:
+          // the store has its admin; nothing to bootstrap.
+          if (no.errc == retail::command_errc::staff_exists) {
+            spdlog::info("node: device={} '{}' arrived from another device: STORENODE_ADMIN_PIN ignored",
+                         config_.device_id, config_.admin_id);
+            ok = true;
+            return;
+          }
+          spdlog::error("node: the first admin was refused: {}", no.message);
         },
         [&](caf::error& err) { spdlog::error("node: the first admin was not recorded: {}", system_->render(err)); });
-    if (ok) spdlog::info("node: device={} added the first admin '{}' (STORENODE_ADMIN_PIN)", config_.device_id, config_.admin_id);
     return ok;
   }
 
