@@ -33,8 +33,8 @@ struct store_wide_config {
   std::int64_t sign_in_window_s = 60;               ///< ... within this window; [1, 3600]
   std::int64_t sign_in_lockout_s = 60;              ///< first lockout, doubled on repeat; [1, 3600]
   std::int64_t sign_in_lockout_max_s = 3600;        ///< doubling stops here; [1, 86400]
-  std::int64_t pin_hash_opslimit = 2;               ///< Argon2id passes of new PIN hashes; [1, 10]
-  std::int64_t pin_hash_memlimit_kib = 16384;       ///< Argon2id memory of new PIN hashes, KiB; [8, 1048576]
+  std::int64_t pin_hash_opslimit = 6;               ///< Argon2id passes of new PIN hashes; [1, 10]
+  std::int64_t pin_hash_memlimit_kib = 32768;       ///< Argon2id memory of new PIN hashes, KiB; [8, 1048576]
   std::int64_t cashier_return_limit_cents = 5000;   ///< a cashier's return refunds at most this, more needs a supervisor; [0, 10^12]
   std::int64_t cashier_discount_limit_cents = 0;    ///< a cashier's sale discounts at most this in total; [0, 10^12]
 };

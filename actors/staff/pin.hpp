@@ -3,10 +3,12 @@
 // a fresh 16-byte random salt per hash, so two staff with one PIN have
 // different hashes and one PIN change gives a new salt).
 //
-// Cost (docs/operations.md "Staff and sign-in"): opslimit 2, memlimit 16 MiB
-// measured 69 ms (hash p50) / 70 ms (verify p50), max 106 ms, on the
-// project's 2-core build VM at load average ~10 (2026-11-26; 8 MiB gave
-// 30 ms, 32 MiB 300 ms there: memory bandwidth dominates). A PIN has at most 10^8
+// Cost (docs/operations.md "Staff and sign-in"): opslimit 6, memlimit 32 MiB
+// measured 61 ms (hash p50) / 56 ms (verify p50), max 69 ms, on the
+// project's 2-core build VM at load average ~2.6 (2026-11-26). The same VM
+// at load average ~10 (four parallel builds) took about 5x as long: the
+// cost is memory bandwidth, so 32 MiB with more passes rather than 64 MiB
+// (one verify per HTTP worker may run at once: 8 x 32 MiB at worst). A PIN has at most 10^8
 // values, so the hash alone cannot protect it from someone holding the log;
 // what it buys is cost per guess (10^4 four-digit guesses ≈ 12 core-minutes
 // each staff id, per-staff salts so no precomputation), and the online
@@ -28,8 +30,8 @@ constexpr std::size_t pin_length_max = 8;
 
 /// Argon2id cost. Defaults: see above; bounds are libsodium's.
 struct pin_cost {
-  std::uint64_t opslimit = 2;                  ///< passes (crypto_pwhash_OPSLIMIT_MIN = 1)
-  std::size_t memlimit_bytes = 16u << 20;      ///< 16 MiB (crypto_pwhash_MEMLIMIT_MIN = 8 KiB)
+  std::uint64_t opslimit = 6;                  ///< passes (crypto_pwhash_OPSLIMIT_MIN = 1)
+  std::size_t memlimit_bytes = 32u << 20;      ///< 32 MiB (crypto_pwhash_MEMLIMIT_MIN = 8 KiB)
 };
 
 /// True for 4..8 ASCII digits.
