@@ -3,8 +3,9 @@
 // Secrets: a PIN is never an argument (it would show in ps and shell
 // history). It is read from the terminal with echo off, or, when stdin is
 // not a terminal, as the first line of stdin (scripts: `storectl login ... <
-// pin-file`). The token `login` gets is written to token_file_path() with
-// mode 0600 (the directory 0700); STORENODE_TOKEN overrides the file.
+// pin-file`). The token `login` gets is written to that node's
+// token_file_path(host, port) and to token_file_path() with mode 0600 (the
+// directories 0700); STORENODE_TOKEN overrides the files.
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -46,13 +47,13 @@ std::optional<std::string> read_secret(const char* prompt) {
   return line;
 }
 
-/// Writes `token` to the token file, 0600 in a 0700 directory.
-status save_token(const std::string& token) {
-  const std::string path = token_file_path();
+/// Writes `token` to the token file `path`, 0600 in 0700 directories.
+status save_token_file(const std::string& token, const std::string& path) {
   if (path.empty()) return make_error(errc::usage, "neither XDG_CONFIG_HOME nor HOME is set: use STORENODE_TOKEN");
   const std::string dir = path.substr(0, path.rfind('/'));
-  const std::string parent = dir.substr(0, dir.rfind('/'));
-  ::mkdir(parent.c_str(), 0700);
+  for (std::size_t at = dir.find('/', 1); at != std::string::npos; at = dir.find('/', at + 1)) {
+    ::mkdir(dir.substr(0, at).c_str(), 0700);  // the parents; existing ones stay as they are
+  }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return make_error(errc::io, "cannot create " + dir + ": " + std::strerror(errno));
   }
@@ -70,6 +71,13 @@ status save_token(const std::string& token) {
   ::chmod(tmp.c_str(), 0600);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return make_error(errc::io, "cannot write " + path);
   return {};
+}
+
+/// The node's own token file (commands on several nodes pick each node's)
+/// and the newest login's.
+status save_token(const std::string& token, const node_client& node) {
+  if (auto s = save_token_file(token, token_file_path(node.host(), node.port())); !s) return s;
+  return save_token_file(token, token_file_path());
 }
 
 std::string node_url(const std::string& url) { return url.empty() ? default_node_url() : url; }
@@ -105,9 +113,12 @@ void add_login_command(CLI::App& app, cli_context& ctx) {
   auto o = std::make_shared<options>();
   auto* cmd = app.add_subcommand("login", "sign in to a node; keeps the session token for later commands");
   cmd->footer(R"(Prompts for the PIN (no echo; from stdin when it is not a terminal) and
-writes the token to $XDG_CONFIG_HOME/storenode/token (mode 0600). Every
-later storectl command sends it; STORENODE_TOKEN overrides it. A session is
-bound to the node that issued it and ends after the store's idle timeout.
+writes the token to $XDG_CONFIG_HOME/storenode/tokens/HOST_PORT and
+$XDG_CONFIG_HOME/storenode/token (mode 0600). Every later storectl command
+sends a node the token of its own login (else the newest login's);
+STORENODE_TOKEN overrides both. A session is bound to the node that issued
+it and ends after the store's idle timeout: log in at each node that a
+command on several nodes (diff, status --store) reaches.
 
 Examples:
   storectl login --node http://127.0.0.1:8080 --staff admin)");
@@ -130,7 +141,7 @@ Examples:
       ctx.exit_code = report_error(r.error());
       return;
     }
-    if (auto s = save_token(r->value("token", "")); !s) {
+    if (auto s = save_token(r->value("token", ""), *node); !s) {
       ctx.exit_code = report_error(s.error());
       return;
     }

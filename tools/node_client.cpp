@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -10,7 +11,7 @@
 
 namespace sn::tools {
 
-std::string token_file_path() {
+std::string token_file_path(const std::string& host, int port) {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   std::string dir;
   if (xdg != nullptr && xdg[0] == '/') {
@@ -20,17 +21,23 @@ std::string token_file_path() {
   } else {
     return {};
   }
-  return dir + "/storenode/token";
+  if (host.empty()) return dir + "/storenode/token";
+  // One file per node: a session is bound to the node that issued it.
+  std::string name;
+  for (char ch : host) name += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-') ? ch : '_';
+  return dir + "/storenode/tokens/" + name + "_" + std::to_string(port);
 }
 
-std::optional<std::string> session_token() {
+std::optional<std::string> session_token(const std::string& host, int port) {
   if (const char* env = std::getenv("STORENODE_TOKEN"); env != nullptr && env[0] != '\0') return std::string(env);
-  const std::string path = token_file_path();
-  if (path.empty()) return std::nullopt;
-  std::ifstream in(path);
-  std::string t;
-  if (!(in >> t) || t.empty()) return std::nullopt;
-  return t;
+  for (const std::string& path : {token_file_path(host, port), token_file_path()}) {
+    if (path.empty()) continue;
+    std::ifstream in(path);
+    std::string t;
+    if (in >> t && !t.empty()) return t;
+    if (host.empty()) break;
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -39,7 +46,7 @@ using json = nlohmann::json;
 
 std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::chrono::seconds read) {
   auto c = std::make_unique<httplib::Client>(host, port);
-  if (auto t = session_token()) c->set_bearer_token_auth(t->c_str());
+  if (auto t = session_token(host, port)) c->set_bearer_token_auth(t->c_str());
   c->set_connection_timeout(node_client::connect_timeout);
   c->set_read_timeout(read);
   c->set_write_timeout(node_client::read_timeout);

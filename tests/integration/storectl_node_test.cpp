@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/node_process.hpp"
 
@@ -168,6 +169,27 @@ TEST(storectl_node, diff_names_the_key_of_a_price_change_between_two_nodes) {
   ASSERT_TRUE(b.start()) << b.log_text();
   ASSERT_TRUE(a.post("/v1/products/MILK/price", R"({"price_cents":139})"));
   ASSERT_TRUE(eventually([&] { return a.get_json("/v1/products/MILK")["price_cents"] == 139; }));
+
+  // A command on two nodes needs a session at each (sessions are bound to
+  // their node): storectl login at both, the PIN from a 0600 file on stdin,
+  // the tokens kept per node under XDG_CONFIG_HOME.
+  ::unsetenv("STORENODE_TOKEN");
+  ::setenv("XDG_CONFIG_HOME", (dir.path() / "config").c_str(), 1);
+  const auto pin_file = dir.path() / "pin";
+  {
+    std::ofstream pin(pin_file);
+    pin << node_process::test_admin_pin << "\n";
+  }
+  std::filesystem::permissions(pin_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  for (node_process* n : {&a, &b}) {
+    auto login = storectl("login --node " + n->url() + " --staff admin < " + pin_file.string());
+    ASSERT_EQ(login.exit_code, 0) << login.out;
+  }
+  const auto tokens = dir.path() / "config" / "storenode" / "tokens";
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tokens), {}), 2);
+  EXPECT_EQ(std::filesystem::status(tokens / "127.0.0.1_" += std::to_string(a.http_port())).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   auto d = storectl("diff " + a.url() + " " + b.url() + " --json");
   EXPECT_EQ(d.exit_code, 1) << d.out;
