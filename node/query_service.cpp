@@ -133,7 +133,7 @@ api_result<json> query_service::sale(const std::string& receipt) const {
 
 api_result<json> query_service::daily_report(const param_lookup& q) const {
   auto r = read("daily");
-  return daily_report_json(pj::daily::report(*r->rows, q("day"), q("device")));
+  return daily_report_json(pj::daily::report(*r->rows, q("day"), q("device"), q("staff")));
 }
 
 api_result<json> query_service::devices(const param_lookup& q) const {
