@@ -4,7 +4,8 @@
 // exactly 401 / 403 forbidden / 403 approval_required / 2xx as the table
 // says. Then: lockout and its doubling, idle expiry and sign-out, approvals
 // recorded in the events, and no PIN hash in any response, SSE frame or log.
-// (Idle expiry is timed in tests/unit/staff: the node's shortest timeout is 60 s.)
+// (Idle expiry waits the node's shortest timeout, 60 s; tests/unit/staff
+// times it without a node.)
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -12,7 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "node/permissions.hpp"
 #include "tests/integration/node_process.hpp"
@@ -244,6 +248,18 @@ TEST_F(staff_access, approvals_are_recorded_and_a_low_approver_or_wrong_pin_is_r
   // Every command's events name their staff.
   auto sales = n.get_json("/v1/events?type=sale.completed&limit=10000");
   for (const auto& e : sales["events"]) EXPECT_FALSE(e["payload"].value("staff_id", "").empty()) << e.dump();
+  // The daily report's per-staff totals: the cashier rang the override sale
+  // (the admin the rest); ?staff= shows only that person's figures.
+  const json day = n.get_json("/v1/reports/daily");
+  ASSERT_TRUE(day.contains("by_staff")) << day.dump();
+  EXPECT_EQ(day["by_staff"]["c1"]["transactions"], 1) << day.dump();
+  EXPECT_EQ(day["by_staff"]["c1"]["gross_cents"], 50) << day.dump();
+  EXPECT_GE(day["by_staff"]["admin"]["voids"], 1) << day.dump();
+  const json mine = n.get_json("/v1/reports/daily?staff=c1");
+  EXPECT_EQ(mine["staff"], "c1");
+  EXPECT_EQ(mine["transactions"], 1) << mine.dump();
+  EXPECT_EQ(mine["gross_cents"], 50) << mine.dump();
+  EXPECT_EQ(mine["by_staff"].size(), 1u) << mine.dump();
 }
 
 TEST_F(staff_access, five_wrong_pins_lock_sign_in_and_the_lockout_doubles) {
@@ -314,6 +330,40 @@ TEST_F(staff_access, sessions_end_on_sign_out_node_restart_and_removal) {
   EXPECT_EQ(r->status, 401);
 }
 
+// Token expiry against the real node's clock: the shortest idle timeout a
+// node accepts is 60 s, so this test waits that long (the waiting is what
+// is tested; the unit test in tests/unit/staff times it without a node).
+// Two sessions of one person: the one used half-way stays, the idle one ends.
+TEST_F(staff_access, an_idle_session_ends_after_the_idle_timeout_and_use_renews_it) {
+  node_options o;
+  o.extra_args = {"--staff.session-idle-timeout-s", "60"};
+  node_process n(data(), o);
+  ASSERT_TRUE(n.start()) << n.log_text();
+  store s(n);
+  s.seed();
+  if (HasFatalFailure()) return;
+  const std::string idle = s.token_of(role::cashier), used = s.token_of(role::cashier);
+  ASSERT_FALSE(idle.empty());
+  ASSERT_FALSE(used.empty());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = call(n, "GET", "/v1/sessions/current", "", idle);
+  ASSERT_TRUE(r && r->status == 200);
+  const auto expires_at = json::parse(r->body).value("expires_at", "");
+  EXPECT_FALSE(expires_at.empty()) << r->body;
+  std::this_thread::sleep_until(t0 + std::chrono::seconds(35));
+  r = call(n, "GET", "/v1/products", "", used);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  std::this_thread::sleep_until(t0 + std::chrono::seconds(62));
+  r = call(n, "GET", "/v1/products", "", idle);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << "60 s idle: the session ended";
+  EXPECT_NE(r->body.find("unauthenticated"), std::string::npos) << r->body;
+  r = call(n, "GET", "/v1/products", "", used);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << "used 27 s ago: still signed in";
+}
+
 TEST_F(staff_access, no_pin_hash_in_any_response_stream_or_log) {
   node_process n(data(), {});
   ASSERT_TRUE(n.start()) << n.log_text();
@@ -345,6 +395,32 @@ TEST_F(staff_access, no_pin_hash_in_any_response_stream_or_log) {
   EXPECT_EQ(all.find("pin_hash"), std::string::npos);
   EXPECT_EQ(n.log_text().find("argon2"), std::string::npos);
   EXPECT_EQ(n.log_text().find(node_process::test_admin_pin), std::string::npos);
+  // What storectl prints from the data dir: export (JSON Lines and CSV),
+  // events tail and show, and the replayed views written to files.
+  ASSERT_TRUE(n.stop());
+  const std::string views = (dir.path() / "views").string();
+  std::string printed;
+  for (const std::string args :
+       {"export --data " + data().string() + " --format jsonl", "export --data " + data().string() + " --format csv",
+        "events tail --data " + data().string() + " -n 1000 --json",
+        "events tail --data " + data().string() + " -n 1000", "replay --data " + data().string() + " --out " + views}) {
+    const std::string cmd = std::string(STORECTL_PATH) + " " + args + " 2>&1";
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, got);
+    EXPECT_EQ(::pclose(p), 0) << args << "\n" << out;
+    printed += out;
+  }
+  for (const auto& f : std::filesystem::directory_iterator(views)) {
+    std::ifstream in(f.path());
+    printed += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(printed.find("staff.added"), std::string::npos);
+  EXPECT_NE(printed.find("\"staff\""), std::string::npos) << "the replayed staff view";
+  EXPECT_EQ(printed.find("argon2"), std::string::npos);
+  EXPECT_EQ(printed.find("pin_hash"), std::string::npos);
 }
 
 }  // namespace
