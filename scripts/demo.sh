@@ -15,9 +15,11 @@ ctl="$root/build/tools/storectl"
 demo_pin=135790   # the demo admin's PIN (staff id admin)
 export STORENODE_STAFF=admin STORENODE_PIN=$demo_pin   # storenode-loadgen signs in at each node
 # A session token of the demo admin at the node on HTTP port $1 (sessions are per node).
+# The PIN goes to curl on stdin (printf is a shell builtin): never on a command line.
 demo_token() {
-  curl -s -X POST "http://127.0.0.1:$1/v1/sessions" -H 'Content-Type: application/json' \
-    -d "{\"staff_id\":\"admin\",\"pin\":\"$demo_pin\"}" | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+  printf '{"staff_id":"admin","pin":"%s"}' "$demo_pin" |
+    curl -s -X POST "http://127.0.0.1:$1/v1/sessions" -H 'Content-Type: application/json' -d @- |
+    sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
 }
 loadgen="$root/build/tools/loadgen/storenode-loadgen"
 
@@ -41,7 +43,9 @@ show_status() {
   [ -f "$demo/ports" ] || { echo "demo: not running"; return 1; }
   printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n" DEVICE ROLE TERM MASTER EVENTS PENDING VERSION_VECTOR
   while read -r name http _; do
-    s=$(curl -s --max-time 2 -H "Authorization: Bearer $(demo_token "$http")" "http://127.0.0.1:$http/v1/status" || true)
+    # The header on stdin (-H @-), not the command line: a token is a secret too.
+    s=$(printf 'Authorization: Bearer %s\n' "$(demo_token "$http")" |
+      curl -s --max-time 2 -H @- "http://127.0.0.1:$http/v1/status" || true)
     if [ -z "$s" ]; then printf "%-11s %s\n" "$name" "(down)"; continue; fi
     echo "$s" | jq -r '[.device_id, .role, (.term|tostring), (.master // "-"), (.events_total|tostring), (.pending_changes|tostring), (.version_vector|tostring)] | @tsv' |
       awk -F'\t' '{printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n", $1, $2, $3, $4, $5, $6, $7}'
@@ -128,11 +132,13 @@ show_status
 cat <<TXT
 
 The demo store keeps running. Look around:
-  T=\$(curl -s -X POST http://127.0.0.1:$h1/v1/sessions -d '{"staff_id":"admin","pin":"$demo_pin"}' | jq -r .token)   # sign in
-  curl -s -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/status | jq          # one node's status
-  curl -s -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
-  curl -N -H "Authorization: Bearer \$T" http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
-  STORENODE_TOKEN=\$T $ctl status --store --node http://127.0.0.1:$h1      # the whole store
+  $ctl login --node http://127.0.0.1:$h1 --staff admin   # sign in (the PIN: demo_pin in scripts/demo.sh)
+  H="\${XDG_CONFIG_HOME:-\$HOME/.config}/storenode/header"   # the token as a header file (never on a command line)
+  (umask 077; printf 'Authorization: Bearer %s\n' "\$(cat "\${H%/header}/token")" > "\$H")
+  curl -s -H @"\$H" http://127.0.0.1:$h1/v1/status | jq          # one node's status
+  curl -s -H @"\$H" http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
+  curl -N -H @"\$H" http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
+  $ctl status --store --node http://127.0.0.1:$h1      # the whole store (log in at each node first)
   $ctl events tail --follow --node http://127.0.0.1:$h1
   logs and data: $demo/
 Stop it with: ./scripts/demo.sh stop
