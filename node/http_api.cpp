@@ -4,9 +4,9 @@
 
 #include <httplib.h>
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <fnmatch.h>
 #include <atomic>
@@ -21,25 +21,27 @@
 #include <sys/socket.h>
 
 #include "actors/command_actor.hpp"
+#include "actors/projections/staff.hpp"
 #include "actors/retail/commands.hpp"
+#include "actors/staff/pin.hpp"
 #include "events/codec.hpp"
 #include "events/json.hpp"
 #include "node/actor_handles.hpp"
 #include "node/api_error.hpp"
+#include "node/auth.hpp"
 #include "node/command_errors.hpp"
 #include "node/command_parser.hpp"
 #include "node/command_reply.hpp"
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_gate.hpp"
-#include "node/auth.hpp"
 #include "node/permissions.hpp"
-#include "actors/staff/pin.hpp"
-#include "actors/projections/staff.hpp"
 #include "node/query_service.hpp"
-#include "storage/projection_store.hpp"
+#include "node/status_events.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
+#include "storage/projection_store.hpp"
+#include "web/assets.hpp"
 
 namespace sn::node {
 
@@ -137,7 +139,7 @@ struct authorized {
 };
 
 class api {
-public:
+ public:
   explicit api(http_services s)
       : s_(std::move(s)),
         queries_(std::make_unique<query_service>(*s_.rows, *s_.progress, *s_.log)),
@@ -199,11 +201,21 @@ public:
     });
     {
       const auto& qs = *queries_;
-      query("/v1/staff", [&qs](const httplib::Request& r) { return qs.staff_list(params(r)); }, srv);
+      query(
+          "/v1/staff", [&qs](const httplib::Request& r) { return qs.staff_list(params(r)); }, srv);
       query(R"(/v1/staff/([^/]+))", [&qs](const httplib::Request& r) { return qs.staff_member(r.matches[1]); }, srv);
     }
 
-    srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
+    srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, json{{"ok", true}});
+    });
+    // The console (web/, embedded at build time): open, like /healthz; every
+    // call it makes carries the signed-in person's token.
+    srv.Get("/", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "index.html"); });
+    srv.Get(R"(/console/([^/]+))",
+            [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, req.matches[1].str()); });
+    srv.Get("/v1/status/stream",
+            [this](const httplib::Request& req, httplib::Response& res) { stream(req, res, stream_scope::status); });
     srv.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { status(res); });
     srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::string text = s_.actors->metrics->render();
@@ -229,16 +241,23 @@ public:
 
     // Queries: each reads its projection's rows on this thread (node/query_service.hpp).
     const auto& qs = *queries_;
-    query("/v1/products", [&qs](const httplib::Request& r) { return qs.products(params(r)); }, srv);
+    query(
+        "/v1/products", [&qs](const httplib::Request& r) { return qs.products(params(r)); }, srv);
     query(R"(/v1/products/([^/]+))", [&qs](const httplib::Request& r) { return qs.product(r.matches[1]); }, srv);
-    query("/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
-    query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); }, srv);
+    query(
+        "/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
+    query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); },
+          srv);
     query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
-    query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
-    query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
-    query("/v1/devices", [&qs](const httplib::Request& r) { return qs.devices(params(r)); }, srv);
+    query(
+        "/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
+    query(
+        "/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
+    query(
+        "/v1/devices", [&qs](const httplib::Request& r) { return qs.devices(params(r)); }, srv);
     query(R"(/v1/devices/([^/]+))", [&qs](const httplib::Request& r) { return qs.device(r.matches[1]); }, srv);
-    query("/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
+    query(
+        "/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
     query(R"(/v1/digest/([^/]+))", [&qs](const httplib::Request& r) { return qs.buckets(r.matches[1]); }, srv);
     query(R"(/v1/digest/([^/]+)/buckets/([^/]+))",
           [&qs](const httplib::Request& r) { return qs.bucket_rows(r.matches[1], r.matches[2], params(r)); }, srv);
@@ -247,13 +266,14 @@ public:
 
     // Events.
     srv.Get("/v1/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
-    srv.Get("/v1/events/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+    srv.Get("/v1/events/stream", [this](const httplib::Request& req, httplib::Response& res) {
+      stream(req, res, stream_scope::everything);
+    });
 
     // Projections.
     srv.Get("/v1/projections", [this](const httplib::Request&, httplib::Response& res) { projections_status(res); });
-    srv.Post(R"(/v1/projections/([^/]+)/(rebuild|pause|resume))", [this](const httplib::Request& req, httplib::Response& res) {
-      projections_control(req, res);
-    });
+    srv.Post(R"(/v1/projections/([^/]+)/(rebuild|pause|resume))",
+             [this](const httplib::Request& req, httplib::Response& res) { projections_control(req, res); });
 
     // Sync and election.
     srv.Get("/v1/sync/state", [this](const httplib::Request&, httplib::Response& res) {
@@ -289,7 +309,7 @@ public:
     });
   }
 
-private:
+ private:
   void command(const std::string& pattern, command_kind kind, httplib::Server& srv, const char* path_field = nullptr) {
     srv.Post(pattern, [this, kind, path_field](const httplib::Request& req, httplib::Response& res) {
       run_command(req, res, kind, path_field);
@@ -398,8 +418,8 @@ private:
     if (!parsed) return send_error(res, parsed.error());
     const bool staff_command =
         kind == command_kind::add_staff || kind == command_kind::update_staff || kind == command_kind::remove_staff;
-    const staff::role need = staff_command ? staff_target_role(parsed->command, current_auth.rule->least)
-                                           : current_auth.rule->least;
+    const staff::role need =
+        staff_command ? staff_target_role(parsed->command, current_auth.rule->least) : current_auth.rule->least;
     auto who = authorize(req, res, need);
     if (!who) return;
     if (!parsed->pin.empty()) {
@@ -419,34 +439,37 @@ private:
       cmd.discount_limit_cents = s_.config->store.cashier_discount_limit_cents;
       cmd.price_override_allowed = false;
     }
-    const std::string target = staff_command ? std::visit(
-        [](const auto& c) -> std::string {
-          if constexpr (std::is_same_v<std::decay_t<decltype(c)>, retail::add_staff> ||
-                        std::is_same_v<std::decay_t<decltype(c)>, retail::update_staff> ||
-                        std::is_same_v<std::decay_t<decltype(c)>, retail::remove_staff>) {
-            return c.staff_id;
-          } else {
-            return {};
-          }
-        },
-        cmd.command) : std::string();
+    const std::string target =
+        staff_command ? std::visit(
+                            [](const auto& c) -> std::string {
+                              if constexpr (std::is_same_v<std::decay_t<decltype(c)>, retail::add_staff> ||
+                                            std::is_same_v<std::decay_t<decltype(c)>, retail::update_staff> ||
+                                            std::is_same_v<std::decay_t<decltype(c)>, retail::remove_staff>) {
+                                return c.staff_id;
+                              } else {
+                                return {};
+                              }
+                            },
+                            cmd.command)
+                      : std::string();
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
-      .receive(
-        [&](actors::command_response& r) {
-          // A changed or removed person's sessions end (their role or
-          // active flag may have changed); they sign in again.
-          if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0) auth_->end_sessions_of(target);
-          http_reply reply = render(r.outcome);
-          res.status = reply.status;
-          res.set_content(std::move(reply.body), "application/json");
-        },
-        [&](caf::error& err) {
-          if (err.category() == caf::atom("command")) {
-            return send_error(res, to_api_error(static_cast<actors::command_errc>(err.code())));
-          }
-          send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
-        });
+        .receive(
+            [&](actors::command_response& r) {
+              // A changed or removed person's sessions end (their role or
+              // active flag may have changed); they sign in again.
+              if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0)
+                auth_->end_sessions_of(target);
+              http_reply reply = render(r.outcome);
+              res.status = reply.status;
+              res.set_content(std::move(reply.body), "application/json");
+            },
+            [&](caf::error& err) {
+              if (err.category() == caf::atom("command")) {
+                return send_error(res, to_api_error(static_cast<actors::command_errc>(err.code())));
+              }
+              send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
+            });
   }
 
   static param_lookup params(const httplib::Request& req) {
@@ -508,7 +531,7 @@ private:
     caf::scoped_actor self{*s_.system};
     std::optional<actors::projection_status> out;
     self->request(s_.actors->projections, actor_timeout, actors::status_atom::value)
-      .receive([&](actors::projection_status& s) { out = std::move(s); }, [&](caf::error&) {});
+        .receive([&](actors::projection_status& s) { out = std::move(s); }, [&](caf::error&) {});
     return out;
   }
 
@@ -529,7 +552,8 @@ private:
     }
     json parked = json::array();
     for (const auto& pe : p.parked_events) {
-      parked.push_back({{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
+      parked.push_back(
+          {{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
     }
     return json{{"projections", std::move(each)},
                 {"parked_events", std::move(parked)},
@@ -550,8 +574,9 @@ private:
       if (!info.paused) low = std::min(low, info.position);
       parked = std::max(parked, info.parked);
     }
-    return json{{"position", low},        {"lag", head > low ? head - low : 0}, {"paused", paused},
-                {"catching_up", catching_up}, {"parked", parked},               {"count", p.projections.size()}};
+    return json{{"position", low},  {"lag", head > low ? head - low : 0},
+                {"paused", paused}, {"catching_up", catching_up},
+                {"parked", parked}, {"count", p.projections.size()}};
   }
 
   /// The uplink to HQ (issue 14), from the metrics its actor keeps.
@@ -652,17 +677,24 @@ private:
       const auto code = static_cast<storage::errc>(r.error().code);
       spdlog::warn("http: backup into {} failed: {}", to, r.error().message);
       switch (code) {
-        case storage::errc::exists: return send_error(res, 409, "backup_target_exists", r.error().message);
+        case storage::errc::exists:
+          return send_error(res, 409, "backup_target_exists", r.error().message);
         case storage::errc::not_found:
-        case storage::errc::invalid_argument: return send_error(res, 400, "invalid_backup_target", r.error().message);
-        case storage::errc::read_only: return send_error(res, 503, "read_only", r.error().message);
-        default: return send_error(res, 500, "backup_failed", r.error().message);
+        case storage::errc::invalid_argument:
+          return send_error(res, 400, "invalid_backup_target", r.error().message);
+        case storage::errc::read_only:
+          return send_error(res, 503, "read_only", r.error().message);
+        default:
+          return send_error(res, 500, "backup_failed", r.error().message);
       }
     }
     spdlog::info("http: backup of {} into {}: position {} in {} ms", s_.config->data_dir, to, r->position.value(),
                  r->elapsed_ms);
-    send_json(res, 201, json{{"to", to}, {"position", r->position.value()}, {"elapsed_ms", r->elapsed_ms},
-                             {"data_dir", s_.config->data_dir}});
+    send_json(res, 201,
+              json{{"to", to},
+                   {"position", r->position.value()},
+                   {"elapsed_ms", r->elapsed_ms},
+                   {"data_dir", s_.config->data_dir}});
   }
 
   /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the
@@ -683,13 +715,25 @@ private:
     auto fail = [&](caf::error& err) { send_error(res, 503, "unavailable", s_.system->render(err)); };
     if (op == "rebuild") {
       self->request(s_.actors->projections, std::chrono::minutes(30), actors::rebuild_atom::value, name)
-        .receive([&](std::uint64_t n) { send_json(res, 200, json{{"rebuilt", name}, {"events", n}}); }, fail);
+          .receive(
+              [&](std::uint64_t n) {
+                send_json(res, 200, json{{"rebuilt", name}, {"events", n}});
+              },
+              fail);
     } else if (op == "pause") {
       self->request(s_.actors->projections, actor_timeout, actors::pause_atom::value, name)
-        .receive([&](bool) { send_json(res, 200, json{{"paused", name}}); }, fail);
+          .receive(
+              [&](bool) {
+                send_json(res, 200, json{{"paused", name}});
+              },
+              fail);
     } else {
       self->request(s_.actors->projections, actor_timeout, actors::resume_atom::value, name)
-        .receive([&](bool) { send_json(res, 200, json{{"resumed", name}}); }, fail);
+          .receive(
+              [&](bool) {
+                send_json(res, 200, json{{"resumed", name}});
+              },
+              fail);
     }
   }
 
@@ -723,10 +767,54 @@ private:
     send_json(res, 200, json{{"events", std::move(out)}, {"next", next}});
   }
 
-  /// Server-Sent Events: every new event (filtered by type glob and origin)
-  /// as `id: POS` / `event: event` / `data: JSON`. Starts after the current
-  /// end of the log, or after Last-Event-ID / ?from= when given.
-  void stream(const httplib::Request& req, httplib::Response& res) {
+  /// One of the console's files with the security headers of issue 11:
+  /// nothing but this node may serve script, style or be framed around it;
+  /// no CORS header is ever sent, so no other origin reads the API.
+  static void console_file(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    const web::asset* a = web::find_asset(name);
+    if (a == nullptr) return send_error(res, 404, "unknown_route", "no console file " + name);
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+    // Revalidated on every load (a node upgrade changes the files), cheap with the ETag.
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("ETag", a->etag);
+    if (req.get_header_value("If-None-Match") == a->etag) {
+      res.status = 304;
+      return;
+    }
+    res.status = 200;
+    res.set_content(std::string(a->bytes()), a->content_type);
+  }
+
+  enum class stream_scope {
+    everything,  ///< /v1/events/stream: log events (filtered) and the status kinds
+    status,      ///< /v1/status/stream: the status kinds, master.changed and conflict.resolved only
+  };
+
+  /// The status kinds that changed since `last` (node/status_events.hpp), as SSE frames without an id
+  /// (an id is a log position: Last-Event-ID resumes the log).
+  std::string status_frames(std::optional<status_snapshot>& last) {
+    const json cluster = s_.cluster_status ? s_.cluster_status() : json::object();
+    const json sync = s_.sync_status ? s_.sync_status() : json::object();
+    status_snapshot now = snapshot_of(s_.config->device_id, cluster, sync);
+    std::string out;
+    for (auto& c : status_changes(last, now)) {
+      out += "event: " + c.kind + "\ndata: " + c.data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+    }
+    last = std::move(now);
+    return out;
+  }
+
+  /// Server-Sent Events with named kinds (docs/api.md): each new log event
+  /// (filtered by type glob and origin) as `id: POS` / `event: TYPE` /
+  /// `data: JSON`, and the node status kinds when they change. Starts after
+  /// the current end of the log, or after Last-Event-ID / ?from= when given.
+  void stream(const httplib::Request& req, httplib::Response& res, stream_scope scope) {
     // A stream holds its worker for as long as the client listens: at most
     // half the workers stream, so that streams cannot stall the API.
     if (streams_.fetch_add(1) >= streams_max_) {
@@ -738,34 +826,59 @@ private:
     std::uint64_t v = 0;
     if (auto s = query_param(req, "from"); s && parse_u64(*s, v)) after = v > 0 ? v - 1 : 0;
     auto last_id = req.get_header_value("Last-Event-ID");
-    if (!last_id.empty() && parse_u64(last_id, v)) after = v;
+    if (!last_id.empty() && parse_u64(last_id, v)) after = std::min(v, s_.feed->position());
     auto type = query_param(req, "type");
     auto origin = query_param(req, "origin");
-    auto position = std::make_shared<std::uint64_t>(after);
+    // ?status=0 leaves the status kinds out (storectl events tail).
+    const bool with_status = scope == stream_scope::status || query_param(req, "status").value_or("1") != "0";
+    struct stream_state {
+      std::uint64_t position = 0;
+      std::optional<status_snapshot> last_status;
+      std::chrono::steady_clock::time_point next_status{};
+      std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+    };
+    auto st = std::make_shared<stream_state>();
+    st->position = after;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider("text/event-stream", [this, position, type, origin](std::size_t, httplib::DataSink& sink) {
-      bool closed = false;
-      const std::uint64_t newest = s_.feed->wait_beyond(*position, sse_keepalive, closed);
-      if (closed) return false;
-      if (newest <= *position) {
-        std::string ping = ": keep-alive\n\n";
-        return sink.write(ping.data(), ping.size());
-      }
-      auto batch = s_.log->read_from(log_position{*position + 1}, 1000);
-      std::string chunk;
-      for (auto& se : batch) {
-        *position = se.position.value();
-        if (origin && se.ev.origin.value() != *origin) continue;
-        if (!type_matches(type, se.ev)) continue;
-        json e = event_to_json(se.ev);
-        e["position"] = se.position.value();
-        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " +
-                 e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
-      }
-      if (chunk.empty()) return true;
-      return sink.write(chunk.data(), chunk.size());
-    }, [this](bool) { streams_.fetch_sub(1); });
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, st, type, origin, scope, with_status](std::size_t, httplib::DataSink& sink) {
+          using clock = std::chrono::steady_clock;
+          bool closed = false;
+          const auto wait = with_status ? std::chrono::duration_cast<std::chrono::milliseconds>(status_poll_interval)
+                                        : std::chrono::duration_cast<std::chrono::milliseconds>(sse_keepalive);
+          const std::uint64_t newest = s_.feed->wait_beyond(st->position, wait, closed);
+          if (closed) return false;
+          std::string chunk;
+          if (newest > st->position) {
+            auto batch = s_.log->read_from(log_position{st->position + 1}, 1000);
+            for (auto& se : batch) {
+              st->position = se.position.value();
+              if (origin && se.ev.origin.value() != *origin) continue;
+              if (!type_matches(type, se.ev)) continue;
+              auto name = event_type_name(se.ev.type);
+              std::string kind = name ? std::string(*name) : "unknown";
+              if (scope == stream_scope::status && kind != "master.changed" && kind != "conflict.resolved") continue;
+              json e = event_to_json(se.ev);
+              e["position"] = se.position.value();
+              chunk += "id: " + std::to_string(se.position.value()) + "\nevent: " + kind +
+                       "\ndata: " + e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+            }
+          }
+          const auto now = clock::now();
+          if (with_status && now >= st->next_status) {
+            chunk += status_frames(st->last_status);
+            st->next_status = now + status_poll_interval;
+          }
+          if (chunk.empty()) {
+            if (now - st->last_write < sse_keepalive) return true;
+            chunk = ": keep-alive\n\n";
+          }
+          st->last_write = now;
+          return sink.write(chunk.data(), chunk.size());
+        },
+        [this](bool) { streams_.fetch_sub(1); });
   }
 
   http_services s_;
@@ -891,7 +1004,7 @@ class connection_stream final : public httplib::Stream {
   http_connection& c_;
 };
 
-} // namespace
+}  // namespace
 
 struct http_server::impl {
   std::unique_ptr<http_gate> gate;
@@ -997,4 +1110,4 @@ void http_server::serve(http_services services) {
       [metrics](int status) { metrics->count_http(status); });
 }
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -6,9 +6,15 @@ namespace {
 
 using staff::role;
 
-route_rule open_route(const char* m, const char* p, const char* what) { return route_rule{m, p, true, role::cashier, false, what}; }
-route_rule query(const char* m, const char* p, role r, const char* what) { return route_rule{m, p, false, r, false, what}; }
-route_rule command(const char* m, const char* p, role r, const char* what) { return route_rule{m, p, false, r, true, what}; }
+route_rule open_route(const char* m, const char* p, const char* what) {
+  return route_rule{m, p, true, role::cashier, false, what};
+}
+route_rule query(const char* m, const char* p, role r, const char* what) {
+  return route_rule{m, p, false, r, false, what};
+}
+route_rule command(const char* m, const char* p, role r, const char* what) {
+  return route_rule{m, p, false, r, true, what};
+}
 
 /// Matches `path` against a docs pattern: "{x}" matches one non-empty segment.
 bool matches(std::string_view pattern, std::string_view path) {
@@ -36,13 +42,19 @@ const std::vector<route_rule>& permission_table() {
   static const std::vector<route_rule> table = {
       open_route("GET", "/healthz", "liveness"),
       open_route("POST", "/v1/sessions", "sign in with staff id and PIN"),
+      open_route("GET", "/", "the store console (web/)"),
+      open_route("GET", "/console/{file}", "the console's scripts and styles"),
       query("GET", "/v1/sessions/current", role::cashier, "who is signed in"),
       query("DELETE", "/v1/sessions/current", role::cashier, "sign out"),
       query("GET", "/v1/status", role::cashier, "node and store status (the status bar)"),
+      query("GET", "/v1/status/stream", role::cashier,
+            "the status bar's live stream (SSE: status kinds, master.changed, conflict.resolved)"),
       query("GET", "/metrics", role::manager, "Prometheus metrics"),
       // Selling.
-      command("POST", "/v1/sales", role::cashier, "sell (a price override or a discount over the limit needs a supervisor)"),
-      command("POST", "/v1/returns", role::cashier, "return with a receipt (a refund over the limit needs a supervisor)"),
+      command("POST", "/v1/sales", role::cashier,
+              "sell (a price override or a discount over the limit needs a supervisor)"),
+      command("POST", "/v1/returns", role::cashier,
+              "return with a receipt (a refund over the limit needs a supervisor)"),
       command("POST", "/v1/sales/{receipt}/void", role::supervisor, "void a sale"),
       command("POST", "/v1/days/close", role::supervisor, "close the business day"),
       query("GET", "/v1/products", role::cashier, "list products"),

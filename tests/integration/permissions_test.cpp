@@ -132,6 +132,7 @@ class store {
     if (p == "/v1/digest/{projection}/buckets/{bucket}") return {"/v1/digest/catalog/buckets/0", ""};
     if (p.rfind("/v1/projections/{name}/", 0) == 0) return {"/v1/projections/catalog/" + p.substr(p.rfind('/') + 1), ""};
     if (p == "/v1/devices/{id}") return {"/v1/devices/" + n_.options().device_id, m == "PUT" ? R"({"priority":5})" : ""};
+    if (p == "/console/{file}") return {"/console/app.js", ""};
     if (p == "/v1/sync/state/{device}") return {"/v1/sync/state/" + n_.options().device_id, ""};
     if (p == "/v1/devices" && m == "POST") return {p, json{{"device_id", "DEV" + u}}.dump()};
     if (p == "/v1/master") return {p, json{{"device_id", n_.options().device_id}}.dump()};
@@ -149,7 +150,7 @@ class store {
 
 int status_of(node_process& n, const route_rule& rule, const std::string& path, const std::string& body,
               const std::string& token, const httplib::Headers& h = {}) {
-  if (std::string(rule.path) == "/v1/events/stream") return stream_status(n.http_port(), path, token);
+  if (std::string(rule.path) == "/v1/events/stream" || std::string(rule.path) == "/v1/status/stream") return stream_status(n.http_port(), path, token);
   auto r = call(n, rule.method, path, body, token, h);
   return r ? r->status : 0;
 }
