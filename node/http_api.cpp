@@ -212,6 +212,8 @@ class api {
     // The console (web/, embedded at build time): open, like /healthz; every
     // call it makes carries the signed-in person's token.
     srv.Get("/", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "index.html"); });
+    srv.Get("/favicon.ico",
+            [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "icon.svg"); });
     srv.Get(R"(/console/([^/]+))",
             [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, req.matches[1].str()); });
     srv.Get("/v1/status/stream",

@@ -44,6 +44,7 @@ const std::vector<route_rule>& permission_table() {
       open_route("POST", "/v1/sessions", "sign in with staff id and PIN"),
       open_route("GET", "/", "the store console (web/)"),
       open_route("GET", "/console/{file}", "the console's scripts and styles"),
+      open_route("GET", "/favicon.ico", "the console's icon"),
       query("GET", "/v1/sessions/current", role::cashier, "who is signed in"),
       query("DELETE", "/v1/sessions/current", role::cashier, "sign out"),
       query("GET", "/v1/status", role::cashier, "node and store status (the status bar)"),

@@ -24,6 +24,10 @@ const who = document.getElementById('who');
 const allowed = (s) => SCREENS.filter((x) => RANK[s.role] >= RANK[x.least]);
 
 function showSignIn(message) {
+  // Several calls may see the session end at once (the stream, a command):
+  // the form shown already stays, with what the person typed.
+  const shown = main.querySelector('form.signin');
+  if (shown) { if (message) fill(shown.querySelector('#signin-error'), message); return; }
   stopStatus();
   fill(nav);
   fill(who);

@@ -243,6 +243,9 @@ async function submit() {
     showReceipt(r);
   } catch (e) {
     busy = false;
+    // Signed out meanwhile (a node restart ends sessions): the sale stays
+    // submitted and is sent again, with its key, after the next sign-in.
+    if (e.code === 'unauthenticated') { save(); return; }
     sale.submitted = false;
     save();
     render();
@@ -260,9 +263,9 @@ export function receiptView(r) {
       el('td', {}, `${l.qty} × ${l.sku}`),
       el('td.num', {}, money(l.total_cents ?? l.qty * l.unit_price_cents - (l.discount_cents || 0))))))),
     el('div.sum', {}, 'Total ', el('b#receipt-total', {}, money(r.total_cents))),
-    el('div.sum', {}, 'Tax ', money(r.tax_cents)),
-    r.discount_cents ? el('div.sum', {}, 'Discounts ', money(r.discount_cents)) : null,
-    (r.payments || []).map((p) => el('div.sum', {}, `${p.method} `, money(p.amount_cents))),
+    el('div.sum', {}, el('span', {}, 'of which tax'), el('span', {}, money(r.tax_cents))),
+    r.discount_cents ? el('div.sum', {}, el('span', {}, 'Discounts'), el('span', {}, money(r.discount_cents))) : null,
+    (r.payments || []).map((p) => el('div.sum', {}, el('span', {}, p.method), el('span', {}, money(p.amount_cents)))),
     el('div.sum', {}, 'Change ', el('b#change', {}, money(r.change_cents))));
 }
 
