@@ -446,6 +446,18 @@ remove_staff read_remove_staff(const json& b) {
 }
 
 update_device read_update_device(const json& b) {
+  // Issue 11 item 10: a device's row changes only in these fields; its role
+  // moves only through POST /v1/master, so "role" (or a typo) is refused
+  // rather than silently ignored.
+  for (const auto& [k, v] : b.items()) {
+    if (k == "device_id" || k == "name" || k == "priority" || k == "active" || k == "idempotency_key" ||
+        k == "approval") {
+      continue;
+    }
+    refuse("invalid_field", k == "role"
+                                ? "field 'role' is not accepted: the master role moves only through POST /v1/master"
+                                : "field '" + k + "' is not accepted (PUT /v1/devices/{id} takes name, priority, active)");
+  }
   update_device c;
   c.device_id = read_string(b, "device_id", device_id_length_max, true);
   c.name = read_string_opt(b, "name", text_length_max, false);

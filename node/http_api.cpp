@@ -4,14 +4,15 @@
 
 #include <httplib.h>
 
-#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <fnmatch.h>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <cstring>
 #include <thread>
 
@@ -21,27 +22,27 @@
 #include <sys/socket.h>
 
 #include "actors/command_actor.hpp"
-#include "actors/projections/staff.hpp"
 #include "actors/retail/commands.hpp"
-#include "actors/staff/pin.hpp"
 #include "events/codec.hpp"
 #include "events/json.hpp"
 #include "node/actor_handles.hpp"
 #include "node/api_error.hpp"
-#include "node/auth.hpp"
 #include "node/command_errors.hpp"
 #include "node/command_parser.hpp"
 #include "node/command_reply.hpp"
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_gate.hpp"
+#include "node/auth.hpp"
 #include "node/permissions.hpp"
+#include "actors/staff/pin.hpp"
+#include "actors/projections/staff.hpp"
 #include "node/query_service.hpp"
 #include "node/status_events.hpp"
+#include "web/assets.hpp"
+#include "storage/projection_store.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
-#include "storage/projection_store.hpp"
-#include "web/assets.hpp"
 
 namespace sn::node {
 
@@ -139,7 +140,7 @@ struct authorized {
 };
 
 class api {
- public:
+public:
   explicit api(http_services s)
       : s_(std::move(s)),
         queries_(std::make_unique<query_service>(*s_.rows, *s_.progress, *s_.log)),
@@ -201,19 +202,15 @@ class api {
     });
     {
       const auto& qs = *queries_;
-      query(
-          "/v1/staff", [&qs](const httplib::Request& r) { return qs.staff_list(params(r)); }, srv);
+      query("/v1/staff", [&qs](const httplib::Request& r) { return qs.staff_list(params(r)); }, srv);
       query(R"(/v1/staff/([^/]+))", [&qs](const httplib::Request& r) { return qs.staff_member(r.matches[1]); }, srv);
     }
 
-    srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, json{{"ok", true}});
-    });
+    srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
     // The console (web/, embedded at build time): open, like /healthz; every
     // call it makes carries the signed-in person's token.
     srv.Get("/", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "index.html"); });
-    srv.Get("/favicon.ico",
-            [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "icon.svg"); });
+    srv.Get("/favicon.ico", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "icon.svg"); });
     srv.Get(R"(/console/([^/]+))",
             [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, req.matches[1].str()); });
     srv.Get("/v1/status/stream",
@@ -243,23 +240,26 @@ class api {
 
     // Queries: each reads its projection's rows on this thread (node/query_service.hpp).
     const auto& qs = *queries_;
-    query(
-        "/v1/products", [&qs](const httplib::Request& r) { return qs.products(params(r)); }, srv);
+    query("/v1/products", [&qs](const httplib::Request& r) { return qs.products(params(r)); }, srv);
     query(R"(/v1/products/([^/]+))", [&qs](const httplib::Request& r) { return qs.product(r.matches[1]); }, srv);
-    query(
-        "/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
-    query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); },
-          srv);
+    query("/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
+    query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); }, srv);
     query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
-    query(
-        "/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
-    query(
-        "/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
-    query(
-        "/v1/devices", [&qs](const httplib::Request& r) { return qs.devices(params(r)); }, srv);
-    query(R"(/v1/devices/([^/]+))", [&qs](const httplib::Request& r) { return qs.device(r.matches[1]); }, srv);
-    query(
-        "/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
+    query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
+    query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
+    query("/v1/devices", [this, &qs](const httplib::Request& r) -> api_result<json> {
+      auto out = qs.devices(params(r));
+      if (!out) return out;
+      const auto heard = heard_devices();
+      for (auto& d : (*out)["devices"]) with_liveness(d, heard);
+      return out;
+    }, srv);
+    query(R"(/v1/devices/([^/]+))", [this, &qs](const httplib::Request& r) -> api_result<json> {
+      auto out = qs.device(r.matches[1]);
+      if (out) with_liveness(*out, heard_devices());
+      return out;
+    }, srv);
+    query("/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
     query(R"(/v1/digest/([^/]+))", [&qs](const httplib::Request& r) { return qs.buckets(r.matches[1]); }, srv);
     query(R"(/v1/digest/([^/]+)/buckets/([^/]+))",
           [&qs](const httplib::Request& r) { return qs.bucket_rows(r.matches[1], r.matches[2], params(r)); }, srv);
@@ -274,8 +274,9 @@ class api {
 
     // Projections.
     srv.Get("/v1/projections", [this](const httplib::Request&, httplib::Response& res) { projections_status(res); });
-    srv.Post(R"(/v1/projections/([^/]+)/(rebuild|pause|resume))",
-             [this](const httplib::Request& req, httplib::Response& res) { projections_control(req, res); });
+    srv.Post(R"(/v1/projections/([^/]+)/(rebuild|pause|resume))", [this](const httplib::Request& req, httplib::Response& res) {
+      projections_control(req, res);
+    });
 
     // Sync and election.
     srv.Get("/v1/sync/state", [this](const httplib::Request&, httplib::Response& res) {
@@ -311,7 +312,7 @@ class api {
     });
   }
 
- private:
+private:
   void command(const std::string& pattern, command_kind kind, httplib::Server& srv, const char* path_field = nullptr) {
     srv.Post(pattern, [this, kind, path_field](const httplib::Request& req, httplib::Response& res) {
       run_command(req, res, kind, path_field);
@@ -420,8 +421,8 @@ class api {
     if (!parsed) return send_error(res, parsed.error());
     const bool staff_command =
         kind == command_kind::add_staff || kind == command_kind::update_staff || kind == command_kind::remove_staff;
-    const staff::role need =
-        staff_command ? staff_target_role(parsed->command, current_auth.rule->least) : current_auth.rule->least;
+    const staff::role need = staff_command ? staff_target_role(parsed->command, current_auth.rule->least)
+                                           : current_auth.rule->least;
     auto who = authorize(req, res, need);
     if (!who) return;
     if (!parsed->pin.empty()) {
@@ -441,37 +442,62 @@ class api {
       cmd.discount_limit_cents = s_.config->store.cashier_discount_limit_cents;
       cmd.price_override_allowed = false;
     }
-    const std::string target =
-        staff_command ? std::visit(
-                            [](const auto& c) -> std::string {
-                              if constexpr (std::is_same_v<std::decay_t<decltype(c)>, retail::add_staff> ||
-                                            std::is_same_v<std::decay_t<decltype(c)>, retail::update_staff> ||
-                                            std::is_same_v<std::decay_t<decltype(c)>, retail::remove_staff>) {
-                                return c.staff_id;
-                              } else {
-                                return {};
-                              }
-                            },
-                            cmd.command)
-                      : std::string();
+    const std::string target = staff_command ? std::visit(
+        [](const auto& c) -> std::string {
+          if constexpr (std::is_same_v<std::decay_t<decltype(c)>, retail::add_staff> ||
+                        std::is_same_v<std::decay_t<decltype(c)>, retail::update_staff> ||
+                        std::is_same_v<std::decay_t<decltype(c)>, retail::remove_staff>) {
+            return c.staff_id;
+          } else {
+            return {};
+          }
+        },
+        cmd.command) : std::string();
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
-        .receive(
-            [&](actors::command_response& r) {
-              // A changed or removed person's sessions end (their role or
-              // active flag may have changed); they sign in again.
-              if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0)
-                auth_->end_sessions_of(target);
-              http_reply reply = render(r.outcome);
-              res.status = reply.status;
-              res.set_content(std::move(reply.body), "application/json");
-            },
-            [&](caf::error& err) {
-              if (err.category() == caf::atom("command")) {
-                return send_error(res, to_api_error(static_cast<actors::command_errc>(err.code())));
-              }
-              send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
-            });
+      .receive(
+        [&](actors::command_response& r) {
+          // A changed or removed person's sessions end (their role or
+          // active flag may have changed); they sign in again.
+          if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0) auth_->end_sessions_of(target);
+          http_reply reply = render(r.outcome);
+          res.status = reply.status;
+          res.set_content(std::move(reply.body), "application/json");
+        },
+        [&](caf::error& err) {
+          if (err.category() == caf::atom("command")) {
+            return send_error(res, to_api_error(static_cast<actors::command_errc>(err.code())));
+          }
+          send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
+        });
+  }
+
+  /// device id -> (alive, wall ms last heard) from the election's peer
+  /// table: what this node hears now, not what the log last recorded.
+  std::map<std::string, std::pair<bool, std::uint64_t>> heard_devices() const {
+    std::map<std::string, std::pair<bool, std::uint64_t>> out;
+    const std::uint64_t now = wall_ms_now();
+    out[s_.config->device_id] = {true, now};
+    if (!s_.cluster_status) return out;
+    const json cluster = s_.cluster_status();
+    if (!cluster.contains("peers") || !cluster["peers"].is_array()) return out;
+    for (const auto& p : cluster["peers"]) {
+      if (!p.contains("device_id") || !p["device_id"].is_string()) continue;
+      const auto ago = p.value("last_seen_ms_ago", json(nullptr));
+      out[p["device_id"].get<std::string>()] = {
+          p.value("alive", false), ago.is_number() ? now - std::min<std::uint64_t>(now, ago.get<std::uint64_t>()) : 0};
+    }
+    return out;
+  }
+
+  /// Issue 11 item 10: `online` and `last_seen` (heard over the peer link
+  /// since this node started; null when not heard) on a device's JSON.
+  static void with_liveness(json& d, const std::map<std::string, std::pair<bool, std::uint64_t>>& heard) {
+    auto it = heard.find(d.value("device_id", ""));
+    d["online"] = it != heard.end() && it->second.first;
+    d["last_seen"] = it != heard.end() && it->second.second != 0
+                         ? json(hlc_timestamp::from_parts(it->second.second, 0).to_rfc3339())
+                         : json(nullptr);
   }
 
   static param_lookup params(const httplib::Request& req) {
@@ -533,7 +559,7 @@ class api {
     caf::scoped_actor self{*s_.system};
     std::optional<actors::projection_status> out;
     self->request(s_.actors->projections, actor_timeout, actors::status_atom::value)
-        .receive([&](actors::projection_status& s) { out = std::move(s); }, [&](caf::error&) {});
+      .receive([&](actors::projection_status& s) { out = std::move(s); }, [&](caf::error&) {});
     return out;
   }
 
@@ -554,8 +580,7 @@ class api {
     }
     json parked = json::array();
     for (const auto& pe : p.parked_events) {
-      parked.push_back(
-          {{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
+      parked.push_back({{"origin", pe.origin}, {"seq", pe.seq}, {"type", pe.type}, {"hlc", pe.hlc}, {"reason", pe.reason}});
     }
     return json{{"projections", std::move(each)},
                 {"parked_events", std::move(parked)},
@@ -576,9 +601,8 @@ class api {
       if (!info.paused) low = std::min(low, info.position);
       parked = std::max(parked, info.parked);
     }
-    return json{{"position", low},  {"lag", head > low ? head - low : 0},
-                {"paused", paused}, {"catching_up", catching_up},
-                {"parked", parked}, {"count", p.projections.size()}};
+    return json{{"position", low},        {"lag", head > low ? head - low : 0}, {"paused", paused},
+                {"catching_up", catching_up}, {"parked", parked},               {"count", p.projections.size()}};
   }
 
   /// The uplink to HQ (issue 14), from the metrics its actor keeps.
@@ -679,24 +703,17 @@ class api {
       const auto code = static_cast<storage::errc>(r.error().code);
       spdlog::warn("http: backup into {} failed: {}", to, r.error().message);
       switch (code) {
-        case storage::errc::exists:
-          return send_error(res, 409, "backup_target_exists", r.error().message);
+        case storage::errc::exists: return send_error(res, 409, "backup_target_exists", r.error().message);
         case storage::errc::not_found:
-        case storage::errc::invalid_argument:
-          return send_error(res, 400, "invalid_backup_target", r.error().message);
-        case storage::errc::read_only:
-          return send_error(res, 503, "read_only", r.error().message);
-        default:
-          return send_error(res, 500, "backup_failed", r.error().message);
+        case storage::errc::invalid_argument: return send_error(res, 400, "invalid_backup_target", r.error().message);
+        case storage::errc::read_only: return send_error(res, 503, "read_only", r.error().message);
+        default: return send_error(res, 500, "backup_failed", r.error().message);
       }
     }
     spdlog::info("http: backup of {} into {}: position {} in {} ms", s_.config->data_dir, to, r->position.value(),
                  r->elapsed_ms);
-    send_json(res, 201,
-              json{{"to", to},
-                   {"position", r->position.value()},
-                   {"elapsed_ms", r->elapsed_ms},
-                   {"data_dir", s_.config->data_dir}});
+    send_json(res, 201, json{{"to", to}, {"position", r->position.value()}, {"elapsed_ms", r->elapsed_ms},
+                             {"data_dir", s_.config->data_dir}});
   }
 
   /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the
@@ -717,25 +734,13 @@ class api {
     auto fail = [&](caf::error& err) { send_error(res, 503, "unavailable", s_.system->render(err)); };
     if (op == "rebuild") {
       self->request(s_.actors->projections, std::chrono::minutes(30), actors::rebuild_atom::value, name)
-          .receive(
-              [&](std::uint64_t n) {
-                send_json(res, 200, json{{"rebuilt", name}, {"events", n}});
-              },
-              fail);
+        .receive([&](std::uint64_t n) { send_json(res, 200, json{{"rebuilt", name}, {"events", n}}); }, fail);
     } else if (op == "pause") {
       self->request(s_.actors->projections, actor_timeout, actors::pause_atom::value, name)
-          .receive(
-              [&](bool) {
-                send_json(res, 200, json{{"paused", name}});
-              },
-              fail);
+        .receive([&](bool) { send_json(res, 200, json{{"paused", name}}); }, fail);
     } else {
       self->request(s_.actors->projections, actor_timeout, actors::resume_atom::value, name)
-          .receive(
-              [&](bool) {
-                send_json(res, 200, json{{"resumed", name}});
-              },
-              fail);
+        .receive([&](bool) { send_json(res, 200, json{{"resumed", name}}); }, fail);
     }
   }
 
@@ -1006,7 +1011,7 @@ class connection_stream final : public httplib::Stream {
   http_connection& c_;
 };
 
-}  // namespace
+} // namespace
 
 struct http_server::impl {
   std::unique_ptr<http_gate> gate;
@@ -1112,4 +1117,4 @@ void http_server::serve(http_services services) {
       [metrics](int status) { metrics->count_http(status); });
 }
 
-}  // namespace sn::node
+} // namespace sn::node

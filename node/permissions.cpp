@@ -6,15 +6,9 @@ namespace {
 
 using staff::role;
 
-route_rule open_route(const char* m, const char* p, const char* what) {
-  return route_rule{m, p, true, role::cashier, false, what};
-}
-route_rule query(const char* m, const char* p, role r, const char* what) {
-  return route_rule{m, p, false, r, false, what};
-}
-route_rule command(const char* m, const char* p, role r, const char* what) {
-  return route_rule{m, p, false, r, true, what};
-}
+route_rule open_route(const char* m, const char* p, const char* what) { return route_rule{m, p, true, role::cashier, false, what}; }
+route_rule query(const char* m, const char* p, role r, const char* what) { return route_rule{m, p, false, r, false, what}; }
+route_rule command(const char* m, const char* p, role r, const char* what) { return route_rule{m, p, false, r, true, what}; }
 
 /// Matches `path` against a docs pattern: "{x}" matches one non-empty segment.
 bool matches(std::string_view pattern, std::string_view path) {
@@ -52,10 +46,8 @@ const std::vector<route_rule>& permission_table() {
             "the status bar's live stream (SSE: status kinds, master.changed, conflict.resolved)"),
       query("GET", "/metrics", role::manager, "Prometheus metrics"),
       // Selling.
-      command("POST", "/v1/sales", role::cashier,
-              "sell (a price override or a discount over the limit needs a supervisor)"),
-      command("POST", "/v1/returns", role::cashier,
-              "return with a receipt (a refund over the limit needs a supervisor)"),
+      command("POST", "/v1/sales", role::cashier, "sell (a price override or a discount over the limit needs a supervisor)"),
+      command("POST", "/v1/returns", role::cashier, "return with a receipt (a refund over the limit needs a supervisor)"),
       command("POST", "/v1/sales/{receipt}/void", role::supervisor, "void a sale"),
       command("POST", "/v1/days/close", role::supervisor, "close the business day"),
       query("GET", "/v1/products", role::cashier, "list products"),

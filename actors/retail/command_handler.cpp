@@ -616,6 +616,10 @@ command_handler::decision command_handler::decide(const update_device& c, const 
   p.name = c.name.value_or(d.value.row.name);
   p.priority = c.priority.value_or(d.value.row.priority);
   p.active = c.active.value_or(d.value.row.active);
+  if (p.name == d.value.row.name && p.priority == d.value.row.priority && p.active == d.value.row.active) {
+    // Nothing changes: nothing is appended (issue 11 item 10), the row as it is.
+    return accepted{{}, update_device_result{d.value.row}};
+  }
   accepted a{{draft(ctx, p)}, {}};
   a.result = update_device_result{written_row(d.value.row, a.events.back(), p.name, p.priority, p.active)};
   return a;
