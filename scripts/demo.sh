@@ -129,7 +129,23 @@ for _ in $(seq 1 50); do
 done
 show_status
 
+# A demo cashier and supervisor, so that a newcomer opens the console on a
+# working till (the PINs are demo values, not secrets).
+T=$(demo_token "$h1")
+for who in 'cashier1 "Demo Cashier" cashier 1111' 'super1 "Demo Supervisor" supervisor 2222'; do
+  eval "set -- $who"
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$h1/v1/staff" -H "Authorization: Bearer $T" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: demo-staff-$1" \
+    -d "{\"staff_id\":\"$1\",\"name\":\"$2\",\"role\":\"$3\",\"pin\":\"$4\"}"
+done
+
 cat <<TXT
+
+== the store console ==
+  Open http://127.0.0.1:$h1/ (POS1's till) or http://127.0.0.1:$h2/ (POS2's) in a browser.
+  Sign in as cashier1 with PIN 1111 (a supervisor approves voids: super1, PIN 2222;
+  the admin is admin, PIN $demo_pin). Scan or type a SKU (the demo's products
+  are SKU00001 … SKU00100), Enter on an empty field to pay.
 
 The demo store keeps running. Look around:
   $ctl login --node http://127.0.0.1:$h1 --staff admin   # sign in (the PIN: demo_pin in scripts/demo.sh)
