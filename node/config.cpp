@@ -68,6 +68,7 @@ std::vector<key_spec> key_table(node_config& c) {
     t("log_level", "", "trace|debug|info|warn|error (default info)", &c.log_level, {"trace", "debug", "info", "warn", "error"}),
     i("http_body_bytes_max", "", "largest HTTP request body; larger gets 413 (default 1 MiB)", &c.http_body_bytes_max, 1024, 64 << 20),
     i("http_threads", "", "HTTP worker threads (default 8)", &c.http_threads, 1, 256),
+    i("sync_audit_entries_max", "", "push/pull sync audit rows this device keeps across restarts, oldest dropped first (device-local, default 1000)", &c.sync_audit_entries_max, 1, 100000),
     i("http_connections_max", "", "open HTTP connections, idle ones included; more get 503 (default 1024)", &c.http_connections_max, 16, 65536),
     i("checkpoint_interval_events", "", "DEPRECATED, ignored: projections keep their rows in RocksDB, written with every fold batch (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
     i("storage.cache_mb", "", "RocksDB memory budget in MiB: one block cache shared by the log and every projection, write buffers charged to it (default 64)", &c.storage_cache_mb, 8, 65536),

@@ -71,6 +71,9 @@ struct node_config {
   std::string log_level = "info";                 ///< trace, debug, info, warn, error
   std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]
   std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
+  /// Push/pull sync audit rows this device keeps across restarts (device-local
+  /// retention, oldest dropped first); [1, 100000].
+  std::int64_t sync_audit_entries_max = 1000;
   std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
   std::int64_t checkpoint_interval_events = 10000;///< deprecated, ignored (projections write their rows with every batch)
   std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]

@@ -544,6 +544,8 @@ private:
                                 {"device", s_.config->device_id},
                                 {"peer", device},
                                 {"count", row.value("count", 0)},
+                                {"result", row.value("result", "ok")},
+                                {"error", row.contains("error") ? row["error"] : json(nullptr)},
                                 {"time_ms", t},
                                 {"time", hlc_timestamp::from_parts(t, 0).to_rfc3339()}});
     }

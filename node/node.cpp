@@ -480,6 +480,8 @@ private:
     so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
     so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
     so.max_skew_ms = static_cast<std::uint64_t>(config_.store.clock_max_skew_ms);
+    so.journal = log_.get();
+    so.journal_rows_max = static_cast<std::size_t>(config_.sync_audit_entries_max);
     sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);
     actors::election_actor_options eo;
     eo.priority = static_cast<std::int32_t>(config_.priority);

@@ -154,7 +154,6 @@ devices::device_info info_of(const std::string& id, const device_row& d, const s
   i.registered = d.registered();
   i.master = master == id;
   i.last_seen_hlc = d.last_seen;
-  i.updated_hlc = d.reg.hlc;
   return i;
 }
 

@@ -62,7 +62,6 @@ struct device_info {
   bool registered = false;          ///< some device.registered was seen
   bool master = false;              ///< the current master
   std::uint64_t last_seen_hlc = 0;  ///< newest HLC of its events (0: none)
-  std::uint64_t updated_hlc = 0;    ///< HLC of the register's winning write (0: never written)
 };
 
 struct device_list {

@@ -798,7 +798,6 @@ json views::device_json(const std::string& id) const {
   j["role"] = current_master() == id ? "master" : "client";
   const auto oid = origins_.find(id);
   j["last_event_time"] = (oid && last_seen_[*oid] != 0) ? json(time_of(last_seen_[*oid])) : json(nullptr);
-  j["updated_at"] = it != devices_.end() && it->second.reg.hlc != 0 ? json(time_of(it->second.reg.hlc)) : json(nullptr);
   return j;
 }
 
