@@ -131,13 +131,16 @@ show_status
 
 # A demo cashier and supervisor, so that a newcomer opens the console on a
 # working till (the PINs are demo values, not secrets).
-T=$(demo_token "$h1")
+# The token as a 0600 header file and the PIN on stdin, as above: never on a command line.
+hdr=$(umask 077; mktemp)
+printf 'Authorization: Bearer %s\n' "$(demo_token "$h1")" > "$hdr"
 for who in 'cashier1 "Demo Cashier" cashier 1111' 'super1 "Demo Supervisor" supervisor 2222'; do
   eval "set -- $who"
-  curl -s -o /dev/null -X POST "http://127.0.0.1:$h1/v1/staff" -H "Authorization: Bearer $T" \
-    -H 'Content-Type: application/json' -H "Idempotency-Key: demo-staff-$1" \
-    -d "{\"staff_id\":\"$1\",\"name\":\"$2\",\"role\":\"$3\",\"pin\":\"$4\"}"
+  printf '{"staff_id":"%s","name":"%s","role":"%s","pin":"%s"}' "$1" "$2" "$3" "$4" |
+    curl -s -o /dev/null -X POST "http://127.0.0.1:$h1/v1/staff" -H @"$hdr" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-staff-$1" -d @-
 done
+rm -f "$hdr"
 
 cat <<TXT
 
