@@ -230,7 +230,7 @@ std::string status_json(const sync_state& st) {
   j["devices"] = std::move(devices);
   json audit = json::array();
   for (const auto& a : st.journal->rows()) {
-    audit.push_back({{"device_id", a.peer},
+    audit.push_back({{"device_id", device_of(st, a.peer)},  // journaled before the peer's id was known: its address
                      {"operation", a.operation},
                      {"count", a.count},
                      {"result", a.ok ? "ok" : "failed"},

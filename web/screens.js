@@ -147,7 +147,7 @@ export async function showReports(root) {
     const r = await get(`/v1/reports/daily?${q}`);
     const byMethod = Object.entries(r.by_method || {}).map(([m, v]) => ({ m, v }));
     const devices = Object.entries(r.devices || {}).map(([d, v]) => ({ d, ...v }));
-    const staff = Object.entries(r.staff || r.by_staff || {}).map(([s, v]) => ({ s, ...(typeof v === 'object' ? v : { net_cents: v }) }));
+    const staff = Object.entries(r.by_staff || {}).map(([s, v]) => ({ s, ...(typeof v === 'object' ? v : { net_cents: v }) }));
     fill(out,
       el('h3', {}, `Day ${r.day || day.value}${r.device ? ` · ${r.device}` : ''}`),
       figures(r),
@@ -186,7 +186,7 @@ export async function showStore(root) {
   const audit = el('div#audit');
   const out = el('div.result', { 'aria-live': 'polite' });
   const af = { device: el('input#a-device', { placeholder: 'device' }), op: el('input#a-op', { placeholder: 'operation' }),
-    since: el('input#a-since', { placeholder: 'since (RFC 3339 or 2h)' }), until: el('input#a-until', { placeholder: 'until' }) };
+    since: el('input#a-since', { placeholder: 'since (RFC 3339 or -2h)' }), until: el('input#a-until', { placeholder: 'until (RFC 3339 or -1h)' }) };
   const ef = { device: el('input#e-device', { placeholder: 'device' }), reason: el('input#e-reason', { placeholder: 'reason' }) };
   const loadDevices = () => safe(devices, async () => {
     const [d, s] = await Promise.all([get('/v1/devices'), get('/v1/status')]);
