@@ -33,9 +33,12 @@ export function askApproval(why) {
     const onKey = (e) => { if (e.key === 'Enter') { e.preventDefault(); if (e.target === id) pin.focus(); else ok(); } };
     id.addEventListener('keydown', onKey);
     pin.addEventListener('keydown', onKey);
+    // The node's message names the role that must approve ("... the approval of a supervisor: ...").
+    const role = (String(why).match(/approval of an? (\w+)/) || [])[1];
+    const text = role ? `A ${role} (or higher) approves this with their staff id and PIN.` : why;
     fill(dlg, el('form.approval', { method: 'dialog' },
       el('h2', {}, 'Approval needed'),
-      el('p.why', {}, why),
+      el('p.why', { title: why }, text),
       id, pin, pinPad(pin, ok),
       el('div.actions', {},
         el('button#approve', { type: 'button', onclick: ok }, 'Approve'),
