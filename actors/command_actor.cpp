@@ -65,7 +65,15 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
         rp.deliver(make_error(command_errc::storage_failed));
         return rp;
       }
-      retail::command_context ctx{st.self, wall_ms(), term_id{st.term()}};
+      retail::command_context ctx;
+      ctx.device = st.self;
+      ctx.wall_ms = wall_ms();
+      ctx.term = term_id{st.term()};
+      ctx.staff_id = req.staff_id;
+      ctx.approver_id = req.approver_id;
+      ctx.refund_limit_cents = req.refund_limit_cents;
+      ctx.discount_limit_cents = req.discount_limit_cents;
+      ctx.price_override_allowed = req.price_override_allowed;
       retail::command_outcome out = st.handler->handle(req.command, req.idempotency_key, ctx);
       if (!out.is_accepted()) {
         st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);

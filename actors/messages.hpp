@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -51,6 +52,14 @@ struct committed_batch {
 struct command_request {
   retail::command command;
   std::string idempotency_key;
+  /// Who runs it, who approved it and the limits of their role
+  /// (retail::command_context): filled by the HTTP edge after it
+  /// authenticated them; empty for the node's own commands.
+  std::string staff_id;
+  std::string approver_id;
+  std::optional<std::int64_t> refund_limit_cents;
+  std::optional<std::int64_t> discount_limit_cents;
+  bool price_override_allowed = true;
 };
 
 /// The command actor's answer once the events are durable: the result of an

@@ -8,6 +8,8 @@
 
 #include "actors/metrics.hpp"
 #include "actors/sync/sync_fsm.hpp"
+#include "actors/sync/sync_journal.hpp"
+#include "storage/event_log.hpp"
 #include "broker/transport.hpp"
 #include "events/codec.hpp"
 
@@ -68,8 +70,19 @@ struct sync_state {
   /// Origins held for clock skew that were logged (origin -> seq), so that a
   /// hold is logged once when it begins and once when it ends.
   std::map<std::string, std::uint64_t> skew_logged;
+  /// Sync state and push/pull rows as they survive restarts (restored at
+  /// start-up, stored at most once a second when they changed).
+  std::unique_ptr<sync::sync_journal> journal;
+  std::uint64_t journaled_total = 0;  ///< fsm rows already in the journal
+  std::uint64_t journal_saved_ms = 0;  ///< steady ms of the last store
   static inline const char* name = "sync";
 };
+
+/// Metadata key of the journal (storage/event_log.hpp: device-local, never replicated).
+constexpr const char* journal_meta_key = "sync.journal";
+/// How often the journal is stored at most.
+constexpr std::uint64_t journal_save_interval_ms = 1000;
+
 
 using sync_pointer = sync_actor::stateful_pointer<sync_state>;
 
@@ -139,15 +152,49 @@ void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
   }
 }
 
+/// Adds the fsm's new push/pull rows and its state to the journal, and
+/// stores the journal when it changed and the last store is a second old.
+void journal_tick(sync_state& st) {
+  auto& jr = *st.journal;
+  const std::uint64_t total = st.fsm->audit_total();
+  if (total > st.journaled_total) {
+    const auto rows = st.fsm->audit_log();
+    const std::uint64_t fresh = std::min<std::uint64_t>(total - st.journaled_total, rows.size());
+    for (std::size_t i = rows.size() - fresh; i < rows.size(); ++i) {
+      const auto& a = rows[i];
+      jr.add(sync::journal_row{to_wall_ms(a.time_ms), device_of(st, a.peer), sync::to_string(a.operation), a.count,
+                               a.ok, a.error});
+    }
+    st.journaled_total = total;
+  }
+  const auto s = st.fsm->status();
+  sync::journal_state js = jr.state();
+  if (s.last_sync_ms != 0) js.last_sync_ms = to_wall_ms(s.last_sync_ms);
+  if (!s.last_error.empty()) {
+    js.last_error = s.last_error;
+    js.last_error_ms = to_wall_ms(s.last_error_ms);
+  }
+  jr.set_state(js);
+  const std::uint64_t now = steady_ms();
+  if (!jr.dirty() || st.options.journal == nullptr || now - st.journal_saved_ms < journal_save_interval_ms) return;
+  st.journal_saved_ms = now;
+  if (auto ok = st.options.journal->put_meta(journal_meta_key, jr.encode()); !ok) {
+    spdlog::warn("sync: device={} the sync journal was not stored: {}", st.self.value(), ok.error().message);
+    return;
+  }
+  jr.clean();
+}
+
 std::string status_json(const sync_state& st) {
   using json = nlohmann::json;
   auto s = st.fsm->status();
+  const auto& js = st.journal->state();  // survives restarts
   json j;
   j["status"] = sync::to_string(s.state);
   j["pending_changes"] = s.pending_changes;
-  j["last_sync_ms"] = to_wall_ms(s.last_sync_ms);
-  j["last_error"] = s.last_error.empty() ? json(nullptr) : json(s.last_error);
-  j["last_error_ms"] = to_wall_ms(s.last_error_ms);
+  j["last_sync_ms"] = s.last_sync_ms != 0 ? to_wall_ms(s.last_sync_ms) : js.last_sync_ms;
+  j["last_error"] = !s.last_error.empty() ? json(s.last_error) : js.last_error.empty() ? json(nullptr) : json(js.last_error);
+  j["last_error_ms"] = !s.last_error.empty() ? to_wall_ms(s.last_error_ms) : js.last_error_ms;
   j["hub"] = s.hub ? json(device_of(st, *s.hub)) : json(nullptr);
   j["is_hub"] = s.is_hub;
   j["syncing_with"] = s.syncing_with ? json(device_of(st, *s.syncing_with)) : json(nullptr);
@@ -166,7 +213,7 @@ std::string status_json(const sync_state& st) {
   json devices = json::array();
   devices.push_back({{"device_id", st.self.value()},
                      {"status", sync::to_string(s.state)},
-                     {"last_sync_ms", to_wall_ms(s.last_sync_ms)},
+                     {"last_sync_ms", j["last_sync_ms"]},
                      {"pending_changes", s.pending_changes},
                      {"last_error", j["last_error"]}});
   for (auto& p : s.peers) {
@@ -182,11 +229,13 @@ std::string status_json(const sync_state& st) {
   }
   j["devices"] = std::move(devices);
   json audit = json::array();
-  for (auto& a : st.fsm->audit_log()) {
-    audit.push_back({{"device_id", device_of(st, a.peer)},
-                     {"operation", sync::to_string(a.operation)},
+  for (const auto& a : st.journal->rows()) {
+    audit.push_back({{"device_id", device_of(st, a.peer)},  // journaled before the peer's id was known: its address
+                     {"operation", a.operation},
                      {"count", a.count},
-                     {"time_ms", to_wall_ms(a.time_ms)}});
+                     {"result", a.ok ? "ok" : "failed"},
+                     {"error", a.error.empty() ? json(nullptr) : json(a.error)},
+                     {"time_ms", a.time_ms}});
   }
   j["audit"] = std::move(audit);
   // The max-offset rule (docs/api.md, /v1/status "clock"): the hold furthest ahead.
@@ -223,6 +272,12 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
   st.self = std::move(id);
   st.options = options;
   st.metrics = metrics;
+  st.journal = std::make_unique<sync::sync_journal>(options.journal_rows_max);
+  if (options.journal != nullptr) {
+    if (auto text = options.journal->get_meta(journal_meta_key); text && !st.journal->decode(*text)) {
+      spdlog::warn("sync: device={} the stored sync journal was not understood; starting a new one", st.self.value());
+    }
+  }
   self->send(self, tick_atom::value);
   return {
     [=](inbound_atom, const std::string& peer, std::uint8_t type, const std::string& body) {
@@ -238,6 +293,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
     },
     [=](tick_atom) {
       carry_out(self, self->state.fsm->on_tick(steady_ms(), wall_ms()));
+      journal_tick(self->state);
       self->state.metrics->pending_changes.store(self->state.fsm->pending_changes(), std::memory_order_relaxed);
       self->delayed_send(self, std::chrono::milliseconds(self->state.options.tick_interval_ms), tick_atom::value);
     },

@@ -13,21 +13,27 @@ struct catalog_entry {
 };
 
 // The one table of names. Order is irrelevant; ids are in event_type.hpp.
-constexpr std::array<catalog_entry, 14> catalog{{
-    {event_type::product_upserted, "product.upserted", 1},
-    {event_type::price_changed, "price.changed", 1},
-    {event_type::product_deactivated, "product.deactivated", 1},
-    {event_type::stock_received, "stock.received", 1},
-    {event_type::stock_adjusted, "stock.adjusted", 1},
-    {event_type::stock_counted, "stock.counted", 1},
-    {event_type::sale_completed, "sale.completed", 2},
-    {event_type::sale_returned, "sale.returned", 2},
-    {event_type::sale_voided, "sale.voided", 1},
-    {event_type::day_closed, "day.closed", 1},
-    {event_type::device_registered, "device.registered", 1},
-    {event_type::device_updated, "device.updated", 1},
+constexpr std::array<catalog_entry, 20> catalog{{
+    {event_type::product_upserted, "product.upserted", 2},
+    {event_type::price_changed, "price.changed", 2},
+    {event_type::product_deactivated, "product.deactivated", 2},
+    {event_type::stock_received, "stock.received", 2},
+    {event_type::stock_adjusted, "stock.adjusted", 2},
+    {event_type::stock_counted, "stock.counted", 2},
+    {event_type::sale_completed, "sale.completed", 3},
+    {event_type::sale_returned, "sale.returned", 3},
+    {event_type::sale_voided, "sale.voided", 2},
+    {event_type::day_closed, "day.closed", 2},
+    {event_type::device_registered, "device.registered", 2},
+    {event_type::device_updated, "device.updated", 2},
     {event_type::master_changed, "master.changed", 1},
     {event_type::conflict_resolved, "conflict.resolved", 1},
+    {event_type::staff_added, "staff.added", 1},
+    {event_type::staff_updated, "staff.updated", 1},
+    {event_type::staff_removed, "staff.removed", 1},
+    {event_type::staff_signed_in, "staff.signed_in", 1},
+    {event_type::staff_sign_in_failed, "staff.sign_in_failed", 1},
+    {event_type::staff_signed_out, "staff.signed_out", 1},
 }};
 
 const catalog_entry* find(std::uint16_t type) noexcept {

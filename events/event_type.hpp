@@ -30,6 +30,13 @@ enum class event_type : std::uint16_t {
   master_changed = 500,
   // sync (sync.hpp)
   conflict_resolved = 600,
+  // staff (staff.hpp)
+  staff_added = 700,
+  staff_updated = 701,
+  staff_removed = 702,
+  staff_signed_in = 703,
+  staff_sign_in_failed = 704,
+  staff_signed_out = 705,
 };
 
 /// "product.upserted" for product_upserted, ...; nullopt for an id this build

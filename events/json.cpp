@@ -119,6 +119,7 @@ struct json_writer {
   std::size_t index = 0;
   template <class T> void operator()(const char* name, T& v) {
     if (index++ >= fields_max) return;
+    if (detail::is_secret_field(name)) return;  // a PIN hash is never shown (events/staff.hpp)
     if constexpr (std::is_same_v<T, std::string>) {
       out[name] = text(v.data(), v.size());
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
@@ -141,16 +142,23 @@ struct json_writer {
   }
 };
 
+template <class P, class = void> struct holds_secret : std::false_type {};
+template <class P> struct holds_secret<P, std::void_t<decltype(P::holds_secret)>> : std::bool_constant<P::holds_secret> {};
+
 } // namespace
 
 nlohmann::json payload_to_json(const event& e) {
   nlohmann::json out;
   bool typed = false;
+  bool secret = false;
   const bool known = detail::with_payload_type(e.type, [&](auto tag) {
     using P = decltype(tag);
+    secret = holds_secret<P>::value;
     // A newer schema may carry fields this build does not know: render it
-    // generically so that nothing is hidden.
-    if (e.schema > P::schema) return;
+    // generically so that nothing is hidden. Not a type that holds a secret:
+    // its generic rendering would show the secret; it shows the fields this
+    // build knows instead (the secret left out).
+    if (e.schema > P::schema && !holds_secret<P>::value) return;
     auto p = decode_payload<P>(e.payload);
     if (!p) return;
     out = nlohmann::json::object();
@@ -159,7 +167,9 @@ nlohmann::json payload_to_json(const event& e) {
     typed = true;
   });
   (void)known;
-  if (!typed) out = generic_payload(e.payload);
+  // Bytes of a type that holds a secret are never rendered, not even when
+  // they do not decode.
+  if (!typed) out = secret ? nlohmann::json{{"$error", "payload does not decode"}} : generic_payload(e.payload);
   return out;
 }
 

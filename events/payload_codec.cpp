@@ -208,6 +208,12 @@ SN_INSTANTIATE_PAYLOAD(device_registered)
 SN_INSTANTIATE_PAYLOAD(device_updated)
 SN_INSTANTIATE_PAYLOAD(master_changed)
 SN_INSTANTIATE_PAYLOAD(conflict_resolved)
+SN_INSTANTIATE_PAYLOAD(staff_added)
+SN_INSTANTIATE_PAYLOAD(staff_updated)
+SN_INSTANTIATE_PAYLOAD(staff_removed)
+SN_INSTANTIATE_PAYLOAD(staff_signed_in)
+SN_INSTANTIATE_PAYLOAD(staff_sign_in_failed)
+SN_INSTANTIATE_PAYLOAD(staff_signed_out)
 
 #undef SN_INSTANTIATE_PAYLOAD
 

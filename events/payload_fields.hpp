@@ -12,26 +12,29 @@
 #include "events/election.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
+
+#include <string_view>
 
 namespace sn::detail {
 
 template <class F> void fields(F& f, product_upserted& p) {
   f("sku", p.sku); f("name", p.name); f("barcode", p.barcode); f("price_cents", p.price_cents);
-  f("tax_rate_bp", p.tax_rate_bp); f("low_stock_threshold", p.low_stock_threshold); f("active", p.active);
+  f("tax_rate_bp", p.tax_rate_bp); f("low_stock_threshold", p.low_stock_threshold); f("active", p.active); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
-template <class F> void fields(F& f, price_changed& p) { f("sku", p.sku); f("price_cents", p.price_cents); }
-template <class F> void fields(F& f, product_deactivated& p) { f("sku", p.sku); }
+template <class F> void fields(F& f, price_changed& p) { f("sku", p.sku); f("price_cents", p.price_cents); f("staff_id", p.staff_id); f("approver_id", p.approver_id); }
+template <class F> void fields(F& f, product_deactivated& p) { f("sku", p.sku); f("staff_id", p.staff_id); f("approver_id", p.approver_id); }
 
 template <class F> void fields(F& f, stock_received& p) {
-  f("sku", p.sku); f("qty", p.qty); f("supplier_ref", p.supplier_ref);
+  f("sku", p.sku); f("qty", p.qty); f("supplier_ref", p.supplier_ref); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 template <class F> void fields(F& f, stock_adjusted& p) {
-  f("sku", p.sku); f("delta", p.delta); f("reason", p.reason); f("note", p.note);
+  f("sku", p.sku); f("delta", p.delta); f("reason", p.reason); f("note", p.note); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 template <class F> void fields(F& f, stock_counted& p) {
-  f("sku", p.sku); f("counted_qty", p.counted_qty); f("expected_qty", p.expected_qty);
+  f("sku", p.sku); f("counted_qty", p.counted_qty); f("expected_qty", p.expected_qty); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 
 template <class F> void fields(F& f, sale_line& p) {
@@ -42,28 +45,28 @@ template <class F> void fields(F& f, payment& p) { f("method", p.method); f("amo
 template <class F> void fields(F& f, sale_completed& p) {
   f("receipt", p.receipt); f("lines", p.lines); f("gross_cents", p.gross_cents);
   f("discount_cents", p.discount_cents); f("tax_cents", p.tax_cents); f("total_cents", p.total_cents);
-  f("payments", p.payments); f("change_cents", p.change_cents); f("business_day", p.business_day);
+  f("payments", p.payments); f("change_cents", p.change_cents); f("business_day", p.business_day); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 template <class F> void fields(F& f, return_line& p) {
   f("sku", p.sku); f("qty", p.qty); f("refund_cents", p.refund_cents); f("tax_cents", p.tax_cents);
 }
 template <class F> void fields(F& f, sale_returned& p) {
   f("return_id", p.return_id); f("receipt", p.receipt); f("lines", p.lines); f("refund_cents", p.refund_cents);
-  f("method", p.method); f("business_day", p.business_day);
+  f("method", p.method); f("business_day", p.business_day); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
-template <class F> void fields(F& f, sale_voided& p) { f("receipt", p.receipt); f("reason", p.reason); }
+template <class F> void fields(F& f, sale_voided& p) { f("receipt", p.receipt); f("reason", p.reason); f("staff_id", p.staff_id); f("approver_id", p.approver_id); }
 template <class F> void fields(F& f, method_total& p) { f("method", p.method); f("amount_cents", p.amount_cents); }
 template <class F> void fields(F& f, day_closed& p) {
   f("day", p.day); f("gross_cents", p.gross_cents); f("discounts_cents", p.discounts_cents);
   f("tax_cents", p.tax_cents); f("returns_cents", p.returns_cents); f("net_cents", p.net_cents);
-  f("by_method", p.by_method); f("transactions", p.transactions);
+  f("by_method", p.by_method); f("transactions", p.transactions); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 
 template <class F> void fields(F& f, device_registered& p) {
-  f("device_id", p.device_id); f("name", p.name); f("priority", p.priority);
+  f("device_id", p.device_id); f("name", p.name); f("priority", p.priority); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 template <class F> void fields(F& f, device_updated& p) {
-  f("device_id", p.device_id); f("name", p.name); f("priority", p.priority); f("active", p.active);
+  f("device_id", p.device_id); f("name", p.name); f("priority", p.priority); f("active", p.active); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 
 template <class F> void fields(F& f, master_changed& p) {
@@ -94,8 +97,30 @@ template <class Fn> bool with_payload_type(std::uint16_t type, Fn&& fn) {
     case event_type::device_updated: fn(device_updated{}); return true;
     case event_type::master_changed: fn(master_changed{}); return true;
     case event_type::conflict_resolved: fn(conflict_resolved{}); return true;
+    case event_type::staff_added: fn(staff_added{}); return true;
+    case event_type::staff_updated: fn(staff_updated{}); return true;
+    case event_type::staff_removed: fn(staff_removed{}); return true;
+    case event_type::staff_signed_in: fn(staff_signed_in{}); return true;
+    case event_type::staff_sign_in_failed: fn(staff_sign_in_failed{}); return true;
+    case event_type::staff_signed_out: fn(staff_signed_out{}); return true;
   }
   return false;
 }
+
+template <class F> void fields(F& f, staff_added& p) {
+  f("id", p.id); f("name", p.name); f("role", p.role); f("pin_hash", p.pin_hash); f("active", p.active);
+  f("staff_id", p.staff_id); f("approver_id", p.approver_id);
+}
+template <class F> void fields(F& f, staff_updated& p) {
+  f("id", p.id); f("name", p.name); f("role", p.role); f("pin_hash", p.pin_hash); f("active", p.active);
+  f("staff_id", p.staff_id); f("approver_id", p.approver_id);
+}
+template <class F> void fields(F& f, staff_removed& p) { f("id", p.id); f("staff_id", p.staff_id); f("approver_id", p.approver_id); }
+template <class F> void fields(F& f, staff_signed_in& p) { f("staff_id", p.staff_id); f("role", p.role); }
+template <class F> void fields(F& f, staff_sign_in_failed& p) { f("staff_id", p.staff_id); f("reason", p.reason); }
+template <class F> void fields(F& f, staff_signed_out& p) { f("staff_id", p.staff_id); }
+
+/// The one field of any payload that is never rendered, logged or exported.
+inline bool is_secret_field(const char* name) noexcept { return std::string_view(name) == "pin_hash"; }
 
 } // namespace sn::detail

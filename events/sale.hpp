@@ -30,7 +30,7 @@ struct payment {
 /// Schema 2 added business_day (events/upcast.hpp fills it for schema 1).
 struct sale_completed {
   static constexpr event_type type = event_type::sale_completed;
-  static constexpr std::uint16_t schema = 2;
+  static constexpr std::uint16_t schema = 3;
   std::string receipt;  ///< unique per device: "POS1-000042"
   std::vector<sale_line> lines;
   std::int64_t gross_cents = 0;
@@ -42,6 +42,11 @@ struct sale_completed {
   /// "YYYY-MM-DD": the store's business day of the sale, stamped by the till
   /// from its HLC and store.time_zone, so every device folds the same day.
   std::string business_day;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 struct return_line {
@@ -55,7 +60,7 @@ struct return_line {
 /// Schema 2 added business_day (events/upcast.hpp fills it for schema 1).
 struct sale_returned {
   static constexpr event_type type = event_type::sale_returned;
-  static constexpr std::uint16_t schema = 2;
+  static constexpr std::uint16_t schema = 3;
   std::string return_id;  ///< unique per device: "POS1-R000007"
   std::string receipt;    ///< the original sale
   std::vector<return_line> lines;
@@ -63,15 +68,25 @@ struct sale_returned {
   std::string method;  ///< how the refund was paid
   /// "YYYY-MM-DD": the store's business day of the return (as for a sale).
   std::string business_day;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 /// A sale was cancelled as a whole (stock restored, figures removed). It
 /// carries no day of its own: it counts on the day of the sale it cancels.
 struct sale_voided {
   static constexpr event_type type = event_type::sale_voided;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string receipt;
   std::string reason;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 struct method_total {
@@ -82,7 +97,7 @@ struct method_total {
 /// A device closed its business day: the Z report figures at that moment.
 struct day_closed {
   static constexpr event_type type = event_type::day_closed;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string day;  ///< "YYYY-MM-DD" in the store's time zone
   std::int64_t gross_cents = 0;
   std::int64_t discounts_cents = 0;
@@ -91,6 +106,11 @@ struct day_closed {
   std::int64_t net_cents = 0;
   std::vector<method_total> by_method;
   std::int64_t transactions = 0;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 } // namespace sn

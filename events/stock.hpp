@@ -12,21 +12,31 @@ namespace sn {
 /// Goods arrived from a supplier.
 struct stock_received {
   static constexpr event_type type = event_type::stock_received;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string sku;
   std::int64_t qty = 0;  ///< > 0
   std::string supplier_ref;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 /// A signed correction of on-hand. reason: "damage", "theft",
 /// "count_correction" or "other".
 struct stock_adjusted {
   static constexpr event_type type = event_type::stock_adjusted;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string sku;
   std::int64_t delta = 0;  ///< != 0
   std::string reason;
   std::string note;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 /// A physical count. The rule that keeps it order-independent: a count is the
@@ -36,10 +46,15 @@ struct stock_adjusted {
 /// therefore still subtracted when they arrive, on every node alike.
 struct stock_counted {
   static constexpr event_type type = event_type::stock_counted;
-  static constexpr std::uint16_t schema = 1;
+  static constexpr std::uint16_t schema = 2;
   std::string sku;
   std::int64_t counted_qty = 0;
   std::int64_t expected_qty = 0;
+  /// Attribution (issue 10; schema bump, see docs/events.md): the signed-in
+  /// staff member whose command wrote this ("" = written before staff
+  /// existed, or by the node itself), and who approved it ("" = nobody).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 } // namespace sn

@@ -27,6 +27,9 @@ constexpr http_code domain_codes[] = {
     {409, "idempotency_key_reused"},   // idempotency_key_reused
     {400, "invalid_idempotency_key"},  // invalid_idempotency_key
     {503, "projection_behind"},        // projection_behind
+    {409, "staff_exists"},             // staff_exists
+    {404, "unknown_staff"},            // unknown_staff
+    {403, "approval_required"},        // approval_needed
 };
 static_assert(std::size(domain_codes) == retail::command_errc_max + 1u, "one row per retail::command_errc");
 

@@ -7,6 +7,8 @@
 #include "actors/retail/business_day.hpp"
 #include "actors/retail/types.hpp"
 #include "events/types.hpp"
+#include "actors/staff/pin.hpp"
+#include "actors/staff/role.hpp"
 
 namespace sn::node {
 
@@ -395,7 +397,67 @@ register_device read_register_device(const json& b) {
   return c;
 }
 
+void check_staff_id(const std::string& id) {
+  if (!valid_device_id(id)) refuse("invalid_staff_id", "staff_id must be 1-64 characters of A-Z a-z 0-9 _ . -");
+}
+
+void check_role(const std::optional<std::string>& r) {
+  if (r && !staff::role_from_string(*r)) {
+    refuse("invalid_field", "field 'role' must be cashier, supervisor, manager or admin");
+  }
+}
+
+/// The PIN's shape (never echoed in a message).
+std::optional<std::string> read_pin(const json& b, bool required) {
+  auto pin = read_string_opt(b, "pin", staff::pin_length_max + 1, required);
+  if (pin && !staff::valid_pin(*pin)) refuse("invalid_pin", "field 'pin' must be 4 to 8 digits");
+  return pin;
+}
+
+add_staff read_add_staff(const json& b) {
+  add_staff c;
+  c.staff_id = read_string(b, "staff_id", device_id_length_max, true);
+  check_staff_id(c.staff_id);
+  c.name = read_string(b, "name", text_length_max, true);
+  c.role = read_string(b, "role", 16, true);
+  check_role(c.role);
+  read_pin(b, true);
+  return c;
+}
+
+update_staff read_update_staff(const json& b) {
+  update_staff c;
+  c.staff_id = read_string(b, "staff_id", device_id_length_max, true);
+  check_staff_id(c.staff_id);
+  c.name = read_string_opt(b, "name", text_length_max, false);
+  if (c.name && c.name->empty()) refuse("invalid_field", "field 'name' must not be empty");
+  c.role = read_string_opt(b, "role", 16, false);
+  check_role(c.role);
+  c.active = read_bool_opt(b, "active");
+  read_pin(b, false);
+  return c;
+}
+
+remove_staff read_remove_staff(const json& b) {
+  remove_staff c;
+  c.staff_id = read_string(b, "staff_id", device_id_length_max, true);
+  check_staff_id(c.staff_id);
+  return c;
+}
+
 update_device read_update_device(const json& b) {
+  // Issue 11 item 10: a device's row changes only in these fields; its role
+  // moves only through POST /v1/master, so "role" (or a typo) is refused
+  // rather than silently ignored.
+  for (const auto& [k, v] : b.items()) {
+    if (k == "device_id" || k == "name" || k == "priority" || k == "active" || k == "idempotency_key" ||
+        k == "approval") {
+      continue;
+    }
+    refuse("invalid_field", k == "role"
+                                ? "field 'role' is not accepted: the master role moves only through POST /v1/master"
+                                : "field '" + k + "' is not accepted (PUT /v1/devices/{id} takes name, priority, active)");
+  }
   update_device c;
   c.device_id = read_string(b, "device_id", device_id_length_max, true);
   c.name = read_string_opt(b, "name", text_length_max, false);
@@ -418,6 +480,9 @@ command read_fields(command_kind kind, const json& b) {
     case command_kind::close_day: return read_close_day(b);
     case command_kind::register_device: return read_register_device(b);
     case command_kind::update_device: return read_update_device(b);
+    case command_kind::add_staff: return read_add_staff(b);
+    case command_kind::update_staff: return read_update_staff(b);
+    case command_kind::remove_staff: return read_remove_staff(b);
   }
   refuse("unknown_command", "unknown command");
 }
@@ -442,9 +507,109 @@ api_result<parsed_command> parse_command(retail::command_kind kind, const comman
   if (shaped->idempotency_key.size() > retail::idempotency_key_length_max) {
     return api_error{400, "invalid_idempotency_key", "Idempotency-Key is longer than 255 bytes"};
   }
+  if (auto where = find_card_number(shaped->body)) {
+    return api_error{400, "card_number_refused",
+                     "a card number (" + *where +
+                         ") may not be recorded: keep only brand, last 4 digits, auth code and processor reference"};
+  }
   auto cmd = read_command(kind, shaped->body);
   if (!cmd) return cmd.error();
-  return parsed_command{std::move(*cmd), std::move(shaped->idempotency_key)};
+  parsed_command out{std::move(*cmd), std::move(shaped->idempotency_key), {}};
+  if (kind == command_kind::add_staff || kind == command_kind::update_staff) {
+    auto it = shaped->body.find("pin");
+    if (it != shaped->body.end() && it->is_string()) out.pin = it->get<std::string>();
+  }
+  return out;
+}
+
+bool luhn_valid(std::string_view digits) noexcept {
+  if (digits.size() < 13 || digits.size() > 19) return false;
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (*it < '0' || *it > '9') return false;
+    int d = *it - '0';
+    if (twice) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+namespace {
+
+/// GTIN-8/12/13/14 check digit (weights 3,1 from the right, check excluded).
+bool gtin_valid(std::string_view s) {
+  if (s.size() != 8 && s.size() != 12 && s.size() != 13 && s.size() != 14) return false;
+  int sum = 0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const std::size_t from_right = s.size() - 1 - i;  // 1 for the digit next to the check digit
+    sum += (s[i] - '0') * (from_right % 2 == 1 ? 3 : 1);
+  }
+  const char check = s.back();
+  return check >= '0' && check <= '9' && (10 - sum % 10) % 10 == check - '0';
+}
+
+/// Digit runs of `s` (single ' ' or '-' between digits joins groups) of 13..19 digits that pass Luhn.
+bool holds_card_number(std::string_view s) {
+  std::string run;
+  const auto flush = [&] {
+    const bool hit = luhn_valid(run);
+    run.clear();
+    return hit;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      run.push_back(c);
+      if (run.size() > 19) {
+        // Longer than any card: not one; skip to the run's end.
+        while (i + 1 < s.size() && ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == ' ' || s[i + 1] == '-')) ++i;
+        run.clear();
+      }
+      continue;
+    }
+    const bool joins = (c == ' ' || c == '-') && !run.empty() && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9';
+    if (joins) continue;
+    if (flush()) return true;
+  }
+  return flush();
+}
+
+bool search(const json& v, const std::string& path, std::string& where) {
+  if (v.is_string()) {
+    if (holds_card_number(v.get_ref<const std::string&>())) {
+      where = path;
+      return true;
+    }
+  } else if (v.is_number_unsigned() || v.is_number_integer()) {
+    if (holds_card_number(v.dump())) {
+      where = path;
+      return true;
+    }
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it.key() == "barcode" && it->is_string() && gtin_valid(it->get_ref<const std::string&>())) continue;
+      if (search(*it, path.empty() ? it.key() : path + "." + it.key(), where)) return true;
+    }
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (search(v[i], path + "[" + std::to_string(i) + "]", where)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> find_card_number(const nlohmann::json& body) {
+  std::string where;
+  if (search(body, "", where)) return "in field '" + (where.empty() ? std::string("body") : where) + "'";
+  return std::nullopt;
 }
 
 }  // namespace sn::node

@@ -72,10 +72,28 @@ api_result<retail::command> read_command(retail::command_kind kind, const nlohma
 struct parsed_command {
   retail::command command;
   std::string idempotency_key;  ///< header, else the body's "idempotency_key" string, else ""
+  /// add_staff / update_staff: the shape-checked PIN ("" when not given). The
+  /// route hashes it into the command's pin_hash (actors/staff/pin.hpp) and
+  /// drops it; no command, record or log holds it.
+  std::string pin;
 };
 
-/// parse_command_body, then 400 `invalid_idempotency_key` for a key longer
-/// than 255 bytes, then read_command.
+/// True when `digits` (13..19 ASCII digits) passes the Luhn check.
+bool luhn_valid(std::string_view digits) noexcept;
+
+/// The first card number in `body` (PCI DSS 3.4): a run of 13..19 digits,
+/// optionally grouped by single spaces or dashes, that passes the Luhn check,
+/// in any string or integer at any depth. A `barcode` field whose value is a
+/// valid GTIN (EAN-13, GTIN-14: its own check digit) is not searched: one in
+/// ten GTINs passes Luhn too. nullopt when there is none. The number is not
+/// returned (it must not reach a log): only where it was found.
+std::optional<std::string> find_card_number(const nlohmann::json& body);
+
+/// parse_command_body, then 400 `card_number_refused` for a card number
+/// anywhere in the body (find_card_number), then 400
+/// `invalid_idempotency_key` for a key longer than 255 bytes, then
+/// read_command. The body's "approval" member (node/http_api.cpp) is not
+/// part of the command and is ignored here.
 api_result<parsed_command> parse_command(retail::command_kind kind, const command_input& in,
                                          const json_limits& limits = {});
 

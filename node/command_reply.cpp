@@ -71,6 +71,13 @@ json to_json(const device_row& d) {
               {"last_event_time", d.last_event_time ? json(time_of(*d.last_event_time)) : json(nullptr)}};
 }
 
+namespace {
+/// A staff member in a reply: never a PIN or its hash (staff_row has neither).
+json staff_reply(const staff_row& r) {
+  return json{{"staff_id", r.staff_id}, {"name", r.name}, {"role", r.role}, {"active", r.active}};
+}
+}  // namespace
+
 json to_json(const command_result& result) {
   return std::visit(
       overloaded{
@@ -122,6 +129,13 @@ json to_json(const command_result& result) {
           },
           [](const register_device_result& r) { return to_json(r.device); },
           [](const update_device_result& r) { return to_json(r.device); },
+          [](const add_staff_result& r) { return staff_reply(r.staff); },
+          [](const update_staff_result& r) {
+            json j = staff_reply(r.staff);
+            j["pin_changed"] = r.pin_changed;
+            return j;
+          },
+          [](const remove_staff_result& r) { return json{{"staff_id", r.staff_id}, {"removed", true}}; },
       },
       result);
 }
@@ -136,6 +150,7 @@ int http_status_of(const command_result& result) noexcept {
                         [](const return_sale_result&) { return 201; },
                         [](const close_day_result&) { return 201; },
                         [](const register_device_result&) { return 201; },
+                        [](const add_staff_result&) { return 201; },
                         [](const auto&) { return 200; },
                     },
                     result);

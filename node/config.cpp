@@ -68,6 +68,7 @@ std::vector<key_spec> key_table(node_config& c) {
     t("log_level", "", "trace|debug|info|warn|error (default info)", &c.log_level, {"trace", "debug", "info", "warn", "error"}),
     i("http_body_bytes_max", "", "largest HTTP request body; larger gets 413 (default 1 MiB)", &c.http_body_bytes_max, 1024, 64 << 20),
     i("http_threads", "", "HTTP worker threads (default 8)", &c.http_threads, 1, 256),
+    i("sync_audit_entries_max", "", "push/pull sync audit rows this device keeps across restarts, oldest dropped first (device-local, default 1000)", &c.sync_audit_entries_max, 1, 100000),
     i("http_connections_max", "", "open HTTP connections, idle ones included; more get 503 (default 1024)", &c.http_connections_max, 16, 65536),
     i("checkpoint_interval_events", "", "DEPRECATED, ignored: projections keep their rows in RocksDB, written with every fold batch (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
     i("storage.cache_mb", "", "RocksDB memory budget in MiB: one block cache shared by the log and every projection, write buffers charged to it (default 64)", &c.storage_cache_mb, 8, 65536),
@@ -89,6 +90,15 @@ std::vector<key_spec> key_table(node_config& c) {
     i("sync.batch_events_max", "", "events per catch-up batch (store-wide, default 1000)", &s.sync_batch_events_max, 1, 100000),
     i("sync.batch_bytes_max", "", "bytes per catch-up batch (store-wide, default 1 MiB)", &s.sync_batch_bytes_max, 4096, 64 << 20),
     i("clock.max_skew_ms", "", "an event whose HLC is more than this ahead of this device's wall clock is not appended and does not move its clock; it is retried when in range (store-wide, default 60000 = 1 min; see docs/operations.md, Clocks)", &s.clock_max_skew_ms, 1000, 86400000),
+    i("staff.session_idle_timeout_s", "", "a staff session ends this many seconds after its last request (store-wide, default 900)", &s.session_idle_timeout_s, 60, 86400),
+    i("staff.sign_in_failures_max", "", "failed PINs for one staff id, or on this device, that lock sign-in (store-wide, default 5)", &s.sign_in_failures_max, 1, 100),
+    i("staff.sign_in_window_s", "", "window of staff.sign_in_failures_max in seconds (store-wide, default 60)", &s.sign_in_window_s, 1, 3600),
+    i("staff.sign_in_lockout_s", "", "first sign-in lockout in seconds, doubled on each repeat (store-wide, default 60)", &s.sign_in_lockout_s, 1, 3600),
+    i("staff.sign_in_lockout_max_s", "", "longest sign-in lockout in seconds (store-wide, default 3600)", &s.sign_in_lockout_max_s, 1, 86400),
+    i("staff.pin_hash_opslimit", "", "Argon2id passes of new PIN hashes (store-wide, default 6: with 32 MiB ~60 ms on a 2-core VM)", &s.pin_hash_opslimit, 1, 10),
+    i("staff.pin_hash_memlimit_kib", "", "Argon2id memory of new PIN hashes in KiB (store-wide, default 32768)", &s.pin_hash_memlimit_kib, 8, 1048576),
+    i("staff.cashier_return_limit_cents", "", "largest refund a cashier may give without a supervisor (store-wide, default 5000)", &s.cashier_return_limit_cents, 0, 1000000000000),
+    i("staff.cashier_discount_limit_cents", "", "largest total discount a cashier may give on one sale without a supervisor (store-wide, default 0)", &s.cashier_discount_limit_cents, 0, 1000000000000),
     t("uplink.url", "", "NATS server(s) of head office, nats://HOST:PORT or tls://HOST:PORT, comma-separated; the master streams the store's log there (default empty: uplink off)", &u.url),
     t("uplink.stream", "", "the store's JetStream stream (default storenode_<store.id>; created if missing)", &u.stream),
     t("uplink.credentials_file", "", "NATS credentials file (.creds) of this store; the path only, never the secret, goes in logs (default none)", &u.credentials_file),
@@ -209,6 +219,9 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   app.add_flag("--allow-damaged", c.allow_damaged,
                "when the start-up check finds the log damaged, start read-only for inspection (no commands, no "
                "peers) instead of exiting with code 3");
+  app.add_option("--admin-id", c.admin_id,
+                 "the first admin's staff id when STORENODE_ADMIN_PIN (environment, never a flag) bootstraps one on a "
+                 "store without staff (default admin)");
   bool print_example = false;
   app.add_flag("--print-example-config", print_example,
                "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "

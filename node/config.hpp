@@ -27,6 +27,16 @@ struct store_wide_config {
   std::int64_t sync_batch_events_max = 1000;    ///< events per catch-up batch; [1, 100000]
   std::int64_t sync_batch_bytes_max = 1 << 20;  ///< bytes per catch-up batch; [4096, 64 MiB]
   std::int64_t clock_max_skew_ms = 60000;       ///< max-offset rule: remote HLCs further ahead of the wall clock are refused; [1000, 86400000]
+  // Staff (issue 10; docs/api.md "Staff, sessions and permissions").
+  std::int64_t session_idle_timeout_s = 900;        ///< a session ends this long after its last use; [60, 86400]
+  std::int64_t sign_in_failures_max = 5;            ///< failed PINs per staff id or device that lock; [1, 100]
+  std::int64_t sign_in_window_s = 60;               ///< ... within this window; [1, 3600]
+  std::int64_t sign_in_lockout_s = 60;              ///< first lockout, doubled on repeat; [1, 3600]
+  std::int64_t sign_in_lockout_max_s = 3600;        ///< doubling stops here; [1, 86400]
+  std::int64_t pin_hash_opslimit = 6;               ///< Argon2id passes of new PIN hashes; [1, 10]
+  std::int64_t pin_hash_memlimit_kib = 32768;       ///< Argon2id memory of new PIN hashes, KiB; [8, 1048576]
+  std::int64_t cashier_return_limit_cents = 5000;   ///< a cashier's return refunds at most this, more needs a supervisor; [0, 10^12]
+  std::int64_t cashier_discount_limit_cents = 0;    ///< a cashier's sale discounts at most this in total; [0, 10^12]
 };
 
 /// The uplink to head office (issue 14): this store's log streamed to NATS
@@ -61,6 +71,9 @@ struct node_config {
   std::string log_level = "info";                 ///< trace, debug, info, warn, error
   std::int64_t http_body_bytes_max = 1 << 20;     ///< larger request bodies get 413; [1024, 64 MiB]
   std::int64_t http_threads = 8;                  ///< HTTP worker threads; [1, 256]
+  /// Push/pull sync audit rows this device keeps across restarts (device-local
+  /// retention, oldest dropped first); [1, 100000].
+  std::int64_t sync_audit_entries_max = 1000;
   std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
   std::int64_t checkpoint_interval_events = 10000;///< deprecated, ignored (projections write their rows with every batch)
   std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]
@@ -80,6 +93,9 @@ struct node_config {
   /// inspection when the start-up check finds the log damaged, instead of
   /// refusing to start (exit 3).
   bool allow_damaged = false;
+  /// --admin-id (a flag, never a config key): the staff id of the admin that
+  /// STORENODE_ADMIN_PIN bootstraps on a store without staff (node.cpp).
+  std::string admin_id = "admin";
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <cstring>
 #include <thread>
 
@@ -32,7 +33,13 @@
 #include "node/config.hpp"
 #include "node/event_feed.hpp"
 #include "node/http_gate.hpp"
+#include "node/auth.hpp"
+#include "node/permissions.hpp"
+#include "actors/staff/pin.hpp"
+#include "actors/projections/staff.hpp"
 #include "node/query_service.hpp"
+#include "node/status_events.hpp"
+#include "web/assets.hpp"
 #include "storage/projection_store.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
@@ -100,15 +107,114 @@ struct missing_item {
   const char* message_prefix = "no value for ";
 };
 
+/// What the pre-routing check found out about the request a worker thread
+/// is serving. httplib runs the pre-routing handler and then the route's
+/// handler on the same thread, one request at a time, and hands both a const
+/// Request: this is how the first tells the second who is signed in.
+struct request_auth {
+  const route_rule* rule = nullptr;
+  std::optional<signed_in> who;
+};
+thread_local request_auth current_auth;
+
+std::uint64_t wall_ms_now() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+auth_options auth_options_of(const node_config& c) {
+  auth_options o;
+  o.idle_timeout_ms = static_cast<std::uint64_t>(c.store.session_idle_timeout_s) * 1000;
+  o.lockout.failures_max = static_cast<std::uint32_t>(c.store.sign_in_failures_max);
+  o.lockout.window_ms = static_cast<std::uint64_t>(c.store.sign_in_window_s) * 1000;
+  o.lockout.lockout_ms = static_cast<std::uint64_t>(c.store.sign_in_lockout_s) * 1000;
+  o.lockout.lockout_ms_max = static_cast<std::uint64_t>(c.store.sign_in_lockout_max_s) * 1000;
+  return o;
+}
+
+/// Who runs a command that passed the gate.
+struct authorized {
+  std::string staff_id;
+  std::string approver_id;
+  staff::role role = staff::role::cashier;  ///< the higher of the person's and the approver's
+};
+
 class api {
 public:
   explicit api(http_services s)
       : s_(std::move(s)),
         queries_(std::make_unique<query_service>(*s_.rows, *s_.progress, *s_.log)),
+        auth_(std::make_unique<auth_service>(
+            auth_options_of(*s_.config),
+            [q = queries_.get()](const std::string& id) { return q->staff_credentials(id); },
+            [rec = s_.record_events](std::vector<event> drafts) {
+              if (rec) rec(std::move(drafts));
+            },
+            wall_ms_now)),
         streams_max_(std::max<int>(1, static_cast<int>(s_.config->http_threads) / 2)) {}
 
+  /// Every request passes here first (ARCHITECTURE.md §9): a route not in the
+  /// permission table is 404; an open one passes; any other needs a live
+  /// session (401) whose role reaches the route's (403 forbidden), or, for a
+  /// command, reaches it with an approver (checked by the route: the body is
+  /// not read yet).
+  httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
+    current_auth = request_auth{};
+    const route_rule* rule = find_route(req.method, req.path);
+    if (rule == nullptr) {
+      send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    current_auth.rule = rule;
+    if (rule->open) return httplib::Server::HandlerResponse::Unhandled;
+    auto who = auth_->authenticate(req.get_header_value("Authorization"));
+    if (!who) {
+      send_error(res, who.error());
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    current_auth.who = *who;
+    if (!staff::at_least(who->role, rule->least) && !rule->approvable) {
+      send_error(res, 403, "forbidden",
+                 std::string("a ") + staff::to_string(who->role) + " may not " + req.method + " " + rule->path +
+                     " (needs " + staff::to_string(rule->least) + ")");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+
   void install(httplib::Server& srv) {
+    srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return gate(req, res); });
+    srv.Post("/v1/sessions", [this](const httplib::Request& req, httplib::Response& res) { sign_in(req, res); });
+    srv.Get("/v1/sessions/current", [](const httplib::Request&, httplib::Response& res) {
+      const signed_in& w = *current_auth.who;
+      send_json(res, 200, session_json(w));
+    });
+    srv.Delete("/v1/sessions/current", [this](const httplib::Request& req, httplib::Response& res) {
+      auth_->sign_out(req.get_header_value("Authorization"));
+      send_json(res, 200, json{{"signed_out", true}, {"staff_id", current_auth.who->staff_id}});
+    });
+    command("/v1/staff", command_kind::add_staff, srv);
+    srv.Put(R"(/v1/staff/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      run_command(req, res, command_kind::update_staff, "staff_id");
+    });
+    srv.Delete(R"(/v1/staff/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      run_command(req, res, command_kind::remove_staff, "staff_id");
+    });
+    {
+      const auto& qs = *queries_;
+      query("/v1/staff", [&qs](const httplib::Request& r) { return qs.staff_list(params(r)); }, srv);
+      query(R"(/v1/staff/([^/]+))", [&qs](const httplib::Request& r) { return qs.staff_member(r.matches[1]); }, srv);
+    }
+
     srv.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, json{{"ok", true}}); });
+    // The console (web/, embedded at build time): open, like /healthz; every
+    // call it makes carries the signed-in person's token.
+    srv.Get("/", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "index.html"); });
+    srv.Get("/favicon.ico", [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, "icon.svg"); });
+    srv.Get(R"(/console/([^/]+))",
+            [](const httplib::Request& req, httplib::Response& res) { console_file(req, res, req.matches[1].str()); });
+    srv.Get("/v1/status/stream",
+            [this](const httplib::Request& req, httplib::Response& res) { stream(req, res, stream_scope::status); });
     srv.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) { status(res); });
     srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       std::string text = s_.actors->metrics->render();
@@ -141,8 +247,18 @@ public:
     query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
     query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
     query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
-    query("/v1/devices", [&qs](const httplib::Request& r) { return qs.devices(params(r)); }, srv);
-    query(R"(/v1/devices/([^/]+))", [&qs](const httplib::Request& r) { return qs.device(r.matches[1]); }, srv);
+    query("/v1/devices", [this, &qs](const httplib::Request& r) -> api_result<json> {
+      auto out = qs.devices(params(r));
+      if (!out) return out;
+      const auto heard = heard_devices();
+      for (auto& d : (*out)["devices"]) with_liveness(d, heard);
+      return out;
+    }, srv);
+    query(R"(/v1/devices/([^/]+))", [this, &qs](const httplib::Request& r) -> api_result<json> {
+      auto out = qs.device(r.matches[1]);
+      if (out) with_liveness(*out, heard_devices());
+      return out;
+    }, srv);
     query("/v1/elections", [&qs](const httplib::Request& r) { return qs.elections(params(r)); }, srv);
     query(R"(/v1/digest/([^/]+))", [&qs](const httplib::Request& r) { return qs.buckets(r.matches[1]); }, srv);
     query(R"(/v1/digest/([^/]+)/buckets/([^/]+))",
@@ -152,7 +268,9 @@ public:
 
     // Events.
     srv.Get("/v1/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
-    srv.Get("/v1/events/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+    srv.Get("/v1/events/stream", [this](const httplib::Request& req, httplib::Response& res) {
+      stream(req, res, stream_scope::everything);
+    });
 
     // Projections.
     srv.Get("/v1/projections", [this](const httplib::Request&, httplib::Response& res) { projections_status(res); });
@@ -171,7 +289,8 @@ public:
       }
       send_error(res, 404, "unknown_device", "no sync state for device " + req.matches[1].str());
     });
-    srv.Post("/v1/sync/now", [this](const httplib::Request&, httplib::Response& res) {
+    srv.Post("/v1/sync/now", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, current_auth.rule->least)) return;
       if (s_.sync_now) s_.sync_now();
       send_json(res, 202, json{{"accepted", true}});
     });
@@ -179,6 +298,7 @@ public:
     // data dir (storage/checkpoint.hpp says why a tool cannot take it itself).
     srv.Post("/v1/backup", [this](const httplib::Request& req, httplib::Response& res) { backup(req, res); });
     srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, current_auth.rule->least)) return;
       auto parsed = parse_json_bounded(req.body);
       if (!parsed) return send_error(res, parsed.error());
       const json& body = *parsed;
@@ -199,16 +319,147 @@ private:
     });
   }
 
+  static json session_json(const signed_in& w) {
+    return json{{"staff_id", w.staff_id},
+                {"name", w.name},
+                {"role", staff::to_string(w.role)},
+                {"expires_at", hlc_timestamp::from_parts(w.expires_ms, 0).to_rfc3339()}};
+  }
+
+  /// POST /v1/sessions {"staff_id","pin"}.
+  void sign_in(const httplib::Request& req, httplib::Response& res) {
+    auto parsed = parse_json_bounded(req.body);
+    if (!parsed) return send_error(res, parsed.error());
+    const json& b = *parsed;
+    if (!b.is_object() || !b.contains("staff_id") || !b["staff_id"].is_string() || !b.contains("pin") ||
+        !b["pin"].is_string()) {
+      return send_error(res, 400, "invalid_body", "expected {\"staff_id\": \"ID\", \"pin\": \"DIGITS\"}");
+    }
+    auto s = auth_->sign_in(b["staff_id"].get<std::string>(), b["pin"].get<std::string>());
+    if (!s) return send_error(res, s.error());
+    json out = session_json(s->who);
+    out["token"] = s->token;
+    send_json(res, 201, out);
+  }
+
+  /// The approver a request names: the body's "approval" {"staff_id","pin"}
+  /// or the X-Approver-Staff and X-Approver-Pin headers; nullopt when none.
+  static std::optional<std::pair<std::string, std::string>> approval_of(const httplib::Request& req) {
+    if (req.has_header("X-Approver-Staff") || req.has_header("X-Approver-Pin")) {
+      return std::make_pair(req.get_header_value("X-Approver-Staff"), req.get_header_value("X-Approver-Pin"));
+    }
+    // Only a body that mentions it is parsed a second time (a sale is not).
+    if (req.body.find("\"approval\"") == std::string::npos) return std::nullopt;
+    auto parsed = parse_json_bounded(req.body);
+    if (!parsed || !parsed->is_object()) return std::nullopt;
+    auto it = parsed->find("approval");
+    if (it == parsed->end() || !it->is_object()) return std::make_pair(std::string(), std::string());
+    const auto text = [&](const char* k) {
+      auto f = it->find(k);
+      return f != it->end() && f->is_string() ? f->get<std::string>() : std::string();
+    };
+    return std::make_pair(text("staff_id"), text("pin"));
+  }
+
+  /// The signed-in person (gate), with the approver the request names when
+  /// it names one, against the role `need`. Answers 403 approval_required
+  /// (no approver, or the approver's PIN failed), 403 forbidden (the
+  /// approver's role does not reach `need` either), 429 (approver locked).
+  std::optional<authorized> authorize(const httplib::Request& req, httplib::Response& res, staff::role need) {
+    const signed_in& who = *current_auth.who;
+    authorized a{who.staff_id, "", who.role};
+    if (auto ap = approval_of(req)) {
+      auto ok = auth_->approve(ap->first, ap->second);
+      if (!ok) {
+        send_error(res, ok.error());
+        return std::nullopt;
+      }
+      a.approver_id = ok->staff_id;
+      if (staff::at_least(ok->role, a.role)) a.role = ok->role;
+      if (!staff::at_least(a.role, need)) {
+        send_error(res, 403, "forbidden",
+                   "the approver " + ok->staff_id + " is a " + staff::to_string(ok->role) + "; this needs a " +
+                       staff::to_string(need));
+        return std::nullopt;
+      }
+    }
+    if (!staff::at_least(a.role, need)) {
+      send_error(res, 403, "approval_required",
+                 std::string("a ") + staff::to_string(who.role) + " needs the approval of a " + staff::to_string(need) +
+                     ": send approval {\"staff_id\",\"pin\"} or X-Approver-Staff and X-Approver-Pin");
+      return std::nullopt;
+    }
+    return a;
+  }
+
+  /// The least role a staff command needs beyond its route's: managing a
+  /// manager or an admin (now or after the change) needs an admin.
+  staff::role staff_target_role(const retail::command& c, staff::role route_least) const {
+    staff::role need = route_least;
+    const auto raise = [&](const std::string& role_text) {
+      if (auto r = staff::role_from_string(role_text)) need = std::max(need, least_role_to_manage(*r));
+    };
+    const auto current = [&](const std::string& id) {
+      if (auto cur = queries_->staff_credentials(id)) raise(cur->role);
+    };
+    if (const auto* a = std::get_if<retail::add_staff>(&c)) {
+      raise(a->role);
+      current(a->staff_id);
+    } else if (const auto* u = std::get_if<retail::update_staff>(&c)) {
+      if (u->role) raise(*u->role);
+      current(u->staff_id);
+    } else if (const auto* r = std::get_if<retail::remove_staff>(&c)) {
+      current(r->staff_id);
+    }
+    return need;
+  }
+
   void run_command(const httplib::Request& req, httplib::Response& res, command_kind kind, const char* path_field) {
     const std::string path_value = path_field ? req.matches[1].str() : std::string();
     const std::string key_header = req.get_header_value("Idempotency-Key");
     auto parsed = parse_command(kind, {req.body, path_field, path_value, key_header});
     if (!parsed) return send_error(res, parsed.error());
+    const bool staff_command =
+        kind == command_kind::add_staff || kind == command_kind::update_staff || kind == command_kind::remove_staff;
+    const staff::role need = staff_command ? staff_target_role(parsed->command, current_auth.rule->least)
+                                           : current_auth.rule->least;
+    auto who = authorize(req, res, need);
+    if (!who) return;
+    if (!parsed->pin.empty()) {
+      const staff::pin_cost cost{static_cast<std::uint64_t>(s_.config->store.pin_hash_opslimit),
+                                 static_cast<std::size_t>(s_.config->store.pin_hash_memlimit_kib) * 1024};
+      auto hash = staff::hash_pin(parsed->pin, cost);
+      if (!hash) return send_error(res, 503, "unavailable", "the PIN could not be hashed (out of memory)");
+      if (auto* a = std::get_if<retail::add_staff>(&parsed->command)) a->pin_hash = std::move(*hash);
+      if (auto* u = std::get_if<retail::update_staff>(&parsed->command)) u->pin_hash = std::move(*hash);
+    }
     actors::command_request cmd{std::move(parsed->command), std::move(parsed->idempotency_key)};
+    cmd.staff_id = who->staff_id;
+    cmd.approver_id = who->approver_id;
+    if (!staff::at_least(who->role, staff::role::supervisor)) {
+      // A cashier's limits (store-wide settings); an approver lifts them.
+      cmd.refund_limit_cents = s_.config->store.cashier_return_limit_cents;
+      cmd.discount_limit_cents = s_.config->store.cashier_discount_limit_cents;
+      cmd.price_override_allowed = false;
+    }
+    const std::string target = staff_command ? std::visit(
+        [](const auto& c) -> std::string {
+          if constexpr (std::is_same_v<std::decay_t<decltype(c)>, retail::add_staff> ||
+                        std::is_same_v<std::decay_t<decltype(c)>, retail::update_staff> ||
+                        std::is_same_v<std::decay_t<decltype(c)>, retail::remove_staff>) {
+            return c.staff_id;
+          } else {
+            return {};
+          }
+        },
+        cmd.command) : std::string();
     caf::scoped_actor self{*s_.system};
     self->request(s_.actors->commands, actor_timeout, actors::command_atom::value, std::move(cmd))
       .receive(
         [&](actors::command_response& r) {
+          // A changed or removed person's sessions end (their role or
+          // active flag may have changed); they sign in again.
+          if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0) auth_->end_sessions_of(target);
           http_reply reply = render(r.outcome);
           res.status = reply.status;
           res.set_content(std::move(reply.body), "application/json");
@@ -219,6 +470,34 @@ private:
           }
           send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
         });
+  }
+
+  /// device id -> (alive, wall ms last heard) from the election's peer
+  /// table: what this node hears now, not what the log last recorded.
+  std::map<std::string, std::pair<bool, std::uint64_t>> heard_devices() const {
+    std::map<std::string, std::pair<bool, std::uint64_t>> out;
+    const std::uint64_t now = wall_ms_now();
+    out[s_.config->device_id] = {true, now};
+    if (!s_.cluster_status) return out;
+    const json cluster = s_.cluster_status();
+    if (!cluster.contains("peers") || !cluster["peers"].is_array()) return out;
+    for (const auto& p : cluster["peers"]) {
+      if (!p.contains("device_id") || !p["device_id"].is_string()) continue;
+      const auto ago = p.value("last_seen_ms_ago", json(nullptr));
+      out[p["device_id"].get<std::string>()] = {
+          p.value("alive", false), ago.is_number() ? now - std::min<std::uint64_t>(now, ago.get<std::uint64_t>()) : 0};
+    }
+    return out;
+  }
+
+  /// Issue 11 item 10: `online` and `last_seen` (heard over the peer link
+  /// since this node started; null when not heard) on a device's JSON.
+  static void with_liveness(json& d, const std::map<std::string, std::pair<bool, std::uint64_t>>& heard) {
+    auto it = heard.find(d.value("device_id", ""));
+    d["online"] = it != heard.end() && it->second.first;
+    d["last_seen"] = it != heard.end() && it->second.second != 0
+                         ? json(hlc_timestamp::from_parts(it->second.second, 0).to_rfc3339())
+                         : json(nullptr);
   }
 
   static param_lookup params(const httplib::Request& req) {
@@ -265,6 +544,8 @@ private:
                                 {"device", s_.config->device_id},
                                 {"peer", device},
                                 {"count", row.value("count", 0)},
+                                {"result", row.value("result", "ok")},
+                                {"error", row.contains("error") ? row["error"] : json(nullptr)},
                                 {"time_ms", t},
                                 {"time", hlc_timestamp::from_parts(t, 0).to_rfc3339()}});
     }
@@ -406,6 +687,7 @@ private:
   /// this HTTP worker (RocksDB's checkpoint is safe beside the log writer; the
   /// storage serialises checkpoints).
   void backup(const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(req, res, current_auth.rule->least)) return;
     auto parsed = parse_json_bounded(req.body);
     if (!parsed) return send_error(res, parsed.error());
     const json& body = *parsed;
@@ -439,6 +721,7 @@ private:
   /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the
   /// name of the single projection of earlier builds, retail_views) is every one.
   void projections_control(const httplib::Request& req, httplib::Response& res) {
+    if (!authorize(req, res, current_auth.rule->least)) return;
     std::string name = req.matches[1];
     const std::string op = req.matches[2];
     if (name == "retail_views") name = "all";
@@ -493,10 +776,54 @@ private:
     send_json(res, 200, json{{"events", std::move(out)}, {"next", next}});
   }
 
-  /// Server-Sent Events: every new event (filtered by type glob and origin)
-  /// as `id: POS` / `event: event` / `data: JSON`. Starts after the current
-  /// end of the log, or after Last-Event-ID / ?from= when given.
-  void stream(const httplib::Request& req, httplib::Response& res) {
+  /// One of the console's files with the security headers of issue 11:
+  /// nothing but this node may serve script, style or be framed around it;
+  /// no CORS header is ever sent, so no other origin reads the API.
+  static void console_file(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    const web::asset* a = web::find_asset(name);
+    if (a == nullptr) return send_error(res, 404, "unknown_route", "no console file " + name);
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+    // Revalidated on every load (a node upgrade changes the files), cheap with the ETag.
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("ETag", a->etag);
+    if (req.get_header_value("If-None-Match") == a->etag) {
+      res.status = 304;
+      return;
+    }
+    res.status = 200;
+    res.set_content(std::string(a->bytes()), a->content_type);
+  }
+
+  enum class stream_scope {
+    everything,  ///< /v1/events/stream: log events (filtered) and the status kinds
+    status,      ///< /v1/status/stream: the status kinds, master.changed and conflict.resolved only
+  };
+
+  /// The status kinds that changed since `last` (node/status_events.hpp), as SSE frames without an id
+  /// (an id is a log position: Last-Event-ID resumes the log).
+  std::string status_frames(std::optional<status_snapshot>& last) {
+    const json cluster = s_.cluster_status ? s_.cluster_status() : json::object();
+    const json sync = s_.sync_status ? s_.sync_status() : json::object();
+    status_snapshot now = snapshot_of(s_.config->device_id, cluster, sync);
+    std::string out;
+    for (auto& c : status_changes(last, now)) {
+      out += "event: " + c.kind + "\ndata: " + c.data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+    }
+    last = std::move(now);
+    return out;
+  }
+
+  /// Server-Sent Events with named kinds (docs/api.md): each new log event
+  /// (filtered by type glob and origin) as `id: POS` / `event: TYPE` /
+  /// `data: JSON`, and the node status kinds when they change. Starts after
+  /// the current end of the log, or after Last-Event-ID / ?from= when given.
+  void stream(const httplib::Request& req, httplib::Response& res, stream_scope scope) {
     // A stream holds its worker for as long as the client listens: at most
     // half the workers stream, so that streams cannot stall the API.
     if (streams_.fetch_add(1) >= streams_max_) {
@@ -508,38 +835,64 @@ private:
     std::uint64_t v = 0;
     if (auto s = query_param(req, "from"); s && parse_u64(*s, v)) after = v > 0 ? v - 1 : 0;
     auto last_id = req.get_header_value("Last-Event-ID");
-    if (!last_id.empty() && parse_u64(last_id, v)) after = v;
+    if (!last_id.empty() && parse_u64(last_id, v)) after = std::min(v, s_.feed->position());
     auto type = query_param(req, "type");
     auto origin = query_param(req, "origin");
-    auto position = std::make_shared<std::uint64_t>(after);
+    // ?status=0 leaves the status kinds out (storectl events tail).
+    const bool with_status = scope == stream_scope::status || query_param(req, "status").value_or("1") != "0";
+    struct stream_state {
+      std::uint64_t position = 0;
+      std::optional<status_snapshot> last_status;
+      std::chrono::steady_clock::time_point next_status{};
+      std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+    };
+    auto st = std::make_shared<stream_state>();
+    st->position = after;
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider("text/event-stream", [this, position, type, origin](std::size_t, httplib::DataSink& sink) {
-      bool closed = false;
-      const std::uint64_t newest = s_.feed->wait_beyond(*position, sse_keepalive, closed);
-      if (closed) return false;
-      if (newest <= *position) {
-        std::string ping = ": keep-alive\n\n";
-        return sink.write(ping.data(), ping.size());
-      }
-      auto batch = s_.log->read_from(log_position{*position + 1}, 1000);
-      std::string chunk;
-      for (auto& se : batch) {
-        *position = se.position.value();
-        if (origin && se.ev.origin.value() != *origin) continue;
-        if (!type_matches(type, se.ev)) continue;
-        json e = event_to_json(se.ev);
-        e["position"] = se.position.value();
-        chunk += "id: " + std::to_string(se.position.value()) + "\nevent: event\ndata: " +
-                 e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
-      }
-      if (chunk.empty()) return true;
-      return sink.write(chunk.data(), chunk.size());
-    }, [this](bool) { streams_.fetch_sub(1); });
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, st, type, origin, scope, with_status](std::size_t, httplib::DataSink& sink) {
+          using clock = std::chrono::steady_clock;
+          bool closed = false;
+          const auto wait = with_status ? std::chrono::duration_cast<std::chrono::milliseconds>(status_poll_interval)
+                                        : std::chrono::duration_cast<std::chrono::milliseconds>(sse_keepalive);
+          const std::uint64_t newest = s_.feed->wait_beyond(st->position, wait, closed);
+          if (closed) return false;
+          std::string chunk;
+          if (newest > st->position) {
+            auto batch = s_.log->read_from(log_position{st->position + 1}, 1000);
+            for (auto& se : batch) {
+              st->position = se.position.value();
+              if (origin && se.ev.origin.value() != *origin) continue;
+              if (!type_matches(type, se.ev)) continue;
+              auto name = event_type_name(se.ev.type);
+              std::string kind = name ? std::string(*name) : "unknown";
+              if (scope == stream_scope::status && kind != "master.changed" && kind != "conflict.resolved") continue;
+              json e = event_to_json(se.ev);
+              e["position"] = se.position.value();
+              chunk += "id: " + std::to_string(se.position.value()) + "\nevent: " + kind +
+                       "\ndata: " + e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+            }
+          }
+          const auto now = clock::now();
+          if (with_status && now >= st->next_status) {
+            chunk += status_frames(st->last_status);
+            st->next_status = now + status_poll_interval;
+          }
+          if (chunk.empty()) {
+            if (now - st->last_write < sse_keepalive) return true;
+            chunk = ": keep-alive\n\n";
+          }
+          st->last_write = now;
+          return sink.write(chunk.data(), chunk.size());
+        },
+        [this](bool) { streams_.fetch_sub(1); });
   }
 
   http_services s_;
   std::unique_ptr<query_service> queries_;
+  std::unique_ptr<auth_service> auth_;
   const int streams_max_;        ///< concurrent event streams
   std::atomic<int> streams_{0};  ///< event streams being served
 };

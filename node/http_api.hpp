@@ -9,9 +9,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "events/event.hpp"
 #include "events/expected.hpp"
 
 namespace caf {
@@ -53,6 +55,9 @@ struct http_services {
   std::function<std::pair<int, std::string>(const std::string& device)> request_master;
   /// Prometheus text of the transport and sync counters (appended to /metrics).
   std::function<std::string()> extra_metrics;
+  /// Appends events the node records itself (staff.signed_in, ...) and
+  /// waits until they are durable (node/auth.hpp).
+  std::function<void(std::vector<event>)> record_events;
 };
 
 /// The HTTP API server: a connection gate (node/http_gate.hpp) that holds

@@ -32,6 +32,10 @@
 #include "storage/checkpoint.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
+#include "actors/staff/pin.hpp"
+#include "actors/projections/staff.hpp"
+#include "node/query_service.hpp"
+#include <cstring>
 #include "storage/errc.hpp"
 #include "storage/tail_check.hpp"
 
@@ -153,6 +157,7 @@ public:
     if (!inspection_) {
       if (!start_peers()) return exit_cannot_start;
       register_self();
+      if (!bootstrap_admin()) return exit_cannot_start;
     }
     http_->serve(services());
     if (inspection_) {
@@ -275,6 +280,11 @@ private:
     const actors::stored_rows sales(*projection_store_, family("sales"), view.get());
     const actors::stored_rows devices(*projection_store_, family("devices"), view.get());
     projections::load_decision_state(catalog, sales, handler_->state());
+    // Staff (tens of people): in memory like the products, from their rows.
+    const actors::stored_rows staff_rows(*projection_store_, family("staff"), view.get());
+    projections::staff::for_each_profile(staff_rows, [this](const projections::staff::profile_register& r) {
+      handler_->restore_staff(r.id, r.name, r.role, r.active, r.removed, r.hlc, r.origin, r.seq);
+    });
     // Every projection folded the log through its position (restore_projections;
     // an inspection serves the rows as they are and decides nothing).
     handler_->start_at(std::min(set_->lowest_position(), log_->last_position().value()));
@@ -470,6 +480,8 @@ private:
     so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
     so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
     so.max_skew_ms = static_cast<std::uint64_t>(config_.store.clock_max_skew_ms);
+    so.journal = log_.get();
+    so.journal_rows_max = static_cast<std::size_t>(config_.sync_audit_entries_max);
     sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);
     actors::election_actor_options eo;
     eo.priority = static_cast<std::int32_t>(config_.priority);
@@ -554,6 +566,69 @@ private:
         [&](caf::error& err) { spdlog::warn("node: device registration failed: {}", system_->render(err)); });
   }
 
+  /// Until the store's creation makes its first admin (issue "Device trust"):
+  /// STORENODE_ADMIN_PIN (environment only: a flag would show the PIN in ps
+  /// and shell history) adds the admin --admin-id on a store with no staff.
+  /// The variable is wiped from this process' environment once read. A store
+  /// with staff ignores it (logged). A PIN that is not 4..8 digits stops the
+  /// node: better than a store nobody can sign in to.
+  bool bootstrap_admin() {
+    const char* raw = std::getenv("STORENODE_ADMIN_PIN");
+    if (raw == nullptr) return true;
+    std::string pin(raw);
+    std::memset(const_cast<char*>(raw), 0, pin.size());  // not left readable in /proc/<pid>/environ
+    ::unsetenv("STORENODE_ADMIN_PIN");
+    if (!staff::valid_pin(pin)) {
+      spdlog::error("node: STORENODE_ADMIN_PIN must be 4 to 8 digits");
+      return false;
+    }
+    query_service q(*projection_store_, *progress_, *log_);
+    if (q.staff_count() > 0) {
+      spdlog::info("node: device={} the store has staff: STORENODE_ADMIN_PIN ignored", config_.device_id);
+      return true;
+    }
+    const nlohmann::json body{{"staff_id", config_.admin_id}, {"name", config_.admin_id}, {"role", "admin"}, {"pin", pin}};
+    auto cmd = read_command(retail::command_kind::add_staff, body);
+    if (!cmd) {
+      spdlog::error("node: --admin-id refused: {} {}", cmd.error().code, cmd.error().message);
+      return false;
+    }
+    const staff::pin_cost cost{static_cast<std::uint64_t>(config_.store.pin_hash_opslimit),
+                               static_cast<std::size_t>(config_.store.pin_hash_memlimit_kib) * 1024};
+    auto hash = staff::hash_pin(pin, cost);
+    std::fill(pin.begin(), pin.end(), '\0');
+    if (!hash) {
+      spdlog::error("node: the admin PIN could not be hashed");
+      return false;
+    }
+    std::get<retail::add_staff>(*cmd).pin_hash = std::move(*hash);
+    bool ok = false;
+    caf::scoped_actor asker{*system_};
+    asker->request(commands_, std::chrono::seconds(10), actors::command_atom::value,
+                   actors::command_request{std::move(*cmd), ""})
+      .receive(
+        [&](actors::command_response& r) {
+          ok = r.is_accepted();
+          if (ok) {
+            spdlog::info("node: device={} added the first admin '{}' (STORENODE_ADMIN_PIN)", config_.device_id,
+                         config_.admin_id);
+            return;
+          }
+          const auto& no = std::get<retail::rejected>(r.outcome);
+          // Another device's staff arrived between the check and the command:
+          // the store has its admin; nothing to bootstrap.
+          if (no.errc == retail::command_errc::staff_exists) {
+            spdlog::info("node: device={} '{}' arrived from another device: STORENODE_ADMIN_PIN ignored",
+                         config_.device_id, config_.admin_id);
+            ok = true;
+            return;
+          }
+          spdlog::error("node: the first admin was refused: {}", no.message);
+        },
+        [&](caf::error& err) { spdlog::error("node: the first admin was not recorded: {}", system_->render(err)); });
+    return ok;
+  }
+
   /// What the HTTP layer may use; the cluster and sync views come from their
   /// actors as JSON text, with a deadline.
   http_services services() {
@@ -588,6 +663,12 @@ private:
       return out;
     };
     s.extra_metrics = [t = transport_.get(), routes = routes_] { return t ? transport_metrics(*t, *routes) : std::string(); };
+    s.record_events = [sys = system_.get(), c = commands_](std::vector<event> drafts) {
+      caf::scoped_actor asker{*sys};
+      asker->request(c, std::chrono::seconds(10), actors::system_event_atom::value, std::move(drafts))
+        .receive([](actors::append_local_reply&) {},
+                 [sys](caf::error& err) { spdlog::warn("node: a staff event was not recorded: {}", sys->render(err)); });
+    };
     return s;
   }
 

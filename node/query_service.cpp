@@ -16,6 +16,8 @@
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/sales.hpp"
+#include "actors/projections/staff.hpp"
+#include "events/time_text.hpp"
 #include "node/views_json/audit_json.hpp"
 #include "node/views_json/catalog_json.hpp"
 #include "node/views_json/daily_json.hpp"
@@ -24,6 +26,7 @@
 #include "node/views_json/inventory_json.hpp"
 #include "node/views_json/paging_json.hpp"
 #include "node/views_json/sales_json.hpp"
+#include "node/views_json/staff_json.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 
@@ -47,19 +50,25 @@ api_result<pj::page_request> page_of(const param_lookup& q) {
 
 bool truthy(const std::optional<std::string>& v) { return v && *v != "0" && *v != "false"; }
 
+/// A time parameter: milliseconds since the epoch, RFC 3339 or relative to
+/// now ("-2h", events/time_text.hpp), as storectl accepts them.
 api_result<std::optional<std::uint64_t>> ms_param(const param_lookup& q, const char* name) {
   auto v = q(name);
   if (!v) return std::optional<std::uint64_t>{};
   std::uint64_t out = 0;
   const auto* end = v->data() + v->size();
   const auto r = std::from_chars(v->data(), end, out);
-  if (r.ec != std::errc() || r.ptr != end) {
-    return api_error{400, "invalid_parameter", std::string(name) + " must be milliseconds since the epoch"};
-  }
-  return std::optional<std::uint64_t>{out};
+  if (r.ec == std::errc() && r.ptr == end) return std::optional<std::uint64_t>{out};
+  const auto now = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  if (auto ms = parse_time_text(*v, now)) return std::optional<std::uint64_t>{*ms};
+  return api_error{400, "invalid_parameter",
+                   std::string(name) +
+                       " must be milliseconds since the epoch, RFC 3339 (2026-11-25T18:00:00Z) or relative (-2h, -1d)"};
 }
 
-} // namespace
+}  // namespace
 
 struct query_service::reader {
   std::unique_ptr<storage::projection_store::read_view> snap;
@@ -69,7 +78,7 @@ struct query_service::reader {
 
 query_service::query_service(const storage::projection_store& rows, actors::fold_progress& progress,
                              const storage::event_log& log)
-  : rows_(rows), progress_(progress), log_(log) {}
+    : rows_(rows), progress_(progress), log_(log) {}
 
 std::unique_ptr<query_service::reader> query_service::read(std::string_view name) const {
   for (std::size_t i = 0; i < rows_.size(); ++i) {
@@ -131,7 +140,7 @@ api_result<json> query_service::sale(const std::string& receipt) const {
 
 api_result<json> query_service::daily_report(const param_lookup& q) const {
   auto r = read("daily");
-  return daily_report_json(pj::daily::report(*r->rows, q("day"), q("device")));
+  return daily_report_json(pj::daily::report(*r->rows, q("day"), q("device"), q("staff")));
 }
 
 api_result<json> query_service::devices(const param_lookup& q) const {
@@ -148,11 +157,44 @@ api_result<json> query_service::device(const std::string& id) const {
   return device_json(*d);
 }
 
+api_result<json> query_service::staff_list(const param_lookup& q) const {
+  auto page = page_of(q);
+  if (!page) return page.error();
+  auto r = read("staff");
+  return staff_list_json(pj::staff::list(*r->rows, *page));
+}
+
+api_result<json> query_service::staff_member(const std::string& id) const {
+  auto r = read("staff");
+  auto s = pj::staff::find(*r->rows, id);
+  if (!s) return api_error{404, "unknown_staff", "no staff " + id};
+  return staff_json(*s);
+}
+
+std::optional<pj::staff::staff_credentials> query_service::staff_credentials(const std::string& id) const {
+  auto r = read("staff");
+  return pj::staff::credentials_of(*r->rows, id);
+}
+
+std::size_t query_service::staff_count() const {
+  auto r = read("staff");
+  return pj::staff::count(*r->rows);
+}
+
 api_result<json> query_service::elections(const param_lookup& q) const {
   auto page = page_of(q);
   if (!page) return page.error();
+  pj::elections::filter f;
+  f.device = q("device");
+  f.reason = q("reason");
+  auto since = ms_param(q, "since");
+  if (!since) return since.error();
+  auto until = ms_param(q, "until");
+  if (!until) return until.error();
+  f.since_ms = *since;
+  f.until_ms = *until;
   auto r = read("elections");
-  return elections_json(pj::elections::list(*r->rows, *page));
+  return elections_json(pj::elections::list(*r->rows, f, *page));
 }
 
 api_result<json> query_service::audit(const param_lookup& q) const {
@@ -206,8 +248,7 @@ api_result<json> query_service::bucket_rows(const std::string& projection, const
   auto listed = pj::bucket_rows(*r->rows, bucket_id, *page);
   json rows = json::array();
   for (const auto& row : listed.items) {
-    rows.push_back(json{{"key", pj::hex_of(row.key)},
-                        {"value_hash", row.value_hash_hex()}});
+    rows.push_back(json{{"key", pj::hex_of(row.key)}, {"value_hash", row.value_hash_hex()}});
   }
   json out{{"projection", projection},
            {"bucket", b},
@@ -217,4 +258,4 @@ api_result<json> query_service::bucket_rows(const std::string& projection, const
   return out;
 }
 
-} // namespace sn::node
+}  // namespace sn::node

@@ -25,6 +25,9 @@ class projection_store;
 namespace sn::actors {
 class fold_progress;
 }
+namespace sn::projections::staff {
+struct staff_credentials;
+}
 
 namespace sn::node {
 
@@ -48,6 +51,9 @@ class query_service {
   api_result<nlohmann::json> devices(const param_lookup& q) const;
   api_result<nlohmann::json> device(const std::string& id) const;
   api_result<nlohmann::json> elections(const param_lookup& q) const;
+  /// limit, cursor: staff not removed, by id (no PIN hash: staff_info has none).
+  api_result<nlohmann::json> staff_list(const param_lookup& q) const;
+  api_result<nlohmann::json> staff_member(const std::string& id) const;
   /// device, op, since, until (ms since the epoch), limit, cursor: the
   /// conflict resolutions (the sync rows are added by the route).
   api_result<nlohmann::json> audit(const param_lookup& q) const;
@@ -63,6 +69,13 @@ class query_service {
   /// operator's tool, not a hot path).
   api_result<nlohmann::json> bucket_rows(const std::string& projection, const std::string& bucket,
                                          const param_lookup& q) const;
+
+  /// The sign-in and approval check's read of one person (holds the PIN
+  /// hash: node/auth.cpp is its only caller; nothing renders it). Fenced
+  /// like every query, so a person added a moment ago can sign in.
+  std::optional<projections::staff::staff_credentials> staff_credentials(const std::string& id) const;
+  /// People listed (not removed): the admin bootstrap runs only at 0.
+  std::size_t staff_count() const;
 
  private:
   struct reader;

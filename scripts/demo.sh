@@ -12,6 +12,15 @@ root=$(pwd)
 demo="$root/demo"
 bin="$root/build/node/storenode"
 ctl="$root/build/tools/storectl"
+demo_pin=135790   # the demo admin's PIN (staff id admin)
+export STORENODE_STAFF=admin STORENODE_PIN=$demo_pin   # storenode-loadgen signs in at each node
+# A session token of the demo admin at the node on HTTP port $1 (sessions are per node).
+# The PIN goes to curl on stdin (printf is a shell builtin): never on a command line.
+demo_token() {
+  printf '{"staff_id":"admin","pin":"%s"}' "$demo_pin" |
+    curl -s -X POST "http://127.0.0.1:$1/v1/sessions" -H 'Content-Type: application/json' -d @- |
+    sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+}
 loadgen="$root/build/tools/loadgen/storenode-loadgen"
 
 stop_all() {
@@ -34,7 +43,9 @@ show_status() {
   [ -f "$demo/ports" ] || { echo "demo: not running"; return 1; }
   printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n" DEVICE ROLE TERM MASTER EVENTS PENDING VERSION_VECTOR
   while read -r name http _; do
-    s=$(curl -s --max-time 2 "http://127.0.0.1:$http/v1/status" || true)
+    # The header on stdin (-H @-), not the command line: a token is a secret too.
+    s=$(printf 'Authorization: Bearer %s\n' "$(demo_token "$http")" |
+      curl -s --max-time 2 -H @- "http://127.0.0.1:$http/v1/status" || true)
     if [ -z "$s" ]; then printf "%-11s %s\n" "$name" "(down)"; continue; fi
     echo "$s" | jq -r '[.device_id, .role, (.term|tostring), (.master // "-"), (.events_total|tostring), (.pending_changes|tostring), (.version_vector|tostring)] | @tsv' |
       awk -F'\t' '{printf "%-11s %-8s %-5s %-11s %-8s %-8s %s\n", $1, $2, $3, $4, $5, $6, $7}'
@@ -86,7 +97,10 @@ start_node() {  # name
     echo ']'
     echo 'log_level = "info"'
   } > "$cfg"
-  nohup "$bin" --config "$cfg" >> "$demo/$name.log" 2>&1 &
+  # The first admin of the demo store (docs/operations.md "The first admin"):
+  # from the environment, never a flag. Each node bootstraps it only while it
+  # knows no staff; the demo's PIN is not a secret.
+  STORENODE_ADMIN_PIN="$demo_pin" nohup "$bin" --config "$cfg" >> "$demo/$name.log" 2>&1 &
   echo "$name $!" >> "$demo/pids"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "demo: $name did not start; see $demo/$name.log"; exit 1
@@ -115,13 +129,35 @@ for _ in $(seq 1 50); do
 done
 show_status
 
+# A demo cashier and supervisor, so that a newcomer opens the console on a
+# working till (the PINs are demo values, not secrets).
+# The token as a 0600 header file and the PIN on stdin, as above: never on a command line.
+hdr=$(umask 077; mktemp)
+printf 'Authorization: Bearer %s\n' "$(demo_token "$h1")" > "$hdr"
+for who in 'cashier1 "Demo Cashier" cashier 1111' 'super1 "Demo Supervisor" supervisor 2222'; do
+  eval "set -- $who"
+  printf '{"staff_id":"%s","name":"%s","role":"%s","pin":"%s"}' "$1" "$2" "$3" "$4" |
+    curl -s -o /dev/null -X POST "http://127.0.0.1:$h1/v1/staff" -H @"$hdr" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: demo-staff-$1" -d @-
+done
+rm -f "$hdr"
+
 cat <<TXT
 
+== the store console ==
+  Open http://127.0.0.1:$h1/ (POS1's till) or http://127.0.0.1:$h2/ (POS2's) in a browser.
+  Sign in as cashier1 with PIN 1111 (a supervisor approves voids: super1, PIN 2222;
+  the admin is admin, PIN $demo_pin). Scan or type a SKU (the demo's products
+  are SKU00001 … SKU00100), Enter on an empty field to pay.
+
 The demo store keeps running. Look around:
-  curl -s http://127.0.0.1:$h1/v1/status | jq          # one node's status
-  curl -s http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
-  curl -N http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
-  $ctl status --store --node http://127.0.0.1:$h1      # the whole store
+  $ctl login --node http://127.0.0.1:$h1 --staff admin   # sign in (the PIN: demo_pin in scripts/demo.sh)
+  H="\${XDG_CONFIG_HOME:-\$HOME/.config}/storenode/header"   # the token as a header file (never on a command line)
+  (umask 077; printf 'Authorization: Bearer %s\n' "\$(cat "\${H%/header}/token")" > "\$H")
+  curl -s -H @"\$H" http://127.0.0.1:$h1/v1/status | jq          # one node's status
+  curl -s -H @"\$H" http://127.0.0.1:$h1/v1/reports/daily | jq   # today's figures, store-wide
+  curl -N -H @"\$H" http://127.0.0.1:$h1/v1/events/stream        # live event stream (SSE)
+  $ctl status --store --node http://127.0.0.1:$h1      # the whole store (log in at each node first)
   $ctl events tail --follow --node http://127.0.0.1:$h1
   logs and data: $demo/
 Stop it with: ./scripts/demo.sh stop

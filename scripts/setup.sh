@@ -6,6 +6,8 @@
 # python3 and faketime (libfaketime) the chaos tests (tests/chaos);
 # libnats-dev the uplink to HQ and storenode-hq, nats-server (JetStream) their
 # tests and benchmarks (label hq).
+# chromium, chromium-driver and python3-selenium run the console's browser
+# tests (tests/browser, label browser).
 # tzdata is the system time zone database storenode reads store.time_zone
 # from (/usr/share/zoneinfo); the node tests check against it.
 set -euo pipefail
@@ -19,6 +21,7 @@ packages=(
   help2man dpkg-dev lintian tzdata
   python3 faketime
   nats-server libnats-dev
+  chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do

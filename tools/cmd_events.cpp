@@ -148,7 +148,8 @@ struct stream_state {
 int follow_node(const node_client& node, event_reader& r, const event_filter& f, event_printer& out,
                 const tail_options& o) {
   auto st = std::make_shared<stream_state>();
-  std::string q = "/v1/events/stream?";
+  // status=0: the node status kinds (sync.status, ...) are not log events.
+  std::string q = "/v1/events/stream?status=0&";
   if (!f.type_glob().empty()) q += "type=" + url_encode(f.type_glob()) + "&";
   if (!f.origin().empty()) q += "origin=" + url_encode(f.origin()) + "&";
   q.pop_back();
@@ -161,7 +162,8 @@ int follow_node(const node_client& node, event_reader& r, const event_filter& f,
           st->cv.notify_all();
         },
         [&](const sse_message& m) {
-          if (m.event != "event" && m.event != "message") return true;
+          // Log events come under their type name (older nodes: "event"), always with an id.
+          if (m.id.empty() || m.data.empty()) return true;
           auto ev = json::parse(m.data, nullptr, false);
           if (!ev.is_object()) return true;
           if (!ev.contains("position") && !m.id.empty()) ev["position"] = std::strtoull(m.id.c_str(), nullptr, 10);

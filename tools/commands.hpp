@@ -42,5 +42,7 @@ void add_projections_command(CLI::App& app, cli_context& ctx);
 void add_export_command(CLI::App& app, cli_context& ctx);
 void add_master_command(CLI::App& app, cli_context& ctx);
 void add_backup_command(CLI::App& app, cli_context& ctx);
+void add_login_command(CLI::App& app, cli_context& ctx);
+void add_staff_command(CLI::App& app, cli_context& ctx);
 
 } // namespace sn::tools

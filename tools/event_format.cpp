@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -109,6 +110,15 @@ std::string summarise_known(const std::string& type, const json& p) {
   return {};
 }
 
+// Who did it (issue 10): " staff=ID" and " approver=ID" when set, after
+// the type's own summary (JSON and typed forms alike).
+std::string attribution(const std::string& staff, const std::string& approver) {
+  std::string s;
+  if (!staff.empty()) s += " staff=" + staff;
+  if (!approver.empty()) s += " approver=" + approver;
+  return s;
+}
+
 std::string cut(std::string s) {
   if (s.size() > summary_chars_max) {
     s.resize(summary_chars_max - 3);
@@ -177,11 +187,18 @@ std::string summary_of(const conflict_resolved& p) {
   return p.register_name + "[" + p.key + "] winner=" + p.winner + " loser=" + p.loser + " method=" + p.method;
 }
 
+template <class P, class = void>
+struct has_staff : std::false_type {};
+template <class P>
+struct has_staff<P, std::void_t<decltype(P::staff_id), decltype(P::approver_id)>> : std::true_type {};
+
 template <class Payload>
 std::optional<std::string> typed(const event& e) {
   auto p = payload_of<Payload>(e);
   if (!p) return std::nullopt;
-  return summary_of(*p);
+  std::string s = summary_of(*p);
+  if constexpr (has_staff<Payload>::value) s += attribution(p->staff_id, p->approver_id);
+  return s;
 }
 
 std::optional<std::string> summarise_typed(const event& e) {
@@ -237,6 +254,7 @@ std::string summarise_payload(const json& ev) {
   // with "$error": print that, not a summary of empty fields.
   const bool typed_payload = p.is_object() && !p.contains("$error");
   std::string s = typed_payload ? summarise_known(type, p) : std::string{};
+  if (!s.empty()) s += attribution(str(p, "staff_id"), str(p, "approver_id"));
   if (s.empty()) s = p.dump();  // unknown type: the generic rendering, compact
   return cut(std::move(s));
 }

@@ -2,15 +2,51 @@
 
 #include <httplib.h>
 
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
 #include "tools/errc.hpp"
 
 namespace sn::tools {
+
+std::string token_file_path(const std::string& host, int port) {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  std::string dir;
+  if (xdg != nullptr && xdg[0] == '/') {
+    dir = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    dir = std::string(home) + "/.config";
+  } else {
+    return {};
+  }
+  if (host.empty()) return dir + "/storenode/token";
+  // One file per node: a session is bound to the node that issued it.
+  std::string name;
+  for (char ch : host) name += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-') ? ch : '_';
+  return dir + "/storenode/tokens/" + name + "_" + std::to_string(port);
+}
+
+std::optional<std::string> session_token(const std::string& host, int port) {
+  if (const char* env = std::getenv("STORENODE_TOKEN"); env != nullptr && env[0] != '\0') return std::string(env);
+  for (const std::string& path : {token_file_path(host, port), token_file_path()}) {
+    if (path.empty()) continue;
+    std::ifstream in(path);
+    std::string t;
+    if (in >> t && !t.empty()) return t;
+    if (host.empty()) break;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 using json = nlohmann::json;
 
 std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::chrono::seconds read) {
   auto c = std::make_unique<httplib::Client>(host, port);
+  if (auto t = session_token(host, port)) c->set_bearer_token_auth(t->c_str());
   c->set_connection_timeout(node_client::connect_timeout);
   c->set_read_timeout(read);
   c->set_write_timeout(node_client::read_timeout);
@@ -84,6 +120,16 @@ expected<node_client> node_client::make(const std::string& url) {
     return make_error(errc::usage, "--node '" + url + "': bad port '" + p + "'");
   }
   return node_client(host, port);
+}
+
+expected<json> node_client::put(const std::string& path, const json& body) const {
+  auto c = client(host_, port_, read_timeout);
+  return reply(url_, "PUT " + path, c->Put(path.c_str(), body.dump(), "application/json"));
+}
+
+expected<json> node_client::del(const std::string& path) const {
+  auto c = client(host_, port_, read_timeout);
+  return reply(url_, "DELETE " + path, c->Delete(path.c_str()));
 }
 
 expected<json> node_client::get(const std::string& path) const {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,10 @@ public:
   expected<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
                                 std::chrono::seconds timeout = read_timeout) const;
 
+  /// PUT / DELETE, expecting a 2xx JSON reply (staff set, staff remove, sign-out).
+  expected<nlohmann::json> put(const std::string& path, const nlohmann::json& body) const;
+  expected<nlohmann::json> del(const std::string& path) const;
+
   /// Streams an SSE endpoint. `on_open` runs once the response headers have
   /// arrived (the subscription is live); `on_message` for each message, and
   /// returning false ends the stream. Returns ok when on_message stopped it,
@@ -47,13 +52,27 @@ public:
 
   /// "http://127.0.0.1:8080" (normalised).
   const std::string& url() const noexcept { return url_; }
+  const std::string& host() const noexcept { return host_; }
+  int port() const noexcept { return port_; }
 
-private:
+ private:
   node_client(std::string host, int port);
   std::string host_;
   int port_ = 0;
   std::string url_;
 };
+
+/// The staff session token every request to the node at host:port carries
+/// (Authorization: Bearer): $STORENODE_TOKEN, else the file `storectl login`
+/// wrote for that node, else the one of the newest login
+/// (token_file_path()); nullopt when none holds one.
+std::optional<std::string> session_token(const std::string& host = {}, int port = 0);
+/// $XDG_CONFIG_HOME/storenode/token (XDG_CONFIG_HOME defaults to ~/.config),
+/// the newest login's token; with a host, tokens/<host>_<port> beside it,
+/// that node's (a session works only at the node that issued it, so a
+/// command on several nodes, `diff` or `status --store`, needs one per
+/// node). "" when neither variable is set.
+std::string token_file_path(const std::string& host = {}, int port = 0);
 
 /// Percent-encodes a query parameter value.
 std::string url_encode(const std::string& s);

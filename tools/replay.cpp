@@ -13,6 +13,7 @@
 #include "actors/projections/elections.hpp"
 #include "actors/projections/inventory.hpp"
 #include "actors/projections/sales.hpp"
+#include "actors/projections/staff.hpp"
 #include "events/codec.hpp"
 #include "node/views_json/audit_json.hpp"
 #include "node/views_json/catalog_json.hpp"
@@ -21,6 +22,7 @@
 #include "node/views_json/elections_json.hpp"
 #include "node/views_json/inventory_json.hpp"
 #include "node/views_json/sales_json.hpp"
+#include "node/views_json/staff_json.hpp"
 #include "node/zoneinfo.hpp"
 #include "tools/data_dir.hpp"
 #include "tools/errc.hpp"
@@ -70,6 +72,12 @@ std::optional<view_page> list_page(const pj::row_reader& rows, const std::string
   if (name == "audit") {
     auto p = pj::audit::list(rows, retail::audit_filter{}, req);
     return view_page{node::audit_json(p), "entries", p.next};
+  }
+  if (name == "staff") {
+    // GET /v1/staff's JSON: no PIN hash (staff_info has none), though the
+    // rows hold them.
+    auto p = pj::staff::list(rows, req);
+    return view_page{node::staff_list_json(p), "staff", p.next};
   }
   return std::nullopt;
 }

@@ -8,6 +8,7 @@
 #include "actors/projections/inventory.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/sales.hpp"
+#include "actors/projections/staff.hpp"
 
 namespace sn::projections {
 
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<projection>> all_projections() {
   v.push_back(std::make_unique<devices_projection>());
   v.push_back(std::make_unique<elections_projection>());
   v.push_back(std::make_unique<audit_projection>());
+  v.push_back(std::make_unique<staff_projection>());
   return v;
 }
 

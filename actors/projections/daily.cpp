@@ -145,6 +145,27 @@ void change_figures(row_writer& rows, std::int32_t day, const std::string& devic
   }
 }
 
+// The figures of (day, staff, device): the same sums as the device's, for
+// the person a sale or return names. Unattributed events (staff "") count
+// in no staff's row. These rows do not make a day "have figures" (the day
+// index counts only the device rows, which every sale and return has).
+void change_staff_figures(row_writer& rows, std::int32_t day, const std::string& staff, const std::string& device,
+                          int refs_delta, const std::function<void(figures&)>& fn) {
+  if (staff.empty()) return;
+  const std::string key = row_out().u8('g').i32(day).key(staff).key(device).bytes();
+  figures_row r;
+  if (const auto v = rows.get(key)) {
+    if (auto d = decode_figures(*v)) r = std::move(*d);
+  }
+  r.refs += static_cast<std::uint64_t>(static_cast<std::int64_t>(refs_delta));
+  fn(r.f);
+  if (r.refs == 0) {
+    rows.erase(key);
+  } else {
+    rows.put(key, encode(r));
+  }
+}
+
 // ---- receipts
 
 struct receipt_row {
@@ -154,6 +175,7 @@ struct receipt_row {
   std::int64_t gross = 0, discount = 0, tax = 0, change = 0;
   method_amounts paid{};
   bool voided = false;
+  std::string staff;  ///< who rang the sale ("": unattributed, in no staff's figures)
 };
 
 std::string encode(const receipt_row& r) {
@@ -165,6 +187,7 @@ std::string encode(const receipt_row& r) {
     for (std::int64_t p : r.paid) o.i64(p);
   }
   o.boolean(r.voided);
+  o.str(r.staff);
   return std::move(o).bytes();
 }
 
@@ -182,6 +205,7 @@ std::optional<receipt_row> decode_receipt(std::string_view bytes) {
     for (std::int64_t& p : r.paid) p = in.i64();
   }
   r.voided = in.boolean();
+  if (!in.at_end()) r.staff = in.str();  // absent in rows folded before attribution
   if (in.failed() || !in.at_end()) return std::nullopt;
   return r;
 }
@@ -203,13 +227,15 @@ void sale_figures(figures& f, const receipt_row& s, int sign) {
 
 // A present sale on its (day, device): its figures, or one void when voided.
 void count_sale(row_writer& rows, const receipt_row& r, int sign) {
-  change_figures(rows, r.day, r.sale.origin, sign, [&](figures& f) {
+  const auto fn = [&](figures& f) {
     if (r.voided) {
       f.voids += sign;
     } else {
       sale_figures(f, r, sign);
     }
-  });
+  };
+  change_figures(rows, r.day, r.sale.origin, sign, fn);
+  change_staff_figures(rows, r.day, r.staff, r.sale.origin, sign, fn);
 }
 
 // ---- returns
@@ -219,12 +245,14 @@ struct return_row {
   std::int32_t day = 0;
   std::int64_t refund = 0, tax = 0;
   pay_method method = pay_method::cash;
+  std::string staff;  ///< who took it back ("": unattributed)
 };
 
 std::string encode(const return_row& x) {
   row_out o;
   put_stamp(o, x.at);
   o.i32(x.day).i64(x.refund).i64(x.tax).u8(static_cast<std::uint8_t>(x.method));
+  o.str(x.staff);
   return std::move(o).bytes();
 }
 
@@ -236,18 +264,21 @@ std::optional<return_row> decode_return(std::string_view bytes) {
   x.refund = in.i64();
   x.tax = in.i64();
   const std::uint8_t m = in.u8();
+  if (!in.at_end()) x.staff = in.str();  // absent in rows folded before attribution
   if (in.failed() || !in.at_end() || m >= pay_method_count) return std::nullopt;
   x.method = static_cast<pay_method>(m);
   return x;
 }
 
 void count_return(row_writer& rows, const return_row& x, int sign) {
-  change_figures(rows, x.day, x.at.origin, sign, [&](figures& f) {
+  const auto fn = [&](figures& f) {
     f.returns_cents += sign * x.refund;
     f.returns_tax_cents += sign * x.tax;
     f.by_method[static_cast<std::size_t>(x.method)] -= sign * x.refund;
     f.returns += sign;
-  });
+  };
+  change_figures(rows, x.day, x.at.origin, sign, fn);
+  change_staff_figures(rows, x.day, x.staff, x.at.origin, sign, fn);
 }
 
 // ---- closures
@@ -301,6 +332,7 @@ const char* on(const event& e, const sale_completed& p, row_writer& rows) {
   r.discount = p.discount_cents;
   r.tax = p.tax_cents;
   r.change = p.change_cents;
+  r.staff = p.staff_id;
   r.paid = {};
   for (const payment& m : p.payments) r.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   count_sale(rows, r, +1);
@@ -325,6 +357,7 @@ const char* on(const event& e, const sale_returned& p, row_writer& rows) {
   x.refund = p.refund_cents;
   for (const return_line& l : p.lines) x.tax += l.tax_cents;
   x.method = method_or_other(p.method);
+  x.staff = p.staff_id;
   count_return(rows, x, +1);
   rows.put(key, encode(x));
   return nullptr;
@@ -335,10 +368,12 @@ const char* on(const event&, const sale_voided& p, row_writer& rows) {
   receipt_row r = read_receipt(rows, p.receipt);
   if (r.voided) return nullptr;  // only the first void counts
   if (r.present) {
-    change_figures(rows, r.day, r.sale.origin, 0, [&](figures& f) {
+    const auto fn = [&](figures& f) {
       sale_figures(f, r, -1);
       f.voids += 1;
-    });
+    };
+    change_figures(rows, r.day, r.sale.origin, 0, fn);
+    change_staff_figures(rows, r.day, r.staff, r.sale.origin, 0, fn);
   }
   r.voided = true;
   rows.put(receipt_key(p.receipt), encode(r));
@@ -410,9 +445,10 @@ bool closed(const row_reader& rows, std::int32_t day, const std::string& device)
 }
 
 report_result report(const row_reader& rows, const std::optional<std::string>& day,
-                     const std::optional<std::string>& device) {
+                     const std::optional<std::string>& device, const std::optional<std::string>& staff) {
   report_result out;
   out.device = device;
+  out.staff = staff;
   out.day = day ? retail::day_from_string(*day) : read_max_day(rows);
   if (!out.day) return out;
   std::map<std::string, device_day> per_device;
@@ -431,14 +467,34 @@ report_result report(const row_reader& rows, const std::optional<std::string>& d
     d.device = dev;
     d.closed = std::move(*c);
   };
+  // Per staff: the (day, staff, device) rows of the listed devices; with a
+  // staff filter they are also the report's figures.
+  std::map<std::string, figures> per_staff;
+  const std::string staff_prefix =
+      staff ? row_out().u8('g').i32(*out.day).key(*staff).bytes() : row_out().u8('g').i32(*out.day).bytes();
+  rows.scan(staff_prefix, "", [&](std::string_view k, std::string_view v) {
+    row_in in(k.substr(5));
+    std::string who = in.key();
+    std::string dev = in.key();
+    const auto r = decode_figures(v);
+    if (in.failed() || !r || (device && dev != *device)) return true;
+    add(per_staff[who], r->f);
+    if (staff) take_figures(dev, v);
+    return true;
+  });
+  for (auto& [who, f] : per_staff) out.by_staff.emplace_back(who, f);
   if (device) {
-    if (const auto v = rows.get(day_device('f', *out.day, *device))) take_figures(*device, *v);
+    if (!staff) {
+      if (const auto v = rows.get(day_device('f', *out.day, *device))) take_figures(*device, *v);
+    }
     if (const auto v = rows.get(day_device('c', *out.day, *device))) take_closure(*device, *v);
   } else {
-    rows.scan(day_prefix('f', *out.day), "", [&](std::string_view k, std::string_view v) {
-      if (const auto dev = device_of(k)) take_figures(*dev, v);
-      return true;
-    });
+    if (!staff) {
+      rows.scan(day_prefix('f', *out.day), "", [&](std::string_view k, std::string_view v) {
+        if (const auto dev = device_of(k)) take_figures(*dev, v);
+        return true;
+      });
+    }
     rows.scan(day_prefix('c', *out.day), "", [&](std::string_view k, std::string_view v) {
       if (const auto dev = device_of(k)) take_closure(*dev, v);
       return true;

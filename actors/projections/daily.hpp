@@ -36,9 +36,14 @@
 // - 'm' -> i32 the newest day with a figures row (absent: none).
 // - 'r' receipt "\0" -> the receipt's facts: bool present; if present:
 //     stamp (u64 hlc, str origin, u64 seq), i32 day, i64 gross, discount,
-//     tax, change, 3 x i64 paid; bool voided.
+//     tax, change, 3 x i64 paid; bool voided; str staff (who rang it;
+//     absent in rows written before attribution: read as "").
 // - 'x' return_id "\0" -> the applied return: stamp (u64 hlc, str origin,
-//     u64 seq), i32 day, i64 refund, i64 tax, u8 method.
+//     u64 seq), i32 day, i64 refund, i64 tax, u8 method, str staff.
+// - 'g' i32 day staff "\0" device "\0" -> the figures (as 'f') of the sales
+//     that staff rang and the returns they took back on that device: the
+//     per-staff totals (issue 10). Only attributed events (staff_id not "")
+//     have one; the day index counts only 'f' rows.
 //
 // Queries cost: report(): with a device, two row reads; without, the day's
 // figures and closure rows (one per device of that day); the default day is
@@ -94,14 +99,21 @@ struct device_day {
 struct report_result {
   std::optional<std::int32_t> day;    ///< nullopt: an invalid day was asked, or no day has figures
   std::optional<std::string> device;  ///< the filter, echoed
+  std::optional<std::string> staff;   ///< the filter, echoed
   figures total;                      ///< over the listed devices' figures
   std::vector<device_day> devices;    ///< device ascending
+  /// Per staff id (ascending), over the listed devices: the sales each rang
+  /// (and their voids) and the returns each took back. Unattributed events
+  /// (before schema attribution) are in no one's figures.
+  std::vector<std::pair<std::string, figures>> by_staff;
 };
 
 /// day "YYYY-MM-DD" (not a date: day null, nothing listed); absent: the
-/// newest business day with figures. device: only that device.
+/// newest business day with figures. device: only that device. staff: every
+/// figure (total and per device) only of that person's sales and returns;
+/// the devices' closures are listed as they are (a Z is the device's).
 report_result report(const row_reader& rows, const std::optional<std::string>& day,
-                     const std::optional<std::string>& device);
+                     const std::optional<std::string>& device, const std::optional<std::string>& staff = std::nullopt);
 
 // ---- command side (close_day) ----
 

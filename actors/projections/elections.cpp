@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/projections/row_codec.hpp"
+#include "events/hlc.hpp"
 
 namespace sn::projections {
 
@@ -91,6 +92,35 @@ page<election> list(const row_reader& rows, const page_request& req) {
     return true;
   });
   out.total = static_cast<std::size_t>(read_count(rows));
+  return out;
+}
+
+bool matches(const election& e, const filter& f) {
+  if (f.device && *f.device != e.previous_master && *f.device != e.new_master && *f.device != e.recorded_by)
+    return false;
+  if (f.reason && *f.reason != e.reason) return false;
+  const std::uint64_t ms = hlc_timestamp{e.hlc}.wall_ms();
+  if (f.since_ms && ms < *f.since_ms) return false;
+  if (f.until_ms && ms > *f.until_ms) return false;
+  return true;
+}
+
+page<election> list(const row_reader& rows, const filter& f, const page_request& req) {
+  if (f.empty()) return list(rows, req);
+  page<election> out;
+  const std::size_t limit = std::clamp<std::size_t>(req.limit, 1, page_limit_max);
+  const std::string prefix(1, election_prefix);
+  rows.scan(prefix, std::max(req.from, prefix), [&](std::string_view k, std::string_view v) {
+    auto r = decode(v);
+    if (!r || !matches(*r, f)) return true;
+    if (out.items.size() >= limit) {
+      out.next = std::string(k);
+      return false;
+    }
+    out.items.push_back(std::move(*r));
+    return true;
+  });
+  out.total = out.items.size();
   return out;
 }
 

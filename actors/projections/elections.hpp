@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,25 @@ struct election {
   std::string recorded_by;  ///< the event's origin
 };
 
+/// What GET /v1/elections filters on (issue 11 item 10); unset: any.
+struct filter {
+  std::optional<std::string> device;                ///< previous or new master, or the recorder
+  std::optional<std::string> reason;                ///< startup, failure, shutdown, manual, split_brain, lease_lost
+  std::optional<std::uint64_t> since_ms, until_ms;  ///< inclusive, on the event's HLC wall time
+  bool empty() const { return !device && !reason && !since_ms && !until_ms; }
+};
+
+/// True when `e` passes `f`.
+bool matches(const election& e, const filter& f);
+
 /// Every election, newest first (paged; total: every election, one read).
 page<election> list(const row_reader& rows, const page_request& req);
+
+/// The elections that pass `f`, newest first, paged like list(). Elections
+/// are few (one per master change), so a filter scans the rows from the
+/// cursor until the page is full; total counts the matches of this page
+/// (and is the whole list's count without a filter).
+page<election> list(const row_reader& rows, const filter& f, const page_request& req);
 
 }  // namespace elections
 }  // namespace sn::projections

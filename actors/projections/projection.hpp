@@ -29,6 +29,7 @@
 #include "events/event.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
 
@@ -37,7 +38,8 @@ namespace sn::projections {
 /// The payload of a known event type at the schema this build writes.
 using payload = std::variant<std::monostate, product_upserted, price_changed, product_deactivated, stock_received,
                              stock_adjusted, stock_counted, sale_completed, sale_returned, sale_voided, day_closed,
-                             device_registered, device_updated, master_changed, conflict_resolved>;
+                             device_registered, device_updated, master_changed, conflict_resolved, staff_added,
+                             staff_updated, staff_removed, staff_signed_in, staff_sign_in_failed, staff_signed_out>;
 
 /// An event and its decoded payload (monostate: a type this build does not
 /// know; every projection is shown those too and most ignore them).

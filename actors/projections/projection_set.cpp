@@ -44,6 +44,12 @@ expected<payload> decode_payload(const event& e, const retail::store_settings& s
     case event_type::device_updated: return decode_as<device_updated>(e, ctx);
     case event_type::master_changed: return decode_as<master_changed>(e, ctx);
     case event_type::conflict_resolved: return decode_as<conflict_resolved>(e, ctx);
+    case event_type::staff_added: return decode_as<staff_added>(e, ctx);
+    case event_type::staff_updated: return decode_as<staff_updated>(e, ctx);
+    case event_type::staff_removed: return decode_as<staff_removed>(e, ctx);
+    case event_type::staff_signed_in: return decode_as<staff_signed_in>(e, ctx);
+    case event_type::staff_sign_in_failed: return decode_as<staff_sign_in_failed>(e, ctx);
+    case event_type::staff_signed_out: return decode_as<staff_signed_out>(e, ctx);
   }
   return payload{};
 }

@@ -48,6 +48,7 @@ struct receipt_row {
   std::int64_t refunded = 0;
   std::vector<std::pair<std::string, std::int64_t>> returned;  // sku ascending, no zero sums
   std::vector<std::string> return_ids;                         // ascending
+  std::string staff;  ///< who rang the sale ("": unattributed); absent in rows written before attribution
 
   bool empty() const {
     return !present && !voided && !void_set && refunded == 0 && returned.empty() && return_ids.empty();
@@ -75,6 +76,7 @@ std::string encode(const receipt_row& r) {
   for (const auto& [sku, qty] : r.returned) o.str(sku).i64(qty);
   o.u32(static_cast<std::uint32_t>(r.return_ids.size()));
   for (const auto& id : r.return_ids) o.str(id);
+  o.str(r.staff);
   return std::move(o).bytes();
 }
 
@@ -120,6 +122,7 @@ std::optional<receipt_row> decode_receipt(std::string_view bytes) {
   }
   const std::uint32_t ni = in.u32();
   for (std::uint32_t i = 0; i < ni && !in.failed(); ++i) r.return_ids.push_back(in.str());
+  if (!in.failed() && !in.at_end()) r.staff = in.str();
   if (in.failed() || !in.at_end()) return std::nullopt;
   return r;
 }
@@ -342,6 +345,7 @@ const char* on(const event& e, const sale_completed& p, row_writer& rows) {
   r.tax = p.tax_cents;
   r.total = p.total_cents;
   r.change = p.change_cents;
+  r.staff = p.staff_id;
   r.paid = {};
   for (const payment& m : p.payments) r.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   sale_effects(rows, p.receipt, r, +1);
@@ -436,6 +440,7 @@ std::optional<sale_detail> sale(const row_reader& rows, const std::string& recei
   d.voided = r->voided;
   d.refunded_cents = r->refunded;
   d.return_ids = r->return_ids;
+  d.staff_id = r->staff;
   if (r->voided && r->void_set) d.void_ = void_info{r->void_reason, r->void_at.origin, r->void_at.hlc};
   return d;
 }

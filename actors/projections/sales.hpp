@@ -43,7 +43,9 @@
 //     bool voided; bool void_set; if void_set: newest void stamp (u64 hlc,
 //       str origin, u64 seq), str reason;
 //     i64 refunded; u32 n, n x (str sku, i64 qty) returned, sku ascending,
-//       zero sums left out; u32 n, n x str return id, ascending.
+//       zero sums left out; u32 n, n x str return id, ascending;
+//     str staff (who rang the sale; absent in rows written before
+//       attribution: read as "").
 //   A row with nothing in it (a displaced return was all it had) is erased.
 // - 'x' return_id "\0" -> the applied return: stamp (u64 hlc, str origin,
 //     u64 seq), str receipt, i64 refund, u32 n, n x (str sku, i64 qty).
@@ -105,6 +107,7 @@ struct sale_detail {
   std::int64_t refunded_cents = 0;
   std::vector<std::string> return_ids;  ///< ascending
   std::optional<void_info> void_;       ///< the newest void, when voided
+  std::string staff_id;                 ///< who rang it ("": an event from before attribution)
 };
 
 /// nullopt: no sale with that receipt (a void or return alone is not one).

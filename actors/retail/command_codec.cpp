@@ -35,6 +35,9 @@ template <class F> void fields(F& f, void_sale& c) { f(c.receipt); f(c.reason); 
 template <class F> void fields(F& f, close_day& c) { f(c.day); }
 template <class F> void fields(F& f, register_device& c) { f(c.device_id); f(c.name); f(c.priority); }
 template <class F> void fields(F& f, update_device& c) { f(c.device_id); f(c.name); f(c.priority); f(c.active); }
+template <class F> void fields(F& f, add_staff& c) { f(c.staff_id); f(c.name); f(c.role); f(c.pin_hash); }
+template <class F> void fields(F& f, update_staff& c) { f(c.staff_id); f(c.name); f(c.role); f(c.active); f(c.pin_hash); }
+template <class F> void fields(F& f, remove_staff& c) { f(c.staff_id); }
 
 template <class F> void fields(F& f, product_row& r) {
   f(r.sku); f(r.name); f(r.barcode); f(r.price_cents); f(r.tax_rate_bp); f(r.low_stock_threshold); f(r.active);
@@ -76,6 +79,10 @@ template <class F> void fields(F& f, close_day_result& r) {
 }
 template <class F> void fields(F& f, register_device_result& r) { f(r.device); }
 template <class F> void fields(F& f, update_device_result& r) { f(r.device); }
+template <class F> void fields(F& f, staff_row& r) { f(r.staff_id); f(r.name); f(r.role); f(r.active); }
+template <class F> void fields(F& f, add_staff_result& r) { f(r.staff); }
+template <class F> void fields(F& f, update_staff_result& r) { f(r.staff); f(r.pin_changed); }
+template <class F> void fields(F& f, remove_staff_result& r) { f(r.staff_id); }
 
 template <class T> struct is_optional : std::false_type {};
 template <class T> struct is_optional<std::optional<T>> : std::true_type {};
@@ -286,7 +293,22 @@ std::string encode_command(const command& c) { return encode_tagged(c); }
 expected<command> decode_command(std::string_view bytes) { return decode_tagged<command>(bytes, "command"); }
 
 hash256 fingerprint(const command& c) {
-  const std::string bytes = encode_command(c);
+  // A staff command's PIN hash is salted afresh for every request, so a retry
+  // would never match; and no bytes derived from a PIN belong in an
+  // idempotency record. The fingerprint is of the command without it (a
+  // retry is judged on the rest, and marks only whether a PIN was given).
+  std::string bytes;
+  if (const auto* a = std::get_if<add_staff>(&c)) {
+    add_staff copy = *a;
+    copy.pin_hash = copy.pin_hash.empty() ? "" : "pin";
+    bytes = encode_command(command{copy});
+  } else if (const auto* u = std::get_if<update_staff>(&c)) {
+    update_staff copy = *u;
+    copy.pin_hash = copy.pin_hash.empty() ? "" : "pin";
+    bytes = encode_command(command{copy});
+  } else {
+    bytes = encode_command(c);
+  }
   hash256 h{};
   crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr,
                      0);

@@ -32,6 +32,8 @@ std::string encode_command(const command& c);
 /// Inverse of encode_command (tests, tools); refuses anything else.
 expected<command> decode_command(std::string_view bytes);
 /// BLAKE2b-256 of encode_command(c): the command's identity for idempotency.
+/// Staff commands are fingerprinted with pin_hash replaced by "pin" (given)
+/// or "" (not given): it is salted per request and derived from a PIN.
 hash256 fingerprint(const command& c);
 
 /// Canonical bytes of a result (its kind first).

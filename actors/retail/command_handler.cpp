@@ -9,6 +9,7 @@
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/types.hpp"
 
@@ -28,6 +29,9 @@ const char* to_string(command_kind k) noexcept {
     case command_kind::close_day: return "close_day";
     case command_kind::register_device: return "register_device";
     case command_kind::update_device: return "update_device";
+    case command_kind::add_staff: return "add_staff";
+    case command_kind::update_staff: return "update_staff";
+    case command_kind::remove_staff: return "remove_staff";
   }
   return "unknown";
 }
@@ -53,6 +57,9 @@ const char* to_string(command_errc e) noexcept {
     case command_errc::idempotency_key_reused: return "idempotency_key_reused";
     case command_errc::invalid_idempotency_key: return "invalid_idempotency_key";
     case command_errc::projection_behind: return "projection_behind";
+    case command_errc::staff_exists: return "staff_exists";
+    case command_errc::unknown_staff: return "unknown_staff";
+    case command_errc::approval_needed: return "approval_needed";
   }
   return "unknown";
 }
@@ -146,9 +153,19 @@ event command_handler::draft(const command_context& ctx, const Payload& p) {
   return draft(ctx, clock_.now(ctx.wall_ms), p);
 }
 
+namespace {
+// Every payload a command writes carries its attribution (events/*.hpp).
+template <class P, class = void> struct attributed : std::false_type {};
+template <class P> struct attributed<P, std::void_t<decltype(P::staff_id), decltype(P::approver_id)>> : std::true_type {};
+}  // namespace
+
 template <class Payload>
 event command_handler::draft(const command_context& ctx, hlc_timestamp at, const Payload& p) {
-  event e = make_event(ctx.device, origin_seq{0}, at, ctx.term, p);
+  static_assert(attributed<Payload>::value, "a command's event names its staff (issue 10)");
+  Payload stamped = p;
+  stamped.staff_id = ctx.staff_id;
+  stamped.approver_id = ctx.approver_id;
+  event e = make_event(ctx.device, origin_seq{0}, at, ctx.term, stamped);
   apply_own(e);
   return e;
 }
@@ -161,6 +178,7 @@ void command_handler::apply_own(const event& e) {
   event own = e;
   own.seq = origin_seq{++own_seq_};
   state_.apply(own);
+  note_staff(own);
   overlay_.add_own(std::move(own));
 }
 
@@ -198,6 +216,7 @@ bool command_handler::observe(std::uint64_t position, const event& e, std::uint6
   state_.apply(e);
   overlay_.add_committed(position, e);
   prune();
+  note_staff(e);
   return merged;
 }
 
@@ -209,6 +228,60 @@ void command_handler::committed_own(std::uint64_t seq, std::uint64_t position) {
 void command_handler::own_event(const event& e) {
   clock_.observe(e.hlc, 0);
   apply_own(e);
+}
+
+void command_handler::restore_staff(const std::string& id, std::string name, std::string role, bool active,
+                                    bool removed, std::uint64_t hlc, std::string origin, std::uint64_t seq) {
+  staff_rec& r = staff_[id];
+  r.name = std::move(name);
+  r.role = std::move(role);
+  r.active = active;
+  r.removed = removed;
+  r.hlc = hlc;
+  r.origin = std::move(origin);
+  r.seq = seq;
+}
+
+void command_handler::note_staff(const event& e) {
+  const auto t = static_cast<event_type>(e.type);
+  if (t != event_type::staff_added && t != event_type::staff_updated && t != event_type::staff_removed) return;
+  std::string id, name, role;
+  bool active = true, removed = false;
+  if (t == event_type::staff_added) {
+    auto p = payload_of<staff_added>(e);
+    if (!p || p->id.empty()) return;
+    id = p->id;
+    name = p->name;
+    role = p->role;
+    active = p->active;
+  } else if (t == event_type::staff_updated) {
+    auto p = payload_of<staff_updated>(e);
+    if (!p || p->id.empty()) return;
+    id = p->id;
+    name = p->name;
+    role = p->role;
+    active = p->active;
+  } else {
+    auto p = payload_of<staff_removed>(e);
+    if (!p || p->id.empty()) return;
+    id = p->id;
+    removed = true;
+  }
+  auto [it, fresh] = staff_.try_emplace(id);
+  staff_rec& r = it->second;
+  const std::uint64_t hlc = e.hlc.packed();
+  const bool newer = fresh || hlc > r.hlc || (hlc == r.hlc && (e.origin.value() == r.origin ? e.seq.value() > r.seq
+                                                                                          : e.origin.value() > r.origin));
+  if (!newer) return;
+  r.hlc = hlc;
+  r.origin = e.origin.value();
+  r.seq = e.seq.value();
+  r.removed = removed;
+  if (!removed) {
+    r.name = std::move(name);
+    r.role = std::move(role);
+    r.active = active;
+  }
 }
 
 // The answer to a key seen before: the first result for an identical
@@ -343,6 +416,10 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
     line.sku = in.sku;
     line.qty = in.qty;
     line.unit_price_cents = in.unit_price_cents.value_or(prod->price_cents);
+    if (!ctx.price_override_allowed && line.unit_price_cents != prod->price_cents) {
+      return refuse(command_errc::approval_needed,
+                    "line " + std::to_string(i) + ": a price other than the catalog's needs a supervisor's approval");
+    }
     const std::int64_t line_gross = line.qty * line.unit_price_cents;
     line.discount_cents = in.discount_cents;
     if (line.discount_cents > line_gross) {
@@ -357,6 +434,11 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
     p.lines.push_back(std::move(line));
   }
   p.total_cents = p.gross_cents - p.discount_cents;
+  if (ctx.discount_limit_cents && p.discount_cents > *ctx.discount_limit_cents) {
+    return refuse(command_errc::approval_needed, "discounts of " + std::to_string(p.discount_cents) +
+                                                     " cents exceed the cashier limit of " +
+                                                     std::to_string(*ctx.discount_limit_cents) + ": needs a supervisor's approval");
+  }
   if (c.payments) {
     for (const payment_input& m : *c.payments) p.payments.push_back(payment{m.method, m.amount_cents});
   } else if (p.total_cents > 0) {
@@ -425,6 +507,11 @@ command_handler::decision command_handler::decide(const return_sale& c, const co
                    round_div(static_cast<__int128>(t.tax) * t.returned, t.sold);
     p.refund_cents += rl.refund_cents;
     p.lines.push_back(std::move(rl));
+  }
+  if (ctx.refund_limit_cents && p.refund_cents > *ctx.refund_limit_cents) {
+    return refuse(command_errc::approval_needed, "a refund of " + std::to_string(p.refund_cents) +
+                                                     " cents exceeds the cashier limit of " +
+                                                     std::to_string(*ctx.refund_limit_cents) + ": needs a supervisor's approval");
   }
   if (c.method) {
     p.method = *c.method;
@@ -529,8 +616,56 @@ command_handler::decision command_handler::decide(const update_device& c, const 
   p.name = c.name.value_or(d.value.row.name);
   p.priority = c.priority.value_or(d.value.row.priority);
   p.active = c.active.value_or(d.value.row.active);
+  if (p.name == d.value.row.name && p.priority == d.value.row.priority && p.active == d.value.row.active) {
+    // Nothing changes: nothing is appended (issue 11 item 10), the row as it is.
+    return accepted{{}, update_device_result{d.value.row}};
+  }
   accepted a{{draft(ctx, p)}, {}};
   a.result = update_device_result{written_row(d.value.row, a.events.back(), p.name, p.priority, p.active)};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const add_staff& c, const command_context& ctx) {
+  if (auto it = staff_.find(c.staff_id); it != staff_.end() && !it->second.removed) {
+    return refuse(command_errc::staff_exists, "staff '" + c.staff_id + "' exists; use PUT to change them");
+  }
+  staff_added p;
+  p.id = c.staff_id;
+  p.name = c.name;
+  p.role = c.role;
+  p.pin_hash = c.pin_hash;
+  p.active = true;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = add_staff_result{staff_row{c.staff_id, c.name, c.role, true}};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const update_staff& c, const command_context& ctx) {
+  auto it = staff_.find(c.staff_id);
+  if (it == staff_.end() || it->second.removed) {
+    return refuse(command_errc::unknown_staff, "unknown staff '" + c.staff_id + "'");
+  }
+  const staff_rec cur = it->second;
+  staff_updated p;
+  p.id = c.staff_id;
+  p.name = c.name.value_or(cur.name);
+  p.role = c.role.value_or(cur.role);
+  p.active = c.active.value_or(cur.active);
+  p.pin_hash = c.pin_hash;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = update_staff_result{staff_row{p.id, p.name, p.role, p.active}, !c.pin_hash.empty()};
+  return a;
+}
+
+command_handler::decision command_handler::decide(const remove_staff& c, const command_context& ctx) {
+  auto it = staff_.find(c.staff_id);
+  if (it == staff_.end() || it->second.removed) {
+    return refuse(command_errc::unknown_staff, "unknown staff '" + c.staff_id + "'");
+  }
+  staff_removed p;
+  p.id = c.staff_id;
+  accepted a{{draft(ctx, p)}, {}};
+  a.result = remove_staff_result{c.staff_id};
   return a;
 }
 

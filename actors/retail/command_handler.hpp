@@ -65,6 +65,17 @@ struct command_context {
   device_id device;        ///< this node's device id (origin of the drafts)
   std::uint64_t wall_ms = 0;  ///< wall clock at the request, read by the shell
   term_id term;            ///< the node's current master term
+  /// Attribution stamped into every event the command writes: the signed-in
+  /// staff member ("" = the node itself) and their approver ("" = none). The
+  /// edge has authenticated both; the handler only records them.
+  std::string staff_id;
+  std::string approver_id;
+  /// Limits of the signed-in role (node/permissions.hpp: a cashier's); a
+  /// command over one is rejected approval_needed (nothing is decided).
+  /// Unset: no limit (a supervisor, an approver, or the node itself).
+  std::optional<std::int64_t> refund_limit_cents;    ///< a return's refund
+  std::optional<std::int64_t> discount_limit_cents;  ///< a sale's total discount
+  bool price_override_allowed = true;                ///< a sale line priced other than the catalog
 };
 
 /// What handle() gives: the decision, and the idempotency record to persist
@@ -128,6 +139,10 @@ public:
   std::uint64_t max_skew_ms() const noexcept { return max_skew_ms_; }
   /// Remote timestamps observe/restore_clock_within left out of the clock.
   std::uint64_t clock_refusals() const noexcept { return clock_refusals_; }
+  /// One staff register from the staff projection's rows (profile register
+  /// and its stamp): the staff commands decide from these.
+  void restore_staff(const std::string& id, std::string name, std::string role, bool active, bool removed,
+                     std::uint64_t hlc, std::string origin, std::uint64_t seq);
   /// One persisted idempotency record (bytes as stored).
   record_load load_idempotency(const std::string& key, const std::string& value);
 
@@ -154,6 +169,11 @@ private:
   decision decide(const close_day& c, const command_context& ctx);
   decision decide(const register_device& c, const command_context& ctx);
   decision decide(const update_device& c, const command_context& ctx);
+  decision decide(const add_staff& c, const command_context& ctx);
+  decision decide(const update_staff& c, const command_context& ctx);
+  decision decide(const remove_staff& c, const command_context& ctx);
+  /// Keeps staff_ in step with a staff.* event (own, observed or replayed).
+  void note_staff(const event& e);
   std::optional<decision> replay(const command& c, const std::string& key, const hash256& print) const;
 
   template <class Payload>
@@ -171,6 +191,15 @@ private:
   decision_overlay overlay_;
   std::unique_ptr<decision_source> source_;
   std::uint64_t own_seq_ = 0;  ///< seq of the newest own event (drafts included)
+  /// The staff registers the staff commands decide from (the decision state has none; loaded from the staff projection's rows at start-up, like its products):
+  /// profile register per id, last writer by (HLC, origin, seq).
+  struct staff_rec {
+    std::string name, role;
+    bool active = true, removed = false;
+    std::uint64_t hlc = 0, seq = 0;
+    std::string origin;
+  };
+  std::unordered_map<std::string, staff_rec> staff_;
   hybrid_logical_clock clock_;
   std::uint64_t max_skew_ms_ = 60000;
   std::uint64_t clock_refusals_ = 0;

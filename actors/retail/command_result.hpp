@@ -43,8 +43,11 @@ enum class command_errc : std::uint8_t {
   idempotency_key_reused = 17, ///< the key was used for another command
   invalid_idempotency_key = 18,///< a key longer than idempotency_key_length_max
   projection_behind = 19,      ///< the rows it needs are rebuilding (decision_source.hpp); retry later
+  staff_exists = 20,           ///< adding a staff id that is listed (not removed)
+  unknown_staff = 21,          ///< updating or removing a staff id never added, or removed
+  approval_needed = 22,        ///< over a limit of command_context (refund, discount, price override)
 };
-constexpr std::uint8_t command_errc_max = 19;
+constexpr std::uint8_t command_errc_max = 22;
 /// "unknown_sku", ...
 const char* to_string(command_errc e) noexcept;
 
@@ -99,6 +102,12 @@ struct device_row {
   bool active = true, registered = false;
   bool master = false;  ///< the newest master.changed names it
   std::optional<hlc_timestamp> last_event_time;
+};
+
+/// A staff member as GET /v1/staff/{id} shows them (never a PIN or its hash).
+struct staff_row {
+  std::string staff_id, name, role;
+  bool active = true;
 };
 
 // ---- one result per command kind (same order as retail::command) ----
@@ -165,11 +174,23 @@ struct update_device_result {
   device_row device;
 };
 
+struct add_staff_result {
+  staff_row staff;
+};
+struct update_staff_result {
+  staff_row staff;
+  bool pin_changed = false;
+};
+struct remove_staff_result {
+  std::string staff_id;
+};
+
 /// The result of an accepted command; alternative i answers command kind i.
 using command_result =
     std::variant<upsert_product_result, change_price_result, deactivate_product_result, receive_stock_result,
                  adjust_stock_result, count_stock_result, complete_sale_result, return_sale_result, void_sale_result,
-                 close_day_result, register_device_result, update_device_result>;
+                 close_day_result, register_device_result, update_device_result, add_staff_result,
+                 update_staff_result, remove_staff_result>;
 
 /// The command is decided: `events` to append (drafts: seq, prev_hash and hash
 /// are the log writer's) and the reply's `result`. An idempotent retry is

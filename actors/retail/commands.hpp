@@ -126,10 +126,34 @@ struct update_device {
   std::optional<bool> active;
 };
 
+/// POST /v1/staff. The edge checks the PIN's shape and turns it into
+/// `pin_hash` (an Argon2id string, actors/staff/pin.hpp): no command holds a
+/// PIN. A command's fingerprint leaves pin_hash out (command_codec.hpp).
+struct add_staff {
+  std::string staff_id;  ///< a valid id (events/types.hpp device id rules)
+  std::string name;      ///< 1..text_length_max
+  std::string role;      ///< cashier | supervisor | manager | admin
+  std::string pin_hash;  ///< Argon2id string of a 4..8 digit PIN
+};
+
+/// PUT /v1/staff/{id}: absent fields keep their current value.
+struct update_staff {
+  std::string staff_id;
+  std::optional<std::string> name;
+  std::optional<std::string> role;
+  std::optional<bool> active;
+  std::string pin_hash;  ///< "" = PIN unchanged
+};
+
+/// DELETE /v1/staff/{id}
+struct remove_staff {
+  std::string staff_id;
+};
+
 /// The closed set of commands, in command_kind order.
 using command = std::variant<upsert_product, change_price, deactivate_product, receive_stock, adjust_stock,
                              count_stock, complete_sale, return_sale, void_sale, close_day, register_device,
-                             update_device>;
+                             update_device, add_staff, update_staff, remove_staff>;
 
 /// The kinds, one per alternative of `command` (same order, explicit values:
 /// a kind is part of a command's canonical bytes and of idempotency records).
@@ -146,8 +170,11 @@ enum class command_kind : std::uint8_t {
   close_day = 9,
   register_device = 10,
   update_device = 11,
+  add_staff = 12,
+  update_staff = 13,
+  remove_staff = 14,
 };
-constexpr std::size_t command_kind_count = 12;
+constexpr std::size_t command_kind_count = 15;
 static_assert(std::variant_size_v<command> == command_kind_count);
 
 /// "upsert_product", ...

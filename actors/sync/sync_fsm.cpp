@@ -665,6 +665,11 @@ void sync_fsm::complete_round(std::uint64_t now_ms) {
 
 void sync_fsm::fail_round(const std::string& why, std::uint64_t now_ms) {
   ++counters_.rounds_failed;
+  if (!pull_.peer.empty()) {
+    audit(pull_.peer, audit_operation::pull, 0, now_ms);
+    audit_.back().ok = false;
+    audit_.back().error = why;
+  }
   set_error(why, now_ms);
   pull_ = pull_state{};
 }
@@ -742,7 +747,8 @@ std::vector<output> sync_fsm::sync_now(std::uint64_t now_ms) {
 
 void sync_fsm::audit(const std::string& peer, audit_operation op, std::uint64_t count, std::uint64_t now_ms) {
   if (audit_.size() >= cfg_.audit_entries_max) audit_.pop_front();
-  audit_.push_back(audit_entry{peer, op, count, now_ms});
+  audit_.push_back(audit_entry{peer, op, count, now_ms, true, {}});
+  ++audit_total_;
 }
 
 std::vector<audit_entry> sync_fsm::audit_log() const { return {audit_.begin(), audit_.end()}; }

@@ -101,6 +101,8 @@ public:
   sync_status status() const;
   /// Recent push/pull rows, oldest first (at most audit_entries_max).
   std::vector<audit_entry> audit_log() const;
+  /// Rows audit_log() has ever held (the sync actor journals the new ones).
+  std::uint64_t audit_total() const noexcept { return audit_total_; }
   const sync_counters& counters() const noexcept { return counters_; }
   /// Origins held for clock skew (status().skew_holds, without the rest of status()).
   std::vector<skew_hold_status> skew_holds() const;
@@ -240,6 +242,7 @@ private:
   std::uint64_t last_sync_ms_ = 0;
   sync_counters counters_;
   std::deque<audit_entry> audit_;
+  std::uint64_t audit_total_ = 0;
 
   std::uint64_t wall_ms_ = 0;  ///< the last wall clock given (on_message, on_tick)
   std::map<std::string, skew_hold> skew_holds_;  ///< origin -> hold; <= origins_max

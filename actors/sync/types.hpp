@@ -235,6 +235,8 @@ struct audit_entry {
   audit_operation operation = audit_operation::push;
   std::uint64_t count = 0;    ///< events sent (push) or appended (pull) in one batch
   std::uint64_t time_ms = 0;  ///< the `now_ms` the fsm was given
+  bool ok = true;             ///< false: a round with this peer failed (error says why)
+  std::string error;
 };
 
 } // namespace sn::sync

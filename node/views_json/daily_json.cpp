@@ -40,6 +40,7 @@ json daily_report_json(const projections::daily::report_result& r) {
   json j = figures_json(r.total);
   j["day"] = r.day ? json(retail::day_to_string(*r.day)) : json(nullptr);
   if (r.device) j["device"] = *r.device;
+  if (r.staff) j["staff"] = *r.staff;
   json devs = json::object();
   for (const auto& d : r.devices) {
     json dj = figures_json(d.f);
@@ -47,6 +48,9 @@ json daily_report_json(const projections::daily::report_result& r) {
     devs[d.device] = std::move(dj);
   }
   j["devices"] = std::move(devs);
+  json by_staff = json::object();
+  for (const auto& [who, f] : r.by_staff) by_staff[who] = figures_json(f);
+  j["by_staff"] = std::move(by_staff);
   return j;
 }
 

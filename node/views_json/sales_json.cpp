@@ -44,7 +44,8 @@ json sale_json(const projections::sales::sale_detail& d) {
          {"change_cents", d.change_cents},
          {"voided", d.voided},
          {"refunded_cents", d.refunded_cents},
-         {"returns", d.return_ids}};
+         {"returns", d.return_ids},
+         {"staff_id", d.staff_id}};
   if (d.void_) {
     j["void"] = json{{"reason", d.void_->reason}, {"device", d.void_->device}, {"time", time_of(d.void_->hlc)}};
   }

@@ -122,8 +122,44 @@ class Ports:
 # HTTP
 # ---------------------------------------------------------------------------
 
+# Every request but /healthz and the sign-in carries a staff session
+# (docs/api.md): each node bootstraps the admin from STORENODE_ADMIN_PIN (its
+# environment, never its command line) and the test signs in at each node,
+# again after a 401 (sessions live in the node's memory: a restart ends them).
+ADMIN_PIN = "246810"
+OPEN_PATHS = ("/healthz", "/v1/sessions")
+_tokens: dict = {}
+_tokens_lock = threading.Lock()
+
+
+def sign_in(port: int, timeout: float) -> str:
+    """A fresh admin token at the node on `port` ("" when refused or unreachable)."""
+    st, j = _raw_call(port, "POST", "/v1/sessions", {"staff_id": "admin", "pin": ADMIN_PIN}, None, timeout)
+    token = j.get("token", "") if st == 201 and isinstance(j, dict) else ""
+    with _tokens_lock:
+        _tokens[port] = token
+    return token
+
+
+def auth_headers(port: int, timeout: float, fresh: bool = False) -> dict:
+    with _tokens_lock:
+        token = "" if fresh else _tokens.get(port, "")
+    if not token:
+        token = sign_in(port, timeout)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def http_call(port: int, method: str, path: str, body=None, headers=None, timeout: float = 5.0):
-    """(status, parsed JSON or text) or (None, error string) when there is no answer."""
+    """(status, parsed JSON or text) or (None, error string) when there is no answer; signed in."""
+    if path.split("?")[0] in OPEN_PATHS:
+        return _raw_call(port, method, path, body, headers, timeout)
+    st, j = _raw_call(port, method, path, body, {**(headers or {}), **auth_headers(port, timeout)}, timeout)
+    if st == 401:  # the node restarted since the sign-in
+        st, j = _raw_call(port, method, path, body, {**(headers or {}), **auth_headers(port, timeout, True)}, timeout)
+    return st, j
+
+
+def _raw_call(port: int, method: str, path: str, body, headers, timeout: float):
     conn = http.client.HTTPConnection(LOCALHOST, port, timeout=timeout)
     try:
         data = None if body is None else json.dumps(body).encode()
@@ -154,9 +190,12 @@ class KeepAlive:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(LOCALHOST, self.port, timeout=timeout)
             try:
-                self.conn.request("GET", path)
+                self.conn.request("GET", path, headers=auth_headers(self.port, timeout))
                 r = self.conn.getresponse()
                 raw = r.read()
+                if r.status == 401 and attempt == 0:  # signed out by a restart: sign in again
+                    auth_headers(self.port, timeout, True)
+                    continue
                 try:
                     return r.status, json.loads(raw)
                 except ValueError:
@@ -230,6 +269,7 @@ class Node:
 
     def env(self) -> dict:
         e = dict(os.environ)
+        e["STORENODE_ADMIN_PIN"] = ADMIN_PIN  # the first admin of a store without staff
         if self.faketime:
             e.update({"LD_PRELOAD": self.faketime, "FAKETIME_TIMESTAMP_FILE": self.clock_path,
                       "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})

@@ -55,6 +55,7 @@ TEST(backup, while_the_node_runs_and_sells_then_restore_and_offline) {
   ASSERT_TRUE(n.post("/v1/stock/receipts", R"({"sku":"MILK","qty":100000})"));
 
   httplib::Client cl("127.0.0.1", n.http_port());
+  n.authorize(cl);
   std::vector<std::string> acked;  // receipts acknowledged so far, in order
   for (int i = 0; i < 30; ++i) {
     auto receipt = sell(cl);
@@ -67,6 +68,7 @@ TEST(backup, while_the_node_runs_and_sells_then_restore_and_offline) {
   std::atomic<bool> stop{false};
   std::thread till([&] {
     httplib::Client c2("127.0.0.1", n.http_port());
+    n.authorize(c2);  // the token was signed in above, before this thread
     while (!stop.load()) {
       auto receipt = sell(c2);
       if (receipt.empty()) continue;
@@ -85,6 +87,8 @@ TEST(backup, while_the_node_runs_and_sells_then_restore_and_offline) {
   }
   // No --node: storectl finds the node's address in the data dir.
   const auto b1 = dir.path() / "backup-1";
+  // storectl carries the admin's session (backup is an admin's command).
+  ::setenv("STORENODE_TOKEN", n.token().c_str(), 1);
   auto r = storectl("backup --data " + data.string() + " --to " + b1.string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out << n.log_text();
   auto report = json::parse(r.out, nullptr, false);

@@ -146,6 +146,7 @@ class http_edge_test : public ::testing::Test {
   /// Milliseconds one request takes on a fresh connection (-1 on failure or a wrong status).
   static double timed(node_process& n, const std::function<httplib::Result(httplib::Client&)>& op, int want_status) {
     httplib::Client c("127.0.0.1", n.http_port());
+    n.authorize(c);
     c.set_connection_timeout(5, 0);
     c.set_read_timeout(5, 0);
     const auto t0 = clock_type::now();
@@ -233,7 +234,7 @@ TEST_F(http_edge_test, ambiguous_framing_gets_400_and_a_closed_connection) {
   hex << std::hex << body.size();
   ASSERT_TRUE(
       s.send("POST /v1/sales HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             "Transfer-Encoding: chunked\r\n\r\n" +
+             "Authorization: Bearer " + n.token() + "\r\nTransfer-Encoding: chunked\r\n\r\n" +
              hex.str() + "\r\n" + body + "\r\n0\r\n\r\n"));
   EXPECT_EQ(status_of(s.read_response(std::chrono::seconds(10))), 201);
   ASSERT_TRUE(s.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -270,7 +271,7 @@ TEST_F(http_edge_test, hostile_bodies_and_paths_get_400_and_the_node_stays_up) {
     EXPECT_EQ(json::parse(r->body)["error"]["code"], "invalid_body") << r->body;
   }
   raw_socket s(n.http_port());
-  ASSERT_TRUE(s.send("GET /v1/products/%FF HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(s.send("GET /v1/products/%FF HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + n.token() + "\r\n\r\n"));
   EXPECT_EQ(status_of(s.read_response(std::chrono::seconds(10))), 404);
   raw_socket s2(n.http_port());
   ASSERT_TRUE(s2.send("GET /%FF HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -328,7 +329,8 @@ TEST_F(http_edge_test, event_streams_cannot_take_every_worker) {
   std::vector<std::unique_ptr<raw_socket>> streams;
   for (int i = 0; i < 4; ++i) {  // default http_threads 8
     streams.push_back(std::make_unique<raw_socket>(n.http_port()));
-    ASSERT_TRUE(streams.back()->send("GET /v1/events/stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(streams.back()->send("GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + n.token() +
+                                     "\r\n\r\n"));
     const std::string head = streams.back()->read_head(std::chrono::seconds(10));
     ASSERT_EQ(status_of(head), 200) << "stream " << i << ": " << head;
   }

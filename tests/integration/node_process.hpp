@@ -130,6 +130,9 @@ struct node_options {
   std::vector<std::string> extra_args;
   /// HOST of --bind (e.g. "0.0.0.0", "localhost"); empty = 127.0.0.1. bind() stays the 127.0.0.1 address.
   std::string bind_host = {};
+  /// Start with STORENODE_ADMIN_PIN=test_admin_pin (bootstraps the admin the
+  /// harness signs in as on a store without staff).
+  bool admin_pin = true;
 };
 
 /// One storenode process.
@@ -181,7 +184,11 @@ public:
     for (auto& a : o_.extra_args) args.push_back(a);
     log_path_ = data_dir_.string() + ".log";
     pid_ = ::fork();
+    token_.clear();  // sessions are node-local and end with the process
     if (pid_ == 0) {
+      // The harness signs in as the admin it bootstraps (docs/operations.md
+      // "The first admin"): the only way in, as for an operator.
+      if (o_.admin_pin) ::setenv("STORENODE_ADMIN_PIN", test_admin_pin, 1);
       int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
@@ -250,15 +257,41 @@ public:
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
+  // --- staff session ---
+  /// The PIN of the admin every harness node bootstraps (STORENODE_ADMIN_PIN).
+  static constexpr const char* test_admin_pin = "246810";
+  /// A session token of the bootstrapped admin at this node (signed in on
+  /// first use and again after a restart); "" when sign-in fails.
+  const std::string& token() {
+    if (!token_.empty()) return token_;
+    token_ = sign_in("admin", test_admin_pin);
+    return token_;
+  }
+  /// Signs `staff_id` in with `pin`; the token, or "" when refused.
+  std::string sign_in(const std::string& staff_id, const std::string& pin) { return sign_in_at(http_port_, staff_id, pin); }
+  static std::string sign_in_at(int http_port, const std::string& staff_id, const std::string& pin) {
+    httplib::Client c("127.0.0.1", http_port);
+    c.set_read_timeout(20, 0);
+    const auto body = nlohmann::json{{"staff_id", staff_id}, {"pin", pin}}.dump();
+    auto r = c.Post("/v1/sessions", body, "application/json");
+    if (!r || r->status != 201) return {};
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    return j.is_object() && j.contains("token") ? j["token"].get<std::string>() : std::string();
+  }
+  /// Adds this node's admin session to `c`.
+  void authorize(httplib::Client& c) { c.set_bearer_token_auth(token().c_str()); }
+
   // --- HTTP helpers ---
   httplib::Result get(const std::string& path) {
     httplib::Client c("127.0.0.1", http_port_);
     c.set_read_timeout(20, 0);
+    authorize(c);
     return c.Get(path.c_str());
   }
   httplib::Result post(const std::string& path, const std::string& body, const std::string& key = "") {
     httplib::Client c("127.0.0.1", http_port_);
     c.set_read_timeout(20, 0);
+    authorize(c);
     httplib::Headers h;
     if (!key.empty()) h.emplace("Idempotency-Key", key);
     return c.Post(path.c_str(), h, body, "application/json");
@@ -277,6 +310,7 @@ private:
   pid_t pid_ = -1;
   int status_ = 0;
   std::string log_path_;
+  std::string token_;  ///< the admin's session at this node ("" = sign in on next use)
   std::string binary_;  ///< empty: STORENODE_PATH
 };
 
@@ -343,6 +377,7 @@ public:
   /// poll); an empty object when there is no 200 answer with an object.
   nlohmann::json get_json(std::size_t i, const std::string& path, std::chrono::seconds timeout = std::chrono::seconds(5)) {
     httplib::Client c("127.0.0.1", nodes_.at(i)->http_port());
+    nodes_.at(i)->authorize(c);
     c.set_connection_timeout(1, 0);
     c.set_read_timeout(static_cast<time_t>(timeout.count()), 0);
     auto r = c.Get(path.c_str());
@@ -522,6 +557,7 @@ private:
     httplib::Client c("127.0.0.1", http_port);
     c.set_connection_timeout(1, 0);
     c.set_read_timeout(10, 0);
+    c.set_bearer_token_auth(node_process::sign_in_at(http_port, "admin", node_process::test_admin_pin).c_str());
     for (int i = 0; !stop_; ++i) {
       const int qty = 1 + static_cast<int>(rng() % 3);
       const std::string key = name + "-" + std::to_string(i) + "-" + std::to_string(seed);
@@ -529,8 +565,14 @@ private:
                                               {"payments", {{{"method", "cash"}, {"amount_cents", 100000}}}}}
                                    .dump();
       httplib::Headers h{{"Idempotency-Key", key}};
+      int signed_in_again = 0;
       for (;;) {
         auto r = c.Post("/v1/sales", h, body, "application/json");
+        if (r && r->status == 401 && signed_in_again++ < 3) {
+          // The node restarted (sessions are node-local): sign in again, retry.
+          c.set_bearer_token_auth(node_process::sign_in_at(http_port, "admin", node_process::test_admin_pin).c_str());
+          continue;
+        }
         if (r && r->status != 503) {
           record(*r, qty);
           break;

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/node_process.hpp"
 
@@ -60,6 +61,8 @@ TEST(storectl_node, status_events_diff_and_replay_against_a_real_node) {
   ASSERT_TRUE(eventually([&] { return n.get_json("/v1/inventory/MILK").value("on_hand", 0) == 40; }));
   ASSERT_TRUE(eventually([&] { return n.get_json("/v1/status")["role"] == "master"; }));
 
+  // storectl carries the session in STORENODE_TOKEN (docs/operations.md "storectl and staff").
+  ::setenv("STORENODE_TOKEN", n.token().c_str(), 1);
   auto status = storectl("status --node " + n.url() + " --json");
   EXPECT_EQ(status.exit_code, 0) << status.out;
   auto s = json::parse(status.out, nullptr, false);
@@ -166,6 +169,27 @@ TEST(storectl_node, diff_names_the_key_of_a_price_change_between_two_nodes) {
   ASSERT_TRUE(b.start()) << b.log_text();
   ASSERT_TRUE(a.post("/v1/products/MILK/price", R"({"price_cents":139})"));
   ASSERT_TRUE(eventually([&] { return a.get_json("/v1/products/MILK")["price_cents"] == 139; }));
+
+  // A command on two nodes needs a session at each (sessions are bound to
+  // their node): storectl login at both, the PIN from a 0600 file on stdin,
+  // the tokens kept per node under XDG_CONFIG_HOME.
+  ::unsetenv("STORENODE_TOKEN");
+  ::setenv("XDG_CONFIG_HOME", (dir.path() / "config").c_str(), 1);
+  const auto pin_file = dir.path() / "pin";
+  {
+    std::ofstream pin(pin_file);
+    pin << node_process::test_admin_pin << "\n";
+  }
+  std::filesystem::permissions(pin_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  for (node_process* n : {&a, &b}) {
+    auto login = storectl("login --node " + n->url() + " --staff admin < " + pin_file.string());
+    ASSERT_EQ(login.exit_code, 0) << login.out;
+  }
+  const auto tokens = dir.path() / "config" / "storenode" / "tokens";
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tokens), {}), 2);
+  EXPECT_EQ(std::filesystem::status(tokens / "127.0.0.1_" += std::to_string(a.http_port())).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   auto d = storectl("diff " + a.url() + " " + b.url() + " --json");
   EXPECT_EQ(d.exit_code, 1) << d.out;

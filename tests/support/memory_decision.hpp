@@ -17,6 +17,7 @@
 #include "actors/projections/decision_rows.hpp"
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
+#include "actors/projections/staff.hpp"
 #include "actors/retail/command_handler.hpp"
 
 namespace sn::test {
@@ -68,6 +69,10 @@ class memory_node {
     fold();
     auto h = std::make_unique<retail::command_handler>(settings_, self_, source());
     projections::load_decision_state(rows("catalog"), rows("sales"), h->state());
+    // The staff registers, as node.cpp restore() loads them.
+    projections::staff::for_each_profile(rows("staff"), [&](const projections::staff::profile_register& r) {
+      h->restore_staff(r.id, r.name, r.role, r.active, r.removed, r.hlc, r.origin, r.seq);
+    });
     h->start_at(log_.size());
     for (const event& e : log_) {
       h->restore_clock(e.hlc);

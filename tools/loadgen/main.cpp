@@ -36,6 +36,39 @@ target parse_url(const std::string& url) {
   return {rest.substr(0, colon), std::atoi(rest.substr(colon + 1).c_str())};
 }
 
+/// The staff session for `t` (sessions are node-local: one per node). With
+/// STORENODE_PIN in the environment, signs STORENODE_STAFF (default admin)
+/// in at that node once; else STORENODE_TOKEN; else none. Never a flag: a
+/// PIN on a command line shows in ps and shell history.
+std::string session_for(const target& t) {
+  static std::mutex m;
+  static std::map<std::string, std::string> tokens;
+  std::lock_guard<std::mutex> g(m);
+  const std::string key = t.host + ":" + std::to_string(t.port);
+  if (auto it = tokens.find(key); it != tokens.end()) return it->second;
+  std::string token;
+  const char* pin = std::getenv("STORENODE_PIN");
+  if (pin != nullptr && pin[0] != '\0') {
+    const char* staff = std::getenv("STORENODE_STAFF");
+    httplib::Client c(t.host, t.port);
+    c.set_read_timeout(10, 0);
+    auto r = c.Post("/v1/sessions", json{{"staff_id", staff && *staff ? staff : "admin"}, {"pin", pin}}.dump(),
+                    "application/json");
+    auto j = r && r->status == 201 ? json::parse(r->body, nullptr, false) : json();
+    if (j.is_object() && j.contains("token")) token = j["token"].get<std::string>();
+    else std::fprintf(stderr, "loadgen: sign-in at %s failed (HTTP %d)\n", key.c_str(), r ? r->status : 0);
+  } else if (const char* env = std::getenv("STORENODE_TOKEN"); env != nullptr) {
+    token = env;
+  }
+  tokens[key] = token;
+  return token;
+}
+
+void authorize(httplib::Client& c, const target& t) {
+  const std::string token = session_for(t);
+  if (!token.empty()) c.set_bearer_token_auth(token.c_str());
+}
+
 struct counters {
   std::atomic<std::uint64_t> sales{0}, returns{0}, rejected{0}, failed{0}, cents{0};
 };
@@ -78,6 +111,7 @@ int main(int argc, char** argv) {
     static const char* kinds[] = {"Milk", "Bread", "Apples", "Coffee", "Tea", "Pasta", "Rice", "Soap", "Batteries", "Chocolate"};
     auto t = parse_url(nodes.front());
     httplib::Client c(t.host, t.port);
+    authorize(c, t);
     c.set_read_timeout(10, 0);
     for (int i = 0; i < products; ++i) {
       json p{{"sku", skus[i]},
@@ -103,6 +137,7 @@ int main(int argc, char** argv) {
   {
     auto t = parse_url(nodes.front());
     httplib::Client c(t.host, t.port);
+    authorize(c, t);
     c.set_read_timeout(10, 0);
     auto r = c.Get("/v1/products");
     auto body = r && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
@@ -130,6 +165,7 @@ int main(int argc, char** argv) {
         std::mt19937 r(static_cast<unsigned>(seed * 7919 + node * 131 + cl));
         auto t = parse_url(nodes[node]);
         httplib::Client c(t.host, t.port);
+        authorize(c, t);
         c.set_read_timeout(10, 0);
         std::vector<std::string> my_receipts;
         for (int i = 0; !stop && (sales_max == 0 || i < sales_max) && std::chrono::steady_clock::now() < deadline; ++i) {

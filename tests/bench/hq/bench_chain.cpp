@@ -242,6 +242,7 @@ int main(int argc, char** argv) {
     }
   });
   httplib::Client cl("127.0.0.1", node.http_port());
+  node.authorize(cl);  // the harness admin's session (every write signs in)
   const auto start = clk::now();
   for (int i = 0; i < sales; ++i) {
     std::this_thread::sleep_until(start + std::chrono::milliseconds(10 * i));

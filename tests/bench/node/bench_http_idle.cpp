@@ -178,8 +178,10 @@ struct probe_result {
 
 probe_result probe(int port, double seconds, int skus) {
   probe_result r;
-  auto fresh = [port] {
+  const std::string token = admin_token(port);  // every route but /healthz needs a session
+  auto fresh = [port, &token] {
     auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    if (!token.empty()) c->set_bearer_token_auth(token.c_str());
     c->set_tcp_nodelay(true);
     c->set_connection_timeout(10, 0);
     c->set_read_timeout(10, 0);

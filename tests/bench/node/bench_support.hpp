@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,30 +79,69 @@ inline double proc_cpu_seconds(pid_t pid) {
   return double(utime + stime) / ::sysconf(_SC_CLK_TCK);
 }
 
-/// One keep-alive HTTP connection to a node.
+/// The harness admin's session token at the node on `port` (node_process
+/// bootstraps that admin from STORENODE_ADMIN_PIN): signed in once per port
+/// and shared by every client, again when `stale` (the node restarted:
+/// sessions live in its memory). "" from a build without staff (a
+/// --baseline binary): its clients then send no Authorization header.
+inline std::string admin_token(int port, const std::string& stale = {}) {
+  static std::mutex m;
+  static std::map<int, std::string> tokens;
+  std::lock_guard<std::mutex> lock(m);
+  auto it = tokens.find(port);
+  if (it != tokens.end() && it->second != stale) return it->second;
+  std::string t = sn::testing::node_process::sign_in_at(port, "admin", sn::testing::node_process::test_admin_pin);
+  tokens[port] = t;
+  return t;
+}
+
+/// One keep-alive HTTP connection to a node, signed in as the harness admin
+/// (every request but /healthz carries a staff session: docs/api.md).
 class client {
-public:
-  explicit client(int port) : c_("127.0.0.1", port) {
+ public:
+  explicit client(int port) : port_(port), c_("127.0.0.1", port) {
     c_.set_keep_alive(true);
     // Request headers and body go out in two writes: without TCP_NODELAY the
     // body waits for the server's delayed ACK (~40 ms) on a kept-alive connection.
     c_.set_tcp_nodelay(true);
     c_.set_connection_timeout(2, 0);
     c_.set_read_timeout(20, 0);
+    token_ = admin_token(port_);
   }
   httplib::Result post(const std::string& path, const std::string& body) {
-    return c_.Post(path.c_str(), body, "application/json");
+    auto r = c_.Post(path.c_str(), headers(), body, "application/json");
+    if (r && r->status == 401 && refresh()) r = c_.Post(path.c_str(), headers(), body, "application/json");
+    return r;
   }
-  httplib::Result get(const std::string& path) { return c_.Get(path.c_str()); }
+  httplib::Result get(const std::string& path) {
+    auto r = c_.Get(path.c_str(), headers());
+    if (r && r->status == 401 && refresh()) r = c_.Get(path.c_str(), headers());
+    return r;
+  }
   /// GET as JSON; null on any failure.
   json get_json(const std::string& path) {
-    auto r = c_.Get(path.c_str());
+    auto r = get(path);
     if (!r || r->status != 200) return json();
     return json::parse(r->body, nullptr, false);
   }
+  const std::string& token() const { return token_; }
 
-private:
+ private:
+  httplib::Headers headers() const {
+    if (token_.empty()) return {};
+    return {{"Authorization", "Bearer " + token_}};
+  }
+  /// Signs in again after a 401 (a restarted node); false when nothing changed.
+  bool refresh() {
+    std::string t = admin_token(port_, token_);
+    if (t.empty() || t == token_) return false;
+    token_ = std::move(t);
+    return true;
+  }
+
+  int port_;
   httplib::Client c_;
+  std::string token_;
 };
 
 /// Creates `skus` products SKU-0 .. SKU-{n-1} and receives `stock` units of each.
@@ -108,8 +149,12 @@ inline void setup_shop(sn::testing::node_process& n, int skus, long stock) {
   client c(n.http_port());
   for (int i = 0; i < skus; ++i) {
     const std::string sku = "SKU-" + std::to_string(i);
-    json p{{"sku", sku},          {"name", "Item " + std::to_string(i)}, {"barcode", std::to_string(4000000 + i)},
-           {"price_cents", 199},  {"tax_rate_bp", 700},                   {"low_stock_threshold", 5}};
+    json p{{"sku", sku},
+           {"name", "Item " + std::to_string(i)},
+           {"barcode", std::to_string(4000000 + i)},
+           {"price_cents", 199},
+           {"tax_rate_bp", 700},
+           {"low_stock_threshold", 5}};
     auto r = c.post("/v1/products", p.dump());
     if (!r || r->status != 201) die("POST /v1/products: " + (r ? r->body : httplib::to_string(r.error())));
     json s{{"sku", sku}, {"qty", stock}, {"supplier_ref", "PO-" + std::to_string(i)}};
@@ -121,7 +166,7 @@ inline void setup_shop(sn::testing::node_process& n, int skus, long stock) {
 /// A one-line cash sale of `sku` (price 199).
 inline std::string sale_body(const std::string& sku) {
   return json{{"lines", {{{"sku", sku}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}}
-    .dump();
+      .dump();
 }
 
-} // namespace sn::bench
+}  // namespace sn::bench

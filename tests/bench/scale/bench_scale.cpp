@@ -693,6 +693,7 @@ class store_run {
   void rebuild(node_process& a) {
     httplib::Client c("127.0.0.1", a.http_port());
     c.set_read_timeout(3 * 3600, 0);
+    if (const std::string t = admin_token(a.http_port()); !t.empty()) c.set_bearer_token_auth(t.c_str());
     const double cpu0 = proc_cpu_seconds(a.pid());
     const auto t0 = clock_type::now();
     auto r = c.Post("/v1/projections/all/rebuild", "", "application/json");

@@ -56,7 +56,7 @@ std::string time_of(std::uint64_t hlc) { return hlc_timestamp{hlc}.to_rfc3339();
 
 } // namespace
 
-views::views(store_settings s) : settings_(s) {}
+views::views(store_settings s) : settings_(s) { staff_ids_.intern(""); }
 
 // ---------------------------------------------------------------- interning
 
@@ -176,6 +176,14 @@ void views::apply(const event& e) {
     case event_type::device_updated: return fold<device_updated>(e, o);
     case event_type::master_changed: return fold<master_changed>(e, o);
     case event_type::conflict_resolved: return fold<conflict_resolved>(e, o);
+    case event_type::staff_added:
+    case event_type::staff_updated:
+    case event_type::staff_removed:
+    case event_type::staff_signed_in:
+    case event_type::staff_sign_in_failed:
+    case event_type::staff_signed_out:
+      ++applied_;  // known; the staff projection folds them (views has no staff view)
+      return;
   }
   ++skipped_unknown_;
 }
@@ -287,14 +295,24 @@ const char* views::on(const event& e, std::uint32_t o, const stock_counted& p) {
   return nullptr;
 }
 
+// The seller's figures of a sale's day and device (issue 10): what the
+// device's figures get, for the person the sale names.
+void views::staff_effects(const sale_rec& s, const std::function<void(figures&)>& fn) {
+  const std::string& who = staff_ids_.name(s.staff);
+  if (!who.empty()) fn(staff_daily_[{s.day, who, origin_name(s.origin)}]);
+}
+
 void views::sale_effects(const sale_rec& s, int sign) {
-  figures& f = daily_[daily_key(s.day, s.origin)];
-  f.gross += sign * s.gross;
-  f.discounts += sign * s.discount;
-  f.tax += sign * s.tax;
-  f.transactions += sign;
-  for (std::size_t m = 0; m < pay_method_count; ++m) f.by_method[m] += sign * s.paid[m];
-  f.by_method[static_cast<std::size_t>(pay_method::cash)] -= sign * s.change;
+  const auto money = [&](figures& f) {
+    f.gross += sign * s.gross;
+    f.discounts += sign * s.discount;
+    f.tax += sign * s.tax;
+    f.transactions += sign;
+    for (std::size_t m = 0; m < pay_method_count; ++m) f.by_method[m] += sign * s.paid[m];
+    f.by_method[static_cast<std::size_t>(pay_method::cash)] -= sign * s.change;
+  };
+  money(daily_[daily_key(s.day, s.origin)]);
+  staff_effects(s, money);
   for (const line_rec& l : lines_of(s)) {
     product_state& ps = products_[l.sku];
     ps.on_hand -= sign * l.qty;
@@ -327,9 +345,11 @@ const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
   s.tax = p.tax_cents;
   s.total = p.total_cents;
   s.change = p.change_cents;
+  s.staff = staff_ids_.intern(p.staff_id).first;
   for (const payment& m : p.payments) s.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   if (s.voided) {
     daily_[daily_key(s.day, s.origin)].voids += 1;
+    staff_effects(s, [](figures& f) { f.voids += 1; });
   } else {
     sale_effects(s, +1);
   }
@@ -371,11 +391,15 @@ const char* views::on(const event& e, std::uint32_t o, sale_returned& p) {
   }
   s.refunded += p.refund_cents;
   s.return_ids.push_back(p.return_id);
-  figures& f = daily_[daily_key(r.day, o)];
-  f.returns += p.refund_cents;
-  f.returns_tax += tax;
-  f.by_method[static_cast<std::size_t>(r.method)] -= p.refund_cents;
-  f.return_count += 1;
+  r.staff = p.staff_id;
+  const auto money = [&](figures& f) {
+    f.returns += p.refund_cents;
+    f.returns_tax += tax;
+    f.by_method[static_cast<std::size_t>(r.method)] -= p.refund_cents;
+    f.return_count += 1;
+  };
+  money(daily_[daily_key(r.day, o)]);
+  if (!r.staff.empty()) money(staff_daily_[{r.day, r.staff, origin_name(o)}]);
   note_receipt(o, p.return_id, true);
   return nullptr;
 }
@@ -396,6 +420,7 @@ const char* views::on(const event& e, std::uint32_t o, const sale_voided& p) {
   if (s.present) {
     sale_effects(s, -1);
     daily_[daily_key(s.day, s.origin)].voids += 1;
+    staff_effects(s, [](figures& f) { f.voids += 1; });
   }
   return nullptr;
 }
@@ -594,7 +619,8 @@ json views::sale_json(const std::string& receipt, const sale_rec& s) const {
          {"change_cents", s.change},
          {"voided", s.voided},
          {"refunded_cents", x.refunded},
-         {"returns", ids}};
+         {"returns", ids},
+         {"staff_id", staff_ids_.name(s.staff)}};
   if (s.voided && x.void_stamp.set) {
     j["void"] = json{{"reason", x.void_reason},
                      {"device", origin_name(x.void_stamp.origin)},
@@ -678,7 +704,8 @@ json views::closure_json(const closure& c) const {
               {"transactions", c.transactions}, {"time", time_of(c.at.hlc)}};
 }
 
-json views::daily_report(std::optional<std::string> day, std::optional<std::string> device) const {
+json views::daily_report(std::optional<std::string> day, std::optional<std::string> device,
+                         std::optional<std::string> staff) const {
   std::optional<std::int32_t> day_no;
   if (day) {
     day_no = day_from_string(*day);
@@ -690,8 +717,34 @@ json views::daily_report(std::optional<std::string> day, std::optional<std::stri
   }
   figures total;
   std::map<std::string, json> per_device;
+  std::map<std::string, figures> per_staff;
+  const auto add = [](figures& to, const figures& f) {
+    to.gross += f.gross;
+    to.discounts += f.discounts;
+    to.tax += f.tax;
+    to.returns += f.returns;
+    to.returns_tax += f.returns_tax;
+    for (std::size_t m = 0; m < pay_method_count; ++m) to.by_method[m] += f.by_method[m];
+    to.transactions += f.transactions;
+    to.return_count += f.return_count;
+    to.voids += f.voids;
+  };
+  // A figures row exists while a sale or return counts on it (as the
+  // projection keeps it): a row whose every count went back to zero is gone.
+  const auto counted = [](const figures& f) { return f.transactions != 0 || f.return_count != 0 || f.voids != 0; };
   if (day_no) {
+    for (const auto& [key, f] : staff_daily_) {
+      const auto& [d, who, dev] = key;
+      if (d != *day_no || (device && dev != *device) || (staff && who != *staff) || !counted(f)) continue;
+      add(per_staff[who], f);
+      if (!staff) continue;
+      add(total, f);
+      json j = figures_json(f);
+      j["closed"] = nullptr;
+      per_device[dev] = std::move(j);
+    }
     for (const auto& [key, f] : daily_) {
+      if (staff) break;
       if (static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 32)) != *day_no) continue;
       const std::string& dev = origin_name(static_cast<std::uint32_t>(key));
       if (device && dev != *device) continue;
@@ -723,9 +776,13 @@ json views::daily_report(std::optional<std::string> day, std::optional<std::stri
   json j = figures_json(total);
   j["day"] = day_no ? json(day_to_string(*day_no)) : json(nullptr);
   if (device) j["device"] = *device;
+  if (staff) j["staff"] = *staff;
   json devs = json::object();
   for (auto& [dev, dj] : per_device) devs[dev] = std::move(dj);
   j["devices"] = std::move(devs);
+  json by_staff = json::object();
+  for (const auto& [who, f] : per_staff) by_staff[who] = figures_json(f);
+  j["by_staff"] = std::move(by_staff);
   return j;
 }
 

@@ -28,10 +28,12 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -108,7 +110,10 @@ public:
   /// day "YYYY-MM-DD" (invalid => empty list), device = the selling origin.
   nlohmann::json sales(std::optional<std::string> day, std::optional<std::string> device) const;
   /// day absent => the newest business day with any figures.
-  nlohmann::json daily_report(std::optional<std::string> day, std::optional<std::string> device) const;
+  /// staff: only that person's sales and returns (issue 10); "by_staff" has
+  /// every attributed person's figures over the listed devices.
+  nlohmann::json daily_report(std::optional<std::string> day, std::optional<std::string> device,
+                              std::optional<std::string> staff = std::nullopt) const;
   nlohmann::json devices() const;
   std::optional<nlohmann::json> device(const std::string& id) const;
   nlohmann::json elections() const;
@@ -175,6 +180,7 @@ private:
     std::int64_t gross = 0, discount = 0, tax = 0, total = 0, change = 0;
     std::array<std::int64_t, pay_method_count> paid{};  // payments folded per method
     std::uint32_t extra = 0xffffffffu;  // index in extras_ once a void or return refers to it
+    std::uint32_t staff = 0;            // who rang it: an id in staff_ids_ (0: "", unattributed)
   };
   static constexpr std::uint32_t no_extra = 0xffffffffu;
   // The rarely used part of a sale, kept apart so sale_rec stays small.
@@ -194,6 +200,7 @@ private:
     std::vector<line_rec> lines;  // qty, unit_price_cents = refund, tax_cents
     std::int64_t refund = 0;
     pay_method method = pay_method::cash;
+    std::string staff;  // who took it back ("": unattributed)
   };
   struct figures {
     std::int64_t gross = 0, discounts = 0, tax = 0, returns = 0, returns_tax = 0;
@@ -309,6 +316,10 @@ private:
   string_table return_ids_;
   std::vector<return_rec> returns_;  // by return id
   std::unordered_map<std::uint64_t, figures> daily_;
+  // per (day, staff id, device name): the figures of attributed sales and returns
+  std::map<std::tuple<std::int32_t, std::string, std::string>, figures> staff_daily_;
+  string_table staff_ids_;  // id 0 is "" (interned by the constructor)
+  void staff_effects(const sale_rec& s, const std::function<void(figures&)>& fn);
   std::unordered_map<std::uint64_t, closure> closures_;
   std::unordered_map<std::string, device_rec> devices_;
   std::vector<std::uint64_t> last_seen_;          // by origin id: newest HLC

@@ -92,10 +92,10 @@ json views::canonical(const std::string& projection, bool for_digest) const {
       std::sort(returned.begin(), returned.end());
       std::vector<std::string> ids = x.return_ids;
       std::sort(ids.begin(), ids.end());
-      sales.push_back(json::array({receipts_.name(id), s.present, s.present ? json(origin_name(s.origin)) : json(nullptr),
-                                   s.hlc, s.day, std::move(lines), s.gross, s.discount, s.tax, s.total, s.change,
-                                   std::move(pays), s.voided, stamp_to(x.void_stamp, for_digest), x.void_reason,
-                                   returned, x.refunded, ids}));
+      sales.push_back(json::array(
+          {receipts_.name(id), s.present, s.present ? json(origin_name(s.origin)) : json(nullptr), s.hlc, s.day,
+           std::move(lines), s.gross, s.discount, s.tax, s.total, s.change, std::move(pays), s.voided,
+           stamp_to(x.void_stamp, for_digest), x.void_reason, returned, x.refunded, ids, staff_ids_.name(s.staff)}));
     }
     std::vector<std::uint32_t> rlist(returns_.size());
     for (std::uint32_t id = 0; id < returns_.size(); ++id) rlist[id] = id;
@@ -107,8 +107,8 @@ json views::canonical(const std::string& projection, bool for_digest) const {
       for (const line_rec& l : r.lines) {
         lines.push_back(json::array({products_[l.sku].sku, l.qty, l.unit_price_cents, l.tax_cents}));
       }
-      rets.push_back(json::array({return_ids_.name(id), origin_name(r.origin), r.hlc, r.day, r.receipt, std::move(lines),
-                                  r.refund, static_cast<int>(r.method)}));
+      rets.push_back(json::array({return_ids_.name(id), origin_name(r.origin), r.hlc, r.day, r.receipt,
+                                  std::move(lines), r.refund, static_cast<int>(r.method), r.staff}));
     }
     return json{{"sales", std::move(sales)}, {"returns", std::move(rets)}};
   }
@@ -139,7 +139,13 @@ json views::canonical(const std::string& projection, bool for_digest) const {
       cl.push_back(json::array({day, dev, stamp_to(c->at, for_digest), c->gross, c->discounts, c->tax, c->returns,
                                 c->net, c->transactions, c->by_method}));
     }
-    return json{{"figures", std::move(figs)}, {"closures", std::move(cl)}};
+    json by_staff = json::array();  // std::map: sorted by (day, staff, device)
+    for (const auto& [key, f] : staff_daily_) {
+      const auto& [day, who, dev] = key;
+      by_staff.push_back(json::array({day, who, dev, f.gross, f.discounts, f.tax, f.returns, f.returns_tax, f.by_method,
+                                      f.transactions, f.return_count, f.voids}));
+    }
+    return json{{"figures", std::move(figs)}, {"closures", std::move(cl)}, {"staff_figures", std::move(by_staff)}};
   }
   if (projection == "devices") {
     std::vector<const std::pair<const std::string, device_rec>*> list;
@@ -283,6 +289,7 @@ status views::load_projection(const std::string& projection, const json& j) {
         x.refunded = r.at(16).get<std::int64_t>();
         x.return_ids = r.at(17).get<std::vector<std::string>>();
       }
+      if (r.size() > 18) s.staff = staff_ids_.intern(r.at(18).get<std::string>()).first;
     }
     for (const json& r : j.at("returns")) {
       const auto [rid, added] = return_ids_.intern(r.at(0).get<std::string>());
@@ -301,6 +308,7 @@ status views::load_projection(const std::string& projection, const json& j) {
       const int m = r.at(7).get<int>();
       if (m < 0 || m >= static_cast<int>(pay_method_count)) return make_error(errc::invalid_checkpoint, "method");
       x.method = static_cast<pay_method>(m);
+      if (r.size() > 8) x.staff = r.at(8).get<std::string>();
     }
   } else if (projection == "daily") {
     for (const json& r : j.at("figures")) {
@@ -314,6 +322,18 @@ status views::load_projection(const std::string& projection, const json& j) {
       f.transactions = r.at(8).get<std::int64_t>();
       f.return_count = r.at(9).get<std::int64_t>();
       f.voids = r.at(10).get<std::int64_t>();
+    }
+    for (const json& r : j.value("staff_figures", json::array())) {
+      figures& f = staff_daily_[{r.at(0).get<std::int32_t>(), r.at(1).get<std::string>(), r.at(2).get<std::string>()}];
+      f.gross = r.at(3).get<std::int64_t>();
+      f.discounts = r.at(4).get<std::int64_t>();
+      f.tax = r.at(5).get<std::int64_t>();
+      f.returns = r.at(6).get<std::int64_t>();
+      f.returns_tax = r.at(7).get<std::int64_t>();
+      f.by_method = r.at(8).get<std::array<std::int64_t, pay_method_count>>();
+      f.transactions = r.at(9).get<std::int64_t>();
+      f.return_count = r.at(10).get<std::int64_t>();
+      f.voids = r.at(11).get<std::int64_t>();
     }
     for (const json& r : j.at("closures")) {
       closure& c = closures_[daily_key(r.at(0).get<std::int32_t>(), origin_id(r.at(1).get<std::string>()))];

@@ -19,6 +19,9 @@ TEST(catalog, names_and_ids) {
       {event_type::sale_voided, "sale.voided"}, {event_type::day_closed, "day.closed"},
       {event_type::device_registered, "device.registered"}, {event_type::device_updated, "device.updated"},
       {event_type::master_changed, "master.changed"}, {event_type::conflict_resolved, "conflict.resolved"},
+      {event_type::staff_added, "staff.added"}, {event_type::staff_updated, "staff.updated"},
+      {event_type::staff_removed, "staff.removed"}, {event_type::staff_signed_in, "staff.signed_in"},
+      {event_type::staff_sign_in_failed, "staff.sign_in_failed"}, {event_type::staff_signed_out, "staff.signed_out"},
   };
   for (const auto& [t, name] : want) {
     const auto id = static_cast<std::uint16_t>(t);
@@ -26,8 +29,12 @@ TEST(catalog, names_and_ids) {
     EXPECT_EQ(*event_type_name(id), name);
     EXPECT_EQ(event_type_from_name(name), t);
     EXPECT_TRUE(is_known_event_type(id));
+    // Schema 2 gave sales and returns business_day; attribution (staff_id,
+    // approver_id) bumped every type a command writes once more.
+    const auto id_block = id / 100;
     const bool gained_business_day = t == event_type::sale_completed || t == event_type::sale_returned;
-    EXPECT_EQ(current_schema_version(t), gained_business_day ? 2 : 1) << name;
+    const bool attributed = id_block >= 1 && id_block <= 4;
+    EXPECT_EQ(current_schema_version(t), 1 + (gained_business_day ? 1 : 0) + (attributed ? 1 : 0)) << name;
   }
   int known = 0;
   for (std::uint32_t id = 0; id <= 0xffff; ++id) known += is_known_event_type(static_cast<std::uint16_t>(id));

@@ -23,7 +23,8 @@ int code(errc e) { return static_cast<int>(e); }
 // Pins the exact bytes of some event types (docs/protocol.md shows the first
 // one byte by byte). A change here is a wire-format break: bump the format or
 // schema version instead of editing these literals.
-constexpr const char* golden_product_upserted =
+// product.upserted as schema 1 wrote it (before attribution): still decoded.
+constexpr const char* golden_product_upserted_schema1 =
     "9a01a4504f53312acf01a213046df30003076401c42d97a5534b552d31af477265656e20746561203530302067ad343030363338"
     "31333333393331cd0513cd02bc05c2c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4204e"
     "16d84bcc020424c823eca6d2d9d8cc0333423afc49c154fd10d95f18f361d8";
@@ -35,16 +36,51 @@ constexpr const char* golden_sale_completed_schema1 =
     "617368cd044c37c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4206d5295a5b7f8cbecb1"
     "6ee62ff1f94505f99069a0d53a7099ea727b7f97f0d3bd";
 // Schema 2: business_day "2026-11-25" appended (payload array of 9).
-constexpr const char* golden_sale_completed =
+constexpr const char* golden_sale_completed_schema2 =
     "9a01a4504f53312acf01a213046df3000307cd012c02c46299ab504f53312d3030303034329396a5534b552d3102cd051364cd02"
     "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
     "617368cd044c37aa323032362d31312d3235c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
     "c420fee562121ab082e10b534267d47779b9b553186e527d2f435ff705aa00dc22fe";
 // sale.returned schema 2: business_day "2026-11-25" appended (payload array of 6).
-constexpr const char* golden_sale_returned =
+constexpr const char* golden_sale_returned_schema2 =
     "9a01a4504f53312acf01a213046df3000307cd012d02c43a96ac504f53322d52303030303037ab504f53312d3030303034329194"
     "a5534b552d3101cd04e151cd04e1a463617368aa323032362d31312d3235c420000102030405060708090a0b0c0d0e0f10111213"
     "1415161718191a1b1c1d1e1fc420eac28448663c43e26ad2ab0a641a2ebe7a7b6988981f52c1a0ed07b42ee8c9cb";
+
+// Schema 2 (product) / 3 (sale, return): staff_id and approver_id appended
+// (issue 10; "m1"/"a1" and "c1"/"s1" in these samples).
+constexpr const char* golden_product_upserted =
+    "9a01a4504f53312acf01a213046df30003076402c43399a5534b552d31af477265656e20746561203530302067ad343030363338"
+    "31333333393331cd0513cd02bc05c2a26d31a26131c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c"
+    "1d1e1fc420264c45804fa2a77c0970fade88667a299adca287c743833f2b4bf3b3f93c432c";
+constexpr const char* golden_sale_completed =
+    "9a01a4504f53312acf01a213046df3000307cd012c03c4689bab504f53312d3030303034329396a5534b552d3102cd051364cd02"
+    "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
+    "617368cd044c37aa323032362d31312d3235a26331a27331c420000102030405060708090a0b0c0d0e0f10111213141516171819"
+    "1a1b1c1d1e1fc420c3d465d85625ef90d67643ca8a02b6bfe11952f123a81c2bff29171a0abf1c45";
+constexpr const char* golden_sale_returned =
+    "9a01a4504f53312acf01a213046df3000307cd012d03c44098ac504f53322d52303030303037ab504f53312d3030303034329194"
+    "a5534b552d3101cd04e151cd04e1a463617368aa323032362d31312d3235a26331a27331c420000102030405060708090a0b0c0d"
+    "0e0f101112131415161718191a1b1c1d1e1fc4201af78c2b1f38757f77637cae77a58fc840b77347eb7c888a9bd8d9e651492924";
+
+// Bytes of the schemas before attribution still decode, verify and re-encode
+// byte for byte; their staff_id and approver_id read as "" (unattributed).
+TEST(codec, golden_bytes_before_attribution_still_decode) {
+  for (const char* golden : {golden_product_upserted_schema1, golden_sale_completed_schema2, golden_sale_returned_schema2}) {
+    auto d = decode(unhex(golden));
+    ASSERT_TRUE(d) << d.error().to_string();
+    EXPECT_TRUE(verify_hash(*d));
+    EXPECT_EQ(hex(encode(*d)), golden);
+  }
+  auto d = decode(unhex(golden_sale_completed_schema2));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->schema, 2);
+  auto p = payload_of<sale_completed>(*d);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->business_day, "2026-11-25");
+  EXPECT_EQ(p->staff_id, "");
+  EXPECT_EQ(p->approver_id, "");
+}
 
 TEST(codec, golden_bytes_product_upserted) {
   const event e = test::sample_event(test::sample_product_upserted());
@@ -70,7 +106,7 @@ TEST(codec, golden_bytes_sale_returned) {
   auto d = decode(unhex(golden_sale_returned));
   ASSERT_TRUE(d) << d.error().to_string();
   EXPECT_EQ(*d, e);
-  EXPECT_EQ(d->schema, 2);
+  EXPECT_EQ(d->schema, 3);
   EXPECT_TRUE(verify_hash(*d));
 }
 
@@ -354,7 +390,7 @@ TEST(codec, hash_covers_every_field_but_itself) {
   EXPECT_TRUE(changed([](event& e) { e.hlc = hlc_timestamp{e.hlc.packed() + 1}; }));
   EXPECT_TRUE(changed([](event& e) { e.term = term_id{8}; }));
   EXPECT_TRUE(changed([](event& e) { e.type = 102; }));
-  EXPECT_TRUE(changed([](event& e) { e.schema = 2; }));
+  EXPECT_TRUE(changed([](event& e) { e.schema = 3; }));
   EXPECT_TRUE(changed([](event& e) { e.payload += '\0'; }));
   EXPECT_TRUE(changed([](event& e) { e.prev_hash[31] ^= 1; }));
   EXPECT_FALSE(changed([](event& e) { e.hash[0] ^= 1; }));

@@ -21,8 +21,9 @@ TEST(json, event_view_has_every_envelope_field) {
   EXPECT_EQ(j["term"], 7);
   EXPECT_EQ(j["type"], "stock.received");
   EXPECT_EQ(j["type_id"], 200);
-  EXPECT_EQ(j["schema"], 1);
-  EXPECT_EQ(j["payload"], nlohmann::json::parse(R"({"sku":"SKU-1","qty":24,"supplier_ref":"SUP-77/2026"})"));
+  EXPECT_EQ(j["schema"], 2);
+  EXPECT_EQ(j["payload"], nlohmann::json::parse(
+                              R"({"sku":"SKU-1","qty":24,"supplier_ref":"SUP-77/2026","staff_id":"s1","approver_id":"m1"})"));
   EXPECT_EQ(j["prev_hash"], to_hex(e.prev_hash));
   EXPECT_EQ(j["hash"], to_hex(e.hash));
 }
@@ -44,9 +45,12 @@ TEST(json, older_schema_shows_only_its_own_fields) {
   EXPECT_EQ(v1["schema"], 1);
   EXPECT_EQ(v1["payload"]["change_cents"], 55);
   EXPECT_FALSE(v1["payload"].contains("business_day")) << v1.dump();
-  const nlohmann::json v2 = event_to_json(test::sample_event(test::sample_sale_completed()));
-  EXPECT_EQ(v2["schema"], 2);
-  EXPECT_EQ(v2["payload"]["business_day"], "2026-11-25");
+  EXPECT_FALSE(v1["payload"].contains("staff_id")) << v1.dump();
+  const nlohmann::json v3 = event_to_json(test::sample_event(test::sample_sale_completed()));
+  EXPECT_EQ(v3["schema"], 3);
+  EXPECT_EQ(v3["payload"]["business_day"], "2026-11-25");
+  EXPECT_EQ(v3["payload"]["staff_id"], "c1");
+  EXPECT_EQ(v3["payload"]["approver_id"], "s1");
   const nlohmann::json r2 = payload_to_json(test::sample_event(test::sample_sale_returned()));
   EXPECT_EQ(r2["business_day"], "2026-11-25");
   EXPECT_EQ(r2["lines"][0]["tax_cents"], 81);  // nested records keep every field
@@ -75,8 +79,27 @@ TEST(json, unknown_type_is_rendered_generically) {
 
 TEST(json, newer_schema_is_rendered_generically) {
   event e = test::sample_event(test::sample_price_changed());
-  e.schema = 2;
-  EXPECT_EQ(payload_to_json(e), nlohmann::json::parse(R"(["SKU-1",1349])"));
+  e.schema = 3;
+  EXPECT_EQ(payload_to_json(e), nlohmann::json::parse(R"(["SKU-1",1349,"m1","a1"])"));
+}
+
+// A PIN hash is never rendered: not typed, not at a newer schema (where
+// other types go generic), not when the bytes do not decode.
+TEST(json, a_pin_hash_is_never_rendered) {
+  for (const event& e : {test::sample_event(test::sample_staff_added()), test::sample_event(test::sample_staff_updated())}) {
+    const std::string typed = event_to_json(e).dump();
+    EXPECT_EQ(typed.find("argon2"), std::string::npos) << typed;
+    EXPECT_EQ(typed.find("pin_hash"), std::string::npos) << typed;
+    EXPECT_NE(typed.find("\"role\""), std::string::npos) << typed;
+    event newer = e;
+    newer.schema = 9;
+    const std::string n = payload_to_json(newer).dump();
+    EXPECT_EQ(n.find("argon2"), std::string::npos) << n;
+    event broken = e;
+    broken.payload = std::string("\x97\xa2" "c1", 4);  // truncated array
+    const std::string b = payload_to_json(broken).dump();
+    EXPECT_EQ(b.find("argon2"), std::string::npos) << b;
+  }
 }
 
 TEST(json, bad_bytes_never_throw_on_dump) {

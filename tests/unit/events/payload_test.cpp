@@ -90,23 +90,27 @@ TEST(payload, integer_extremes_round_trip) {
 
 TEST(payload, positional_wire_form_is_pinned) {
   // price.changed ["SKU-1", 1349]: a 2-element array, shortest integers.
-  EXPECT_EQ(hex(encode_payload(price_changed{"SKU-1", 1349})), "92a5534b552d31cd0545");
-  EXPECT_EQ(hex(encode_payload(stock_adjusted{"A", -3, "damage", ""})), "94a141fda664616d616765a0");
-  EXPECT_EQ(hex(encode_payload(device_updated{"P", "", 1, false})), "94a150a001c2");
+  // price.changed ["SKU-1", 1349, staff_id, approver_id] (schema 2).
+  EXPECT_EQ(hex(encode_payload(price_changed{"SKU-1", 1349, "c1", ""})), "94a5534b552d31cd0545a26331a0");
+  EXPECT_EQ(hex(encode_payload(stock_adjusted{"A", -3, "damage", "", "", ""})), "96a141fda664616d616765a0a0a0");
+  EXPECT_EQ(hex(encode_payload(device_updated{"P", "", 1, false, "", ""})), "96a150a001c2a0a0");
 }
 
 TEST(payload, newer_schema_extra_fields_are_ignored) {
   msgpack::sbuffer sb;
   msgpack::packer<msgpack::sbuffer> pk(sb);
-  pk.pack_array(4);
+  pk.pack_array(6);
   pk.pack(std::string("SKU-9"));
   pk.pack(500);
+  pk.pack(std::string("c1"));
+  pk.pack(std::string(""));
   pk.pack(std::string("a field from the future"));
   pk.pack_map(0);
   auto d = decode_payload<price_changed>(std::string_view(sb.data(), sb.size()));
   ASSERT_TRUE(d) << d.error().to_string();
   EXPECT_EQ(d->sku, "SKU-9");
   EXPECT_EQ(d->price_cents, 500);
+  EXPECT_EQ(d->staff_id, "c1");
 }
 
 TEST(payload, older_schema_missing_fields_keep_defaults) {

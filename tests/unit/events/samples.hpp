@@ -12,19 +12,20 @@
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
 
 namespace sn::test {
 
 inline product_upserted sample_product_upserted() {
-  return {"SKU-1", "Green tea 500 g", "4006381333931", 1299, 700, 5, false};
+  return {"SKU-1", "Green tea 500 g", "4006381333931", 1299, 700, 5, false, "m1", "a1"};
 }
-inline price_changed sample_price_changed() { return {"SKU-1", 1349}; }
-inline product_deactivated sample_product_deactivated() { return {"SKU-1"}; }
-inline stock_received sample_stock_received() { return {"SKU-1", 24, "SUP-77/2026"}; }
-inline stock_adjusted sample_stock_adjusted() { return {"SKU-1", -3, "damage", "dropped a box"}; }
-inline stock_counted sample_stock_counted() { return {"SKU-1", 17, 19}; }
+inline price_changed sample_price_changed() { return {"SKU-1", 1349, "m1", "a1"}; }
+inline product_deactivated sample_product_deactivated() { return {"SKU-1", "m1", "a1"}; }
+inline stock_received sample_stock_received() { return {"SKU-1", 24, "SUP-77/2026", "s1", "m1"}; }
+inline stock_adjusted sample_stock_adjusted() { return {"SKU-1", -3, "damage", "dropped a box", "s1", "m1"}; }
+inline stock_counted sample_stock_counted() { return {"SKU-1", 17, 19, "s1", "m1"}; }
 inline sale_completed sample_sale_completed() {
   sale_completed s;
   s.receipt = "POS1-000042";
@@ -36,10 +37,12 @@ inline sale_completed sample_sale_completed() {
   s.payments = {{"card", 2000}, {"cash", 1100}};
   s.change_cents = 55;
   s.business_day = "2026-11-25";
+  s.staff_id = "c1";
+  s.approver_id = "s1";
   return s;
 }
 inline sale_returned sample_sale_returned() {
-  return {"POS2-R000007", "POS1-000042", {{"SKU-1", 1, 1249, 81}}, 1249, "cash", "2026-11-25"};
+  return {"POS2-R000007", "POS1-000042", {{"SKU-1", 1, 1249, 81}}, 1249, "cash", "2026-11-25", "c1", "s1"};
 }
 
 /// The payload bytes a schema 1 writer made of `p` (sale.completed and
@@ -47,10 +50,14 @@ inline sale_returned sample_sale_returned() {
 /// schema 2): the schema 2 encoding without that field.
 template <class P>
 std::string schema1_payload(P p) {
+  // Schema 1 had neither business_day nor the attribution (staff_id,
+  // approver_id): the last three fields, all "" (0xa0) here.
   p.business_day.clear();
-  std::string b = encode_payload(p);  // fixarray header, ..., "" (0xa0) last
-  b[0] = static_cast<char>(b[0] - 1);
-  b.pop_back();
+  p.staff_id.clear();
+  p.approver_id.clear();
+  std::string b = encode_payload(p);  // fixarray header, ..., "", "", "" last
+  b[0] = static_cast<char>(b[0] - 3);
+  b.resize(b.size() - 3);
   return b;
 }
 
@@ -63,12 +70,12 @@ event schema1_event(const P& p, std::uint64_t wall_ms, std::uint64_t seq = 1, co
   seal(e);
   return e;
 }
-inline sale_voided sample_sale_voided() { return {"POS1-000042", "customer left"}; }
+inline sale_voided sample_sale_voided() { return {"POS1-000042", "customer left", "c1", "s1"}; }
 inline day_closed sample_day_closed() {
-  return {"2026-11-25", 314500, 1200, 20400, 1249, 312051, {{"cash", 100000}, {"card", 212051}}, 57};
+  return {"2026-11-25", 314500, 1200, 20400, 1249, 312051, {{"cash", 100000}, {"card", 212051}}, 57, "s1", "m1"};
 }
-inline device_registered sample_device_registered() { return {"POS1", "Front till", 10}; }
-inline device_updated sample_device_updated() { return {"POS1", "Front till (new)", 20, false}; }
+inline device_registered sample_device_registered() { return {"POS1", "Front till", 10, "admin", "a2"}; }
+inline device_updated sample_device_updated() { return {"POS1", "Front till (new)", 20, false, "m1", "a1"}; }
 inline master_changed sample_master_changed() {
   return {"POS1", "POS2", 7, "failure", {"POS2", "POS3"}};
 }
@@ -77,13 +84,26 @@ inline conflict_resolved sample_conflict_resolved() {
           "{\"price_cents\":1349}"};
 }
 
+inline staff_added sample_staff_added() {
+  return {"c1", "Anna", "cashier", "$argon2id$v=19$m=16384,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaA", false, "m1", "a1"};
+}
+inline staff_updated sample_staff_updated() {
+  return {"c1", "Anna B", "supervisor", "$argon2id$v=19$m=16384,t=2,p=1$bmV3c2FsdG5ld3NhbHQ$bmV3aGFzaG5ld2hhc2g", false, "m1", "a1"};
+}
+inline staff_removed sample_staff_removed() { return {"c1", "m1", "a1"}; }
+inline staff_signed_in sample_staff_signed_in() { return {"c1", "cashier"}; }
+inline staff_sign_in_failed sample_staff_sign_in_failed() { return {"c9", "wrong_pin"}; }
+inline staff_signed_out sample_staff_signed_out() { return {"c1"}; }
+
 /// Every payload sample, for typed tests over the whole catalog.
 inline auto all_samples() {
   return std::make_tuple(sample_product_upserted(), sample_price_changed(), sample_product_deactivated(),
                          sample_stock_received(), sample_stock_adjusted(), sample_stock_counted(),
                          sample_sale_completed(), sample_sale_returned(), sample_sale_voided(), sample_day_closed(),
                          sample_device_registered(), sample_device_updated(), sample_master_changed(),
-                         sample_conflict_resolved());
+                         sample_conflict_resolved(), sample_staff_added(), sample_staff_updated(),
+                         sample_staff_removed(), sample_staff_signed_in(), sample_staff_sign_in_failed(),
+                         sample_staff_signed_out());
 }
 
 /// A sealed event of `p` at a fixed time, as the golden tests pin it.

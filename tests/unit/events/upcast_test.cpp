@@ -47,14 +47,15 @@ TEST(upcast, schema1_return_gets_the_day_of_its_hlc_in_the_store_zone) {
   EXPECT_EQ(decode_current<sale_returned>(e, {&fixed})->business_day, "2026-10-24");
 }
 
-TEST(upcast, schema2_keeps_the_stamped_day_whatever_the_reader_zone) {
+TEST(upcast, a_stamped_day_is_kept_whatever_the_reader_zone) {
   sale_completed s = test::sample_sale_completed();
   s.business_day = "2026-10-24";  // stamped by a till on another zone: the reader must not recompute it
   const event e =
       make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(late_saturday_ms, 0), term_id{1}, s);
-  ASSERT_EQ(e.schema, 2);
+  ASSERT_EQ(e.schema, 3);
   const time_zone z = berlin();
   EXPECT_EQ(decode_current<sale_completed>(e, {&z})->business_day, "2026-10-24");
+  EXPECT_EQ(decode_current<sale_completed>(e, {&z})->staff_id, "c1");
   sale_returned r = test::sample_sale_returned();
   r.business_day = "2026-10-23";
   const event re =
@@ -62,7 +63,7 @@ TEST(upcast, schema2_keeps_the_stamped_day_whatever_the_reader_zone) {
   EXPECT_EQ(decode_current<sale_returned>(re, {&z})->business_day, "2026-10-23");
 }
 
-TEST(upcast, a_schema2_sale_without_a_day_is_treated_as_schema1) {
+TEST(upcast, a_stamped_sale_without_a_day_is_treated_as_schema1) {
   sale_completed s = test::sample_sale_completed();
   s.business_day.clear();
   const event e =

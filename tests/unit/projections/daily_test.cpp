@@ -37,15 +37,25 @@ std::vector<std::optional<std::string>> device_filters(const history& h) {
   return out;
 }
 
-// The daily report under every (day, device) filter, the newest-day
-// default, and closed() for every (day, device).
+std::vector<std::optional<std::string>> staff_filters(const history& h) {
+  std::vector<std::optional<std::string>> out{std::nullopt, std::string("NOBODY"), std::string("")};
+  for (const auto& s : h.staff) out.emplace_back(s);
+  return out;
+}
+
+// The daily report under every (day, device, staff) filter (per-staff
+// totals included), the newest-day default, and closed() for every (day,
+// device).
 void expect_same_queries(const history& h, const retail::views& v, const row_reader& rows, std::uint64_t seed) {
   for (const auto& day : day_filters(h)) {
     for (const auto& device : device_filters(h)) {
-      const json want = v.daily_report(day, device);
-      const json got = node::daily_report_json(daily::report(rows, day, device));
-      ASSERT_EQ(want, got) << "seed " << seed << " day " << day.value_or("-") << " device " << device.value_or("-")
-                           << "\nviews: " << want.dump() << "\nrows:  " << got.dump();
+      for (const auto& staff : staff_filters(h)) {
+        const json want = v.daily_report(day, device, staff);
+        const json got = node::daily_report_json(daily::report(rows, day, device, staff));
+        ASSERT_EQ(want, got) << "seed " << seed << " day " << day.value_or("-") << " device " << device.value_or("-")
+                             << " staff " << staff.value_or("-") << "\nviews: " << want.dump()
+                             << "\nrows:  " << got.dump();
+      }
     }
   }
   const json newest = v.daily_report(std::nullopt, std::nullopt).at("day");

@@ -50,6 +50,7 @@ struct history {
   std::vector<std::vector<event>> by_origin;  // each in seq order
   std::vector<std::string> receipts;          // every receipt named (sales, voids, returns)
   std::vector<std::string> days;              // every valid day stamped or closed
+  std::vector<std::string> staff;             // every staff id sales and returns name
   std::size_t size() const {
     std::size_t n = 0;
     for (const auto& o : by_origin) n += o.size();
@@ -75,6 +76,14 @@ inline history make_history(std::uint64_t seed, const history_options& opt = {})
   const std::uint64_t wall0 = 1764000000000ull;  // 2025-11-24 UTC
   retail::store_settings settings;
   h.days = {"2025-11-23", "2025-11-24", "2025-11-25", "2025-12-01"};
+  // Who rang a sale or took a return back (issue 10); "" = unattributed (an
+  // event of the schema before attribution). Not drawn from rng, so that the
+  // histories are the ones they were before attribution.
+  h.staff = {"anna", "ben", "cleo"};
+  const auto staff_of = [&](std::uint64_t n) -> std::string {
+    static const char* const ids[] = {"", "anna", "ben", "cleo"};
+    return ids[(n * 7 + seed) % 4];
+  };
   const std::vector<std::string> skus{"A", "AB", "B", "COFFEE", "MUG"};
   const std::vector<std::string> methods{"cash", "card", "other", "voucher"};
   struct origin_state {
@@ -156,6 +165,7 @@ inline history make_history(std::uint64_t seed, const history_options& opt = {})
       }
       p.change_cents = paid - p.total_cents;
       p.business_day = day();
+      p.staff_id = staff_of(o.seq);
       if (!p.receipt.empty()) {
         o.receipts.push_back(p.receipt);
         receipts.insert(p.receipt);
@@ -186,6 +196,7 @@ inline history make_history(std::uint64_t seed, const history_options& opt = {})
       }
       p.method = methods[pick(methods.size())];
       p.business_day = day();
+      p.staff_id = staff_of(o.seq + 1);
       if (!p.return_id.empty()) o.return_ids.push_back(p.return_id);
       if (!p.receipt.empty()) receipts.insert(p.receipt);
       e = make_event(origin, seq, at, term, p);

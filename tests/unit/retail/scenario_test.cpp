@@ -5,6 +5,8 @@
 
 #include "actors/retail/business_day.hpp"
 #include "actors/retail/command_codec.hpp"
+#include "events/payload_codec.hpp"
+#include "events/staff.hpp"
 #include "tests/unit/retail/retail_support.hpp"
 
 namespace sn::retail::test {
@@ -218,6 +220,40 @@ TEST_F(shop_day, receipt_numbers_survive_restart) {
   EXPECT_EQ(result_of<return_sale_result>(ret).return_id, "POS1-R000002");
   EXPECT_EQ(result_of<return_sale_result>(ret).method, "card");
   EXPECT_EQ(result_of<return_sale_result>(ret).refund_cents, 1000);
+}
+
+// The staff commands decide from the staff registers a restarted handler
+// loads from the staff projection's rows (node.cpp restore()): a person
+// added before the restart exists, a removed one can be added again, an
+// unknown one cannot be changed; the newest register (an update on another
+// till) is what a restarted till changes.
+TEST_F(shop_day, staff_registers_survive_restart) {
+  run_day();
+  const std::string hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
+  ASSERT_TRUE(pos1.run(add_staff{"anna", "Anna", "cashier", hash}).is_accepted());
+  ASSERT_TRUE(pos1.run(add_staff{"ben", "Ben", "cashier", hash}).is_accepted());
+  ASSERT_TRUE(pos1.run(remove_staff{"ben"}).is_accepted());
+  pos2.pull(pos1);
+  ASSERT_TRUE(pos2.run(update_staff{"anna", std::string("Anna B."), std::string("supervisor"), std::nullopt, ""})
+                  .is_accepted());
+  pos1.pull(pos2);
+  auto& restarted = *restarted_pos1();
+  const command_context ctx{device_id{"POS1"}, pos1.wall_ms, term_id{1}};
+  EXPECT_EQ(errc_of(restarted.handle(add_staff{"anna", "Anna", "cashier", hash}, "", ctx)), command_errc::staff_exists);
+  EXPECT_EQ(errc_of(restarted.handle(update_staff{"cleo", std::string("C"), std::nullopt, std::nullopt, ""}, "", ctx)),
+            command_errc::unknown_staff);
+  EXPECT_EQ(errc_of(restarted.handle(remove_staff{"ben"}, "", ctx)), command_errc::unknown_staff);
+  const command_outcome again = restarted.handle(add_staff{"ben", "Ben", "cashier", hash}, "", ctx);
+  EXPECT_TRUE(again.is_accepted());
+  // A PUT of only `active` keeps the newest name and role (POS2's update).
+  const command_outcome off = restarted.handle(update_staff{"anna", std::nullopt, std::nullopt, false, ""}, "", ctx);
+  ASSERT_TRUE(off.is_accepted());
+  ASSERT_EQ(events_of(off).size(), 1u);
+  const auto p = payload_of<staff_updated>(events_of(off)[0]);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->name, "Anna B.");
+  EXPECT_EQ(p->role, "supervisor");
+  EXPECT_FALSE(p->active);
 }
 
 TEST_F(shop_day, idempotent_retry_returns_first_reply_and_no_drafts) {

@@ -263,7 +263,7 @@ TEST_F(data_commands, replay_to_a_point_in_time) {
     auto j = json::parse(r.out);
     EXPECT_EQ(on_hand(j, "SKU-A"), want) << "until " << until;
     EXPECT_EQ(j["events_scanned"], store().events.size());
-    EXPECT_EQ(j["digests"].size(), 7u);
+    EXPECT_EQ(j["digests"].size(), 8u);  // one per projection (staff included)
     EXPECT_GT(j["events_per_second"].get<double>(), 0.0);
   }
   // By position: up to the first sale (position 8) SKU-A is 7.
@@ -279,6 +279,7 @@ TEST_F(data_commands, replay_to_a_point_in_time) {
   auto out = run_storectl({"replay", "--data", data(), "--out", scratch_.path() + "/views"});
   ASSERT_EQ(out.exit_code, 0) << describe(out);
   EXPECT_TRUE(fs::exists(scratch_.path() + "/views/inventory.json"));
+  EXPECT_TRUE(fs::exists(scratch_.path() + "/views/staff.json"));
   EXPECT_TRUE(fs::exists(scratch_.path() + "/views/digests.json"));
   auto inside = run_storectl({"replay", "--data", data(), "--out", data() + "/views"});
   EXPECT_EQ(inside.exit_code, 2);

@@ -125,7 +125,8 @@ TEST(event_format, one_aligned_line_with_a_summary) {
 
 // Proves: the data-dir path's summaries (from typed payloads) are exactly the
 // node path's (from event JSON) for every type of the catalog, an unknown type
-// and an undecodable payload, and both lines are identical.
+// and an undecodable payload, and both lines are identical; an attributed
+// event ends with "staff=ID approver=ID", an unattributed one with neither.
 TEST(event_format, typed_and_json_summaries_agree_for_every_type) {
   std::vector<event> evs;
   auto add = [&](const auto& p) {
@@ -143,6 +144,12 @@ TEST(event_format, typed_and_json_summaries_agree_for_every_type) {
   s.total_cents = 599;
   s.payments = {payment{"cash", 500}, payment{"card", 99}};
   add(s);
+  s.staff_id = "anna";  // attributed and approved (issue 10): "... staff=anna approver=m1"
+  s.approver_id = "m1";
+  add(s);
+  sale_voided v{"POS1-1", "x"};
+  v.staff_id = "s1";
+  add(v);
   add(sale_completed{});
   add(sale_returned{"POS1-R1", "POS1-1", {return_line{"SKU-A", 1, 250, 41}}, 250, "cash", "2026-11-24"});
   add(sale_voided{"POS1-1", "wrong till"});
@@ -167,6 +174,9 @@ TEST(event_format, typed_and_json_summaries_agree_for_every_type) {
     EXPECT_EQ(summarise_event(e), summarise_payload(j)) << "type " << e.type;
     EXPECT_EQ(format_event_line(e, 9, palette{}), format_event_line(j, palette{})) << "type " << e.type;
   }
+  EXPECT_EQ(summarise_event(evs[7]).substr(summarise_event(evs[7]).rfind(" staff=")), " staff=anna approver=m1");
+  EXPECT_EQ(summarise_event(evs[8]), "receipt=POS1-1 reason=\"x\" staff=s1");
+  EXPECT_EQ(summarise_event(evs[6]).find("staff="), std::string::npos) << "unattributed: no staff=";
 }
 
 // Proves: CSV fields are quoted per RFC 4180 only when needed.

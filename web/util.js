@@ -1,0 +1,88 @@
+// Small helpers shared by the console's modules: DOM building, money, time.
+
+/** el('div.cls#id', {attrs}, ...children): a DOM element. Text children are text nodes (never HTML). */
+export function el(spec, attrs = {}, ...children) {
+  const m = spec.match(/^([a-z0-9]+)?((?:[.#][\w-]+)*)$/i);
+  const node = document.createElement((m && m[1]) || 'div');
+  for (const part of ((m && m[2]) || '').match(/[.#][\w-]+/g) || []) {
+    if (part[0] === '.') node.classList.add(part.slice(1));
+    else node.id = part.slice(1);
+  }
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k === 'value') node.value = v;
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(node, c);
+    else node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Replaces the children of `node`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+/** 1234 -> "12.34" (cents to a decimal string; negative kept). */
+export function money(cents) {
+  const c = Number(cents || 0);
+  const sign = c < 0 ? '-' : '';
+  const a = Math.abs(c);
+  return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
+}
+
+/** "12.5" or "12,50" -> 1250; null when not a non-negative amount. */
+export function parseMoney(text) {
+  const t = String(text).trim().replace(',', '.');
+  if (!/^\d{1,10}(\.\d{0,2})?$/.test(t)) return null;
+  const [whole, frac = ''] = t.split('.');
+  return Number(whole) * 100 + Number((frac + '00').slice(0, 2));
+}
+
+/** "3 s ago", "5 min ago", "2 h ago", "never". */
+export function relative(ms, now = Date.now()) {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** Absolute local time with the zone, for tooltips. */
+export function absolute(ms) {
+  if (!ms) return 'never';
+  return new Date(ms).toLocaleString(undefined, { timeZoneName: 'short' });
+}
+
+/** A random key (128 bits, hex), e.g. for an Idempotency-Key. */
+export function randomKey(prefix = '') {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return prefix + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Today's date as YYYY-MM-DD in the browser's zone. */
+export function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** A table from rows: columns [{title, get(row) -> text|Node, cls}]. */
+export function table(columns, rows, empty = 'Nothing yet.') {
+  if (!rows.length) return el('p.empty', {}, empty);
+  return el('table', {},
+    el('thead', {}, el('tr', {}, columns.map((c) => el('th', { class: c.cls }, c.title)))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, columns.map((c) => el('td', { class: c.cls }, c.get(r)))))));
+}
