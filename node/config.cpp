@@ -209,6 +209,10 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   app.add_flag("--allow-damaged", c.allow_damaged,
                "when the start-up check finds the log damaged, start read-only for inspection (no commands, no "
                "peers) instead of exiting with code 3");
+  app.add_flag("--create-store", c.create_store,
+               "create the store on this device: append its genesis (store.created and this device's "
+               "device.enrolled with its public keys) once, then run; refused if the data dir already belongs to a "
+               "store (docs/operations.md, \"Creating a store\")");
   bool print_example = false;
   app.add_flag("--print-example-config", print_example,
                "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "

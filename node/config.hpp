@@ -80,6 +80,10 @@ struct node_config {
   /// inspection when the start-up check finds the log damaged, instead of
   /// refusing to start (exit 3).
   bool allow_damaged = false;
+  /// --create-store (a flag, never a config key): this device creates the
+  /// store, appending its genesis (store.created, then device.enrolled for
+  /// itself) once; refused when the data dir already belongs to a store.
+  bool create_store = false;
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).

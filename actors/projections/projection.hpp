@@ -37,7 +37,8 @@ namespace sn::projections {
 /// The payload of a known event type at the schema this build writes.
 using payload = std::variant<std::monostate, product_upserted, price_changed, product_deactivated, stock_received,
                              stock_adjusted, stock_counted, sale_completed, sale_returned, sale_voided, day_closed,
-                             device_registered, device_updated, master_changed, conflict_resolved>;
+                             device_registered, device_updated, master_changed, conflict_resolved, store_created,
+                             device_enrolled, device_revoked>;
 
 /// An event and its decoded payload (monostate: a type this build does not
 /// know; every projection is shown those too and most ignore them).

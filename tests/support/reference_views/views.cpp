@@ -176,6 +176,10 @@ void views::apply(const event& e) {
     case event_type::device_updated: return fold<device_updated>(e, o);
     case event_type::master_changed: return fold<master_changed>(e, o);
     case event_type::conflict_resolved: return fold<conflict_resolved>(e, o);
+    // Membership (issue 9): known, but no retail view folds it.
+    case event_type::store_created:
+    case event_type::device_enrolled:
+    case event_type::device_revoked: return;
   }
   ++skipped_unknown_;
 }

@@ -19,6 +19,8 @@ TEST(catalog, names_and_ids) {
       {event_type::sale_voided, "sale.voided"}, {event_type::day_closed, "day.closed"},
       {event_type::device_registered, "device.registered"}, {event_type::device_updated, "device.updated"},
       {event_type::master_changed, "master.changed"}, {event_type::conflict_resolved, "conflict.resolved"},
+      {event_type::store_created, "store.created"}, {event_type::device_enrolled, "device.enrolled"},
+      {event_type::device_revoked, "device.revoked"},
   };
   for (const auto& [t, name] : want) {
     const auto id = static_cast<std::uint16_t>(t);
