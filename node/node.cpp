@@ -286,6 +286,9 @@ private:
     }
     in.wall_ms = wall_clock_ms();
     if (auto term = log_->get_meta("election.term")) in.term = std::strtoull(term->c_str(), nullptr, 10);
+    // Seam for issue 10 (Staff): the store's first admin (--admin-id, PIN from
+    // STORENODE_ADMIN_PIN or a TTY prompt) belongs in this same append, after
+    // device.enrolled: add its event to `events` before the append below.
     const auto events = genesis_events(in);
     storage::append_options ao;
     ao.sealed_here = events.size();

@@ -26,7 +26,7 @@ std::string file_hex(const std::filesystem::path& p) {
 }
 
 unsigned mode_of(const std::filesystem::path& p) {
-  struct stat st{};
+  struct stat st {};
   ::stat(p.c_str(), &st);
   return st.st_mode & 0777;
 }
