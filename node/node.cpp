@@ -9,34 +9,34 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "actors/command_actor.hpp"
 #include "actors/election/types.hpp"
 #include "actors/election_actor.hpp"
 #include "actors/fold_progress.hpp"
+#include "actors/log_writer_actor.hpp"
 #include "actors/projection_rows.hpp"
 #include "actors/projections/decision_rows.hpp"
 #include "actors/projections/devices.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
-#include "actors/command_actor.hpp"
-#include "actors/log_writer_actor.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
 #include "actors/sync_actor.hpp"
 #include "actors/uplink/types.hpp"
 #include "actors/uplink_actor.hpp"
 #include "broker/transport.hpp"
+#include "events/device.hpp"
+#include "events/payload_codec.hpp"
 #include "node/actor_handles.hpp"
 #include "node/command_parser.hpp"
 #include "node/event_feed.hpp"
-#include "events/device.hpp"
-#include "events/payload_codec.hpp"
 #include "node/genesis.hpp"
 #include "node/http_api.hpp"
 #include "node/identity.hpp"
 #include "storage/checkpoint.hpp"
+#include "storage/errc.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
-#include "storage/errc.hpp"
 #include "storage/tail_check.hpp"
 
 namespace sn::node {
@@ -237,9 +237,10 @@ private:
     if (auto store = log_->get_meta(meta_store_id)) {
       spdlog::info("node: device={} member of store {}", config_.device_id, *store);
     } else {
-      spdlog::warn("node: device={} belongs to no store yet: create one with --create-store (docs/operations.md, "
-                   "\"Creating a store\")",
-                   config_.device_id);
+      spdlog::warn(
+          "node: device={} belongs to no store yet: create one with --create-store (docs/operations.md, "
+          "\"Creating a store\")",
+          config_.device_id);
     }
     return 0;
   }

@@ -244,7 +244,6 @@ TEST(DevicesProjection, RowLayoutIsAsDocumented) {
   EXPECT_EQ(devices::register_of(rows, "POS2")->priority, 20);
 }
 
-
 // Membership (issue 9): device.enrolled keys are a last-writer-wins register,
 // device.revoked is sticky, and the rows are the same whatever order the
 // events of different origins arrive in (every permutation of four events).
