@@ -37,4 +37,36 @@ struct device_updated {
   std::string approver_id;
 };
 
+/// The store's genesis (issue 9): written once, by the device that creates
+/// the store (`storenode --create-store`), as its first event of the store.
+struct store_created {
+  static constexpr event_type type = event_type::store_created;
+  static constexpr std::uint16_t schema = 1;
+  std::string store_id;  ///< 32 lower-case hex characters (128 random bits), chosen at creation
+  std::string name;      ///< the store's name in the chain (config store.id at creation)
+};
+
+/// A device became a member of the store: its public keys, so every device
+/// knows every key (docs/protocol.md 2.5). Written by the device that created
+/// the store (for itself) or by the device that accepted a join code.
+struct device_enrolled {
+  static constexpr event_type type = event_type::device_enrolled;
+  static constexpr std::uint16_t schema = 1;
+  std::string device_id;
+  std::string signing_key;  ///< Ed25519 public key, 64 lower-case hex characters
+  std::string curve_key;    ///< CURVE (X25519) public key, 64 lower-case hex characters
+  std::int32_t priority = 0;
+  std::string approved_by;  ///< the enrolling device ("" in the genesis: the store's creator)
+};
+
+/// A device is no longer a member: its connections are refused from now on.
+/// Permanent for that device id (a replaced till enrolls under a new id).
+struct device_revoked {
+  static constexpr event_type type = event_type::device_revoked;
+  static constexpr std::uint16_t schema = 1;
+  std::string device_id;
+  std::string reason;
+  std::string approved_by;  ///< the device that recorded the revocation
+};
+
 } // namespace sn

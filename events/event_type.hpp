@@ -26,6 +26,9 @@ enum class event_type : std::uint16_t {
   // devices (device.hpp)
   device_registered = 400,
   device_updated = 401,
+  store_created = 402,
+  device_enrolled = 403,
+  device_revoked = 404,
   // election (election.hpp)
   master_changed = 500,
   // sync (sync.hpp)

@@ -69,6 +69,15 @@ template <class F> void fields(F& f, device_updated& p) {
   f("device_id", p.device_id); f("name", p.name); f("priority", p.priority); f("active", p.active); f("staff_id", p.staff_id); f("approver_id", p.approver_id);
 }
 
+template <class F> void fields(F& f, store_created& p) { f("store_id", p.store_id); f("name", p.name); }
+template <class F> void fields(F& f, device_enrolled& p) {
+  f("device_id", p.device_id); f("signing_key", p.signing_key); f("curve_key", p.curve_key);
+  f("priority", p.priority); f("approved_by", p.approved_by);
+}
+template <class F> void fields(F& f, device_revoked& p) {
+  f("device_id", p.device_id); f("reason", p.reason); f("approved_by", p.approved_by);
+}
+
 template <class F> void fields(F& f, master_changed& p) {
   f("previous_master", p.previous_master); f("new_master", p.new_master); f("term", p.term);
   f("reason", p.reason); f("participants", p.participants);
@@ -95,6 +104,9 @@ template <class Fn> bool with_payload_type(std::uint16_t type, Fn&& fn) {
     case event_type::day_closed: fn(day_closed{}); return true;
     case event_type::device_registered: fn(device_registered{}); return true;
     case event_type::device_updated: fn(device_updated{}); return true;
+    case event_type::store_created: fn(store_created{}); return true;
+    case event_type::device_enrolled: fn(device_enrolled{}); return true;
+    case event_type::device_revoked: fn(device_revoked{}); return true;
     case event_type::master_changed: fn(master_changed{}); return true;
     case event_type::conflict_resolved: fn(conflict_resolved{}); return true;
     case event_type::staff_added: fn(staff_added{}); return true;

@@ -222,6 +222,10 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   app.add_option("--admin-id", c.admin_id,
                  "the first admin's staff id when STORENODE_ADMIN_PIN (environment, never a flag) bootstraps one on a "
                  "store without staff (default admin)");
+  app.add_flag("--create-store", c.create_store,
+               "create the store on this device: append its genesis (store.created and this device's "
+               "device.enrolled with its public keys) once, then run; refused if the data dir already belongs to a "
+               "store (docs/operations.md, \"Creating a store\")");
   bool print_example = false;
   app.add_flag("--print-example-config", print_example,
                "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "

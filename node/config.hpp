@@ -96,6 +96,10 @@ struct node_config {
   /// --admin-id (a flag, never a config key): the staff id of the admin that
   /// STORENODE_ADMIN_PIN bootstraps on a store without staff (node.cpp).
   std::string admin_id = "admin";
+  /// --create-store (a flag, never a config key): this device creates the
+  /// store, appending its genesis (store.created, then device.enrolled for
+  /// itself) once; refused when the data dir already belongs to a store.
+  bool create_store = false;
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).

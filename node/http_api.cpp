@@ -638,6 +638,10 @@ private:
     j["priority"] = s_.config->priority;
     j["http"] = "http://" + s_.config->http;
     j["bind"] = s_.config->bind;
+    // The store this device belongs to (issue 9): its id from the genesis
+    // (meta store.id), null until it created or joined one.
+    const auto store = s_.log->get_meta("store.id");
+    j["store"] = json{{"id", store ? json(*store) : json(nullptr)}, {"name", s_.config->store.id}};
     json cluster = s_.cluster_status ? s_.cluster_status() : json::object();
     j["role"] = cluster.value("role", "standalone");
     j["term"] = cluster.value("term", 0);

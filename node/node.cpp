@@ -9,27 +9,32 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "actors/command_actor.hpp"
 #include "actors/election/types.hpp"
 #include "actors/election_actor.hpp"
 #include "actors/fold_progress.hpp"
+#include "actors/log_writer_actor.hpp"
 #include "actors/projection_rows.hpp"
 #include "actors/projections/decision_rows.hpp"
 #include "actors/projections/devices.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
-#include "actors/command_actor.hpp"
-#include "actors/log_writer_actor.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "actors/sync/types.hpp"
 #include "actors/sync_actor.hpp"
 #include "actors/uplink/types.hpp"
 #include "actors/uplink_actor.hpp"
 #include "broker/transport.hpp"
+#include "events/device.hpp"
+#include "events/payload_codec.hpp"
 #include "node/actor_handles.hpp"
 #include "node/command_parser.hpp"
 #include "node/event_feed.hpp"
+#include "node/genesis.hpp"
 #include "node/http_api.hpp"
+#include "node/identity.hpp"
 #include "storage/checkpoint.hpp"
+#include "storage/errc.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 #include "actors/staff/pin.hpp"
@@ -210,6 +215,7 @@ private:
       return exit_cannot_start;
     }
     if (auto problems = storage::check_tail(*log_); !problems.empty()) return damaged(problems, "");
+    if (const int code = open_identity(); code != 0) return code;
     // Where this node serves HTTP, for tools that only know the data dir
     // (`storectl backup --data DIR` asks the node holding DIR; meta key http.address).
     if (log_->get_meta(storage::meta_http_address) != std::optional<std::string>(config_.http)) {
@@ -217,6 +223,95 @@ private:
         spdlog::warn("cannot record the HTTP address in the data dir: {}", s.error().message);
       }
     }
+    return 0;
+  }
+
+  /// This device's keys (made on its first start, node/identity.hpp), then
+  /// with --create-store the store's genesis. 0 or exit_cannot_start.
+  int open_identity() {
+    auto id = load_or_create_identity(config_.data_dir);
+    if (!id) {
+      spdlog::error("device keys: {}", id.error().message);
+      return exit_cannot_start;
+    }
+    identity_ = std::move(*id);
+    // Public keys only: the secret halves never reach a log line.
+    spdlog::info("node: device={} {} keys in {}/identity (signing {}, curve {})", config_.device_id,
+                 identity_.created ? "made new" : "loaded", config_.data_dir, identity_.signing_public_hex(),
+                 identity_.curve_public_hex());
+    if (config_.create_store) return create_store();
+    if (auto store = log_->get_meta(meta_store_id)) {
+      spdlog::info("node: device={} member of store {}", config_.device_id, *store);
+    } else {
+      spdlog::warn(
+          "node: device={} belongs to no store yet: create one with --create-store (docs/operations.md, "
+          "\"Creating a store\")",
+          config_.device_id);
+    }
+    return 0;
+  }
+
+  /// --create-store: appends store.created and this device's device.enrolled
+  /// as its next own events, once. Refused when the data dir already belongs
+  /// to a store (meta store.id, or a store.created among its own events: a
+  /// crash between the append and the meta write).
+  int create_store() {
+    if (auto store = log_->get_meta(meta_store_id)) {
+      spdlog::error("--create-store: data dir {} already belongs to store {}", config_.data_dir, *store);
+      return exit_cannot_start;
+    }
+    const device_id self{config_.device_id};
+    const auto head = log_->head(self);
+    for (std::uint64_t seq = 1; head && seq <= head->seq.value(); ++seq) {
+      auto own = log_->get(self, origin_seq{seq});
+      if (own && own->ev.type == static_cast<std::uint16_t>(event_type::store_created)) {
+        auto p = payload_of<store_created>(own->ev);
+        const std::string existing = p ? p->store_id : std::string("?");
+        if (auto s = log_->put_meta(meta_store_id, existing); !s) {
+          spdlog::error("cannot write node metadata: {}", s.error().message);
+          return exit_cannot_start;
+        }
+        spdlog::error("--create-store: this device already created store {} (seq {})", existing, seq);
+        return exit_cannot_start;
+      }
+    }
+    genesis_input in;
+    in.store_id = random_store_id();
+    in.name = config_.store.id;
+    in.device_id = config_.device_id;
+    in.priority = static_cast<std::int32_t>(config_.priority);
+    in.signing_key_hex = identity_.signing_public_hex();
+    in.curve_key_hex = identity_.curve_public_hex();
+    if (head) {
+      auto newest = log_->get(self, head->seq);
+      if (!newest) {
+        spdlog::error("--create-store: cannot read this device's newest event {}:{}", config_.device_id,
+                      head->seq.value());
+        return exit_cannot_start;
+      }
+      in.own_head = genesis_input::head{head->seq.value(), head->hash, newest->ev.hlc};
+    }
+    in.wall_ms = wall_clock_ms();
+    if (auto term = log_->get_meta("election.term")) in.term = std::strtoull(term->c_str(), nullptr, 10);
+    // Seam for issue 10 (Staff): the store's first admin (--admin-id, PIN from
+    // STORENODE_ADMIN_PIN or a TTY prompt) belongs in this same append, after
+    // device.enrolled: add its event to `events` before the append below.
+    const auto events = genesis_events(in);
+    storage::append_options ao;
+    ao.sealed_here = events.size();
+    auto appended = log_->append(events, {}, ao);
+    if (!appended || appended->appended != events.size()) {
+      spdlog::error("--create-store: the genesis was not appended: {}",
+                    appended ? std::string(storage::to_string(appended->outcomes.front())) : appended.error().message);
+      return exit_cannot_start;
+    }
+    if (auto s = log_->put_meta(meta_store_id, in.store_id); !s) {
+      spdlog::error("cannot write node metadata: {}", s.error().message);
+      return exit_cannot_start;
+    }
+    spdlog::info("node: device={} created store {} (name {}): store.created {}:{}, device.enrolled {}:{}",
+                 config_.device_id, in.store_id, in.name, config_.device_id, events[0].seq.value(), config_.device_id,
+                 events[1].seq.value());
     return 0;
   }
 
@@ -712,7 +807,12 @@ private:
     notifier_ = nullptr;
   }
 
+  /// Meta key: the id of the store this data dir belongs to (written after
+  /// the genesis is appended, or when this device joins a store).
+  static constexpr const char* meta_store_id = "store.id";
+
   const node_config& config_;
+  device_identity identity_;
   std::unique_ptr<storage::event_log> log_;
   std::unique_ptr<storage::projection_store> projection_store_;
   std::unique_ptr<actors::stored_row_store> row_store_;

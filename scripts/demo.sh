@@ -77,8 +77,9 @@ done
 peers=()
 while read -r _ _ peer _; do peers+=("tcp://127.0.0.1:$peer"); done < "$demo/ports"
 
-start_node() {  # name
+start_node() {  # name [extra storenode flags]
   local name=$1 http peer prio
+  shift
   read -r _ http peer prio < <(grep "^$name " "$demo/ports")
   local cfg="$demo/$name.toml"
   {
@@ -100,13 +101,16 @@ start_node() {  # name
   # The first admin of the demo store (docs/operations.md "The first admin"):
   # from the environment, never a flag. Each node bootstraps it only while it
   # knows no staff; the demo's PIN is not a secret.
-  STORENODE_ADMIN_PIN="$demo_pin" nohup "$bin" --config "$cfg" >> "$demo/$name.log" 2>&1 &
+  STORENODE_ADMIN_PIN="$demo_pin" nohup "$bin" --config "$cfg" "$@" >> "$demo/$name.log" 2>&1 &
   echo "$name $!" >> "$demo/pids"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "demo: $name did not start; see $demo/$name.log"; exit 1
 }
 
-for n in "${names[@]}"; do start_node "$n"; done
+# The first device creates the store (its genesis: store.created and its own
+# device.enrolled, docs/operations.md "Creating a store") on its first start.
+if [ -d "$demo/POS1" ]; then start_node POS1; else start_node POS1 --create-store; fi
+for n in "${names[@]:1}"; do start_node "$n"; done
 urls=()
 while read -r _ http _ _; do urls+=(--node "http://127.0.0.1:$http"); done < "$demo/ports"
 

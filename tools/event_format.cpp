@@ -179,6 +179,14 @@ std::string summary_of(const device_registered& p) {
 std::string summary_of(const device_updated& p) {
   return "device=" + p.device_id + " name=" + quoted(p.name) + " priority=" + std::to_string(p.priority);
 }
+std::string summary_of(const store_created& p) { return "store=" + p.store_id + " name=" + quoted(p.name); }
+std::string summary_of(const device_enrolled& p) {
+  return "device=" + p.device_id + " priority=" + std::to_string(p.priority) +
+         " approved_by=" + (p.approved_by.empty() ? "-" : p.approved_by) + " signing_key=" + p.signing_key.substr(0, 16);
+}
+std::string summary_of(const device_revoked& p) {
+  return "device=" + p.device_id + " reason=" + quoted(p.reason) + " approved_by=" + p.approved_by;
+}
 std::string summary_of(const master_changed& p) {
   return (p.previous_master.empty() ? "-" : p.previous_master) + " -> " + p.new_master +
          " term=" + std::to_string(p.term) + " reason=" + p.reason;
@@ -216,6 +224,9 @@ std::optional<std::string> summarise_typed(const event& e) {
     case event_type::day_closed: return typed<day_closed>(e);
     case event_type::device_registered: return typed<device_registered>(e);
     case event_type::device_updated: return typed<device_updated>(e);
+    case event_type::store_created: return typed<store_created>(e);
+    case event_type::device_enrolled: return typed<device_enrolled>(e);
+    case event_type::device_revoked: return typed<device_revoked>(e);
     case event_type::master_changed: return typed<master_changed>(e);
     case event_type::conflict_resolved: return typed<conflict_resolved>(e);
   }

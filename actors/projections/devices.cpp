@@ -13,6 +13,8 @@ namespace {
 
 constexpr char device_prefix = 'd';
 constexpr char master_prefix = 'm';
+constexpr char member_prefix = 'e';
+constexpr char store_prefix = 's';
 constexpr std::uint8_t flag_written = 1;
 constexpr std::uint8_t flag_registered = 2;
 
@@ -143,6 +145,103 @@ void write_master(const event& e, row_writer& rows, const master_changed& p) {
   rows.put(master_key(), std::move(o).bytes());
 }
 
+struct member_row {
+  stamp enrolled;  ///< seq 0: never enrolled
+  std::string signing_key, curve_key;
+  std::int32_t priority = 0;
+  std::string approved_by;
+  bool revoked = false;
+};
+
+std::string member_key(const std::string& id) {
+  row_out o;
+  o.u8(static_cast<std::uint8_t>(member_prefix)).key(id);
+  return std::move(o).bytes();
+}
+
+std::string encode(const member_row& m) {
+  row_out o;
+  o.u64(m.enrolled.hlc).str(m.enrolled.origin).u64(m.enrolled.seq).str(m.signing_key).str(m.curve_key);
+  o.i32(m.priority).str(m.approved_by).boolean(m.revoked);
+  return std::move(o).bytes();
+}
+
+std::optional<member_row> decode_member(std::string_view bytes) {
+  row_in in(bytes);
+  member_row m;
+  m.enrolled.hlc = in.u64();
+  m.enrolled.origin = in.str();
+  m.enrolled.seq = in.u64();
+  m.signing_key = in.str();
+  m.curve_key = in.str();
+  m.priority = in.i32();
+  m.approved_by = in.str();
+  m.revoked = in.boolean();
+  if (in.failed() || !in.at_end()) return std::nullopt;
+  return m;
+}
+
+std::optional<member_row> read_member(const row_reader& rows, const std::string& id) {
+  auto bytes = rows.get(member_key(id));
+  if (!bytes) return std::nullopt;
+  return decode_member(*bytes);
+}
+
+void write_enrolled(const event& e, row_writer& rows, const device_enrolled& p) {
+  member_row m = read_member(rows, p.device_id).value_or(member_row{});
+  const stamp s{e.hlc.packed(), e.origin.value(), e.seq.value()};
+  if (m.enrolled.seq != 0 && !newer(s, m.enrolled)) return;
+  m.enrolled = s;
+  m.signing_key = p.signing_key;
+  m.curve_key = p.curve_key;
+  m.priority = p.priority;
+  m.approved_by = p.approved_by;
+  rows.put(member_key(p.device_id), encode(m));
+}
+
+void write_revoked(row_writer& rows, const device_revoked& p) {
+  member_row m = read_member(rows, p.device_id).value_or(member_row{});
+  if (m.revoked) return;
+  m.revoked = true;
+  rows.put(member_key(p.device_id), encode(m));
+}
+
+const std::string& store_key() {
+  static const std::string k(1, store_prefix);
+  return k;
+}
+
+struct store_row {
+  stamp created;
+  std::string store_id, name;
+};
+
+std::optional<store_row> read_store(const row_reader& rows) {
+  auto bytes = rows.get(store_key());
+  if (!bytes) return std::nullopt;
+  row_in in(*bytes);
+  store_row r;
+  r.created.hlc = in.u64();
+  r.created.origin = in.str();
+  r.created.seq = in.u64();
+  r.store_id = in.str();
+  r.name = in.str();
+  if (in.failed() || !in.at_end()) return std::nullopt;
+  return r;
+}
+
+void write_store(const event& e, row_writer& rows, const store_created& p) {
+  const stamp s{e.hlc.packed(), e.origin.value(), e.seq.value()};
+  if (auto cur = read_store(rows); cur && !newer(cur->created, s)) return;  // the oldest wins
+  row_out o;
+  o.u64(s.hlc).str(s.origin).u64(s.seq).str(p.store_id).str(p.name);
+  rows.put(store_key(), std::move(o).bytes());
+}
+
+devices::enrollment enrollment_of_row(std::string id, const member_row& m) {
+  return devices::enrollment{std::move(id), m.signing_key, m.curve_key, m.priority, m.approved_by, m.revoked};
+}
+
 std::size_t limit_of(const page_request& req) { return std::clamp<std::size_t>(req.limit, 1, page_limit_max); }
 
 devices::device_info info_of(const std::string& id, const device_row& d, const std::string& master) {
@@ -170,6 +269,15 @@ const char* devices_projection::apply(const folded_event& fe, row_writer& rows, 
     write_device(e, rows, ctx, p->device_id, p->name, p->priority, p->active, false);
   } else if (const auto* p = std::get_if<master_changed>(&fe.p)) {
     write_master(e, rows, *p);
+  } else if (const auto* p = std::get_if<device_enrolled>(&fe.p)) {
+    if (p->device_id.empty()) return "empty device id";
+    write_enrolled(e, rows, *p);
+  } else if (const auto* p = std::get_if<device_revoked>(&fe.p)) {
+    if (p->device_id.empty()) return "empty device id";
+    write_revoked(rows, *p);
+  } else if (const auto* p = std::get_if<store_created>(&fe.p)) {
+    if (p->store_id.empty()) return "empty store id";
+    write_store(e, rows, *p);
   }
   return nullptr;
 }
@@ -240,6 +348,31 @@ std::optional<device_register> register_of(const row_reader& rows, const std::st
   auto d = read(rows, device_key(id));
   if (!d || !d->written()) return std::nullopt;
   return device_register{d->registered(), d->name, d->priority, d->active};
+}
+
+std::optional<enrollment> enrollment_of(const row_reader& rows, const std::string& id) {
+  auto m = read_member(rows, id);
+  if (!m) return std::nullopt;
+  return enrollment_of_row(id, *m);
+}
+
+std::vector<enrollment> enrollments(const row_reader& rows) {
+  std::vector<enrollment> out;
+  const std::string prefix(1, member_prefix);
+  rows.scan(prefix, prefix, [&](std::string_view k, std::string_view v) {
+    if (out.size() >= enrollments_max) return false;
+    auto m = decode_member(v);
+    if (!m || k.size() < 2) return true;  // unreadable row: not a member
+    out.push_back(enrollment_of_row(std::string(k.substr(1, k.size() - 2)), *m));
+    return true;
+  });
+  return out;
+}
+
+store_info store_of(const row_reader& rows) {
+  auto r = read_store(rows);
+  if (!r) return {};
+  return store_info{r->store_id, r->name, r->created.origin};
 }
 
 }  // namespace devices

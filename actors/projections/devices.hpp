@@ -29,6 +29,15 @@
 //      a non-zero HLC. Keys sort by device id: the list walks them in order.
 //   'm'                 -> current master: u64 term, u64 hlc, str origin,
 //        u64 seq, str new_master
+//   'e' key(device id)  -> membership (issue 9): u64 enrolled hlc, str origin,
+//        u64 seq (0: never enrolled), str signing key, str curve key (hex),
+//        i32 priority, str approved_by, bool revoked
+//      The keys are a last-writer-wins register over device.enrolled ordered
+//      like the device register; `revoked` is sticky (any device.revoked
+//      sets it, whatever order the events arrive in): a revoked id stays out.
+//   's'                 -> the store: u64 hlc, str origin, u64 seq, str store
+//        id, str name: the store.created smallest by (HLC, origin, seq) (a
+//        store has one; two would be a misuse, resolved the same everywhere)
 // The row of an origin changes with each of its events (last seen): the set
 // caches hot rows and writes them once per batch.
 //
@@ -39,6 +48,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actors/projections/paging.hpp"
 #include "actors/projections/projection.hpp"
@@ -94,6 +104,38 @@ struct device_register {
 /// The register of `id`; nullopt when no device.registered or
 /// device.updated for it was seen. One row read.
 std::optional<device_register> register_of(const row_reader& rows, const std::string& id);
+
+// ---- membership (issue 9) ----
+
+/// A device's enrollment as the trust layer reads it.
+struct enrollment {
+  std::string device_id;
+  std::string signing_key;  ///< hex, "" when only a revocation was seen
+  std::string curve_key;    ///< hex
+  std::int32_t priority = 0;
+  std::string approved_by;
+  bool revoked = false;
+  /// Enrolled with keys and not revoked: a member whose connections are admitted.
+  bool member() const noexcept { return !revoked && !curve_key.empty(); }
+};
+
+/// Most membership rows `enrollments` returns (a store's devices are a few dozen).
+constexpr std::size_t enrollments_max = 4096;
+
+/// The membership of `id`; nullopt when neither enrolled nor revoked.
+std::optional<enrollment> enrollment_of(const row_reader& rows, const std::string& id);
+
+/// Every membership row by device id (at most enrollments_max).
+std::vector<enrollment> enrollments(const row_reader& rows);
+
+struct store_info {
+  std::string store_id;  ///< "" when no store.created was seen
+  std::string name;
+  std::string created_by;  ///< origin of the store.created
+};
+
+/// The store this log belongs to (its store.created).
+store_info store_of(const row_reader& rows);
 
 /// Row key of device `id` (tests, tools).
 std::string device_key(const std::string& id);

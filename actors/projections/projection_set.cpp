@@ -42,6 +42,9 @@ expected<payload> decode_payload(const event& e, const retail::store_settings& s
     case event_type::day_closed: return decode_as<day_closed>(e, ctx);
     case event_type::device_registered: return decode_as<device_registered>(e, ctx);
     case event_type::device_updated: return decode_as<device_updated>(e, ctx);
+    case event_type::store_created: return decode_as<store_created>(e, ctx);
+    case event_type::device_enrolled: return decode_as<device_enrolled>(e, ctx);
+    case event_type::device_revoked: return decode_as<device_revoked>(e, ctx);
     case event_type::master_changed: return decode_as<master_changed>(e, ctx);
     case event_type::conflict_resolved: return decode_as<conflict_resolved>(e, ctx);
     case event_type::staff_added: return decode_as<staff_added>(e, ctx);

@@ -64,6 +64,9 @@ std::size_t decode_only(const std::vector<std::string>& encoded) {
       case event_type::device_updated: good = decode_as<device_updated>(*e); break;
       case event_type::master_changed: good = decode_as<master_changed>(*e); break;
       case event_type::conflict_resolved: good = decode_as<conflict_resolved>(*e); break;
+      case event_type::store_created: good = decode_as<store_created>(*e); break;
+      case event_type::device_enrolled: good = decode_as<device_enrolled>(*e); break;
+      case event_type::device_revoked: good = decode_as<device_revoked>(*e); break;
     }
     ok += good ? 1 : 0;
   }

@@ -184,6 +184,10 @@ void views::apply(const event& e) {
     case event_type::staff_signed_out:
       ++applied_;  // known; the staff projection folds them (views has no staff view)
       return;
+    // Membership (issue 9): known, but no retail view folds it.
+    case event_type::store_created:
+    case event_type::device_enrolled:
+    case event_type::device_revoked: return;
   }
   ++skipped_unknown_;
 }

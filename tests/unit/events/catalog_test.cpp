@@ -22,6 +22,8 @@ TEST(catalog, names_and_ids) {
       {event_type::staff_added, "staff.added"}, {event_type::staff_updated, "staff.updated"},
       {event_type::staff_removed, "staff.removed"}, {event_type::staff_signed_in, "staff.signed_in"},
       {event_type::staff_sign_in_failed, "staff.sign_in_failed"}, {event_type::staff_signed_out, "staff.signed_out"},
+      {event_type::store_created, "store.created"}, {event_type::device_enrolled, "device.enrolled"},
+      {event_type::device_revoked, "device.revoked"},
   };
   for (const auto& [t, name] : want) {
     const auto id = static_cast<std::uint16_t>(t);

@@ -76,6 +76,11 @@ inline day_closed sample_day_closed() {
 }
 inline device_registered sample_device_registered() { return {"POS1", "Front till", 10, "admin", "a2"}; }
 inline device_updated sample_device_updated() { return {"POS1", "Front till (new)", 20, false, "m1", "a1"}; }
+inline store_created sample_store_created() { return {"00112233445566778899aabbccddeeff", "shop-1"}; }
+inline device_enrolled sample_device_enrolled() {
+  return {"POS2", std::string(64, 'a'), std::string(64, 'b'), 20, "BO"};
+}
+inline device_revoked sample_device_revoked() { return {"POS2", "stolen", "BO"}; }
 inline master_changed sample_master_changed() {
   return {"POS1", "POS2", 7, "failure", {"POS2", "POS3"}};
 }
@@ -103,7 +108,8 @@ inline auto all_samples() {
                          sample_device_registered(), sample_device_updated(), sample_master_changed(),
                          sample_conflict_resolved(), sample_staff_added(), sample_staff_updated(),
                          sample_staff_removed(), sample_staff_signed_in(), sample_staff_sign_in_failed(),
-                         sample_staff_signed_out());
+                         sample_staff_signed_out(), sample_store_created(),
+                         sample_device_enrolled(), sample_device_revoked());
 }
 
 /// A sealed event of `p` at a fixed time, as the golden tests pin it.

@@ -3,6 +3,9 @@
 // proves; a failure prints its seed (SN_TEST_SEED=N replays just that one).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -239,6 +242,53 @@ TEST(DevicesProjection, RowLayoutIsAsDocumented) {
   EXPECT_FALSE(devices::register_of(rows, "POS1").has_value());
   ASSERT_TRUE(devices::register_of(rows, "POS2").has_value());
   EXPECT_EQ(devices::register_of(rows, "POS2")->priority, 20);
+}
+
+// Membership (issue 9): device.enrolled keys are a last-writer-wins register,
+// device.revoked is sticky, and the rows are the same whatever order the
+// events of different origins arrive in (every permutation of four events).
+TEST(DevicesProjection, MembershipIsOrderIndependentAndRevocationSticks) {
+  const auto at = [](const char* origin, std::uint64_t seq, std::uint64_t ms, auto payload) {
+    return make_event(device_id{origin}, origin_seq{seq}, hlc_timestamp::from_parts(ms, 0), term_id{1}, payload);
+  };
+  std::vector<event> evs{
+      at("BO", 1, 1000, store_created{"00112233445566778899aabbccddeeff", "shop"}),
+      at("BO", 2, 1001, device_enrolled{"POS2", std::string(64, 'a'), std::string(64, 'b'), 20, "BO"}),
+      at("POS1", 1, 1500, device_enrolled{"POS2", std::string(64, 'c'), std::string(64, 'd'), 30, "POS1"}),
+      at("POS3", 1, 900, device_revoked{"POS2", "stolen", "POS3"}),
+  };
+  std::vector<std::size_t> order{0, 1, 2, 3};
+  std::optional<std::map<std::string, std::string, std::less<>>> first;
+  do {
+    // Within one origin the seq order is fixed: skip orders that break it.
+    const auto pos = [&](std::size_t i) { return std::find(order.begin(), order.end(), i) - order.begin(); };
+    if (pos(0) > pos(1)) continue;
+    devices_projection p;
+    memory_rows rows;
+    std::vector<event> batch;
+    for (auto i : order) batch.push_back(evs[i]);
+    fold(p, batch, rows);
+    if (!first) first = rows.all();
+    EXPECT_EQ(rows.all(), *first);
+    const auto e = devices::enrollment_of(rows, "POS2");
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->signing_key, std::string(64, 'c'));  // the later enrollment (HLC 1500) wins
+    EXPECT_EQ(e->priority, 30);
+    EXPECT_TRUE(e->revoked);  // even though the revocation's HLC is older
+    EXPECT_FALSE(e->member());
+    EXPECT_EQ(devices::store_of(rows).store_id, "00112233445566778899aabbccddeeff");
+    EXPECT_EQ(devices::store_of(rows).created_by, "BO");
+  } while (std::next_permutation(order.begin(), order.end()));
+  // Membership rows do not show up as listed devices' register, and the list
+  // still walks only 'd' rows.
+  devices_projection p;
+  memory_rows rows;
+  fold(p, {evs[1]}, rows);
+  ASSERT_EQ(devices::enrollments(rows).size(), 1u);
+  EXPECT_TRUE(devices::enrollments(rows)[0].member());
+  EXPECT_FALSE(devices::register_of(rows, "POS2").has_value());
+  EXPECT_FALSE(devices::enrollment_of(rows, "POS9").has_value());
+  EXPECT_TRUE(devices::store_of(rows).store_id.empty());
 }
 
 }  // namespace

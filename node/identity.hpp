@@ -1,0 +1,52 @@
+// A device's identity (issue 9, docs/operations.md "Device keys"): an Ed25519
+// signing key pair and a CURVE (X25519) key pair, made on first start in the
+// data dir and read from there afterwards.
+//
+// Contract
+// - Files `<data dir>/identity/signing.key` (the 64-byte libsodium Ed25519
+//   secret key) and `<data dir>/identity/curve.key` (the 32-byte X25519
+//   secret key), raw bytes, mode 0600 in a 0700 directory. Created with
+//   O_EXCL and fsynced (file and directory) before they are used: a crash
+//   leaves either no key or a whole one. Public keys are derived on load.
+// - A key file readable by group or others, of the wrong size, or whose key
+//   does not derive is refused (a clear error; the node does not start).
+// - Secret bytes never leave this unit except through the struct, and are
+//   never logged or put on a command line; the struct wipes them on destruction.
+// - Thread safety: load_or_create runs once at start-up, before any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "events/expected.hpp"
+
+namespace sn::node {
+
+struct device_identity {
+  std::array<std::uint8_t, 32> signing_public{};
+  std::array<std::uint8_t, 64> signing_secret{};
+  std::array<std::uint8_t, 32> curve_public{};
+  std::array<std::uint8_t, 32> curve_secret{};
+  bool created = false;  ///< made by this start (first start of the data dir)
+
+  device_identity() = default;
+  device_identity(const device_identity&) = default;
+  device_identity& operator=(const device_identity&) = default;
+  ~device_identity();
+
+  /// Lower-case hex of the public keys (as device.enrolled carries them).
+  std::string signing_public_hex() const;
+  std::string curve_public_hex() const;
+};
+
+/// The identity in `data_dir`, made there when absent.
+[[nodiscard]] sn::expected<device_identity> load_or_create_identity(const std::string& data_dir);
+
+/// 32 lower-case hex characters of fresh random bytes (a new store's id).
+std::string random_store_id();
+
+/// Lower-case hex of bytes.
+std::string to_hex(const std::uint8_t* data, std::size_t size);
+
+}  // namespace sn::node
