@@ -46,6 +46,17 @@ protected:
     ASSERT_TRUE(c.start_all()) << c.describe(c.all());
     ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, election_deadline))
       << c.describe(c.all());
+    // ... and until the master hears every other node: a test that acts on
+    // a peer (override, kill) must not race its first heartbeat.
+    std::size_t m = 0;
+    for (auto i : c.all()) {
+      if (c[i].options().device_id == master) m = i;
+    }
+    ASSERT_TRUE(eventually([&] {
+      std::size_t alive = 0;
+      for (const auto& p : c.get_json(m, "/v1/status").value("peers", json::array())) alive += p.value("alive", false) ? 1 : 0;
+      return alive + 1 == c.size();
+    }, election_deadline)) << c.describe(c.all());
   }
 
   /// Creates the product and its stock on node `at` and waits until every
