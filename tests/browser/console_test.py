@@ -259,8 +259,10 @@ def scenario_offline(store, d, figures):
     wait_text(d, "#sb-state", "Synced", timeout=60)
     wait_text(d, "#sb-pending", "0", timeout=60)
     b.stop()
-    wait_text(d, "#sb-state", "Offline", timeout=60)
+    # The notice first: it is pushed within a second and a notice lasts 8 s
+    # (web/status.js), while the sync state may turn Offline later than that.
     wait_text(d, "#notices", lambda t: "POS2 went offline" in t)
+    wait_text(d, "#sb-state", "Offline", timeout=60)
     p0 = pending(d)
     for i in range(1, 4):
         before = text(d, "#receipt-no")
