@@ -52,11 +52,14 @@ protected:
     for (auto i : c.all()) {
       if (c[i].options().device_id == master) m = i;
     }
-    ASSERT_TRUE(eventually([&] {
-      std::size_t alive = 0;
-      for (const auto& p : c.get_json(m, "/v1/status").value("peers", json::array())) alive += p.value("alive", false) ? 1 : 0;
-      return alive + 1 == c.size();
-    }, election_deadline)) << c.describe(c.all());
+    ASSERT_TRUE(eventually([&] { return hears_all(c, m); }, election_deadline)) << c.describe(c.all());
+  }
+
+  /// True when node `i` hears every other node of the cluster (its /v1/status peers alive).
+  static bool hears_all(cluster& c, std::size_t i) {
+    std::size_t alive = 0;
+    for (const auto& p : c.get_json(i, "/v1/status").value("peers", json::array())) alive += p.value("alive", false) ? 1 : 0;
+    return alive + 1 == c.size();
   }
 
   /// Creates the product and its stock on node `at` and waits until every
@@ -406,11 +409,7 @@ TEST_F(cluster_test, a_restarted_former_master_that_names_no_peer_returns_as_cli
   ASSERT_EQ(master, "N1");
   // N1 learns (and remembers) the others' addresses from their frames: wait
   // until it hears both, or the restart below would test nothing learned.
-  ASSERT_TRUE(eventually([&] {
-    int alive = 0;
-    for (const auto& p : c.get_json(0, "/v1/status").value("peers", json::array())) alive += p.value("alive", false) ? 1 : 0;
-    return alive == 2;
-  }, election_deadline)) << c.describe(c.all());
+  ASSERT_TRUE(eventually([&] { return hears_all(c, 0); }, election_deadline)) << c.describe(c.all());
   c[0].kill(SIGKILL);
   std::uint64_t term2 = 0;
   ASSERT_TRUE(eventually([&] { return c.one_master({1, 2}, &master, &term2) && master == "N2"; }, election_deadline))
