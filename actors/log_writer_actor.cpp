@@ -106,17 +106,22 @@ void flush(writer_pointer self) {
   count_outcomes(*st.metrics, out);
   if (out.committed.empty()) return;
   st.metrics->log_position.store(out.committed.back().position.value(), std::memory_order_relaxed);
-  committed_batch msg{std::make_shared<std::vector<storage::stored_event>>(std::move(out.committed))};
+  committed_batch msg{std::make_shared<std::vector<storage::stored_event>>(std::move(out.committed)),
+                      std::make_shared<std::vector<trust::origin_signature>>(std::move(out.own_signatures))};
   for (auto& s : st.subscribers) caf::anon_send(s, committed_atom::value, msg);
 }
 
 log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_log* log, device_id id,
-                                           node_metrics* metrics) {
+                                           node_metrics* metrics, std::optional<writer_signer> signer) {
   auto& st = self->state;
   st.log = log;
   st.metrics = metrics;
   const auto head = log->head(id).value_or(storage::origin_head{});
   st.commit = std::make_unique<writer::group_commit>(std::move(id), head);
+  if (signer) {
+    st.commit->set_signer(signer->store_id, signer->secret);
+    signer->secret.fill(0);
+  }
   metrics->log_position.store(log->last_position().value(), std::memory_order_relaxed);
   return {
     [=](append_local_atom, append_local_request& req) -> caf::typed_response_promise<append_local_reply> {
@@ -131,7 +136,7 @@ log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_l
     [=](append_remote_atom, append_remote_request& req) -> caf::typed_response_promise<append_remote_reply> {
       auto rp = self->make_response_promise<append_remote_reply>();
       self->state.pending_events += req.events.size();
-      self->state.remotes.push_back({std::move(req.events)});
+      self->state.remotes.push_back({std::move(req.events), std::move(req.signatures)});
       self->state.remote_promises.push_back({rp});
       if (self->state.pending_events >= group_commit_events_max) flush(self);
       else schedule_flush(self);
@@ -155,8 +160,8 @@ std::string to_string(writer_errc e) {
 }
 
 log_writer_actor spawn_log_writer(caf::actor_system& sys, storage::event_log& log, device_id self,
-                                  node_metrics& metrics) {
-  return sys.spawn<caf::detached>(log_writer, &log, std::move(self), &metrics);
+                                  node_metrics& metrics, std::optional<writer_signer> signer) {
+  return sys.spawn<caf::detached>(log_writer, &log, std::move(self), &metrics, std::move(signer));
 }
 
 } // namespace sn::actors

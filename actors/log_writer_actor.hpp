@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <caf/error.hpp>
@@ -18,6 +19,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
+#include "trust/signature.hpp"
 
 namespace sn::actors {
 
@@ -42,8 +44,17 @@ using log_writer_actor = caf::typed_actor<
   /// Register an actor that receives (committed_atom, committed_batch) after each commit.
   caf::reacts_to<subscribe_atom, caf::actor>>;
 
+/// What the writer signs its own events with (trust/signature.hpp): the
+/// store it belongs to and the device's Ed25519 secret key (wiped once the
+/// writer holds its copy).
+struct writer_signer {
+  std::string store_id;
+  trust::secret_key secret{};
+};
+
 /// Spawns the writer on its own thread. `log` must outlive the actor.
+/// Without a signer (a device of no store yet) own events are not signed.
 log_writer_actor spawn_log_writer(caf::actor_system& sys, storage::event_log& log, device_id self,
-                                  node_metrics& metrics);
+                                  node_metrics& metrics, std::optional<writer_signer> signer = std::nullopt);
 
 } // namespace sn::actors

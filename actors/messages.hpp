@@ -14,9 +14,11 @@
 #include "actors/retail/command_result.hpp"
 #include "actors/retail/commands.hpp"
 #include "events/event.hpp"
+#include "trust/signature.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/retail/types.hpp"
 #include "storage/event_log.hpp"
+#include "trust/signature.hpp"
 
 
 namespace sn::actors {
@@ -36,6 +38,7 @@ struct append_local_reply {
 /// Replicated events (from other devices) to verify and append.
 struct append_remote_request {
   std::vector<event> events;
+  std::vector<trust::origin_signature> signatures;  ///< verified covering signatures, stored with them
 };
 
 struct append_remote_reply {
@@ -45,6 +48,8 @@ struct append_remote_reply {
 /// Events just made durable, in position order. Shared, immutable.
 struct committed_batch {
   std::shared_ptr<const std::vector<storage::stored_event>> events;
+  /// Signatures of this device's own events of the batch (published with them).
+  std::shared_ptr<const std::vector<trust::origin_signature>> own_signatures;
 };
 
 /// A command for the command actor: the typed, shape-checked command and the

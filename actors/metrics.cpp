@@ -52,6 +52,13 @@ std::string node_metrics::render() const {
            std::to_string(get(events_refused_by[k])) + "\n";
   }
   out += "storenode_events_refused_total{reason=\"clock_skew\"} " + std::to_string(get(events_refused_clock_skew)) + "\n";
+  // The origin gate (sync, before the log). own_origin above counts what
+  // reached the log; own_origin_peer what sync refused before it.
+  out += "storenode_events_refused_total{reason=\"unknown_origin\"} " + std::to_string(get(events_refused_unknown_origin)) + "\n";
+  out += "storenode_events_refused_total{reason=\"revoked\"} " + std::to_string(get(events_refused_revoked)) + "\n";
+  out += "storenode_events_refused_total{reason=\"bad_signature\"} " + std::to_string(get(events_refused_bad_signature)) + "\n";
+  out += "storenode_events_refused_total{reason=\"unsigned\"} " + std::to_string(get(events_refused_unsigned)) + "\n";
+  out += "storenode_events_refused_total{reason=\"own_origin_peer\"} " + std::to_string(get(events_refused_own_origin_sync)) + "\n";
   counter(out, "storenode_clock_skew_held_origins",
           "Origins whose events wait because one was more than clock.max_skew_ms ahead of this device's clock.",
           get(clock_skew_holds), "gauge");

@@ -35,6 +35,13 @@ struct node_metrics {
   /// Replicated events sync refused before the log: HLC more than
   /// clock.max_skew_ms ahead of this device's wall clock (reason "clock_skew").
   std::atomic<std::uint64_t> events_refused_clock_skew{0};
+  /// Replicated events sync's origin gate refused (docs/protocol.md 3.7), by reason.
+  std::atomic<std::uint64_t> events_refused_unknown_origin{0};
+  std::atomic<std::uint64_t> events_refused_revoked{0};
+  std::atomic<std::uint64_t> events_refused_bad_signature{0};
+  std::atomic<std::uint64_t> events_refused_unsigned{0};
+  /// Events under this device's own origin a peer sent (refused by sync before the log).
+  std::atomic<std::uint64_t> events_refused_own_origin_sync{0};
   /// Origins whose events wait because one was too far ahead (0: no skew warning).
   std::atomic<std::uint64_t> clock_skew_holds{0};
   /// Commit batches in which the log refused one of this device's own events

@@ -12,6 +12,7 @@
 #include "storage/event_log.hpp"
 #include "broker/transport.hpp"
 #include "events/codec.hpp"
+#include "events/event_type.hpp"
 
 namespace sn::actors {
 
@@ -53,10 +54,24 @@ public:
     }
     return out;
   }
+  std::vector<trust::origin_signature> signatures(const std::string& origin, std::uint64_t from_seq,
+                                                  std::uint64_t to_seq) const override {
+    return log_.signatures(device_id{origin}, origin_seq{from_seq}, origin_seq{to_seq}, sync::message_events_max);
+  }
+  std::optional<trust::origin_signature> signature_at_or_after(const std::string& origin,
+                                                              std::uint64_t from_seq) const override {
+    return log_.signature_at_or_after(device_id{origin}, origin_seq{from_seq});
+  }
 
 private:
   const storage::event_log& log_;
 };
+
+/// True for the event types the keyring folds (trust/keyring.hpp).
+bool membership_event(const event& e) {
+  const auto t = static_cast<event_type>(e.type);
+  return t == event_type::store_created || t == event_type::device_enrolled || t == event_type::device_revoked;
+}
 
 struct sync_state {
   std::unique_ptr<event_log_reader> reader;
@@ -129,9 +144,27 @@ void report_skew(sync_state& st) {
   st.skew_logged = std::move(now);
 }
 
+/// Publishes the origin gate's counters and logs its refusals, once per
+/// (peer, reason) (the fsm reports each pair once).
+void report_refusals(sync_state& st) {
+  const auto& c = st.fsm->counters();
+  auto& m = *st.metrics;
+  m.events_refused_unknown_origin.store(c.refused_unknown_origin, std::memory_order_relaxed);
+  m.events_refused_revoked.store(c.refused_revoked, std::memory_order_relaxed);
+  m.events_refused_bad_signature.store(c.refused_bad_signature, std::memory_order_relaxed);
+  m.events_refused_unsigned.store(c.refused_unsigned, std::memory_order_relaxed);
+  m.events_refused_own_origin_sync.store(c.refused_own_origin, std::memory_order_relaxed);
+  for (const auto& n : st.fsm->take_refusal_notices()) {
+    spdlog::warn("sync: device={} refused {} events of {} from seq {} sent by {}: {} (docs/protocol.md 3.7; "
+                 "logged once per peer and reason, counted in storenode_events_refused_total)",
+                 st.self.value(), n.count, n.origin, n.seq, device_of(st, n.peer), n.reason);
+  }
+}
+
 void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
   auto& st = self->state;
   report_skew(st);
+  report_refusals(st);
   for (auto& o : outputs) {
     if (auto* s = std::get_if<sync::send_message>(&o)) {
       st.transport->send(s->peer, static_cast<std::uint8_t>(s->type), std::move(s->body));
@@ -140,7 +173,8 @@ void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
     } else if (auto* a = std::get_if<sync::append_events>(&o)) {
       // Answers arrive in request order (the log writer serves its mailbox in
       // order), which is the order the fsm requires.
-      self->request(st.writer, caf::infinite, append_remote_atom::value, append_remote_request{std::move(a->events)})
+      self->request(st.writer, caf::infinite, append_remote_atom::value,
+                    append_remote_request{std::move(a->events), std::move(a->signatures)})
         .then(
           [self](append_remote_reply& r) {
             on_append_result(self, self->state.fsm->on_appended(r.result.outcomes, steady_ms()));
@@ -208,7 +242,10 @@ std::string status_json(const sync_state& st) {
                        {"refused_fork", c.refused_fork},       {"refused_bad_hash", c.refused_bad_hash},
                        {"refused_own_origin", c.refused_own_origin}, {"gap_requests", c.gap_requests},
                        {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped},
-                       {"refused_clock_skew", c.refused_clock_skew}, {"skew_waiting", c.skew_waiting}};
+                       {"refused_clock_skew", c.refused_clock_skew}, {"skew_waiting", c.skew_waiting},
+                       {"refused_unknown_origin", c.refused_unknown_origin}, {"refused_revoked", c.refused_revoked},
+                       {"refused_bad_signature", c.refused_bad_signature}, {"refused_unsigned", c.refused_unsigned},
+                       {"awaiting_signature", c.awaiting_signature}, {"signatures_verified", c.signatures_verified}};
   // The seed's sync_state rows: this device first, then every peer.
   json devices = json::array();
   devices.push_back({{"device_id", st.self.value()},
@@ -266,7 +303,29 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
   cfg.batch_events_max = options.batch_events_max;
   cfg.batch_bytes_max = std::min<std::size_t>(options.batch_bytes_max, sync::message_bytes_max / 2);
   cfg.max_skew_ms = options.max_skew_ms;
+  cfg.admit_unenrolled = options.admit_unenrolled;
   st.fsm = std::make_unique<sync::sync_fsm>(id.value(), cfg, *st.reader);
+  // The keyring: the store this device belongs to, then every membership
+  // event the log holds, in log order (the order the gate let them in).
+  if (auto store = log->get_meta("store.id")) st.fsm->pin_store(*store);
+  {
+    std::uint64_t seen = 0;
+    auto scanned = log->scan(log_position{1}, log_position{0}, [&](log_position, std::string_view bytes) {
+      auto e = decode(bytes);
+      if (e && membership_event(*e)) {
+        st.fsm->observe(*e);
+        ++seen;
+      }
+      return true;
+    });
+    if (!scanned) {
+      spdlog::warn("sync: device={} the keyring could not read the whole log: {}", id.value(),
+                   scanned.error().message);
+    }
+    spdlog::info("sync: device={} keyring: store {}, {} members ({} membership events); unenrolled origins {}",
+                 id.value(), st.fsm->keyring().store_id().empty() ? "(none)" : st.fsm->keyring().store_id(),
+                 st.fsm->keyring().members().size(), seen, cfg.admit_unenrolled ? "admitted" : "refused");
+  }
   st.transport = transport;
   st.writer = std::move(writer);
   st.self = std::move(id);
@@ -287,9 +346,13 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
       auto& st = self->state;
       std::vector<std::string> own;
       for (const auto& se : *batch.events) {
+        if (membership_event(se.ev)) st.fsm->observe(se.ev);
         if (se.ev.origin == st.self) own.push_back(encode(se.ev));
       }
-      if (!own.empty()) carry_out(self, st.fsm->on_local_appended(own, steady_ms()));
+      static const std::vector<trust::origin_signature> none;
+      if (!own.empty()) {
+        carry_out(self, st.fsm->on_local_appended(own, steady_ms(), batch.own_signatures ? *batch.own_signatures : none));
+      }
     },
     [=](tick_atom) {
       carry_out(self, self->state.fsm->on_tick(steady_ms(), wall_ms()));

@@ -59,6 +59,7 @@ struct sync_actor_options {
   std::size_t batch_events_max = 1000;
   std::size_t batch_bytes_max = 1 << 20;
   std::uint64_t max_skew_ms = 60000;  ///< clock.max_skew_ms
+  bool admit_unenrolled = true;        ///< trust.admit_unenrolled (sync_config::admit_unenrolled)
   /// Where the sync journal (sync state and push/pull rows, device-local)
   /// survives restarts: this log's metadata; nullptr keeps it in memory.
   storage::event_log* journal = nullptr;

@@ -33,6 +33,7 @@
 #include "node/genesis.hpp"
 #include "node/http_api.hpp"
 #include "node/identity.hpp"
+#include "trust/signature.hpp"
 #include "storage/checkpoint.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
@@ -251,6 +252,17 @@ private:
     return 0;
   }
 
+  /// What the log writer signs own events with: the device's key under its
+  /// store (meta store.id); nullopt while the device belongs to no store.
+  std::optional<actors::writer_signer> signer() const {
+    auto store = log_->get_meta(meta_store_id);
+    if (!store) return std::nullopt;
+    actors::writer_signer s;
+    s.store_id = *store;
+    std::copy(identity_.signing_secret.begin(), identity_.signing_secret.end(), s.secret.begin());
+    return s;
+  }
+
   /// --create-store: appends store.created and this device's device.enrolled
   /// as its next own events, once. Refused when the data dir already belongs
   /// to a store (meta store.id, or a store.created among its own events: a
@@ -299,6 +311,15 @@ private:
     const auto events = genesis_events(in);
     storage::append_options ao;
     ao.sealed_here = events.size();
+    // Self-signed (docs/protocol.md 1.4): the creator's signature of its
+    // device.enrolled vouches for the genesis and every own event before it.
+    trust::secret_key secret{};
+    std::copy(identity_.signing_secret.begin(), identity_.signing_secret.end(), secret.begin());
+    const std::vector<trust::origin_signature> sigs{
+        {config_.device_id, events.back().seq.value(),
+         trust::sign(secret, in.store_id, config_.device_id, events.back().seq.value(), events.back().hash)}};
+    secret.fill(0);
+    ao.signatures = &sigs;
     auto appended = log_->append(events, {}, ao);
     if (!appended || appended->appended != events.size()) {
       spdlog::error("--create-store: the genesis was not appended: {}",
@@ -520,7 +541,7 @@ private:
     system_ = std::make_unique<caf::actor_system>(caf_config_);
     feed_ = std::make_unique<event_feed>(log_->last_position().value());
     const device_id self{config_.device_id};
-    writer_ = actors::spawn_log_writer(*system_, *log_, self, metrics_);
+    writer_ = actors::spawn_log_writer(*system_, *log_, self, metrics_, signer());
     projections_ = actors::spawn_projection_actor(*system_, std::move(set_), *log_, metrics_, *progress_);
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
                                             [this] { return term_.load(); }, metrics_, inspection_);
@@ -575,6 +596,7 @@ private:
     so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
     so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
     so.max_skew_ms = static_cast<std::uint64_t>(config_.store.clock_max_skew_ms);
+    so.admit_unenrolled = config_.store.trust_unenrolled_origins != "refuse";
     so.journal = log_.get();
     so.journal_rows_max = static_cast<std::size_t>(config_.sync_audit_entries_max);
     sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);

@@ -8,6 +8,8 @@
 # tests and benchmarks (label hq).
 # chromium, chromium-driver and python3-selenium run the console's browser
 # tests (tests/browser, label browser).
+# python3-nacl (PyNaCl) checks origin signatures from docs/protocol.md 1.4
+# alone (tests/unit/trust/check_signature.py).
 # tzdata is the system time zone database storenode reads store.time_zone
 # from (/usr/share/zoneinfo); the node tests check against it.
 set -euo pipefail
@@ -22,6 +24,7 @@ packages=(
   python3 faketime
   nats-server libnats-dev
   chromium chromium-driver python3-selenium
+  python3-nacl
 )
 missing=()
 for p in "${packages[@]}"; do

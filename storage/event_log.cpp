@@ -87,7 +87,37 @@ struct event_log::impl {
   }
 
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return h.cfs[i]; }
+  /// The signatures family; nullptr in a read-only view of a dir that has none.
+  rocksdb::ColumnFamilyHandle* signatures_cf() const {
+    const std::size_t i = h.find(rocks::signatures_cf_name);
+    return i < h.cfs.size() ? h.cfs[i] : nullptr;
+  }
   bool read_only() const { return opts.mode == open_mode::read_only; }
+
+  /// Adds each signature whose (origin, seq) the log holds once the batch in
+  /// `wb` is applied (the work heads, else the cached heads) to `wb`.
+  status put_signatures(const std::vector<trust::origin_signature>& sigs) {
+    auto* family = signatures_cf();
+    if (family == nullptr) return make_error(errc::read_only, "no signatures family in " + opts.data_dir);
+    for (const auto& sig : sigs) {
+      std::uint64_t held = 0;
+      auto w = std::find_if(work.begin(), work.end(), [&](const work_head& x) { return x.origin == sig.origin; });
+      if (w != work.end()) {
+        held = w->seq;
+      } else {
+        std::shared_lock lock(heads_mu);
+        auto it = heads.find(sig.origin);
+        if (it != heads.end()) held = it->second.seq.value();
+      }
+      if (sig.seq == 0 || sig.seq > held) continue;
+      key.clear();
+      keys::index_key(key, sig.origin, sig.seq);
+      auto s = wb.Put(family, as_slice(key),
+                      rocksdb::Slice(reinterpret_cast<const char*>(sig.sig.data()), sig.sig.size()));
+      if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", opts.data_dir);
+    }
+    return status::ok();
+  }
 
   status load_caches() {
     std::unordered_map<std::string, origin_head> loaded;
@@ -435,6 +465,9 @@ expected<append_result> event_log::append(const std::vector<event>& batch, const
     auto s = m.wb.Put(m.cf(rocks::cf_idempotency), sw.key, sw.value);
     if (!s.ok()) return rocks::to_error(s, "cannot build a batch for", m.opts.data_dir);
   }
+  if (options.signatures != nullptr) {
+    if (auto st = m.put_signatures(*options.signatures); !st) return st.error();
+  }
   if (m.wb.Count() == 0) return r;
 
   rocksdb::WriteOptions wo;
@@ -656,6 +689,63 @@ expected<checkpoint_result> event_log::checkpoint(const std::string& dir) const 
   logger()->info("checkpoint of {} into {}: position {} in {} ms", m.opts.data_dir, *target, r.position.value(),
                  r.elapsed_ms);
   return r;
+}
+
+namespace {
+std::optional<trust::origin_signature> parse_signature(std::string_view k, std::string_view v) {
+  const auto zero = k.find('\0');
+  if (zero == std::string_view::npos || k.size() != zero + 1 + keys::u64_bytes) return std::nullopt;
+  trust::origin_signature s;
+  if (v.size() != s.sig.size()) return std::nullopt;
+  s.origin = std::string(k.substr(0, zero));
+  s.seq = keys::get_u64_be(k.substr(zero + 1));
+  std::copy(v.begin(), v.end(), reinterpret_cast<char*>(s.sig.data()));
+  return s;
+}
+}  // namespace
+
+std::vector<trust::origin_signature> event_log::signatures(const device_id& origin, origin_seq from, origin_seq to,
+                                                           std::size_t limit) const {
+  std::vector<trust::origin_signature> out;
+  auto* family = impl_->signatures_cf();
+  if (family == nullptr || limit == 0 || from.value() > to.value()) return out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->h.db->NewIterator(rocksdb::ReadOptions(), family));
+  for (it->Seek(keys::index_key(origin.value(), from.value())); it->Valid() && out.size() < limit; it->Next()) {
+    auto s = parse_signature(std::string_view(it->key().data(), it->key().size()),
+                             std::string_view(it->value().data(), it->value().size()));
+    if (!s || s->origin != origin.value() || s->seq > to.value()) break;
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+std::optional<trust::origin_signature> event_log::signature_at_or_after(const device_id& origin,
+                                                                        origin_seq from) const {
+  auto v = signatures(origin, from, origin_seq{~std::uint64_t{0}}, 1);
+  if (v.empty()) return std::nullopt;
+  return std::move(v.front());
+}
+
+status event_log::scan_signatures(const std::function<bool(const trust::origin_signature&)>& fn) const {
+  auto* family = impl_->signatures_cf();
+  if (family == nullptr) return status::ok();
+  std::size_t bad = 0;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->h.db->NewIterator(rocksdb::ReadOptions(), family));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto s = parse_signature(std::string_view(it->key().data(), it->key().size()),
+                             std::string_view(it->value().data(), it->value().size()));
+    if (!s) {
+      ++bad;
+      continue;
+    }
+    if (!fn(*s)) break;
+  }
+  if (!it->status().ok()) return rocks::to_error(it->status(), "cannot read", impl_->opts.data_dir);
+  if (bad != 0) {
+    return make_error(errc::corrupt, std::to_string(bad) + " signature entries of unexpected layout in " +
+                                         impl_->opts.data_dir);
+  }
+  return status::ok();
 }
 
 status event_log::catch_up() {

@@ -5,7 +5,14 @@
 //   ((origin, seq) -> position, stored as runs of consecutive seqs at
 //   consecutive positions: storage/keys.hpp), "heads" (origin -> seq u64 BE + hash),
 //   "meta" (device id, term, vote, ...), "projections" (name -> state +
-//   checkpoint position), "idempotency" (command key -> stored reply).
+//   checkpoint position), "idempotency" (command key -> stored reply),
+//   "signatures" ((origin, seq) -> the origin's 64-byte Ed25519 signature of
+//   that event: trust/signature.hpp, docs/protocol.md 1.4).
+// - Signatures given to append (append_options::signatures) are written in
+//   the same WriteBatch as the events, each only when the log holds its
+//   (origin, seq) once the batch is applied (appended now or held before).
+//   The log does not verify them: the caller (the log writer for its own,
+//   sync's gate for others') did.
 // - append() is atomic: one WriteBatch, synced when durability == fsync, so an
 //   event it reports appended survives kill -9 and power loss (os: survives
 //   kill -9 only). It accepts an event only if it is the next seq of its
@@ -43,6 +50,7 @@
 #include "events/expected.hpp"
 #include "events/types.hpp"
 #include "storage/options.hpp"
+#include "trust/signature.hpp"
 
 namespace sn::storage {
 
@@ -130,6 +138,8 @@ struct append_options {
   /// append_outcome::own_origin, whatever its chain, so the writer's own head
   /// and the log can never disagree. Empty: no such check (tools, tests).
   std::string_view local_origin;
+  /// Signatures to store with the batch (see the contract); nullptr: none.
+  const std::vector<trust::origin_signature>* signatures = nullptr;
 };
 
 /// A key/value written atomically with an append (e.g. an idempotency record).
@@ -195,6 +205,16 @@ public:
   version_vector versions() const;
   /// Total events held.
   std::uint64_t size() const;
+
+  /// Stored signatures of `origin` with from <= seq <= to, ascending, at most `limit`.
+  std::vector<trust::origin_signature> signatures(const device_id& origin, origin_seq from, origin_seq to,
+                                                  std::size_t limit) const;
+  /// The stored signature of `origin` with the lowest seq >= from; nullopt when none.
+  std::optional<trust::origin_signature> signature_at_or_after(const device_id& origin, origin_seq from) const;
+  /// Streams every stored signature (origin, then seq order) to `fn`; stops
+  /// early when fn returns false. Entries that do not parse are skipped and
+  /// reported as errc::corrupt after the walk.
+  status scan_signatures(const std::function<bool(const trust::origin_signature&)>& fn) const;
 
   const log_options& options() const noexcept;
 

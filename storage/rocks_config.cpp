@@ -92,6 +92,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
     c.write_buffer_size = write_buffer_bytes;
     out.emplace_back(cf_name(i), c);
   }
+  // Origin signatures: point lookups and short per-origin scans.
+  const bool signatures_exist = std::find(existing.begin(), existing.end(), signatures_cf_name) != existing.end();
+  if (o.mode == open_mode::read_write || signatures_exist) {
+    rocksdb::ColumnFamilyOptions c;
+    c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(plain));
+    c.write_buffer_size = write_buffer_bytes;
+    out.emplace_back(signatures_cf_name, c);
+  }
   // Projection rows: point lookups (a receipt, a sku) and prefix scans.
   const auto projection_family = [&](const std::string& name) {
     rocksdb::ColumnFamilyOptions c;

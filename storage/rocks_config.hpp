@@ -31,6 +31,10 @@ rocksdb::DBOptions db_options(const log_options& o);
 std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o,
                                                             const std::vector<std::string>& existing = {},
                                                             std::shared_ptr<rocksdb::Cache> cache = nullptr);
+/// The origin signatures' family (event_log.hpp). Not in the `cf` enum: a data
+/// dir written by an older build lacks it, and a read-only open of such a dir
+/// cannot create it (cf_descriptors lists it then only when it exists).
+inline constexpr const char* signatures_cf_name = "signatures";
 /// "p.<name>": the column family of projection `name`.
 std::string projection_cf_name(std::string_view name);
 

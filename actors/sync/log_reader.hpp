@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/sync/types.hpp"
+#include "trust/signature.hpp"
 
 namespace sn::sync {
 
@@ -25,6 +27,12 @@ public:
   /// holds no event at from_seq.
   virtual std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from_seq,
                                                      std::size_t count_max, std::size_t bytes_max) const = 0;
+  /// Stored origin signatures of `origin` with from_seq <= seq <= to_seq, ascending.
+  virtual std::vector<trust::origin_signature> signatures(const std::string& origin, std::uint64_t from_seq,
+                                                          std::uint64_t to_seq) const = 0;
+  /// The stored signature of `origin` with the lowest seq >= from_seq, if any.
+  virtual std::optional<trust::origin_signature> signature_at_or_after(const std::string& origin,
+                                                                      std::uint64_t from_seq) const = 0;
 };
 
 } // namespace sn::sync

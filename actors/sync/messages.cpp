@@ -109,6 +109,42 @@ void pack_versions(packer& pk, const version_vector& v) {
   }
 }
 
+void pack_signatures(packer& pk, const signature_list& sigs) {
+  pk.pack_array(static_cast<std::uint32_t>(sigs.size()));
+  for (const auto& s : sigs) {
+    pk.pack_array(3);
+    pk.pack_str(static_cast<std::uint32_t>(s.origin.size()));
+    pk.pack_str_body(s.origin.data(), static_cast<std::uint32_t>(s.origin.size()));
+    pk.pack_uint64(s.seq);
+    pk.pack_bin(static_cast<std::uint32_t>(s.sig.size()));
+    pk.pack_bin_body(reinterpret_cast<const char*>(s.sig.data()), static_cast<std::uint32_t>(s.sig.size()));
+  }
+}
+
+status get_signatures(const msgpack::object& o, signature_list& out) {
+  if (o.type != msgpack::type::ARRAY) return make_error(errc::malformed, "signatures is not an array");
+  if (o.via.array.size > message_events_max) return make_error(errc::too_large, "too many signatures");
+  out.reserve(o.via.array.size);
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    const msgpack::object& t = o.via.array.ptr[i];
+    if (t.type != msgpack::type::ARRAY || t.via.array.size < 3) {
+      return make_error(errc::malformed, "signature is not an array of 3");
+    }
+    const msgpack::object* f = t.via.array.ptr;
+    trust::origin_signature s;
+    if (f[0].type != msgpack::type::STR) return make_error(errc::malformed, "signature origin is not a string");
+    s.origin.assign(f[0].via.str.ptr, f[0].via.str.size);
+    if (!valid_device_id(s.origin)) return make_error(errc::malformed, "signature origin is not a valid device id");
+    if (!get_uint(f[1], s.seq) || s.seq == 0) return make_error(errc::malformed, "signature seq is not >= 1");
+    if (f[2].type != msgpack::type::BIN || f[2].via.bin.size != s.sig.size()) {
+      return make_error(errc::malformed, "signature is not a bin of 64 bytes");
+    }
+    std::copy(f[2].via.bin.ptr, f[2].via.bin.ptr + s.sig.size(), reinterpret_cast<char*>(s.sig.data()));
+    out.push_back(std::move(s));
+  }
+  return status::ok();
+}
+
 void pack_bin(packer& pk, const std::string& b) {
   pk.pack_bin(static_cast<std::uint32_t>(b.size()));
   pk.pack_bin_body(b.data(), static_cast<std::uint32_t>(b.size()));
@@ -116,17 +152,19 @@ void pack_bin(packer& pk, const std::string& b) {
 
 } // namespace
 
-std::string encode_live_events(const std::vector<std::string>& events, std::size_t first, std::size_t count) {
+std::string encode_live_events(const std::vector<std::string>& events, std::size_t first, std::size_t count,
+                               const signature_list& signatures) {
   std::string out;
-  std::size_t bytes = 16;
+  std::size_t bytes = 16 + signatures.size() * 90;
   for (std::size_t i = first; i < first + count; ++i) bytes += events[i].size() + 5;
   out.reserve(bytes);
   string_writer w{&out};
   packer pk(w);
-  pk.pack_array(2);
+  pk.pack_array(signatures.empty() ? 2 : 3);
   pk.pack_uint8(protocol_version);
   pk.pack_array(static_cast<std::uint32_t>(count));
   for (std::size_t i = first; i < first + count; ++i) pack_bin(pk, events[i]);
+  if (!signatures.empty()) pack_signatures(pk, signatures);
   return out;
 }
 
@@ -151,14 +189,14 @@ std::string encode_sync_request(const sync_request_body& b) {
 }
 
 std::string encode_sync_reply(std::uint64_t request_id, const version_vector& versions, bool more,
-                              const std::vector<std::string>& events) {
+                              const std::vector<std::string>& events, const signature_list& signatures) {
   std::string out;
-  std::size_t bytes = 64 + versions.size() * 24;
+  std::size_t bytes = 64 + versions.size() * 24 + signatures.size() * 90;
   for (const auto& e : events) bytes += e.size() + 5;
   out.reserve(bytes);
   string_writer w{&out};
   packer pk(w);
-  pk.pack_array(5);
+  pk.pack_array(signatures.empty() ? 5 : 6);
   pk.pack_uint8(protocol_version);
   pk.pack_uint64(request_id);
   pack_versions(pk, versions);
@@ -169,6 +207,7 @@ std::string encode_sync_reply(std::uint64_t request_id, const version_vector& ve
   }
   pk.pack_array(static_cast<std::uint32_t>(events.size()));
   for (const auto& e : events) pack_bin(pk, e);
+  if (!signatures.empty()) pack_signatures(pk, signatures);
   return out;
 }
 
@@ -179,6 +218,9 @@ expected<live_events_body> decode_live_events(std::string_view body) {
   if (auto st = check_header(o, 2); !st) return st.error();
   live_events_body b;
   if (auto st = get_events(o.via.array.ptr[1], b.events); !st) return st.error();
+  if (o.via.array.size >= 3) {
+    if (auto st = get_signatures(o.via.array.ptr[2], b.signatures); !st) return st.error();
+  }
   return b;
 }
 
@@ -221,6 +263,9 @@ expected<sync_reply_body> decode_sync_reply(std::string_view body) {
   if (f[3].type != msgpack::type::BOOLEAN) return make_error(errc::malformed, "more is not a boolean");
   b.more = f[3].via.boolean;
   if (auto st = get_events(f[4], b.events); !st) return st.error();
+  if (o.via.array.size >= 6) {
+    if (auto st = get_signatures(f[5], b.signatures); !st) return st.error();
+  }
   return b;
 }
 

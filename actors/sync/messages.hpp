@@ -18,11 +18,18 @@
 
 #include "actors/sync/types.hpp"
 #include "events/expected.hpp"
+#include "trust/signature.hpp"
 
 namespace sn::sync {
 
+/// Signatures travel as an array of [origin:str, seq:uint, signature:bin(64)]
+/// (docs/protocol.md 3.7), at most message_events_max of them.
+using signature_list = std::vector<trust::origin_signature>;
+
 struct live_events_body {
   std::vector<std::string_view> events;
+  /// Origin signatures covering these events (optional 3rd element; absent = none).
+  signature_list signatures;
 };
 
 struct sync_request_body {
@@ -40,13 +47,16 @@ struct sync_reply_body {
   version_vector versions;  ///< responder's durable heads when it answered
   bool more = false;        ///< responder holds more the requester lacks: ask again
   std::vector<std::string_view> events;
+  /// Origin signatures covering these events (optional 6th element; absent = none).
+  signature_list signatures;
 };
 
 /// Encodes events[first, first+count) as a live_events body.
-std::string encode_live_events(const std::vector<std::string>& events, std::size_t first, std::size_t count);
+std::string encode_live_events(const std::vector<std::string>& events, std::size_t first, std::size_t count,
+                               const signature_list& signatures = {});
 std::string encode_sync_request(const sync_request_body& b);
 std::string encode_sync_reply(std::uint64_t request_id, const version_vector& versions, bool more,
-                              const std::vector<std::string>& events);
+                              const std::vector<std::string>& events, const signature_list& signatures = {});
 
 [[nodiscard]] expected<live_events_body> decode_live_events(std::string_view body);
 [[nodiscard]] expected<sync_request_body> decode_sync_request(std::string_view body);

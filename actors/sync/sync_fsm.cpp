@@ -124,13 +124,17 @@ void sync_fsm::set_hub(std::optional<std::string> hub) {
 // --- inputs ----------------------------------------------------------------------
 
 std::vector<output> sync_fsm::on_local_appended(const std::vector<std::string>& encoded_events,
-                                                std::uint64_t /*now_ms*/) {
+                                                std::uint64_t /*now_ms*/, const signature_list& signatures) {
   std::vector<output> out;
-  publish_live(encoded_events, out);
+  publish_live(encoded_events, signatures, out);
   return out;
 }
 
-void sync_fsm::publish_live(const std::vector<std::string>& encoded, std::vector<output>& out) {
+// Every piece carries every signature of the batch: a receiver keeps those
+// for seqs it has not received yet (pending_sigs_) and uses them when the
+// later piece arrives. A batch has few (trust::signs_seq).
+void sync_fsm::publish_live(const std::vector<std::string>& encoded, const signature_list& signatures,
+                            std::vector<output>& out) {
   std::size_t first = 0;
   while (first < encoded.size()) {
     std::size_t count = 0;
@@ -141,7 +145,8 @@ void sync_fsm::publish_live(const std::vector<std::string>& encoded, std::vector
       bytes += b;
       ++count;
     }
-    out.push_back(publish_message{message_type::live_events, encode_live_events(encoded, first, count)});
+    out.push_back(
+        publish_message{message_type::live_events, encode_live_events(encoded, first, count, signatures)});
     ++counters_.live_messages_published;
     counters_.events_published += count;
     first += count;
@@ -205,6 +210,7 @@ void sync_fsm::handle_live(const std::string& peer, std::string_view body, std::
     return;
   }
   ++counters_.live_messages_received;
+  keep_signatures(msg->signatures);
   auto events = decode_events(msg->events);
   bool gap = false;
   ingest(peer, events, true, 0, now_ms, gap, out);
@@ -229,6 +235,7 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
   std::size_t count_left = static_cast<std::size_t>(std::min<std::uint64_t>(req->count_max, cfg_.batch_events_max));
   std::size_t bytes_left = static_cast<std::size_t>(std::min<std::uint64_t>(req->bytes_max, cfg_.batch_bytes_max));
   std::vector<std::string> batch;
+  signature_list signatures;
   bool more = false;
   for (const auto& [origin, head] : mine) {
     const std::uint64_t theirs = get_or_zero(req->versions, origin);
@@ -250,8 +257,44 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
       kept_bytes += e.size();
       ++kept;
     }
+    // Cut the run at its highest stored signature and send that along: the
+    // requester appends only what a signature covers (docs/protocol.md 3.7).
+    if (kept > 0) {
+      auto sigs = log_.signatures(origin, theirs + 1, theirs + kept);
+      if (!sigs.empty()) {
+        const std::uint64_t cut = sigs.back().seq - theirs;
+        for (std::size_t i = cut; i < kept; ++i) kept_bytes -= read[i].size();
+        kept = static_cast<std::size_t>(cut);
+        signatures.push_back(std::move(sigs.back()));
+      } else if (auto next = log_.signature_at_or_after(origin, theirs + kept + 1)) {
+        // No signature inside the budget: the first run of a reply stretches
+        // to the next one (at most signature_interval_events away for an
+        // honest writer; bounded by the wire limits), later runs wait for the
+        // next request.
+        const std::uint64_t need = next->seq - theirs;
+        if (batch.empty() && need <= message_events_max) {
+          read = log_.read_origin_bytes(origin, theirs + 1, static_cast<std::size_t>(need), message_bytes_max / 2);
+          if (read.size() == need) {
+            kept = read.size();
+            kept_bytes = 0;
+            for (const auto& e : read) kept_bytes += e.size();
+            signatures.push_back(std::move(*next));
+          } else {
+            kept = 0;
+          }
+        } else {
+          kept = 0;
+        }
+        if (kept == 0) {
+          more = true;
+          break;
+        }
+      }
+      // No signature at or after: an origin that signs nothing (no store yet,
+      // unenrolled): sent as it is, the requester's policy decides.
+    }
     for (std::size_t i = 0; i < kept; ++i) batch.push_back(std::move(read[i]));
-    count_left -= kept;
+    count_left = kept >= count_left ? 0 : count_left - kept;
     bytes_left = kept_bytes >= bytes_left ? 0 : bytes_left - kept_bytes;
     if (kept < head - theirs) {
       more = true;
@@ -265,7 +308,7 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
     audit(peer, audit_operation::push, batch.size(), now_ms);
   }
   out.push_back(
-      send_message{peer, message_type::sync_reply, encode_sync_reply(req->request_id, mine, more, batch)});
+      send_message{peer, message_type::sync_reply, encode_sync_reply(req->request_id, mine, more, batch, signatures)});
 
   // The requester holds something we lack: we are the side behind, so we pull.
   const version_vector have = effective_heads();
@@ -311,6 +354,7 @@ void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std:
     ++counters_.replies_stale;  // its events are still good: ingest them below
   }
   if (!rep->events.empty()) ++counters_.batches_received;
+  keep_signatures(rep->signatures);
   auto events = decode_events(rep->events);
   p.versions = std::move(rep->versions);
   if (current && !request_skip_.empty()) {
@@ -459,7 +503,8 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
       continue;
     }
     if (seq == head + 1) {
-      meta.refs.push_back(inflight_ref{origin, seq, source, relay ? std::string(in.raw) : std::string()});
+      meta.refs.push_back(
+          inflight_ref{origin, seq, source, relay ? std::string(in.raw) : std::string(), in.bytes, live});
       inflight_head_[origin] = seq;
       batch.events.push_back(std::move(in.ev));
       continue;
@@ -482,9 +527,153 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     ++counters_.ahead_buffered;
   }
   drain_ahead(log_heads, batch, meta);
+  const bool appending = emit(source, batch, meta, now_ms, out);
   // Reordering inside one message is not a gap; what is still held (or was
-  // dropped) after the drain is.
+  // dropped) after the drain and the gate is.
   gap = dropped || ahead_events_ > 0;
+  return appending;
+}
+
+// --- the origin gate ------------------------------------------------------------------
+
+void sync_fsm::keep_signatures(const signature_list& sigs) {
+  for (const auto& sig : sigs) {
+    if (sig.origin == self_) continue;
+    auto it = pending_sigs_.find(sig.origin);
+    if (it == pending_sigs_.end()) {
+      if (pending_sigs_.size() >= origins_max) continue;
+      it = pending_sigs_.emplace(sig.origin, std::map<std::uint64_t, trust::origin_signature>{}).first;
+    }
+    auto& per_origin = it->second;
+    per_origin[sig.seq] = sig;  // a later offer of one seq replaces the earlier (a bad one must not block a good one)
+    // Bounded: the highest seqs are the useful ones (they cover the most).
+    while (per_origin.size() > pending_signatures_max) per_origin.erase(per_origin.begin());
+  }
+}
+
+void sync_fsm::count_refusal(const std::string& source, const std::string& origin, std::uint64_t seq,
+                             const trust::run_decision& d, std::uint64_t now_ms) {
+  switch (d.reason) {
+    case trust::verdict::own_origin: counters_.refused_own_origin += d.refused; break;
+    case trust::verdict::unknown_origin: counters_.refused_unknown_origin += d.refused; break;
+    case trust::verdict::revoked: counters_.refused_revoked += d.refused; break;
+    case trust::verdict::bad_signature: counters_.refused_bad_signature += d.refused; break;
+    case trust::verdict::unsigned_events: counters_.refused_unsigned += d.refused; break;
+    case trust::verdict::accepted: return;
+  }
+  const std::string reason = trust::to_string(d.reason);
+  set_error("refused " + std::to_string(d.refused) + " events of " + origin + " from seq " + std::to_string(seq) +
+                " from " + source + " (" + reason + ")",
+            now_ms);
+  if (noticed_.size() >= refusal_notices_max || !noticed_.emplace(source, reason).second) return;
+  notices_.push_back(refusal_notice{source, origin, seq, d.refused, reason});
+}
+
+void sync_fsm::gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms) {
+  if (batch.events.empty()) return;
+  // Each origin's run, in batch order (contiguous ascending seqs per origin).
+  std::map<std::string, std::vector<std::size_t>> runs;
+  std::vector<std::string> order;
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const std::string& origin = batch.events[i].origin.value();
+    auto [it, fresh] = runs.try_emplace(origin);
+    if (fresh) order.push_back(origin);
+    it->second.push_back(i);
+  }
+  const trust::gate_policy policy{cfg_.admit_unenrolled};
+  std::map<std::string, trust::run_decision> decided;
+  // An origin the keyring does not know yet may be enrolled by another
+  // origin's run of this very batch: decide the others first, then retry
+  // (at most once per origin of the batch).
+  std::vector<std::string> pending = order;
+  for (std::size_t pass = 0; !pending.empty() && pass <= order.size(); ++pass) {
+    std::vector<std::string> later;
+    for (const auto& origin : pending) {
+      std::vector<const sn::event*> run;
+      for (std::size_t i : runs[origin]) run.push_back(&batch.events[i]);
+      signature_list offered;
+      if (auto ps = pending_sigs_.find(origin); ps != pending_sigs_.end()) {
+        for (const auto& [seq, sig] : ps->second) offered.push_back(sig);
+      }
+      trust::run_decision d = trust::decide_run(keyring_, self_, run, offered, policy);
+      counters_.signatures_verified += d.verifications;
+      const bool last_pass = pass == order.size() || pending.size() == 1;
+      if (d.reason == trust::verdict::unknown_origin && !last_pass) {
+        later.push_back(origin);
+        continue;
+      }
+      for (const sn::event* e : run) {
+        if (e->seq.value() <= d.accept_to) keyring_.observe(*e);
+      }
+      if (auto ps = pending_sigs_.find(origin); ps != pending_sigs_.end()) {
+        auto& m = ps->second;
+        m.erase(m.begin(), m.upper_bound(d.accept_to));
+        if (m.empty()) pending_sigs_.erase(ps);
+      }
+      decided.emplace(origin, std::move(d));
+    }
+    if (later.size() == pending.size()) {
+      // No progress: decide them as they are (unknown).
+      for (const auto& origin : later) {
+        std::vector<const sn::event*> run;
+        for (std::size_t i : runs[origin]) run.push_back(&batch.events[i]);
+        decided.emplace(origin, trust::decide_run(keyring_, self_, run, {}, policy));
+      }
+      later.clear();
+    }
+    pending = std::move(later);
+  }
+
+  append_events kept;
+  inflight_batch kept_meta;
+  kept_meta.pull_request_id = meta.pull_request_id;
+  for (const auto& origin : order) {
+    const trust::run_decision& d = decided.at(origin);
+    if (d.covering) {
+      kept.signatures.push_back(*d.covering);
+      kept_meta.signatures.push_back(*d.covering);
+    }
+    const auto& idx = runs[origin];
+    const std::uint64_t first = batch.events[idx.front()].seq.value();
+    if (d.refused > 0) count_refusal(meta.refs[idx.front()].source, origin, std::max(first, d.accept_to + 1), d, now_ms);
+  }
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    sn::event& ev = batch.events[i];
+    inflight_ref& ref = meta.refs[i];
+    const trust::run_decision& d = decided.at(ev.origin.value());
+    const std::uint64_t seq = ev.seq.value();
+    if (seq <= d.accept_to) {
+      kept.events.push_back(std::move(ev));
+      kept_meta.refs.push_back(std::move(ref));
+      continue;
+    }
+    if (seq > d.accept_to + d.waiting) continue;  // refused (counted above)
+    // May be covered by a later signature: back to the ahead buffer.
+    ++counters_.awaiting_signature;
+    auto& per_origin = ahead_[ref.origin];
+    if (per_origin.count(seq) != 0) continue;
+    if (ahead_events_ + 1 > cfg_.ahead_events_max || ahead_bytes_ + ref.bytes > cfg_.ahead_bytes_max) {
+      ++counters_.ahead_dropped;
+      if (per_origin.empty()) ahead_.erase(ref.origin);
+      continue;
+    }
+    per_origin.emplace(seq, ahead_entry{std::move(ev), ref.bytes, ref.source, ref.live});
+    ++ahead_events_;
+    ahead_bytes_ += ref.bytes;
+  }
+  batch = std::move(kept);
+  meta = std::move(kept_meta);
+  // What is on its way to the log: the batches in flight and this one.
+  recompute_inflight_heads();
+  for (const auto& r : meta.refs) {
+    auto& h = inflight_head_[r.origin];
+    h = std::max(h, r.seq);
+  }
+}
+
+bool sync_fsm::emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
+                    std::vector<output>& out) {
+  gate(source, batch, meta, now_ms);
   if (batch.events.empty()) return false;
   inflight_.push_back(std::move(meta));
   out.push_back(std::move(batch));
@@ -509,7 +698,8 @@ void sync_fsm::drain_ahead(const version_vector& log_heads, append_events& batch
         ++counters_.duplicates;  // caught up meanwhile
         continue;
       }
-      meta.refs.push_back(inflight_ref{origin, seq, e.source, relay_on && e.live ? sn::encode(e.ev) : std::string()});
+      meta.refs.push_back(inflight_ref{origin, seq, e.source, relay_on && e.live ? sn::encode(e.ev) : std::string(),
+                                       e.bytes, e.live});
       batch.events.push_back(std::move(e.ev));
       head = seq;
       inflight_head_[origin] = seq;
@@ -560,7 +750,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
   }
   if (!relay.empty()) {
     counters_.events_relayed += relay.size();
-    publish_live(relay, out);
+    publish_live(relay, b.signatures, out);
   }
 
   // Whatever the log now holds may make held-ahead events contiguous.
@@ -568,10 +758,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
     append_events more;
     inflight_batch meta;
     drain_ahead(log_.versions(), more, meta);
-    if (!more.events.empty()) {
-      inflight_.push_back(std::move(meta));
-      out.push_back(std::move(more));
-    }
+    emit(b.refs.empty() ? std::string() : b.refs.front().source, more, meta, now_ms, out);
   }
 
   if (b.pull_request_id != 0 && pull_.phase == pull_phase::awaiting_append && pull_.request_id == b.pull_request_id) {

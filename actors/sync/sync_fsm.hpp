@@ -40,6 +40,19 @@
 //   a back-off (skew_retry_min_ms doubling to skew_retry_max_ms). The hold
 //   ends when the origin's refused seq is appended. Refusals are counted, and
 //   status() lists the holds and the one furthest ahead (skew_warning).
+// - Origins (docs/protocol.md 3.7): every batch bound for the log passes the
+//   origin gate (trust::decide_run) first: each origin's run is appended only
+//   up to a seq covered by a valid signature from its enrolled, unrevoked key
+//   (signatures come with the message, or were kept from an earlier one:
+//   pending_signatures_max per origin). What a later signature may cover
+//   waits in the ahead buffer; the rest is refused and counted by reason, and
+//   take_refusal_notices() names the first refusal per (peer, reason).
+//   The covering signatures are appended with the events and relayed with
+//   them. The keyring is the fsm's: the shell seeds it (observe() every
+//   membership event of the log, pin_store()) and feeds it this node's own
+//   committed events; the fsm adds the remote events it lets through.
+//   Responders cut each origin's run at its highest stored signature and
+//   send that signature along.
 #pragma once
 
 #include <cstdint>
@@ -47,13 +60,17 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <set>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/sync/log_reader.hpp"
 #include "actors/sync/messages.hpp"
 #include "actors/sync/types.hpp"
 #include "storage/event_log.hpp"  // append_outcome only (enum; no RocksDB, no link)
+#include "trust/gate.hpp"
+#include "trust/keyring.hpp"
 
 namespace sn::sync {
 
@@ -61,6 +78,10 @@ class sync_fsm {
 public:
   /// Requests re-sent after a timeout before a round is given up.
   static constexpr std::uint32_t request_retries_max = 3;
+  /// Signatures kept per origin for events not received yet (live pieces).
+  static constexpr std::size_t pending_signatures_max = 64;
+  /// (peer, reason) pairs remembered for refusal notices; beyond, no more notices.
+  static constexpr std::size_t refusal_notices_max = 1024;
 
   /// `cfg` must pass validate() (asserted).
   sync_fsm(std::string self, sync_config cfg, const log_reader& log);
@@ -69,7 +90,16 @@ public:
 
   /// This node's own events, just made durable (encoded bytes, seq order):
   /// published live in batches of at most live_batch_*_max.
-  std::vector<output> on_local_appended(const std::vector<std::string>& encoded_events, std::uint64_t now_ms);
+  /// `signatures`: the writer's signatures of those events (published with them).
+  std::vector<output> on_local_appended(const std::vector<std::string>& encoded_events, std::uint64_t now_ms,
+                                        const signature_list& signatures = {});
+  /// A membership event the log holds (seed at start-up, own commits); other types are ignored.
+  void observe(const sn::event& e) { keyring_.observe(e); }
+  /// The store this node belongs to (its metadata), before any event.
+  void pin_store(std::string store_id) { keyring_.pin_store(std::move(store_id)); }
+  const trust::keyring& keyring() const noexcept { return keyring_; }
+  /// Refusals by the origin gate not yet taken, the first per (peer, reason).
+  std::vector<refusal_notice> take_refusal_notices() { return std::exchange(notices_, {}); }
   /// A message from `peer` (type: the broker's message_type byte). Malformed,
   /// unknown-version and unknown-type bodies are counted and dropped.
   /// `wall_ms`: the wall clock (ms since the Unix epoch) now: the clock-skew bound's reference.
@@ -137,10 +167,13 @@ private:
     std::uint64_t seq = 0;
     std::string source;
     std::string relay_bytes;  ///< non-empty: publish once appended (hub relay)
+    std::size_t bytes = 0;    ///< encoded size (back to the ahead buffer when it waits for a signature)
+    bool live = false;
   };
   struct inflight_batch {
     std::vector<inflight_ref> refs;
     std::uint64_t pull_request_id = 0;  ///< != 0: carries a batch of that round's reply
+    signature_list signatures;          ///< covering signatures (relayed with the events)
   };
   enum class pull_phase : std::uint8_t { idle, awaiting_reply, awaiting_append };
   struct pull_state {
@@ -198,6 +231,16 @@ private:
   skew_hold_status hold_status(const std::string& origin, const skew_hold& h) const;
   /// Moves now-contiguous ahead entries into `batch`; drops those already held.
   void drain_ahead(const version_vector& log_heads, append_events& batch, inflight_batch& meta);
+  /// The origin gate over a batch about to go to the log (see the contract):
+  /// keeps what is covered, sends what may be covered later back to the ahead
+  /// buffer, counts the rest; sets the covering signatures.
+  void gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms);
+  void keep_signatures(const signature_list& sigs);
+  void count_refusal(const std::string& source, const std::string& origin, std::uint64_t seq,
+                     const trust::run_decision& d, std::uint64_t now_ms);
+  /// Emits `batch` (after the gate) when anything is left; true when it did.
+  bool emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
+            std::vector<output>& out);
   std::uint64_t effective_head(const version_vector& log_heads, const std::string& origin) const;
   version_vector effective_heads() const;
   void recompute_inflight_heads();
@@ -209,7 +252,7 @@ private:
   void fail_round(const std::string& why, std::uint64_t now_ms);
   void set_error(std::string why, std::uint64_t now_ms);
   void maybe_request_gap(std::uint64_t now_ms, std::vector<output>& out);
-  void publish_live(const std::vector<std::string>& encoded, std::vector<output>& out);
+  void publish_live(const std::vector<std::string>& encoded, const signature_list& signatures, std::vector<output>& out);
   void audit(const std::string& peer, audit_operation op, std::uint64_t count, std::uint64_t now_ms);
   std::uint64_t pending_changes(const version_vector& log_heads) const;
 
@@ -247,6 +290,12 @@ private:
   std::uint64_t wall_ms_ = 0;  ///< the last wall clock given (on_message, on_tick)
   std::map<std::string, skew_hold> skew_holds_;  ///< origin -> hold; <= origins_max
   std::vector<std::string> request_skip_;       ///< skip list of the request in flight
+
+  trust::keyring keyring_;
+  /// origin -> seq -> signature offered but not used yet; <= pending_signatures_max per origin.
+  std::map<std::string, std::map<std::uint64_t, trust::origin_signature>> pending_sigs_;
+  std::vector<refusal_notice> notices_;
+  std::set<std::pair<std::string, std::string>> noticed_;  ///< (peer, reason) already reported
 };
 
 } // namespace sn::sync

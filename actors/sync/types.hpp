@@ -14,6 +14,7 @@
 #include "events/codec.hpp"
 #include "events/event.hpp"
 #include "events/expected.hpp"
+#include "trust/signature.hpp"
 
 namespace sn::sync {
 
@@ -101,6 +102,12 @@ struct sync_config {
   std::uint64_t skew_retry_min_ms = 1000;
   /// Ceiling of that back-off. Default 30000 ms; skew_retry_min_ms..3600000.
   std::uint64_t skew_retry_max_ms = 30000;
+  /// trust.admit_unenrolled (docs/protocol.md 3.7): accept, unsigned, the
+  /// events of origins no enrollment names (a store whose devices are not all
+  /// enrolled yet). Enrolled and revoked origins are checked whatever this
+  /// says, and this node's own origin is never taken from a peer. Default
+  /// true until every device of a store joins by enrollment (issue 9 item 2).
+  bool admit_unenrolled = true;
 
   /// Ok, or an error naming the first field out of bounds.
   [[nodiscard]] status validate() const;
@@ -126,6 +133,9 @@ struct publish_message {
 /// order they were emitted.
 struct append_events {
   std::vector<sn::event> events;
+  /// The covering origin signatures the gate verified: append them with the
+  /// events (storage append_options::signatures), in the same write.
+  std::vector<trust::origin_signature> signatures;
 };
 using output = std::variant<send_message, publish_message, append_events>;
 
@@ -175,6 +185,21 @@ struct sync_counters {
   std::uint64_t peers_ignored = 0;          ///< messages from peers beyond peers_max
   std::uint64_t refused_clock_skew = 0;     ///< events refused: HLC more than max_skew_ms ahead of our wall clock
   std::uint64_t skew_waiting = 0;           ///< later events of an origin held for skew, dropped (asked for again later)
+  std::uint64_t refused_unknown_origin = 0; ///< events of an origin with no enrolled signing key
+  std::uint64_t refused_revoked = 0;        ///< events above their origin's revocation point
+  std::uint64_t refused_bad_signature = 0;  ///< events whose offered signatures were all invalid
+  std::uint64_t refused_unsigned = 0;       ///< events of an enrolled origin with no signature covering them
+  std::uint64_t awaiting_signature = 0;     ///< events above their run's signature, held for a later one
+  std::uint64_t signatures_verified = 0;    ///< Ed25519 verifications made (one per origin and batch when honest)
+};
+
+/// A refusal by the origin gate, reported once per (peer, reason) for the log.
+struct refusal_notice {
+  std::string peer;
+  std::string origin;
+  std::uint64_t seq = 0;     ///< first refused seq
+  std::uint64_t count = 0;   ///< events refused in that run
+  std::string reason;        ///< trust::to_string(verdict)
 };
 
 /// An origin whose next event was refused for clock skew: it and the

@@ -10,6 +10,14 @@ using storage::append_outcome;
 group_commit::group_commit(device_id self, storage::origin_head own_head)
     : self_(std::move(self)), head_(own_head) {}
 
+group_commit::~group_commit() { secret_.fill(0); }
+
+void group_commit::set_signer(std::string store_id, const trust::secret_key& secret) {
+  store_id_ = std::move(store_id);
+  secret_ = secret;
+  signing_ = true;
+}
+
 commit_plan group_commit::plan(std::vector<local_entry>& locals, std::vector<remote_entry>& remotes) {
   commit_plan p;
   p.head_before = head_;
@@ -35,9 +43,19 @@ commit_plan group_commit::plan(std::vector<local_entry>& locals, std::vector<rem
     p.local_sizes.push_back(l.drafts.size());
   }
   p.own_count = p.batch.size();
+  if (signing_) {
+    for (std::size_t i = 0; i < p.own_count; ++i) {
+      const event& e = p.batch[i];
+      if (!trust::signs_seq(e.seq.value(), i + 1 == p.own_count)) continue;
+      p.signatures.push_back(
+          {self_.value(), e.seq.value(), trust::sign(secret_, store_id_, self_.value(), e.seq.value(), e.hash)});
+    }
+  }
+  p.own_signatures = p.signatures.size();
   for (auto& r : remotes) {
     for (auto& e : r.events) p.batch.push_back(std::move(e));
     p.remote_sizes.push_back(r.events.size());
+    for (auto& s : r.signatures) p.signatures.push_back(std::move(s));
   }
   locals.clear();
   remotes.clear();
@@ -48,6 +66,7 @@ storage::append_options group_commit::options(const commit_plan& p) const {
   storage::append_options o;
   o.sealed_here = p.own_count;
   o.local_origin = self_.value();
+  if (!p.signatures.empty()) o.signatures = &p.signatures;
   return o;
 }
 
@@ -102,6 +121,9 @@ commit_outcome group_commit::settle(commit_plan&& p, const storage::append_resul
   }
   // The log assigns positions in batch order and `committed` was filled in
   // batch order: it is in position order already.
+  for (std::size_t k = 0; k < p.own_signatures; ++k) {
+    if (p.signatures[k].seq <= head_.seq.value()) out.own_signatures.push_back(std::move(p.signatures[k]));
+  }
   return out;
 }
 

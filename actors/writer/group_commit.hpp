@@ -18,6 +18,11 @@
 //   (reset_head) and must not answer the refused requests with success.
 // - rollback() after a failed append (nothing stored): the head goes back.
 // - Bounded: the caller caps a plan at group_commit_events_max events.
+// - Signing (set_signer): plan() signs this device's own events the store
+//   requires (trust::signs_seq: the last own event of the plan and every
+//   signature_interval_events-th seq) and lays the signatures, with the
+//   replicated requests' covering signatures, into plan.signatures, written
+//   in the same batch (storage append_options::signatures).
 // - Not thread-safe; owned by the log-writer actor. No clock, no I/O.
 #pragma once
 
@@ -28,6 +33,7 @@
 
 #include "events/event.hpp"
 #include "storage/event_log.hpp"  // value types only (append_result, side_write, origin_head); no link
+#include "trust/signature.hpp"
 
 namespace sn::writer {
 
@@ -43,6 +49,7 @@ struct local_entry {
 /// Replicated events of one request (another device's events, in order).
 struct remote_entry {
   std::vector<event> events;
+  std::vector<trust::origin_signature> signatures;  ///< verified by sync's gate; stored with them
 };
 
 /// One batch ready for event_log::append.
@@ -52,6 +59,8 @@ struct commit_plan {
   std::vector<std::size_t> local_sizes;          ///< drafts per local request, in order
   std::vector<std::size_t> remote_sizes;         ///< events per remote request, in order
   std::size_t own_count = 0;                     ///< leading events of `batch` sealed here
+  std::vector<trust::origin_signature> signatures;  ///< own (signed here) first, then the remotes'
+  std::size_t own_signatures = 0;                ///< leading entries of `signatures` signed here
   storage::origin_head head_before;              ///< own head before this plan
 };
 
@@ -70,6 +79,7 @@ struct commit_outcome {
   std::vector<local_result> locals;             ///< one per local request, same order
   std::vector<storage::append_result> remotes;  ///< one per remote request, same order
   std::vector<storage::stored_event> committed;  ///< every appended event, in position order
+  std::vector<trust::origin_signature> own_signatures;  ///< signatures of appended own events (live publish)
   std::uint64_t local_appended = 0;
   std::uint64_t remote_appended = 0;
   std::uint64_t remote_by_outcome[append_outcome_count] = {};  ///< replicated events per outcome
@@ -79,6 +89,14 @@ struct commit_outcome {
 class group_commit {
 public:
   group_commit(device_id self, storage::origin_head own_head);
+
+  /// From now on, own events are signed under `store_id` with `secret`
+  /// (copied; wiped on destruction). Without it nothing is signed (a device
+  /// that belongs to no store yet).
+  void set_signer(std::string store_id, const trust::secret_key& secret);
+  ~group_commit();
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
 
   /// Seals and lays out; empties `locals` and `remotes`.
   commit_plan plan(std::vector<local_entry>& locals, std::vector<remote_entry>& remotes);
@@ -98,6 +116,9 @@ public:
 private:
   device_id self_;
   storage::origin_head head_;
+  std::string store_id_;
+  trust::secret_key secret_{};
+  bool signing_ = false;
 };
 
 } // namespace sn::writer

@@ -47,13 +47,48 @@ append_outcome memory_log::append_one(const sn::event& e) {
   return append_outcome::appended;
 }
 
-std::vector<append_outcome> memory_log::append(const std::vector<sn::event>& batch) {
+bool memory_log::add_signature(const trust::origin_signature& sig) {
+  auto it = streams_.find(sig.origin);
+  if (it == streams_.end() || sig.seq == 0 || sig.seq > it->second.bytes.size()) return false;
+  sigs_[sig.origin][sig.seq] = sig;
+  return true;
+}
+
+std::optional<sn::hash256> memory_log::hash_of(const std::string& origin, std::uint64_t seq) const {
+  auto it = streams_.find(origin);
+  if (it == streams_.end() || seq == 0 || seq > it->second.hashes.size()) return std::nullopt;
+  return it->second.hashes[seq - 1];
+}
+
+std::vector<trust::origin_signature> memory_log::signatures(const std::string& origin, std::uint64_t from_seq,
+                                                            std::uint64_t to_seq) const {
+  std::vector<trust::origin_signature> out;
+  auto it = sigs_.find(origin);
+  if (it == sigs_.end()) return out;
+  for (auto s = it->second.lower_bound(from_seq); s != it->second.end() && s->first <= to_seq; ++s) {
+    out.push_back(s->second);
+  }
+  return out;
+}
+
+std::optional<trust::origin_signature> memory_log::signature_at_or_after(const std::string& origin,
+                                                                        std::uint64_t from_seq) const {
+  auto it = sigs_.find(origin);
+  if (it == sigs_.end()) return std::nullopt;
+  auto s = it->second.lower_bound(from_seq);
+  if (s == it->second.end()) return std::nullopt;
+  return s->second;
+}
+
+std::vector<append_outcome> memory_log::append(const std::vector<sn::event>& batch,
+                                               const std::vector<trust::origin_signature>& signatures) {
   std::vector<append_outcome> out;
   out.reserve(batch.size());
   for (const auto& e : batch) {
     out.push_back(append_one(e));
     ++outcomes_[out.back()];
   }
+  for (const auto& sig : signatures) add_signature(sig);
   return out;
 }
 

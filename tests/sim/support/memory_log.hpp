@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <cstring>
 #include <unordered_set>
 #include <string>
@@ -40,7 +41,14 @@ public:
   explicit memory_log(std::string owner);
 
   /// Appends a batch with the real log's rules; one outcome per event.
-  std::vector<storage::append_outcome> append(const std::vector<sn::event>& batch);
+  /// `signatures` are stored as the real log does: each when its (origin,
+  /// seq) is held after the batch.
+  std::vector<storage::append_outcome> append(const std::vector<sn::event>& batch,
+                                              const std::vector<trust::origin_signature>& signatures = {});
+  /// Stores a signature of an event the log holds (the owner's, after write_own); false when not held.
+  bool add_signature(const trust::origin_signature& sig);
+  /// The hash of origin:seq; nullopt when not held.
+  std::optional<sn::hash256> hash_of(const std::string& origin, std::uint64_t seq) const;
   /// Creates, seals and appends the owner's next event (the command path).
   /// Returns its encoded bytes (what the shell hands to on_local_appended).
   std::string write_own(std::uint64_t hlc_ms, std::int64_t delta);
@@ -49,6 +57,10 @@ public:
   sync::version_vector versions() const override;
   std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from_seq, std::size_t count_max,
                                              std::size_t bytes_max) const override;
+  std::vector<trust::origin_signature> signatures(const std::string& origin, std::uint64_t from_seq,
+                                                  std::uint64_t to_seq) const override;
+  std::optional<trust::origin_signature> signature_at_or_after(const std::string& origin,
+                                                              std::uint64_t from_seq) const override;
 
   /// Every stored event's hash — equal sets mean equal logs.
   const hash_set& hashes() const noexcept { return hashes_; }
@@ -73,6 +85,7 @@ private:
 
   std::string owner_;
   std::map<std::string, origin_stream> streams_;
+  std::map<std::string, std::map<std::uint64_t, trust::origin_signature>> sigs_;
   hash_set hashes_;
   std::uint64_t double_applies_ = 0;
   std::map<storage::append_outcome, std::uint64_t> outcomes_;
