@@ -35,7 +35,7 @@ struct node_metrics {
   /// Replicated events sync refused before the log: HLC more than
   /// clock.max_skew_ms ahead of this device's wall clock (reason "clock_skew").
   std::atomic<std::uint64_t> events_refused_clock_skew{0};
-  /// Replicated events sync's origin gate refused (docs/protocol.md 3.7), by reason.
+  /// Replicated events sync's origin gate refused (docs/protocol.md 3.3), by reason.
   std::atomic<std::uint64_t> events_refused_unknown_origin{0};
   std::atomic<std::uint64_t> events_refused_revoked{0};
   std::atomic<std::uint64_t> events_refused_bad_signature{0};

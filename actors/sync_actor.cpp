@@ -155,7 +155,7 @@ void report_refusals(sync_state& st) {
   m.events_refused_unsigned.store(c.refused_unsigned, std::memory_order_relaxed);
   m.events_refused_own_origin_sync.store(c.refused_own_origin, std::memory_order_relaxed);
   for (const auto& n : st.fsm->take_refusal_notices()) {
-    spdlog::warn("sync: device={} refused {} events of {} from seq {} sent by {}: {} (docs/protocol.md 3.7; "
+    spdlog::warn("sync: device={} refused {} events of {} from seq {} sent by {}: {} (docs/protocol.md 3.3; "
                  "logged once per peer and reason, counted in storenode_events_refused_total)",
                  st.self.value(), n.count, n.origin, n.seq, device_of(st, n.peer), n.reason);
   }

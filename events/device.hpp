@@ -67,7 +67,7 @@ struct device_revoked {
   std::string device_id;
   std::string reason;
   std::string approved_by;  ///< the device that recorded the revocation
-  /// The revocation point (issue 9, docs/protocol.md 1.4): the highest seq of
+  /// The revocation point (issue 9, docs/protocol.md 1.7): the highest seq of
   /// the revoked device's chain that the revoking device held when it wrote
   /// this. Its events up to there stay valid (they were signed while it was a
   /// member); later ones are refused everywhere. A trailing field: an older

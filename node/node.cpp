@@ -311,7 +311,7 @@ private:
     const auto events = genesis_events(in);
     storage::append_options ao;
     ao.sealed_here = events.size();
-    // Self-signed (docs/protocol.md 1.4): the creator's signature of its
+    // Self-signed (docs/protocol.md 1.7): the creator's signature of its
     // device.enrolled vouches for the genesis and every own event before it.
     trust::secret_key secret{};
     std::copy(identity_.signing_secret.begin(), identity_.signing_secret.end(), secret.begin());

@@ -8,7 +8,7 @@
 # tests and benchmarks (label hq).
 # chromium, chromium-driver and python3-selenium run the console's browser
 # tests (tests/browser, label browser).
-# python3-nacl (PyNaCl) checks origin signatures from docs/protocol.md 1.4
+# python3-nacl (PyNaCl) checks origin signatures from docs/protocol.md 1.7
 # alone (tests/unit/trust/check_signature.py).
 # tzdata is the system time zone database storenode reads store.time_zone
 # from (/usr/share/zoneinfo); the node tests check against it.

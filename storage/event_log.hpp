@@ -7,7 +7,7 @@
 //   "meta" (device id, term, vote, ...), "projections" (name -> state +
 //   checkpoint position), "idempotency" (command key -> stored reply),
 //   "signatures" ((origin, seq) -> the origin's 64-byte Ed25519 signature of
-//   that event: trust/signature.hpp, docs/protocol.md 1.4).
+//   that event: trust/signature.hpp, docs/protocol.md 1.7).
 // - Signatures given to append (append_options::signatures) are written in
 //   the same WriteBatch as the events, each only when the log holds its
 //   (origin, seq) once the batch is applied (appended now or held before).

@@ -44,11 +44,11 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
   // The key, and the store id it signs under.
   public_key key{};
   std::string store_id = k.store_id();
-  std::uint64_t limit = last;
+  std::uint64_t cap = ~std::uint64_t{0};  // the revocation point, if any
   if (const member* m = k.find(origin); m != nullptr) {
     if (!m->has_key) return refuse_all(first, n, m->revoked ? verdict::revoked : verdict::unknown_origin);
     key = m->key;
-    if (m->revoked) limit = std::min(limit, m->revoked_after_seq);
+    if (m->revoked) cap = m->revoked_after_seq;
   } else {
     // Bootstrap: the origin's own genesis in this run enrolls its key.
     keyring t = k;
@@ -68,6 +68,7 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
     key = founded->key;
     store_id = t.store_id();
   }
+  const std::uint64_t limit = std::min(last, cap);
   if (limit < first) return refuse_all(first, n, verdict::revoked);
 
   // The highest valid signature within [first, limit].
@@ -88,7 +89,19 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
     }
     bad = true;
   }
-  if (!d.covering) return refuse_all(first, n, bad ? verdict::bad_signature : verdict::unsigned_events, d.verifications);
+  if (!d.covering) {
+    // A signature offered for a later seq (a live batch split in pieces) may
+    // cover the run once the events up to it arrive: the run waits.
+    const bool later = std::any_of(offered.begin(), offered.end(),
+                                   [&](const origin_signature& s) { return s.origin == origin && s.seq > last && s.seq <= cap; });
+    if (later && !bad) {
+      d.accept_to = first - 1;
+      d.reason = verdict::unsigned_events;
+      d.waiting = n;
+      return d;
+    }
+    return refuse_all(first, n, bad ? verdict::bad_signature : verdict::unsigned_events, d.verifications);
+  }
   if (last > limit) {
     // Above the revocation point: never appended. Between the signature and
     // the point: may still be covered.

@@ -1,4 +1,4 @@
-// The origin gate (ARCHITECTURE.md §9 "Origins", docs/protocol.md §3.7): how
+// The origin gate (ARCHITECTURE.md §9 "Origins", docs/protocol.md §3.3): how
 // much of another origin's chain a receiver may append.
 //
 // Contract
@@ -18,7 +18,8 @@
 //   the whole run is accepted unsigned); above the revocation point; of a run
 //   with no valid signature at all (bad_signature when one was offered and
 //   failed, else unsigned). Waiting (held, not counted): events above a valid
-//   signature and within the membership: a later signature may cover them.
+//   signature and within the membership, or a run with no signature inside it
+//   but one offered for a later seq: a later signature may cover them.
 // - Cost: signatures are tried from the highest seq down and the first valid
 //   one ends the search: one verification per (origin, batch) when honest.
 // - Pure; no allocation beyond the result and a keyring copy for an unknown origin.
@@ -51,7 +52,7 @@ const char* to_string(verdict v) noexcept;
 
 struct gate_policy {
   /// Accept events of origins the keyring has no key for, unsigned (a store
-  /// whose devices are not all enrolled yet; trust.admit_unenrolled). Enrolled
+  /// whose devices are not all enrolled yet; trust.unenrolled_origins = admit). Enrolled
   /// origins are checked whatever this says.
   bool admit_unenrolled = false;
 };

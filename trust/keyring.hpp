@@ -1,5 +1,5 @@
 // The keyring: which devices a node trusts to write events, folded from the
-// membership events of its log (ARCHITECTURE.md §9, docs/protocol.md §1.4).
+// membership events of its log (ARCHITECTURE.md §9, docs/protocol.md §1.7).
 //
 // Contract
 // - observe() takes every event the node holds or is about to append, in any

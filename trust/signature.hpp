@@ -1,11 +1,11 @@
-// Origin signatures (ARCHITECTURE.md §9 "Origins", docs/protocol.md §1.4).
+// Origin signatures (ARCHITECTURE.md §9 "Origins", docs/protocol.md §1.7).
 //
 // Contract
 // - A device signs its own chain: an Ed25519 signature (libsodium
 //   crypto_sign_detached) over signed_message(store id, origin, seq, hash) of
 //   one of its events. Because each event's hash covers the previous hash, a
 //   valid signature at seq s vouches for every event of that origin up to s.
-// - The signed bytes are fixed here and in docs/protocol.md §1.4 so that an
+// - The signed bytes are fixed here and in docs/protocol.md §1.7 so that an
 //   outside verifier (libsodium, PyNaCl) checks them from that page alone.
 // - Pure functions; thread-safe. Secret keys are only read, never copied or logged.
 #pragma once

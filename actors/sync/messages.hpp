@@ -23,7 +23,7 @@
 namespace sn::sync {
 
 /// Signatures travel as an array of [origin:str, seq:uint, signature:bin(64)]
-/// (docs/protocol.md 3.7), at most message_events_max of them.
+/// (docs/protocol.md 3.3), at most message_events_max of them.
 using signature_list = std::vector<trust::origin_signature>;
 
 struct live_events_body {

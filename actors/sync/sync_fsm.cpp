@@ -258,7 +258,7 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
       ++kept;
     }
     // Cut the run at its highest stored signature and send that along: the
-    // requester appends only what a signature covers (docs/protocol.md 3.7).
+    // requester appends only what a signature covers (docs/protocol.md 3.3).
     if (kept > 0) {
       auto sigs = log_.signatures(origin, theirs + 1, theirs + kept);
       if (!sigs.empty()) {

@@ -40,7 +40,7 @@
 //   a back-off (skew_retry_min_ms doubling to skew_retry_max_ms). The hold
 //   ends when the origin's refused seq is appended. Refusals are counted, and
 //   status() lists the holds and the one furthest ahead (skew_warning).
-// - Origins (docs/protocol.md 3.7): every batch bound for the log passes the
+// - Origins (docs/protocol.md 3.3): every batch bound for the log passes the
 //   origin gate (trust::decide_run) first: each origin's run is appended only
 //   up to a seq covered by a valid signature from its enrolled, unrevoked key
 //   (signatures come with the message, or were kept from an earlier one:

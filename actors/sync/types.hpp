@@ -102,7 +102,7 @@ struct sync_config {
   std::uint64_t skew_retry_min_ms = 1000;
   /// Ceiling of that back-off. Default 30000 ms; skew_retry_min_ms..3600000.
   std::uint64_t skew_retry_max_ms = 30000;
-  /// trust.admit_unenrolled (docs/protocol.md 3.7): accept, unsigned, the
+  /// trust.unenrolled_origins = admit (docs/protocol.md 3.3): accept, unsigned, the
   /// events of origins no enrollment names (a store whose devices are not all
   /// enrolled yet). Enrolled and revoked origins are checked whatever this
   /// says, and this node's own origin is never taken from a peer. Default

@@ -87,7 +87,7 @@ struct node {
     std::size_t i = 0;
     while (i < outs.size()) {
       if (auto* a = std::get_if<append_events>(&outs[i])) {
-        auto more = fsm.on_appended(log.append(a->events), now);
+        auto more = fsm.on_appended(log.append(a->events, a->signatures), now);
         outs.insert(outs.end(), more.begin(), more.end());
       } else {
         rest.push_back(outs[i]);

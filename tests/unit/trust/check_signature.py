@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Checks the origin-signature known answer of tests/unit/trust/signature_test.cpp
-with PyNaCl, building the signed bytes from docs/protocol.md 1.4 alone.
+with PyNaCl, building the signed bytes from docs/protocol.md 1.7 alone.
 
 Proves: an outside verifier that knows only the documented layout computes the
 same bytes and the same Ed25519 signature as storenode, and that the signature

@@ -44,6 +44,15 @@ TEST(gate, the_tail_above_the_highest_signature_waits) {
   EXPECT_EQ(d.verifications, 1u);  // the highest was valid: the lower one was never checked
 }
 
+TEST(gate, a_run_below_a_signature_offered_for_a_later_seq_waits) {
+  store_fixture f;
+  auto d = decide_run(f.k, "POS2", f.pos.run(1, 6), {f.pos.sign_seq(10)}, strict);
+  EXPECT_EQ(d.accept_to, 0u);
+  EXPECT_EQ(d.refused, 0u);
+  EXPECT_EQ(d.waiting, 6u);
+  EXPECT_EQ(d.verifications, 0u);
+}
+
 TEST(gate, unsigned_and_badly_signed_runs_are_refused) {
   store_fixture f;
   auto none = decide_run(f.k, "POS2", f.pos.run(1, 10), {}, strict);

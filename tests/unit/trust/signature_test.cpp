@@ -1,4 +1,4 @@
-// trust/signature: the signed bytes are exactly those of docs/protocol.md 1.4
+// trust/signature: the signed bytes are exactly those of docs/protocol.md 1.7
 // (a known answer PyNaCl reproduces: check_signature.py), a signature verifies
 // only for its own store, origin, seq and hash, and when a writer signs.
 #include <gtest/gtest.h>
