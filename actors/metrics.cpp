@@ -58,6 +58,7 @@ std::string node_metrics::render() const {
   out += "storenode_events_refused_total{reason=\"revoked\"} " + std::to_string(get(events_refused_revoked)) + "\n";
   out += "storenode_events_refused_total{reason=\"bad_signature\"} " + std::to_string(get(events_refused_bad_signature)) + "\n";
   out += "storenode_events_refused_total{reason=\"unsigned\"} " + std::to_string(get(events_refused_unsigned)) + "\n";
+  out += "storenode_events_refused_total{reason=\"broken_chain\"} " + std::to_string(get(events_refused_broken_chain)) + "\n";
   out += "storenode_events_refused_total{reason=\"own_origin_peer\"} " + std::to_string(get(events_refused_own_origin_sync)) + "\n";
   counter(out, "storenode_clock_skew_held_origins",
           "Origins whose events wait because one was more than clock.max_skew_ms ahead of this device's clock.",

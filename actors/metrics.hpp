@@ -40,6 +40,7 @@ struct node_metrics {
   std::atomic<std::uint64_t> events_refused_revoked{0};
   std::atomic<std::uint64_t> events_refused_bad_signature{0};
   std::atomic<std::uint64_t> events_refused_unsigned{0};
+  std::atomic<std::uint64_t> events_refused_broken_chain{0};
   /// Events under this device's own origin a peer sent (refused by sync before the log).
   std::atomic<std::uint64_t> events_refused_own_origin_sync{0};
   /// Origins whose events wait because one was too far ahead (0: no skew warning).

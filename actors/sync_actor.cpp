@@ -153,6 +153,7 @@ void report_refusals(sync_state& st) {
   m.events_refused_revoked.store(c.refused_revoked, std::memory_order_relaxed);
   m.events_refused_bad_signature.store(c.refused_bad_signature, std::memory_order_relaxed);
   m.events_refused_unsigned.store(c.refused_unsigned, std::memory_order_relaxed);
+  m.events_refused_broken_chain.store(c.refused_broken_chain, std::memory_order_relaxed);
   m.events_refused_own_origin_sync.store(c.refused_own_origin, std::memory_order_relaxed);
   for (const auto& n : st.fsm->take_refusal_notices()) {
     spdlog::warn("sync: device={} refused {} events of {} from seq {} sent by {}: {} (docs/protocol.md 3.3; "
@@ -244,7 +245,7 @@ std::string status_json(const sync_state& st) {
                        {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped},
                        {"refused_clock_skew", c.refused_clock_skew}, {"skew_waiting", c.skew_waiting},
                        {"refused_unknown_origin", c.refused_unknown_origin}, {"refused_revoked", c.refused_revoked},
-                       {"refused_bad_signature", c.refused_bad_signature}, {"refused_unsigned", c.refused_unsigned},
+                       {"refused_bad_signature", c.refused_bad_signature}, {"refused_unsigned", c.refused_unsigned}, {"refused_broken_chain", c.refused_broken_chain},
                        {"awaiting_signature", c.awaiting_signature}, {"signatures_verified", c.signatures_verified}};
   // The seed's sync_state rows: this device first, then every peer.
   json devices = json::array();

@@ -14,6 +14,7 @@ const char* to_string(verdict v) noexcept {
     case verdict::revoked: return "revoked";
     case verdict::bad_signature: return "bad_signature";
     case verdict::unsigned_events: return "unsigned";
+    case verdict::broken_chain: return "broken_chain";
   }
   return "unknown";
 }
@@ -101,6 +102,15 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
       return d;
     }
     return refuse_all(first, n, bad ? verdict::bad_signature : verdict::unsigned_events, d.verifications);
+  }
+  // The signature vouches for the events that hash-chain into the signed
+  // one: every link of the run up to it must hold (a forged event slipped
+  // into a run breaks a link; the log checks the first against its head and
+  // each event's hash against its bytes).
+  for (std::uint64_t seq = d.accept_to; seq > first; --seq) {
+    if (run[seq - first]->prev_hash != run[seq - first - 1]->hash) {
+      return refuse_all(first, n, verdict::broken_chain, d.verifications);
+    }
   }
   if (last > limit) {
     // Above the revocation point: never appended. Between the signature and

@@ -17,7 +17,8 @@
 //   origin; of an origin with no key (unless policy.admit_unenrolled: then
 //   the whole run is accepted unsigned); above the revocation point; of a run
 //   with no valid signature at all (bad_signature when one was offered and
-//   failed, else unsigned). Waiting (held, not counted): events above a valid
+//   failed, else unsigned); of a run whose events do not hash-chain into the
+//   signed one (broken_chain: the signature vouches only for its own chain). Waiting (held, not counted): events above a valid
 //   signature and within the membership, or a run with no signature inside it
 //   but one offered for a later seq: a later signature may cover them.
 // - Cost: signatures are tried from the highest seq down and the first valid
@@ -45,9 +46,10 @@ enum class verdict : std::uint8_t {
   revoked = 3,         ///< above the origin's revocation point
   bad_signature = 4,   ///< signatures offered, none valid
   unsigned_events = 5, ///< no signature offered for the run
+  broken_chain = 6,    ///< the run does not hash-chain into its signed event (a forged event inside)
 };
-inline constexpr std::size_t verdict_count = 6;
-/// Metric label: "own_origin", "unknown_origin", "revoked", "bad_signature", "unsigned".
+inline constexpr std::size_t verdict_count = 7;
+/// Metric label: "own_origin", "unknown_origin", "revoked", "bad_signature", "unsigned", "broken_chain".
 const char* to_string(verdict v) noexcept;
 
 struct gate_policy {

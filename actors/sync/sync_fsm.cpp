@@ -537,17 +537,23 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
 // --- the origin gate ------------------------------------------------------------------
 
 void sync_fsm::keep_signatures(const signature_list& sigs) {
+  if (sigs.empty()) return;
+  const version_vector heads = log_.versions();
   for (const auto& sig : sigs) {
     if (sig.origin == self_) continue;
+    const std::uint64_t head = effective_head(heads, sig.origin);
+    if (sig.seq <= head) continue;  // covers nothing this node still lacks
     auto it = pending_sigs_.find(sig.origin);
     if (it == pending_sigs_.end()) {
       if (pending_sigs_.size() >= origins_max) continue;
       it = pending_sigs_.emplace(sig.origin, std::map<std::uint64_t, trust::origin_signature>{}).first;
     }
     auto& per_origin = it->second;
+    per_origin.erase(per_origin.begin(), per_origin.upper_bound(head));
     per_origin[sig.seq] = sig;  // a later offer of one seq replaces the earlier (a bad one must not block a good one)
-    // Bounded: the highest seqs are the useful ones (they cover the most).
-    while (per_origin.size() > pending_signatures_max) per_origin.erase(per_origin.begin());
+    // Bounded: the lowest seqs are the ones the next events need (those
+    // below the head are dropped once a run is decided).
+    while (per_origin.size() > pending_signatures_max) per_origin.erase(std::prev(per_origin.end()));
   }
 }
 
@@ -559,6 +565,7 @@ void sync_fsm::count_refusal(const std::string& source, const std::string& origi
     case trust::verdict::revoked: counters_.refused_revoked += d.refused; break;
     case trust::verdict::bad_signature: counters_.refused_bad_signature += d.refused; break;
     case trust::verdict::unsigned_events: counters_.refused_unsigned += d.refused; break;
+    case trust::verdict::broken_chain: counters_.refused_broken_chain += d.refused; break;
     case trust::verdict::accepted: return;
   }
   const std::string reason = trust::to_string(d.reason);
@@ -635,7 +642,12 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
     }
     const auto& idx = runs[origin];
     const std::uint64_t first = batch.events[idx.front()].seq.value();
-    if (d.refused > 0) count_refusal(meta.refs[idx.front()].source, origin, std::max(first, d.accept_to + 1), d, now_ms);
+    if (d.refused > 0) {
+      count_refusal(meta.refs[idx.front()].source, origin, std::max(first, d.accept_to + 1), d, now_ms);
+      // Asking the partner again at once would bring the same refused events:
+      // this round ends with this batch; the next one comes later.
+      if (meta.pull_request_id != 0 && meta.pull_request_id == pull_.request_id) pull_.refused = true;
+    }
   }
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     sn::event& ev = batch.events[i];

@@ -189,6 +189,7 @@ struct sync_counters {
   std::uint64_t refused_revoked = 0;        ///< events above their origin's revocation point
   std::uint64_t refused_bad_signature = 0;  ///< events whose offered signatures were all invalid
   std::uint64_t refused_unsigned = 0;       ///< events of an enrolled origin with no signature covering them
+  std::uint64_t refused_broken_chain = 0;   ///< runs that do not hash-chain into their signed event
   std::uint64_t awaiting_signature = 0;     ///< events above their run's signature, held for a later one
   std::uint64_t signatures_verified = 0;    ///< Ed25519 verifications made (one per origin and batch when honest)
 };

@@ -144,6 +144,18 @@ std::string memory_log::write_own(std::uint64_t hlc_ms, std::int64_t delta) {
   return sn::encode(e);
 }
 
+sn::event memory_log::write_own_event(sn::event e) {
+  origin_stream& s = streams_[owner_];
+  const std::uint64_t seq = s.bytes.size() + 1;
+  e.origin = sn::device_id{owner_};
+  e.seq = sn::origin_seq{seq};
+  e.prev_hash = seq == 1 ? sn::hash256{} : s.hashes.back();
+  sn::seal(e);
+  [[maybe_unused]] const append_outcome o = append_one(e);
+  ++outcomes_[o];
+  return e;
+}
+
 sync::version_vector memory_log::versions() const {
   sync::version_vector v;
   for (const auto& [origin, s] : streams_) {

@@ -52,6 +52,9 @@ public:
   /// Creates, seals and appends the owner's next event (the command path).
   /// Returns its encoded bytes (what the shell hands to on_local_appended).
   std::string write_own(std::uint64_t hlc_ms, std::int64_t delta);
+  /// Seals `draft` as the owner's next event (origin, seq, prev_hash set here)
+  /// and appends it; returns the sealed event.
+  sn::event write_own_event(sn::event draft);
 
   // log_reader
   sync::version_vector versions() const override;

@@ -42,6 +42,20 @@
 // and after the heal, once the skewed events are in range, 1-5 hold as well
 // (everything converges).
 //
+// Origins (docs/protocol.md 3.3): the store is a signed one. N0 creates it
+// (store.created, and device.enrolled for every node and for the forger "NF",
+// self-signed), every node pins the store and refuses unenrolled origins, and
+// each node signs the last event of each of its write batches. In two seeds
+// of three an enrolled forging node "NF" (it has a connection, it runs no
+// sync) sends honest nodes live events and unsolicited sync replies holding
+// events under another node's origin (chained onto the head the target holds),
+// under the target's own origin, under its own origin and under an unknown
+// one, with no signature, with its own key's signature, with a real signature
+// replayed from another seq, or with a real signature of a later seq. Then:
+//   7. no forged event is ever in an honest node's log (checked after every
+//      append and at the end), and 1-5 hold for the honest nodes;
+// and a seed whose forger attacked must have seen refusals by the gate.
+//
 // Usage: sim_sync [--seeds N] [--first S] | --seed S [--verbose]
 // A failure prints the seed and the exact command replaying it.
 #include <algorithm>
@@ -58,8 +72,15 @@
 #include <variant>
 #include <vector>
 
+#include <sodium.h>
+
 #include "actors/sync/sync_fsm.hpp"
+#include "events/codec.hpp"
+#include "events/device.hpp"
 #include "events/hlc.hpp"
+#include "events/payload_codec.hpp"
+#include "events/product.hpp"
+#include "trust/signature.hpp"
 #include "tests/sim/support/memory_log.hpp"
 #include "tests/sim/support/sim_network.hpp"
 
@@ -91,7 +112,25 @@ struct sim_params {
   std::optional<std::size_t> skewed;           // a node whose clock runs far ahead for a while
   std::uint64_t skew_ms = 0;                   // how far (> max_skew_ms beyond any other node's clock)
   std::uint64_t skew_from_ms = 0, skew_until_ms = 0;
+  bool forger = false;                         // an enrolled node "NF" forges events during writes
+  std::uint64_t forge_gap_ms_max = 0;          // between two of its attacks
 };
+
+const std::string forger_id = "NF";
+const std::string store_id = "5157e5157e5157e5157e5157e5157e51";
+
+struct key_pair {
+  sn::trust::public_key pub{};
+  sn::trust::secret_key secret{};
+};
+
+key_pair seeded_key(std::mt19937_64& rng) {
+  unsigned char seed[32];
+  for (auto& b : seed) b = static_cast<unsigned char>(rng());
+  key_pair k;
+  crypto_sign_seed_keypair(k.pub.data(), k.secret.data(), seed);
+  return k;
+}
 
 struct node_state {
   std::string id;
@@ -102,6 +141,7 @@ struct node_state {
   std::uint64_t disk_ready_ms = 0;    // appends complete in FIFO order
   std::uint64_t crashes = 0;
   sn::hybrid_logical_clock clock;     // stamps own events, merges appended remote ones (no bound: the fsm's job)
+  key_pair key;                       // its Ed25519 key, enrolled in N0's genesis
 };
 
 struct result {
@@ -113,6 +153,7 @@ struct result {
   std::uint64_t bytes = 0;
   std::uint64_t crashes = 0;
   std::uint64_t skewed_events = 0;  // events the skewed node wrote while more than max_skew ahead
+  std::uint64_t forged_events = 0;  // events the forger sent
   sync::sync_counters totals;
 };
 
@@ -130,6 +171,19 @@ void add_counters(sync::sync_counters& t, const sync::sync_counters& c) {
   t.replies_stale += c.replies_stale;
   t.refused_clock_skew += c.refused_clock_skew;
   t.skew_waiting += c.skew_waiting;
+  t.refused_own_origin += c.refused_own_origin;
+  t.refused_unknown_origin += c.refused_unknown_origin;
+  t.refused_bad_signature += c.refused_bad_signature;
+  t.refused_unsigned += c.refused_unsigned;
+  t.refused_broken_chain += c.refused_broken_chain;
+  t.refused_revoked += c.refused_revoked;
+  t.awaiting_signature += c.awaiting_signature;
+  t.signatures_verified += c.signatures_verified;
+}
+
+std::uint64_t gate_refusals(const sync::sync_counters& c) {
+  return c.refused_own_origin + c.refused_unknown_origin + c.refused_bad_signature + c.refused_unsigned +
+         c.refused_broken_chain + c.refused_revoked;
 }
 
 sim_params draw_params(std::mt19937_64& rng) {
@@ -173,6 +227,9 @@ sim_params draw_params(std::mt19937_64& rng) {
     p.skew_from_ms = uni(0, p.write_phase_ms / 2);
     p.skew_until_ms = p.skew_from_ms + uni(200, p.write_phase_ms / 2);
   }
+  p.cfg.admit_unenrolled = false;  // a signed store: every origin must be enrolled
+  p.forger = uni(0, 2) != 0;
+  p.forge_gap_ms_max = uni(20, 400);
   return p;
 }
 
@@ -184,8 +241,11 @@ public:
       node_state n;
       n.id = "N" + std::to_string(i);
       n.log = std::make_unique<memory_log>(n.id);
+      n.key = seeded_key(rng_);
       nodes_.push_back(std::move(n));
     }
+    forger_key_ = seeded_key(rng_);
+    write_genesis();
     net_ = std::make_unique<sim_network>(
         p_.nodes, q_, rng_, p_.faults,
         [this](std::size_t from, std::size_t to, std::uint8_t type, const std::string& body) {
@@ -221,6 +281,7 @@ public:
       schedule_write(i, rand(0, p_.write_gap_ms_max));
     }
     schedule_partition(rand(200, 2000));
+    if (p_.forger) schedule_forgery(rand(0, p_.forge_gap_ms_max));
     if (p_.crash_rate > 0) schedule_crash(next_crash_delay());
     if (p_.hub_moves) schedule_hub_move(rand(500, 3000));
     const std::uint64_t end_writes = p_.write_phase_ms;
@@ -285,9 +346,39 @@ private:
     res_.why = "t=" + std::to_string(q_.now()) + " ms: " + std::move(why);
   }
 
+  static std::string hex(const sn::trust::public_key& k) { return sn::to_hex(sn::hash256(k)); }
+
+  // N0 creates the store and enrolls every node and the forger, self-signed.
+  void write_genesis() {
+    node_state& n0 = nodes_[0];
+    const auto hlc = sn::hlc_timestamp::from_parts(1700000000000, 0);
+    auto own = [&](const auto& payload) {
+      return n0.log->write_own_event(sn::make_event(sn::device_id{n0.id}, sn::origin_seq{1}, hlc, sn::term_id{1}, payload));
+    };
+    own(sn::store_created{store_id, "sim"});
+    own(sn::device_enrolled{n0.id, hex(n0.key.pub), hex(n0.key.pub), 100, ""});
+    for (std::size_t i = 1; i < nodes_.size(); ++i) {
+      own(sn::device_enrolled{nodes_[i].id, hex(nodes_[i].key.pub), hex(nodes_[i].key.pub), 10, n0.id});
+    }
+    const sn::event last = own(sn::device_enrolled{forger_id, hex(forger_key_.pub), hex(forger_key_.pub), 1, n0.id});
+    n0.log->add_signature(sign(n0, last));
+    res_.events += last.seq.value();
+  }
+
+  sn::trust::origin_signature sign(const node_state& n, const sn::event& e) const {
+    return {n.id, e.seq.value(), sn::trust::sign(n.key.secret, store_id, n.id, e.seq.value(), e.hash)};
+  }
+
   void boot(std::size_t i) {
     node_state& n = nodes_[i];
     n.fsm = std::make_unique<sync::sync_fsm>(n.id, p_.cfg, *n.log);
+    // The shell's start-up: the store it joined, and the membership its log holds.
+    n.fsm->pin_store(store_id);
+    for (const auto& [origin, seq] : n.log->versions()) {
+      for (const auto& b : n.log->read_origin_bytes(origin, 1, seq, ~std::size_t{0})) {
+        if (auto e = sn::decode(b)) n.fsm->observe(*e);
+      }
+    }
     if (p_.hub) n.fsm->set_hub(nodes_[*p_.hub].id);  // a restarted node hears the current master
     n.up = true;
   }
@@ -322,8 +413,15 @@ private:
   void apply(std::size_t i, std::vector<sync::output> outs) {
     node_state& n = nodes_[i];
     check_bounds(i);
+    for (const auto& r : n.fsm->take_refusal_notices()) {
+      if (verbose_) {
+        std::printf("  t=%llu %s refused %llu events of %s from seq %llu sent by %s: %s\n", ull(q_.now()), n.id.c_str(),
+                    ull(r.count), r.origin.c_str(), ull(r.seq), r.peer.c_str(), r.reason.c_str());
+      }
+    }
     for (auto& o : outs) {
       if (auto* s = std::get_if<sync::send_message>(&o)) {
+        if (s->peer == forger_id) continue;  // the forger answers nothing
         const std::size_t to = index_of(s->peer);
         if (to == nodes_.size() || to == i) {
           fail(n.id + " sent to unknown peer " + s->peer);
@@ -339,11 +437,15 @@ private:
         const std::uint64_t done = std::max(n.disk_ready_ms, q_.now()) + rand(0, 5);
         n.disk_ready_ms = done;
         auto batch = std::make_shared<std::vector<sn::event>>(std::move(a->events));
+        auto sigs = std::make_shared<std::vector<sn::trust::origin_signature>>(std::move(a->signatures));
         const std::uint64_t epoch = n.epoch;
-        q_.at(done, [this, i, epoch, batch] {
+        q_.at(done, [this, i, epoch, batch, sigs] {
           node_state& m = nodes_[i];
           if (!m.up || m.epoch != epoch) return;  // crashed before the write: lost
-          auto outcomes = m.log->append(*batch);
+          for (const auto& e : *batch) {
+            if (forged_.count(e.hash) != 0) fail(m.id + " appended forged event " + e.origin.value() + ":" + std::to_string(e.seq.value()));
+          }
+          auto outcomes = m.log->append(*batch, *sigs);
           // The command actor's part: every appended remote event is merged into
           // this node's clock, here with no bound of its own.
           for (std::size_t k = 0; k < batch->size() && k < outcomes.size(); ++k) {
@@ -403,17 +505,24 @@ private:
       node_state& n = nodes_[i];
       if (n.up) {
         std::vector<std::string> encoded;
+        std::vector<sn::trust::origin_signature> sigs;
         const std::uint64_t count = rand(1, 4);
         for (std::uint64_t k = 0; k < count; ++k) {
           const auto delta = static_cast<std::int64_t>(rand(0, 20)) - 10;
           const auto stamp = n.clock.now(wall_of(i));
           encoded.push_back(n.log->write_own(stamp.wall_ms(), delta == 0 ? 1 : delta));
+          // The log writer signs the last own event of each commit batch.
+          if (k + 1 == count) {
+            auto e = sn::decode(encoded.back());
+            sigs.push_back(sign(n, *e));
+            n.log->add_signature(sigs.back());
+          }
           ++res_.events;
           if (p_.skewed && *p_.skewed == i && stamp.wall_ms() > 1700000000000 + q_.now() + p_.cfg.max_skew_ms) {
             ++res_.skewed_events;
           }
         }
-        apply(i, n.fsm->on_local_appended(encoded, q_.now()));
+        apply(i, n.fsm->on_local_appended(encoded, q_.now(), sigs));
       }
       schedule_write(i, rand(1, p_.write_gap_ms_max));
     });
@@ -447,6 +556,79 @@ private:
       if (verbose_) std::printf("  t=%llu partition: %s\n", ull(q_.now()), what.c_str());
       schedule_partition(rand(300, 3000));
     });
+  }
+
+  // The forger: an enrolled device with a connection that writes events
+  // under other origins (invariant 7).
+  void schedule_forgery(std::uint64_t delay) {
+    q_.at(q_.now() + delay, [this] {
+      if (!writing()) return;
+      const std::size_t target = rand(0, nodes_.size() - 1);
+      node_state& t = nodes_[target];
+      if (t.up) forge_at(target);
+      schedule_forgery(rand(1, p_.forge_gap_ms_max));
+    });
+  }
+
+  void forge_at(std::size_t target) {
+    node_state& t = nodes_[target];
+    // Whose origin: another honest node's (most often), the target's own, the forger's own, or a stranger's.
+    std::string origin;
+    const std::uint64_t who = rand(0, 9);
+    if (who < 6) {
+      origin = nodes_[rand(0, nodes_.size() - 1)].id;
+      if (origin == t.id) origin = nodes_[(index_of(origin) + 1) % nodes_.size()].id;
+    } else if (who == 6) {
+      origin = t.id;
+    } else if (who == 7) {
+      origin = forger_id;
+    } else {
+      origin = "EVIL";
+    }
+    // Chain onto the head the target holds (as a relay would know it).
+    const auto v = t.log->versions();
+    const std::uint64_t head = v.count(origin) ? v.at(origin) : 0;
+    sn::hash256 prev{};
+    if (head > 0) prev = *t.log->hash_of(origin, head);
+    std::vector<std::string> bytes;
+    sn::event last;
+    const std::uint64_t count = rand(1, 4);
+    for (std::uint64_t k = 0; k < count; ++k) {
+      sn::price_changed p;
+      p.sku = "SKU-" + std::to_string(rand(0, 6));
+      p.price_cents = 1;
+      sn::event e = sn::make_event(sn::device_id{origin}, sn::origin_seq{head + 1 + k},
+                                   sn::hlc_timestamp::from_parts(wall_of(target), 0), sn::term_id{1}, p);
+      e.prev_hash = prev;
+      sn::seal(e);
+      prev = e.hash;
+      forged_.insert(e.hash);
+      bytes.push_back(sn::encode(e));
+      last = e;
+    }
+    res_.forged_events += count;
+    // Which evidence: none, the forger's own key, a real signature of another seq, a real later one.
+    std::vector<sn::trust::origin_signature> sigs;
+    std::uint64_t how = rand(0, 3);
+    if (origin == forger_id && how == 1) how = 0;  // its own key on its own origin would be no forgery
+    const std::size_t owner = index_of(origin);
+    const memory_log* source = owner < nodes_.size() ? nodes_[owner].log.get() : nullptr;
+    if (how == 1) {
+      sigs.push_back({origin, last.seq.value(),
+                      sn::trust::sign(forger_key_.secret, store_id, origin, last.seq.value(), last.hash)});
+    } else if (how >= 2 && source != nullptr) {
+      auto real = source->signatures(origin, 1, ~std::uint64_t{0});
+      if (!real.empty()) {
+        auto sig = real[rand(0, real.size() - 1)];
+        if (how == 2) sig.seq = last.seq.value();  // replayed at the forged seq
+        sigs.push_back(sig);
+      }
+    }
+    const bool as_reply = rand(0, 1) == 1;
+    const std::string body = as_reply ? sync::encode_sync_reply(0, v, false, bytes, sigs)
+                                      : sync::encode_live_events(bytes, 0, bytes.size(), sigs);
+    const auto type = static_cast<std::uint8_t>(as_reply ? sync::message_type::sync_reply : sync::message_type::live_events);
+    apply(target, t.fsm->on_message(forger_id, type, body, q_.now(), wall_of(target)));
   }
 
   std::uint64_t next_crash_delay() {
@@ -511,6 +693,9 @@ private:
         if (n0.log->digests().at(name) != digest) fail(n.id + "'s " + name + " projection digest differs from " + n0.id + "'s");
       }
       if (n.log->double_applies() != 0) fail(n.id + " applied an event twice");
+      for (const auto& h : n.log->hashes()) {
+        if (forged_.count(h) != 0) fail(n.id + " holds a forged event");
+      }
       for (const auto& [outcome, count] : n.log->outcome_counts()) {
         if (outcome != storage::append_outcome::appended && count != 0) {
           fail(n.id + "'s log refused " + std::to_string(count) + " events the fsm sent it (outcome " +
@@ -524,6 +709,12 @@ private:
       if (!st.skew_holds.empty()) fail(n.id + " still holds " + st.skew_holds.front().origin + " for clock skew");
     }
     for (std::size_t i = 0; i < nodes_.size(); ++i) check_clock(i);
+    if (res_.forged_events > 0) {
+      sync::sync_counters c;
+      for (const auto& n : nodes_) add_counters(c, n.fsm->counters());
+      add_counters(c, res_.totals);
+      if (gate_refusals(c) == 0) fail("the forger sent " + std::to_string(res_.forged_events) + " events and the gate refused none");
+    }
   }
 
   void dump() const {
@@ -536,9 +727,12 @@ private:
                   ull(n.crashes), ull(c.rounds_completed), ull(c.rounds_started), ull(c.rounds_failed),
                   ull(c.events_sent), ull(c.events_received), ull(c.duplicates), ull(c.ahead_buffered),
                   ull(c.ahead_dropped), ull(c.gap_requests), ull(c.events_relayed), ull(c.replies_stale));
-      std::printf("      syncing_with=%s appends_in_flight=%zu ahead=%zu last_error=%s\n",
+      std::printf("      syncing_with=%s appends_in_flight=%zu ahead=%zu requests=%llu retries=%llu replies=%llu "
+                  "last_error=%s\n",
                   st.syncing_with ? st.syncing_with->c_str() : "-", st.appends_in_flight, st.ahead_events,
-                  st.last_error.c_str());
+                  ull(c.requests_sent), ull(c.request_retries), ull(c.replies_received), st.last_error.c_str());
+      for (const auto& [o, seq] : st.versions) std::printf("      %s:%llu", o.c_str(), ull(seq));
+      std::printf("\n");
     }
     std::printf("  %s: converged %llu ms after heal; %llu messages, %llu dropped, %llu duplicated\n",
                 res_.ok ? "ok" : res_.why.c_str(), ull(res_.converge_ms), ull(net_->sent()), ull(net_->dropped()),
@@ -553,6 +747,8 @@ private:
   std::unique_ptr<sim_network> net_;
   std::vector<node_state> nodes_;
   result res_;
+  key_pair forger_key_;
+  sn::sim::hash_set forged_;  // hashes of every event the forger made
 };
 
 int usage() {
@@ -649,6 +845,7 @@ int main(int argc, char** argv) {
   std::uint64_t failures = 0, events = 0, messages = 0, crashes = 0, converge_max = 0, converge_sum = 0;
   std::uint64_t slowest_seed = first;
   std::uint64_t skewed_seeds = 0;
+  std::uint64_t forged = 0;
   sync::sync_counters totals;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     simulation sim(seed, verbose);
@@ -663,6 +860,7 @@ int main(int argc, char** argv) {
     converge_sum += r.converge_ms;
     add_counters(totals, r.totals);
     if (r.skewed_events > 0) ++skewed_seeds;
+    forged += r.forged_events;
     if (!r.ok) {
       ++failures;
       std::printf("FAILED seed %llu: %s\n  replay: %s --seed %llu --verbose\n", static_cast<unsigned long long>(seed),
@@ -686,6 +884,16 @@ int main(int argc, char** argv) {
               "waiting behind them dropped (asked for again)\n",
               static_cast<unsigned long long>(skewed_seeds), static_cast<unsigned long long>(totals.refused_clock_skew),
               static_cast<unsigned long long>(totals.skew_waiting));
+  std::printf("sim_sync: the forger sent %llu events; the gate refused %llu (own origin %llu, unknown %llu, bad signature "
+              "%llu, unsigned %llu, broken chain %llu); %llu held for a later signature; %llu signatures verified\n",
+              static_cast<unsigned long long>(forged), static_cast<unsigned long long>(gate_refusals(totals)),
+              static_cast<unsigned long long>(totals.refused_own_origin),
+              static_cast<unsigned long long>(totals.refused_unknown_origin),
+              static_cast<unsigned long long>(totals.refused_bad_signature),
+              static_cast<unsigned long long>(totals.refused_unsigned),
+              static_cast<unsigned long long>(totals.refused_broken_chain),
+              static_cast<unsigned long long>(totals.awaiting_signature),
+              static_cast<unsigned long long>(totals.signatures_verified));
   if (count >= 50 && skewed_seeds > 0 && totals.refused_clock_skew == 0) {
     std::printf("FAILED: skewed nodes wrote beyond max_skew in %llu seeds but no event was ever refused\n",
                 static_cast<unsigned long long>(skewed_seeds));

@@ -80,6 +80,21 @@ TEST(gate, unsigned_and_badly_signed_runs_are_refused) {
   EXPECT_EQ(mixed.verifications, 2u);
 }
 
+TEST(gate, a_forged_event_inside_a_signed_run_breaks_the_chain_and_is_refused) {
+  store_fixture f;
+  // A peer swaps event 5 for its own (correctly hashed, chained onto 4) and
+  // forwards the real signature of 10: 6 no longer links to 5.
+  device forged("POS1");
+  forged.chain.assign(f.pos.chain.begin(), f.pos.chain.begin() + 4);
+  forged.product("EVIL");
+  std::vector<const sn::event*> run = f.pos.run(1, 10);
+  run[4] = &forged.chain[4];
+  auto d = decide_run(f.k, "POS2", run, {f.pos.sign_seq(10)}, strict);
+  EXPECT_EQ(d.accept_to, 0u);
+  EXPECT_EQ(d.reason, verdict::broken_chain);
+  EXPECT_EQ(d.refused, 10u);
+}
+
 TEST(gate, an_enrolled_device_forging_another_origin_is_refused) {
   store_fixture f;
   device forger("POS2");
