@@ -5,8 +5,10 @@
 #include <unordered_map>
 
 #include "events/codec.hpp"
+#include "events/event_type.hpp"
 #include "storage/errc.hpp"
 #include "storage/keys.hpp"
+#include "trust/keyring.hpp"
 
 namespace sn::storage {
 
@@ -18,6 +20,8 @@ const char* to_string(finding_kind k) noexcept {
     case finding_kind::index_mismatch: return "index_mismatch";
     case finding_kind::undecodable: return "undecodable";
     case finding_kind::head_mismatch: return "head_mismatch";
+    case finding_kind::unsigned_events: return "unsigned";
+    case finding_kind::bad_signature: return "bad_signature";
   }
   return "unknown";
 }
@@ -65,10 +69,12 @@ public:
   explicit auditor(const event_log& log) : log_(log) {}
 
   expected<audit_report> run() {
+    if (auto st = load_signatures(); !st) return st.error();
     if (auto st = walk_log(); !st) return st.error();
     if (auto st = walk_index(); !st) return st.error();
     check_unindexed();
     check_heads();
+    check_signatures();
     for (const auto& [origin, w] : walks_) report_.origins[origin] = w.contiguous;
     return std::move(report_);
   }
@@ -105,9 +111,72 @@ private:
     });
   }
 
+  status load_signatures() {
+    return log_.scan_signatures([&](const trust::origin_signature& s) {
+      sigs_[s.origin].emplace(s.seq, signed_at{s, {}, false});
+      return true;
+    });
+  }
+
+  /// After the walk: every stored signature against the final keyring, then
+  /// each enrolled origin's unsigned tail.
+  void check_signatures() {
+    report_.store_id = keyring_.store_id();
+    if (keyring_.creator().empty()) return;  // no genesis in this log: nothing to check against
+    for (auto& [origin, by_seq] : sigs_) {
+      const trust::member* m = keyring_.find(origin);
+      for (auto& [seq, at] : by_seq) {
+        if (!at.held) {
+          add(finding_kind::bad_signature, origin, seq, 0,
+              "signature of " + ref(origin, seq) + " names an event the log does not hold");
+          continue;
+        }
+        ++report_.signatures_checked;
+        if (m == nullptr || !m->has_key) {
+          add(finding_kind::bad_signature, origin, seq, 0,
+              "signature of " + ref(origin, seq) + ": origin " + origin + " has no enrolled key in this log");
+          continue;
+        }
+        if (!trust::verify(m->key, at.sig.sig, keyring_.store_id(), origin, seq, at.hash)) {
+          add(finding_kind::bad_signature, origin, seq, 0,
+              "signature of " + ref(origin, seq) + " does not verify with " + origin + "'s enrolled key");
+          continue;
+        }
+        ++report_.signatures_valid;
+        auto& v = valid_to_[origin];
+        v = std::max(v, seq);
+      }
+    }
+    for (const auto& [origin, w] : walks_) {
+      const trust::member* m = keyring_.find(origin);
+      if (m == nullptr || !m->has_key) {
+        report_.unenrolled[origin] = w.last_seq;
+        continue;
+      }
+      std::uint64_t covered = 0;
+      if (auto it = valid_to_.find(origin); it != valid_to_.end()) covered = it->second;
+      if (covered < w.last_seq) {
+        add(finding_kind::unsigned_events, origin, covered + 1, 0,
+            origin + ":" + std::to_string(covered + 1) + ".." + std::to_string(w.last_seq) +
+                " are covered by no valid signature of " + origin);
+      }
+    }
+  }
+
   void check_event(const event& e, std::uint64_t pos) {
     const std::string& origin = e.origin.value();
     const std::uint64_t seq = e.seq.value();
+    const auto type = static_cast<event_type>(e.type);
+    if (type == event_type::store_created || type == event_type::device_enrolled ||
+        type == event_type::device_revoked) {
+      keyring_.observe(e);
+    }
+    if (auto so = sigs_.find(origin); so != sigs_.end()) {
+      if (auto at = so->second.find(seq); at != so->second.end() && !at->second.held) {
+        at->second.hash = e.hash;
+        at->second.held = true;
+      }
+    }
     const std::string at = " at position " + std::to_string(pos);
     origin_walk& w = walks_[origin];
 
@@ -223,6 +292,14 @@ private:
   }
 
   const event_log& log_;
+  struct signed_at {
+    trust::origin_signature sig;
+    hash256 hash{};     // the stored hash of the event at that seq (first copy)
+    bool held = false;  // the walk found that event
+  };
+  std::map<std::string, std::map<std::uint64_t, signed_at>> sigs_;
+  std::map<std::string, std::uint64_t> valid_to_;  // origin -> highest seq with a valid signature
+  trust::keyring keyring_;
   audit_report report_;
   std::map<std::string, origin_walk> walks_;
   std::vector<std::uint8_t> flags_;                            // by position

@@ -9,7 +9,16 @@
 // - the index maps each (origin, seq) to the position that holds it, and
 //   points at nothing else (index_mismatch);
 // - the heads column family holds each origin's highest contiguous seq and
-//   its hash (head_mismatch).
+//   its hash (head_mismatch);
+// - origin signatures (docs/protocol.md 1.7), when the log belongs to a store
+//   (it holds a store.created): each stored signature verifies with its
+//   origin's enrolled key (as the log's membership events say, folded by
+//   trust::keyring in position order) over the event the log holds at that
+//   seq (bad_signature), and each enrolled origin's events are covered by a
+//   valid signature at or above them (unsigned: the range past the highest
+//   valid one). Origins no enrollment names are listed (`unenrolled`), not
+//   findings: a store may admit them (trust.unenrolled_origins = admit). A log
+//   of no store has nothing to check signatures against (store_id "").
 // Reads only. Run it on a log opened read_only (a running node's data dir is
 // fine) or on a log no one appends to meanwhile: a concurrent append can make
 // heads look ahead of the walked events.
@@ -34,6 +43,8 @@ enum class finding_kind : std::uint8_t {
   index_mismatch = 3,  ///< index entry missing, wrong, or pointing at nothing
   undecodable = 4,     ///< stored bytes are not an event
   head_mismatch = 5,   ///< heads entry differs from the highest contiguous seq
+  unsigned_events = 6, ///< an enrolled origin's events no valid signature covers
+  bad_signature = 7,   ///< a stored signature that does not verify (or whose origin has no key)
 };
 const char* to_string(finding_kind k) noexcept;
 
@@ -55,6 +66,10 @@ struct audit_report {
   std::map<std::string, std::uint64_t> origins;  ///< origin -> highest contiguous seq found
   std::vector<audit_finding> findings;           ///< in walk order, at most audit_findings_max
   std::uint64_t findings_dropped = 0;            ///< findings beyond audit_findings_max
+  std::string store_id;                          ///< the store of the log's genesis ("" = none: no signature checks)
+  std::uint64_t signatures_checked = 0;          ///< stored signatures verified
+  std::uint64_t signatures_valid = 0;
+  std::map<std::string, std::uint64_t> unenrolled;  ///< origin -> events held, for origins no enrollment names
   bool clean() const noexcept { return findings.empty() && findings_dropped == 0; }
 };
 

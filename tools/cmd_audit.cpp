@@ -39,7 +39,11 @@ int run_verify(const std::string& dir, bool as_json, cli_context& ctx) {
                 {"index_entries", rep->index_entries},
                 {"origins", rep->origins},
                 {"findings", findings},
-                {"findings_dropped", rep->findings_dropped}};
+                {"findings_dropped", rep->findings_dropped},
+                {"store_id", rep->store_id},
+                {"signatures_checked", rep->signatures_checked},
+                {"signatures_valid", rep->signatures_valid},
+                {"unenrolled", rep->unenrolled}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     const palette p = ctx.out_palette();
@@ -56,9 +60,21 @@ int run_verify(const std::string& dir, bool as_json, cli_context& ctx) {
     }
     std::string origins;
     for (const auto& [o, s] : rep->origins) origins += " " + o + ":" + std::to_string(s);
+    // Origin signatures (docs/protocol.md 1.7): what was checked, and who could not be.
+    if (rep->store_id.empty()) {
+      std::printf("signatures: not checked (this log holds no store genesis)\n");
+    } else {
+      std::string unenrolled;
+      for (const auto& [o, s] : rep->unenrolled) unenrolled += " " + o + ":1.." + std::to_string(s);
+      std::printf("signatures: store %s, %s of %s stored signatures valid%s%s\n", rep->store_id.c_str(),
+                  group_thousands(rep->signatures_valid).c_str(), group_thousands(rep->signatures_checked).c_str(),
+                  unenrolled.empty() ? "" : "; origins no enrollment names (admitted unsigned):",
+                  unenrolled.c_str());
+    }
     if (rep->clean()) {
-      std::printf("%sclean%s: %s events, %s index entries, every chain verified; heads%s\n", p.green(), p.reset(),
-                  group_thousands(rep->events).c_str(), group_thousands(rep->index_entries).c_str(), origins.c_str());
+      std::printf("%sclean%s: %s events, %s index entries, every chain verified%s; heads%s\n", p.green(), p.reset(),
+                  group_thousands(rep->events).c_str(), group_thousands(rep->index_entries).c_str(),
+                  rep->store_id.empty() ? "" : ", every enrolled origin signed", origins.c_str());
     } else {
       std::printf("%sPROBLEMS FOUND%s: %s finding(s) in %s events\n", p.red(), p.reset(),
                   group_thousands(rep->findings.size() + rep->findings_dropped).c_str(),

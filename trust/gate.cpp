@@ -33,7 +33,8 @@ run_decision refuse_all(std::uint64_t first, std::uint64_t n, verdict why, std::
 }  // namespace
 
 run_decision decide_run(const keyring& k, std::string_view self, const std::vector<const event*>& run,
-                        const std::vector<origin_signature>& offered, const gate_policy& policy) {
+                        const std::vector<origin_signature>& offered, const gate_policy& policy,
+                        const std::vector<origin_signature>* later_from) {
   SN_ASSERT(!run.empty(), "decide_run needs events");
   const std::string& origin = run.front()->origin.value();
   const std::uint64_t first = run.front()->seq.value();
@@ -93,7 +94,8 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
   if (!d.covering) {
     // A signature offered for a later seq (a live batch split in pieces) may
     // cover the run once the events up to it arrive: the run waits.
-    const bool later = std::any_of(offered.begin(), offered.end(),
+    const auto& pool = later_from != nullptr ? *later_from : offered;
+    const bool later = std::any_of(pool.begin(), pool.end(),
                                    [&](const origin_signature& s) { return s.origin == origin && s.seq > last && s.seq <= cap; });
     if (later && !bad) {
       d.accept_to = first - 1;

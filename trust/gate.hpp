@@ -69,7 +69,11 @@ struct run_decision {
 };
 
 /// See the contract. `run` non-empty, one origin, contiguous ascending seqs.
+/// `later`: the signatures whose seq above the run may make it wait (those
+/// of the message that brought it: the pieces of one split batch carry
+/// them); nullptr: `offered`.
 run_decision decide_run(const keyring& k, std::string_view self, const std::vector<const event*>& run,
-                        const std::vector<origin_signature>& offered, const gate_policy& policy);
+                        const std::vector<origin_signature>& offered, const gate_policy& policy,
+                        const std::vector<origin_signature>* later = nullptr);
 
 }  // namespace sn::trust

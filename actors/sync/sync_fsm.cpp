@@ -213,7 +213,7 @@ void sync_fsm::handle_live(const std::string& peer, std::string_view body, std::
   keep_signatures(msg->signatures);
   auto events = decode_events(msg->events);
   bool gap = false;
-  ingest(peer, events, true, 0, now_ms, gap, out);
+  ingest(peer, events, true, 0, now_ms, gap, out, msg->signatures);
   if (gap) {
     gap_source_ = peer;
     maybe_request_gap(now_ms, out);
@@ -371,7 +371,7 @@ void sync_fsm::handle_reply(const std::string& peer, std::string_view body, std:
     }
   }
   bool gap = false;
-  const bool appending = ingest(peer, events, false, current ? pull_.request_id : 0, now_ms, gap, out);
+  const bool appending = ingest(peer, events, false, current ? pull_.request_id : 0, now_ms, gap, out, rep->signatures);
   if (!current) return;
   pull_.more = rep->more;
   if (appending) {
@@ -471,7 +471,8 @@ void sync_fsm::refuse_skewed(const std::string& origin, std::uint64_t seq, std::
 }
 
 bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, bool live,
-                      std::uint64_t pull_request_id, std::uint64_t now_ms, bool& gap, std::vector<output>& out) {
+                      std::uint64_t pull_request_id, std::uint64_t now_ms, bool& gap, std::vector<output>& out,
+                      const signature_list& signatures) {
   const version_vector log_heads = log_.versions();
   const bool relay = live && is_hub() && cfg_.hub_relays_live;
   append_events batch;
@@ -527,7 +528,7 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     ++counters_.ahead_buffered;
   }
   drain_ahead(log_heads, batch, meta);
-  const bool appending = emit(source, batch, meta, now_ms, out);
+  const bool appending = emit(source, batch, meta, now_ms, out, &signatures);
   // Reordering inside one message is not a gap; what is still held (or was
   // dropped) after the drain and the gate is.
   gap = dropped || ahead_events_ > 0;
@@ -576,7 +577,8 @@ void sync_fsm::count_refusal(const std::string& source, const std::string& origi
   notices_.push_back(refusal_notice{source, origin, seq, d.refused, reason});
 }
 
-void sync_fsm::gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms) {
+void sync_fsm::gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
+                    const signature_list* message) {
   if (batch.events.empty()) return;
   // Each origin's run, in batch order (contiguous ascending seqs per origin).
   std::map<std::string, std::vector<std::size_t>> runs;
@@ -602,7 +604,19 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
       if (auto ps = pending_sigs_.find(origin); ps != pending_sigs_.end()) {
         for (const auto& [seq, sig] : ps->second) offered.push_back(sig);
       }
-      trust::run_decision d = trust::decide_run(keyring_, self_, run, offered, policy);
+      signature_list in_message;
+      if (message != nullptr) {
+        for (const auto& sig : *message) {
+          if (sig.origin == origin) in_message.push_back(sig);
+        }
+      }
+      trust::run_decision d =
+          trust::decide_run(keyring_, self_, run, offered, policy, message != nullptr ? &in_message : &offered);
+      if (message == nullptr && d.reason == trust::verdict::unsigned_events && d.refused > 0) {
+        // A drain after an append: no message brought these; they wait for one.
+        d.waiting += d.refused;
+        d.refused = 0;
+      }
       counters_.signatures_verified += d.verifications;
       const bool last_pass = pass == order.size() || pending.size() == 1;
       if (d.reason == trust::verdict::unknown_origin && !last_pass) {
@@ -684,8 +698,8 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
 }
 
 bool sync_fsm::emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
-                    std::vector<output>& out) {
-  gate(source, batch, meta, now_ms);
+                    std::vector<output>& out, const signature_list* message) {
+  gate(source, batch, meta, now_ms, message);
   if (batch.events.empty()) return false;
   inflight_.push_back(std::move(meta));
   out.push_back(std::move(batch));
@@ -770,7 +784,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
     append_events more;
     inflight_batch meta;
     drain_ahead(log_.versions(), more, meta);
-    emit(b.refs.empty() ? std::string() : b.refs.front().source, more, meta, now_ms, out);
+    emit(b.refs.empty() ? std::string() : b.refs.front().source, more, meta, now_ms, out, nullptr);
   }
 
   if (b.pull_request_id != 0 && pull_.phase == pull_phase::awaiting_append && pull_.request_id == b.pull_request_id) {

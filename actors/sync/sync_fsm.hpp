@@ -220,7 +220,7 @@ private:
   /// Emits at most one append_events; returns true when it did. Sets gap when an
   /// event had to wait for a gap.
   bool ingest(const std::string& source, std::vector<incoming>& events, bool live, std::uint64_t pull_request_id,
-              std::uint64_t now_ms, bool& gap, std::vector<output>& out);
+              std::uint64_t now_ms, bool& gap, std::vector<output>& out, const signature_list& signatures);
   /// True while `origin` waits for a refused event: its later events are
   /// dropped and it is left out of requests.
   bool skew_held(const std::string& origin, std::uint64_t now_ms) const;
@@ -234,13 +234,17 @@ private:
   /// The origin gate over a batch about to go to the log (see the contract):
   /// keeps what is covered, sends what may be covered later back to the ahead
   /// buffer, counts the rest; sets the covering signatures.
-  void gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms);
+  /// `message`: the signatures of the message that brought the batch;
+  /// nullptr for a drain after an append (then nothing is refused for want of
+  /// a signature: it waits for the message that brings one).
+  void gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
+            const signature_list* message);
   void keep_signatures(const signature_list& sigs);
   void count_refusal(const std::string& source, const std::string& origin, std::uint64_t seq,
                      const trust::run_decision& d, std::uint64_t now_ms);
   /// Emits `batch` (after the gate) when anything is left; true when it did.
   bool emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
-            std::vector<output>& out);
+            std::vector<output>& out, const signature_list* message);
   std::uint64_t effective_head(const version_vector& log_heads, const std::string& origin) const;
   version_vector effective_heads() const;
   void recompute_inflight_heads();
