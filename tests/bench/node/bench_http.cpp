@@ -1,6 +1,7 @@
 // HTTP benchmark (not a test) of one real storenode process (issue 3):
 //
 //   bench_http [--seconds S] [--samples N] [--durability fsync|os] [--http-threads T] [--storenode PATH]
+//              [--create-store]
 //
 // (a) Sales per second through POST /v1/sales with 1, 8 and 32 concurrent
 //     clients, each a thread with its own keep-alive httplib::Client, posting
@@ -93,11 +94,15 @@ int main(int argc, char** argv) {
   app.add_option("--durability", s.durability, "fsync or os")->check(CLI::IsMember({"fsync", "os"}));
   app.add_option("--http-threads", s.http_threads, "node HTTP threads (0: the default)");
   app.add_option("--storenode", s.storenode, "storenode binary (default: this build's)");
+  bool create_store = false;
+  app.add_flag("--create-store", create_store,
+               "start the node with --create-store (a store's device: its own events are signed, issue 9)");
   CLI11_PARSE(app, argc, argv);
   sn::testing::temp_dir dir;
   sn::testing::node_options o;
   o.device_id = "POS1";
   o.extra_args = {"--durability", s.durability};
+  if (create_store) o.extra_args.push_back("--create-store");
   if (s.http_threads > 0) {
     o.extra_args.push_back("--http-threads");
     o.extra_args.push_back(std::to_string(s.http_threads));
