@@ -3,6 +3,8 @@
 // temp dir (the log is the judge of what was appended).
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
 #include "actors/writer/group_commit.hpp"
 #include "tests/unit/storage/helpers.hpp"
 
@@ -173,3 +175,56 @@ TEST_F(fixture, rollback_after_failed_write_keeps_the_chain_gapless) {
 
 } // namespace
 } // namespace sn::writer
+
+namespace sn::writer {
+namespace {
+
+// Proves: with a signer, a commit signs the last own event of the batch and
+// every signature_interval_events-th seq, stores the signatures with the
+// events (readable from the log, verifiable with the public key), hands them
+// out for the live publish, and stores the remotes' covering signatures too;
+// without a signer nothing is signed.
+TEST_F(fixture, signs_the_last_own_event_and_every_interval_seq_and_stores_them) {
+  trust::public_key pub{};
+  trust::secret_key secret{};
+  ASSERT_GE(sodium_init(), 0);
+  crypto_sign_keypair(pub.data(), secret.data());
+  const std::string store = "5757575757575757575757575757575757";
+  group_commit gc(device_id{"POS1"}, {});
+  gc.set_signer(store, secret);
+  std::vector<std::string> notes;
+  for (int i = 0; i < 300; ++i) notes.push_back("n" + std::to_string(i));
+  auto out = commit(gc, {local(notes)});
+  ASSERT_TRUE(out.locals[0].durable);
+  ASSERT_EQ(out.own_signatures.size(), 2u);
+  EXPECT_EQ(out.own_signatures[0].seq, trust::signature_interval_events);
+  EXPECT_EQ(out.own_signatures[1].seq, 300u);
+  auto stored = log->signatures(device_id{"POS1"}, origin_seq{1}, origin_seq{1000}, 100);
+  ASSERT_EQ(stored.size(), 2u);
+  for (const auto& s : stored) {
+    auto e = log->get(device_id{"POS1"}, origin_seq{s.seq});
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(trust::verify(pub, s.sig, store, "POS1", s.seq, e->ev.hash));
+  }
+  // One more command: its one event is the batch's last, signed.
+  out = commit(gc, {local({"x"})});
+  ASSERT_EQ(out.own_signatures.size(), 1u);
+  EXPECT_EQ(out.own_signatures[0].seq, 301u);
+
+  // A remote request's covering signature is stored with its events.
+  chain other("POS2");
+  remote_entry r;
+  r.events = other.take(3);
+  r.signatures.push_back({"POS2", 3, trust::sign(secret, store, "POS2", 3, r.events.back().hash)});
+  out = commit(gc, {}, {r});
+  EXPECT_EQ(log->signatures(device_id{"POS2"}, origin_seq{1}, origin_seq{3}, 10).size(), 1u);
+  EXPECT_TRUE(out.own_signatures.empty());
+
+  group_commit unsigned_gc(device_id{"POS3"}, {});
+  out = commit(unsigned_gc, {local({"y"})});
+  EXPECT_TRUE(out.own_signatures.empty());
+  EXPECT_TRUE(log->signatures(device_id{"POS3"}, origin_seq{1}, origin_seq{10}, 10).empty());
+}
+
+}  // namespace
+}  // namespace sn::writer
