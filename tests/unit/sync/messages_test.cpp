@@ -166,3 +166,45 @@ TEST(sync_messages, config_bounds_are_checked) {
 }
 
 } // namespace
+
+namespace {
+
+// Proves: live_events and sync_reply carry origin signatures as an optional
+// trailing element (docs/protocol.md 3.1): they round-trip, a body without
+// them keeps its earlier shape (2 and 5 elements), and a malformed signature
+// (wrong size, bad origin, seq 0) makes the body malformed.
+TEST(sync_messages, signatures_ride_as_an_optional_trailing_element) {
+  using namespace sn::sync;
+  sn::trust::origin_signature s{"POS1", 42, {}};
+  for (std::size_t i = 0; i < s.sig.size(); ++i) s.sig[i] = static_cast<std::uint8_t>(i);
+  const std::vector<std::string> events{"ev-bytes"};
+
+  auto live = decode_live_events(encode_live_events(events, 0, 1, {s}));
+  ASSERT_TRUE(live);
+  ASSERT_EQ(live->signatures.size(), 1u);
+  EXPECT_EQ(live->signatures[0], s);
+  auto reply = decode_sync_reply(encode_sync_reply(3, {{"POS1", 42}}, true, events, {s}));
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->signatures.size(), 1u);
+  EXPECT_EQ(reply->signatures[0], s);
+
+  const std::string plain_live = encode_live_events(events, 0, 1);
+  EXPECT_EQ(static_cast<unsigned char>(plain_live[0]), 0x92u);  // array(2), as before signatures
+  const std::string plain_reply = encode_sync_reply(3, {}, false, events);
+  EXPECT_EQ(static_cast<unsigned char>(plain_reply[0]), 0x95u);  // array(5)
+  ASSERT_TRUE(decode_live_events(plain_live));
+  EXPECT_TRUE(decode_live_events(plain_live)->signatures.empty());
+
+  // A 63-byte signature: malformed.
+  std::string bad = encode_live_events(events, 0, 1, {s});
+  const auto at = bad.find(std::string("\xc4\x40", 2));  // bin8 of 64
+  ASSERT_NE(at, std::string::npos);
+  bad[at + 1] = 0x3f;
+  bad.erase(at + 2, 1);
+  EXPECT_FALSE(decode_live_events(bad));
+  sn::trust::origin_signature zero = s;
+  zero.seq = 0;
+  EXPECT_FALSE(decode_live_events(encode_live_events(events, 0, 1, {zero})));
+}
+
+}  // namespace
