@@ -156,6 +156,18 @@ int http_status_of(const command_result& result) noexcept {
                     result);
 }
 
+http_reply render(const std::variant<command_result, rejected>& outcome, const attribution& by) {
+  const auto* r = std::get_if<command_result>(&outcome);
+  if (r == nullptr || std::holds_alternative<add_staff_result>(*r) || std::holds_alternative<update_staff_result>(*r) ||
+      std::holds_alternative<remove_staff_result>(*r)) {
+    return render(outcome);
+  }
+  json j = to_json(*r);
+  j["staff_id"] = by.staff_id.empty() ? json(nullptr) : json(by.staff_id);
+  j["approver_id"] = by.approver_id.empty() ? json(nullptr) : json(by.approver_id);
+  return {http_status_of(*r), j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
 http_reply render(const std::variant<command_result, rejected>& outcome) {
   if (const auto* r = std::get_if<command_result>(&outcome)) {
     return {http_status_of(*r), to_json(*r).dump(-1, ' ', false, json::error_handler_t::replace)};

@@ -245,7 +245,15 @@ public:
     query("/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
     query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); }, srv);
     query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
-    query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
+    query("/v1/sales", [&qs](const httplib::Request& r) -> api_result<json> {
+      auto staff = own_sales_filter(r);
+      if (!staff) return staff.error();
+      const param_lookup base = params(r);
+      return qs.sales([&](const char* name) -> std::optional<std::string> {
+        if (std::string_view(name) == "staff") return *staff;
+        return base(name);
+      });
+    }, srv);
     query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
     query("/v1/devices", [this, &qs](const httplib::Request& r) -> api_result<json> {
       auto out = qs.devices(params(r));
@@ -460,7 +468,7 @@ private:
           // A changed or removed person's sessions end (their role or
           // active flag may have changed); they sign in again.
           if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0) auth_->end_sessions_of(target);
-          http_reply reply = render(r.outcome);
+          http_reply reply = render(r.outcome, attribution{r.staff_id, r.approver_id});
           res.status = reply.status;
           res.set_content(std::move(reply.body), "application/json");
         },
@@ -500,6 +508,21 @@ private:
                          : json(nullptr);
   }
 
+  /// GET /v1/sales's `staff` (issue 10): "me" names the signed-in person; a
+  /// cashier sees only their own sales (no `staff` means theirs, another
+  /// person's is 403 forbidden); a supervisor and above see everyone's and
+  /// may name anyone.
+  static api_result<std::optional<std::string>> own_sales_filter(const httplib::Request& req) {
+    const signed_in& who = *current_auth.who;
+    std::optional<std::string> staff = query_param(req, "staff");
+    if (staff && *staff == "me") staff = who.staff_id;
+    if (staff::at_least(who.role, staff::role::supervisor)) return staff;
+    if (staff && *staff != who.staff_id) {
+      return api_error{403, "forbidden", "a cashier lists only their own sales (staff=me)"};
+    }
+    return std::optional<std::string>{who.staff_id};
+  }
+
   static param_lookup params(const httplib::Request& req) {
     return [&req](const char* name) { return query_param(req, name); };
   }
@@ -518,19 +541,21 @@ private:
     auto found = queries_->audit(params(req));
     if (!found) return send_error(res, found.error());
     json out = std::move(*found);
-    std::optional<std::string> device = query_param(req, "device"), op = query_param(req, "op");
+    std::optional<std::string> device = query_param(req, "device"), op = query_param(req, "op"),
+                               status = query_param(req, "status");
     std::uint64_t since = 0, until = std::numeric_limits<std::uint64_t>::max();
     if (auto v = query_param(req, "since")) parse_u64(*v, since);  // checked by the query above
     if (auto v = query_param(req, "until")) parse_u64(*v, until);
     // The sync rows (few, in memory) come with the first page only.
     if (query_param(req, "cursor")) return send_json(res, 200, out);
-    send_json(res, 200, with_sync_rows(std::move(out), device, op, since, until));
+    send_json(res, 200, with_sync_rows(std::move(out), device, op, status, since, until));
   }
 
   /// The seed's sync audit log has push and pull rows too: sync keeps those
   /// in memory (recording them as events would replicate on every round).
   json with_sync_rows(json out, const std::optional<std::string>& device_filter,
-                      const std::optional<std::string>& op_filter, std::uint64_t since, std::uint64_t until) {
+                      const std::optional<std::string>& op_filter, const std::optional<std::string>& status_filter,
+                      std::uint64_t since, std::uint64_t until) {
     if (!s_.sync_status || !out.contains("entries")) return out;
     json sync = s_.sync_status();
     for (auto& row : sync.value("audit", json::array())) {
@@ -538,13 +563,19 @@ private:
       const std::string op = row.value("operation", "");
       const std::uint64_t t = row.value("time_ms", std::uint64_t{0});
       if (device_filter && *device_filter != device && *device_filter != s_.config->device_id) continue;
+      const std::string result = row.value("result", "ok");
       if (op_filter && *op_filter != op) continue;
+      if (status_filter && *status_filter != result) continue;
       if (t < since || t > until) continue;
+      // A sync round moves events, it writes none: no staff to name.
       out["entries"].push_back({{"operation", op},
+                                {"status", result},
                                 {"device", s_.config->device_id},
                                 {"peer", device},
                                 {"count", row.value("count", 0)},
-                                {"result", row.value("result", "ok")},
+                                {"result", result},
+                                {"staff_id", nullptr},
+                                {"approver_id", nullptr},
                                 {"error", row.contains("error") ? row["error"] : json(nullptr)},
                                 {"time_ms", t},
                                 {"time", hlc_timestamp::from_parts(t, 0).to_rfc3339()}});

@@ -474,6 +474,7 @@ private:
       spdlog::error("node: cannot write node metadata: {}", st.error().message);
       return false;
     }
+    if (!refold_changed_layouts()) return false;
     const auto started = std::chrono::steady_clock::now();
     auto folded = actors::catch_up(*set_, *log_);
     if (!folded) {
@@ -483,6 +484,33 @@ private:
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: projections at position {} ({} events folded at start-up in {} ms)", set_->lowest_position(),
                  *folded, ms.count());
+    return true;
+  }
+
+  /// A projection whose rows were written under another row layout
+  /// (projection::layout) by an earlier build is folded again from the log,
+  /// once; a data dir without the record has layout 1 rows.
+  bool refold_changed_layouts() {
+    const auto units = projections::all_projections();
+    for (std::size_t i = 0; i < set_->size() && i < units.size(); ++i) {
+      const std::string key = std::string("projections.layout.") + units[i]->name();
+      const std::string want = std::to_string(units[i]->layout());
+      const std::string had = log_->get_meta(key).value_or("1");
+      if (had != want) {
+        spdlog::warn("node: projection {} rows are of layout {}, this build writes {}: folding it again from the log",
+                     units[i]->name(), had, want);
+        if (auto st = set_->rebuild(i); !st) {
+          spdlog::error("node: projections: {}", st.error().message);
+          return false;
+        }
+      }
+      if (had != want) {
+        if (auto st = log_->put_meta(key, want); !st) {
+          spdlog::error("node: cannot write node metadata: {}", st.error().message);
+          return false;
+        }
+      }
+    }
     return true;
   }
 

@@ -186,8 +186,20 @@ std::string scope_device(const std::string& device) { return row_out().u8('v').k
 std::string scope_day_device(std::int32_t day, const std::string& device) {
   return row_out().u8('w').i32(day).key(device).bytes();
 }
-std::array<std::string, 4> scopes_of(std::int32_t day, const std::string& device) {
-  return {scope_all(), scope_day(day), scope_device(device), scope_day_device(day, device)};
+std::string scope_staff(const std::string& staff) { return row_out().u8('s').key(staff).bytes(); }
+std::string scope_day_staff(std::int32_t day, const std::string& staff) {
+  return row_out().u8('t').i32(day).key(staff).bytes();
+}
+// Every scope a sale is listed in: the four of day and device, and the two of
+// the person who rang it (an unattributed sale is in no one's list).
+std::vector<std::string> scopes_of(const receipt_row& r) {
+  std::vector<std::string> out{scope_all(), scope_day(r.day), scope_device(r.sale.origin),
+                               scope_day_device(r.day, r.sale.origin)};
+  if (!r.staff.empty()) {
+    out.push_back(scope_staff(r.staff));
+    out.push_back(scope_day_staff(r.day, r.staff));
+  }
+  return out;
 }
 
 // Receipt bytes complemented, then 0xff: sorts by receipt descending (a
@@ -256,7 +268,7 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
 
 // by_product counts a sale while it is present and not voided.
 void product_effects(row_writer& rows, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+  for (const std::string& scope : scopes_of(r)) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
 }
@@ -264,7 +276,7 @@ void product_effects(row_writer& rows, const receipt_row& r, int sign) {
 // The list, its counts and by_product follow a present sale (+1 when it
 // arrives, -1 when a better duplicate displaces it).
 void sale_effects(row_writer& rows, const std::string& receipt, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+  for (const std::string& scope : scopes_of(r)) {
     const std::string key = list_key(scope, r.sale.hlc, receipt);
     if (sign > 0) {
       rows.put(key, std::string());
@@ -453,7 +465,11 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     if (!day) return out;  // views: an invalid day is an empty list
   }
   std::string scope;
-  if (day && f.device) {
+  if (f.staff && day) {
+    scope = scope_day_staff(*day, *f.staff);
+  } else if (f.staff) {
+    scope = scope_staff(*f.staff);
+  } else if (day && f.device) {
     scope = scope_day_device(*day, *f.device);
   } else if (day) {
     scope = scope_day(*day);
@@ -474,7 +490,7 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     const std::string receipt = ascending(key.substr(prefix.size() + 8));
     const auto r = read_receipt(rows, receipt);
     if (!r || !r->present) return true;
-    sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded};
+    sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded, r->staff};
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
     return true;

@@ -35,6 +35,9 @@
 //   'd' i32 day             a business day
 //   'v' device "\0"         a selling device
 //   'w' i32 day device "\0" a day and device
+//   's' staff "\0"          who rang it (attributed sales only)
+//   't' i32 day staff "\0"  a day and who rang it
+//   (layout 2 added 's' and 't': rows of layout 1 are folded again.)
 // - 'r' receipt "\0" -> receipt row:
 //     bool present; if present: sale stamp (u64 hlc, str origin, u64 seq),
 //       i32 day, u32 n, n lines (str sku, i64 qty, i64 unit_price_cents,
@@ -73,6 +76,7 @@ namespace sn::projections {
 class sales_projection final : public projection {
  public:
   const char* name() const noexcept override { return "sales"; }
+  std::uint32_t layout() const noexcept override { return 2; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
 };
 
@@ -123,6 +127,7 @@ struct sale_summary {
   std::int64_t total_cents = 0;
   bool voided = false;
   std::int64_t refunded_cents = 0;
+  std::string staff_id;  ///< who rang it ("": before attribution)
 };
 
 struct product_total {
@@ -134,6 +139,9 @@ struct product_total {
 struct filter {
   std::optional<std::string> day;     ///< "YYYY-MM-DD"; not a date: an empty list
   std::optional<std::string> device;  ///< the selling device
+  /// Who rang the sale (its staff_id). With `day`: that person's sales of
+  /// the day; not combined with `device` (no such index: the caller refuses).
+  std::optional<std::string> staff;
 };
 
 /// GET /v1/sales: newest first (hlc, then receipt, descending); `sales.total`

@@ -324,11 +324,13 @@ std::string encode_record(const idempotency_record& r) {
   std::string out;
   string_writer w{&out};
   packer pk(w);
-  pk.pack_array(3);
+  pk.pack_array(5);
   pk.pack_uint64(idempotency_record_format);
   pk.pack_bin(static_cast<std::uint32_t>(r.fingerprint.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(r.fingerprint.data()), static_cast<std::uint32_t>(r.fingerprint.size()));
   write_tagged(pk, r.result);
+  writer{pk}(r.staff_id);
+  writer{pk}(r.approver_id);
   return out;
 }
 
@@ -336,12 +338,21 @@ expected<idempotency_record> decode_record(std::string_view bytes) {
   msgpack::zone zone;
   msgpack::object o;
   idempotency_record r;
-  const bool ok = unpack(zone, bytes, o) && o.type == msgpack::type::ARRAY && o.via.array.size == 3 &&
-                  o.via.array.ptr[0].type == msgpack::type::POSITIVE_INTEGER &&
-                  o.via.array.ptr[0].via.u64 == idempotency_record_format &&
+  // Format 1: [1, fingerprint, result]; format 2 adds staff_id, approver_id.
+  const auto str_at = [&](std::uint32_t i, std::string& out) {
+    const msgpack::object& x = o.via.array.ptr[i];
+    if (x.type != msgpack::type::STR) return false;
+    out.assign(x.via.str.ptr, x.via.str.size);
+    return true;
+  };
+  const bool shape = unpack(zone, bytes, o) && o.type == msgpack::type::ARRAY && o.via.array.size >= 3 &&
+                     o.via.array.ptr[0].type == msgpack::type::POSITIVE_INTEGER;
+  const std::uint64_t format = shape ? o.via.array.ptr[0].via.u64 : 0;
+  const bool ok = shape && ((format == 1 && o.via.array.size == 3) || (format == 2 && o.via.array.size == 5)) &&
                   o.via.array.ptr[1].type == msgpack::type::BIN && o.via.array.ptr[1].via.bin.size == r.fingerprint.size() &&
-                  read_tagged(o.via.array.ptr[2], r.result);
-  if (!ok) return make_error(errc::invalid_record, "bytes are not an idempotency record of format 1");
+                  read_tagged(o.via.array.ptr[2], r.result) &&
+                  (format == 1 || (str_at(3, r.staff_id) && str_at(4, r.approver_id)));
+  if (!ok) return make_error(errc::invalid_record, "bytes are not an idempotency record of format 1 or 2");
   std::copy(o.via.array.ptr[1].via.bin.ptr, o.via.array.ptr[1].via.bin.ptr + r.fingerprint.size(),
             r.fingerprint.begin());
   return r;

@@ -293,7 +293,7 @@ std::optional<command_handler::decision> command_handler::replay(const command& 
   if (classify_record(it->second) == record_format::typed) {
     auto rec = decode_record(it->second);
     if (rec && rec->fingerprint == print && rec->result.index() == c.index()) {
-      return decision{accepted{{}, std::move(rec->result)}};
+      return decision{accepted{{}, std::move(rec->result), std::move(rec->staff_id), std::move(rec->approver_id)}};
     }
     return decision{refuse(command_errc::idempotency_key_reused,
                            "Idempotency-Key '" + key + "' was used for a different request")};
@@ -313,9 +313,14 @@ command_outcome command_handler::handle(const command& c, const std::string& key
     if (auto answer = replay(c, key, print)) return {std::move(*answer), {}};
   }
   command_outcome out{std::visit([&](const auto& cmd) { return decide(cmd, ctx); }, c), {}};
+  if (out.is_accepted()) {
+    auto& ok = std::get<accepted>(out.decision);
+    ok.staff_id = ctx.staff_id;
+    ok.approver_id = ctx.approver_id;
+  }
   if (!key.empty() && out.is_accepted()) {
     const auto& ok = std::get<accepted>(out.decision);
-    std::string value = encode_record(idempotency_record{print, ok.result});
+    std::string value = encode_record(idempotency_record{print, ok.result, ok.staff_id, ok.approver_id});
     remember(key, value);
     out.idempotency_record = std::make_pair(key, std::move(value));
   }

@@ -198,6 +198,11 @@ using command_result =
 struct accepted {
   std::vector<event> events;
   command_result result;
+  /// Who the command's events name (command_context's staff_id and
+  /// approver_id); a replay gives the first run's, from its record ("" in a
+  /// record of format 1, written before records kept them).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 /// The command is refused; nothing was decided or applied.

@@ -62,7 +62,8 @@ json sales_list_json(const projections::sales::sales_list& l) {
                        {"items", s.items},
                        {"total_cents", s.total_cents},
                        {"voided", s.voided},
-                       {"refunded_cents", s.refunded_cents}});
+                       {"refunded_cents", s.refunded_cents},
+                       {"staff_id", s.staff_id}});
   }
   json prods = json::array();
   for (const auto& p : l.by_product) prods.push_back(json{{"sku", p.sku}, {"qty", p.qty}, {"net_cents", p.net_cents}});

@@ -107,8 +107,10 @@ public:
   nlohmann::json inventory(bool low_only) const;
   std::optional<nlohmann::json> inventory_item(const std::string& sku) const;
   std::optional<nlohmann::json> sale(const std::string& receipt) const;
-  /// day "YYYY-MM-DD" (invalid => empty list), device = the selling origin.
-  nlohmann::json sales(std::optional<std::string> day, std::optional<std::string> device) const;
+  /// day "YYYY-MM-DD" (invalid => empty list), device = the selling origin,
+  /// staff = who rang it (unattributed sales match no staff).
+  nlohmann::json sales(std::optional<std::string> day, std::optional<std::string> device,
+                       std::optional<std::string> staff = std::nullopt) const;
   /// day absent => the newest business day with any figures.
   /// staff: only that person's sales and returns (issue 10); "by_staff" has
   /// every attributed person's figures over the listed devices.
@@ -218,6 +220,7 @@ private:
     std::int32_t priority = 0;
     bool active = true;
     bool registered = false;
+    std::uint64_t created = 0;  // smallest HLC of any register write
   };
   struct election_rec {
     std::uint64_t hlc = 0;

@@ -155,7 +155,7 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     for (auto* kv : list) {
       const device_rec& d = kv->second;
       devs.push_back(json::array({kv->first, stamp_to(d.reg, for_digest), d.name, d.priority, d.active,
-                                  d.registered}));
+                                  d.registered, d.created}));
     }
     std::vector<std::pair<std::string, std::uint64_t>> seen;
     for (std::uint32_t o = 0; o < origins_.size(); ++o) {
@@ -354,6 +354,7 @@ status views::load_projection(const std::string& projection, const json& j) {
       d.priority = r.at(3).get<std::int32_t>();
       d.active = r.at(4).get<bool>();
       d.registered = r.at(5).get<bool>();
+      d.created = r.size() > 6 ? r.at(6).get<std::uint64_t>() : d.reg.hlc;
     }
     for (const json& r : j.at("last_seen")) last_seen_[origin_id(r.at(0).get<std::string>())] = r.at(1).get<std::uint64_t>();
   } else if (projection == "elections") {
