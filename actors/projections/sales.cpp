@@ -49,6 +49,7 @@ struct receipt_row {
   std::vector<std::pair<std::string, std::int64_t>> returned;  // sku ascending, no zero sums
   std::vector<std::string> return_ids;                         // ascending
   std::string staff;  ///< who rang the sale ("": unattributed); absent in rows written before attribution
+  std::vector<sales::card> cards;  ///< the sale's card payments (layout 2; absent before)
 
   bool empty() const {
     return !present && !voided && !void_set && refunded == 0 && returned.empty() && return_ids.empty();
@@ -77,6 +78,8 @@ std::string encode(const receipt_row& r) {
   o.u32(static_cast<std::uint32_t>(r.return_ids.size()));
   for (const auto& id : r.return_ids) o.str(id);
   o.str(r.staff);
+  o.u32(static_cast<std::uint32_t>(r.cards.size()));
+  for (const sales::card& c : r.cards) o.str(c.brand).str(c.last4).str(c.auth_code).str(c.processor_ref).i64(c.amount_cents);
   return std::move(o).bytes();
 }
 
@@ -123,6 +126,18 @@ std::optional<receipt_row> decode_receipt(std::string_view bytes) {
   const std::uint32_t ni = in.u32();
   for (std::uint32_t i = 0; i < ni && !in.failed(); ++i) r.return_ids.push_back(in.str());
   if (!in.failed() && !in.at_end()) r.staff = in.str();
+  if (!in.failed() && !in.at_end()) {
+    const std::uint32_t nc = in.u32();
+    for (std::uint32_t i = 0; i < nc && !in.failed(); ++i) {
+      sales::card c;
+      c.brand = in.str();
+      c.last4 = in.str();
+      c.auth_code = in.str();
+      c.processor_ref = in.str();
+      c.amount_cents = in.i64();
+      r.cards.push_back(std::move(c));
+    }
+  }
   if (in.failed() || !in.at_end()) return std::nullopt;
   return r;
 }
@@ -358,6 +373,10 @@ const char* on(const event& e, const sale_completed& p, row_writer& rows) {
   r.total = p.total_cents;
   r.change = p.change_cents;
   r.staff = p.staff_id;
+  r.cards.clear();
+  for (const payment& m : p.payments) {
+    if (m.method == "card") r.cards.push_back(sales::card{m.brand, m.last4, m.auth_code, m.processor_ref, m.amount_cents});
+  }
   r.paid = {};
   for (const payment& m : p.payments) r.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   sale_effects(rows, p.receipt, r, +1);
@@ -453,6 +472,7 @@ std::optional<sale_detail> sale(const row_reader& rows, const std::string& recei
   d.refunded_cents = r->refunded;
   d.return_ids = r->return_ids;
   d.staff_id = r->staff;
+  d.cards = r->cards;
   if (r->voided && r->void_set) d.void_ = void_info{r->void_reason, r->void_at.origin, r->void_at.hlc};
   return d;
 }

@@ -48,7 +48,9 @@
 //     i64 refunded; u32 n, n x (str sku, i64 qty) returned, sku ascending,
 //       zero sums left out; u32 n, n x str return id, ascending;
 //     str staff (who rang the sale; absent in rows written before
-//       attribution: read as "").
+//       attribution: read as "");
+//     u32 n, n x (str brand, str last4, str auth_code, str processor_ref,
+//       i64 amount): the sale's card payments in sale order (layout 2).
 //   A row with nothing in it (a displaced return was all it had) is erased.
 // - 'x' return_id "\0" -> the applied return: stamp (u64 hlc, str origin,
 //     u64 seq), str receipt, i64 refund, u32 n, n x (str sku, i64 qty).
@@ -92,6 +94,12 @@ struct line {
   std::int64_t returned_qty = 0;  ///< of this line's sku, every return so far (all devices)
 };
 
+/// A card payment of a sale, as the terminal printed it (never the number).
+struct card {
+  std::string brand, last4, auth_code, processor_ref;
+  std::int64_t amount_cents = 0;
+};
+
 struct void_info {
   std::string reason;
   std::string device;
@@ -112,6 +120,7 @@ struct sale_detail {
   std::vector<std::string> return_ids;  ///< ascending
   std::optional<void_info> void_;       ///< the newest void, when voided
   std::string staff_id;                 ///< who rang it ("": an event from before attribution)
+  std::vector<card> cards;              ///< every card payment, in the sale's order
 };
 
 /// nullopt: no sale with that receipt (a void or return alone is not one).

@@ -140,6 +140,9 @@ sale_row row_of(const sale_completed& p, const device_id& device, hlc_timestamp 
     if (paid[m] != 0) r.payments.push_back({method_names[m], paid[m]});
   }
   r.change_cents = p.change_cents;
+  for (const payment& m : p.payments) {
+    if (m.method == "card") r.cards.push_back({m.brand, m.last4, m.auth_code, m.processor_ref, m.amount_cents});
+  }
   return r;
 }
 
@@ -445,7 +448,9 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
                                                      std::to_string(*ctx.discount_limit_cents) + ": needs a supervisor's approval");
   }
   if (c.payments) {
-    for (const payment_input& m : *c.payments) p.payments.push_back(payment{m.method, m.amount_cents});
+    for (const payment_input& m : *c.payments) {
+      p.payments.push_back(payment{m.method, m.amount_cents, m.brand, m.last4, m.auth_code, m.processor_ref});
+    }
   } else if (p.total_cents > 0) {
     return refuse(command_errc::payments_required, "field 'payments' is required");
   }

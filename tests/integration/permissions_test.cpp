@@ -433,7 +433,7 @@ TEST_F(staff_access, no_pin_hash_in_any_response_stream_or_log) {
 // forbidden), a supervisor sees all and filters by anyone; a sale's 201
 // names staff_id and approver_id, and a retry by someone else echoes the
 // first run's; /v1/audit filters by status on the node.
-TEST_F(staff_access, a_cashier_lists_own_sales_and_replies_name_their_staff) {
+TEST_F(staff_access, a_cashier_lists_own_sales_replies_name_their_staff_and_cards_show_last4) {
   node_process n(data(), {});
   ASSERT_TRUE(n.start()) << n.log_text();
   store s(n);
@@ -466,6 +466,24 @@ TEST_F(staff_access, a_cashier_lists_own_sales_and_replies_name_their_staff) {
   ASSERT_EQ(approved->status, 201) << approved->body;
   EXPECT_EQ(json::parse(approved->body)["approver_id"], "s1");
   mine.insert(json::parse(approved->body)["receipt"].get<std::string>());
+  // A card payment with what the terminal printed: on the receipt (reply and
+  // GET), never more than the last 4 digits.
+  auto card = call(n, "POST", "/v1/sales",
+                   R"({"lines":[{"sku":"P1","qty":1}],"payments":[{"method":"card","amount_cents":100,"brand":"Mastercard","last4":"4444","auth_code":"XK92L1","processor_ref":"txn-778"}]})",
+                   cashier);
+  ASSERT_TRUE(card);
+  ASSERT_EQ(card->status, 201) << card->body;
+  const json card_sale = json::parse(card->body);
+  ASSERT_EQ(card_sale["cards"].size(), 1u) << card->body;
+  EXPECT_EQ(card_sale["cards"][0]["brand"], "mastercard");
+  EXPECT_EQ(card_sale["cards"][0]["last4"], "4444");
+  mine.insert(card_sale["receipt"].get<std::string>());
+  auto got_card = call(n, "GET", "/v1/sales/" + card_sale["receipt"].get<std::string>(), "", cashier);
+  ASSERT_TRUE(got_card && got_card->status == 200);
+  const json stored = json::parse(got_card->body);
+  EXPECT_EQ(stored["cards"], card_sale["cards"]) << got_card->body;
+  EXPECT_EQ(stored["cards"][0]["auth_code"], "XK92L1");
+  EXPECT_EQ(stored["cards"][0]["processor_ref"], "txn-778");
   // The cashier's list: exactly theirs, with or without staff=me, paged.
   for (const std::string q : {"/v1/sales", "/v1/sales?staff=me", "/v1/sales?staff=c1"}) {
     auto r = call(n, "GET", q, "", cashier);

@@ -351,6 +351,9 @@ const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
   s.change = p.change_cents;
   s.staff = staff_ids_.intern(p.staff_id).first;
   for (const payment& m : p.payments) s.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
+  for (const payment& m : p.payments) {
+    if (m.method == "card") cards_[p.receipt].push_back(m);
+  }
   if (s.voided) {
     daily_[daily_key(s.day, s.origin)].voids += 1;
     staff_effects(s, [](figures& f) { f.voids += 1; });
@@ -627,6 +630,17 @@ json views::sale_json(const std::string& receipt, const sale_rec& s) const {
          {"refunded_cents", x.refunded},
          {"returns", ids},
          {"staff_id", staff_ids_.name(s.staff)}};
+  json cards = json::array();
+  if (auto it = cards_.find(receipt); it != cards_.end()) {
+    for (const payment& c : it->second) {
+      cards.push_back(json{{"brand", c.brand},
+                           {"last4", c.last4},
+                           {"auth_code", c.auth_code},
+                           {"processor_ref", c.processor_ref},
+                           {"amount_cents", c.amount_cents}});
+    }
+  }
+  j["cards"] = std::move(cards);
   if (s.voided && x.void_stamp.set) {
     j["void"] = json{{"reason", x.void_reason},
                      {"device", origin_name(x.void_stamp.origin)},

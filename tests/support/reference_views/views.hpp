@@ -43,6 +43,7 @@
 #include "actors/retail/types.hpp"
 #include "events/event.hpp"
 #include "events/expected.hpp"
+#include "events/sale.hpp"
 
 namespace sn {
 struct product_upserted;
@@ -325,6 +326,8 @@ private:
   void staff_effects(const sale_rec& s, const std::function<void(figures&)>& fn);
   std::unordered_map<std::uint64_t, closure> closures_;
   std::unordered_map<std::string, device_rec> devices_;
+  // receipt -> the sale's card payments (only sales paid by card have one)
+  std::unordered_map<std::string, std::vector<payment>> cards_;
   std::vector<std::uint64_t> last_seen_;          // by origin id: newest HLC
   std::vector<std::uint64_t> last_receipt_no_;    // by origin id: highest own sale number
   std::vector<std::uint64_t> last_return_no_;     // by origin id: highest own return number

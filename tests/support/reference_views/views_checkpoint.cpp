@@ -71,6 +71,15 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     return arr;
   }
   if (projection == "sales") {
+    const auto cards_of = [this](const std::string& receipt) {
+      json out = json::array();
+      if (auto it = cards_.find(receipt); it != cards_.end()) {
+        for (const payment& c : it->second) {
+          out.push_back(json::array({c.brand, c.last4, c.auth_code, c.processor_ref, c.amount_cents}));
+        }
+      }
+      return out;
+    };
     std::vector<std::uint32_t> list(sales_.size());
     for (std::uint32_t id = 0; id < sales_.size(); ++id) list[id] = id;
     std::sort(list.begin(), list.end(), [this](auto a, auto b) { return receipts_.name(a) < receipts_.name(b); });
@@ -95,7 +104,8 @@ json views::canonical(const std::string& projection, bool for_digest) const {
       sales.push_back(json::array(
           {receipts_.name(id), s.present, s.present ? json(origin_name(s.origin)) : json(nullptr), s.hlc, s.day,
            std::move(lines), s.gross, s.discount, s.tax, s.total, s.change, std::move(pays), s.voided,
-           stamp_to(x.void_stamp, for_digest), x.void_reason, returned, x.refunded, ids, staff_ids_.name(s.staff)}));
+           stamp_to(x.void_stamp, for_digest), x.void_reason, returned, x.refunded, ids, staff_ids_.name(s.staff),
+           cards_of(receipts_.name(id))}));
     }
     std::vector<std::uint32_t> rlist(returns_.size());
     for (std::uint32_t id = 0; id < returns_.size(); ++id) rlist[id] = id;
@@ -290,6 +300,13 @@ status views::load_projection(const std::string& projection, const json& j) {
         x.return_ids = r.at(17).get<std::vector<std::string>>();
       }
       if (r.size() > 18) s.staff = staff_ids_.intern(r.at(18).get<std::string>()).first;
+      if (r.size() > 19) {
+        for (const json& c : r.at(19)) {
+          cards_[r.at(0).get<std::string>()].push_back(payment{"card", c.at(4).get<std::int64_t>(), c.at(0).get<std::string>(),
+                                                               c.at(1).get<std::string>(), c.at(2).get<std::string>(),
+                                                               c.at(3).get<std::string>()});
+        }
+      }
     }
     for (const json& r : j.at("returns")) {
       const auto [rid, added] = return_ids_.intern(r.at(0).get<std::string>());
