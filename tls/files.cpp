@@ -37,7 +37,11 @@ sn::expected<std::string> read_file(const std::string& path, bool secret) {
 
 sn::status write_file(const std::string& path, const std::string& text, bool secret) {
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const auto parent = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(parent.parent_path(), ec);
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {  // identity/: 0700, as node/identity.cpp makes it
+    return fail(errc::invalid_input, parent.string() + ": " + std::strerror(errno));
+  }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
   if (fd < 0) return fail(errc::invalid_input, tmp + ": " + std::strerror(errno));
