@@ -83,7 +83,7 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       auto& ok = std::get<retail::accepted>(out.decision);
       if (ok.events.empty()) {  // an idempotent retry answered from its record
         st.metrics->commands_replayed.fetch_add(1, std::memory_order_relaxed);
-        rp.deliver(command_response{std::move(ok.result), true});
+        rp.deliver(command_response{std::move(ok.result), true, std::move(ok.staff_id), std::move(ok.approver_id)});
         return rp;
       }
       append_local_request append;
@@ -91,7 +91,8 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       if (out.idempotency_record) {
         append.side_writes.push_back({std::move(out.idempotency_record->first), std::move(out.idempotency_record->second)});
       }
-      auto answer = std::make_shared<command_response>(command_response{std::move(ok.result), false});
+      auto answer = std::make_shared<command_response>(
+          command_response{std::move(ok.result), false, std::move(ok.staff_id), std::move(ok.approver_id)});
       const auto started = steady_us();
       self->request(st.writer, caf::infinite, append_local_atom::value, std::move(append))
         .then(

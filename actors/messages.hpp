@@ -74,6 +74,10 @@ struct command_request {
 struct command_response {
   std::variant<retail::command_result, retail::rejected> outcome;
   bool replayed = false;  ///< answered from an idempotency record; nothing appended
+  /// Accepted: who the events name (a replay: the first run's; "" from a
+  /// record written before records kept it).
+  std::string staff_id;
+  std::string approver_id;
 
   bool is_accepted() const noexcept { return outcome.index() == 0; }
 };

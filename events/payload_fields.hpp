@@ -41,7 +41,10 @@ template <class F> void fields(F& f, sale_line& p) {
   f("sku", p.sku); f("qty", p.qty); f("unit_price_cents", p.unit_price_cents); f("discount_cents", p.discount_cents);
   f("tax_rate_bp", p.tax_rate_bp); f("tax_cents", p.tax_cents);
 }
-template <class F> void fields(F& f, payment& p) { f("method", p.method); f("amount_cents", p.amount_cents); }
+template <class F> void fields(F& f, payment& p) {
+  f("method", p.method); f("amount_cents", p.amount_cents); f("brand", p.brand); f("last4", p.last4);
+  f("auth_code", p.auth_code); f("processor_ref", p.processor_ref);
+}
 template <class F> void fields(F& f, sale_completed& p) {
   f("receipt", p.receipt); f("lines", p.lines); f("gross_cents", p.gross_cents);
   f("discount_cents", p.discount_cents); f("tax_cents", p.tax_cents); f("total_cents", p.total_cents);

@@ -1,6 +1,9 @@
 #include "node/command_parser.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -326,6 +329,47 @@ count_stock read_count_stock(const json& b) {
   return c;
 }
 
+// A card payment's receipt fields (issue 10 item 9): what the terminal
+// printed, never the number (a Luhn-valid 13-19 digit run anywhere in the
+// body was refused before this). Each is optional; a cash or other payment
+// carries none.
+bool is_known_brand(const std::string& b) {
+  for (const char* k : {"visa", "mastercard", "amex", "discover", "jcb", "unionpay", "diners", "maestro", "interac",
+                        "eftpos"}) {
+    if (b == k) return true;
+  }
+  return false;
+}
+bool all_of_chars(const std::string& s, const char* extra) {
+  for (unsigned char ch : s) {
+    if (!std::isalnum(ch) && std::strchr(extra, ch) == nullptr) return false;
+  }
+  return true;
+}
+void read_card_fields(const json& m, payment_input& pay) {
+  pay.brand = read_string(m, "brand", 20, false);
+  pay.last4 = read_string(m, "last4", 4, false);
+  pay.auth_code = read_string(m, "auth_code", 12, false);
+  pay.processor_ref = read_string(m, "processor_ref", 64, false);
+  const bool any = !pay.brand.empty() || !pay.last4.empty() || !pay.auth_code.empty() || !pay.processor_ref.empty();
+  if (any && pay.method != "card") refuse("invalid_field", "brand, last4, auth_code and processor_ref are for card payments only");
+  // Known brands are stored in lower case; another brand is short free text.
+  std::string lower = pay.brand;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (is_known_brand(lower)) pay.brand = lower;
+  else if (!pay.brand.empty() && !all_of_chars(pay.brand, " -")) {
+    refuse("invalid_field", "'brand' must be visa, mastercard, amex, discover, jcb, unionpay, diners, maestro, interac, "
+                            "eftpos or 1-20 of A-Za-z0-9 space -");
+  }
+  if (!pay.last4.empty() && (pay.last4.size() != 4 || !std::all_of(pay.last4.begin(), pay.last4.end(), [](unsigned char ch) {
+                               return ch >= '0' && ch <= '9';
+                             }))) {
+    refuse("invalid_field", "'last4' must be exactly 4 digits (the card number's last four; never the number)");
+  }
+  if (!all_of_chars(pay.auth_code, "")) refuse("invalid_field", "'auth_code' must be 1-12 of A-Za-z0-9");
+  if (!all_of_chars(pay.processor_ref, "_.:-")) refuse("invalid_field", "'processor_ref' must be 1-64 of A-Za-z0-9_.:-");
+}
+
 complete_sale read_complete_sale(const json& b) {
   complete_sale c;
   for (const json& l : read_array(b, "lines", sale_lines_max)) {
@@ -346,6 +390,7 @@ complete_sale read_complete_sale(const json& b) {
       pay.method = read_string(m, "method", text_length_max, true);
       if (!is_pay_method(pay.method)) refuse("invalid_field", "payment method must be cash, card or other");
       pay.amount_cents = read_int(m, "amount_cents", 1, amount_cents_max, "invalid_amount");
+      read_card_fields(m, pay);
       c.payments->push_back(std::move(pay));
     }
   }

@@ -55,6 +55,15 @@ json to_json(const sale_row& s) {
          {"voided", s.voided},
          {"refunded_cents", s.refunded_cents},
          {"returns", s.returns}};
+  json cards = json::array();
+  for (const sale_row_card& c : s.cards) {
+    cards.push_back(json{{"brand", c.brand},
+                         {"last4", c.last4},
+                         {"auth_code", c.auth_code},
+                         {"processor_ref", c.processor_ref},
+                         {"amount_cents", c.amount_cents}});
+  }
+  j["cards"] = std::move(cards);
   if (s.void_info) {
     j["void"] = json{{"reason", s.void_info->reason}, {"device", s.void_info->device}, {"time", time_of(s.void_info->time)}};
   }
@@ -154,6 +163,18 @@ int http_status_of(const command_result& result) noexcept {
                         [](const auto&) { return 200; },
                     },
                     result);
+}
+
+http_reply render(const std::variant<command_result, rejected>& outcome, const attribution& by) {
+  const auto* r = std::get_if<command_result>(&outcome);
+  if (r == nullptr || std::holds_alternative<add_staff_result>(*r) || std::holds_alternative<update_staff_result>(*r) ||
+      std::holds_alternative<remove_staff_result>(*r)) {
+    return render(outcome);
+  }
+  json j = to_json(*r);
+  j["staff_id"] = by.staff_id.empty() ? json(nullptr) : json(by.staff_id);
+  j["approver_id"] = by.approver_id.empty() ? json(nullptr) : json(by.approver_id);
+  return {http_status_of(*r), j.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
 http_reply render(const std::variant<command_result, rejected>& outcome) {

@@ -33,4 +33,15 @@ struct http_reply {
 /// UTF-8 (bytes of another device's events) are replaced, never thrown on.
 http_reply render(const std::variant<retail::command_result, retail::rejected>& outcome);
 
+/// Who an accepted command's events name, echoed in its reply.
+struct attribution {
+  std::string staff_id;     ///< "": unknown (a replay of a record from before replies carried it)
+  std::string approver_id;  ///< "": nobody approved
+};
+
+/// As render(outcome), and an accepted command's reply also names
+/// `staff_id` and `approver_id` (null when unknown / none) — except the staff
+/// commands', whose `staff_id` is the person managed.
+http_reply render(const std::variant<retail::command_result, retail::rejected>& outcome, const attribution& by);
+
 }  // namespace sn::node

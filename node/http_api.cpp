@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "actors/command_actor.hpp"
 #include "actors/retail/commands.hpp"
@@ -43,6 +44,8 @@
 #include "storage/projection_store.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
+#include "tls/files.hpp"
+#include "tls/tls.hpp"
 
 namespace sn::node {
 
@@ -245,7 +248,15 @@ public:
     query("/v1/inventory", [&qs](const httplib::Request& r) { return qs.inventory(params(r)); }, srv);
     query(R"(/v1/inventory/([^/]+))", [&qs](const httplib::Request& r) { return qs.inventory_item(r.matches[1]); }, srv);
     query(R"(/v1/sales/([^/]+))", [&qs](const httplib::Request& r) { return qs.sale(r.matches[1]); }, srv);
-    query("/v1/sales", [&qs](const httplib::Request& r) { return qs.sales(params(r)); }, srv);
+    query("/v1/sales", [&qs](const httplib::Request& r) -> api_result<json> {
+      auto staff = own_sales_filter(r);
+      if (!staff) return staff.error();
+      const param_lookup base = params(r);
+      return qs.sales([&](const char* name) -> std::optional<std::string> {
+        if (std::string_view(name) == "staff") return *staff;
+        return base(name);
+      });
+    }, srv);
     query("/v1/reports/daily", [&qs](const httplib::Request& r) { return qs.daily_report(params(r)); }, srv);
     query("/v1/devices", [this, &qs](const httplib::Request& r) -> api_result<json> {
       auto out = qs.devices(params(r));
@@ -460,7 +471,7 @@ private:
           // A changed or removed person's sessions end (their role or
           // active flag may have changed); they sign in again.
           if (!target.empty() && kind != command_kind::add_staff && r.outcome.index() == 0) auth_->end_sessions_of(target);
-          http_reply reply = render(r.outcome);
+          http_reply reply = render(r.outcome, attribution{r.staff_id, r.approver_id});
           res.status = reply.status;
           res.set_content(std::move(reply.body), "application/json");
         },
@@ -500,6 +511,21 @@ private:
                          : json(nullptr);
   }
 
+  /// GET /v1/sales's `staff` (issue 10): "me" names the signed-in person; a
+  /// cashier sees only their own sales (no `staff` means theirs, another
+  /// person's is 403 forbidden); a supervisor and above see everyone's and
+  /// may name anyone.
+  static api_result<std::optional<std::string>> own_sales_filter(const httplib::Request& req) {
+    const signed_in& who = *current_auth.who;
+    std::optional<std::string> staff = query_param(req, "staff");
+    if (staff && *staff == "me") staff = who.staff_id;
+    if (staff::at_least(who.role, staff::role::supervisor)) return staff;
+    if (staff && *staff != who.staff_id) {
+      return api_error{403, "forbidden", "a cashier lists only their own sales (staff=me)"};
+    }
+    return std::optional<std::string>{who.staff_id};
+  }
+
   static param_lookup params(const httplib::Request& req) {
     return [&req](const char* name) { return query_param(req, name); };
   }
@@ -518,19 +544,21 @@ private:
     auto found = queries_->audit(params(req));
     if (!found) return send_error(res, found.error());
     json out = std::move(*found);
-    std::optional<std::string> device = query_param(req, "device"), op = query_param(req, "op");
+    std::optional<std::string> device = query_param(req, "device"), op = query_param(req, "op"),
+                               status = query_param(req, "status");
     std::uint64_t since = 0, until = std::numeric_limits<std::uint64_t>::max();
     if (auto v = query_param(req, "since")) parse_u64(*v, since);  // checked by the query above
     if (auto v = query_param(req, "until")) parse_u64(*v, until);
     // The sync rows (few, in memory) come with the first page only.
     if (query_param(req, "cursor")) return send_json(res, 200, out);
-    send_json(res, 200, with_sync_rows(std::move(out), device, op, since, until));
+    send_json(res, 200, with_sync_rows(std::move(out), device, op, status, since, until));
   }
 
   /// The seed's sync audit log has push and pull rows too: sync keeps those
   /// in memory (recording them as events would replicate on every round).
   json with_sync_rows(json out, const std::optional<std::string>& device_filter,
-                      const std::optional<std::string>& op_filter, std::uint64_t since, std::uint64_t until) {
+                      const std::optional<std::string>& op_filter, const std::optional<std::string>& status_filter,
+                      std::uint64_t since, std::uint64_t until) {
     if (!s_.sync_status || !out.contains("entries")) return out;
     json sync = s_.sync_status();
     for (auto& row : sync.value("audit", json::array())) {
@@ -538,13 +566,19 @@ private:
       const std::string op = row.value("operation", "");
       const std::uint64_t t = row.value("time_ms", std::uint64_t{0});
       if (device_filter && *device_filter != device && *device_filter != s_.config->device_id) continue;
+      const std::string result = row.value("result", "ok");
       if (op_filter && *op_filter != op) continue;
+      if (status_filter && *status_filter != result) continue;
       if (t < since || t > until) continue;
+      // A sync round moves events, it writes none: no staff to name.
       out["entries"].push_back({{"operation", op},
+                                {"status", result},
                                 {"device", s_.config->device_id},
                                 {"peer", device},
                                 {"count", row.value("count", 0)},
-                                {"result", row.value("result", "ok")},
+                                {"result", result},
+                                {"staff_id", nullptr},
+                                {"approver_id", nullptr},
                                 {"error", row.contains("error") ? row["error"] : json(nullptr)},
                                 {"time_ms", t},
                                 {"time", hlc_timestamp::from_parts(t, 0).to_rfc3339()}});
@@ -636,7 +670,7 @@ private:
     j["device_id"] = s_.config->device_id;
     j["name"] = s_.config->name;
     j["priority"] = s_.config->priority;
-    j["http"] = "http://" + s_.config->http;
+    j["http"] = (http_server::serves_https(*s_.config) ? "https://" : "http://") + s_.config->http;
     j["bind"] = s_.config->bind;
     // The store this device belongs to (issue 9): its id from the genesis
     // (meta store.id), null until it created or joined one.
@@ -1020,8 +1054,12 @@ class connection_stream final : public httplib::Stream {
 } // namespace
 
 struct http_server::impl {
-  std::unique_ptr<http_gate> gate;
+  std::unique_ptr<http_gate> gate;  ///< loopback: plain HTTP through the gate
   api_server server;
+  /// Off loopback: HTTPS only, on httplib's own accept loop (the gate speaks
+  /// plain TCP; TLS in the gate is left for later, docs/operations.md).
+  std::unique_ptr<httplib::SSLServer> tls;
+  std::thread tls_thread;
   std::unique_ptr<api> routes;
   std::unique_ptr<httplib::ThreadPool> workers;
   std::size_t threads = 0;
@@ -1064,12 +1102,63 @@ void http_server::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->stopping.store(true);
+  if (impl_->tls) {
+    impl_->tls->stop();
+    if (impl_->tls_thread.joinable()) impl_->tls_thread.join();
+    return;
+  }
   impl_->gate->stop();                             // no new requests; idle connections closed
   impl_->server.set_stopping();                    // SSE streams end
   if (impl_->workers) impl_->workers->shutdown();  // requests in progress finish
 }
 
+namespace {
+
+/// The error, exception and logging handlers every server of the API has.
+template <class Metrics> void set_handlers(httplib::Server& srv, Metrics* metrics) {
+  srv.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404)
+      send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
+    else if (res.status == 413)
+      send_error(res, 413, "too_large", "request body over the configured http_body_bytes_max");
+    else
+      send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status));
+  });
+  srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, "internal", what);
+  });
+  srv.set_logger([metrics](const httplib::Request&, const httplib::Response& res) { metrics->count_http(res.status); });
+}
+
+/// HOST of "HOST:PORT" or "[V6]:PORT" (the whole text when it has no port).
+std::pair<std::string, int> split_host_port(const std::string& hp) {
+  if (!hp.empty() && hp.front() == '[') {
+    const auto close = hp.find(']');
+    const std::string host = hp.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    const auto colon = hp.find(':', close == std::string::npos ? 0 : close);
+    return {host, colon == std::string::npos ? 0 : std::atoi(hp.c_str() + colon + 1)};
+  }
+  const auto colon = hp.rfind(':');
+  if (colon == std::string::npos) return {hp, 0};
+  return {hp.substr(0, colon), std::atoi(hp.c_str() + colon + 1)};
+}
+
+}  // namespace
+
+bool http_server::serves_https(const node_config& config) {
+  return !tls::is_loopback_host(split_host_port(config.http).first);
+}
+
 sn::expected<std::unique_ptr<http_server>> http_server::bind(const node_config& config) {
+  if (serves_https(config)) return bind_https(config);
   http_gate_options o;
   o.connections_max = static_cast<std::size_t>(config.http_connections_max);
   o.body_bytes_max = static_cast<std::uint64_t>(config.http_body_bytes_max);
@@ -1081,37 +1170,56 @@ sn::expected<std::unique_ptr<http_server>> http_server::bind(const node_config& 
   return std::unique_ptr<http_server>(new http_server(std::move(p)));
 }
 
+sn::expected<std::unique_ptr<http_server>> http_server::bind_https(const node_config& config) {
+  const auto [host, port] = split_host_port(config.http);
+  const tls::tls_files f = tls::files_in(config.data_dir);
+  const auto missing = [&](const std::string& path) { return ::access(path.c_str(), R_OK) != 0; };
+  if (missing(f.cert) || missing(f.key) || missing(f.ca_cert)) {
+    return sn::error{"node", 1,
+                     "--http " + config.http + " is not loopback: this node serves HTTPS only there, and " +
+                         config.data_dir + "/identity holds no TLS certificate (tls.crt, tls.key, ca.crt). The device "
+                         "that creates the store (--create-store) gets one; a device that joined gets one with its "
+                         "enrollment. Bind a loopback address (127.0.0.1:PORT) until then (docs/operations.md, "
+                         "\"HTTPS\")"};
+  }
+  auto cert = tls::read_file(f.cert, false);
+  auto key = tls::read_file(f.key, true);
+  auto ca = tls::read_file(f.ca_cert, false);
+  if (!cert || !key || !ca) return sn::error{"node", 1, "cannot read the TLS files in " + config.data_dir + "/identity"};
+  if (auto ok = tls::check_grant(*cert, *key, *ca); !ok) {
+    return sn::error{"node", 1, f.cert + ": " + ok.error().message};
+  }
+  auto p = std::make_unique<impl>();
+  p->tls = std::make_unique<httplib::SSLServer>(f.cert.c_str(), f.key.c_str());
+  if (!p->tls->is_valid()) return sn::error{"node", 1, "HTTPS: OpenSSL refused " + f.cert + " or " + f.key};
+  if (!p->tls->bind_to_port(host, port)) {
+    return sn::error{"node", 1, "cannot bind HTTPS on " + config.http + " (in use, or not an address of this machine)"};
+  }
+  p->threads = static_cast<std::size_t>(config.http_threads);
+  p->tls->new_task_queue = [n = p->threads] { return new httplib::ThreadPool(n); };
+  p->tls->set_payload_max_length(static_cast<std::size_t>(config.http_body_bytes_max));
+  p->tls->set_read_timeout(10, 0);
+  p->tls->set_keep_alive_timeout(5);
+  return std::unique_ptr<http_server>(new http_server(std::move(p)));
+}
+
 void http_server::serve(http_services services) {
   auto& p = *impl_;
   auto* metrics = services.actors->metrics;
+  p.routes = std::make_unique<api>(std::move(services));
+  if (p.tls) {
+    p.routes->install(*p.tls);
+    set_handlers(*p.tls, metrics);
+    p.tls_thread = std::thread([&p] { p.tls->listen_after_bind(); });
+    return;
+  }
   const auto& o = p.gate->options();
   p.server.set_payload_max_length(static_cast<std::size_t>(o.body_bytes_max));
   // Only the Keep-Alive response header reads these: the gate applies them.
   p.server.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.idle_timeout).count());
   p.server.set_keep_alive_max_count(keep_alive_requests_max);
-  p.routes = std::make_unique<api>(std::move(services));
   p.routes->install(p.server);
-  p.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    if (res.status == 404)
-      send_error(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
-    else if (res.status == 413)
-      send_error(res, 413, "too_large", "request body over the configured http_body_bytes_max");
-    else
-      send_error(res, res.status, "http_error", "HTTP error " + std::to_string(res.status));
-  });
-  p.server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    send_error(res, 500, "internal", what);
-  });
-  p.server.set_logger(
-      [metrics](const httplib::Request&, const httplib::Response& res) { metrics->count_http(res.status); });
+  set_handlers(p.server, metrics);
   p.server.set_serving(p.gate->listen_fd());
   p.workers = std::make_unique<httplib::ThreadPool>(p.threads);
   p.gate->start(

@@ -68,7 +68,14 @@ public:
  /// Binds config.http (SO_REUSEADDR only) without serving yet, so that a
  /// port in use stops the node before it opens anything else. Error: the
  /// address is in use or not allowed (the message says which).
+ ///
+ /// Off loopback (tls::is_loopback_host: anything but 127.0.0.0/8, ::1 and
+ /// localhost) it serves HTTPS only, with the data dir's identity/tls.crt
+ /// and tls.key (checked against identity/ca.crt); without them it refuses
+ /// with a message saying so — never plain HTTP off loopback.
  static sn::expected<std::unique_ptr<http_server>> bind(const node_config& config);
+ /// True when config.http is off loopback (HTTPS only).
+ static bool serves_https(const node_config& config);
  ~http_server();
  /// Serves `services` on background threads (the gate thread and the workers).
  void serve(http_services services);
@@ -79,6 +86,7 @@ public:
 private:
   struct impl;
   explicit http_server(std::unique_ptr<impl> p);
+  static sn::expected<std::unique_ptr<http_server>> bind_https(const node_config& config);
   std::unique_ptr<impl> impl_;
 };
 

@@ -8,6 +8,12 @@
 #include <chrono>
 #include <csignal>
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "actors/command_actor.hpp"
 #include "actors/election/types.hpp"
@@ -34,6 +40,7 @@
 #include "node/http_api.hpp"
 #include "node/identity.hpp"
 #include "trust/signature.hpp"
+#include "tls/files.hpp"
 #include "storage/checkpoint.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
@@ -149,6 +156,9 @@ public:
           "store.time_zone to the store's IANA zone instead (docs/operations.md, \"Time zone\")");
     }
     spdlog::info("node: device={} business days in time zone {}", config_.device_id, config_.zone.name());
+    // --create-store makes the store CA and this device's certificate first:
+    // an HTTP address off loopback is served over HTTPS with it.
+    if (config_.create_store && !make_store_trust()) return exit_cannot_start;
     // The HTTP port first: a port in use stops the node before it opens the
     // log or talks to peers (and SO_REUSEPORT is never set, so it is in use).
     auto http = http_server::bind(config_);
@@ -171,8 +181,9 @@ public:
                    "commands, no peers",
                    config_.device_id, config_.http);
     } else {
-      spdlog::info("node: device={} serving HTTP on http://{} (peers at {}, bound at {})", config_.device_id,
-                   config_.http, transport_->address(), config_.bind);
+      spdlog::info("node: device={} serving HTTP on {}://{} (peers at {}, bound at {})", config_.device_id,
+                   http_server::serves_https(config_) ? "https" : "http", config_.http, transport_->address(),
+                   config_.bind);
     }
     return 0;
   }
@@ -261,6 +272,53 @@ private:
     s.store_id = *store;
     std::copy(identity_.signing_secret.begin(), identity_.signing_secret.end(), s.secret.begin());
     return s;
+  }
+
+  /// The store CA (identity/ca.key 0600, ca.crt) and this device's TLS key
+  /// and certificate, for every address it may be reached at: the HTTP
+  /// bind's host, this machine's addresses when it binds all of them, its
+  /// host name and loopback. Kept when a CA is there already. Never logs a key.
+  bool make_store_trust() {
+    const tls::tls_files f = tls::files_in(config_.data_dir);
+    if (::access(f.ca_cert.c_str(), F_OK) == 0) return true;
+    std::vector<std::string> sans{"127.0.0.1", "::1", "localhost"};
+    const auto add = [&](const std::string& s) {
+      if (!s.empty() && sans.size() < tls::sans_max && std::find(sans.begin(), sans.end(), s) == sans.end()) {
+        sans.push_back(s);
+      }
+    };
+    std::string host = config_.http.substr(0, config_.http.rfind(':'));
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (host == "0.0.0.0" || host == "::" || host.empty()) {
+      ifaddrs* ifs = nullptr;
+      if (::getifaddrs(&ifs) == 0) {
+        for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
+          if (i->ifa_addr == nullptr) continue;
+          char text[INET6_ADDRSTRLEN] = {};
+          if (i->ifa_addr->sa_family == AF_INET) {
+            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+          } else if (i->ifa_addr->sa_family == AF_INET6 &&
+                     !IN6_IS_ADDR_LINKLOCAL(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr)) {
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, text, sizeof text);
+          }
+          add(text);
+        }
+        ::freeifaddrs(ifs);
+      }
+    } else {
+      add(host);
+    }
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0) add(name);
+    if (auto s = tls::create_store_trust(config_.data_dir, config_.store.id, config_.device_id, sans); !s) {
+      spdlog::error("--create-store: cannot make the store CA: {}", s.error().message);
+      return false;
+    }
+    std::string list;
+    for (const auto& s : sans) list += (list.empty() ? "" : ",") + s;
+    spdlog::info("node: device={} made the store CA ({}) and this device's HTTPS certificate for {}", config_.device_id,
+                 f.ca_cert, list);
+    return true;
   }
 
   /// --create-store: appends store.created and this device's device.enrolled
@@ -495,6 +553,7 @@ private:
       spdlog::error("node: cannot write node metadata: {}", st.error().message);
       return false;
     }
+    if (!refold_changed_layouts()) return false;
     const auto started = std::chrono::steady_clock::now();
     auto folded = actors::catch_up(*set_, *log_);
     if (!folded) {
@@ -504,6 +563,33 @@ private:
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: projections at position {} ({} events folded at start-up in {} ms)", set_->lowest_position(),
                  *folded, ms.count());
+    return true;
+  }
+
+  /// A projection whose rows were written under another row layout
+  /// (projection::layout) by an earlier build is folded again from the log,
+  /// once; a data dir without the record has layout 1 rows.
+  bool refold_changed_layouts() {
+    const auto units = projections::all_projections();
+    for (std::size_t i = 0; i < set_->size() && i < units.size(); ++i) {
+      const std::string key = std::string("projections.layout.") + units[i]->name();
+      const std::string want = std::to_string(units[i]->layout());
+      const std::string had = log_->get_meta(key).value_or("1");
+      if (had != want) {
+        spdlog::warn("node: projection {} rows are of layout {}, this build writes {}: folding it again from the log",
+                     units[i]->name(), had, want);
+        if (auto st = set_->rebuild(i); !st) {
+          spdlog::error("node: projections: {}", st.error().message);
+          return false;
+        }
+      }
+      if (had != want) {
+        if (auto st = log_->put_meta(key, want); !st) {
+          spdlog::error("node: cannot write node metadata: {}", st.error().message);
+          return false;
+        }
+      }
+    }
     return true;
   }
 

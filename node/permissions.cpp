@@ -55,7 +55,7 @@ const std::vector<route_rule>& permission_table() {
       query("GET", "/v1/inventory", role::cashier, "stock levels"),
       query("GET", "/v1/inventory/{sku}", role::cashier, "one product's stock"),
       query("GET", "/v1/sales/{receipt}", role::cashier, "one sale (to take a return)"),
-      query("GET", "/v1/sales", role::supervisor, "list sales"),
+      query("GET", "/v1/sales", role::cashier, "list sales (a cashier: only their own)"),
       // Stock.
       command("POST", "/v1/stock/receipts", role::supervisor, "receive stock"),
       command("POST", "/v1/stock/adjustments", role::supervisor, "adjust stock"),

@@ -17,6 +17,7 @@
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/sales.hpp"
 #include "actors/projections/staff.hpp"
+#include "events/json.hpp"
 #include "events/time_text.hpp"
 #include "node/views_json/audit_json.hpp"
 #include "node/views_json/catalog_json.hpp"
@@ -128,6 +129,10 @@ api_result<json> query_service::sales(const param_lookup& q) const {
   pj::sales::filter f;
   f.day = q("day");
   f.device = q("device");
+  f.staff = q("staff");
+  if (f.staff && f.device) {
+    return api_error{400, "invalid_parameter", "staff cannot be combined with device (filter by staff and day)"};
+  }
   return sales_list_json(pj::sales::list(*r->rows, f, *page));
 }
 
@@ -209,8 +214,53 @@ api_result<json> query_service::audit(const param_lookup& q) const {
   if (!until) return until.error();
   f.since_ms = *since;
   f.until_ms = *until;
+  const auto status = q("status");
+  if (status && !audit_status_known(*status)) {
+    return api_error{400, "invalid_parameter", "status must be resolved, ok or failed"};
+  }
+  if (status && *status != "resolved") {
+    // Conflict resolutions are all "resolved": none matches another status.
+    json none{{"entries", json::array()}, {"count", 0}};
+    put_paging(none, {});
+    return none;
+  }
   auto r = read("audit");
-  return audit_json(pj::audit::list(*r->rows, f, *page));
+  json out = audit_json(pj::audit::list(*r->rows, f, *page));
+  for (json& row : out["entries"]) with_attribution(row);
+  return out;
+}
+
+bool query_service::audit_status_known(std::string_view status) {
+  return status == "resolved" || status == "ok" || status == "failed";
+}
+
+// A conflict resolution judged two writes: each is an event the log holds
+// (by its "origin:seq" ref), whose payload names its staff and approver.
+void query_service::with_attribution(json& row) const {
+  const auto who = [&](const char* ref_field, const char* prefix) {
+    std::string staff, approver;
+    const std::string ref = row.value(ref_field, "");
+    const auto colon = ref.rfind(':');
+    std::uint64_t seq = 0;
+    if (colon != std::string::npos && colon > 0) {
+      const char* b = ref.data() + colon + 1;
+      const char* e = ref.data() + ref.size();
+      const auto [p, ec] = std::from_chars(b, e, seq);
+      if (ec == std::errc() && p == e && seq > 0) {
+        if (auto ev = log_.get(device_id{ref.substr(0, colon)}, origin_seq{seq})) {
+          const json payload = payload_to_json(ev->ev);
+          if (payload.is_object()) {
+            if (auto it = payload.find("staff_id"); it != payload.end() && it->is_string()) staff = *it;
+            if (auto it = payload.find("approver_id"); it != payload.end() && it->is_string()) approver = *it;
+          }
+        }
+      }
+    }
+    row[std::string(prefix) + "staff_id"] = staff.empty() ? json(nullptr) : json(staff);
+    row[std::string(prefix) + "approver_id"] = approver.empty() ? json(nullptr) : json(approver);
+  };
+  who("winner", "");
+  who("loser", "loser_");
 }
 
 json query_service::digests() const {

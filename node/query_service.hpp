@@ -43,7 +43,7 @@ class query_service {
   /// low=true|1: only items at or below their low-stock threshold.
   api_result<nlohmann::json> inventory(const param_lookup& q) const;
   api_result<nlohmann::json> inventory_item(const std::string& sku) const;
-  /// day, device, limit, cursor.
+  /// day, device, staff (who rang it; with day, not with device), limit, cursor.
   api_result<nlohmann::json> sales(const param_lookup& q) const;
   api_result<nlohmann::json> sale(const std::string& receipt) const;
   /// day (default: the newest with figures), device.
@@ -57,6 +57,9 @@ class query_service {
   /// device, op, since, until (ms since the epoch), limit, cursor: the
   /// conflict resolutions (the sync rows are added by the route).
   api_result<nlohmann::json> audit(const param_lookup& q) const;
+  /// The statuses an audit row has: "resolved" (a conflict resolution),
+  /// "ok" and "failed" (a sync round's push or pull).
+  static bool audit_status_known(std::string_view status);
 
   /// {"projections": {name: digest hex}, "positions": {name: position}}:
   /// O(1) per projection (its stored total).
@@ -78,6 +81,11 @@ class query_service {
   std::size_t staff_count() const;
 
  private:
+  /// Names the staff (and approver) of the writes a conflict row judged:
+  /// staff_id / approver_id of the winner, loser_staff_id /
+  /// loser_approver_id of the loser (null: unattributed or not held here).
+  void with_attribution(nlohmann::json& row) const;
+
   struct reader;
   /// Waits for projection `name` to catch up with the log, then pins a snapshot.
   std::unique_ptr<reader> read(std::string_view name) const;

@@ -88,7 +88,7 @@ int run_verify(const std::string& dir, bool as_json, cli_context& ctx) {
 
 struct log_cli {
   std::string node, data;
-  std::string device, op, since, until;
+  std::string device, op, status, since, until;
   std::optional<std::uint64_t> term;
   bool json = false;
 };
@@ -154,6 +154,7 @@ expected<json> load_rows(const log_cli& o, bool elections, std::optional<std::ui
     std::string q = elections ? "/v1/elections?" : "/v1/audit?";
     if (!o.device.empty()) q += "device=" + url_encode(o.device) + "&";
     if (!o.op.empty() && !elections) q += "op=" + url_encode(o.op) + "&";
+    if (!o.status.empty() && !elections) q += "status=" + url_encode(o.status) + "&";
     // The node takes times as milliseconds since the epoch (node/http_api.cpp).
     if (since_ms && !elections) q += "since=" + std::to_string(*since_ms) + "&";
     if (until_ms && !elections) q += "until=" + std::to_string(*until_ms) + "&";
@@ -185,6 +186,7 @@ expected<json> load_rows(const log_cli& o, bool elections, std::optional<std::ui
     } else {
       if (!o.device.empty() && !mentions(r, o.device, {"device", "device_id", "winner", "loser"})) continue;
       if (!o.op.empty() && r.value("operation", "") != o.op) continue;
+      if (!o.status.empty() && r.value("status", "") != o.status) continue;
     }
     out.push_back(std::move(r));
   }
@@ -215,6 +217,9 @@ int run_rows(const log_cli& o, bool elections, cli_context& ctx) {
   if (!elections && !o.op.empty() && o.op != "conflict_resolution" && o.op != "push" && o.op != "pull") {
     return report_error(make_error(errc::usage, "--op '" + o.op + "': expected conflict_resolution, push or pull"));
   }
+  if (!elections && !o.status.empty() && o.status != "resolved" && o.status != "ok" && o.status != "failed") {
+    return report_error(make_error(errc::usage, "--status '" + o.status + "': expected resolved, ok or failed"));
+  }
   if (elections && !o.op.empty() && o.op != "startup" && o.op != "failure" && o.op != "shutdown" &&
       o.op != "manual" && o.op != "split_brain") {
     return report_error(
@@ -240,13 +245,18 @@ int run_rows(const log_cli& o, bool elections, cli_context& ctx) {
                   s(r, "reason").c_str(), s(r, "recorded_by").c_str(), parts.c_str());
     }
   } else {
-    std::printf("%s%-24s %-12s %-20s %-24s %-14s %-14s %s%s\n", p.bold(), "TIME (UTC)", "DEVICE", "OPERATION",
-                "REGISTER[KEY]", "WINNER", "LOSER", "OLD -> NEW", p.reset());
+    std::printf("%s%-24s %-12s %-20s %-9s %-24s %-14s %-14s %-12s %s%s\n", p.bold(), "TIME (UTC)", "DEVICE",
+                "OPERATION", "STATUS", "REGISTER[KEY]", "WINNER", "LOSER", "STAFF", "OLD -> NEW", p.reset());
     for (const auto& r : *rows) {
       std::string reg = s(r, "register") + "[" + s(r, "key") + "]";
-      std::printf("%-24s %-12s %-20s %-24s %-14s %-14s %s -> %s\n", s(r, "time").c_str(), s(r, "device").c_str(),
-                  s(r, "operation").c_str(), reg.c_str(), s(r, "winner").c_str(), s(r, "loser").c_str(),
-                  s(r, "old_value").c_str(), s(r, "new_value").c_str());
+      // Sync rows: the peer and the count in place of register and winner.
+      if (r.contains("peer")) reg = s(r, "peer") + " (" + s(r, "count") + " events)";
+      std::string staff = s(r, "staff_id");
+      if (r.contains("approver_id") && r["approver_id"].is_string()) staff += "+" + s(r, "approver_id");
+      std::printf("%-24s %-12s %-20s %-9s %-24s %-14s %-14s %-12s %s -> %s\n", s(r, "time").c_str(),
+                  s(r, "device").c_str(), s(r, "operation").c_str(), s(r, "status").c_str(), reg.c_str(),
+                  s(r, "winner").c_str(), s(r, "loser").c_str(), staff.c_str(), s(r, "old_value").c_str(),
+                  s(r, "new_value").c_str());
     }
   }
   std::fflush(stdout);  // the count goes to stderr, after the rows, so a pipe gets rows only
@@ -266,6 +276,7 @@ void add_row_options(CLI::App& cmd, log_cli& o, bool elections) {
     cmd.add_option("--term", o.term, "only this term")->type_name("N");
   } else {
     cmd.add_option("--op", o.op, "operation: conflict_resolution (push, pull)");
+    cmd.add_option("--status", o.status, "resolved (conflict resolutions), ok or failed (sync rounds)");
   }
   cmd.add_option("--since", o.since, "at or after T (RFC 3339 or relative: -15m, -1d)")->type_name("T");
   cmd.add_option("--until", o.until, "at or before T")->type_name("T");

@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   add_backup_command(app, ctx);
   add_login_command(app, ctx);
   add_staff_command(app, ctx);
+  add_ca_command(app, ctx);
+  app.add_option_function<std::string>("--ca", [](const std::string& p) { node_client::set_ca_file(p); },
+                                       "the store CA certificate an https:// node is verified against (default "
+                                       "$STORENODE_CA, else $XDG_CONFIG_HOME/storenode/ca.crt)")
+      ->type_name("FILE");
   // The build writes share/bash-completion/completions/storectl with this (not in --help).
   if (argc == 2 && std::string(argv[1]) == "--print-bash-completion") {
     std::fputs(sn::tools::bash_completion(app, "storectl").c_str(), stdout);
@@ -60,6 +65,10 @@ int main(int argc, char** argv) {
   // A mistyped command gets a clearer message than CLI11's "A subcommand is required".
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--ca") {  // its value is a file, not a command
+      ++i;
+      continue;
+    }
     if (!arg.empty() && arg[0] == '-') continue;
     try {
       app.get_subcommand(arg);

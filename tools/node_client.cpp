@@ -44,8 +44,20 @@ namespace {
 
 using json = nlohmann::json;
 
-std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::chrono::seconds read) {
-  auto c = std::make_unique<httplib::Client>(host, port);
+std::string& ca_override() {
+  static std::string path;
+  return path;
+}
+
+std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::chrono::seconds read,
+                                        bool https = false) {
+  auto c = https ? std::make_unique<httplib::Client>("https://" + host + ":" + std::to_string(port))
+                 : std::make_unique<httplib::Client>(host, port);
+  if (https) {
+    // Verified against the store CA only (make() refused when there is none).
+    c->set_ca_cert_path(node_client::ca_file().c_str());
+    c->enable_server_certificate_verification(true);
+  }
   if (auto t = session_token(host, port)) c->set_bearer_token_auth(t->c_str());
   c->set_connection_timeout(node_client::connect_timeout);
   c->set_read_timeout(read);
@@ -56,6 +68,9 @@ std::unique_ptr<httplib::Client> client(const std::string& host, int port, std::
 std::string describe(httplib::Error e) {
   switch (e) {
     case httplib::Error::Connection: return "connection refused or host unreachable";
+    case httplib::Error::SSLServerVerification:
+      return "its certificate does not verify against the store CA (" + node_client::ca_file() + ")";
+    case httplib::Error::SSLConnection: return "the TLS handshake failed (is it serving HTTPS?)";
     case httplib::Error::ConnectionTimeout: return "connection timed out";
     case httplib::Error::Read: return "no reply (read failed or timed out)";
     case httplib::Error::Write: return "the connection broke while sending";
@@ -97,14 +112,43 @@ expected<json> reply(const std::string& url, const std::string& what, const http
 
 } // namespace
 
-node_client::node_client(std::string host, int port)
-    : host_(std::move(host)), port_(port), url_("http://" + host_ + ":" + std::to_string(port_)) {}
+node_client::node_client(std::string host, int port, bool https)
+    : host_(std::move(host)),
+      port_(port),
+      url_(std::string(https ? "https://" : "http://") + host_ + ":" + std::to_string(port_)),
+      https_(https) {}
+
+void node_client::set_ca_file(std::string path) { ca_override() = std::move(path); }
+
+std::string node_client::ca_file() {
+  if (!ca_override().empty()) return ca_override();
+  if (const char* e = std::getenv("STORENODE_CA"); e != nullptr && *e != '\0') return e;
+  std::string dir;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x != '\0') {
+    dir = x;
+  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    dir = std::string(h) + "/.config";
+  }
+  if (dir.empty()) return {};
+  const std::string path = dir + "/storenode/ca.crt";
+  return std::ifstream(path).good() ? path : std::string();
+}
 
 expected<node_client> node_client::make(const std::string& url) {
   std::string rest = url;
-  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
-  else if (rest.find("://") != std::string::npos) {
-    return make_error(errc::usage, "--node '" + url + "': only http:// is supported (the API listens on loopback)");
+  bool https = false;
+  if (rest.rfind("http://", 0) == 0) {
+    rest = rest.substr(7);
+  } else if (rest.rfind("https://", 0) == 0) {
+    rest = rest.substr(8);
+    https = true;
+    if (ca_file().empty()) {
+      return make_error(errc::usage, "--node '" + url +
+                                         "': an https:// node is verified against the store CA: give --ca FILE or "
+                                         "STORENODE_CA (storectl ca export --data DIR prints it)");
+    }
+  } else if (rest.find("://") != std::string::npos) {
+    return make_error(errc::usage, "--node '" + url + "': expected http:// (loopback) or https://");
   }
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   const auto colon = rest.rfind(':');
@@ -119,26 +163,26 @@ expected<node_client> node_client::make(const std::string& url) {
       (port = std::stoi(p)) <= 0 || port > 65535) {
     return make_error(errc::usage, "--node '" + url + "': bad port '" + p + "'");
   }
-  return node_client(host, port);
+  return node_client(host, port, https);
 }
 
 expected<json> node_client::put(const std::string& path, const json& body) const {
-  auto c = client(host_, port_, read_timeout);
+  auto c = client(host_, port_, read_timeout, https_);
   return reply(url_, "PUT " + path, c->Put(path.c_str(), body.dump(), "application/json"));
 }
 
 expected<json> node_client::del(const std::string& path) const {
-  auto c = client(host_, port_, read_timeout);
+  auto c = client(host_, port_, read_timeout, https_);
   return reply(url_, "DELETE " + path, c->Delete(path.c_str()));
 }
 
 expected<json> node_client::get(const std::string& path) const {
-  auto c = client(host_, port_, read_timeout);
+  auto c = client(host_, port_, read_timeout, https_);
   return reply(url_, "GET " + path, c->Get(path.c_str()));
 }
 
 expected<json> node_client::post(const std::string& path, const json& body, std::chrono::seconds timeout) const {
-  auto c = client(host_, port_, timeout);
+  auto c = client(host_, port_, timeout, https_);
   return reply(url_, "POST " + path, c->Post(path.c_str(), body.dump(), "application/json"));
 }
 
@@ -146,7 +190,7 @@ status node_client::stream(const std::string& path, const std::function<void()>&
                            const std::function<bool(const sse_message&)>& on_message) const {
   // A live stream may be quiet for long stretches: no read timeout to speak of.
   constexpr std::chrono::hours stream_read_timeout{24 * 365};
-  auto c = client(host_, port_, std::chrono::duration_cast<std::chrono::seconds>(stream_read_timeout));
+  auto c = client(host_, port_, std::chrono::duration_cast<std::chrono::seconds>(stream_read_timeout), https_);
   sse_parser parser;
   bool stopped = false;
   int http_status = 0;

@@ -29,8 +29,17 @@ public:
   static constexpr std::chrono::seconds connect_timeout{3};
   static constexpr std::chrono::seconds read_timeout{15};
 
-  /// Accepts "http://host:port", "host:port" or ":port". Usage error otherwise.
+  /// Accepts "http://host:port", "https://host:port", "host:port" or
+  /// ":port". Usage error otherwise. An https:// node is verified against the
+  /// store CA (ca_file()); without one it is a usage error, never unverified.
   static expected<node_client> make(const std::string& url);
+
+  /// The store CA certificate https:// nodes are verified against: --ca
+  /// (set_ca_file), else $STORENODE_CA, else $XDG_CONFIG_HOME/storenode/ca.crt
+  /// when it exists (`storectl ca export --data DIR --install` writes it);
+  /// "" when none.
+  static std::string ca_file();
+  static void set_ca_file(std::string path);
 
   /// GET, expecting a 2xx JSON reply.
   expected<nlohmann::json> get(const std::string& path_and_query) const;
@@ -56,10 +65,11 @@ public:
   int port() const noexcept { return port_; }
 
  private:
-  node_client(std::string host, int port);
+  node_client(std::string host, int port, bool https = false);
   std::string host_;
   int port_ = 0;
   std::string url_;
+  bool https_ = false;
 };
 
 /// The staff session token every request to the node at host:port carries

@@ -186,6 +186,8 @@ export async function showStore(root) {
   const audit = el('div#audit');
   const out = el('div.result', { 'aria-live': 'polite' });
   const af = { device: el('input#a-device', { placeholder: 'device' }), op: el('input#a-op', { placeholder: 'operation' }),
+    status: el('select#a-status', { 'aria-label': 'Status' }, el('option', { value: '' }, 'any status'),
+      el('option', { value: 'resolved' }, 'resolved'), el('option', { value: 'ok' }, 'ok'), el('option', { value: 'failed' }, 'failed')),
     since: el('input#a-since', { placeholder: 'since (RFC 3339 or -2h)' }), until: el('input#a-until', { placeholder: 'until (RFC 3339 or -1h)' }) };
   const ef = { device: el('input#e-device', { placeholder: 'device' }), reason: el('input#e-reason', { placeholder: 'reason' }) };
   const loadDevices = () => safe(devices, async () => {
@@ -215,6 +217,8 @@ export async function showStore(root) {
       { title: 'Last seen', get: (x) => x.seen },
       { title: 'Pending', get: (x) => x.pending, cls: 'num' },
       { title: 'Version vector', get: (x) => el('code', {}, x.vv) },
+      { title: 'Created', get: (x) => (x.created_at ? el('span', { title: x.created_at }, x.created_at.slice(0, 10)) : '—') },
+      { title: 'Updated', get: (x) => (x.updated_at ? el('span', { title: x.updated_at }, relative(Date.parse(x.updated_at))) : '—') },
       { title: '', get: (x) => (x.live_role === 'master' ? '' : el('button.small', { type: 'button', onclick: async () => {
         await run(out, 'POST', '/v1/master', { device_id: x.device_id }, (y) => `Hand-off to ${y.device_id} requested.`);
       } }, 'Make master')) },
@@ -241,9 +245,11 @@ export async function showStore(root) {
     fill(audit, table([
       { title: 'Time', get: (x) => x.time },
       { title: 'Operation', get: (x) => x.operation },
+      { title: 'Status', get: (x) => el('span', { class: x.status === 'failed' ? 'error' : 'ok' }, x.status || '') },
       { title: 'Device', get: (x) => x.device },
       { title: 'Peer / key', get: (x) => x.peer || `${x.register || ''} ${x.key || ''}` },
       { title: 'Detail', get: (x) => (x.count != null ? `${x.count} event(s) ${x.result || ''} ${x.error || ''}` : `${x.winner} over ${x.loser}`) },
+      { title: 'Staff', get: (x) => (x.staff_id ? `${x.staff_id}${x.approver_id ? ` (approved by ${x.approver_id})` : ''}${x.loser_staff_id ? ` over ${x.loser_staff_id}` : ''}` : '—') },
     ], r.entries));
   });
   fill(root, el('section', {},
@@ -252,7 +258,7 @@ export async function showStore(root) {
     el('h3', {}, 'Elections'),
     el('div.row', {}, ef.device, ef.reason, el('button.small', { type: 'button', onclick: loadElections }, 'Filter')), elections,
     el('h3', {}, 'Audit log'),
-    el('div.row', {}, af.device, af.op, af.since, af.until, el('button#a-filter.small', { type: 'button', onclick: loadAudit }, 'Filter')), audit));
+    el('div.row', {}, af.device, af.op, af.status, af.since, af.until, el('button#a-filter.small', { type: 'button', onclick: loadAudit }, 'Filter')), audit));
   let lastRole = statusState().role;
   watch((s) => { if (s.role !== lastRole && root.isConnected) { lastRole = s.role; loadDevices(); loadElections(); } });
   await Promise.all([loadDevices(), loadElections(), loadAudit()]);

@@ -179,7 +179,7 @@ function render() {
     el('div', {}, 'Paid ', el('span#paid', {}, money(t.paid))),
     el('div', {}, t.paid >= t.total && t.total > 0 ? 'Change ' : 'Due ', el('b#due', {}, money(t.paid >= t.total ? t.change : t.due))));
   fill(view.querySelector('#payments'), sale.payments.map((p, i) => el('li', {},
-    `${p.method} ${money(p.amount_cents)} `,
+    `${p.method}${p.last4 ? ` ${(p.brand || '').toUpperCase()} •••• ${p.last4}` : ''} ${money(p.amount_cents)} `,
     el('button.small.secondary', { type: 'button', onclick: () => { sale.payments.splice(i, 1); save(); render(); } }, '✕'))));
   const tender = view.querySelector('#tender');
   if (document.activeElement !== tender) tender.value = t.due ? money(t.due) : '';
@@ -189,12 +189,24 @@ function render() {
   fill(pending, busy ? 'Sending the sale…' : sale.submitted ? 'Sent before the reload: finishing it…' : '');
 }
 
+/** What the card terminal printed (never the card number): brand, last 4, auth code. */
+function cardFields() {
+  const brand = view.querySelector('#card-brand').value;
+  const last4 = view.querySelector('#card-last4').value.trim();
+  const auth = view.querySelector('#card-auth').value.trim();
+  if (last4 && !/^[0-9]{4}$/.test(last4)) { notice('Last 4 digits: exactly four digits (never the card number).', 'error'); return null; }
+  return { ...(brand ? { brand } : {}), ...(last4 ? { last4 } : {}), ...(auth ? { auth_code: auth } : {}) };
+}
+
 function addPayment() {
   const tender = view.querySelector('#tender');
   const method = view.querySelector('#pay-method').value;
   const v = parseMoney(tender.value);
   if (v === null || v <= 0) return false;
-  sale.payments.push({ method, amount_cents: v });
+  const card = method === 'card' ? cardFields() : {};
+  if (card === null) return false;
+  sale.payments.push({ method, amount_cents: v, ...card });
+  for (const id of ['#card-last4', '#card-auth']) view.querySelector(id).value = '';
   tender.value = '';
   save();
   render();
@@ -217,7 +229,12 @@ async function pay() {
   performance.mark('pay-click');
   if (view.querySelector('#tender').value.trim()) addPayment();
   const t = totals();
-  if (!sale.payments.length) sale.payments.push({ method: view.querySelector('#pay-method').value, amount_cents: t.total });
+  if (!sale.payments.length) {
+    const method = view.querySelector('#pay-method').value;
+    const card = method === 'card' ? cardFields() : {};
+    if (card === null) return;
+    sale.payments.push({ method, amount_cents: t.total, ...card });
+  }
   if (totals().paid < t.total) { notice(`${money(t.total - totals().paid)} still due.`, 'error'); return; }
   sale.submitted = true;
   save();
@@ -266,6 +283,9 @@ export function receiptView(r) {
     el('div.sum', {}, el('span', {}, 'of which tax'), el('span', {}, money(r.tax_cents))),
     r.discount_cents ? el('div.sum', {}, el('span', {}, 'Discounts'), el('span', {}, money(r.discount_cents))) : null,
     (r.payments || []).map((p) => el('div.sum', {}, el('span', {}, p.method), el('span', {}, money(p.amount_cents)))),
+    (r.cards || []).filter((c) => c.brand || c.last4 || c.auth_code).map((c) => el('div.sum.card-line', {},
+      el('span', {}, `${(c.brand || 'card').toUpperCase()}${c.last4 ? ` •••• ${c.last4}` : ''}`),
+      el('span', {}, `${c.auth_code ? `auth ${c.auth_code}` : ''}${c.processor_ref ? ` ref ${c.processor_ref}` : ''}`))),
     el('div.sum', {}, 'Change ', el('b#change', {}, money(r.change_cents))));
 }
 
@@ -303,10 +323,17 @@ export async function showSell(root) {
           el('option', { value: 'cash' }, 'Cash'), el('option', { value: 'card' }, 'Card'), el('option', { value: 'other' }, 'Other')),
         tender,
         el('button.secondary', { type: 'button', onclick: addPayment }, 'Add')),
+      el('div.card-fields', { hidden: true },
+        el('select#card-brand', { 'aria-label': 'Card brand' }, el('option', { value: '' }, 'brand'),
+          ['visa', 'mastercard', 'amex', 'discover', 'maestro', 'jcb', 'unionpay', 'diners', 'interac', 'eftpos'].map((b) => el('option', { value: b }, b))),
+        el('input#card-last4.qty', { inputmode: 'numeric', maxlength: '4', autocomplete: 'off', placeholder: 'last 4', 'aria-label': 'Last 4 digits of the card' }),
+        el('input#card-auth', { autocomplete: 'off', maxlength: '12', placeholder: 'auth code', 'aria-label': 'Authorisation code' })),
       el('button#pay.big', { type: 'button', onclick: pay }, 'Pay'),
       el('div#sale-state.muted', { 'aria-live': 'polite' }),
       el('button.secondary.small', { type: 'button', onclick: () => { if (!busy) { sale = newSale(); save(); render(); focusScan(); } } }, 'Cancel sale')),
     el('div#receipt.receipt', { hidden: true }));
+  const method = view.querySelector('#pay-method');
+  method.addEventListener('change', () => { view.querySelector('.card-fields').hidden = method.value !== 'card'; });
   fill(root, view);
   // A scanner types into whatever has the focus: give it back to the code
   // field after a click anywhere that is not another input.

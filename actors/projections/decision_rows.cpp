@@ -94,6 +94,7 @@ retail::sale_row to_sale_row(const sales::sale_detail& d) {
   r.returns = d.return_ids;
   if (d.voided && d.void_)
     r.void_info = retail::sale_row_void{d.void_->reason, d.void_->device, hlc_timestamp{d.void_->hlc}};
+  for (const sales::card& c : d.cards) r.cards.push_back({c.brand, c.last4, c.auth_code, c.processor_ref, c.amount_cents});
   return r;
 }
 

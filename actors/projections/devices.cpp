@@ -45,6 +45,7 @@ struct device_row {
   std::int32_t priority = 0;
   bool active = true;
   std::uint64_t last_seen = 0;
+  std::uint64_t created = 0;  ///< oldest register write's HLC (0: never written)
 
   bool written() const noexcept { return (flags & flag_written) != 0; }
   bool registered() const noexcept { return (flags & flag_registered) != 0; }
@@ -53,7 +54,7 @@ struct device_row {
 std::string encode(const device_row& d) {
   row_out o;
   o.u8(d.flags).u64(d.reg.hlc).str(d.reg.origin).u64(d.reg.seq);
-  o.str(d.name).i32(d.priority).boolean(d.active).u64(d.last_seen);
+  o.str(d.name).i32(d.priority).boolean(d.active).u64(d.last_seen).u64(d.created);
   return std::move(o).bytes();
 }
 
@@ -69,6 +70,8 @@ std::optional<device_row> decode(std::string_view bytes) {
   d.priority = in.i32();
   d.active = in.boolean();
   d.last_seen = in.u64();
+  // Layout 1 rows (read-only inspection of an older data dir) lack it.
+  d.created = !in.failed() && !in.at_end() ? in.u64() : d.reg.hlc;
   if (in.failed() || !in.at_end()) return std::nullopt;
   return d;
 }
@@ -117,6 +120,8 @@ void write_device(const event& e, row_writer& rows, fold_context& ctx, const std
   const device_row before = d;
   if (registered) d.flags |= flag_registered;
   const stamp s{e.hlc.packed(), e.origin.value(), e.seq.value()};
+  // created: the smallest HLC of any register write (a min: order-independent).
+  if (!d.written() || s.hlc < d.created) d.created = s.hlc;
   if (!d.written() || newer(s, d.reg)) {
     d.flags |= flag_written;
     d.reg = s;
@@ -131,7 +136,7 @@ void write_device(const event& e, row_writer& rows, fold_context& ctx, const std
         json{{"name", d.name}, {"priority", d.priority}, {"active", d.active}}, hlc_timestamp{d.reg.hlc}, e.hlc});
   }
   const bool changed = d.flags != before.flags || d.reg.hlc != before.reg.hlc || d.reg.origin != before.reg.origin ||
-                       d.reg.seq != before.reg.seq;
+                       d.reg.seq != before.reg.seq || d.created != before.created;
   if (changed) rows.put(key, encode(d));
 }
 
@@ -253,6 +258,10 @@ devices::device_info info_of(const std::string& id, const device_row& d, const s
   i.registered = d.registered();
   i.master = master == id;
   i.last_seen_hlc = d.last_seen;
+  if (d.written()) {
+    i.created_hlc = d.created;
+    i.updated_hlc = d.reg.hlc;
+  }
   return i;
 }
 

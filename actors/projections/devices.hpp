@@ -24,7 +24,10 @@
 //        u8 flags (1: register written, 2: registered),
 //        u64 register hlc, str register origin, u64 register seq,
 //        str name, i32 priority, bool active,
-//        u64 last seen hlc (0: none)
+//        u64 last seen hlc (0: none),
+//        u64 created hlc: the smallest HLC of any register write (a min, so
+//        order-independent; 0 while the register is unwritten). Layout 2:
+//        rows of layout 1 (without it) are folded again at start-up.
 //      Exists when the register was written or the device wrote an event with
 //      a non-zero HLC. Keys sort by device id: the list walks them in order.
 //   'm'                 -> current master: u64 term, u64 hlc, str origin,
@@ -58,6 +61,7 @@ namespace sn::projections {
 class devices_projection final : public projection {
  public:
   const char* name() const noexcept override { return "devices"; }
+  std::uint32_t layout() const noexcept override { return 2; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
 };
 
@@ -72,6 +76,10 @@ struct device_info {
   bool registered = false;          ///< some device.registered was seen
   bool master = false;              ///< the current master
   std::uint64_t last_seen_hlc = 0;  ///< newest HLC of its events (0: none)
+  /// The register's oldest write (normally its device.registered) and the
+  /// write that stands (the newest by (HLC, origin)); 0: never written.
+  std::uint64_t created_hlc = 0;
+  std::uint64_t updated_hlc = 0;
 };
 
 struct device_list {

@@ -61,6 +61,10 @@ class projection {
   virtual ~projection() = default;
   /// "catalog", "inventory", ...: the key of digests and of its column family.
   virtual const char* name() const noexcept = 0;
+  /// The version of its row layout: a node whose stored rows were written
+  /// under another layout folds this projection again from the log at
+  /// start-up (node/node.cpp), so a row format can grow without a migration.
+  virtual std::uint32_t layout() const noexcept { return 1; }
   virtual const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) = 0;
 };
 

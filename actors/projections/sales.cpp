@@ -49,6 +49,7 @@ struct receipt_row {
   std::vector<std::pair<std::string, std::int64_t>> returned;  // sku ascending, no zero sums
   std::vector<std::string> return_ids;                         // ascending
   std::string staff;  ///< who rang the sale ("": unattributed); absent in rows written before attribution
+  std::vector<sales::card> cards;  ///< the sale's card payments (layout 2; absent before)
 
   bool empty() const {
     return !present && !voided && !void_set && refunded == 0 && returned.empty() && return_ids.empty();
@@ -77,6 +78,8 @@ std::string encode(const receipt_row& r) {
   o.u32(static_cast<std::uint32_t>(r.return_ids.size()));
   for (const auto& id : r.return_ids) o.str(id);
   o.str(r.staff);
+  o.u32(static_cast<std::uint32_t>(r.cards.size()));
+  for (const sales::card& c : r.cards) o.str(c.brand).str(c.last4).str(c.auth_code).str(c.processor_ref).i64(c.amount_cents);
   return std::move(o).bytes();
 }
 
@@ -123,6 +126,18 @@ std::optional<receipt_row> decode_receipt(std::string_view bytes) {
   const std::uint32_t ni = in.u32();
   for (std::uint32_t i = 0; i < ni && !in.failed(); ++i) r.return_ids.push_back(in.str());
   if (!in.failed() && !in.at_end()) r.staff = in.str();
+  if (!in.failed() && !in.at_end()) {
+    const std::uint32_t nc = in.u32();
+    for (std::uint32_t i = 0; i < nc && !in.failed(); ++i) {
+      sales::card c;
+      c.brand = in.str();
+      c.last4 = in.str();
+      c.auth_code = in.str();
+      c.processor_ref = in.str();
+      c.amount_cents = in.i64();
+      r.cards.push_back(std::move(c));
+    }
+  }
   if (in.failed() || !in.at_end()) return std::nullopt;
   return r;
 }
@@ -186,8 +201,20 @@ std::string scope_device(const std::string& device) { return row_out().u8('v').k
 std::string scope_day_device(std::int32_t day, const std::string& device) {
   return row_out().u8('w').i32(day).key(device).bytes();
 }
-std::array<std::string, 4> scopes_of(std::int32_t day, const std::string& device) {
-  return {scope_all(), scope_day(day), scope_device(device), scope_day_device(day, device)};
+std::string scope_staff(const std::string& staff) { return row_out().u8('s').key(staff).bytes(); }
+std::string scope_day_staff(std::int32_t day, const std::string& staff) {
+  return row_out().u8('t').i32(day).key(staff).bytes();
+}
+// Every scope a sale is listed in: the four of day and device, and the two of
+// the person who rang it (an unattributed sale is in no one's list).
+std::vector<std::string> scopes_of(const receipt_row& r) {
+  std::vector<std::string> out{scope_all(), scope_day(r.day), scope_device(r.sale.origin),
+                               scope_day_device(r.day, r.sale.origin)};
+  if (!r.staff.empty()) {
+    out.push_back(scope_staff(r.staff));
+    out.push_back(scope_day_staff(r.day, r.staff));
+  }
+  return out;
 }
 
 // Receipt bytes complemented, then 0xff: sorts by receipt descending (a
@@ -256,7 +283,7 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
 
 // by_product counts a sale while it is present and not voided.
 void product_effects(row_writer& rows, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+  for (const std::string& scope : scopes_of(r)) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
 }
@@ -264,7 +291,7 @@ void product_effects(row_writer& rows, const receipt_row& r, int sign) {
 // The list, its counts and by_product follow a present sale (+1 when it
 // arrives, -1 when a better duplicate displaces it).
 void sale_effects(row_writer& rows, const std::string& receipt, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r.day, r.sale.origin)) {
+  for (const std::string& scope : scopes_of(r)) {
     const std::string key = list_key(scope, r.sale.hlc, receipt);
     if (sign > 0) {
       rows.put(key, std::string());
@@ -346,6 +373,10 @@ const char* on(const event& e, const sale_completed& p, row_writer& rows) {
   r.total = p.total_cents;
   r.change = p.change_cents;
   r.staff = p.staff_id;
+  r.cards.clear();
+  for (const payment& m : p.payments) {
+    if (m.method == "card") r.cards.push_back(sales::card{m.brand, m.last4, m.auth_code, m.processor_ref, m.amount_cents});
+  }
   r.paid = {};
   for (const payment& m : p.payments) r.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
   sale_effects(rows, p.receipt, r, +1);
@@ -441,6 +472,7 @@ std::optional<sale_detail> sale(const row_reader& rows, const std::string& recei
   d.refunded_cents = r->refunded;
   d.return_ids = r->return_ids;
   d.staff_id = r->staff;
+  d.cards = r->cards;
   if (r->voided && r->void_set) d.void_ = void_info{r->void_reason, r->void_at.origin, r->void_at.hlc};
   return d;
 }
@@ -453,7 +485,11 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     if (!day) return out;  // views: an invalid day is an empty list
   }
   std::string scope;
-  if (day && f.device) {
+  if (f.staff && day) {
+    scope = scope_day_staff(*day, *f.staff);
+  } else if (f.staff) {
+    scope = scope_staff(*f.staff);
+  } else if (day && f.device) {
     scope = scope_day_device(*day, *f.device);
   } else if (day) {
     scope = scope_day(*day);
@@ -474,7 +510,7 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     const std::string receipt = ascending(key.substr(prefix.size() + 8));
     const auto r = read_receipt(rows, receipt);
     if (!r || !r->present) return true;
-    sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded};
+    sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded, r->staff};
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
     return true;

@@ -35,6 +35,9 @@
 //   'd' i32 day             a business day
 //   'v' device "\0"         a selling device
 //   'w' i32 day device "\0" a day and device
+//   's' staff "\0"          who rang it (attributed sales only)
+//   't' i32 day staff "\0"  a day and who rang it
+//   (layout 2 added 's' and 't': rows of layout 1 are folded again.)
 // - 'r' receipt "\0" -> receipt row:
 //     bool present; if present: sale stamp (u64 hlc, str origin, u64 seq),
 //       i32 day, u32 n, n lines (str sku, i64 qty, i64 unit_price_cents,
@@ -45,7 +48,9 @@
 //     i64 refunded; u32 n, n x (str sku, i64 qty) returned, sku ascending,
 //       zero sums left out; u32 n, n x str return id, ascending;
 //     str staff (who rang the sale; absent in rows written before
-//       attribution: read as "").
+//       attribution: read as "");
+//     u32 n, n x (str brand, str last4, str auth_code, str processor_ref,
+//       i64 amount): the sale's card payments in sale order (layout 2).
 //   A row with nothing in it (a displaced return was all it had) is erased.
 // - 'x' return_id "\0" -> the applied return: stamp (u64 hlc, str origin,
 //     u64 seq), str receipt, i64 refund, u32 n, n x (str sku, i64 qty).
@@ -73,6 +78,7 @@ namespace sn::projections {
 class sales_projection final : public projection {
  public:
   const char* name() const noexcept override { return "sales"; }
+  std::uint32_t layout() const noexcept override { return 2; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
 };
 
@@ -86,6 +92,12 @@ struct line {
   std::int32_t tax_rate_bp = 0;
   std::int64_t tax_cents = 0;
   std::int64_t returned_qty = 0;  ///< of this line's sku, every return so far (all devices)
+};
+
+/// A card payment of a sale, as the terminal printed it (never the number).
+struct card {
+  std::string brand, last4, auth_code, processor_ref;
+  std::int64_t amount_cents = 0;
 };
 
 struct void_info {
@@ -108,6 +120,7 @@ struct sale_detail {
   std::vector<std::string> return_ids;  ///< ascending
   std::optional<void_info> void_;       ///< the newest void, when voided
   std::string staff_id;                 ///< who rang it ("": an event from before attribution)
+  std::vector<card> cards;              ///< every card payment, in the sale's order
 };
 
 /// nullopt: no sale with that receipt (a void or return alone is not one).
@@ -123,6 +136,7 @@ struct sale_summary {
   std::int64_t total_cents = 0;
   bool voided = false;
   std::int64_t refunded_cents = 0;
+  std::string staff_id;  ///< who rang it ("": before attribution)
 };
 
 struct product_total {
@@ -134,6 +148,9 @@ struct product_total {
 struct filter {
   std::optional<std::string> day;     ///< "YYYY-MM-DD"; not a date: an empty list
   std::optional<std::string> device;  ///< the selling device
+  /// Who rang the sale (its staff_id). With `day`: that person's sales of
+  /// the day; not combined with `device` (no such index: the caller refuses).
+  std::optional<std::string> staff;
 };
 
 /// GET /v1/sales: newest first (hlc, then receipt, descending); `sales.total`

@@ -27,7 +27,9 @@ template <class F> void fields(F& f, receive_stock& c) { f(c.sku); f(c.qty); f(c
 template <class F> void fields(F& f, adjust_stock& c) { f(c.sku); f(c.delta); f(c.reason); f(c.note); }
 template <class F> void fields(F& f, count_stock& c) { f(c.sku); f(c.counted_qty); }
 template <class F> void fields(F& f, sale_line_input& c) { f(c.sku); f(c.qty); f(c.unit_price_cents); f(c.discount_cents); }
-template <class F> void fields(F& f, payment_input& c) { f(c.method); f(c.amount_cents); }
+template <class F> void fields(F& f, payment_input& c) {
+  f(c.method); f(c.amount_cents); f(c.brand); f(c.last4); f(c.auth_code); f(c.processor_ref);
+}
 template <class F> void fields(F& f, complete_sale& c) { f(c.lines); f(c.payments); }
 template <class F> void fields(F& f, return_line_input& c) { f(c.sku); f(c.qty); }
 template <class F> void fields(F& f, return_sale& c) { f(c.receipt); f(c.lines); f(c.method); }
@@ -49,9 +51,13 @@ template <class F> void fields(F& f, sale_row_line& r) {
 }
 template <class F> void fields(F& f, sale_row_payment& r) { f(r.method); f(r.amount_cents); }
 template <class F> void fields(F& f, sale_row_void& r) { f(r.reason); f(r.device); f(r.time); }
+template <class F> void fields(F& f, sale_row_card& r) {
+  f(r.brand); f(r.last4); f(r.auth_code); f(r.processor_ref); f(r.amount_cents);
+}
 template <class F> void fields(F& f, sale_row& r) {
   f(r.receipt); f(r.device); f(r.time); f(r.day); f(r.lines); f(r.gross_cents); f(r.discount_cents); f(r.tax_cents);
   f(r.total_cents); f(r.payments); f(r.change_cents); f(r.voided); f(r.refunded_cents); f(r.returns); f(r.void_info);
+  f(r.cards);  // appended: records written before it hold 15 fields
 }
 template <class F> void fields(F& f, device_row& r) {
   f(r.device_id); f(r.name); f(r.priority); f(r.active); f(r.registered); f(r.master); f(r.last_event_time);
@@ -99,6 +105,11 @@ template <class S> std::uint32_t field_count() {
   fields(c, s);
   return c.n;
 }
+// The fewest fields a stored struct may hold: fields appended to a result
+// after records were written read as their defaults from older records (a
+// replay answers what the first run answered then). Every other struct: all.
+template <class S> std::uint32_t fields_min() { return field_count<S>(); }
+template <> std::uint32_t fields_min<sale_row>() { return 15; }
 
 // ---- writer ----
 
@@ -196,15 +207,20 @@ struct reader {
     }
   }
   template <class S, std::enable_if_t<std::is_class_v<S>, int> = 0> void operator()(S& s) {
-    need(at->type == msgpack::type::ARRAY && at->via.array.size == field_count<S>());
-    walker w{at->via.array.ptr};
+    need(at->type == msgpack::type::ARRAY && at->via.array.size >= fields_min<S>() &&
+         at->via.array.size <= field_count<S>());
+    walker w{at->via.array.ptr, at->via.array.size};
     fields(w, s);
   }
 
-  // Reads a struct's fields from consecutive array elements.
+  // Reads a struct's fields from consecutive array elements (the ones an
+  // older record lacks keep their defaults).
   struct walker {
     const msgpack::object* next;
+    std::uint32_t left;
     template <class T> void operator()(T& x) {
+      if (left == 0) return;
+      --left;
       reader r{next++};
       r(x);
     }
@@ -324,11 +340,13 @@ std::string encode_record(const idempotency_record& r) {
   std::string out;
   string_writer w{&out};
   packer pk(w);
-  pk.pack_array(3);
+  pk.pack_array(5);
   pk.pack_uint64(idempotency_record_format);
   pk.pack_bin(static_cast<std::uint32_t>(r.fingerprint.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(r.fingerprint.data()), static_cast<std::uint32_t>(r.fingerprint.size()));
   write_tagged(pk, r.result);
+  writer{pk}(r.staff_id);
+  writer{pk}(r.approver_id);
   return out;
 }
 
@@ -336,12 +354,21 @@ expected<idempotency_record> decode_record(std::string_view bytes) {
   msgpack::zone zone;
   msgpack::object o;
   idempotency_record r;
-  const bool ok = unpack(zone, bytes, o) && o.type == msgpack::type::ARRAY && o.via.array.size == 3 &&
-                  o.via.array.ptr[0].type == msgpack::type::POSITIVE_INTEGER &&
-                  o.via.array.ptr[0].via.u64 == idempotency_record_format &&
+  // Format 1: [1, fingerprint, result]; format 2 adds staff_id, approver_id.
+  const auto str_at = [&](std::uint32_t i, std::string& out) {
+    const msgpack::object& x = o.via.array.ptr[i];
+    if (x.type != msgpack::type::STR) return false;
+    out.assign(x.via.str.ptr, x.via.str.size);
+    return true;
+  };
+  const bool shape = unpack(zone, bytes, o) && o.type == msgpack::type::ARRAY && o.via.array.size >= 3 &&
+                     o.via.array.ptr[0].type == msgpack::type::POSITIVE_INTEGER;
+  const std::uint64_t format = shape ? o.via.array.ptr[0].via.u64 : 0;
+  const bool ok = shape && ((format == 1 && o.via.array.size == 3) || (format == 2 && o.via.array.size == 5)) &&
                   o.via.array.ptr[1].type == msgpack::type::BIN && o.via.array.ptr[1].via.bin.size == r.fingerprint.size() &&
-                  read_tagged(o.via.array.ptr[2], r.result);
-  if (!ok) return make_error(errc::invalid_record, "bytes are not an idempotency record of format 1");
+                  read_tagged(o.via.array.ptr[2], r.result) &&
+                  (format == 1 || (str_at(3, r.staff_id) && str_at(4, r.approver_id)));
+  if (!ok) return make_error(errc::invalid_record, "bytes are not an idempotency record of format 1 or 2");
   std::copy(o.via.array.ptr[1].via.bin.ptr, o.via.array.ptr[1].via.bin.ptr + r.fingerprint.size(),
             r.fingerprint.begin());
   return r;

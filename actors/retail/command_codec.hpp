@@ -7,10 +7,14 @@
 // absent std::optional is nil, a list is an array, integers in shortest form.
 // One value has one encoding, so equal bytes <=> equal commands.
 //
-// Idempotency record (format 1):
-//   [1, fingerprint: bin 32, kind: uint, result: array]
+// Idempotency record (format 2):
+//   [2, fingerprint: bin 32, [kind: uint, result: array], staff_id: str,
+//    approver_id: str]
 // where fingerprint = BLAKE2b-256 of encode_command(command) and result is
-// encode_result's array for that kind. A record of the build before typed
+// encode_result's array for that kind; staff_id / approver_id are the
+// attribution the command's events carry, so a replay echoes the first run's.
+// Format 1 ([1, fingerprint, [kind, result]]) is still read: its staff_id and
+// approver_id are "" (unknown). A record of the build before typed
 // commands is JSON text ({"command":..,"fingerprint":..,"status":..,"body":..});
 // record_format() tells it apart (a msgpack record starts with an array
 // header, 0x90..0x9f, JSON with '{').
@@ -40,11 +44,13 @@ hash256 fingerprint(const command& c);
 std::string encode_result(const command_result& r);
 expected<command_result> decode_result(std::string_view bytes);
 
-constexpr std::uint64_t idempotency_record_format = 1;
+constexpr std::uint64_t idempotency_record_format = 2;
 
 struct idempotency_record {
   hash256 fingerprint{};
   command_result result;
+  std::string staff_id;     ///< "" in a format 1 record
+  std::string approver_id;  ///< "" for none, or in a format 1 record
 };
 std::string encode_record(const idempotency_record& r);
 expected<idempotency_record> decode_record(std::string_view bytes);

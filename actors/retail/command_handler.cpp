@@ -140,6 +140,9 @@ sale_row row_of(const sale_completed& p, const device_id& device, hlc_timestamp 
     if (paid[m] != 0) r.payments.push_back({method_names[m], paid[m]});
   }
   r.change_cents = p.change_cents;
+  for (const payment& m : p.payments) {
+    if (m.method == "card") r.cards.push_back({m.brand, m.last4, m.auth_code, m.processor_ref, m.amount_cents});
+  }
   return r;
 }
 
@@ -293,7 +296,7 @@ std::optional<command_handler::decision> command_handler::replay(const command& 
   if (classify_record(it->second) == record_format::typed) {
     auto rec = decode_record(it->second);
     if (rec && rec->fingerprint == print && rec->result.index() == c.index()) {
-      return decision{accepted{{}, std::move(rec->result)}};
+      return decision{accepted{{}, std::move(rec->result), std::move(rec->staff_id), std::move(rec->approver_id)}};
     }
     return decision{refuse(command_errc::idempotency_key_reused,
                            "Idempotency-Key '" + key + "' was used for a different request")};
@@ -313,9 +316,14 @@ command_outcome command_handler::handle(const command& c, const std::string& key
     if (auto answer = replay(c, key, print)) return {std::move(*answer), {}};
   }
   command_outcome out{std::visit([&](const auto& cmd) { return decide(cmd, ctx); }, c), {}};
+  if (out.is_accepted()) {
+    auto& ok = std::get<accepted>(out.decision);
+    ok.staff_id = ctx.staff_id;
+    ok.approver_id = ctx.approver_id;
+  }
   if (!key.empty() && out.is_accepted()) {
     const auto& ok = std::get<accepted>(out.decision);
-    std::string value = encode_record(idempotency_record{print, ok.result});
+    std::string value = encode_record(idempotency_record{print, ok.result, ok.staff_id, ok.approver_id});
     remember(key, value);
     out.idempotency_record = std::make_pair(key, std::move(value));
   }
@@ -440,7 +448,9 @@ command_handler::decision command_handler::decide(const complete_sale& c, const 
                                                      std::to_string(*ctx.discount_limit_cents) + ": needs a supervisor's approval");
   }
   if (c.payments) {
-    for (const payment_input& m : *c.payments) p.payments.push_back(payment{m.method, m.amount_cents});
+    for (const payment_input& m : *c.payments) {
+      p.payments.push_back(payment{m.method, m.amount_cents, m.brand, m.last4, m.auth_code, m.processor_ref});
+    }
   } else if (p.total_cents > 0) {
     return refuse(command_errc::payments_required, "field 'payments' is required");
   }

@@ -75,6 +75,12 @@ struct sale_row_payment {
   std::int64_t amount_cents = 0;
 };
 
+/// A card payment as the terminal printed it (never the number).
+struct sale_row_card {
+  std::string brand, last4, auth_code, processor_ref;
+  std::int64_t amount_cents = 0;
+};
+
 struct sale_row_void {
   std::string reason, device;
   hlc_timestamp time;
@@ -93,6 +99,7 @@ struct sale_row {
   std::int64_t refunded_cents = 0;
   std::vector<std::string> returns;  ///< return ids, sorted
   std::optional<sale_row_void> void_info;  ///< set when voided and the void was seen
+  std::vector<sale_row_card> cards;  ///< every card payment, in the sale's order
 };
 
 /// A device as GET /v1/devices/{id} shows it.
@@ -198,6 +205,11 @@ using command_result =
 struct accepted {
   std::vector<event> events;
   command_result result;
+  /// Who the command's events name (command_context's staff_id and
+  /// approver_id); a replay gives the first run's, from its record ("" in a
+  /// record of format 1, written before records kept them).
+  std::string staff_id;
+  std::string approver_id;
 };
 
 /// The command is refused; nothing was decided or applied.

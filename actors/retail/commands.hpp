@@ -76,6 +76,10 @@ struct sale_line_input {
 struct payment_input {
   std::string method;             ///< cash | card | other
   std::int64_t amount_cents = 0;  ///< 1..amount_cents_max
+  /// Card only (events/sale.hpp payment; the edge checks their forms):
+  /// brand, last 4 digits, authorisation code, processor reference; "" when
+  /// not given. Never a card number.
+  std::string brand, last4, auth_code, processor_ref;
 };
 
 /// POST /v1/sales

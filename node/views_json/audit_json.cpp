@@ -18,6 +18,7 @@ json value_of(const std::string& text) {
 
 json audit_entry_json(const projections::audit::entry& e) {
   return json{{"operation", "conflict_resolution"},
+              {"status", "resolved"},
               {"device", e.device},
               {"register", e.register_name},
               {"key", e.key},

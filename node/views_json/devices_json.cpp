@@ -15,7 +15,9 @@ json device_json(const projections::devices::device_info& d) {
       {"active", d.active},
       {"registered", d.registered},
       {"role", d.master ? "master" : "client"},
-      {"last_event_time", d.last_seen_hlc != 0 ? json(hlc_timestamp{d.last_seen_hlc}.to_rfc3339()) : json(nullptr)}};
+      {"last_event_time", d.last_seen_hlc != 0 ? json(hlc_timestamp{d.last_seen_hlc}.to_rfc3339()) : json(nullptr)},
+      {"created_at", d.created_hlc != 0 ? json(hlc_timestamp{d.created_hlc}.to_rfc3339()) : json(nullptr)},
+      {"updated_at", d.updated_hlc != 0 ? json(hlc_timestamp{d.updated_hlc}.to_rfc3339()) : json(nullptr)}};
 }
 
 json devices_json(const projections::devices::device_list& l) {

@@ -46,6 +46,15 @@ json sale_json(const projections::sales::sale_detail& d) {
          {"refunded_cents", d.refunded_cents},
          {"returns", d.return_ids},
          {"staff_id", d.staff_id}};
+  json cards = json::array();
+  for (const auto& c : d.cards) {
+    cards.push_back(json{{"brand", c.brand},
+                         {"last4", c.last4},
+                         {"auth_code", c.auth_code},
+                         {"processor_ref", c.processor_ref},
+                         {"amount_cents", c.amount_cents}});
+  }
+  j["cards"] = std::move(cards);
   if (d.void_) {
     j["void"] = json{{"reason", d.void_->reason}, {"device", d.void_->device}, {"time", time_of(d.void_->hlc)}};
   }
@@ -62,7 +71,8 @@ json sales_list_json(const projections::sales::sales_list& l) {
                        {"items", s.items},
                        {"total_cents", s.total_cents},
                        {"voided", s.voided},
-                       {"refunded_cents", s.refunded_cents}});
+                       {"refunded_cents", s.refunded_cents},
+                       {"staff_id", s.staff_id}});
   }
   json prods = json::array();
   for (const auto& p : l.by_product) prods.push_back(json{{"sku", p.sku}, {"qty", p.qty}, {"net_cents", p.net_cents}});

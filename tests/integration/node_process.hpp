@@ -130,6 +130,9 @@ struct node_options {
   std::vector<std::string> extra_args;
   /// HOST of --bind (e.g. "0.0.0.0", "localhost"); empty = 127.0.0.1. bind() stays the 127.0.0.1 address.
   std::string bind_host = {};
+  /// HOST of --http; empty = 127.0.0.1 (off loopback the node serves HTTPS
+  /// only, and healthy() — plain HTTP on 127.0.0.1 — never answers).
+  std::string http_host = {};
   /// Start with STORENODE_ADMIN_PIN=test_admin_pin (bootstraps the admin the
   /// harness signs in as on a store without staff).
   bool admin_pin = true;
@@ -174,7 +177,7 @@ public:
                                      "--device-id", o_.device_id,
                                      "--priority",         std::to_string(o_.priority),
                                      "--data-dir",         data_dir_.string(),
-                                     "--http",             "127.0.0.1:" + std::to_string(http_port_),
+                                     "--http",             (o_.http_host.empty() ? std::string("127.0.0.1") : o_.http_host) + ":" + std::to_string(http_port_),
                                      "--bind",             bind_arg(),
                                      "--log-level",        log_level()};
     for (auto& p : o_.peers) {

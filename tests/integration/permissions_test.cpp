@@ -8,6 +8,8 @@
 // times it without a node.)
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -425,3 +427,119 @@ TEST_F(staff_access, no_pin_hash_in_any_response_stream_or_log) {
 }
 
 }  // namespace
+
+// Issue 10 (a cashier's own sales, replies and audit name their staff):
+// GET /v1/sales for a cashier lists only the sales they rang (another id is
+// forbidden), a supervisor sees all and filters by anyone; a sale's 201
+// names staff_id and approver_id, and a retry by someone else echoes the
+// first run's; /v1/audit filters by status on the node.
+TEST_F(staff_access, a_cashier_lists_own_sales_replies_name_their_staff_and_cards_show_last4) {
+  node_process n(data(), {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  store s(n);
+  s.seed();
+  if (HasFatalFailure()) return;
+  const std::string cashier = s.token_of(role::cashier);
+  const std::string supervisor = s.token_of(role::supervisor);
+  const std::string sale = R"({"lines":[{"sku":"P1","qty":1}],"payments":[{"method":"cash","amount_cents":100}]})";
+  std::set<std::string> mine;
+  for (int i = 0; i < 3; ++i) {
+    auto r = call(n, "POST", "/v1/sales", sale, cashier, {{"Idempotency-Key", "c1-sale-" + std::to_string(i)}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const json j = json::parse(r->body);
+    EXPECT_EQ(j["staff_id"], "c1") << r->body;
+    EXPECT_TRUE(j["approver_id"].is_null()) << r->body;
+    mine.insert(j["receipt"].get<std::string>());
+  }
+  const std::string other = s.fresh_receipt();  // the admin's
+  ASSERT_FALSE(other.empty());
+  // A retry of c1's first sale sent by the supervisor: c1's reply, nothing sold.
+  auto again = call(n, "POST", "/v1/sales", sale, supervisor, {{"Idempotency-Key", "c1-sale-0"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 201);
+  EXPECT_EQ(json::parse(again->body)["staff_id"], "c1") << again->body;
+  // With an approver: named in the reply.
+  auto approved = call(n, "POST", "/v1/sales", R"({"lines":[{"sku":"P1","qty":1,"unit_price_cents":50}],"payments":[{"method":"cash","amount_cents":50}]})",
+                       cashier, {{"X-Approver-Staff", "s1"}, {"X-Approver-Pin", "2222"}});
+  ASSERT_TRUE(approved);
+  ASSERT_EQ(approved->status, 201) << approved->body;
+  EXPECT_EQ(json::parse(approved->body)["approver_id"], "s1");
+  mine.insert(json::parse(approved->body)["receipt"].get<std::string>());
+  // A card payment with what the terminal printed: on the receipt (reply and
+  // GET), never more than the last 4 digits.
+  auto card = call(n, "POST", "/v1/sales",
+                   R"({"lines":[{"sku":"P1","qty":1}],"payments":[{"method":"card","amount_cents":100,"brand":"Mastercard","last4":"4444","auth_code":"XK92L1","processor_ref":"txn-778"}]})",
+                   cashier);
+  ASSERT_TRUE(card);
+  ASSERT_EQ(card->status, 201) << card->body;
+  const json card_sale = json::parse(card->body);
+  ASSERT_EQ(card_sale["cards"].size(), 1u) << card->body;
+  EXPECT_EQ(card_sale["cards"][0]["brand"], "mastercard");
+  EXPECT_EQ(card_sale["cards"][0]["last4"], "4444");
+  mine.insert(card_sale["receipt"].get<std::string>());
+  auto got_card = call(n, "GET", "/v1/sales/" + card_sale["receipt"].get<std::string>(), "", cashier);
+  ASSERT_TRUE(got_card && got_card->status == 200);
+  const json stored = json::parse(got_card->body);
+  EXPECT_EQ(stored["cards"], card_sale["cards"]) << got_card->body;
+  EXPECT_EQ(stored["cards"][0]["auth_code"], "XK92L1");
+  EXPECT_EQ(stored["cards"][0]["processor_ref"], "txn-778");
+  // The cashier's list: exactly theirs, with or without staff=me, paged.
+  for (const std::string q : {"/v1/sales", "/v1/sales?staff=me", "/v1/sales?staff=c1"}) {
+    auto r = call(n, "GET", q, "", cashier);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << q << " " << r->body;
+    const json j = json::parse(r->body);
+    std::set<std::string> got;
+    for (const auto& x : j["sales"]) {
+      got.insert(x["receipt"].get<std::string>());
+      EXPECT_EQ(x["staff_id"], "c1");
+    }
+    EXPECT_EQ(got, mine) << q;
+    EXPECT_EQ(j["count"], mine.size()) << q;
+  }
+  std::set<std::string> paged;
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = call(n, "GET", "/v1/sales?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor), "", cashier);
+    ASSERT_TRUE(r && r->status == 200);
+    const json j = json::parse(r->body);
+    for (const auto& x : j["sales"]) paged.insert(x["receipt"].get<std::string>());
+    if (!j.contains("next_cursor") || !j["next_cursor"].is_string()) break;
+    cursor = j["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(paged, mine);
+  auto theirs = call(n, "GET", "/v1/sales?staff=admin", "", cashier);
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 403);
+  EXPECT_NE(theirs->body.find("forbidden"), std::string::npos);
+  // A supervisor sees everyone's, and filters by anyone.
+  auto all = call(n, "GET", "/v1/sales", "", supervisor);
+  ASSERT_TRUE(all && all->status == 200);
+  EXPECT_GT(json::parse(all->body)["count"].get<std::size_t>(), mine.size());
+  auto admins = call(n, "GET", "/v1/sales?staff=admin", "", supervisor);
+  ASSERT_TRUE(admins && admins->status == 200);
+  bool saw_other = false;
+  const json admin_sales = json::parse(admins->body);
+  for (const auto& x : admin_sales["sales"]) {
+    EXPECT_EQ(x["staff_id"], "admin");
+    saw_other = saw_other || x["receipt"] == other;
+  }
+  EXPECT_TRUE(saw_other) << other << " " << admins->body;
+  auto both = call(n, "GET", "/v1/sales?staff=c1&device=X", "", supervisor);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->status, 400);
+  // The audit log's status filter (a single node: no rows, but the filter is
+  // checked and an unknown status refused).
+  const std::string manager = s.token_of(role::manager);
+  for (const char* st : {"resolved", "ok", "failed"}) {
+    auto r = call(n, "GET", std::string("/v1/audit?status=") + st, "", manager);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    const json rows = json::parse(r->body);
+    for (const auto& e : rows["entries"]) EXPECT_EQ(e["status"], st);
+  }
+  auto bad = call(n, "GET", "/v1/audit?status=weird", "", manager);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}

@@ -351,6 +351,9 @@ const char* views::on(const event& e, std::uint32_t o, sale_completed& p) {
   s.change = p.change_cents;
   s.staff = staff_ids_.intern(p.staff_id).first;
   for (const payment& m : p.payments) s.paid[static_cast<std::size_t>(method_or_other(m.method))] += m.amount_cents;
+  for (const payment& m : p.payments) {
+    if (m.method == "card") cards_[p.receipt].push_back(m);
+  }
   if (s.voided) {
     daily_[daily_key(s.day, s.origin)].voids += 1;
     staff_effects(s, [](figures& f) { f.voids += 1; });
@@ -450,9 +453,11 @@ const char* views::on(const event& e, std::uint32_t o, const day_closed& p) {
 
 void views::write_device(const event& e, std::uint32_t o, const std::string& id, const std::string& name,
                          std::int32_t priority, bool active, bool registered) {
+  const bool fresh = devices_.count(id) == 0;
   device_rec& d = devices_[id];
   if (registered) d.registered = true;
   const stamp s = stamp_of(e, o);
+  if (fresh || s.hlc < d.created) d.created = s.hlc;
   if (newer(s, d.reg)) {
     d.reg = s;
     d.name = name;
@@ -625,6 +630,17 @@ json views::sale_json(const std::string& receipt, const sale_rec& s) const {
          {"refunded_cents", x.refunded},
          {"returns", ids},
          {"staff_id", staff_ids_.name(s.staff)}};
+  json cards = json::array();
+  if (auto it = cards_.find(receipt); it != cards_.end()) {
+    for (const payment& c : it->second) {
+      cards.push_back(json{{"brand", c.brand},
+                           {"last4", c.last4},
+                           {"auth_code", c.auth_code},
+                           {"processor_ref", c.processor_ref},
+                           {"amount_cents", c.amount_cents}});
+    }
+  }
+  j["cards"] = std::move(cards);
   if (s.voided && x.void_stamp.set) {
     j["void"] = json{{"reason", x.void_reason},
                      {"device", origin_name(x.void_stamp.origin)},
@@ -639,7 +655,8 @@ std::optional<json> views::sale(const std::string& receipt) const {
   return sale_json(receipt, *s);
 }
 
-json views::sales(std::optional<std::string> day, std::optional<std::string> device) const {
+json views::sales(std::optional<std::string> day, std::optional<std::string> device,
+                  std::optional<std::string> staff) const {
   std::optional<std::int32_t> day_no;
   if (day) {
     day_no = day_from_string(*day);
@@ -653,6 +670,7 @@ json views::sales(std::optional<std::string> day, std::optional<std::string> dev
     if (!s.present) continue;
     if (day_no && s.day != *day_no) continue;
     if (device && origin_name(s.origin) != *device) continue;
+    if (staff && (s.staff == 0 || staff_ids_.name(s.staff) != *staff)) continue;
     list.emplace_back(&receipt, &s);
     if (s.voided) continue;
     for (const line_rec& l : lines_of(s)) {
@@ -676,7 +694,8 @@ json views::sales(std::optional<std::string> day, std::optional<std::string> dev
                        {"items", items},
                        {"total_cents", s.total},
                        {"voided", s.voided},
-                       {"refunded_cents", extra_of(s).refunded}});
+                       {"refunded_cents", extra_of(s).refunded},
+                       {"staff_id", staff_ids_.name(s.staff)}});
   }
   json prods = json::array();
   for (const auto& [sku, agg] : by_product) prods.push_back(json{{"sku", sku}, {"qty", agg.first}, {"net_cents", agg.second}});
@@ -799,6 +818,8 @@ json views::device_json(const std::string& id) const {
     j["active"] = it->second.active;
     j["registered"] = it->second.registered;
   }
+  j["created_at"] = it != devices_.end() ? json(time_of(it->second.created)) : json(nullptr);
+  j["updated_at"] = it != devices_.end() ? json(time_of(it->second.reg.hlc)) : json(nullptr);
   j["role"] = current_master() == id ? "master" : "client";
   const auto oid = origins_.find(id);
   j["last_event_time"] = (oid && last_seen_[*oid] != 0) ? json(time_of(last_seen_[*oid])) : json(nullptr);
@@ -871,6 +892,7 @@ json views::audit(const audit_filter& f) const {
   for (std::size_t i = 0; i < list.size() && i < list_entries_max; ++i) {
     const audit_rec& r = *list[i];
     arr.push_back(json{{"operation", "conflict_resolution"},
+                       {"status", "resolved"},
                        {"device", origin_name(r.origin)},
                        {"register", r.register_name},
                        {"key", r.key},

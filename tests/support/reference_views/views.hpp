@@ -43,6 +43,7 @@
 #include "actors/retail/types.hpp"
 #include "events/event.hpp"
 #include "events/expected.hpp"
+#include "events/sale.hpp"
 
 namespace sn {
 struct product_upserted;
@@ -107,8 +108,10 @@ public:
   nlohmann::json inventory(bool low_only) const;
   std::optional<nlohmann::json> inventory_item(const std::string& sku) const;
   std::optional<nlohmann::json> sale(const std::string& receipt) const;
-  /// day "YYYY-MM-DD" (invalid => empty list), device = the selling origin.
-  nlohmann::json sales(std::optional<std::string> day, std::optional<std::string> device) const;
+  /// day "YYYY-MM-DD" (invalid => empty list), device = the selling origin,
+  /// staff = who rang it (unattributed sales match no staff).
+  nlohmann::json sales(std::optional<std::string> day, std::optional<std::string> device,
+                       std::optional<std::string> staff = std::nullopt) const;
   /// day absent => the newest business day with any figures.
   /// staff: only that person's sales and returns (issue 10); "by_staff" has
   /// every attributed person's figures over the listed devices.
@@ -218,6 +221,7 @@ private:
     std::int32_t priority = 0;
     bool active = true;
     bool registered = false;
+    std::uint64_t created = 0;  // smallest HLC of any register write
   };
   struct election_rec {
     std::uint64_t hlc = 0;
@@ -322,6 +326,8 @@ private:
   void staff_effects(const sale_rec& s, const std::function<void(figures&)>& fn);
   std::unordered_map<std::uint64_t, closure> closures_;
   std::unordered_map<std::string, device_rec> devices_;
+  // receipt -> the sale's card payments (only sales paid by card have one)
+  std::unordered_map<std::string, std::vector<payment>> cards_;
   std::vector<std::uint64_t> last_seen_;          // by origin id: newest HLC
   std::vector<std::uint64_t> last_receipt_no_;    // by origin id: highest own sale number
   std::vector<std::uint64_t> last_return_no_;     // by origin id: highest own return number

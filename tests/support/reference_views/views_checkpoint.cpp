@@ -71,6 +71,15 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     return arr;
   }
   if (projection == "sales") {
+    const auto cards_of = [this](const std::string& receipt) {
+      json out = json::array();
+      if (auto it = cards_.find(receipt); it != cards_.end()) {
+        for (const payment& c : it->second) {
+          out.push_back(json::array({c.brand, c.last4, c.auth_code, c.processor_ref, c.amount_cents}));
+        }
+      }
+      return out;
+    };
     std::vector<std::uint32_t> list(sales_.size());
     for (std::uint32_t id = 0; id < sales_.size(); ++id) list[id] = id;
     std::sort(list.begin(), list.end(), [this](auto a, auto b) { return receipts_.name(a) < receipts_.name(b); });
@@ -95,7 +104,8 @@ json views::canonical(const std::string& projection, bool for_digest) const {
       sales.push_back(json::array(
           {receipts_.name(id), s.present, s.present ? json(origin_name(s.origin)) : json(nullptr), s.hlc, s.day,
            std::move(lines), s.gross, s.discount, s.tax, s.total, s.change, std::move(pays), s.voided,
-           stamp_to(x.void_stamp, for_digest), x.void_reason, returned, x.refunded, ids, staff_ids_.name(s.staff)}));
+           stamp_to(x.void_stamp, for_digest), x.void_reason, returned, x.refunded, ids, staff_ids_.name(s.staff),
+           cards_of(receipts_.name(id))}));
     }
     std::vector<std::uint32_t> rlist(returns_.size());
     for (std::uint32_t id = 0; id < returns_.size(); ++id) rlist[id] = id;
@@ -155,7 +165,7 @@ json views::canonical(const std::string& projection, bool for_digest) const {
     for (auto* kv : list) {
       const device_rec& d = kv->second;
       devs.push_back(json::array({kv->first, stamp_to(d.reg, for_digest), d.name, d.priority, d.active,
-                                  d.registered}));
+                                  d.registered, d.created}));
     }
     std::vector<std::pair<std::string, std::uint64_t>> seen;
     for (std::uint32_t o = 0; o < origins_.size(); ++o) {
@@ -290,6 +300,13 @@ status views::load_projection(const std::string& projection, const json& j) {
         x.return_ids = r.at(17).get<std::vector<std::string>>();
       }
       if (r.size() > 18) s.staff = staff_ids_.intern(r.at(18).get<std::string>()).first;
+      if (r.size() > 19) {
+        for (const json& c : r.at(19)) {
+          cards_[r.at(0).get<std::string>()].push_back(payment{"card", c.at(4).get<std::int64_t>(), c.at(0).get<std::string>(),
+                                                               c.at(1).get<std::string>(), c.at(2).get<std::string>(),
+                                                               c.at(3).get<std::string>()});
+        }
+      }
     }
     for (const json& r : j.at("returns")) {
       const auto [rid, added] = return_ids_.intern(r.at(0).get<std::string>());
@@ -354,6 +371,7 @@ status views::load_projection(const std::string& projection, const json& j) {
       d.priority = r.at(3).get<std::int32_t>();
       d.active = r.at(4).get<bool>();
       d.registered = r.at(5).get<bool>();
+      d.created = r.size() > 6 ? r.at(6).get<std::uint64_t>() : d.reg.hlc;
     }
     for (const json& r : j.at("last_seen")) last_seen_[origin_id(r.at(0).get<std::string>())] = r.at(1).get<std::uint64_t>();
   } else if (projection == "elections") {

@@ -53,11 +53,20 @@ constexpr const char* golden_product_upserted =
     "9a01a4504f53312acf01a213046df30003076402c43399a5534b552d31af477265656e20746561203530302067ad343030363338"
     "31333333393331cd0513cd02bc05c2a26d31a26131c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c"
     "1d1e1fc420264c45804fa2a77c0970fade88667a299adca287c743833f2b4bf3b3f93c432c";
-constexpr const char* golden_sale_completed =
+// sale.completed schema 3 (before the card fields of payment): still decoded;
+// its payments' brand, last4, auth_code and processor_ref read as "".
+constexpr const char* golden_sale_completed_schema3 =
     "9a01a4504f53312acf01a213046df3000307cd012c03c4689bab504f53312d3030303034329396a5534b552d3102cd051364cd02"
     "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59292a463617264cd07d092a463"
     "617368cd044c37aa323032362d31312d3235a26331a27331c420000102030405060708090a0b0c0d0e0f10111213141516171819"
     "1a1b1c1d1e1fc420c3d465d85625ef90d67643ca8a02b6bfe11952f123a81c2bff29171a0abf1c45";
+// Schema 4: payment is an array of 6 (brand, last4, auth_code, processor_ref).
+constexpr const char* golden_sale_completed =
+    "9a01a4504f53312acf01a213046df3000307cd012c04c4889bab504f53312d3030303034329396a5534b552d3102cd051364cd02"
+    "bccca296a5534b552d3201ccfa00cd07d02a96a5534b552d330363000000cd0c4964cccccd0be59296a463617264cd07d0a47669"
+    "7361a434323432a6413142324333aa63685f335071522e373796a463617368cd044ca0a0a0a037aa323032362d31312d3235a263"
+    "31a27331c420000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fc4207f0d198f4f1d8b73808fa305"
+    "0a71e4375178e414317bee7c15f0362604518dac";
 constexpr const char* golden_sale_returned =
     "9a01a4504f53312acf01a213046df3000307cd012d03c44098ac504f53322d52303030303037ab504f53312d3030303034329194"
     "a5534b552d3101cd04e151cd04e1a463617368aa323032362d31312d3235a26331a27331c420000102030405060708090a0b0c0d"
@@ -66,7 +75,8 @@ constexpr const char* golden_sale_returned =
 // Bytes of the schemas before attribution still decode, verify and re-encode
 // byte for byte; their staff_id and approver_id read as "" (unattributed).
 TEST(codec, golden_bytes_before_attribution_still_decode) {
-  for (const char* golden : {golden_product_upserted_schema1, golden_sale_completed_schema2, golden_sale_returned_schema2}) {
+  for (const char* golden : {golden_product_upserted_schema1, golden_sale_completed_schema2, golden_sale_returned_schema2,
+                             golden_sale_completed_schema3}) {
     auto d = decode(unhex(golden));
     ASSERT_TRUE(d) << d.error().to_string();
     EXPECT_TRUE(verify_hash(*d));
@@ -80,6 +90,16 @@ TEST(codec, golden_bytes_before_attribution_still_decode) {
   EXPECT_EQ(p->business_day, "2026-11-25");
   EXPECT_EQ(p->staff_id, "");
   EXPECT_EQ(p->approver_id, "");
+  auto d3 = decode(unhex(golden_sale_completed_schema3));
+  ASSERT_TRUE(d3);
+  EXPECT_EQ(d3->schema, 3);
+  auto p3 = payload_of<sale_completed>(*d3);
+  ASSERT_TRUE(p3);
+  EXPECT_EQ(p3->staff_id, "c1");
+  ASSERT_EQ(p3->payments.size(), 2u);
+  EXPECT_EQ(p3->payments[0].method, "card");
+  EXPECT_EQ(p3->payments[0].brand, "");
+  EXPECT_EQ(p3->payments[0].last4, "");
 }
 
 TEST(codec, golden_bytes_product_upserted) {

@@ -47,7 +47,8 @@ TEST(json, older_schema_shows_only_its_own_fields) {
   EXPECT_FALSE(v1["payload"].contains("business_day")) << v1.dump();
   EXPECT_FALSE(v1["payload"].contains("staff_id")) << v1.dump();
   const nlohmann::json v3 = event_to_json(test::sample_event(test::sample_sale_completed()));
-  EXPECT_EQ(v3["schema"], 3);
+  EXPECT_EQ(v3["schema"], 4);
+  EXPECT_EQ(v3["payload"]["payments"][0]["last4"], "4242");
   EXPECT_EQ(v3["payload"]["business_day"], "2026-11-25");
   EXPECT_EQ(v3["payload"]["staff_id"], "c1");
   EXPECT_EQ(v3["payload"]["approver_id"], "s1");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <type_traits>
 
 #include "events/codec.hpp"
 #include "events/device.hpp"
@@ -34,7 +35,7 @@ inline sale_completed sample_sale_completed() {
   s.discount_cents = 100;
   s.tax_cents = 204;
   s.total_cents = 3045;
-  s.payments = {{"card", 2000}, {"cash", 1100}};
+  s.payments = {{"card", 2000, "visa", "4242", "A1B2C3", "ch_3PqR.77"}, {"cash", 1100}};
   s.change_cents = 55;
   s.business_day = "2026-11-25";
   s.staff_id = "c1";
@@ -56,6 +57,33 @@ std::string schema1_payload(P p) {
   p.staff_id.clear();
   p.approver_id.clear();
   std::string b = encode_payload(p);  // fixarray header, ..., "", "", "" last
+  if constexpr (std::is_same_v<P, sale_completed>) {
+    // Before schema 4 a payment was [method, amount_cents]: splice those in
+    // where this build writes its 6-field payments.
+    P none = p;
+    none.payments.clear();
+    const std::string without = encode_payload(none);  // payments: 0x90
+    std::size_t at = 0;
+    while (at < without.size() && without[at] == b[at]) ++at;
+    std::string old(1, static_cast<char>(0x90 | p.payments.size()));
+    for (const payment& m : p.payments) {
+      old += static_cast<char>(0x92);
+      old += static_cast<char>(0xa0 | m.method.size());
+      old += m.method;
+      const std::uint64_t v = static_cast<std::uint64_t>(m.amount_cents);
+      if (v < 128) {
+        old += static_cast<char>(v);
+      } else if (v < 256) {
+        old += "\xcc";
+        old += static_cast<char>(v);
+      } else {
+        old += "\xcd";
+        old += static_cast<char>(v >> 8);
+        old += static_cast<char>(v & 0xff);
+      }
+    }
+    b = without.substr(0, at) + old + without.substr(at + 1);
+  }
   b[0] = static_cast<char>(b[0] - 3);
   b.resize(b.size() - 3);
   return b;

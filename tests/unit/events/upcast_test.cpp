@@ -52,7 +52,7 @@ TEST(upcast, a_stamped_day_is_kept_whatever_the_reader_zone) {
   s.business_day = "2026-10-24";  // stamped by a till on another zone: the reader must not recompute it
   const event e =
       make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(late_saturday_ms, 0), term_id{1}, s);
-  ASSERT_EQ(e.schema, 3);
+  ASSERT_EQ(e.schema, 4);
   const time_zone z = berlin();
   EXPECT_EQ(decode_current<sale_completed>(e, {&z})->business_day, "2026-10-24");
   EXPECT_EQ(decode_current<sale_completed>(e, {&z})->staff_id, "c1");

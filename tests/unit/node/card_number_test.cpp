@@ -48,4 +48,50 @@ TEST(card_number, parse_command_refuses_without_quoting_the_number) {
   EXPECT_NE(r.error().message.find("pan"), std::string::npos);
 }
 
+// A card payment's receipt fields (issue 10 item 9): brand (known, any
+// case, stored lower case; or short free text), last4 exactly 4 digits, auth
+// code and processor reference in their forms; on a cash payment they are
+// refused; each is optional.
+TEST(card_number, card_payments_carry_brand_last4_auth_code_and_reference_validated) {
+  const auto sale = [](const std::string& payment) {
+    return sn::node::parse_command(sn::retail::command_kind::complete_sale,
+                                   {R"({"lines":[{"sku":"A","qty":1}],"payments":[)" + payment + "]}", nullptr, "", ""});
+  };
+  auto ok = sale(R"({"method":"card","amount_cents":100,"brand":"VISA","last4":"4242","auth_code":"A1B2C3","processor_ref":"ch_3PqR.77"})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  const auto& c = std::get<sn::retail::complete_sale>(ok->command);
+  ASSERT_EQ(c.payments->size(), 1u);
+  EXPECT_EQ(c.payments->at(0).brand, "visa");
+  EXPECT_EQ(c.payments->at(0).last4, "4242");
+  EXPECT_EQ(c.payments->at(0).auth_code, "A1B2C3");
+  EXPECT_EQ(c.payments->at(0).processor_ref, "ch_3PqR.77");
+  EXPECT_TRUE(sale(R"({"method":"card","amount_cents":100})"));                             // none given
+  EXPECT_TRUE(sale(R"({"method":"card","amount_cents":100,"brand":"Girocard"})"));          // free short text
+  EXPECT_EQ(std::get<sn::retail::complete_sale>(sale(R"({"method":"card","amount_cents":100,"brand":"Girocard"})")->command)
+                .payments->at(0)
+                .brand,
+            "Girocard");
+  for (const char* bad : {
+           R"({"method":"card","amount_cents":100,"last4":"424"})",
+           R"({"method":"card","amount_cents":100,"last4":"42424"})",
+           R"({"method":"card","amount_cents":100,"last4":"42a2"})",
+           R"({"method":"card","amount_cents":100,"brand":"visa<script>"})",
+           R"({"method":"card","amount_cents":100,"brand":"a brand name far too long"})",
+           R"({"method":"card","amount_cents":100,"auth_code":"12 34"})",
+           R"({"method":"card","amount_cents":100,"processor_ref":"a/b"})",
+           R"({"method":"cash","amount_cents":100,"last4":"4242"})",
+       }) {
+    auto r = sale(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "invalid_field") << bad;
+  }
+  auto wrong = sale(R"({"method":"card","amount_cents":100,"last4":4242})");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "wrong_type");
+  // The number itself, in any field: refused before anything else.
+  auto pan = sale(R"({"method":"card","amount_cents":100,"processor_ref":"4111111111111111"})");
+  ASSERT_FALSE(pan);
+  EXPECT_EQ(pan.error().code, "card_number_refused");
+}
+
 }  // namespace

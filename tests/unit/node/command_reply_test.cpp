@@ -122,14 +122,22 @@ TEST(command_reply, every_kind_answers_the_json_it_answered_before) {
   }
   EXPECT_EQ(parsed(r), z);
 
+  // The device replies are the device as it was (created_at / updated_at
+  // came later and only GET shows them: the reply's record format is kept).
+  const auto device_as_before = [&](const char* id) {
+    json d = *s.v().device(id);
+    d.erase("created_at");
+    d.erase("updated_at");
+    return d;
+  };
   r = s.run(command_kind::register_device, {{"device_id", "POS2"}, {"name", "Till 2"}, {"priority", 20}});
   EXPECT_EQ(r.status, 201);
-  EXPECT_EQ(parsed(r), *s.v().device("POS2"));
+  EXPECT_EQ(parsed(r), device_as_before("POS2"));
   r = s.run(command_kind::update_device, {{"device_id", "POS2"}, {"priority", 5}});
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(parsed(r), *s.v().device("POS2"));
+  EXPECT_EQ(parsed(r), device_as_before("POS2"));
   r = s.run(command_kind::register_device, {{"device_id", "POS1"}});
-  EXPECT_EQ(parsed(r), *s.v().device("POS1")) << "a device with events: last_event_time is set";
+  EXPECT_EQ(parsed(r), device_as_before("POS1")) << "a device with events: last_event_time is set";
 
   r = s.run(command_kind::deactivate_product, {{"sku", "TEA"}});
   EXPECT_EQ(r.status, 200);
@@ -182,6 +190,69 @@ TEST(command_reply, a_replayed_result_renders_the_same_bytes) {
     EXPECT_EQ(again.status, first.status);
     EXPECT_EQ(again.body, first.body);
   }
+}
+
+// Proves (issue 10): an accepted reply names who its events name; a retry
+// by someone else echoes the first run's staff and approver (kept in the
+// format 2 record); a format 1 record (written before records kept them)
+// still answers its result, with staff_id null; staff replies keep their own
+// staff_id (the person managed).
+TEST(command_reply, replies_echo_attribution_and_old_records_still_answer) {
+  shop s;
+  ASSERT_EQ(s.run(command_kind::upsert_product, {{"sku", "A"}, {"name", "A"}, {"price_cents", 100}}).status, 201);
+  const auto cmd = read_command(command_kind::receive_stock, {{"sku", "A"}, {"qty", 3}});
+  ASSERT_TRUE(cmd);
+  retail::command_context anna{device_id{"POS1"}, morning_ms + 60000, term_id{1}};
+  anna.staff_id = "anna";
+  anna.approver_id = "sam";
+  auto first = s.handler.handle(*cmd, "k1", anna);
+  ASSERT_TRUE(first.is_accepted());
+  const auto& ok = std::get<retail::accepted>(first.decision);
+  EXPECT_EQ(ok.staff_id, "anna");
+  EXPECT_EQ(ok.events.size(), 1u);
+  const json reply = parsed(render(ok.result, attribution{ok.staff_id, ok.approver_id}));
+  EXPECT_EQ(reply["staff_id"], "anna");
+  EXPECT_EQ(reply["approver_id"], "sam");
+  EXPECT_EQ(reply["qty"], 3);
+  ASSERT_TRUE(first.idempotency_record);
+  auto rec = retail::decode_record(first.idempotency_record->second);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->staff_id, "anna");
+  EXPECT_EQ(rec->approver_id, "sam");
+  // The retry comes from ben: the reply is the first run's.
+  retail::command_context ben = anna;
+  ben.staff_id = "ben";
+  ben.approver_id.clear();
+  auto again = s.handler.handle(*cmd, "k1", ben);
+  ASSERT_TRUE(again.is_replay());
+  const auto& re = std::get<retail::accepted>(again.decision);
+  EXPECT_EQ(render(re.result, attribution{re.staff_id, re.approver_id}).body,
+            render(ok.result, attribution{ok.staff_id, ok.approver_id}).body);
+  // A format 1 record: [1, fingerprint, [kind, result]].
+  const auto print = retail::fingerprint(*cmd);
+  std::string old = "\x93\x01\xc4\x20";
+  old.append(reinterpret_cast<const char*>(print.data()), print.size());
+  old += retail::encode_result(ok.result);
+  EXPECT_EQ(s.handler.load_idempotency("old-key", old), retail::record_load::loaded);
+  auto replay = s.handler.handle(*cmd, "old-key", ben);
+  ASSERT_TRUE(replay.is_replay());
+  const auto& r1 = std::get<retail::accepted>(replay.decision);
+  EXPECT_EQ(r1.staff_id, "");
+  const json old_reply = parsed(render(r1.result, attribution{r1.staff_id, r1.approver_id}));
+  EXPECT_TRUE(old_reply["staff_id"].is_null());
+  EXPECT_EQ(old_reply["qty"], 3);
+  // A staff command's staff_id is its subject, not who ran it.
+  retail::add_staff add;
+  add.staff_id = "cleo";
+  add.name = "Cleo";
+  add.role = "cashier";
+  add.pin_hash = "$argon2id$x";
+  auto added = s.handler.handle(add, "", anna);
+  ASSERT_TRUE(added.is_accepted());
+  const json staff_reply =
+      parsed(render(std::get<retail::accepted>(added.decision).result, attribution{"anna", "sam"}));
+  EXPECT_EQ(staff_reply["staff_id"], "cleo");
+  EXPECT_FALSE(staff_reply.contains("approver_id"));
 }
 
 // Proves: the canonical bytes of a command decode back to it, and differ

@@ -244,6 +244,51 @@ TEST(DevicesProjection, RowLayoutIsAsDocumented) {
   EXPECT_EQ(devices::register_of(rows, "POS2")->priority, 20);
 }
 
+// created_at / updated_at (issue 11 item 10): created is the oldest register
+// write, updated the write that stands, whatever order the origins' events
+// arrive in (every permutation of three writes from three origins); a device
+// that only wrote events has neither.
+TEST(DevicesProjection, CreatedAndUpdatedComeFromTheRegistersHlcs) {
+  device_registered r;
+  r.device_id = "POS2";
+  r.name = "Till 2";
+  device_updated u1;
+  u1.device_id = "POS2";
+  u1.name = "Till two";
+  u1.priority = 5;
+  device_updated u2 = u1;
+  u2.priority = 7;
+  std::vector<event> evs{
+      make_event(device_id{"BO"}, origin_seq{1}, hlc_timestamp::from_parts(1000, 0), term_id{1}, r),
+      make_event(device_id{"POS1"}, origin_seq{1}, hlc_timestamp::from_parts(3000, 0), term_id{1}, u2),
+      make_event(device_id{"POS3"}, origin_seq{1}, hlc_timestamp::from_parts(2000, 0), term_id{1}, u1),
+  };
+  std::vector<std::size_t> order{0, 1, 2};
+  std::optional<std::map<std::string, std::string, std::less<>>> first;
+  do {
+    devices_projection p;
+    memory_rows rows;
+    std::vector<event> in;
+    for (std::size_t i : order) in.push_back(evs[i]);
+    fold(p, in, rows);
+    const auto d = devices::find(rows, "POS2");
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->created_hlc, hlc_timestamp::from_parts(1000, 0).packed());
+    EXPECT_EQ(d->updated_hlc, hlc_timestamp::from_parts(3000, 0).packed());
+    EXPECT_EQ(d->priority, 7);
+    const auto seen_only = devices::find(rows, "POS3");
+    ASSERT_TRUE(seen_only.has_value());
+    EXPECT_EQ(seen_only->created_hlc, 0u);
+    EXPECT_EQ(seen_only->updated_hlc, 0u);
+    const json j = node::device_json(*d);
+    EXPECT_EQ(j["created_at"], hlc_timestamp::from_parts(1000, 0).to_rfc3339());
+    EXPECT_EQ(j["updated_at"], hlc_timestamp::from_parts(3000, 0).to_rfc3339());
+    EXPECT_TRUE(node::device_json(*seen_only)["created_at"].is_null());
+    if (!first) first = rows.all();
+    EXPECT_EQ(rows.all(), *first) << "rows depend on arrival order";
+  } while (std::next_permutation(order.begin(), order.end()));
+}
+
 // Membership (issue 9): device.enrolled keys are a last-writer-wins register,
 // device.revoked is sticky, and the rows are the same whatever order the
 // events of different origins arrive in (every permutation of four events).
