@@ -76,6 +76,7 @@ template <class F> void fields(F& f, device_enrolled& p) {
 }
 template <class F> void fields(F& f, device_revoked& p) {
   f("device_id", p.device_id); f("reason", p.reason); f("approved_by", p.approved_by);
+  f("revoked_after_seq", p.revoked_after_seq);
 }
 
 template <class F> void fields(F& f, master_changed& p) {

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   add_backup_command(app, ctx);
   add_login_command(app, ctx);
   add_staff_command(app, ctx);
+  add_devices_command(app, ctx);
   // The build writes share/bash-completion/completions/storectl with this (not in --help).
   if (argc == 2 && std::string(argv[1]) == "--print-bash-completion") {
     std::fputs(sn::tools::bash_completion(app, "storectl").c_str(), stdout);
