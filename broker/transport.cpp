@@ -293,6 +293,7 @@ class transport::impl {
   std::condition_variable resolve_cv_;
   std::map<std::string, std::uint64_t> resolve_due_;  ///< address -> when to try (steady ms); <= keys_max
   std::unordered_set<std::string> members_snapshot_;  ///< the admitted keys, as the resolver checks them
+  std::uint64_t members_generation_ = 0;  ///< bumped by every apply_members: the resolver's backoff starts over
   std::thread resolver_;
 
   // I/O thread only (after start)
@@ -1145,8 +1146,13 @@ void transport::impl::apply_members(std::vector<std::string>&& keys) {
   for (const auto& k : next) added += allowed_keys_.count(k) == 0 ? 1 : 0;
   allowed_keys_ = next;
   {
+    // A key that was not a member's a moment ago may be now: every address
+    // still waiting for its key is asked again at once, without backoff.
     std::lock_guard<std::mutex> lock(resolve_mutex_);
     members_snapshot_ = next;
+    ++members_generation_;
+    for (auto& [address, at] : resolve_due_) at = 0;
+    resolve_cv_.notify_all();
   }
   if (!removed) {
     if (added != 0) log().info("broker: {} admits {} keys ({} new)", self_, allowed_keys_.size(), added);
@@ -1225,8 +1231,13 @@ void transport::impl::run_resolver() {
   constexpr int identify_timeout_ms = 1'000;
   constexpr std::uint64_t retry_ms_max = 5'000;
   std::map<std::string, std::uint64_t> backoff;
+  std::uint64_t generation = 0;
   std::unique_lock<std::mutex> lock(resolve_mutex_);
   while (!stop_.load(std::memory_order_acquire)) {
+    if (generation != members_generation_) {
+      generation = members_generation_;
+      backoff.clear();
+    }
     const auto now = now_ms();
     std::string due;
     std::uint64_t next = now + idle_poll_timeout_ms;

@@ -76,7 +76,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("storage.cache_mb", "", "RocksDB memory budget in MiB: one block cache shared by the log and every projection, write buffers charged to it (default 64)", &c.storage_cache_mb, 8, 65536),
     i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
     t("scheduler", "", "actor scheduler: stealing (default; work stealing whose idle workers sleep until work arrives: an idle node uses < 1% CPU), sharing (one shared queue) or stealing-busy (CAF's default polling; the benchmark baseline)", &c.scheduler, {"stealing", "sharing", "stealing-busy"}),
-    i("enrollment.code_ttl_s", "", "lifetime of a join code this device issues, in seconds (default 900 = 15 min)", &c.enrollment_code_ttl_s, 60, 86400),
+    i("enrollment.code_ttl_s", "", "lifetime of a join code this device issues, in seconds (default 900 = 15 min)", &c.enrollment_code_ttl_s, 5, 86400),
     t("store.time_zone", "", "IANA time zone of the store's business days, daylight saving included, e.g. Europe/Berlin (store-wide, default UTC; checked against the system tzdata)", &s.time_zone),
     i("store.utc_offset_minutes", "", "DEPRECATED, use store.time_zone: a fixed business day offset from UTC in minutes, no daylight saving (store-wide, default 0 = unused)", &s.utc_offset_minutes, -720, 840),
     t("store.id", "", "the store's id in the chain: the token of its uplink subjects storenode.<id>.events.<origin> and of its default stream (store-wide, default store; [A-Za-z0-9_-]{1,64}; give every store of a chain its own)", &s.id),

@@ -79,7 +79,7 @@ struct node_config {
   std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
   std::string scheduler = "stealing";             ///< actor scheduler: "stealing" (idle-tuned), "sharing", "stealing-busy"
-  std::int64_t enrollment_code_ttl_s = 900;       ///< lifetime of the join codes this device issues; [60, 86400]
+  std::int64_t enrollment_code_ttl_s = 900;       ///< lifetime of the join codes this device issues; [5, 86400]
   store_wide_config store;
   uplink_keys uplink;
   /// The store's zone, loaded by parse_config (never a config key): from
