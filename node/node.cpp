@@ -1109,6 +1109,7 @@ private:
   /// actor's thread ends only when the last handle to it is gone.
   void stop_actors() {
     if (!system_) return;
+    door_.reset();  // first: joins the door thread, so no join is half-handled while the actors stop
     if (feed_) feed_->close();
     routes_->ready.store(false, std::memory_order_release);
     for (caf::actor a : {caf::actor_cast<caf::actor>(election_), caf::actor_cast<caf::actor>(uplink_),
@@ -1118,7 +1119,6 @@ private:
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     }
     system_->await_all_actors_done();
-    door_.reset();  // joins the door thread: no join is handled after this
     transport_.reset();  // joins the broker's I/O thread: no frame is routed after this
     routes_->election = nullptr;
     routes_->sync = nullptr;

@@ -180,7 +180,7 @@ TEST(enrollment, wrong_reused_and_expired_codes_enroll_nothing) {
   EXPECT_EQ(r->status, 409) << r->body;
 }
 
-// Proves: revoking a device records device.revoked with its revocation point
+// Proves: revoking a device (storectl devices revoke) records device.revoked with its revocation point
 // (the revoked origin's highest seq the revoking device holds); the revoked
 // device's connections are refused (counted) and from then on it neither
 // receives the store's events nor delivers its own.
@@ -196,10 +196,12 @@ TEST(enrollment, a_revoked_device_is_cut_off) {
   const auto n2_seq = seq_of(n2, "N2");
   ASSERT_TRUE(eventually([&] { return seq_of(n1, "N2") >= n2_seq; })) << c.describe(c.all());
 
-  auto r = n1.post("/v1/devices/N2/revocation", R"({"reason":"stolen"})");
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 201) << r->body;
-  const auto point = json::parse(r->body)["revoked_after_seq"].get<std::uint64_t>();
+  ::setenv("STORENODE_TOKEN", n1.token().c_str(), 1);
+  const auto out = run_storectl("devices revoke N2 --reason stolen --json --node " + n1.url());
+  ::unsetenv("STORENODE_TOKEN");
+  const auto reply = json::parse(out, nullptr, false);
+  ASSERT_TRUE(reply.is_object() && reply.contains("revoked_after_seq")) << out;
+  const auto point = reply["revoked_after_seq"].get<std::uint64_t>();
   EXPECT_EQ(point, seq_of(n1, "N2"));
   auto revoked = events_of_type(n1, "device.revoked");
   ASSERT_EQ(revoked.size(), 1u);
@@ -226,7 +228,7 @@ TEST(enrollment, a_revoked_device_is_cut_off) {
     return true;
   })) << c.describe(c.all());
 
-  r = n1.post("/v1/devices/N2/revocation", "{}");
+  auto r = n1.post("/v1/devices/N2/revocation", "{}");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 409) << r->body;
   r = n1.post("/v1/devices/N1/revocation", "{}");
