@@ -19,6 +19,27 @@ bool is_z85_key(const std::string& key) noexcept {
   return true;
 }
 
+std::string z85_of_key(const std::uint8_t* key32) {
+  char text[z85_key_chars + 1] = {};
+  zmq_z85_encode(text, key32, 32);
+  return text;
+}
+
+zap_verdict zap_decide(std::string_view mechanism, const std::string& client_key,
+                       const std::unordered_set<std::string>& members) noexcept {
+  if (mechanism != "CURVE") return zap_verdict::not_curve;
+  return members.count(client_key) != 0 ? zap_verdict::admit : zap_verdict::unknown_key;
+}
+
+const char* to_string(zap_verdict v) noexcept {
+  switch (v) {
+    case zap_verdict::admit: return "admit";
+    case zap_verdict::not_curve: return "not CURVE (a plaintext peer)";
+    case zap_verdict::unknown_key: return "key of no enrolled, unrevoked device";
+  }
+  return "?";
+}
+
 sn::expected<curve_keypair> generate_curve_keypair() {
   if (!zmq_has("curve")) return make_error(errc::curve_unavailable, "libzmq was built without CURVE");
   char pub[z85_key_chars + 1] = {};

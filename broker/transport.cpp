@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -29,6 +30,7 @@
 
 #include "broker/address.hpp"
 #include "broker/curve.hpp"
+#include "broker/door.hpp"
 #include "broker/log.hpp"
 #include "broker/peer_table.hpp"
 
@@ -180,15 +182,17 @@ class transport::impl {
   }
   transport_stats stats() const;
   const std::string& address() const noexcept { return self_; }
+  bool enqueue_members(std::vector<std::string> keys);
 
  private:
-  enum class command_kind : std::uint8_t { publish, send, add_peer };
+  enum class command_kind : std::uint8_t { publish, send, add_peer, members };
   struct command {
     command_kind kind;
     message_type type = 0;
     std::string peer;  ///< send, add_peer
     std::string key;   ///< add_peer: Z85 public key or empty
     std::string body;  ///< publish, send
+    std::vector<std::string> keys;  ///< members: the Z85 keys to admit
   };
   /// One client socket towards a peer, watched by a ZeroMQ socket monitor.
   /// libzmq redials a dropped connection by itself (ZMQ_RECONNECT_IVL) except
@@ -212,7 +216,7 @@ class transport::impl {
     watched_socket dealer;
     watched_socket sub;
   };
-  enum class source : std::uint8_t { wake, router, zap, sub, dealer, sub_monitor, dealer_monitor };
+  enum class source : std::uint8_t { wake, router, zap, sub, dealer, sub_monitor, dealer_monitor, server_monitor };
   struct poll_source {
     source what;
     peer_link* link;
@@ -252,13 +256,23 @@ class transport::impl {
   void read_socket(zmq::socket_t& s, channel ch, std::size_t parts_expected, peer_link* link);
   void handle_frame(std::array<zmq::message_t, parts_kept_max>& parts, std::size_t n, channel ch, peer_link* link);
   void serve_zap();
+  /// Replaces the admitted keys; a key that left cuts the connections (docs/protocol.md 2.5).
+  void apply_members(std::vector<std::string>&& keys);
+  /// Closes and re-binds ROUTER and PUB: every inbound connection ends and
+  /// must pass the ZAP handler again (members redial by themselves).
+  void cut_inbound();
+  void read_server_monitor(zmq::socket_t& m);
+  /// Asks the resolver thread for the CURVE key of `address` (identify at its door).
+  void request_key(const std::string& address);
+  void run_resolver();
 
   transport_options opt_;
   message_handler on_message_;
   std::string self_;  ///< advertised address
   std::string identity_;
   std::size_t zmq_maxmsgsize_ = 0;
-  std::unordered_set<std::string> allowed_keys_;
+  std::unordered_set<std::string> allowed_keys_;  ///< I/O thread: the ZAP allow-list (members and ourselves)
+  std::vector<std::string> router_endpoints_, pub_endpoints_;  ///< what ROUTER and PUB bound (for cut_inbound)
 
   // Declared before every socket: destroyed after them.
   zmq::context_t ctx_{1};
@@ -274,6 +288,13 @@ class transport::impl {
   peer_table::counters table_stats_;  ///< the table's counters
   std::atomic<bool> stop_{false};
   counters c_;
+  // shared with the resolver thread (resolve_mutex_)
+  std::mutex resolve_mutex_;
+  std::condition_variable resolve_cv_;
+  std::map<std::string, std::uint64_t> resolve_due_;  ///< address -> when to try (steady ms); <= keys_max
+  std::unordered_set<std::string> members_snapshot_;  ///< the admitted keys, as the resolver checks them
+  std::uint64_t members_generation_ = 0;  ///< bumped by every apply_members: the resolver's backoff starts over
+  std::thread resolver_;
 
   // I/O thread only (after start)
   peer_table table_;
@@ -283,6 +304,7 @@ class transport::impl {
   zmq::socket_t router_;
   zmq::socket_t pub_;
   zmq::socket_t zap_;
+  std::vector<std::unique_ptr<zmq::socket_t>> server_monitors_;  ///< handshake failures of ROUTER and PUB
   std::map<std::string, peer_link> links_;  ///< node-stable: poll_sources_ points into it; erased only in close_removed
   std::vector<zmq::pollitem_t> poll_items_;
   std::vector<poll_source> poll_sources_;
@@ -295,11 +317,19 @@ class transport::impl {
 };
 
 transport::impl::~impl() {
+  stop_.store(true, std::memory_order_release);
+  if (resolver_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(resolve_mutex_);
+      resolve_cv_.notify_all();
+    }
+    resolver_.join();
+  }
   if (thread_.joinable()) {
-    stop_.store(true, std::memory_order_release);
     wake();
     thread_.join();
   }
+  for (auto& m : server_monitors_) m->close();
   // join() is the fence: sockets may now be closed on this thread.
   for (auto& [address, link] : links_) {
     close_socket(link.dealer);
@@ -342,6 +372,7 @@ sn::status transport::impl::open() {
   zmq_maxmsgsize_ = opt_.message_bytes_max * 2;
   for (const auto& k : opt_.curve.allowed_public_keys) allowed_keys_.insert(k);
   allowed_keys_.insert(opt_.curve.public_key);
+  members_snapshot_ = allowed_keys_;
 
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return make_error(errc::zmq_failure, std::string("eventfd: ") + std::strerror(errno));
@@ -389,6 +420,26 @@ sn::status transport::impl::open() {
   };
   if (auto s = bind(router_, router_address(local), "ROUTER", local.port); !s) return s;
   if (auto s = bind(pub_, pub_address(local), "PUB", local.port + 1u); !s) return s;
+  router_endpoints_ = {router_.get(zmq::sockopt::last_endpoint)};
+  pub_endpoints_ = {pub_.get(zmq::sockopt::last_endpoint)};
+  if (opt_.curve.enabled) {
+    // A plaintext peer or a broken handshake never reaches the ZAP handler:
+    // the servers' monitors count those refusals.
+    try {
+      for (auto* s : {&router_, &pub_}) {
+        const std::string ep = "inproc://sn-server-monitor-" + std::to_string(++monitor_seq_);
+        if (zmq_socket_monitor(s->handle(), ep.c_str(),
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+          throw zmq::error_t();
+        auto m = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
+        m->set(zmq::sockopt::linger, 0);
+        m->connect(ep);
+        server_monitors_.push_back(std::move(m));
+      }
+    } catch (const zmq::error_t& e) {
+      return make_error(errc::zmq_failure, std::string("server monitors: ") + e.what());
+    }
+  }
 
   const auto t0 = now_ms();
   for (const auto& p : opt_.peers) {
@@ -410,6 +461,7 @@ sn::status transport::impl::open() {
              router_address(local), pub_address(local), opt_.peers.size(), opt_.remembered_peers.size(),
              opt_.curve.enabled ? "on" : "off");
   thread_ = std::thread([this] { run(); });
+  if (opt_.curve.enabled) resolver_ = std::thread([this] { run_resolver(); });
   return sn::status::ok();
 }
 
@@ -490,6 +542,14 @@ bool transport::impl::enqueue_add_peer(const std::string& address, const std::st
   return push(command{command_kind::add_peer, 0, address, key, {}});
 }
 
+bool transport::impl::enqueue_members(std::vector<std::string> keys) {
+  for (const auto& k : keys)
+    if (!is_z85_key(k)) return false;
+  command c{command_kind::members, 0, {}, {}, {}};
+  c.keys = std::move(keys);
+  return push(std::move(c));
+}
+
 transport_stats transport::impl::stats() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   transport_stats s;
@@ -547,6 +607,7 @@ void transport::impl::rebuild_poll_set() {
   add(nullptr, wake_fd_, source::wake, nullptr);
   add(router_.handle(), 0, source::router, nullptr);
   if (zap_) add(zap_.handle(), 0, source::zap, nullptr);
+  for (auto& m : server_monitors_) add(m->handle(), 0, source::server_monitor, nullptr);
   for (auto& [address, link] : links_) {
     if (link.sub.socket) add(link.sub.socket->handle(), 0, source::sub, &link);
     if (link.dealer.socket) add(link.dealer.socket->handle(), 0, source::dealer, &link);
@@ -593,6 +654,10 @@ void transport::impl::iterate() {
         break;
       case source::zap:
         serve_zap();
+        break;
+      case source::server_monitor:
+        for (auto& m : server_monitors_)
+          if (m->handle() == poll_items_[i].socket) read_server_monitor(*m);
         break;
       case source::sub:
         if (link->sub.socket) read_socket(*link->sub.socket, channel::pub, frame_parts, link);
@@ -653,6 +718,9 @@ void transport::impl::run_command(command& c) {
     case command_kind::add_peer:
       nominate(c.peer, peer_table::local_source, c.key);
       break;
+    case command_kind::members:
+      apply_members(std::move(c.keys));
+      break;
   }
 }
 
@@ -705,6 +773,7 @@ transport::impl::peer_link& transport::impl::link_for(const std::string& address
       link.key = p->second;
   }
   if (!link.dealer.socket && (!opt_.curve.enabled || !link.key.empty())) connect_link(link);
+  if (opt_.curve.enabled && link.key.empty()) request_key(address);
   return link;
 }
 
@@ -947,6 +1016,13 @@ void transport::impl::handle_frame(std::array<zmq::message_t, parts_kept_max>& p
       public_key = body.gets("User-Id");  // set by our ZAP handler: the authenticated client key
     } catch (const zmq::error_t&) {
     }
+    if (allowed_keys_.count(public_key) == 0) {
+      // Admitted before a revocation, on a connection not yet cut: nothing
+      // from a key that is no longer a member is delivered.
+      bump(c_.auth_denied);
+      log().debug("broker: {} refused a frame from {}: its key is no longer admitted", self_, h.sender);
+      return;
+    }
   }
   const auto now = now_ms();
   verdict v = verdict::drop_unproven;
@@ -1009,12 +1085,10 @@ void transport::impl::serve_zap() {
       ++n;
       if (!more || !zap_.recv(part, zmq::recv_flags::dontwait)) break;
     }
-    bool ok = false;
     std::string key;
-    if (n >= 7 && parts[5].to_string_view() == "CURVE" && parts[6].size() == 32) {
-      key = z85_of(parts[6].data());
-      ok = allowed_keys_.count(key) != 0;
-    }
+    const std::string_view mechanism = n >= 6 ? parts[5].to_string_view() : std::string_view();
+    if (n >= 7 && mechanism == "CURVE" && parts[6].size() == 32) key = z85_of(parts[6].data());
+    const bool ok = n >= 7 && parts[6].size() == 32 && zap_decide(mechanism, key, allowed_keys_) == zap_verdict::admit;
     bump(ok ? c_.auth_allowed : c_.auth_denied);
     if (!ok) {
       // A refused client redials every reconnect interval: warn once per key, then debug.
@@ -1058,5 +1132,148 @@ bool transport::add_peer(const std::string& address, const std::string& public_k
 std::vector<std::string> transport::peers() const { return impl_->peers(); }
 const std::string& transport::address() const noexcept { return impl_->address(); }
 transport_stats transport::stats() const { return impl_->stats(); }
+
+}  // namespace sn::broker
+
+namespace sn::broker {
+
+void transport::impl::apply_members(std::vector<std::string>&& keys) {
+  std::unordered_set<std::string> next(keys.begin(), keys.end());
+  next.insert(opt_.curve.public_key);
+  bool removed = false;
+  for (const auto& k : allowed_keys_) removed = removed || next.count(k) == 0;
+  std::size_t added = 0;
+  for (const auto& k : next) added += allowed_keys_.count(k) == 0 ? 1 : 0;
+  allowed_keys_ = next;
+  {
+    // A key that was not a member's a moment ago may be now: every address
+    // still waiting for its key is asked again at once, without backoff.
+    std::lock_guard<std::mutex> lock(resolve_mutex_);
+    members_snapshot_ = next;
+    ++members_generation_;
+    for (auto& [address, at] : resolve_due_) at = 0;
+    resolve_cv_.notify_all();
+  }
+  if (!removed) {
+    if (added != 0) log().info("broker: {} admits {} keys ({} new)", self_, allowed_keys_.size(), added);
+    return;
+  }
+  // Our own links to a device that left: closed, and not redialled.
+  for (auto& [address, link] : links_) {
+    if (link.key.empty() || allowed_keys_.count(link.key) != 0) continue;
+    log().warn("broker: {} drops its links to {}: key {} is no longer a member", self_, address, link.key);
+    close_socket(link.dealer);
+    close_socket(link.sub);
+    link.key.clear();
+  }
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    it = allowed_keys_.count(it->second) == 0 ? keys_.erase(it) : std::next(it);
+  }
+  cut_inbound();
+  log().warn("broker: {} admits {} keys; a key was revoked: every inbound connection was cut and must pass the "
+             "ZAP handler again",
+             self_, allowed_keys_.size());
+}
+
+void transport::impl::cut_inbound() {
+  // zmq_unbind ends the listener and every session it accepted; members
+  // redial within reconnect_interval_ms and pass the ZAP handler again.
+  constexpr int rebind_attempts_max = 100;
+  constexpr auto rebind_pause = std::chrono::milliseconds(10);
+  for (auto [s, eps] : {std::pair{&router_, &router_endpoints_}, std::pair{&pub_, &pub_endpoints_}}) {
+    for (const auto& ep : *eps) {
+      try {
+        s->unbind(ep);
+      } catch (const zmq::error_t& e) {
+        log().warn("broker: {} could not unbind {}: {}", self_, ep, e.what());
+        continue;
+      }
+      bool bound = false;
+      for (int attempt = 0; attempt < rebind_attempts_max && !bound; ++attempt) {
+        try {
+          s->bind(ep);
+          bound = true;
+        } catch (const zmq::error_t&) {
+          std::this_thread::sleep_for(rebind_pause);  // the old listener closes on a libzmq I/O thread
+        }
+      }
+      if (!bound) log().error("broker: {} could not bind {} again after cutting its connections", self_, ep);
+    }
+  }
+}
+
+void transport::impl::read_server_monitor(zmq::socket_t& m) {
+  for (std::size_t k = 0; k < inbound_batch_max; ++k) {
+    zmq::message_t head;
+    if (!m.recv(head, zmq::recv_flags::dontwait)) return;
+    for (bool more = head.more(); more;) {
+      zmq::message_t rest;
+      if (!m.recv(rest, zmq::recv_flags::dontwait)) break;
+      more = rest.more();
+    }
+    bump(c_.auth_denied);
+    constexpr std::size_t denied_logged_max = 64;
+    const bool first = denied_logged_.size() < denied_logged_max && denied_logged_.insert("handshake").second;
+    log().log(first ? spdlog::level::warn : spdlog::level::debug,
+              "broker: {} refused a peer connection: failed handshake (a plaintext peer or not CURVE)", self_);
+  }
+}
+
+void transport::impl::request_key(const std::string& address) {
+  std::lock_guard<std::mutex> lock(resolve_mutex_);
+  if (resolve_due_.count(address) != 0) return;
+  if (resolve_due_.size() >= keys_max) resolve_due_.erase(resolve_due_.begin());
+  resolve_due_[address] = 0;
+  resolve_cv_.notify_all();
+}
+
+void transport::impl::run_resolver() {
+  constexpr int identify_timeout_ms = 1'000;
+  constexpr std::uint64_t retry_ms_max = 5'000;
+  std::map<std::string, std::uint64_t> backoff;
+  std::uint64_t generation = 0;
+  std::unique_lock<std::mutex> lock(resolve_mutex_);
+  while (!stop_.load(std::memory_order_acquire)) {
+    if (generation != members_generation_) {
+      generation = members_generation_;
+      backoff.clear();
+    }
+    const auto now = now_ms();
+    std::string due;
+    std::uint64_t next = now + idle_poll_timeout_ms;
+    for (const auto& [address, at] : resolve_due_) {
+      if (at <= now) {
+        due = address;
+        break;
+      }
+      next = std::min(next, at);
+    }
+    if (due.empty()) {
+      resolve_cv_.wait_for(lock, std::chrono::milliseconds(next - now));
+      continue;
+    }
+    lock.unlock();
+    auto id = identify(due, identify_timeout_ms);
+    lock.lock();
+    if (id && members_snapshot_.count(id->public_key) != 0) {
+      resolve_due_.erase(due);
+      backoff.erase(due);
+      lock.unlock();
+      log().debug("broker: {} learned the key of {} ({}) at its door", self_, due, id->device_id);
+      enqueue_add_peer(due, id->public_key);
+      lock.lock();
+      continue;
+    }
+    if (id) {
+      log().debug("broker: {} identify at {}: key {} of {} is not a member", self_, due, id->public_key, id->device_id);
+    }
+    auto& b = backoff[due];
+    b = b == 0 ? 250 : std::min(b * 2, retry_ms_max);
+    if (resolve_due_.count(due) != 0) resolve_due_[due] = now_ms() + b;
+    if (backoff.size() > keys_max) backoff.erase(backoff.begin());
+  }
+}
+
+bool transport::set_members(std::vector<std::string> keys) { return impl_->enqueue_members(std::move(keys)); }
 
 }  // namespace sn::broker

@@ -94,6 +94,14 @@ public:
   /// our own, the key is not Z85, or the queue is full.
   bool add_peer(const std::string& address, const std::string& public_key = {});
 
+  /// Replaces the CURVE keys (Z85) the ZAP handler admits: the store's
+  /// enrolled, unrevoked devices (docs/protocol.md 2.5). A key that is no
+  /// longer listed loses every connection: our links to it close, and ROUTER
+  /// and PUB are re-bound so that its inbound connections end (the other
+  /// members redial). Thread-safe, non-blocking. False: a key is not Z85 or
+  /// the queue is full.
+  bool set_members(std::vector<std::string> keys);
+
   /// Addresses of the peers that count (configured and proven), sorted.
   std::vector<std::string> peers() const;
 

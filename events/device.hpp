@@ -56,7 +56,10 @@ struct device_enrolled {
   std::string signing_key;  ///< Ed25519 public key, 64 lower-case hex characters
   std::string curve_key;    ///< CURVE (X25519) public key, 64 lower-case hex characters
   std::int32_t priority = 0;
-  std::string approved_by;  ///< the enrolling device ("" in the genesis: the store's creator)
+  /// Who approved it: the admin (staff id) whose join code the device used;
+  /// the enrolling device is the event's origin. "" in the genesis (the
+  /// store's creator enrolls itself).
+  std::string approved_by;
 };
 
 /// A device is no longer a member: its connections are refused from now on.
@@ -66,13 +69,11 @@ struct device_revoked {
   static constexpr std::uint16_t schema = 1;
   std::string device_id;
   std::string reason;
-  std::string approved_by;  ///< the device that recorded the revocation
-  /// The revocation point (issue 9, docs/protocol.md 1.7): the highest seq of
-  /// the revoked device's chain that the revoking device held when it wrote
-  /// this. Its events up to there stay valid (they were signed while it was a
-  /// member); later ones are refused everywhere. A trailing field: an older
-  /// encoding without it decodes as 0 (nothing of the device is accepted after
-  /// the revocation is known).
+  std::string approved_by;  ///< the admin (staff id) who revoked it; the recording device is the event's origin
+  /// The revocation point: the highest seq of the revoked device's own events
+  /// the recording device held. Its events after this seq are refused; the
+  /// ones up to it stay. Defined with the type (schema 1): no build wrote
+  /// device.revoked before the field existed, so no upcaster is needed.
   std::uint64_t revoked_after_seq = 0;
 };
 

@@ -4,6 +4,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <sstream>
 
@@ -74,10 +76,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("storage.cache_mb", "", "RocksDB memory budget in MiB: one block cache shared by the log and every projection, write buffers charged to it (default 64)", &c.storage_cache_mb, 8, 65536),
     i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
     t("scheduler", "", "actor scheduler: stealing (default; work stealing whose idle workers sleep until work arrives: an idle node uses < 1% CPU), sharing (one shared queue) or stealing-busy (CAF's default polling; the benchmark baseline)", &c.scheduler, {"stealing", "sharing", "stealing-busy"}),
-    t("curve.secret_key", "", "this device's CURVE secret key, Z85 (empty: CURVE off)", &c.curve_secret_key),
-    t("curve.public_key", "", "this device's CURVE public key, Z85", &c.curve_public_key),
-    l("curve.allow", "--curve.allow", "public key (Z85) of a device of the store (repeatable)", &c.curve_allow),
-    l("curve.peer_keys", "--curve.peer-key", "tcp://HOST:PORT=KEY: the public key of the device at that address (repeatable)", &c.curve_peer_keys),
+    i("enrollment.code_ttl_s", "", "lifetime of a join code this device issues, in seconds (default 900 = 15 min)", &c.enrollment_code_ttl_s, 5, 86400),
     t("store.time_zone", "", "IANA time zone of the store's business days, daylight saving included, e.g. Europe/Berlin (store-wide, default UTC; checked against the system tzdata)", &s.time_zone),
     i("store.utc_offset_minutes", "", "DEPRECATED, use store.time_zone: a fixed business day offset from UTC in minutes, no daylight saving (store-wide, default 0 = unused)", &s.utc_offset_minutes, -720, 840),
     t("store.id", "", "the store's id in the chain: the token of its uplink subjects storenode.<id>.events.<origin> and of its default stream (store-wide, default store; [A-Za-z0-9_-]{1,64}; give every store of a chain its own)", &s.id),
@@ -148,6 +147,10 @@ sn::status load_toml(const std::string& file, std::vector<key_spec>& keys) {
       }
       key_spec* spec = nullptr;
       for (auto& k : keys) if (k.path == path) spec = &k;
+      if (!spec && path.rfind("curve.", 0) == 0) {
+        return config_error("config file " + file + ": '" + path + "': the hand-kept curve.* keys are gone: CURVE is "
+                            "always on with keys from enrollment (docs/operations.md, \"Migrating from curve.* keys\")");
+      }
       if (!spec) return config_error("config file " + file + ": unknown key '" + path + "'");
       switch (spec->k) {
         case key_spec::kind::integer:
@@ -231,8 +234,9 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   app.add_flag("--print-example-config", print_example,
                "print a config file with every key commented (meaning, flag, bounds, default) and exit; keys set by "
                "--config or flags are active in it");
-  bool curve_keygen = false;  // handled by main() when alone; listed here for --help
-  app.add_flag("--curve-keygen", curve_keygen, "print a fresh CURVE key pair for the curve.* keys and exit (alone)");
+  app.add_option("--join", c.join_code,
+                 "join the store with a one-time code from `storectl devices enroll ID` (better: the environment "
+                 "variable STORENODE_JOIN_CODE, not seen in ps); needs --peer of the device that issued it");
   // Flags write into the struct; values from the file are their defaults.
   std::vector<std::string> list_override_flags;
   for (auto& k : keys) {
@@ -251,7 +255,6 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   } catch (const CLI::ParseError& e) {
     return config_error(e.what());
   }
-  if (curve_keygen) return config_error("--curve-keygen takes no other option");
   for (auto& k : keys) {
     if (auto s = check_bounds(k); !s) return s.error();
   }
@@ -275,13 +278,19 @@ sn::expected<node_config> parse_config(int argc, char** argv, const std::string&
   if (const auto most = broker::peer_table_limits{}.trusted_max; c.peers.size() > most) {
     return config_error(std::to_string(c.peers.size()) + " peers configured: at most " + std::to_string(most));
   }
-  for (auto& pk : c.curve_peer_keys) {
-    if (pk.rfind("tcp://", 0) != 0 || pk.find('=') == std::string::npos) {
-      return config_error("curve.peer_keys entry '" + pk + "' must look like tcp://HOST:PORT=KEY");
+  if (auto b = broker::parse_address(c.bind); b && b->port > 65533) {
+    return config_error("bind: PORT must be at most 65533 (ROUTER at PORT, PUB at PORT+1, door at PORT+2)");
+  }
+  if (c.join_code.empty()) {
+    if (char* env = std::getenv("STORENODE_JOIN_CODE"); env != nullptr && *env != '\0') {
+      c.join_code = env;
+      std::memset(env, 0, c.join_code.size());  // not left readable in /proc/<pid>/environ
+      ::unsetenv("STORENODE_JOIN_CODE");
     }
   }
-  if (!c.curve_secret_key.empty() && c.curve_public_key.empty()) {
-    return config_error("curve.public_key is required with curve.secret_key");
+  if (!c.join_code.empty()) {
+    if (c.create_store) return config_error("--join and --create-store exclude each other");
+    if (c.peers.empty()) return config_error("--join needs --peer tcp://HOST:PORT of the device that issued the code");
   }
   if (c.http.find(':') == std::string::npos) return config_error("http '" + c.http + "' must look like HOST:PORT");
   if (c.store.failure_timeout_ms <= 2 * c.store.heartbeat_interval_ms) {

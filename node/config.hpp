@@ -80,10 +80,7 @@ struct node_config {
   std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
   std::string scheduler = "stealing";             ///< actor scheduler: "stealing" (idle-tuned), "sharing", "stealing-busy"
-  std::string curve_secret_key;                   ///< Z85; empty = CURVE off
-  std::string curve_public_key;                   ///< Z85, this device's
-  std::vector<std::string> curve_allow;           ///< Z85 public keys of the store's devices
-  std::vector<std::string> curve_peer_keys;       ///< "tcp://HOST:PORT=KEY": the key of the device at that address
+  std::int64_t enrollment_code_ttl_s = 900;       ///< lifetime of the join codes this device issues; [5, 86400]
   store_wide_config store;
   uplink_keys uplink;
   /// The store's zone, loaded by parse_config (never a config key): from
@@ -101,6 +98,9 @@ struct node_config {
   /// store, appending its genesis (store.created, then device.enrolled for
   /// itself) once; refused when the data dir already belongs to a store.
   bool create_store = false;
+  /// --join CODE or STORENODE_JOIN_CODE (never a config key, never logged):
+  /// the one-time code this device joins the store with on its first start.
+  std::string join_code;
 };
 
 /// Parses argv (with an optional --config FILE read first, flags override it).

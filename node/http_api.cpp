@@ -308,6 +308,8 @@ public:
     // Backups: a RocksDB checkpoint taken by this process, the one holding the
     // data dir (storage/checkpoint.hpp says why a tool cannot take it itself).
     srv.Post("/v1/backup", [this](const httplib::Request& req, httplib::Response& res) { backup(req, res); });
+    srv.Post(R"(/v1/devices/([^/]+)/(enrollment|revocation))",
+             [this](const httplib::Request& req, httplib::Response& res) { membership_command(req, res); });
     srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, current_auth.rule->least)) return;
       auto parsed = parse_json_bounded(req.body);
@@ -754,6 +756,51 @@ private:
                  r->elapsed_ms);
     send_json(res, 201, json{{"to", to}, {"position", r->position.value()}, {"elapsed_ms", r->elapsed_ms},
                              {"data_dir", s_.config->data_dir}});
+  }
+
+  /// POST /v1/devices/{id}/enrollment {"priority"?: int} -> 201 {"device_id",
+  /// "code","expires_at","peer"}; POST /v1/devices/{id}/revocation
+  /// {"reason"?: str} -> 201 {"device_id","revoked_after_seq","reason"}.
+  void membership_command(const httplib::Request& req, httplib::Response& res) {
+    auto who = authorize(req, res, current_auth.rule->least);
+    if (!who) return;
+    const std::string id = req.matches[1];
+    const bool enrolling = req.matches[2] == "enrollment";
+    if (!sn::valid_device_id(id)) {
+      return send_error(res, 400, "invalid_device_id", "device id '" + id + "' is not 1-64 characters of A-Za-z0-9_.-");
+    }
+    json body = json::object();
+    if (!req.body.empty()) {
+      auto parsed = parse_json_bounded(req.body);
+      if (!parsed) return send_error(res, parsed.error());
+      body = *parsed;
+      if (!body.is_object()) return send_error(res, 400, "invalid_body", "expected a JSON object");
+    }
+    const std::string by = who->approver_id.empty() ? who->staff_id : who->approver_id;
+    std::pair<int, std::string> out;
+    if (enrolling) {
+      std::int32_t priority = 0;
+      if (body.contains("priority") && !body["priority"].is_null()) {
+        if (!body["priority"].is_number_integer()) return send_error(res, 400, "wrong_type", "priority: expected an integer");
+        const auto p = body["priority"].get<std::int64_t>();
+        if (p < -1000000 || p > 1000000) return send_error(res, 400, "invalid_field", "priority: -1000000..1000000");
+        priority = static_cast<std::int32_t>(p);
+      }
+      if (!s_.enroll_device) return send_error(res, 503, "unavailable", "enrollment is not available on this node");
+      out = s_.enroll_device(id, priority, by);
+    } else {
+      std::string reason;
+      if (body.contains("reason") && !body["reason"].is_null()) {
+        if (!body["reason"].is_string()) return send_error(res, 400, "wrong_type", "reason: expected a string");
+        reason = body["reason"].get<std::string>();
+        if (reason.size() > 200) return send_error(res, 400, "invalid_field", "reason: at most 200 bytes");
+      }
+      if (!s_.revoke_device) return send_error(res, 503, "unavailable", "revocation is not available on this node");
+      out = s_.revoke_device(id, reason, by);
+    }
+    res.status = out.first;
+    res.set_header("Cache-Control", "no-store");  // a join code is a secret
+    res.set_content(out.second, "application/json");
   }
 
   /// POST /v1/projections/{name}/{rebuild|pause|resume}; name "all" (or the

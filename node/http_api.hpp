@@ -58,6 +58,11 @@ struct http_services {
   /// Appends events the node records itself (staff.signed_in, ...) and
   /// waits until they are durable (node/auth.hpp).
   std::function<void(std::vector<event>)> record_events;
+  /// POST /v1/devices/{id}/enrollment (device id, priority, admin's staff id):
+  /// (http status, JSON body text).
+  std::function<std::pair<int, std::string>(const std::string&, std::int32_t, const std::string&)> enroll_device;
+  /// POST /v1/devices/{id}/revocation (device id, reason, admin's staff id).
+  std::function<std::pair<int, std::string>(const std::string&, const std::string&, const std::string&)> revoke_device;
 };
 
 /// The HTTP API server: a connection gate (node/http_gate.hpp) that holds

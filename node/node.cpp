@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <mutex>
+#include <sstream>
+#include <thread>
 #include <pthread.h>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -30,6 +33,8 @@
 #include "actors/sync_actor.hpp"
 #include "actors/uplink/types.hpp"
 #include "actors/uplink_actor.hpp"
+#include "broker/curve.hpp"
+#include "broker/door.hpp"
 #include "broker/transport.hpp"
 #include "events/device.hpp"
 #include "events/payload_codec.hpp"
@@ -41,6 +46,9 @@
 #include "node/identity.hpp"
 #include "trust/signature.hpp"
 #include "tls/files.hpp"
+#include "node/join_codes.hpp"
+#include "node/join_protocol.hpp"
+#include "node/membership.hpp"
 #include "storage/checkpoint.hpp"
 #include "storage/errc.hpp"
 #include "storage/event_log.hpp"
@@ -118,6 +126,43 @@ std::string transport_metrics(const broker::transport& t, const frame_routes& r)
   return out;
 }
 
+/// Hands committed membership events (device.enrolled, device.revoked) to
+/// the node, which refreshes the transport's ZAP allow-list (no restart).
+caf::behavior membership_watcher(caf::event_based_actor*, std::function<void(const event&)> on_event) {
+  return {
+    [on_event](actors::committed_atom, const actors::committed_batch& b) {
+      for (const auto& se : *b.events) {
+        const auto t = static_cast<event_type>(se.ev.type);
+        if (t == event_type::device_enrolled || t == event_type::device_revoked) on_event(se.ev);
+      }
+    },
+  };
+}
+
+/// A joined device's grant, kept in node metadata until the members'
+/// device.enrolled events arrive by sync: one line per member,
+/// "id signing_hex curve_hex priority address".
+std::string encode_member_lines(const std::vector<member_keys>& ms) {
+  std::string out;
+  for (const auto& m : ms) {
+    out += m.device_id + " " + m.signing_key + " " + m.curve_key + " " + std::to_string(m.priority) + " " +
+           (m.address.empty() ? "-" : m.address) + "\n";
+  }
+  return out;
+}
+
+std::vector<member_keys> decode_member_lines(const std::string& text) {
+  std::vector<member_keys> out;
+  std::istringstream in(text);
+  member_keys m;
+  std::string address;
+  while (in >> m.device_id >> m.signing_key >> m.curve_key >> m.priority >> address) {
+    m.address = address == "-" ? "" : address;
+    out.push_back(m);
+  }
+  return out;
+}
+
 void setup_logging(const node_config& c) {
   auto logger = spdlog::stderr_color_mt("storenode");
   spdlog::set_default_logger(logger);
@@ -141,7 +186,8 @@ sigset_t block_stop_signals() {
 /// Owned by run_node on the main thread.
 class node_runtime {
 public:
-  explicit node_runtime(const node_config& config) : config_(config) {}
+  node_runtime(const node_config& config, join_tls_hooks tls)
+      : config_(config), tls_(std::move(tls)), codes_(join_options(config)) {}
   node_runtime(const node_runtime&) = delete;
   node_runtime& operator=(const node_runtime&) = delete;
   ~node_runtime() { stop_actors(); }
@@ -254,12 +300,91 @@ private:
     if (config_.create_store) return create_store();
     if (auto store = log_->get_meta(meta_store_id)) {
       spdlog::info("node: device={} member of store {}", config_.device_id, *store);
-    } else {
-      spdlog::warn(
-          "node: device={} belongs to no store yet: create one with --create-store (docs/operations.md, "
-          "\"Creating a store\")",
-          config_.device_id);
+      if (!config_.join_code.empty()) {
+        spdlog::warn("node: device={} already belongs to store {}: the join code was not used", config_.device_id,
+                     *store);
+      }
+      return 0;
     }
+    if (!config_.join_code.empty()) return join_store();
+    spdlog::error(
+        "node: device={} data dir {} belongs to no store. Either create the store on this device (storenode "
+        "--create-store ...), or join it: an admin runs `storectl devices enroll {}` on an enrolled device, then "
+        "start this one with STORENODE_JOIN_CODE=CODE (or --join CODE) and --peer tcp://HOST:PORT of that device "
+        "(docs/operations.md, \"Enrolling a device\")",
+        config_.device_id, config_.data_dir, config_.device_id);
+    return exit_cannot_start;
+  }
+
+  static join_code_options join_options(const node_config& c) {
+    join_code_options o;
+    o.ttl_ms = static_cast<std::uint64_t>(c.enrollment_code_ttl_s) * 1000;
+    return o;
+  }
+
+  /// --join: proves the code to the door of the first --peer (docs/protocol.md
+  /// 2.5), keeps the grant (store id, every member's keys) in node metadata.
+  /// 0, or exit_join_refused with the reason logged. The code is never logged.
+  int join_store() {
+    constexpr int reply_timeout_ms = 15'000;
+    constexpr auto answer_wait = std::chrono::seconds(60);
+    const auto key = derive_join_key(config_.join_code, config_.device_id);
+    if (!key) {
+      spdlog::error("--join: that is not a join code: 12 letters and digits like ABCD-EFGH-JKMN, from `storectl "
+                    "devices enroll {}`",
+                    config_.device_id);
+      return exit_join_refused;
+    }
+    join_request req{config_.device_id, identity_.signing_public_hex(), identity_.curve_public_hex(),
+                     tls_.make_request ? tls_.make_request() : std::string()};
+    const std::string sealed = seal_join_request(req, *key);
+    const std::string& peer = config_.peers.front();
+    const auto deadline = std::chrono::steady_clock::now() + answer_wait;
+    join_answer answer;
+    for (bool warned = false;;) {
+      auto reply = broker::door_request(peer, broker::door_kind::join_request, sealed, reply_timeout_ms);
+      if (reply && reply->kind == broker::door_kind::join_reply) {
+        answer = open_join_reply(reply->body, *key);
+        break;
+      }
+      const std::string why = reply ? "an unexpected answer" : reply.error().message;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::error("--join: no answer from {} (its door at PORT+2): {}; is it running and is --peer its address?",
+                      peer, why);
+        return exit_join_refused;
+      }
+      if (!warned) spdlog::warn("--join: waiting for {}: {}", peer, why);
+      warned = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    if (answer.refusal != join_refusal::none) {
+      spdlog::error("--join: {} refused the join code ({}): {}", peer, to_string(answer.refusal),
+                    answer.message.empty() ? advice(answer.refusal) : answer.message);
+      return exit_join_refused;
+    }
+    const auto& grant = *answer.grant;
+    bool self_listed = false;
+    for (const auto& m : grant.members) {
+      self_listed = self_listed || (m.device_id == config_.device_id && m.curve_key == identity_.curve_public_hex());
+    }
+    if (grant.store_id.size() != 32 || !self_listed) {
+      spdlog::error("--join: {} sent a grant that does not list this device's keys: nothing stored", peer);
+      return exit_join_refused;
+    }
+    if (tls_.install && !tls_.install(grant.tls_grant)) {
+      spdlog::error("--join: the store's TLS grant could not be installed: nothing stored");
+      return exit_join_refused;
+    }
+    if (auto st = log_->put_meta(meta_join_members, encode_member_lines(grant.members)); !st) {
+      spdlog::error("cannot write node metadata: {}", st.error().message);
+      return exit_cannot_start;
+    }
+    if (auto st = log_->put_meta(meta_store_id, grant.store_id); !st) {
+      spdlog::error("cannot write node metadata: {}", st.error().message);
+      return exit_cannot_start;
+    }
+    spdlog::info("node: device={} joined store {} through {} (enrolled by {}, {} members)", config_.device_id,
+                 grant.store_id, peer, grant.enrolled_by, grant.members.size());
     return 0;
   }
 
@@ -489,6 +614,7 @@ private:
         self_registration_ = retail::command_kind::update_device;
       }
     }
+    load_membership(devices);
     members_ = {config_.device_id};
     projections::page_request page;
     for (;;) {
@@ -505,6 +631,182 @@ private:
                  config_.device_id, config_.data_dir, log_->size(), set_->lowest_position(), ms.count(),
                  handler_->state().products());
     return true;
+  }
+
+  /// The membership book from the devices projection, plus a joined device's
+  /// grant for members whose device.enrolled has not arrived yet.
+  void load_membership(const projections::row_reader& devices) {
+    std::lock_guard<std::mutex> lock(trust_mutex_);
+    for (const auto& e : projections::devices::enrollments(devices)) {
+      if (!e.curve_key.empty()) book_.enrolled(member_keys{e.device_id, e.signing_key, e.curve_key, e.priority, ""});
+      if (e.revoked) book_.revoked(e.device_id);
+    }
+    if (auto lines = log_->get_meta(meta_join_members)) {
+      for (const auto& m : decode_member_lines(*lines)) {
+        if (!book_.is_revoked(m.device_id)) book_.enrolled(m);
+      }
+    }
+    if (auto store = log_->get_meta(meta_store_id)) store_id_ = *store;
+  }
+
+  /// A committed device.enrolled or device.revoked (any origin): the book
+  /// and the transport's allow-list follow.
+  void fold_membership(const event& ev) {
+    std::vector<std::string> keys;
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      if (auto p = payload_of<device_enrolled>(ev)) {
+        book_.enrolled(member_keys{p->device_id, p->signing_key, p->curve_key, p->priority, ""});
+      } else if (auto r = payload_of<device_revoked>(ev)) {
+        book_.revoked(r->device_id);
+        spdlog::warn("node: device={} {} was revoked (by {} on {}): its connections are refused", config_.device_id,
+                     r->device_id, r->approved_by, ev.origin.value());
+      } else {
+        return;
+      }
+      keys = book_.admitted_z85();
+    }
+    if (transport_) transport_->set_members(std::move(keys));
+  }
+
+  /// The door's join handler (door thread): checks the code, records
+  /// device.enrolled, answers with the grant. Never logs the code.
+  std::string on_join(std::string_view body) {
+    auto sealed = read_join_request(body);
+    if (!sealed) return refuse_join("?", join_refusal::malformed);
+    const std::string& id = sealed->device_id;
+    code_terms terms;
+    join_refusal r;
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      r = codes_.check(id, wall_clock_ms(), &terms);
+    }
+    const bool replay = r == join_refusal::used;  // a retried join whose first answer was lost
+    if (r != join_refusal::none && !replay) return refuse_join(id, r);
+    auto req = open_join_request(*sealed, terms.key);
+    if (!req) {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      if (!replay) codes_.wrong_proof(id);
+      return refuse_join(id, replay ? join_refusal::used : join_refusal::wrong_code);
+    }
+    if (!key_from_hex(req->signing_key) || !key_from_hex(req->curve_key)) return refuse_join(id, join_refusal::malformed);
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      const bool same = book_.is_member(id) && book_.curve_z85_of(id) == broker::z85_of_key(key_from_hex(req->curve_key)->data());
+      if (replay && !same) return refuse_join(id, join_refusal::used);
+      if (!replay && (book_.is_member(id) || book_.is_revoked(id))) return refuse_join(id, join_refusal::already_member);
+    }
+    if (!replay) {
+      std::vector<event> drafts{make_event(device_id{}, origin_seq{0}, hlc_timestamp{}, term_id{0},
+                                           device_enrolled{id, req->signing_key, req->curve_key, terms.priority,
+                                                           terms.approved_by})};
+      if (!append_system(std::move(drafts))) return refuse_join(id, join_refusal::not_enrolled);
+      std::vector<std::string> keys;
+      {
+        std::lock_guard<std::mutex> lock(trust_mutex_);
+        codes_.consume(id, wall_clock_ms());
+        book_.enrolled(member_keys{id, req->signing_key, req->curve_key, terms.priority, ""});
+        keys = book_.admitted_z85();
+      }
+      // Before the answer: the joiner dials at once and must pass the ZAP handler.
+      if (transport_) transport_->set_members(std::move(keys));
+      joins_accepted_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("node: device={} enrolled {} (join code of {}; priority {})", config_.device_id, id,
+                   terms.approved_by, terms.priority);
+    }
+    join_grant g;
+    g.store_id = store_id_;
+    g.enrolled_by = config_.device_id;
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      g.members = book_.members();
+    }
+    for (auto& m : g.members) {
+      if (m.device_id == config_.device_id && transport_) m.address = transport_->address();
+    }
+    if (tls_.grant) g.tls_grant = tls_.grant(id, req->tls_request);
+    return seal_join_grant(g, terms.key);
+  }
+
+  std::string refuse_join(const std::string& id, join_refusal r) {
+    join_refused_[static_cast<std::size_t>(r) % join_refused_.size()].fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("node: device={} refused a join as {}: {}", config_.device_id, id, to_string(r));
+    return encode_join_refusal(r, advice(r));
+  }
+
+  /// Appends events the node records itself through the command actor; true once durable.
+  bool append_system(std::vector<event> drafts) {
+    bool ok = false;
+    caf::scoped_actor asker{*system_};
+    asker->request(commands_, std::chrono::seconds(10), actors::system_event_atom::value, std::move(drafts))
+      .receive([&](actors::append_local_reply& r) { ok = !r.sealed.empty(); },
+               [&](caf::error& err) { spdlog::warn("node: a membership event was not recorded: {}", system_->render(err)); });
+    return ok;
+  }
+
+  static std::pair<int, std::string> membership_error(int status, const char* code, const std::string& message) {
+    return {status, nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump()};
+  }
+
+  /// POST /v1/devices/{id}/enrollment: a one-time join code for `id`.
+  std::pair<int, std::string> enroll(const std::string& id, std::int32_t priority, const std::string& staff_id) {
+    std::optional<issued_code> code;
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      if (book_.is_revoked(id)) return membership_error(409, "device_revoked", id + " was revoked: enroll the device under a new id");
+      if (book_.is_member(id)) return membership_error(409, "device_enrolled", id + " is already enrolled");
+      code = codes_.issue(id, priority, staff_id, wall_clock_ms());
+    }
+    if (!code) return membership_error(500, "internal", "the join code could not be made");
+    spdlog::info("node: device={} issued a join code for {} (by {}, expires {})", config_.device_id, id, staff_id,
+                 hlc_timestamp{code->expires_at_ms << 16}.to_rfc3339());
+    const nlohmann::json out{{"device_id", id},
+                             {"code", code->code},
+                             {"expires_at", hlc_timestamp{code->expires_at_ms << 16}.to_rfc3339()},
+                             {"peer", transport_ ? transport_->address() : std::string()}};
+    return {201, out.dump()};
+  }
+
+  /// POST /v1/devices/{id}/revocation: device.revoked with the revocation point.
+  std::pair<int, std::string> revoke(const std::string& id, const std::string& reason, const std::string& staff_id) {
+    if (id == config_.device_id) {
+      return membership_error(409, "revoke_self", "a device cannot revoke itself: revoke it from another enrolled device");
+    }
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      if (book_.is_revoked(id)) return membership_error(409, "device_revoked", id + " is already revoked");
+      if (!book_.is_member(id)) return membership_error(404, "unknown_device", id + " is not enrolled");
+    }
+    const auto head = log_->head(device_id{id});
+    const std::uint64_t point = head ? head->seq.value() : 0;
+    std::vector<event> drafts{make_event(device_id{}, origin_seq{0}, hlc_timestamp{}, term_id{0},
+                                         device_revoked{id, reason, staff_id, point})};
+    if (!append_system(std::move(drafts))) {
+      return membership_error(503, "unavailable", "the revocation was not recorded");
+    }
+    std::vector<std::string> keys;
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      book_.revoked(id);
+      keys = book_.admitted_z85();
+    }
+    if (transport_) transport_->set_members(std::move(keys));
+    spdlog::warn("node: device={} revoked {} (by {}: {}) after its seq {}", config_.device_id, id, staff_id, reason,
+                 point);
+    return {201, nlohmann::json{{"device_id", id}, {"revoked_after_seq", point}, {"reason", reason}}.dump()};
+  }
+
+  std::string trust_metrics() const {
+    std::string out = "# HELP storenode_joins_total Devices enrolled through this device's door.\n"
+                      "# TYPE storenode_joins_total counter\nstorenode_joins_total " +
+                      std::to_string(joins_accepted_.load()) + "\n";
+    out += "# HELP storenode_join_refused_total Join attempts refused at this device's door, by reason.\n"
+           "# TYPE storenode_join_refused_total counter\n";
+    for (std::size_t r = 1; r < join_refused_.size(); ++r) {
+      out += std::string("storenode_join_refused_total{reason=\"") + to_string(static_cast<join_refusal>(r)) +
+             "\"} " + std::to_string(join_refused_[r].load()) + "\n";
+    }
+    return out;
   }
 
   static std::vector<std::string> projection_names() {
@@ -651,14 +953,16 @@ private:
     to.remembered_peers = actors::remembered_peers(*log_);
     to.identity = config_.device_id;
     to.message_bytes_max = static_cast<std::size_t>(config_.message_bytes_max);
-    if (!config_.curve_secret_key.empty()) {
-      to.curve.enabled = true;
-      to.curve.secret_key = config_.curve_secret_key;
-      to.curve.public_key = config_.curve_public_key;
-      to.curve.allowed_public_keys = config_.curve_allow;
-      for (const auto& entry : config_.curve_peer_keys) {
-        const auto eq = entry.find('=');  // Z85 keys may contain '=', addresses do not
-        to.curve.peer_public_keys[entry.substr(0, eq)] = entry.substr(eq + 1);
+    // CURVE always (docs/protocol.md 2.5): this device's key from its data
+    // dir; the ZAP handler admits the enrolled, unrevoked members' keys.
+    to.curve.enabled = true;
+    to.curve.secret_key = broker::z85_of_key(identity_.curve_secret.data());
+    to.curve.public_key = broker::z85_of_key(identity_.curve_public.data());
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      to.curve.allowed_public_keys = book_.admitted_z85();
+      for (const auto& m : book_.members()) {
+        if (auto k = book_.curve_z85_of(m.device_id); k && !m.address.empty()) to.curve.peer_public_keys[m.address] = *k;
       }
     }
     auto transport = broker::transport::start(to, [routes = routes_](broker::inbound&& in) {
@@ -676,6 +980,15 @@ private:
       return false;
     }
     transport_ = std::move(*transport);
+    auto door = broker::door::start(config_.bind, broker::z85_of_key(identity_.curve_public.data()), config_.device_id,
+                                    [this](std::string_view body) { return on_join(body); });
+    if (!door) {
+      spdlog::error("cannot start the door: {}", door.error().message);
+      return false;
+    }
+    door_ = std::move(*door);
+    watcher_ = system_->spawn(membership_watcher, [this](const event& ev) { fold_membership(ev); });
+    caf::anon_send(writer_, actors::subscribe_atom::value, watcher_);
     const device_id self{config_.device_id};
     actors::sync_actor_options so;
     so.sync_interval_ms = static_cast<std::uint64_t>(config_.store.sync_interval_ms);
@@ -865,7 +1178,17 @@ private:
         .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
       return out;
     };
-    s.extra_metrics = [t = transport_.get(), routes = routes_] { return t ? transport_metrics(*t, *routes) : std::string(); };
+    s.extra_metrics = [this, t = transport_.get(), routes = routes_] {
+      return t ? transport_metrics(*t, *routes) + trust_metrics() : std::string();
+    };
+    s.enroll_device = [this](const std::string& id, std::int32_t priority, const std::string& staff_id) {
+      if (!transport_) return membership_error(503, "read_only", "no peers in inspection mode");
+      return enroll(id, priority, staff_id);
+    };
+    s.revoke_device = [this](const std::string& id, const std::string& reason, const std::string& staff_id) {
+      if (!transport_) return membership_error(503, "read_only", "no peers in inspection mode");
+      return revoke(id, reason, staff_id);
+    };
     s.record_events = [sys = system_.get(), c = commands_](std::vector<event> drafts) {
       caf::scoped_actor asker{*sys};
       asker->request(c, std::chrono::seconds(10), actors::system_event_atom::value, std::move(drafts))
@@ -894,11 +1217,12 @@ private:
   /// actor's thread ends only when the last handle to it is gone.
   void stop_actors() {
     if (!system_) return;
+    door_.reset();  // first: joins the door thread, so no join is half-handled while the actors stop
     if (feed_) feed_->close();
     routes_->ready.store(false, std::memory_order_release);
     for (caf::actor a : {caf::actor_cast<caf::actor>(election_), caf::actor_cast<caf::actor>(uplink_),
                          caf::actor_cast<caf::actor>(sync_),
-                         caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_,
+                         caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_, watcher_,
                          caf::actor_cast<caf::actor>(writer_)}) {
       if (a) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     }
@@ -913,14 +1237,25 @@ private:
     projections_ = nullptr;
     commands_ = nullptr;
     notifier_ = nullptr;
+    watcher_ = nullptr;
   }
 
   /// Meta key: the id of the store this data dir belongs to (written after
   /// the genesis is appended, or when this device joins a store).
   static constexpr const char* meta_store_id = "store.id";
+  /// Meta key: a joined device's grant (members' keys), until sync brings their device.enrolled.
+  static constexpr const char* meta_join_members = "join.members";
 
   const node_config& config_;
+  join_tls_hooks tls_;
   device_identity identity_;
+  /// Guards book_, codes_ (HTTP threads, the door thread, the watcher).
+  mutable std::mutex trust_mutex_;
+  membership book_;
+  join_codes codes_;
+  std::string store_id_;
+  std::atomic<std::uint64_t> joins_accepted_{0};
+  std::array<std::atomic<std::uint64_t>, 10> join_refused_{};  ///< by join_refusal value
   std::unique_ptr<storage::event_log> log_;
   std::unique_ptr<storage::projection_store> projection_store_;
   std::unique_ptr<actors::stored_row_store> row_store_;
@@ -944,16 +1279,18 @@ private:
   actors::sync_actor sync_;
   actors::election_actor election_;
   actors::uplink_actor uplink_;  ///< null while uplink.url is empty
+  std::unique_ptr<broker::door> door_;  ///< after transport_: destroyed before it (stop_actors resets it first)
+  caf::actor watcher_;
   std::unique_ptr<http_server> http_;
 };
 
 } // namespace
 
-int run_node(const node_config& config) {
+int run_node(const node_config& config, join_tls_hooks tls) {
   setup_logging(config);
   const sigset_t stop_signals = block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
-  node_runtime node(config);
+  node_runtime node(config, std::move(tls));
   if (const int code = node.start(); code != 0) return code;
   int sig = 0;
   sigwait(&stop_signals, &sig);

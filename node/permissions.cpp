@@ -90,7 +90,9 @@ const std::vector<route_rule>& permission_table() {
       query("GET", "/v1/devices/{id}", role::supervisor, "one device"),
       command("PUT", "/v1/devices/{id}", role::manager, "change a device's name, priority or active flag"),
       command("POST", "/v1/master", role::manager, "manual master override"),
-      command("POST", "/v1/devices", role::admin, "enrol a device"),
+      command("POST", "/v1/devices", role::admin, "register a device (the seed's registration; trust comes from enrollment)"),
+      command("POST", "/v1/devices/{id}/enrollment", role::admin, "a one-time join code for a new device"),
+      command("POST", "/v1/devices/{id}/revocation", role::admin, "revoke a device: its connections and later events are refused"),
       command("POST", "/v1/backup", role::admin, "copy the data dir (the log holds PIN hashes)"),
   };
   return table;

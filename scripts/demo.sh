@@ -64,15 +64,15 @@ stop_all >/dev/null 2>&1 || true
 mkdir -p "$demo"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# Three free ports per device: HTTP, peer ROUTER, peer PUB (= ROUTER + 1).
+# Four free ports per device: HTTP, peer ROUTER, peer PUB (= ROUTER + 1), door (= ROUTER + 2).
 p=17100
 names=(POS1 POS2 BACKOFFICE)
 prios=(30 20 10)
 : > "$demo/ports"
 for i in 0 1 2; do
-  while ! (port_free "$p" && port_free $((p+1)) && port_free $((p+2))); do p=$((p+3)); done
+  while ! (port_free "$p" && port_free $((p+1)) && port_free $((p+2)) && port_free $((p+3))); do p=$((p+4)); done
   echo "${names[$i]} $p $((p+1)) ${prios[$i]}" >> "$demo/ports"
-  p=$((p+3))
+  p=$((p+4))
 done
 peers=()
 while read -r _ _ peer _; do peers+=("tcp://127.0.0.1:$peer"); done < "$demo/ports"
@@ -101,7 +101,10 @@ start_node() {  # name [extra storenode flags]
   # The first admin of the demo store (docs/operations.md "The first admin"):
   # from the environment, never a flag. Each node bootstraps it only while it
   # knows no staff; the demo's PIN is not a secret.
-  STORENODE_ADMIN_PIN="$demo_pin" nohup "$bin" --config "$cfg" "$@" >> "$demo/$name.log" 2>&1 &
+  # A joining device's one-time code (join_code, set by enroll below) goes in
+  # the environment too: never a flag, never logged.
+  STORENODE_ADMIN_PIN="$demo_pin" STORENODE_JOIN_CODE="${join_code:-}" \
+    nohup "$bin" --config "$cfg" "$@" >> "$demo/$name.log" 2>&1 &
   echo "$name $!" >> "$demo/pids"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "demo: $name did not start; see $demo/$name.log"; exit 1
@@ -110,7 +113,21 @@ start_node() {  # name [extra storenode flags]
 # The first device creates the store (its genesis: store.created and its own
 # device.enrolled, docs/operations.md "Creating a store") on its first start.
 if [ -d "$demo/POS1" ]; then start_node POS1; else start_node POS1 --create-store; fi
-for n in "${names[@]:1}"; do start_node "$n"; done
+# The others join it (docs/operations.md "Enrolling a device"): the admin asks
+# POS1 for a one-time code per device (storectl devices enroll), and each
+# device starts once with its code; its first --peer is POS1.
+read -r _ pos1_http _ _ < <(grep "^POS1 " "$demo/ports")
+for n in "${names[@]:1}"; do
+  join_code=
+  if [ ! -d "$demo/$n" ]; then
+    prio=$(awk -v n="$n" '$1==n{print $4}' "$demo/ports")
+    join_code=$(STORENODE_TOKEN=$(demo_token "$pos1_http") \
+      "$ctl" devices enroll "$n" --priority "$prio" --node "http://127.0.0.1:$pos1_http" --json | jq -r .code)
+    echo "demo: $n joins with a one-time code from POS1 (storectl devices enroll $n --priority $prio)"
+  fi
+  start_node "$n"
+done
+join_code=
 urls=()
 while read -r _ http _ _; do urls+=(--node "http://127.0.0.1:$http"); done < "$demo/ports"
 

@@ -4,6 +4,8 @@
 # help2man makes the man pages (built with everything); dpkg-dev
 # (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test;
 # python3 and faketime (libfaketime) the chaos tests (tests/chaos);
+# python3-zmq, python3-msgpack and python3-nacl the outsider peer test
+# (tests/integration/outsider_peer.py: plaintext and unknown-key peers);
 # libnats-dev the uplink to HQ and storenode-hq, nats-server (JetStream) their
 # tests and benchmarks (label hq).
 # chromium, chromium-driver and python3-selenium run the console's browser
@@ -22,6 +24,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libsodium-dev
   help2man dpkg-dev lintian tzdata
   python3 faketime
+  python3-zmq python3-msgpack python3-nacl
   nats-server libnats-dev
   chromium chromium-driver python3-selenium
   python3-nacl

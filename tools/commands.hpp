@@ -45,5 +45,6 @@ void add_backup_command(CLI::App& app, cli_context& ctx);
 void add_login_command(CLI::App& app, cli_context& ctx);
 void add_staff_command(CLI::App& app, cli_context& ctx);
 void add_ca_command(CLI::App& app, cli_context& ctx);
+void add_devices_command(CLI::App& app, cli_context& ctx);
 
 } // namespace sn::tools

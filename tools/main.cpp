@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   add_backup_command(app, ctx);
   add_login_command(app, ctx);
   add_staff_command(app, ctx);
+  add_devices_command(app, ctx);
   add_ca_command(app, ctx);
   app.add_option_function<std::string>("--ca", [](const std::string& p) { node_client::set_ca_file(p); },
                                        "the store CA certificate an https:// node is verified against (default "

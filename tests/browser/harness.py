@@ -53,12 +53,12 @@ def free_port():
 
 
 def free_pair():
-    """A port P with P+1 free too (a node's ROUTER and PUB)."""
+    """A port P with P+1 and P+2 free too (a node's ROUTER, PUB and door)."""
     for _ in range(200):
         p = free_port()
-        if p < 65000 and _port_free(p + 1):
+        if p < 65000 and _port_free(p + 1) and _port_free(p + 2):
             return p
-    raise RuntimeError("no two adjacent free ports")
+    raise RuntimeError("no three adjacent free ports")
 
 
 def http(port, method, path, body=None, token=None, headers=None, timeout=10.0):
@@ -99,6 +99,7 @@ class Node:
         self.proc = None
         self.logf = None
         self._token = None
+        self.join_code = None  # the one-time code of the first start of a device that joins (issue 9)
 
     @property
     def address(self):
@@ -117,8 +118,14 @@ class Node:
         args += self.extra
         env = dict(os.environ)
         env.pop("STORENODE_ADMIN_PIN", None)
+        env.pop("STORENODE_JOIN_CODE", None)
         if self.admin:
             env["STORENODE_ADMIN_PIN"] = ADMIN_PIN
+        fresh = not os.path.exists(os.path.join(self.dir, "data"))
+        if fresh and self.join_code:
+            env["STORENODE_JOIN_CODE"] = self.join_code  # the device joins the store (docs/operations.md)
+        elif fresh:
+            args.append("--create-store")  # the store's first device
         self.logf = open(os.path.join(self.dir, "node.log"), "ab")
         self.proc = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         _live.add(self)
@@ -207,9 +214,13 @@ class Store:
             self.nodes.append(second)
 
     def start(self):
-        for n in self.nodes:
-            n.start()
         a = self.nodes[0]
+        a.start()
+        for n in self.nodes[1:]:
+            if not os.path.exists(os.path.join(n.dir, "data")):
+                n.join_code = a.api("POST", f"/v1/devices/{n.device_id}/enrollment", {"priority": n.priority},
+                                    expect=201)["code"]
+            n.start()
         poll(lambda: a.status()["role"] == "master", 30, what="POS1 master")
         for sid, (name, role, pin) in self.STAFF.items():
             a.api("POST", "/v1/staff", {"staff_id": sid, "name": name, "role": role, "pin": pin}, expect=(201, 409))

@@ -390,11 +390,12 @@ class Pipe:
 
 
 class Link:
-    """The two pipes of the directed link dialer -> target."""
+    """The pipes of the directed link dialer -> target: ROUTER, PUB and, when
+    given a third socket, the node's door (PORT+2: identify and joins)."""
 
-    def __init__(self, dialer: str, target: str, router: Pipe, pub: Pipe):
+    def __init__(self, dialer: str, target: str, router: Pipe, pub: Pipe, door: Optional[Pipe] = None):
         self.dialer, self.target = dialer, target
-        self.router, self.pub = router, pub
+        self.router, self.pub, self.door = router, pub, door
 
     @property
     def port(self) -> int:
@@ -404,14 +405,14 @@ class Link:
     def address(self) -> str:
         return f"tcp://{LOCALHOST}:{self.router.port}"
 
-    def pipes(self) -> tuple[Pipe, Pipe]:
-        return (self.router, self.pub)
+    def pipes(self) -> tuple:
+        return (self.router, self.pub) if self.door is None else (self.router, self.pub, self.door)
 
 
-def bind_pair(port: int) -> Optional[tuple[socket.socket, socket.socket]]:
-    """Binds 127.0.0.1:port and port+1 (not listening yet); None if either is taken."""
+def bind_pair(port: int, count: int = 2) -> Optional[tuple]:
+    """Binds 127.0.0.1:port .. port+count-1 (not listening yet); None if one is taken."""
     socks = []
-    for p in (port, port + 1):
+    for p in range(port, port + count):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             s.bind((LOCALHOST, p))
@@ -421,7 +422,7 @@ def bind_pair(port: int) -> Optional[tuple[socket.socket, socket.socket]]:
                 x.close()
             return None
         socks.append(s)
-    return socks[0], socks[1]
+    return tuple(socks)
 
 
 class Proxy:
@@ -450,10 +451,11 @@ class Proxy:
 
         return asyncio.run_coroutine_threadsafe(wrap(), self.loop).result(timeout=30)
 
-    def add_link(self, dialer: str, target: str, socks: tuple[socket.socket, socket.socket], target_port: int) -> Link:
-        """A link listening on the two bound sockets (PORT, PORT+1) that
-        forwards to target_port (ROUTER) and target_port+1 (PUB)."""
-        s_router, s_pub = socks
+    def add_link(self, dialer: str, target: str, socks: tuple, target_port: int) -> Link:
+        """A link listening on the bound sockets (PORT, PORT+1 and optionally
+        PORT+2) that forwards to target_port (ROUTER), target_port+1 (PUB) and
+        target_port+2 (the door)."""
+        s_router, s_pub = socks[0], socks[1]
         for s in socks:
             s.setblocking(False)
             s.listen(64)
@@ -462,7 +464,13 @@ class Proxy:
         pub = Pipe(self, f"{dialer}->{target}/pub", "pub", s_pub, target_port + 1, seed ^ 0x5A5A5A5A)
         self._call(router.start)
         self._call(pub.start)
-        link = Link(dialer, target, router, pub)
+        door = None
+        if len(socks) > 2:
+            socks[2].setblocking(False)
+            socks[2].listen(64)
+            door = Pipe(self, f"{dialer}->{target}/door", "door", socks[2], target_port + 2, seed ^ 0x3C3C3C3C)
+            self._call(door.start)
+        link = Link(dialer, target, router, pub, door)
         self.links[(dialer, target)] = link
         return link
 

@@ -105,15 +105,15 @@ class Ports:
                 return p
         raise RuntimeError("no free port range")
 
-    def bound_pair(self):
-        """Two sockets bound to P and P+1, held by this process."""
+    def bound_pair(self, count: int = 3):
+        """Sockets bound to P..P+count-1 (ROUTER, PUB, door), held by this process."""
         for _ in range(1000):
-            p = self.rng.randrange(10000, self.high - 2)
-            if p in self.used or p + 1 in self.used:
+            p = self.rng.randrange(10000, self.high - count)
+            if any(p + k in self.used for k in range(count)):
                 continue
-            socks = bind_pair(p)
+            socks = bind_pair(p, count)
             if socks:
-                self.used.update((p, p + 1))
+                self.used.update(p + k for k in range(count))
                 return socks
         raise RuntimeError("no free port pair")
 
@@ -255,6 +255,7 @@ class Node:
         self.proc: Optional[subprocess.Popen] = None
         self.paused = False
         self.starts = 0
+        self.join_code = ""  # the one-time code of a device's first start (issue 9); "" = create the store
         self._write_clock()
 
     def args(self) -> list[str]:
@@ -265,11 +266,15 @@ class Node:
              "--log-level", os.environ.get("STORENODE_TEST_LOG_LEVEL", "info")]
         for p in self.peers:
             a += ["--peer", p]
+        if not os.path.exists(self.data_dir) and not self.join_code:
+            a.append("--create-store")  # the store's first device
         return a + self.extra
 
     def env(self) -> dict:
         e = dict(os.environ)
         e["STORENODE_ADMIN_PIN"] = ADMIN_PIN  # the first admin of a store without staff
+        if self.join_code and not os.path.exists(self.data_dir):
+            e["STORENODE_JOIN_CODE"] = self.join_code  # joins through its first --peer (the link to N1)
         if self.faketime:
             e.update({"LD_PRELOAD": self.faketime, "FAKETIME_TIMESTAMP_FILE": self.clock_path,
                       "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
@@ -411,7 +416,7 @@ class Store:
         http_ports = {}
         adv = {}
         for d in ids:
-            base = self.ports.range(3)
+            base = self.ports.range(4)  # HTTP, then ROUTER, PUB and door
             http_ports[d], bind[d] = base, base + 1
             socks = self.ports.bound_pair()
             self.held += socks
@@ -437,7 +442,19 @@ class Store:
         return "\n".join(lines)
 
     def start_all(self) -> None:
-        for x in self.nodes:
+        # N1 creates the store; the others join it with a code from its admin
+        # (their first --peer is their link to N1), all at once.
+        first = self.nodes[0]
+        first.start()
+        if not first.wait_healthy(30):
+            raise RuntimeError(f"{first.device_id} did not start:\n{first.log_tail()}")
+        for x in self.nodes[1:]:
+            st, j = http_call(first.http_port, "POST", f"/v1/devices/{x.device_id}/enrollment",
+                              {"priority": x.priority}, timeout=10.0)
+            if st != 201:
+                raise RuntimeError(f"no join code for {x.device_id}: {st} {j}")
+            x.join_code = j["code"]
+        for x in self.nodes[1:]:
             x.start()
         for x in self.nodes:
             if not x.wait_healthy(30):

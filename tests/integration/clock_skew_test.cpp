@@ -19,6 +19,7 @@
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
 #include "storage/event_log.hpp"
+#include "tests/integration/curve_peer.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace sn::testing;
@@ -115,6 +116,7 @@ TEST(clock_skew_test, event_three_days_ahead_is_refused_and_the_clock_does_not_m
   zmq::context_t ctx;
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  curve_client(dealer, c[0].data_dir(), c[0].data_dir());  // an enrolled key: the peer port admits no other
   dealer.connect(c[0].bind());
   // Live events and an unsolicited catch-up reply, several times over.
   for (int i = 0; i < 5; ++i) {

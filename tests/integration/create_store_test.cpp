@@ -123,8 +123,8 @@ TEST(create_store, an_exposed_key_file_stops_the_node) {
   const auto data = dir.path() / "POS1";
   {
     node_process n(data, {});
-    ASSERT_TRUE(n.start()) << n.log_text();
-    EXPECT_TRUE(n.get_json("/v1/status")["store"]["id"].is_null());
+    ASSERT_TRUE(n.start()) << n.log_text();  // the harness creates the store on a first start
+    EXPECT_FALSE(n.get_json("/v1/status")["store"]["id"].is_null());
     ASSERT_TRUE(n.stop());
   }
   const auto key = data / "identity" / "signing.key";
@@ -139,3 +139,21 @@ TEST(create_store, an_exposed_key_file_stops_the_node) {
 }
 
 }  // namespace
+
+// Proves: a device started on an empty data dir with neither --create-store
+// nor --join does not run: it exits with 2 and says both ways to go on.
+TEST(create_store, an_empty_data_dir_without_create_or_join_says_what_to_do) {
+  temp_dir dir;
+  node_options o;
+  o.device_id = "POS9";
+  o.enroll_if_fresh = false;
+  node_process n(dir.path() / "POS9", o);
+  ASSERT_TRUE(n.start(false));
+  ASSERT_TRUE(eventually([&] { return n.exited(); }));
+  EXPECT_EQ(n.exit_code(), 2);
+  const auto log = n.log_text();
+  EXPECT_NE(log.find("belongs to no store"), std::string::npos) << log;
+  EXPECT_NE(log.find("--create-store"), std::string::npos) << log;
+  EXPECT_NE(log.find("storectl devices enroll POS9"), std::string::npos) << log;
+  EXPECT_NE(log.find("STORENODE_JOIN_CODE"), std::string::npos) << log;
+}

@@ -14,6 +14,7 @@
 #include "events/product.hpp"
 #include "events/sale.hpp"
 #include "storage/event_log.hpp"
+#include "tests/integration/curve_peer.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace sn::testing;
@@ -84,6 +85,7 @@ TEST(forged_origin_test, event_under_own_origin_is_refused_and_every_acknowledge
   zmq::context_t ctx;
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  curve_client(dealer, c[0].data_dir(), c[0].data_dir());  // an enrolled key: the peer port admits no other
   dealer.connect(c[0].bind());
   // An unsolicited sync reply and a live-events frame, both carrying it.
   send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {{"N1", forged.seq.value()}}, false, {bytes}));

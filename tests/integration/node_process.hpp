@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -136,6 +137,11 @@ struct node_options {
   /// Start with STORENODE_ADMIN_PIN=test_admin_pin (bootstraps the admin the
   /// harness signs in as on a store without staff).
   bool admin_pin = true;
+  /// On a first start (no data dir yet) without --create-store or --join in
+  /// extra_args: join through the sponsor (node_process::sponsor) when there
+  /// is one, else create a store. False: start as given (a test of the
+  /// refusal itself).
+  bool enroll_if_fresh = true;
 };
 
 /// One storenode process.
@@ -146,7 +152,7 @@ public:
     // tests' HTTP clients, ZeroMQ dials) never takes them between this pick
     // and the node's bind, which now refuses a port in use (exit 2).
     http_port_ = free_port_range(1);
-    peer_port_ = free_port_range(2);
+    peer_port_ = free_port_range(3);  // ROUTER, PUB, door
   }
   /// With ports chosen by the caller (HTTP on `http_port`, peers on `peer_port` and `peer_port`+1).
   node_process(std::filesystem::path data_dir, node_options o, int http_port, int peer_port)
@@ -171,8 +177,55 @@ public:
   /// Runs `path` instead of this build's storenode (benchmarks: "before" figures of another build).
   void use_binary(std::string path) { binary_ = std::move(path); }
 
+  /// The enrolled node this one joins through on its first start (its HTTP
+  /// API issues the code, its address goes first in --peer). Null: none.
+  node_process* sponsor = nullptr;
+
+  /// A one-time join code for `device_id` from this node's admin (POST
+  /// /v1/devices/{id}/enrollment); "" when refused.
+  std::string enrollment_code(const std::string& device_id, int priority = 0) {
+    auto r = post("/v1/devices/" + device_id + "/enrollment", nlohmann::json{{"priority", priority}}.dump());
+    if (!r || r->status != 201) return {};
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    return j.is_object() ? j.value("code", "") : std::string();
+  }
+
+  /// The join code the next start passes in STORENODE_JOIN_CODE ("" = none).
+  std::string join_code;
+
+  /// What a first start needs (see node_options::enroll_if_fresh): false
+  /// when the sponsor would not issue a code.
+  bool prepare_enrollment() {
+    if (!o_.enroll_if_fresh || std::filesystem::exists(data_dir_) || !join_code.empty()) return true;
+    for (const auto& a : o_.extra_args) {
+      if (a == "--create-store" || a == "--join") return true;
+    }
+    if (sponsor == nullptr) {
+      o_.extra_args.push_back("--create-store");
+      created_store_ = true;
+      return true;
+    }
+    join_code = sponsor->enrollment_code(o_.device_id, o_.priority);
+    if (join_code.empty()) return false;
+    // The sponsor first: --join asks the first --peer (kept as the test
+    // wrote it when it already names the sponsor, e.g. by a host name).
+    auto& ps = o_.peers;
+    if (ps.empty() || !names_port(ps.front(), sponsor->peer_port())) {
+      ps.erase(std::remove(ps.begin(), ps.end(), sponsor->bind()), ps.end());
+      ps.insert(ps.begin(), sponsor->bind());
+    }
+    return true;
+  }
+
+  /// True when `address` ("tcp://HOST:PORT") has port `port`.
+  static bool names_port(const std::string& address, int port) {
+    const std::string tail = ":" + std::to_string(port);
+    return address.size() > tail.size() && address.compare(address.size() - tail.size(), tail.size(), tail) == 0;
+  }
+
   /// Starts the process; waits until /healthz answers unless `wait` is false.
   bool start(bool wait = true) {
+    if (!prepare_enrollment()) return false;
     std::vector<std::string> args = {binary_.empty() ? std::string(STORENODE_PATH) : binary_,
                                      "--device-id", o_.device_id,
                                      "--priority",         std::to_string(o_.priority),
@@ -185,6 +238,13 @@ public:
       args.push_back(p);
     }
     for (auto& a : o_.extra_args) args.push_back(a);
+    if (created_store_) {
+      // Only the first start creates it; restarts go without the flag.
+      o_.extra_args.erase(std::find(o_.extra_args.begin(), o_.extra_args.end(), "--create-store"));
+      created_store_ = false;
+    }
+    const std::string code = join_code;
+    join_code.clear();  // one use
     log_path_ = data_dir_.string() + ".log";
     pid_ = ::fork();
     token_.clear();  // sessions are node-local and end with the process
@@ -192,6 +252,7 @@ public:
       // The harness signs in as the admin it bootstraps (docs/operations.md
       // "The first admin"): the only way in, as for an operator.
       if (o_.admin_pin) ::setenv("STORENODE_ADMIN_PIN", test_admin_pin, 1);
+      if (!code.empty()) ::setenv("STORENODE_JOIN_CODE", code.c_str(), 1);
       int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
@@ -315,6 +376,7 @@ private:
   std::string log_path_;
   std::string token_;  ///< the admin's session at this node ("" = sign in on next use)
   std::string binary_;  ///< empty: STORENODE_PATH
+  bool created_store_ = false;  ///< the next start's --create-store was added by prepare_enrollment
 };
 
 /// The nodes of one store on loopback: data dirs and logs under one temp dir,
@@ -346,6 +408,10 @@ public:
   node_process& add(const member& m, std::vector<std::string> peers) {
     auto& n = make(m);
     n.peers() = std::move(peers);
+    // It joins through the first peer it names (a member of this store).
+    for (auto& other : nodes_) {
+      if (!n.peers().empty() && node_process::names_port(n.peers().front(), other->peer_port())) n.sponsor = other.get();
+    }
     return n;
   }
 
@@ -363,20 +429,49 @@ public:
     // The best node creates the store (its genesis, issue 9) on its first
     // start, so every cluster test runs on a store with a genesis that
     // replicates; later starts of it (restarts in a test) go without the flag.
+    // The others join it (issue 9): each gets a one-time code from the
+    // best node's admin and starts with it; all of them at once.
     if (!nodes_.empty()) {
       auto& first = *nodes_[best];
-      const bool fresh = !std::filesystem::exists(first.data_dir());
-      const auto args = first.options().extra_args;
-      if (fresh) first.options().extra_args.push_back("--create-store");
-      const bool up = first.start(true);
-      first.options().extra_args = args;
-      if (!up) return false;
+      first.sponsor = nullptr;
+      if (!first.start(true)) return false;
     }
+    bool joined = false;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (i != best && !nodes_[i]->start(false)) return false;
+      if (i == best) continue;
+      if (nodes_[i]->sponsor == nullptr) nodes_[i]->sponsor = nodes_[best].get();
+      joined = joined || !std::filesystem::exists(nodes_[i]->data_dir());
+      if (!nodes_[i]->start(false)) return false;
     }
     for (auto& n : nodes_) {
       if (!eventually([&] { return !n->exited() && n->healthy(); }, std::chrono::seconds(20))) return false;
+    }
+    // Devices that joined at once learn each other's keys from the sponsor's
+    // device.enrolled events: the store is whole once every node holds the
+    // sponsor's events up to the last enrollment (else a test that kills the
+    // sponsor at once would leave two members that cannot admit each other).
+    if (joined) {
+      const std::string id = nodes_[best]->options().device_id;
+      const auto seq_at = [&](std::size_t i) -> std::uint64_t {
+        auto vv = get_json(i, "/v1/status")["version_vector"];
+        return vv.is_object() && vv.contains(id) ? vv[id].get<std::uint64_t>() : 0;
+      };
+      const std::uint64_t enrolled_through = seq_at(best);
+      for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        if (!eventually([&] { return seq_at(i) >= enrolled_through; }, std::chrono::seconds(20))) return false;
+      }
+      // Then until each hears every other: a member refused a moment ago (its
+      // key not yet known there) redials within reconnect_interval_ms_max.
+      // Best effort: a test with a partial topology goes on after the wait.
+      const auto hears_all = [&](std::size_t i) {
+        std::size_t alive = 0;
+        auto peers = get_json(i, "/v1/status")["peers"];
+        if (peers.is_array()) {
+          for (const auto& p : peers) alive += p.value("alive", false) ? 1 : 0;
+        }
+        return alive + 1 >= nodes_.size();
+      };
+      for (std::size_t i = 0; i < nodes_.size(); ++i) eventually([&] { return hears_all(i); }, std::chrono::seconds(5));
     }
     return true;
   }
@@ -490,15 +585,15 @@ private:
     o.device_id = m.device_id;
     o.priority = m.priority;
     o.extra_args = extra_args_;
-    // Three consecutive ports (HTTP, ROUTER, PUB), distinct from the other nodes'.
+    // Four consecutive ports (HTTP, ROUTER, PUB, door), distinct from the other nodes'.
     int base = -1;
     for (int attempt = 0; attempt < 50; ++attempt) {
-      base = free_port_range(3);
+      base = free_port_range(4);
       bool clash = base < 0;
-      for (int k = 0; k < 3 && !clash; ++k) clash = used_ports_.count(base + k) > 0;
+      for (int k = 0; k < 4 && !clash; ++k) clash = used_ports_.count(base + k) > 0;
       if (!clash) break;
     }
-    for (int k = 0; k < 3; ++k) used_ports_.insert(base + k);
+    for (int k = 0; k < 4; ++k) used_ports_.insert(base + k);
     nodes_.push_back(std::make_unique<node_process>(dir_.path() / m.device_id, o, base, base + 1));
     return *nodes_.back();
   }

@@ -9,6 +9,7 @@
 
 #include <zmq.hpp>
 
+#include "tests/integration/curve_peer.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace sn::testing;
@@ -72,23 +73,21 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   zmq::socket_t fake_pub(ctx, zmq::socket_type::pub);
   fake_router.set(zmq::sockopt::linger, 0);
   fake_pub.set(zmq::sockopt::linger, 0);
-  int fake_port = -1;
-  for (int attempt = 0; attempt < 20 && fake_port < 0; ++attempt) {
-    const int p = free_port_range(2);
-    try {
-      fake_router.bind("tcp://127.0.0.1:" + std::to_string(p));
-      fake_pub.bind("tcp://127.0.0.1:" + std::to_string(p + 1));
-      fake_port = p;
-    } catch (const zmq::error_t&) {
-      // taken meanwhile: try another pair (an unbind is not needed for the test's lifetime)
-    }
-  }
+  const int fake_port = free_port_range(3);  // ROUTER, PUB, door
   ASSERT_GT(fake_port, 0);
   const std::string fake_address = "tcp://127.0.0.1:" + std::to_string(fake_port);
 
   cluster c({{"N1", 20}, {"N2", 10}}, {"--message-bytes-max", std::to_string(message_bytes_max)});
   c[0].peers().push_back(fake_address);
   ASSERT_TRUE(c.start_all()) << c.describe(c.all());
+  // The fake peer serves CURVE with a member's key (N1's own: N1 dials only
+  // members) and answers identify at its door with it.
+  const auto keys = curve_keys_of(c[0].data_dir());
+  curve_server(fake_router, keys);
+  curve_server(fake_pub, keys);
+  fake_router.bind(fake_address);
+  fake_pub.bind("tcp://127.0.0.1:" + std::to_string(fake_port + 1));
+  fake_door door(ctx, fake_port, keys.public_key);
   std::string master;
   std::uint64_t term = 0;
   ASSERT_TRUE(eventually([&] { return c.one_master(c.all(), &master, &term); }, seconds(20))) << c.describe(c.all());
@@ -111,6 +110,7 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   // 1. Direct frames into N1's ROUTER from a raw DEALER.
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  curve_client(dealer, c[0].data_dir(), c[0].data_dir());  // an enrolled key: the peer port admits no other
   dealer.connect(c[0].bind());
   long malformed = 0, unknown_version = 0, unknown_type = 0, oversized = 0;
   for (int k = 0; k < 5; ++k, ++malformed) send_parts(dealer, {random_bytes(rng, 1 + rng() % 300)});  // one part
@@ -175,6 +175,7 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   for (int k = 0; k < 5; ++k) {
     raw_tcp(c[0].peer_port(), random_bytes(rng, 1 + rng() % 4096));
     raw_tcp(c[0].peer_port() + 1, random_bytes(rng, 1 + rng() % 4096));
+    raw_tcp(c[0].peer_port() + 2, random_bytes(rng, 1 + rng() % 4096));  // the door
   }
   // A ZeroMQ socket of the wrong type on the PUB port: the handshake refuses it.
   zmq::socket_t wrong(ctx, zmq::socket_type::dealer);
@@ -206,6 +207,7 @@ TEST(peer_garbage_test, node_survives_garbage_counts_drops_and_keeps_syncing) {
   sub.set(zmq::sockopt::linger, 0);
   sub.set(zmq::sockopt::subscribe, "");
   sub.set(zmq::sockopt::rcvtimeo, 5000);
+  curve_client(sub, c[0].data_dir(), c[0].data_dir());  // a member's key: the peer port admits no other
   sub.connect("tcp://127.0.0.1:" + std::to_string(c[0].peer_port() + 1));
   zmq::message_t first;
   ASSERT_TRUE(sub.recv(first).has_value()) << "no heartbeat from N1 within 5 s";

@@ -10,6 +10,7 @@
 
 #include <zmq.hpp>
 
+#include "tests/integration/curve_peer.hpp"
 #include "tests/integration/node_process.hpp"
 #include "tests/integration/tcp_forwarder.hpp"
 
@@ -38,13 +39,17 @@ std::string header(std::uint8_t type, const std::string& sender) {
 /// Fake senders from `connections` raw DEALERs, paced (a load, not a wait).
 class flooder {
  public:
-  flooder(const std::string& target, int connections, std::uint32_t seed) {
-    thread_ = std::thread([this, target, connections, seed] {
+  /// `data_dir`: the target's own data dir; the flood authenticates with the
+  /// target's key (the peer port admits only members' keys: one member
+  /// flooding, the worst a stolen till can do before it is revoked).
+  flooder(const std::string& target, const std::filesystem::path& data_dir, int connections, std::uint32_t seed) {
+    thread_ = std::thread([this, target, data_dir, connections, seed] {
       zmq::context_t ctx;
       std::vector<zmq::socket_t> dealers;
       for (int i = 0; i < connections; ++i) {
         dealers.emplace_back(ctx, zmq::socket_type::dealer);
         dealers.back().set(zmq::sockopt::linger, 0);
+        curve_client(dealers.back(), data_dir, data_dir);
         dealers.back().connect(target);
       }
       std::mt19937 rng(seed);
@@ -137,7 +142,7 @@ TEST_F(peer_links_test, a_flood_of_fake_senders_then_a_real_node_joins_and_syncs
   ASSERT_TRUE(eventually([&] { return c.one_master({0}); }, deadline)) << c.describe(c.all());
   setup_shop(c[0]);
 
-  flooder flood(c[0].bind(), 40, seed);
+  flooder flood(c[0].bind(), c[0].data_dir(), 40, seed);
   const auto unproven = std::string("storenode_peer_frames_dropped_total{reason=\"unproven\"}");
   ASSERT_TRUE(eventually([&] { return metric(metrics(c[0]), unproven) >= 2000; }, deadline)) << metrics(c[0]);
 
@@ -167,15 +172,21 @@ TEST_F(peer_links_test, a_link_cut_by_an_over_limit_frame_heals) {
   zmq::socket_t fake_router(ctx, zmq::socket_type::router), fake_pub(ctx, zmq::socket_type::pub);
   fake_router.set(zmq::sockopt::linger, 0);
   fake_pub.set(zmq::sockopt::linger, 0);
-  const int port = free_port_range(2);
+  const int port = free_port_range(3);
   ASSERT_GT(port, 0);
   const std::string fake = "tcp://127.0.0.1:" + std::to_string(port);
-  fake_router.bind(fake);
-  fake_pub.bind("tcp://127.0.0.1:" + std::to_string(port + 1));
 
   cluster c({{"N1", 20}}, {"--message-bytes-max", "65536"});
   c[0].peers().push_back(fake);
   ASSERT_TRUE(c.start_all()) << c.describe(c.all());
+  // The fake peer is a CURVE server with a member's key (N1's own: N1 dials
+  // only members) and answers identify at its door (PORT+2) with it.
+  const auto keys = curve_keys_of(c[0].data_dir());
+  curve_server(fake_router, keys);
+  curve_server(fake_pub, keys);
+  fake_router.bind(fake);
+  fake_pub.bind("tcp://127.0.0.1:" + std::to_string(port + 1));
+  fake_door door(ctx, port, keys.public_key);
   auto sync_malformed = [&] { return c.get_json(0, "/v1/status")["sync"]["counters"].value("malformed", -1L); };
   auto publish = [&](const std::string& body) {
     const auto h = header(10, fake);  // live_events

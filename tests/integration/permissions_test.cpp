@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "node/permissions.hpp"
+#include "tests/integration/join_client.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace sn::testing;
@@ -137,6 +138,12 @@ class store {
     if (p == "/console/{file}") return {"/console/app.js", ""};
     if (p == "/v1/sync/state/{device}") return {"/v1/sync/state/" + n_.options().device_id, ""};
     if (p == "/v1/devices" && m == "POST") return {p, json{{"device_id", "DEV" + u}}.dump()};
+    if (p == "/v1/devices/{id}/enrollment") return {"/v1/devices/NEW" + u + "/enrollment", R"({"priority":1})"};
+    if (p == "/v1/devices/{id}/revocation") {
+      const std::string id = "OLD" + u;  // an enrolled device nobody revoked yet
+      EXPECT_TRUE(enroll_made_up_device(n_, id));
+      return {"/v1/devices/" + id + "/revocation", R"({"reason":"test"})"};
+    }
     if (p == "/v1/master") return {p, json{{"device_id", n_.options().device_id}}.dump()};
     if (p == "/v1/backup") return {p, json{{"to", (backups_ / ("b" + u)).string()}}.dump()};
     return {p, m == "GET" || m == "DELETE" ? "" : "{}"};

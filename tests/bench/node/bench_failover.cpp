@@ -60,7 +60,7 @@ public:
         o.priority = prio;
         auto p = std::make_unique<node_process>(dir / id, o);
         const int peer = std::stoi(p->bind().substr(p->bind().rfind(':') + 1));
-        for (int port : {p->http_port(), peer, peer + 1}) clash |= !used.insert(port).second;
+        for (int port : {p->http_port(), peer, peer + 1, peer + 2}) clash |= !used.insert(port).second;
         nodes_.push_back(member{std::move(p), nullptr, false});
       }
       if (!clash) break;
@@ -70,6 +70,8 @@ public:
       for (std::size_t j = 0; j < nodes_.size(); ++j) {
         if (i != j) nodes_[i].proc->peers().push_back(nodes_[j].proc->bind());
       }
+      // The first node creates the store; the others join it (issue 9).
+      if (i != 0) nodes_[i].proc->sponsor = nodes_[0].proc.get();
     }
   }
 
@@ -82,7 +84,10 @@ public:
     nodes_[i].up = true;
   }
   void start_all() {
-    for (std::size_t i = 0; i < size(); ++i) start(i);
+    // The sponsor answers /healthz before the others ask it for their codes.
+    if (!nodes_[0].proc->start(true)) die("cannot start " + id(0));
+    nodes_[0].up = true;
+    for (std::size_t i = 1; i < size(); ++i) start(i);
   }
   void mark_down(std::size_t i) {
     nodes_[i].up = false;

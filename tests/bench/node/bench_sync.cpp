@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
   sn::testing::node_options ao;
   ao.device_id = "A1";
   ao.priority = 2;
+  ao.extra_args = {"--create-store"};  // its log was written above: it creates the store over it (issue 9)
   node_process a(dir.path() / "a", ao);
   t = clock_type::now();
   if (!a.start()) die("A did not start:\n" + a.log_text());
@@ -249,6 +250,7 @@ int main(int argc, char** argv) {
   bo.priority = 1;
   bo.peers = {a.bind()};
   node_process b(dir.path() / "b", bo);
+  b.sponsor = &a;  // joins the store with a code from A's admin (issue 9)
   const auto t0 = clock_type::now();
   if (!b.start(false)) die("B did not start");
   client bc(b.http_port());

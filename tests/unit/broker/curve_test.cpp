@@ -152,3 +152,17 @@ TEST(curve, bad_keys_are_refused_at_start) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(errc::invalid_key));
 }
+
+// The ZAP handler's decision (docs/protocol.md 2.5): only CURVE clients whose
+// key is a member's; a plaintext (NULL) client and an unknown key are refused.
+TEST(zap_decide, admits_only_member_keys_over_curve) {
+  const auto a = sn::broker::generate_curve_keypair();
+  const auto b = sn::broker::generate_curve_keypair();
+  ASSERT_TRUE(a && b);
+  const std::unordered_set<std::string> members{a->public_key};
+  EXPECT_EQ(sn::broker::zap_decide("CURVE", a->public_key, members), sn::broker::zap_verdict::admit);
+  EXPECT_EQ(sn::broker::zap_decide("CURVE", b->public_key, members), sn::broker::zap_verdict::unknown_key);
+  EXPECT_EQ(sn::broker::zap_decide("NULL", a->public_key, members), sn::broker::zap_verdict::not_curve);
+  EXPECT_EQ(sn::broker::zap_decide("PLAIN", "", members), sn::broker::zap_verdict::not_curve);
+  EXPECT_EQ(sn::broker::zap_decide("CURVE", "", members), sn::broker::zap_verdict::unknown_key);
+}

@@ -108,7 +108,7 @@ inline store_created sample_store_created() { return {"00112233445566778899aabbc
 inline device_enrolled sample_device_enrolled() {
   return {"POS2", std::string(64, 'a'), std::string(64, 'b'), 20, "BO"};
 }
-inline device_revoked sample_device_revoked() { return {"POS2", "stolen", "BO", 41}; }
+inline device_revoked sample_device_revoked() { return {"POS2", "stolen", "admin", 42}; }
 inline master_changed sample_master_changed() {
   return {"POS1", "POS2", 7, "failure", {"POS2", "POS3"}};
 }
