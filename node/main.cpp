@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "node/config.hpp"
+#include "node/join_tls.hpp"
 #include "node/node.hpp"
 #include "version/version.hpp"
 
@@ -17,5 +18,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "storenode: %s\n", e.message.c_str());
     return 2;
   }
-  return sn::node::run_node(*config);
+  return sn::node::run_node(*config, sn::node::store_ca_join_hooks(*config));
 }

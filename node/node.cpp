@@ -11,9 +11,6 @@
 #include <sstream>
 #include <thread>
 #include <pthread.h>
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,6 +45,7 @@
 #include "tls/files.hpp"
 #include "node/join_codes.hpp"
 #include "node/join_protocol.hpp"
+#include "node/join_tls.hpp"
 #include "node/membership.hpp"
 #include "storage/checkpoint.hpp"
 #include "storage/errc.hpp"
@@ -406,35 +404,7 @@ private:
   bool make_store_trust() {
     const tls::tls_files f = tls::files_in(config_.data_dir);
     if (::access(f.ca_cert.c_str(), F_OK) == 0) return true;
-    std::vector<std::string> sans{"127.0.0.1", "::1", "localhost"};
-    const auto add = [&](const std::string& s) {
-      if (!s.empty() && sans.size() < tls::sans_max && std::find(sans.begin(), sans.end(), s) == sans.end()) {
-        sans.push_back(s);
-      }
-    };
-    std::string host = config_.http.substr(0, config_.http.rfind(':'));
-    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (host == "0.0.0.0" || host == "::" || host.empty()) {
-      ifaddrs* ifs = nullptr;
-      if (::getifaddrs(&ifs) == 0) {
-        for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
-          if (i->ifa_addr == nullptr) continue;
-          char text[INET6_ADDRSTRLEN] = {};
-          if (i->ifa_addr->sa_family == AF_INET) {
-            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
-          } else if (i->ifa_addr->sa_family == AF_INET6 &&
-                     !IN6_IS_ADDR_LINKLOCAL(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr)) {
-            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, text, sizeof text);
-          }
-          add(text);
-        }
-        ::freeifaddrs(ifs);
-      }
-    } else {
-      add(host);
-    }
-    char name[256] = {};
-    if (::gethostname(name, sizeof name - 1) == 0) add(name);
+    const std::vector<std::string> sans = certificate_sans(config_);
     if (auto s = tls::create_store_trust(config_.data_dir, config_.store.id, config_.device_id, sans); !s) {
       spdlog::error("--create-store: cannot make the store CA: {}", s.error().message);
       return false;

@@ -11,6 +11,8 @@
 
 #include "tests/integration/join_client.hpp"
 #include "tests/integration/node_process.hpp"
+#include "tls/files.hpp"
+#include "tls/tls.hpp"
 
 using namespace sn::testing;
 using json = nlohmann::json;
@@ -104,6 +106,23 @@ TEST(enrollment, a_device_enrolled_with_storectl_joins_and_syncs_both_ways) {
   EXPECT_EQ(pos2.log_text().find(code), std::string::npos) << "the code is never logged";
   EXPECT_EQ(bo.log_text().find(code), std::string::npos) << "the code is never logged";
   EXPECT_EQ(pos2.get_json("/v1/status")["store"]["id"], bo.get_json("/v1/status")["store"]["id"]);
+  // The join carried the store CA's grant: POS2 trusts BO's CA and holds an
+  // HTTPS certificate for its own key, issued by that CA, naming loopback.
+  {
+    const auto bo_files = sn::tls::files_in((dir.path() / "BO").string());
+    const auto pos2_files = sn::tls::files_in((dir.path() / "POS2").string());
+    auto bo_ca = sn::tls::read_file(bo_files.ca_cert, false);
+    auto pos2_ca = sn::tls::read_file(pos2_files.ca_cert, false);
+    auto pos2_cert = sn::tls::read_file(pos2_files.cert, false);
+    auto pos2_key = sn::tls::read_file(pos2_files.key, true);
+    ASSERT_TRUE(bo_ca && pos2_ca && pos2_cert && pos2_key) << pos2.log_text();
+    EXPECT_EQ(*pos2_ca, *bo_ca);
+    EXPECT_TRUE(sn::tls::check_grant(*pos2_cert, *pos2_key, *bo_ca));
+    EXPECT_FALSE(std::filesystem::exists(pos2_files.ca_key)) << "the CA key stays on the store's creator";
+    auto sans = sn::tls::sans_of(*pos2_cert);
+    ASSERT_TRUE(sans);
+    EXPECT_NE(std::find(sans->begin(), sans->end(), "127.0.0.1"), sans->end());
+  }
 
   auto enrolled = events_of_type(bo, "device.enrolled");
   ASSERT_EQ(enrolled.size(), 2u);
