@@ -234,33 +234,13 @@ bool query_service::audit_status_known(std::string_view status) {
   return status == "resolved" || status == "ok" || status == "failed";
 }
 
-// A conflict resolution judged two writes: each is an event the log holds
-// (by its "origin:seq" ref), whose payload names its staff and approver.
+// A conflict resolution judged two writes: each is an event the log holds.
 void query_service::with_attribution(json& row) const {
-  const auto who = [&](const char* ref_field, const char* prefix) {
-    std::string staff, approver;
-    const std::string ref = row.value(ref_field, "");
-    const auto colon = ref.rfind(':');
-    std::uint64_t seq = 0;
-    if (colon != std::string::npos && colon > 0) {
-      const char* b = ref.data() + colon + 1;
-      const char* e = ref.data() + ref.size();
-      const auto [p, ec] = std::from_chars(b, e, seq);
-      if (ec == std::errc() && p == e && seq > 0) {
-        if (auto ev = log_.get(device_id{ref.substr(0, colon)}, origin_seq{seq})) {
-          const json payload = payload_to_json(ev->ev);
-          if (payload.is_object()) {
-            if (auto it = payload.find("staff_id"); it != payload.end() && it->is_string()) staff = *it;
-            if (auto it = payload.find("approver_id"); it != payload.end() && it->is_string()) approver = *it;
-          }
-        }
-      }
-    }
-    row[std::string(prefix) + "staff_id"] = staff.empty() ? json(nullptr) : json(staff);
-    row[std::string(prefix) + "approver_id"] = approver.empty() ? json(nullptr) : json(approver);
-  };
-  who("winner", "");
-  who("loser", "loser_");
+  attribute_audit_row(row, [this](const std::string& origin, std::uint64_t seq) -> std::optional<event> {
+    auto ev = log_.get(device_id{origin}, origin_seq{seq});
+    if (!ev) return std::nullopt;
+    return std::move(ev->ev);
+  });
 }
 
 json query_service::digests() const {

@@ -3,6 +3,8 @@
 // its seed (SN_TEST_SEED=N replays just that one).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "actors/projections/audit.hpp"
 #include "actors/projections/row_codec.hpp"
 #include "node/views_json/audit_json.hpp"
@@ -197,6 +199,43 @@ TEST(AuditProjection, ATimeRangeReadsOnlyItsRows) {
   EXPECT_EQ(by_device.items.size(), 5u);
   EXPECT_EQ(by_device.total, 10u);
   EXPECT_LT(counted.visited, 30u);
+}
+
+// /v1/audit rows name the staff (and approver) of the writes they judged
+// (issue 10 item 6): the winner's and the loser's events, found by their
+// "origin:seq" refs; null for an unattributed write, a ref the log does not
+// hold, or one that is not "origin:seq".
+TEST(AuditProjection, RowsNameTheStaffOfTheJudgedWrites) {
+  price_changed win;
+  win.sku = "SKU-A";
+  win.price_cents = 250;
+  win.staff_id = "m1";
+  win.approver_id = "a1";
+  price_changed lose = win;
+  lose.price_cents = 260;
+  lose.staff_id = "s2";
+  lose.approver_id = "";
+  const std::map<std::pair<std::string, std::uint64_t>, event> log{
+      {{"BO", 4}, make_event(device_id{"BO"}, origin_seq{4}, hlc_timestamp::from_parts(2000, 0), term_id{1}, win)},
+      {{"POS1", 9}, make_event(device_id{"POS1"}, origin_seq{9}, hlc_timestamp::from_parts(1000, 0), term_id{1}, lose)},
+  };
+  const node::event_lookup find = [&](const std::string& origin, std::uint64_t seq) -> std::optional<event> {
+    auto it = log.find({origin, seq});
+    if (it == log.end()) return std::nullopt;
+    return it->second;
+  };
+  json row{{"winner", "BO:4"}, {"loser", "POS1:9"}};
+  node::attribute_audit_row(row, find);
+  EXPECT_EQ(row["staff_id"], "m1");
+  EXPECT_EQ(row["approver_id"], "a1");
+  EXPECT_EQ(row["loser_staff_id"], "s2");
+  EXPECT_TRUE(row["loser_approver_id"].is_null());
+  for (const char* ref : {"POS1:10", "POS1", "POS1:x", ":4", "BO:0", ""}) {
+    json other{{"winner", ref}, {"loser", "BO:4"}};
+    node::attribute_audit_row(other, find);
+    EXPECT_TRUE(other["staff_id"].is_null()) << ref;
+    EXPECT_EQ(other["loser_staff_id"], "m1") << ref;
+  }
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ TEST(business_day, sales_around_the_spring_forward_land_on_their_local_day) {
     const complete_sale_result sold = s.sell_at(c.utc);
     EXPECT_EQ(sold.sale.day, c.day) << c.local;
     EXPECT_EQ(stamped_day(s.t), c.day) << c.local;
-    EXPECT_EQ(s.t.own.back().schema, 3);  // business_day (2), attribution (3)
+    EXPECT_EQ(s.t.own.back().schema, 4);  // business_day (2), attribution (3), card fields (4)
   }
   EXPECT_EQ(s.transactions("2026-03-28"), 1);
   EXPECT_EQ(s.transactions("2026-03-29"), 4);
