@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <mutex>
@@ -350,7 +351,12 @@ private:
                     answer.message.empty() ? advice(answer.refusal) : answer.message);
       return exit_join_refused;
     }
-    const auto& grant = *answer.grant;
+    auto& grant = *answer.grant;
+    for (auto& m : grant.members) {
+      // The enrolling device is reached where we just reached it (its
+      // advertised address may be one this device cannot dial).
+      if (m.device_id == grant.enrolled_by) m.address = peer;
+    }
     bool self_listed = false;
     for (const auto& m : grant.members) {
       self_listed = self_listed || (m.device_id == config_.device_id && m.curve_key == identity_.curve_public_hex());
@@ -545,6 +551,15 @@ private:
       }
       if (list.devices.next.empty()) break;
       page.from = list.devices.next;
+    }
+    {
+      // A device that just joined knows the members from its grant before
+      // their registrations arrive: its election counts them from the start
+      // (a majority is of the store, not of what this log holds yet).
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      for (const auto& m : book_.members()) {
+        if (std::find(members_.begin(), members_.end(), m.device_id) == members_.end()) members_.push_back(m.device_id);
+      }
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: device={} opened {} with {} events (position {}), projections restored; decision state from "
