@@ -552,15 +552,7 @@ private:
       if (list.devices.next.empty()) break;
       page.from = list.devices.next;
     }
-    {
-      // A device that just joined knows the members from its grant before
-      // their registrations arrive: its election counts them from the start
-      // (a majority is of the store, not of what this log holds yet).
-      std::lock_guard<std::mutex> lock(trust_mutex_);
-      for (const auto& m : book_.members()) {
-        if (std::find(members_.begin(), members_.end(), m.device_id) == members_.end()) members_.push_back(m.device_id);
-      }
-    }
+
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: device={} opened {} with {} events (position {}), projections restored; decision state from "
                  "their rows in {} ms ({} products, no log replay)",
