@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <mutex>
@@ -360,7 +361,12 @@ private:
                     answer.message.empty() ? advice(answer.refusal) : answer.message);
       return exit_join_refused;
     }
-    const auto& grant = *answer.grant;
+    auto& grant = *answer.grant;
+    for (auto& m : grant.members) {
+      // The enrolling device is reached where we just reached it (its
+      // advertised address may be one this device cannot dial).
+      if (m.device_id == grant.enrolled_by) m.address = peer;
+    }
     bool self_listed = false;
     for (const auto& m : grant.members) {
       self_listed = self_listed || (m.device_id == config_.device_id && m.curve_key == identity_.curve_public_hex());
@@ -595,6 +601,7 @@ private:
       if (list.devices.next.empty()) break;
       page.from = list.devices.next;
     }
+
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: device={} opened {} with {} events (position {}), projections restored; decision state from "
                  "their rows in {} ms ({} products, no log replay)",

@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < products; ++i) {
       json p{{"sku", skus[i]},
              {"name", std::string(kinds[i % 10]) + " #" + std::to_string(i + 1)},
-             {"barcode", std::to_string(4000000000000LL + i)},
+             // 12 digits (UPC-A length): a 13-19 digit number that passes
+             // the Luhn check is refused as a card number (docs/api.md).
+             {"barcode", std::to_string(400000000000LL + i)},
              {"price_cents", 49 + static_cast<int>(rng() % 2000)},
              {"tax_rate_bp", i % 3 == 0 ? 700 : 1900},
              {"low_stock_threshold", 10}};
