@@ -8,13 +8,20 @@ namespace sn::trust {
 
 const char* to_string(verdict v) noexcept {
   switch (v) {
-    case verdict::accepted: return "accepted";
-    case verdict::own_origin: return "own_origin";
-    case verdict::unknown_origin: return "unknown_origin";
-    case verdict::revoked: return "revoked";
-    case verdict::bad_signature: return "bad_signature";
-    case verdict::unsigned_events: return "unsigned";
-    case verdict::broken_chain: return "broken_chain";
+    case verdict::accepted:
+      return "accepted";
+    case verdict::own_origin:
+      return "own_origin";
+    case verdict::unknown_origin:
+      return "unknown_origin";
+    case verdict::revoked:
+      return "revoked";
+    case verdict::bad_signature:
+      return "bad_signature";
+    case verdict::unsigned_events:
+      return "unsigned";
+    case verdict::broken_chain:
+      return "broken_chain";
   }
   return "unknown";
 }
@@ -95,8 +102,9 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
     // A signature offered for a later seq (a live batch split in pieces) may
     // cover the run once the events up to it arrive: the run waits.
     const auto& pool = later_from != nullptr ? *later_from : offered;
-    const bool later = std::any_of(pool.begin(), pool.end(),
-                                   [&](const origin_signature& s) { return s.origin == origin && s.seq > last && s.seq <= cap; });
+    const bool later = std::any_of(pool.begin(), pool.end(), [&](const origin_signature& s) {
+      return s.origin == origin && s.seq > last && s.seq <= cap;
+    });
     if (later && !bad) {
       d.accept_to = first - 1;
       d.reason = verdict::unsigned_events;

@@ -18,9 +18,9 @@
 //   the whole run is accepted unsigned); above the revocation point; of a run
 //   with no valid signature at all (bad_signature when one was offered and
 //   failed, else unsigned); of a run whose events do not hash-chain into the
-//   signed one (broken_chain: the signature vouches only for its own chain). Waiting (held, not counted): events above a valid
-//   signature and within the membership, or a run with no signature inside it
-//   but one offered for a later seq: a later signature may cover them.
+//   signed one (broken_chain: the signature vouches only for its own chain). Waiting (held, not counted): events above
+//   a valid signature and within the membership, or a run with no signature inside it but one offered for a later seq:
+//   a later signature may cover them.
 // - Cost: signatures are tried from the highest seq down and the first valid
 //   one ends the search: one verification per (origin, batch) when honest.
 // - Pure; no allocation beyond the result and a keyring copy for an unknown origin.
@@ -40,13 +40,13 @@ namespace sn::trust {
 
 /// Why events of a run may not be appended. Values are stable (metrics labels).
 enum class verdict : std::uint8_t {
-  accepted = 0,        ///< nothing refused
-  own_origin = 1,      ///< this node's own origin, from a peer
-  unknown_origin = 2,  ///< no enrolled key for the origin
-  revoked = 3,         ///< above the origin's revocation point
-  bad_signature = 4,   ///< signatures offered, none valid
-  unsigned_events = 5, ///< no signature offered for the run
-  broken_chain = 6,    ///< the run does not hash-chain into its signed event (a forged event inside)
+  accepted = 0,         ///< nothing refused
+  own_origin = 1,       ///< this node's own origin, from a peer
+  unknown_origin = 2,   ///< no enrolled key for the origin
+  revoked = 3,          ///< above the origin's revocation point
+  bad_signature = 4,    ///< signatures offered, none valid
+  unsigned_events = 5,  ///< no signature offered for the run
+  broken_chain = 6,     ///< the run does not hash-chain into its signed event (a forged event inside)
 };
 inline constexpr std::size_t verdict_count = 7;
 /// Metric label: "own_origin", "unknown_origin", "revoked", "bad_signature", "unsigned", "broken_chain".
@@ -60,10 +60,10 @@ struct gate_policy {
 };
 
 struct run_decision {
-  std::uint64_t accept_to = 0;  ///< highest seq that may be appended (first seq - 1: none)
-  verdict reason = verdict::accepted;  ///< why the events above accept_to may not be
-  std::uint64_t refused = 0;    ///< events above accept_to refused for `reason`
-  std::uint64_t waiting = 0;    ///< events above accept_to that a later signature may cover
+  std::uint64_t accept_to = 0;               ///< highest seq that may be appended (first seq - 1: none)
+  verdict reason = verdict::accepted;        ///< why the events above accept_to may not be
+  std::uint64_t refused = 0;                 ///< events above accept_to refused for `reason`
+  std::uint64_t waiting = 0;                 ///< events above accept_to that a later signature may cover
   std::optional<origin_signature> covering;  ///< the valid signature at accept_to (store it with them)
   std::uint32_t verifications = 0;           ///< signatures checked
 };

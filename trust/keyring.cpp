@@ -35,8 +35,8 @@ bool keyring::observe(const event& e) {
   if (type == event_type::device_enrolled) {
     auto p = payload_of<device_enrolled>(e);
     if (!p) return false;
-    const bool genesis = e.origin.value() == creator_ && p->device_id == creator_ && p->approved_by.empty() &&
-                         find(creator_) == nullptr;
+    const bool genesis =
+        e.origin.value() == creator_ && p->device_id == creator_ && p->approved_by.empty() && find(creator_) == nullptr;
     if (!genesis && !trusted_writer(e)) return false;
     auto key = parse_public_key_hex(p->signing_key);
     if (!key) return false;

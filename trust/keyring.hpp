@@ -31,7 +31,7 @@ inline constexpr std::size_t members_max = 4096;
 
 struct member {
   public_key key{};
-  bool has_key = false;   ///< false: only a revocation was seen
+  bool has_key = false;  ///< false: only a revocation was seen
   bool revoked = false;
   std::uint64_t revoked_after_seq = 0;  ///< valid when revoked: events above it are refused
   /// True when the device's event at `seq` is within its membership.
@@ -39,7 +39,7 @@ struct member {
 };
 
 class keyring {
-public:
+ public:
   /// The store this node belongs to (its metadata), before any event is seen.
   void pin_store(std::string store_id);
   /// Folds one event (see the contract). Returns true when it changed the keyring.
@@ -51,7 +51,7 @@ public:
   const member* find(const std::string& origin) const;
   const std::map<std::string, member>& members() const noexcept { return members_; }
 
-private:
+ private:
   bool trusted_writer(const event& e) const;
 
   std::string store_id_;

@@ -15,8 +15,7 @@ int hex_digit(char c) {
 }
 }  // namespace
 
-std::string signed_message(std::string_view store_id, std::string_view origin, std::uint64_t seq,
-                           const hash256& hash) {
+std::string signed_message(std::string_view store_id, std::string_view origin, std::uint64_t seq, const hash256& hash) {
   SN_ASSERT(store_id.size() <= 255 && origin.size() <= 255, "signed message fields fit their u8 length");
   std::string m;
   m.reserve(signature_domain.size() + 2 + store_id.size() + origin.size() + 8 + hash.size());
@@ -34,8 +33,8 @@ signature_bytes sign(const secret_key& secret, std::string_view store_id, std::s
                      const hash256& hash) {
   const std::string m = signed_message(store_id, origin, seq, hash);
   signature_bytes sig{};
-  [[maybe_unused]] const int rc = crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(m.data()),
-                                                       m.size(), secret.data());
+  [[maybe_unused]] const int rc = crypto_sign_detached(
+      sig.data(), nullptr, reinterpret_cast<const unsigned char*>(m.data()), m.size(), secret.data());
   SN_ASSERT(rc == 0, "crypto_sign_detached cannot fail");
   return sig;
 }

@@ -24,8 +24,8 @@ namespace sn::trust {
 /// on any change of the layout below; never reuse a tag.
 inline constexpr std::string_view signature_domain = "storenode/origin-signature/v1";
 
-using public_key = std::array<std::uint8_t, 32>;   ///< Ed25519 public key
-using secret_key = std::array<std::uint8_t, 64>;   ///< libsodium Ed25519 secret key (seed + public)
+using public_key = std::array<std::uint8_t, 32>;  ///< Ed25519 public key
+using secret_key = std::array<std::uint8_t, 64>;  ///< libsodium Ed25519 secret key (seed + public)
 using signature_bytes = std::array<std::uint8_t, 64>;
 
 /// An origin's signature over its event at `seq` (stored in the log, carried by sync).
@@ -51,12 +51,11 @@ constexpr bool signs_seq(std::uint64_t seq, bool last_of_batch) noexcept {
 ///   signature_domain (29 bytes) || u8 len(store_id) || store_id
 ///   || u8 len(origin) || origin || u64 big-endian seq || hash (32 bytes)
 /// store_id and origin are at most 255 bytes (asserted: a device id is at most 64).
-std::string signed_message(std::string_view store_id, std::string_view origin, std::uint64_t seq,
-                           const hash256& hash);
+std::string signed_message(std::string_view store_id, std::string_view origin, std::uint64_t seq, const hash256& hash);
 
 /// Ed25519 detached signature of signed_message(...).
-signature_bytes sign(const secret_key& secret, std::string_view store_id, std::string_view origin,
-                     std::uint64_t seq, const hash256& hash);
+signature_bytes sign(const secret_key& secret, std::string_view store_id, std::string_view origin, std::uint64_t seq,
+                     const hash256& hash);
 
 /// True when `sig` is `key`'s valid signature of signed_message(...).
 [[nodiscard]] bool verify(const public_key& key, const signature_bytes& sig, std::string_view store_id,

@@ -105,7 +105,8 @@ std::vector<std::string> encoded(const std::vector<sn::event>& evs) {
 
 sn::trust::origin_signature sign_last(const keys& k, const std::vector<sn::event>& evs) {
   const auto& e = evs.back();
-  return {e.origin.value(), e.seq.value(), sn::trust::sign(k.secret, store_id, e.origin.value(), e.seq.value(), e.hash)};
+  return {e.origin.value(), e.seq.value(),
+          sn::trust::sign(k.secret, store_id, e.origin.value(), e.seq.value(), e.hash)};
 }
 
 long metric(node_process& n, const std::string& series) {
@@ -182,10 +183,13 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   // Honest: N2's own (signed) events reach N1.
   auto r = c[0].post("/v1/products", json{{"sku", "MILK"}, {"name", "Milk 1L"}, {"price_cents", 129}}.dump());
   ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
-  ASSERT_TRUE(eventually([&] {
-    auto p = c[1].get("/v1/products/MILK");
-    return p && p->status == 200;
-  }, seconds(20))) << c.describe(c.all());
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto p = c[1].get("/v1/products/MILK");
+        return p && p->status == 200;
+      },
+      seconds(20)))
+      << c.describe(c.all());
   ASSERT_TRUE(sell(c[1]));
   auto log = open_log(c[0].data_dir(), true);
   ASSERT_TRUE(log);
@@ -225,11 +229,14 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(as_n2), 0, 2, {sign_last(pos3, as_n2)}));
   send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(revoked), 0, 1, {sign_last(pos4, revoked)}));
   send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(stranger), 0, 1, {sign_last(pos3, stranger)}));
-  EXPECT_TRUE(eventually([&] {
-    return refused("bad_signature") >= 2 && refused("unsigned") >= 2 && refused("revoked") >= 1 &&
-           refused("unknown_origin") >= 1;
-  }, seconds(15))) << "bad_signature " << refused("bad_signature") << " unsigned " << refused("unsigned")
-                   << " revoked " << refused("revoked") << " unknown_origin " << refused("unknown_origin");
+  EXPECT_TRUE(eventually(
+      [&] {
+        return refused("bad_signature") >= 2 && refused("unsigned") >= 2 && refused("revoked") >= 1 &&
+               refused("unknown_origin") >= 1;
+      },
+      seconds(15)))
+      << "bad_signature " << refused("bad_signature") << " unsigned " << refused("unsigned") << " revoked "
+      << refused("revoked") << " unknown_origin " << refused("unknown_origin");
 
   // Nothing forged in N1's log; N2's next sale still replicates.
   ASSERT_TRUE(sell(c[1]));
@@ -238,7 +245,8 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   for (const auto* forged : {&as_n2, &unsigned_n2}) {
     for (const auto& e : *forged) {
       auto held = log->get(e.origin, e.seq);  // N2's real event at that seq, or none yet
-      if (held) EXPECT_NE(held->ev.hash, e.hash) << "forged " << e.origin.value() << ":" << e.seq.value() << " in N1's log";
+      if (held)
+        EXPECT_NE(held->ev.hash, e.hash) << "forged " << e.origin.value() << ":" << e.seq.value() << " in N1's log";
     }
   }
   EXPECT_FALSE(log->head(sn::device_id{"POS4"}));

@@ -50,7 +50,7 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 class log_adapter final : public sn::sync::log_reader {
-public:
+ public:
   explicit log_adapter(const sn::storage::event_log& l) : log_(l) {}
   sn::sync::version_vector versions() const override { return log_.versions(); }
   std::vector<std::string> read_origin_bytes(const std::string& origin, std::uint64_t from, std::size_t count_max,
@@ -66,14 +66,15 @@ public:
   }
   std::vector<sn::trust::origin_signature> signatures(const std::string& origin, std::uint64_t from,
                                                       std::uint64_t to) const override {
-    return log_.signatures(sn::device_id{origin}, sn::origin_seq{from}, sn::origin_seq{to}, sn::sync::message_events_max);
+    return log_.signatures(sn::device_id{origin}, sn::origin_seq{from}, sn::origin_seq{to},
+                           sn::sync::message_events_max);
   }
   std::optional<sn::trust::origin_signature> signature_at_or_after(const std::string& origin,
-                                                                  std::uint64_t from) const override {
+                                                                   std::uint64_t from) const override {
     return log_.signature_at_or_after(sn::device_id{origin}, sn::origin_seq{from});
   }
 
-private:
+ private:
   const sn::storage::event_log& log_;
 };
 
@@ -209,8 +210,10 @@ int main(int argc, char** argv) {
   int rounds = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--events") events = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
+    if (a == "--events")
+      events = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--rounds")
+      rounds = std::atoi(argv[i + 1]);
   }
   if (sodium_init() < 0) return 2;
   sn::trust::public_key pub{};
@@ -226,12 +229,15 @@ int main(int argc, char** argv) {
   const double sign_us = seconds_since(t0) * 1e6 / rounds;
   t0 = clock_type::now();
   int ok = 0;
-  for (int i = 0; i < rounds; ++i) ok += sn::trust::verify(pub, sig, store, "POS1", static_cast<std::uint64_t>(rounds), h) ? 1 : 0;
+  for (int i = 0; i < rounds; ++i)
+    ok += sn::trust::verify(pub, sig, store, "POS1", static_cast<std::uint64_t>(rounds), h) ? 1 : 0;
   const double verify_us = seconds_since(t0) * 1e6 / rounds;
   std::printf("sign: %.1f us per signature (one per commit batch, plus one per 256 events)\n", sign_us);
-  std::printf("verify: %.1f us per signature (%d/%d valid; one per origin and received batch)\n", verify_us, ok, rounds);
-  std::printf("per 1000-event batch: sign %.1f us (%.2f us/event with 4 interval signatures), verify %.1f us (%.3f us/event)\n",
-              sign_us * 5, sign_us * 5 / 1000, verify_us, verify_us / 1000);
+  std::printf("verify: %.1f us per signature (%d/%d valid; one per origin and received batch)\n", verify_us, ok,
+              rounds);
+  std::printf(
+      "per 1000-event batch: sign %.1f us (%.2f us/event with 4 interval signatures), verify %.1f us (%.3f us/event)\n",
+      sign_us * 5, sign_us * 5 / 1000, verify_us, verify_us / 1000);
 
   // 2. catch-up, signed vs unsigned, same run
   const auto base = std::filesystem::temp_directory_path() / ("bench_signed_catchup." + std::to_string(::getpid()));
@@ -267,10 +273,10 @@ int main(int argc, char** argv) {
   const double signed_eps = signed_r.events / signed_r.secs;
   std::printf("catch-up, checks off (unsigned): %llu events in %.2f s = %.0f ev/s\n",
               static_cast<unsigned long long>(plain_r.events), plain_r.secs, plain_eps);
-  std::printf("catch-up, signatures checked:   %llu events in %.2f s = %.0f ev/s; %llu signatures verified, %llu stored\n",
-              static_cast<unsigned long long>(signed_r.events), signed_r.secs, signed_eps,
-              static_cast<unsigned long long>(signed_r.verified),
-              static_cast<unsigned long long>(signed_r.signatures_stored));
+  std::printf(
+      "catch-up, signatures checked:   %llu events in %.2f s = %.0f ev/s; %llu signatures verified, %llu stored\n",
+      static_cast<unsigned long long>(signed_r.events), signed_r.secs, signed_eps,
+      static_cast<unsigned long long>(signed_r.verified), static_cast<unsigned long long>(signed_r.signatures_stored));
   std::printf("ratio checked / off: %.0f %% (target >= 80 %%, >= 200k ev/s)\n", 100.0 * signed_eps / plain_eps);
   return 0;
 }

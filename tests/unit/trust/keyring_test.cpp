@@ -35,7 +35,7 @@ TEST(keyring, the_genesis_enrolls_its_creator_and_the_creator_enrolls_others) {
 TEST(keyring, an_unenrolled_origin_enrolls_nobody) {
   device bo("BO"), evil("EVIL"), pos("POS9");
   bo.found();
-  evil.enroll(pos);  // EVIL is no member
+  evil.enroll(pos);                                                              // EVIL is no member
   evil.write(sn::device_enrolled{"EVIL", hex(evil.pub), hex(evil.pub), 1, ""});  // self-enrollment, not a genesis
   const keyring k = fold({&bo, &evil});
   EXPECT_EQ(k.find("POS9"), nullptr);
