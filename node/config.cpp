@@ -88,7 +88,6 @@ std::vector<key_spec> key_table(node_config& c) {
     i("sync.interval_ms", "", "periodic version-vector exchange (store-wide, default 1000)", &s.sync_interval_ms, 50, 600000),
     i("sync.batch_events_max", "", "events per catch-up batch (store-wide, default 1000)", &s.sync_batch_events_max, 1, 100000),
     i("sync.batch_bytes_max", "", "bytes per catch-up batch (store-wide, default 1 MiB)", &s.sync_batch_bytes_max, 4096, 64 << 20),
-    t("trust.unenrolled_origins", "", "admit (default until every device joins by enrollment) or refuse: events of origins no device.enrolled names; enrolled and revoked origins are always checked against their signatures (store-wide; docs/protocol.md 3.3)", &s.trust_unenrolled_origins, {"admit", "refuse"}),
     i("clock.max_skew_ms", "", "an event whose HLC is more than this ahead of this device's wall clock is not appended and does not move its clock; it is retried when in range (store-wide, default 60000 = 1 min; see docs/operations.md, Clocks)", &s.clock_max_skew_ms, 1000, 86400000),
     i("staff.session_idle_timeout_s", "", "a staff session ends this many seconds after its last request (store-wide, default 900)", &s.session_idle_timeout_s, 60, 86400),
     i("staff.sign_in_failures_max", "", "failed PINs for one staff id, or on this device, that lock sign-in (store-wide, default 5)", &s.sign_in_failures_max, 1, 100),

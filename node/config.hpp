@@ -27,7 +27,6 @@ struct store_wide_config {
   std::int64_t sync_batch_events_max = 1000;    ///< events per catch-up batch; [1, 100000]
   std::int64_t sync_batch_bytes_max = 1 << 20;  ///< bytes per catch-up batch; [4096, 64 MiB]
   std::int64_t clock_max_skew_ms = 60000;       ///< max-offset rule: remote HLCs further ahead of the wall clock are refused; [1000, 86400000]
-  std::string trust_unenrolled_origins = "admit";  ///< "admit" or "refuse": events of origins no enrollment names (docs/protocol.md 3.3)
   // Staff (issue 10; docs/api.md "Staff, sessions and permissions").
   std::int64_t session_idle_timeout_s = 900;        ///< a session ends this long after its last use; [60, 86400]
   std::int64_t sign_in_failures_max = 5;            ///< failed PINs per staff id or device that lock; [1, 100]

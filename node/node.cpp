@@ -972,7 +972,7 @@ private:
     so.batch_events_max = static_cast<std::size_t>(config_.store.sync_batch_events_max);
     so.batch_bytes_max = static_cast<std::size_t>(config_.store.sync_batch_bytes_max);
     so.max_skew_ms = static_cast<std::uint64_t>(config_.store.clock_max_skew_ms);
-    so.admit_unenrolled = config_.store.trust_unenrolled_origins != "refuse";
+    so.admit_unenrolled = false;  // every device joins by enrollment: no origin is taken unsigned
     so.journal = log_.get();
     so.journal_rows_max = static_cast<std::size_t>(config_.sync_audit_entries_max);
     sync_ = actors::spawn_sync_actor(*system_, *log_, *transport_, writer_, self, so, metrics_);

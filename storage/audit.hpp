@@ -17,7 +17,7 @@
 //   seq (bad_signature), and each enrolled origin's events are covered by a
 //   valid signature at or above them (unsigned: the range past the highest
 //   valid one). Origins no enrollment names are listed (`unenrolled`), not
-//   findings: a store may admit them (trust.unenrolled_origins = admit). A log
+//   findings: a log older than its store's enrollment holds them. A log
 //   of no store has nothing to check signatures against (store_id "").
 // Reads only. Run it on a log opened read_only (a running node's data dir is
 // fine) or on a log no one appends to meanwhile: a concurrent append can make

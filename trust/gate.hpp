@@ -53,8 +53,8 @@ inline constexpr std::size_t verdict_count = 7;
 const char* to_string(verdict v) noexcept;
 
 struct gate_policy {
-  /// Accept events of origins the keyring has no key for, unsigned (a store
-  /// whose devices are not all enrolled yet; trust.unenrolled_origins = admit). Enrolled
+  /// Accept events of origins the keyring has no key for, unsigned (test
+  /// harnesses of unsigned stores only; the node never sets it). Enrolled
   /// origins are checked whatever this says.
   bool admit_unenrolled = false;
 };

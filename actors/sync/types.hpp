@@ -102,11 +102,11 @@ struct sync_config {
   std::uint64_t skew_retry_min_ms = 1000;
   /// Ceiling of that back-off. Default 30000 ms; skew_retry_min_ms..3600000.
   std::uint64_t skew_retry_max_ms = 30000;
-  /// trust.unenrolled_origins = admit (docs/protocol.md 3.3): accept, unsigned, the
-  /// events of origins no enrollment names (a store whose devices are not all
-  /// enrolled yet). Enrolled and revoked origins are checked whatever this
-  /// says, and this node's own origin is never taken from a peer. Default
-  /// true until every device of a store joins by enrollment (issue 9 item 2).
+  /// Test harnesses only (unit tests and simulations of unsigned stores):
+  /// accept, unsigned, the events of origins no enrollment names. The node
+  /// always sets false (every device joins by enrollment, docs/protocol.md
+  /// 3.3); there is no setting for it. Enrolled and revoked origins are
+  /// checked whatever this says; this node's own origin is never taken from a peer.
   bool admit_unenrolled = true;
 
   /// Ok, or an error naming the first field out of bounds.

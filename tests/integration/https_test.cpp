@@ -124,10 +124,21 @@ TEST(https, off_loopback_the_node_serves_https_verified_by_the_store_ca) {
   EXPECT_TRUE(n.stop());
 }
 
-// Proves: a device without a certificate told to bind off loopback (0.0.0.0)
-// refuses to start with a message saying why — never plain HTTP there.
+// Proves: a device without a certificate (a member whose certificate was
+// removed, or one enrolled by a device without the CA key) told to bind off
+// loopback (0.0.0.0) refuses to start with a message saying why — never plain
+// HTTP there.
 TEST(https, without_a_certificate_off_loopback_the_node_refuses_to_start) {
   temp_dir dir;
+  {
+    node_options first;
+    first.device_id = "POS2";
+    node_process created(dir.path() / "POS2", first);  // creates its store (and certificate) on loopback
+    ASSERT_TRUE(created.start()) << created.log_text();
+    ASSERT_TRUE(created.stop());
+  }
+  const auto files = sn::tls::files_in((dir.path() / "POS2").string());
+  ASSERT_TRUE(std::filesystem::remove(files.cert));
   node_options o;
   o.device_id = "POS2";
   o.http_host = "0.0.0.0";

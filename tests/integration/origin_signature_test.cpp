@@ -28,6 +28,7 @@
 #include "node/identity.hpp"
 #include "storage/audit.hpp"
 #include "storage/event_log.hpp"
+#include "tests/integration/curve_peer.hpp"
 #include "tests/integration/node_process.hpp"
 #include "trust/signature.hpp"
 
@@ -116,7 +117,7 @@ long metric(node_process& n, const std::string& series) {
 
 /// N1's genesis, then its enrollments of N2, POS3, POS4 and the revocation of POS4 (at 0).
 void write_store(const std::filesystem::path& n1_dir, const keys& n1, const std::string& n1_curve, const keys& n2,
-                 const keys& pos3, const keys& pos4, const std::filesystem::path& n2_dir) {
+                 const keys& pos3, const keys& pos4, const std::filesystem::path& n2_dir, const std::string& n2_curve) {
   sn::node::genesis_input in;
   in.store_id = store_id;
   in.name = "shop";
@@ -134,7 +135,7 @@ void write_store(const std::filesystem::path& n1_dir, const keys& n1, const std:
     sn::seal(e);
     events.push_back(std::move(e));
   };
-  next(sn::device_enrolled{"N2", n2.hex(), n2.hex(), 10, "N1"});
+  next(sn::device_enrolled{"N2", n2.hex(), n2_curve, 10, "N1"});
   next(sn::device_enrolled{"POS3", pos3.hex(), pos3.hex(), 5, "N1"});
   next(sn::device_enrolled{"POS4", pos4.hex(), pos4.hex(), 5, "N1"});
   sn::device_revoked r;
@@ -154,8 +155,17 @@ void write_store(const std::filesystem::path& n1_dir, const keys& n1, const std:
     ASSERT_TRUE(log->put_meta("device_id", "N1"));
     ASSERT_TRUE(log->put_meta("store.id", store_id));
   }
+  // N2 holds N1's genesis and enrollments too (as if synced): with CURVE
+  // always on, each must know the other's key before they can connect.
   auto log2 = open_log(n2_dir, false);
   ASSERT_TRUE(log2);
+  {
+    const std::vector<sn::trust::origin_signature> sigs{sign_last(n1, events)};
+    sn::storage::append_options o;
+    o.signatures = &sigs;
+    auto appended = log2->append(events, {}, o);
+    ASSERT_TRUE(appended && appended->appended == events.size());
+  }
   ASSERT_TRUE(log2->put_meta("device_id", "N2"));
   ASSERT_TRUE(log2->put_meta("store.id", store_id));
 }
@@ -169,14 +179,14 @@ bool sell(node_process& n) {
 
 TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revoked_device_are_refused) {
   ASSERT_GE(sodium_init(), 0);
-  cluster c({{"N1", 20}, {"N2", 10}}, {"--trust.unenrolled-origins", "refuse"});
+  cluster c({{"N1", 20}, {"N2", 10}});
   const std::string liar = "tcp://127.0.0.1:1";
   c[0].peers().push_back(liar);
   auto id1 = sn::node::load_or_create_identity(c[0].data_dir().string());
   auto id2 = sn::node::load_or_create_identity(c[1].data_dir().string());
   ASSERT_TRUE(id1 && id2);
   const keys n1 = of(*id1), n2 = of(*id2), pos3 = fresh_keys(), pos4 = fresh_keys();
-  write_store(c[0].data_dir(), n1, id1->curve_public_hex(), n2, pos3, pos4, c[1].data_dir());
+  write_store(c[0].data_dir(), n1, id1->curve_public_hex(), n2, pos3, pos4, c[1].data_dir(), id2->curve_public_hex());
   ASSERT_TRUE(c.start_all()) << c.describe(c.all());
   ASSERT_TRUE(eventually([&] { return c.one_master(c.all()); }, seconds(20))) << c.describe(c.all());
 
@@ -221,6 +231,9 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   zmq::context_t ctx;
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
+  // An enrolled device's key (N2's): the peer port admits only members, and
+  // the forgery this test is about comes from inside the store.
+  curve_client(dealer, c[0].data_dir(), c[1].data_dir());
   dealer.connect(c[0].bind());
   // Unsigned first: once a (forged) signature for those seqs was offered, the
   // same events unsigned are judged against it (bad_signature).
