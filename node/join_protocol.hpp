@@ -32,7 +32,7 @@ struct join_request {
   std::string device_id;
   std::string signing_key;  ///< Ed25519 public key, 64 hex
   std::string curve_key;    ///< X25519 public key, 64 hex
-  std::string tls_request;  ///< opaque (the store CA's hook); empty on this branch
+  std::string tls_request;  ///< opaque: the joiner's PEM certificate request (node/join_tls.hpp)
 };
 
 struct member_keys {
@@ -47,7 +47,7 @@ struct join_grant {
   std::string store_id;
   std::string enrolled_by;  ///< the enrolling device
   std::vector<member_keys> members;  ///< every enrolled, unrevoked device, the joiner included
-  std::string tls_grant;    ///< opaque; empty on this branch
+  std::string tls_grant;    ///< opaque: certificate + store CA certificate, PEM (node/join_tls.hpp)
 };
 
 /// The envelope of a request before it is opened: whose code to open it with.

@@ -15,7 +15,7 @@ inline constexpr int exit_damaged_log = 3;   ///< the start-up check found the l
 
 inline constexpr int exit_join_refused = 4;  ///< --join failed: the code was refused (which, logged) or nobody answered
 
-/// The narrow seam for the store CA (HTTPS, another branch): opaque bytes
+/// The seam for the store CA (HTTPS; node/join_tls.hpp fills it): opaque bytes
 /// that ride in the join exchange (docs/protocol.md 2.5). Each may be empty.
 struct join_tls_hooks {
   /// On the joining device: the bytes its join request carries (a CSR).
