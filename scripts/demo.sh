@@ -112,6 +112,12 @@ start_node() {  # name [extra storenode flags]
 
 # The first device creates the store (its genesis: store.created and its own
 # device.enrolled, docs/operations.md "Creating a store") on its first start.
+# Data of an older demo (a build before enrollment, or a run that did not get
+# every device enrolled) cannot be resumed: start a fresh demo store instead.
+if [ -d "$demo/POS1" ] && [ ! -f "$demo/enrolled" ]; then
+  echo "demo: ./demo holds an older or unfinished demo store; starting a fresh one"
+  for n in "${names[@]}"; do rm -rf "${demo:?}/$n"; done
+fi
 if [ -d "$demo/POS1" ]; then start_node POS1; else start_node POS1 --create-store; fi
 # The others join it (docs/operations.md "Enrolling a device"): the admin asks
 # POS1 for a one-time code per device (storectl devices enroll), and each
@@ -128,6 +134,7 @@ for n in "${names[@]:1}"; do
   start_node "$n"
 done
 join_code=
+touch "$demo/enrolled"   # every device is a member: later runs resume this store
 urls=()
 while read -r _ http _ _; do urls+=(--node "http://127.0.0.1:$http"); done < "$demo/ports"
 
