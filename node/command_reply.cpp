@@ -27,6 +27,18 @@ json to_json(const product_row& p) {
               {"updated_at", time_of(p.updated_at)}};
 }
 
+json cards_json(const std::vector<sale_row_card>& cards) {
+  json out = json::array();
+  for (const sale_row_card& c : cards) {
+    out.push_back(json{{"brand", c.brand},
+                       {"last4", c.last4},
+                       {"auth_code", c.auth_code},
+                       {"processor_ref", c.processor_ref},
+                       {"amount_cents", c.amount_cents}});
+  }
+  return out;
+}
+
 json to_json(const sale_row& s) {
   json lines = json::array();
   for (const sale_row_line& l : s.lines) {
@@ -55,15 +67,7 @@ json to_json(const sale_row& s) {
          {"voided", s.voided},
          {"refunded_cents", s.refunded_cents},
          {"returns", s.returns}};
-  json cards = json::array();
-  for (const sale_row_card& c : s.cards) {
-    cards.push_back(json{{"brand", c.brand},
-                         {"last4", c.last4},
-                         {"auth_code", c.auth_code},
-                         {"processor_ref", c.processor_ref},
-                         {"amount_cents", c.amount_cents}});
-  }
-  j["cards"] = std::move(cards);
+  j["cards"] = cards_json(s.cards);
   if (s.void_info) {
     j["void"] = json{{"reason", s.void_info->reason}, {"device", s.void_info->device}, {"time", time_of(s.void_info->time)}};
   }

@@ -22,6 +22,9 @@ int http_status_of(const retail::command_result& r) noexcept;
 nlohmann::json to_json(const retail::command_result& r);
 nlohmann::json to_json(const retail::product_row& r);
 nlohmann::json to_json(const retail::sale_row& r);
+/// A sale's card payments (brand, last4, auth_code, processor_ref,
+/// amount_cents each): the reply to a sale and GET /v1/sales/{receipt}.
+nlohmann::json cards_json(const std::vector<retail::sale_row_card>& cards);
 nlohmann::json to_json(const retail::device_row& r);
 
 struct http_reply {

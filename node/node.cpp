@@ -847,14 +847,17 @@ private:
 
   /// A projection whose rows were written under another row layout
   /// (projection::layout) by an earlier build is folded again from the log,
-  /// once; a data dir without the record has layout 1 rows.
+  /// once; a data dir without the record has layout 1 rows. A projection
+  /// that has folded nothing yet (a new data dir) has no rows to refold: its
+  /// layout is only recorded.
   bool refold_changed_layouts() {
     const auto units = projections::all_projections();
     for (std::size_t i = 0; i < set_->size() && i < units.size(); ++i) {
       const std::string key = std::string("projections.layout.") + units[i]->name();
       const std::string want = std::to_string(units[i]->layout());
       const std::string had = log_->get_meta(key).value_or("1");
-      if (had != want) {
+      if (had == want) continue;
+      if (set_->info(i).position != 0) {
         spdlog::warn("node: projection {} rows are of layout {}, this build writes {}: folding it again from the log",
                      units[i]->name(), had, want);
         if (auto st = set_->rebuild(i); !st) {
@@ -862,11 +865,9 @@ private:
           return false;
         }
       }
-      if (had != want) {
-        if (auto st = log_->put_meta(key, want); !st) {
-          spdlog::error("node: cannot write node metadata: {}", st.error().message);
-          return false;
-        }
+      if (auto st = log_->put_meta(key, want); !st) {
+        spdlog::error("node: cannot write node metadata: {}", st.error().message);
+        return false;
       }
     }
     return true;

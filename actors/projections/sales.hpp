@@ -72,6 +72,7 @@
 #include "actors/projections/paging.hpp"
 #include "actors/projections/pay_method.hpp"
 #include "actors/projections/projection.hpp"
+#include "actors/retail/command_result.hpp"
 
 namespace sn::projections {
 
@@ -94,11 +95,9 @@ struct line {
   std::int64_t returned_qty = 0;  ///< of this line's sku, every return so far (all devices)
 };
 
-/// A card payment of a sale, as the terminal printed it (never the number).
-struct card {
-  std::string brand, last4, auth_code, processor_ref;
-  std::int64_t amount_cents = 0;
-};
+/// A card payment of a sale, as the terminal printed it (never the number):
+/// the command side's type, so one JSON rendering serves both.
+using card = retail::sale_row_card;
 
 struct void_info {
   std::string reason;

@@ -2,6 +2,7 @@
 
 #include "actors/retail/business_day.hpp"
 #include "events/hlc.hpp"
+#include "node/command_reply.hpp"
 #include "node/views_json/paging_json.hpp"
 
 namespace sn::node {
@@ -46,15 +47,7 @@ json sale_json(const projections::sales::sale_detail& d) {
          {"refunded_cents", d.refunded_cents},
          {"returns", d.return_ids},
          {"staff_id", d.staff_id}};
-  json cards = json::array();
-  for (const auto& c : d.cards) {
-    cards.push_back(json{{"brand", c.brand},
-                         {"last4", c.last4},
-                         {"auth_code", c.auth_code},
-                         {"processor_ref", c.processor_ref},
-                         {"amount_cents", c.amount_cents}});
-  }
-  j["cards"] = std::move(cards);
+  j["cards"] = cards_json(d.cards);
   if (d.void_) {
     j["void"] = json{{"reason", d.void_->reason}, {"device", d.void_->device}, {"time", time_of(d.void_->hlc)}};
   }

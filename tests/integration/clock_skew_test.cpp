@@ -30,19 +30,6 @@ namespace {
 
 constexpr std::uint64_t day_ms = 86400000;
 
-std::string header(std::uint8_t type, const std::string& sender) {
-  std::string h;
-  h.push_back(static_cast<char>(1));
-  h.push_back(static_cast<char>(type));
-  h.push_back(static_cast<char>(sender.size()));
-  return h + sender;
-}
-
-void send_frame(zmq::socket_t& s, std::uint8_t type, const std::string& sender, const std::string& body) {
-  ASSERT_TRUE(s.send(zmq::buffer(header(type, sender)), zmq::send_flags::sndmore).has_value());
-  ASSERT_TRUE(s.send(zmq::buffer(body), zmq::send_flags::none).has_value());
-}
-
 std::uint64_t wall_now_ms() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
@@ -123,8 +110,8 @@ TEST(clock_skew_test, event_three_days_ahead_is_refused_and_the_clock_does_not_m
   dealer.connect(c[0].bind());
   // Live events and an unsolicited catch-up reply, several times over.
   for (int i = 0; i < 5; ++i) {
-    send_frame(dealer, 10, outsider, sn::sync::encode_live_events({far[0], far[1], near[0]}, 0, 3));
-    send_frame(dealer, 12, outsider, sn::sync::encode_sync_reply(0, {{"FAR", 2}, {"NEAR", 1}}, false, {far[0], far[1], near[0]}));
+    ASSERT_TRUE(send_frame(dealer, 10, outsider, sn::sync::encode_live_events({far[0], far[1], near[0]}, 0, 3)));
+    ASSERT_TRUE(send_frame(dealer, 12, outsider, sn::sync::encode_sync_reply(0, {{"FAR", 2}, {"NEAR", 1}}, false, {far[0], far[1], near[0]})));
   }
   auto refused = [&] { return c.get_json(0, "/v1/status")["sync"]["counters"].value("refused_clock_skew", 0L); };
   ASSERT_TRUE(eventually([&] { return refused() >= 1; }, seconds(10))) << c.describe(c.all());

@@ -6,6 +6,9 @@
 
 #include <zmq.hpp>
 
+#include "broker/door.hpp"
+#include "broker/frame.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -51,41 +54,28 @@ inline void curve_server(zmq::socket_t& s, const curve_pair& keys) {
   s.set(zmq::sockopt::curve_secretkey, keys.secret_key);
 }
 
-/// A fake peer's door at `port`+2: answers every identify request with
-/// `public_key` (docs/protocol.md 2.5), so a node learns the key to dial the
-/// fake peer's ROUTER and PUB with. Stops and joins in its destructor.
+/// A fake peer's door at `port`+2: the node's own door (broker/door.hpp)
+/// answering identify with `public_key` (docs/protocol.md 2.5), so a node
+/// learns the key to dial the fake peer's ROUTER and PUB with; it refuses
+/// joins. Stops in its destructor.
 class fake_door {
  public:
-  fake_door(zmq::context_t& ctx, int port, std::string public_key)
-      : socket_(ctx, zmq::socket_type::router), key_(std::move(public_key)) {
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.bind("tcp://127.0.0.1:" + std::to_string(port + 2));
-    thread_ = std::thread([this] { run(); });
-  }
-  ~fake_door() {
-    stop_ = true;
-    thread_.join();
+  fake_door(zmq::context_t&, int port, std::string public_key) {
+    auto d = sn::broker::door::start("tcp://127.0.0.1:" + std::to_string(port), std::move(public_key), "FAKE",
+                                     [](std::string_view) { return std::string(); });
+    if (!d) throw std::runtime_error("fake_door: " + d.error().message);
+    door_ = std::move(*d);
   }
 
  private:
-  void run() {
-    while (!stop_) {
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, std::chrono::milliseconds(50)) <= 0) continue;
-      zmq::message_t id, empty, request;
-      (void)socket_.recv(id);
-      (void)socket_.recv(empty);
-      (void)socket_.recv(request);
-      const std::string reply = std::string("\x01\x02", 2) + key_ + "FAKE";  // version 1, identify reply
-      socket_.send(id, zmq::send_flags::sndmore);
-      socket_.send(zmq::message_t(), zmq::send_flags::sndmore);
-      socket_.send(zmq::buffer(reply));
-    }
-  }
-  zmq::socket_t socket_;
-  std::string key_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::unique_ptr<sn::broker::door> door_;
 };
+
+/// Sends one peer frame (docs/protocol.md 2.2) from a socket a test drives:
+/// the header as the transport encodes it, then the body.
+inline bool send_frame(zmq::socket_t& s, std::uint8_t type, const std::string& sender, const std::string& body) {
+  return s.send(zmq::buffer(sn::broker::encode_header(type, sender)), zmq::send_flags::sndmore).has_value() &&
+         s.send(zmq::buffer(body), zmq::send_flags::none).has_value();
+}
 
 }  // namespace sn::testing

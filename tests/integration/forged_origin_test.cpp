@@ -23,20 +23,6 @@ using std::chrono::seconds;
 
 namespace {
 
-/// A frame header: version, type, sender address (docs/protocol.md 2.2).
-std::string header(std::uint8_t type, const std::string& sender) {
-  std::string h;
-  h.push_back(static_cast<char>(1));
-  h.push_back(static_cast<char>(type));
-  h.push_back(static_cast<char>(sender.size()));
-  return h + sender;
-}
-
-void send_frame(zmq::socket_t& s, std::uint8_t type, const std::string& sender, const std::string& body) {
-  ASSERT_TRUE(s.send(zmq::buffer(header(type, sender)), zmq::send_flags::sndmore).has_value());
-  ASSERT_TRUE(s.send(zmq::buffer(body), zmq::send_flags::none).has_value());
-}
-
 std::unique_ptr<sn::storage::event_log> open_read_only(const std::filesystem::path& dir) {
   sn::storage::log_options o;
   o.data_dir = dir.string();
@@ -88,8 +74,8 @@ TEST(forged_origin_test, event_under_own_origin_is_refused_and_every_acknowledge
   curve_client(dealer, c[0].data_dir(), c[0].data_dir());  // an enrolled key: the peer port admits no other
   dealer.connect(c[0].bind());
   // An unsolicited sync reply and a live-events frame, both carrying it.
-  send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {{"N1", forged.seq.value()}}, false, {bytes}));
-  send_frame(dealer, 10, liar, sn::sync::encode_live_events({bytes}, 0, 1));
+  ASSERT_TRUE(send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {{"N1", forged.seq.value()}}, false, {bytes})));
+  ASSERT_TRUE(send_frame(dealer, 10, liar, sn::sync::encode_live_events({bytes}, 0, 1)));
   auto refused = [&] {
     return c.get_json(0, "/v1/status")["sync"]["counters"].value("refused_own_origin", 0L);
   };

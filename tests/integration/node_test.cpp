@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 
+#include "storage/event_log.hpp"
 #include "tests/integration/node_process.hpp"
 
 using namespace sn::testing;
@@ -215,6 +218,49 @@ TEST_F(node_test, a_restarted_node_decides_from_its_projections_without_replay) 
   r = n.post("/v1/days/close", R"({"day":"2020-01-01"})");
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body)["error"]["code"], "day_already_closed") << r->body;
+}
+
+// Proves: a new data dir records its projections' row layouts without
+// refolding anything; rows written under an older layout (the record says 1)
+// are folded again from the log once at the next start, and still answer.
+TEST_F(node_test, projections_of_an_older_row_layout_are_refolded_once) {
+  const std::string refold = "folding it again from the log";
+  // The node's log file grows across starts: each check reads what one start wrote.
+  const auto since = [&](std::size_t mark) {
+    std::ifstream in(data().string() + ".log");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.size() > mark ? text.substr(mark) : std::string();
+  };
+  {
+    node_process n(data(), {});
+    ASSERT_TRUE(n.start()) << n.log_text();
+    EXPECT_EQ(n.log_text().find(refold), std::string::npos) << n.log_text();
+    setup_shop(n);
+    auto r = n.post("/v1/sales", sale_body(1, 500));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    ASSERT_TRUE(n.stop());
+  }
+  {
+    sn::storage::log_options o;
+    o.data_dir = data().string();
+    auto log = sn::storage::event_log::open(o);
+    ASSERT_TRUE(log) << log.error().to_string();
+    ASSERT_TRUE((*log)->put_meta("projections.layout.sales", "1"));
+  }
+  const std::size_t before_refold = since(0).size();
+  node_process n(data(), {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  const std::string refold_start = since(before_refold);
+  EXPECT_NE(refold_start.find("projection sales rows are of layout 1"), std::string::npos) << refold_start;
+  EXPECT_EQ(refold_start.find("projection devices rows are of layout"), std::string::npos) << refold_start;
+  EXPECT_TRUE(eventually([&] { return n.get_json("/v1/sales/POS1-000001").value("receipt", "") == "POS1-000001"; }))
+      << n.get_json("/v1/sales/POS1-000001").dump();
+  ASSERT_TRUE(n.stop());
+  const std::size_t before_again = since(0).size();
+  node_process again(data(), {});
+  ASSERT_TRUE(again.start()) << again.log_text();
+  EXPECT_EQ(since(before_again).find(refold), std::string::npos) << "refolded twice: " << since(before_again);
 }
 
 TEST_F(node_test, second_process_on_the_same_data_dir_is_refused) {

@@ -59,19 +59,6 @@ keys of(const sn::node::device_identity& id) {
   return k;
 }
 
-std::string header(std::uint8_t type, const std::string& sender) {
-  std::string h;
-  h.push_back(static_cast<char>(1));
-  h.push_back(static_cast<char>(type));
-  h.push_back(static_cast<char>(sender.size()));
-  return h + sender;
-}
-
-void send_frame(zmq::socket_t& s, std::uint8_t type, const std::string& sender, const std::string& body) {
-  ASSERT_TRUE(s.send(zmq::buffer(header(type, sender)), zmq::send_flags::sndmore).has_value());
-  ASSERT_TRUE(s.send(zmq::buffer(body), zmq::send_flags::none).has_value());
-}
-
 std::unique_ptr<sn::storage::event_log> open_log(const std::filesystem::path& dir, bool read_only) {
   sn::storage::log_options o;
   o.data_dir = dir.string();
@@ -237,11 +224,11 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   dealer.connect(c[0].bind());
   // Unsigned first: once a (forged) signature for those seqs was offered, the
   // same events unsigned are judged against it (bad_signature).
-  send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {}, false, encoded(unsigned_n2)));
+  ASSERT_TRUE(send_frame(dealer, 12, liar, sn::sync::encode_sync_reply(0, {}, false, encoded(unsigned_n2))));
   ASSERT_TRUE(eventually([&] { return refused_unsigned() >= 2; }, seconds(15))) << refused_unsigned();
-  send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(as_n2), 0, 2, {sign_last(pos3, as_n2)}));
-  send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(revoked), 0, 1, {sign_last(pos4, revoked)}));
-  send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(stranger), 0, 1, {sign_last(pos3, stranger)}));
+  ASSERT_TRUE(send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(as_n2), 0, 2, {sign_last(pos3, as_n2)})));
+  ASSERT_TRUE(send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(revoked), 0, 1, {sign_last(pos4, revoked)})));
+  ASSERT_TRUE(send_frame(dealer, 10, liar, sn::sync::encode_live_events(encoded(stranger), 0, 1, {sign_last(pos3, stranger)})));
   EXPECT_TRUE(eventually(
       [&] {
         return refused("bad_signature") >= 2 && refused("unsigned") >= 2 && refused("revoked") >= 1 &&

@@ -30,12 +30,6 @@ std::string metrics(node_process& n) {
   return r && r->status == 200 ? r->body : std::string();
 }
 
-/// A frame header: version 1, type, sender (docs/protocol.md 2.2).
-std::string header(std::uint8_t type, const std::string& sender) {
-  std::string h{'\x01', static_cast<char>(type), static_cast<char>(sender.size())};
-  return h + sender;
-}
-
 /// Fake senders from `connections` raw DEALERs, paced (a load, not a wait).
 class flooder {
  public:
@@ -57,7 +51,7 @@ class flooder {
         for (auto& d : dealers) {
           // Made-up senders at ports nobody listens on; tiny garbage bodies of every protocol's types.
           const auto h =
-              header(static_cast<std::uint8_t>(1 + rng() % 12), "tcp://127.0.0.1:" + std::to_string(1 + rng() % 1023));
+              sn::broker::encode_header(static_cast<std::uint8_t>(1 + rng() % 12), "tcp://127.0.0.1:" + std::to_string(1 + rng() % 1023));
           (void)d.send(zmq::buffer(h), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
           (void)d.send(zmq::str_buffer("\x91\x01"), zmq::send_flags::dontwait);
           ++sent_;
@@ -189,7 +183,7 @@ TEST_F(peer_links_test, a_link_cut_by_an_over_limit_frame_heals) {
   fake_door door(ctx, port, keys.public_key);
   auto sync_malformed = [&] { return c.get_json(0, "/v1/status")["sync"]["counters"].value("malformed", -1L); };
   auto publish = [&](const std::string& body) {
-    const auto h = header(10, fake);  // live_events
+    const auto h = sn::broker::encode_header(10, fake);  // live_events
     fake_pub.send(zmq::buffer(h), zmq::send_flags::sndmore);
     fake_pub.send(zmq::buffer(body));
   };
