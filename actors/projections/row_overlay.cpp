@@ -40,7 +40,10 @@ void row_overlay::scan(std::string_view prefix, std::string_view from, const row
 
 void row_overlay::put(std::string_view key, std::string value) {
   entry& e = load(key);
-  if (!e.dirty) ++dirty_;
+  if (!e.dirty) {
+    ++dirty_;
+    dirty_keys_.emplace_back(key);
+  }
   e.dirty = true;
   e.value = std::move(value);
 }
@@ -48,40 +51,41 @@ void row_overlay::put(std::string_view key, std::string value) {
 void row_overlay::erase(std::string_view key) {
   entry& e = load(key);
   if (!e.value) return;
-  if (!e.dirty) ++dirty_;
+  if (!e.dirty) {
+    ++dirty_;
+    dirty_keys_.emplace_back(key);
+  }
   e.dirty = true;
   e.value.reset();
 }
 
 void row_overlay::for_each_change(const change_visitor& fn) const {
-  if (dirty_ == 0) return;
-  for (const auto& [k, e] : rows_) {
-    if (e.dirty && e.before != e.value) fn(k, e.before, e.value);
+  for (const std::string& k : dirty_keys_) {
+    const entry& e = rows_.at(k);
+    if (e.before != e.value) fn(k, e.before, e.value);
   }
 }
 
 void row_overlay::commit() {
   if (rows_.size() > cached_rows_max_) {
     rows_.clear();
-  } else if (dirty_ != 0) {
-    for (auto it = rows_.begin(); it != rows_.end();) {
+  } else {
+    for (const std::string& k : dirty_keys_) {
+      auto it = rows_.find(k);
+      if (it == rows_.end()) continue;
       entry& e = it->second;
-      if (e.dirty) {
-        e.before = e.value;
-        e.dirty = false;
-      }
-      if (!e.value) {
-        it = rows_.erase(it);  // a deleted row: nothing worth caching
-      } else {
-        ++it;
-      }
+      e.before = e.value;
+      e.dirty = false;
+      if (!e.value) rows_.erase(it);  // a deleted row: nothing worth caching
     }
   }
+  dirty_keys_.clear();
   dirty_ = 0;
 }
 
 void row_overlay::discard() {
   rows_.clear();
+  dirty_keys_.clear();
   dirty_ = 0;
 }
 

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/projections/rows.hpp"
 
@@ -56,6 +57,7 @@ class row_overlay final : public row_writer {
   const row_reader& base_;
   std::size_t cached_rows_max_;
   mutable std::unordered_map<std::string, entry> rows_;
+  std::vector<std::string> dirty_keys_;  // keys made dirty this batch: a flush costs what it changed
   std::size_t dirty_ = 0;
 };
 
