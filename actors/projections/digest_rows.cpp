@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "actors/projections/projection_set.hpp"
+#include "actors/projections/digest_journal.hpp"
 
 namespace sn::projections {
 
@@ -17,16 +17,23 @@ std::string digest_of_state(const std::optional<std::string>& bytes) {
 
 }  // namespace
 
-std::string stored_digest_hex(const row_reader& rows) { return digest_of_state(rows.get(reserved::total_digest)); }
+std::string stored_digest_hex(const row_reader& rows) {
+  if (auto d = rows.get(reserved::short_digest); d && d->size() == lthash_digest_bytes) return hex_of(*d);
+  return digest_of_state(rows.get(reserved::total_digest));  // written before the journal
+}
 
 std::string stored_bucket_hex(const row_reader& rows, std::uint8_t b) {
-  return digest_of_state(rows.get(reserved::bucket_digest(b)));
+  auto stored = read_stored_digest(rows, "", b);
+  return stored ? stored->digest.bucket(b).digest_hex() : std::string(unreadable_digest);
 }
 
 std::vector<std::string> stored_bucket_hexes(const row_reader& rows) {
   std::vector<std::string> out;
   out.reserve(digest_bucket_count);
-  for (std::size_t b = 0; b < digest_bucket_count; ++b) out.push_back(stored_bucket_hex(rows, static_cast<std::uint8_t>(b)));
+  auto stored = read_stored_digest(rows, "");
+  for (std::size_t b = 0; b < digest_bucket_count; ++b) {
+    out.push_back(stored ? stored->digest.bucket(b).digest_hex() : std::string(unreadable_digest));
+  }
   return out;
 }
 

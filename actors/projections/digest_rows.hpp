@@ -26,13 +26,17 @@
 
 namespace sn::projections {
 
-/// The projection's total digest (its reserved total row).
+/// What a digest reads as when its stored rows do not parse (never a hex digest).
+constexpr std::string_view unreadable_digest = "unreadable";
+
+/// The projection's total digest (its short digest row: O(1)).
 std::string stored_digest_hex(const row_reader& rows);
 
-/// The digest of bucket `b` (its reserved bucket row).
+/// The digest of bucket `b` (its bucket row and the journal's records of b).
 std::string stored_bucket_hex(const row_reader& rows, std::uint8_t b);
 
-/// Every bucket's digest, bucket 0 first (digest_bucket_count of them).
+/// Every bucket's digest, bucket 0 first (digest_bucket_count of them): the
+/// bucket rows with the journal replayed (digest_journal.hpp).
 std::vector<std::string> stored_bucket_hexes(const row_reader& rows);
 
 /// Lower-case hex of bytes (keys and value hashes on the wire).

@@ -59,25 +59,33 @@ void sub_lanes(std::uint16_t* __restrict a, const std::uint16_t* __restrict b) n
 
 } // namespace
 
-void lthash_element_of(std::string_view key, std::string_view value, lthash_element& out) noexcept {
+lthash_seed lthash_seed_of(std::string_view key, std::string_view value) noexcept {
   ensure_sodium();
   SN_ASSERT(key.size() <= std::numeric_limits<std::uint32_t>::max(), "a row key's length fits the u32 prefix");
   const auto n = static_cast<std::uint32_t>(key.size());
   const unsigned char len_be[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
                                    static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
   static const unsigned char salt[crypto_generichash_blake2b_SALTBYTES] = {};
+  static_assert(sizeof(lthash_seed) == crypto_stream_chacha20_ietf_KEYBYTES, "the ChaCha20 key is the BLAKE2b-256 seed");
   crypto_generichash_blake2b_state st;
-  unsigned char seed[crypto_stream_chacha20_ietf_KEYBYTES];
-  static_assert(sizeof(seed) == 32, "the ChaCha20 key is the BLAKE2b-256 seed");
-  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, sizeof(seed), salt, element_personal().bytes);
+  lthash_seed seed{};
+  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, seed.size(), salt, element_personal().bytes);
   crypto_generichash_blake2b_update(&st, len_be, sizeof(len_be));
   crypto_generichash_blake2b_update(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
   crypto_generichash_blake2b_update(&st, reinterpret_cast<const unsigned char*>(value.data()), value.size());
-  crypto_generichash_blake2b_final(&st, seed, sizeof(seed));
+  crypto_generichash_blake2b_final(&st, seed.data(), seed.size());
+  return seed;
+}
+
+void lthash_element_of_seed(const lthash_seed& seed, lthash_element& out) noexcept {
+  ensure_sodium();
   static const unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
-  crypto_stream_chacha20_ietf(reinterpret_cast<unsigned char*>(out.data()), lthash_bytes, nonce, seed);
+  crypto_stream_chacha20_ietf(reinterpret_cast<unsigned char*>(out.data()), lthash_bytes, nonce, seed.data());
   lanes_from_le(out.data());
-  sodium_memzero(seed, sizeof(seed));  // not secret, but keys never linger by habit
+}
+
+void lthash_element_of(std::string_view key, std::string_view value, lthash_element& out) noexcept {
+  lthash_element_of_seed(lthash_seed_of(key, value), out);
 }
 
 void lthash16::add(std::string_view key, std::string_view value) noexcept {
@@ -177,21 +185,32 @@ std::uint8_t digest_buckets::bucket_of(std::string_view key) noexcept {
 }
 
 std::uint8_t digest_buckets::change(std::string_view key, std::optional<std::string_view> old_value,
-                                    std::optional<std::string_view> new_value) noexcept {
+                                    std::optional<std::string_view> new_value, std::vector<digest_change>* made) {
   const std::uint8_t b = bucket_of(key);
   if (old_value == new_value) return b;  // same row (or none) before and after
-  lthash_element e;
   if (old_value) {
-    lthash_element_of(key, *old_value, e);
-    buckets_[b].remove(e);
-    total_.remove(e);
+    digest_change c{b, false, lthash_seed_of(key, *old_value)};
+    apply(c);
+    if (made) made->push_back(c);
   }
   if (new_value) {
-    lthash_element_of(key, *new_value, e);
-    buckets_[b].add(e);
-    total_.add(e);
+    digest_change c{b, true, lthash_seed_of(key, *new_value)};
+    apply(c);
+    if (made) made->push_back(c);
   }
   return b;
+}
+
+void digest_buckets::apply(const digest_change& c) noexcept {
+  lthash_element e;
+  lthash_element_of_seed(c.seed, e);
+  if (c.add) {
+    buckets_[c.bucket].add(e);
+    total_.add(e);
+  } else {
+    buckets_[c.bucket].remove(e);
+    total_.remove(e);
+  }
 }
 
 lthash16 digest_buckets::sum_of_buckets() const noexcept {

@@ -69,6 +69,15 @@ constexpr std::string_view lthash_bucket_personal = "sn.lthash.bkt.v1";
 /// The 2048-byte element hash of one row (key, value); see the header.
 using lthash_element = std::array<std::uint16_t, lthash_lanes>;
 
+/// The 32-byte seed an element hash is expanded from: BLAKE2b-256 (personal
+/// lthash_element_personal) of (u32 BE key length || key || value). A row's
+/// seed stands for its element hash (the expansion is deterministic), so a
+/// digest journal (digest_journal.hpp) stores seeds, not 2 KiB elements.
+using lthash_seed = std::array<std::uint8_t, 32>;
+lthash_seed lthash_seed_of(std::string_view key, std::string_view value) noexcept;
+/// Expands a seed to its element hash (ChaCha20 keystream, host-order lanes).
+void lthash_element_of_seed(const lthash_seed& seed, lthash_element& out) noexcept;
+
 /// Computes the element hash of the row (key, value) into `out` (host-order lanes).
 void lthash_element_of(std::string_view key, std::string_view value, lthash_element& out) noexcept;
 
@@ -117,6 +126,17 @@ private:
 /// Buckets of digest_buckets.
 constexpr std::size_t digest_bucket_count = 256;
 
+/// One element added to or removed from a bucket: what a digest journal
+/// records per changed row (digest_journal.hpp).
+struct digest_change {
+  std::uint8_t bucket = 0;
+  bool add = false;  ///< false: removed
+  lthash_seed seed{};
+  friend bool operator==(const digest_change& a, const digest_change& b) noexcept {
+    return a.bucket == b.bucket && a.add == b.add && a.seed == b.seed;
+  }
+};
+
 /// A projection's digest as 256 LtHash16 sub-digests, one per key bucket, plus
 /// their sum (the projection's digest). A row lives in bucket
 /// bucket_of(key) = first byte of BLAKE2b-256(personal lthash_bucket_personal) of
@@ -135,8 +155,14 @@ public:
   /// The row at `key` changes from `old_value` (nullopt: there was none) to
   /// `new_value` (nullopt: it is erased). Returns the bucket it touched, so the
   /// caller writes that bucket in the same batch as the row.
+  /// When `made` is given, the element changes are appended to it (a
+  /// removal before an addition), so that replaying them with apply() on the
+  /// digest of before gives this one.
   std::uint8_t change(std::string_view key, std::optional<std::string_view> old_value,
-                      std::optional<std::string_view> new_value) noexcept;
+                      std::optional<std::string_view> new_value, std::vector<digest_change>* made = nullptr);
+
+  /// Adds or removes one recorded element (a journal's replay).
+  void apply(const digest_change& c) noexcept;
 
   /// Sub-digest of bucket i (i < digest_bucket_count).
   const lthash16& bucket(std::size_t i) const noexcept { return buckets_[i]; }

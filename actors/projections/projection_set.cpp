@@ -93,13 +93,13 @@ status projection_set::load(unit& u, std::size_t i) {
     u.info.parked = in.u64();
     if (in.failed()) return events::make_error(events::errc::malformed, "projection " + u.info.name + ": unreadable position row");
   }
-  for (unsigned b = 0; b < digest_bucket_count; ++b) {
-    auto bytes = r.get(reserved::bucket_digest(static_cast<std::uint8_t>(b)));
-    if (!bytes) continue;
-    if (!u.digest.load_bucket(static_cast<std::uint8_t>(b), *bytes)) {
-      return events::make_error(events::errc::malformed, "projection " + u.info.name + ": unreadable digest bucket " + std::to_string(b));
-    }
-  }
+  auto stored = read_stored_digest(r, u.info.name);
+  if (!stored) return stored.error();
+  u.digest = std::move(stored->digest);
+  u.unsaved = stored->unsaved;
+  u.journal_first = stored->journal_first;
+  u.journal_next = stored->journal_next;
+  u.journal_changes = stored->journal_changes;
   return status::ok();
 }
 
@@ -173,18 +173,42 @@ status projection_set::flush() {
     unit& u = units_[i];
     if (!u.touched) continue;
     std::bitset<digest_bucket_count> changed;
+    made_.clear();
+    // Record the element changes while they still fit the journal; past it
+    // this batch is a checkpoint and needs no record.
+    bool journal = true;
     u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
                                 const std::optional<std::string>& now) {
+      journal = journal && u.journal_changes + made_.size() + 2 <= digest_journal_max_changes;
+      if (!journal) made_.clear();
       changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
-                                  now ? std::optional<std::string_view>(*now) : std::nullopt));
+                                  now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made_ : nullptr));
       scratch_.push_back(row_store::write{i, key, now});
     });
-    for (unsigned b = 0; b < digest_bucket_count; ++b) {
-      if (!changed.test(b)) continue;
-      scratch_.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)),
-                                          u.digest.serialize_bucket(b)});
+    if (changed.any()) {
+      u.unsaved |= changed;
+      if (journal) {
+        scratch_.push_back(row_store::write{i, reserved::journal_entry(u.journal_next), encode_journal(made_)});
+        ++u.journal_next;
+        u.journal_changes += made_.size();
+      } else {
+        // Checkpoint: the buckets changed since the last one, the journal dropped.
+        for (unsigned b = 0; b < digest_bucket_count; ++b) {
+          if (!u.unsaved.test(b)) continue;
+          scratch_.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)),
+                                              u.digest.serialize_bucket(b)});
+        }
+        for (std::uint64_t n = u.journal_first; n < u.journal_next; ++n) {
+          scratch_.push_back(row_store::write{i, reserved::journal_entry(n), std::nullopt});
+        }
+        scratch_.push_back(row_store::write{i, reserved::total_digest, std::nullopt});
+        u.unsaved.reset();
+        u.journal_first = u.journal_next;
+        u.journal_changes = 0;
+      }
+      const auto d = u.digest.total().digest();
+      scratch_.push_back(row_store::write{i, reserved::short_digest, std::string(d.begin(), d.end())});
     }
-    if (changed.any()) scratch_.push_back(row_store::write{i, reserved::total_digest, u.digest.total().serialize()});
     scratch_.push_back(row_store::write{i, reserved::position, position_row(u.info)});
   }
   if (scratch_.empty()) return status::ok();

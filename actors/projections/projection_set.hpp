@@ -17,13 +17,16 @@
 // - Digests: per projection, an LtHash16 multiset hash of its (key, value)
 //   rows in 256 buckets by key (lthash.hpp); total = sum of the buckets.
 //   Equal rows <=> equal digest (up to the hash's security). Kept in memory
-//   and in the projection's reserved rows, updated in the same write.
+//   and in the projection's reserved rows, updated in the same write: a small
+//   batch journals its element changes, a large one (or a full journal)
+//   rewrites the changed buckets (digest_journal.hpp).
 // - rebuild(i) drops projection i's rows, digest and position: from then it
 //   is behind and the caller folds it again from position 1.
 // - Not thread-safe: owned by the projection actor. Queries read the store's
 //   rows directly (other threads), never the set.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/projections/digest_journal.hpp"
 #include "actors/projections/lthash.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/row_overlay.hpp"
@@ -66,12 +70,7 @@ struct projection_info {
   bool paused = false;
 };
 
-/// Reserved row keys (first byte 0xff: never a projection's row).
-namespace reserved {
-inline const std::string position("\xff" "p", 2);        ///< u64 position, applied, skipped, parked
-inline const std::string total_digest("\xff" "t", 2);    ///< lthash16 bytes
-inline std::string bucket_digest(std::uint8_t b) { return std::string("\xff" "b", 2) + static_cast<char>(b); }
-}  // namespace reserved
+
 
 class projection_set {
  public:
@@ -114,6 +113,12 @@ class projection_set {
     std::unique_ptr<row_overlay> rows;
     projection_info info;
     digest_buckets digest;
+    // The stored digest's journal (digest_journal.hpp): buckets changed since
+    // the last checkpoint, entry numbers held, records held.
+    std::bitset<digest_bucket_count> unsaved;
+    std::uint64_t journal_first = 1;
+    std::uint64_t journal_next = 1;
+    std::size_t journal_changes = 0;
     bool touched = false;  // applied anything since the last flush
   };
   status load(unit& u, std::size_t i);
@@ -125,6 +130,7 @@ class projection_set {
   std::uint64_t conflicts_dropped_ = 0;
   std::vector<retail::parked_event> parked_list_;
   std::vector<row_store::write> scratch_;
+  std::vector<digest_change> made_;  // one flush's element changes of one projection
 };
 
 /// The payload of `e` decoded and upcast (monostate for an unknown type);
