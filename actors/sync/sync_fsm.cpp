@@ -624,7 +624,7 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
         continue;
       }
       for (const sn::event* e : run) {
-        if (e->seq.value() <= d.accept_to) keyring_.observe(*e);
+        if (e->seq.value() <= d.accept_to && keyring_.observe(*e)) unknown_skips_.clear();
       }
       if (auto ps = pending_sigs_.find(origin); ps != pending_sigs_.end()) {
         auto& m = ps->second;
@@ -658,6 +658,9 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
     const std::uint64_t first = batch.events[idx.front()].seq.value();
     if (d.refused > 0) {
       count_refusal(meta.refs[idx.front()].source, origin, std::max(first, d.accept_to + 1), d, now_ms);
+      if (d.reason == trust::verdict::unknown_origin && (unknown_skips_.size() < origins_max || unknown_skips_.count(origin))) {
+        unknown_skips_[origin] = now_ms;
+      }
       // Asking the partner again at once would bring the same refused events:
       // this round ends with this batch; the next one comes later.
       if (meta.pull_request_id != 0 && meta.pull_request_id == pull_.request_id) pull_.refused = true;
@@ -838,6 +841,16 @@ void sync_fsm::send_request(const std::string& peer, std::uint64_t now_ms, std::
   req.bytes_max = cfg_.batch_bytes_max;
   for (const auto& [origin, h] : skew_holds_) {
     if (skew_held(origin, now_ms)) req.skip.push_back(origin);
+  }
+  for (auto it = unknown_skips_.begin(); it != unknown_skips_.end();) {
+    if (now_ms - std::min(now_ms, it->second) >= unknown_origin_retry_ms) {
+      it = unknown_skips_.erase(it);
+      continue;
+    }
+    if (std::find(req.skip.begin(), req.skip.end(), it->first) == req.skip.end() && req.skip.size() < origins_max) {
+      req.skip.push_back(it->first);
+    }
+    ++it;
   }
   request_skip_ = req.skip;
   pull_.phase = pull_phase::awaiting_reply;

@@ -94,7 +94,9 @@ public:
   std::vector<output> on_local_appended(const std::vector<std::string>& encoded_events, std::uint64_t now_ms,
                                         const signature_list& signatures = {});
   /// A membership event the log holds (seed at start-up, own commits); other types are ignored.
-  void observe(const sn::event& e) { keyring_.observe(e); }
+  void observe(const sn::event& e) {
+    if (keyring_.observe(e)) unknown_skips_.clear();
+  }
   /// The store this node belongs to (its metadata), before any event.
   void pin_store(std::string store_id) { keyring_.pin_store(std::move(store_id)); }
   const trust::keyring& keyring() const noexcept { return keyring_; }
@@ -294,6 +296,13 @@ private:
   std::uint64_t wall_ms_ = 0;  ///< the last wall clock given (on_message, on_tick)
   std::map<std::string, skew_hold> skew_holds_;  ///< origin -> hold; <= origins_max
   std::vector<std::string> request_skip_;       ///< skip list of the request in flight
+  /// Origins whose events were refused as unknown_origin -> when: left out
+  /// of requests (the skip list) until the keyring changes or
+  /// unknown_origin_retry_ms pass, so that a reply full of an origin this
+  /// node cannot check yet does not starve the origins that would enroll it
+  /// (a device joining a store with history). <= origins_max.
+  std::map<std::string, std::uint64_t> unknown_skips_;
+  static constexpr std::uint64_t unknown_origin_retry_ms = 30'000;
 
   trust::keyring keyring_;
   /// origin -> seq -> signature offered but not used yet; <= pending_signatures_max per origin.

@@ -60,6 +60,13 @@ class replay_mix {
   /// Wall time (ms) of the last event written.
   std::uint64_t last_wall_ms() const { return wall_; }
 
+  /// Continues origin `o`'s chain after (seq, hash): events the mix did not
+  /// write come first (a store's genesis). Call before the first next().
+  void continue_origin(int o, std::uint64_t seq, const hash256& hash) {
+    seq_[o] = seq;
+    prev_[o] = hash;
+  }
+
   /// The next event, sealed and chained to its origin's previous one.
   event next() {
     if (products_ < sku_count && emitted_ < n_) {

@@ -6,7 +6,9 @@
 //   bench_scale [--events N] [--node PATH] [--baseline PATH] [--baseline-events M]
 //               [--jemalloc PATH|auto] [--dir DIR] [--keep-dir] [--log DIR] ...
 //
-// 1. History: N events (default 10,000,000) of the replay bench's mix
+// 1. History: a store (issue 9: POS1 created it and enrolled POS2 and
+//    BACKOFFICE; keys made for each, every chain signed like the log writer
+//    signs) and N events (default 10,000,000) of the replay bench's mix
 //    (tests/bench/retail/replay_mix.hpp: 3 origins, correctly chained and
 //    sealed), 10,000 events per business day by default (a busy shop's year
 //    is a few million), written straight into a data dir with
@@ -57,6 +59,9 @@
 #include "actors/projections/projection.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "events/civil_date.hpp"
+#include "node/genesis.hpp"
+#include "node/identity.hpp"
+#include "trust/signature.hpp"
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 #include "tests/bench/node/bench_support.hpp"
@@ -152,6 +157,16 @@ class scratch {
 /// Copies a closed data dir: SST files (immutable) hard-linked, the rest copied.
 void copy_data_dir(const fs::path& from, const fs::path& to) {
   fs::create_directories(to);
+  if (fs::exists(from / "identity")) {
+    // The creating device's keys (node A runs as that device); modes kept (0700 / 0600).
+    fs::create_directories(to / "identity");
+    fs::permissions(to / "identity", fs::perms::owner_all, fs::perm_options::replace);
+    for (const auto& entry : fs::directory_iterator(from / "identity")) {
+      std::error_code ec;
+      fs::copy_file(entry.path(), to / "identity" / entry.path().filename(), fs::copy_options::overwrite_existing, ec);
+      if (ec) fail("copy " + entry.path().string() + ": " + ec.message());
+    }
+  }
   for (const auto& entry : fs::directory_iterator(from)) {
     if (!entry.is_regular_file()) continue;
     const auto target = to / entry.path().filename();
@@ -207,18 +222,100 @@ history load_history(const fs::path& dir) {
   return h;
 }
 
-/// Writes N events of the replay mix into a new event log at `dir`.
+/// The device that created the generated store: node A runs as it (its keys are in the history's identity/).
+constexpr const char* creator_device = "POS1";
+
+/// The store's members and their keys: the creator's in `dir`/identity, the others' in `dir`/../keys/ID.
+struct store_keys {
+  std::string store_id;
+  std::vector<std::string> ids;
+  std::vector<sn::node::device_identity> keys;
+  std::size_t index(std::string_view id) const {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == id) return i;
+    }
+    fail("no keys for origin " + std::string(id));
+  }
+};
+
+/// The signatures the log writer would attach to `batch` (docs/protocol.md 1.7): each
+/// origin's last event of the batch and every signature_interval-th seq.
+std::vector<sn::trust::origin_signature> sign_batch(const std::vector<sn::event>& batch, const store_keys& k) {
+  std::map<std::string, std::size_t> last;
+  for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].origin.value()] = i;
+  std::vector<sn::trust::origin_signature> out;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& e = batch[i];
+    if (!sn::trust::signs_seq(e.seq.value(), last[e.origin.value()] == i)) continue;
+    sn::trust::secret_key secret{};
+    const auto& id = k.keys[k.index(e.origin.value())];
+    std::copy(id.signing_secret.begin(), id.signing_secret.end(), secret.begin());
+    out.push_back({e.origin.value(), e.seq.value(), sn::trust::sign(secret, k.store_id, e.origin.value(), e.seq.value(), e.hash)});
+  }
+  return out;
+}
+
+/// The genesis of the store (store.created, POS1 enrolled by itself) and the
+/// enrollment of the mix's other origins, as POS1's first events.
+std::vector<sn::event> store_genesis(const store_keys& k, std::uint64_t wall_ms) {
+  sn::node::genesis_input in;
+  in.store_id = k.store_id;
+  in.name = "bench";
+  in.device_id = creator_device;
+  in.priority = 2;
+  in.signing_key_hex = k.keys[0].signing_public_hex();
+  in.curve_key_hex = k.keys[0].curve_public_hex();
+  in.wall_ms = wall_ms;
+  in.term = 1;
+  auto out = sn::node::genesis_events(in);
+  for (std::size_t i = 1; i < k.ids.size(); ++i) {
+    const auto& prev = out.back();
+    sn::event e = sn::make_event(sn::device_id{creator_device}, sn::origin_seq{prev.seq.value() + 1},
+                                 sn::hlc_timestamp::from_parts(prev.hlc.wall_ms() + 1, 0), sn::term_id{1},
+                                 sn::device_enrolled{k.ids[i], k.keys[i].signing_public_hex(),
+                                                     k.keys[i].curve_public_hex(), static_cast<std::int32_t>(i == 1 ? 1 : 0), "admin"});
+    e.prev_hash = prev.hash;
+    sn::seal(e);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// Writes a store's genesis and N events of the replay mix into a new event log at `dir`.
 history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day) {
   sn::bench::replay_mix_options mo;
   mo.spacing_ms = std::max<std::uint64_t>(1, 86'400'000 / std::max<std::size_t>(1, events_per_day));
   mo.first_wall_ms = history_end_ms - mo.spacing_ms * (n + 2100);
   mo.zone = sn::time_zone::fixed(0);  // the nodes' default store.time_zone (UTC)
   sn::bench::replay_mix mix(n, mo);
+  store_keys keys;
+  keys.store_id = sn::node::random_store_id();
+  for (int o = 0; o < sn::bench::replay_mix::origin_count; ++o) {
+    const std::string id = sn::bench::replay_mix::origin(o);
+    const fs::path key_dir = id == creator_device ? dir : dir.parent_path() / "keys" / id;
+    fs::create_directories(key_dir);
+    auto made = sn::node::load_or_create_identity(key_dir.string());
+    if (!made) fail("keys of " + id + ": " + made.error().to_string());
+    keys.ids.push_back(id);
+    keys.keys.push_back(std::move(*made));
+  }
+  if (keys.ids[0] != creator_device) fail("the mix's first origin is not the creator");
   sn::storage::log_options o;
   o.data_dir = dir.string();
   o.sync = sn::storage::durability::os;
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
+  {
+    auto genesis = store_genesis(keys, mo.first_wall_ms - 60'000);
+    mix.continue_origin(0, genesis.back().seq.value(), genesis.back().hash);
+    const auto sigs = sign_batch(genesis, keys);
+    sn::storage::append_options ao;
+    ao.sealed_here = genesis.size();
+    ao.signatures = &sigs;
+    auto r = (*log)->append(genesis, {}, ao);
+    if (!r || r->appended != genesis.size()) fail("the store's genesis was not appended");
+    if (auto st = (*log)->put_meta("store.id", keys.store_id); !st) fail("meta store.id: " + st.error().to_string());
+  }
   history h;
   h.dir = dir;
   h.first_day = mo.zone.local_day(static_cast<std::int64_t>(mo.first_wall_ms));
@@ -232,8 +329,10 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
       batch.push_back(mix.next());
       h.bytes += static_cast<double>(sn::encode(batch.back()).size());
     }
+    const auto sigs = sign_batch(batch, keys);
     sn::storage::append_options ao;
     ao.sealed_here = batch.size();  // sealed just now: no second hash
+    ao.signatures = &sigs;
     auto r = (*log)->append(batch, {}, ao);
     if (!r) fail("append: " + r.error().to_string());
     if (r->appended != batch.size()) fail("append refused events of the generated history");
@@ -243,7 +342,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
     }
   }
   log->reset();  // closed: every node gets a copy
-  h.events = mix.emitted();
+  h.events = mix.emitted() + 2 + (keys.ids.size() - 1);  // with the genesis and the enrollments
   for (int o = 0; o < 3; ++o) h.sales[o] = mix.sales(o);
   h.last_day = mo.zone.local_day(static_cast<std::int64_t>(mix.last_wall_ms()));
   save(h);
@@ -254,6 +353,18 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
       h.events, h.bytes / h.events, h.sales[0] + h.sales[1] + h.sales[2], sn::format_day(h.first_day).c_str(),
       sn::format_day(h.last_day).c_str(), s, h.events / s, dir_bytes(dir) / 1e6);
   return h;
+}
+
+/// True when `binary --help` offers --join (a build with stores, issue 9).
+bool knows_stores(const std::string& binary) {
+  const std::string cmd = "'" + binary + "' --help 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return true;
+  std::string out;
+  char buf[4096];
+  while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) out.append(buf, got);
+  ::pclose(p);
+  return out.find("--join") != std::string::npos;
 }
 
 // --- in-process passes over the log ---------------------------------------------------------
@@ -520,7 +631,7 @@ struct steps {
 class store_run {
  public:
   store_run(const settings& s, const history& h, const fs::path& dir, std::string binary, std::string label)
-      : s_(s), h_(h), dir_(dir), binary_(std::move(binary)) {
+      : s_(s), h_(h), dir_(dir), binary_(std::move(binary)), enrolls_(knows_stores(binary_)) {
     f_.label = std::move(label);
     fs::create_directories(dir_);
   }
@@ -529,7 +640,7 @@ class store_run {
     say("\n=== %s: %s on %zu events (load average %s) ===\n", f_.label.c_str(), binary_.c_str(), h_.events,
         load_average().c_str());
     copy_data_dir(h_.dir, dir_ / "a");
-    node_process a(dir_ / "a", options("A1", 2, {}));
+    node_process a(dir_ / "a", options(creator_device, 2, {}));
     a.use_binary(binary_);
     first_start(a);
     restart(a, f_, "");
@@ -548,11 +659,13 @@ class store_run {
     if (st.rebuild) rebuild(a);
     node_process b(dir_ / "b", options("B1", 1, {a.bind()}));
     b.use_binary(binary_);
+    if (enrolls_) b.sponsor = &a;  // joins A's store with a code from A's admin
     catch_up(a, b, f_, st.digests, "");
     if (!st.jemalloc.empty()) {
       figures je;
       node_process b2(dir_ / "b2", options("B2", 0, {a.bind()}));
       b2.use_binary(binary_);
+      if (enrolls_) b2.sponsor = &a;
       catch_up(a, b2, je, st.digests, st.jemalloc);
       b2.stop();
       fs::remove_all(dir_ / "b2");
@@ -576,6 +689,7 @@ class store_run {
     o.device_id = id;
     o.priority = priority;
     o.peers = std::move(peers);
+    o.enroll_if_fresh = enrolls_;  // a binary from before issue 9 knows no stores: it starts as given
     if (s_.cache_mb > 0) o.extra_args = {"--storage.cache-mb", std::to_string(s_.cache_mb)};
     return o;
   }
@@ -840,6 +954,7 @@ class store_run {
   const history& h_;
   fs::path dir_;
   std::string binary_;
+  bool enrolls_ = true;  ///< the binary has stores and join codes (issue 9)
   figures f_;
 };
 

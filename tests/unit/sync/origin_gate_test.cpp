@@ -230,3 +230,47 @@ TEST(origin_gate, a_live_batch_split_in_pieces_is_covered_by_the_signatures_they
 }
 
 }  // namespace
+
+// A device joining a store with history knows no member yet: a reply full of
+// an origin that sorts before the creator (whose log enrolls it) is refused.
+// The requester leaves that origin out of its next requests until its keyring
+// changes, so the creator's events come, then the origin's: it catches up
+// instead of being sent the same refused batch forever.
+TEST(origin_gate, a_joiner_skips_unknown_origins_until_their_enrollment_arrives) {
+  device zed("ZED"), aa("AA");
+  zed.found();
+  zed.enroll(aa);
+  for (int i = 0; i < 40; ++i) aa.product("MILK");
+  sync_config c = strict();
+  c.batch_events_max = 10;
+  node holder("HUB", c);
+  holder.live_from("ZED", bytes_of(zed, 1, zed.chain.size()), {zed.sign_seq(zed.chain.size())});
+  for (std::uint64_t s = 1; s <= aa.chain.size(); s += 10) {
+    holder.live_from("AA", bytes_of(aa, s, s + 9), {aa.sign_seq(s + 9)});
+  }
+  ASSERT_EQ(holder.head("AA"), aa.chain.size());
+  node joiner("NEW", c);
+  joiner.fsm.pin_store(sn::trust::testing::test_store);
+  std::uint64_t now = 0;
+  joiner.fsm.peer_seen("HUB", now);
+  holder.fsm.peer_seen("NEW", now);
+  for (int round = 0; round < 200 && (joiner.head("AA") < aa.chain.size() || joiner.head("ZED") < zed.chain.size());
+       ++round) {
+    now += 1000;
+    joiner.fsm.peer_seen("HUB", now);
+    holder.fsm.peer_seen("NEW", now);
+    for (const auto& o : joiner.run(joiner.fsm.on_tick(now, kWall + now), now)) {
+      const auto* m = std::get_if<send_message>(&o);
+      if (m == nullptr || m->type != message_type::sync_request) continue;
+      for (const auto& r : holder.fsm.on_message("NEW", request, m->body, now, kWall + now)) {
+        const auto* rm = std::get_if<send_message>(&r);
+        if (rm == nullptr || rm->type != message_type::sync_reply) continue;
+        joiner.run(joiner.fsm.on_message("HUB", reply, rm->body, now, kWall + now), now);
+      }
+    }
+  }
+  EXPECT_EQ(joiner.head("ZED"), zed.chain.size());
+  EXPECT_EQ(joiner.head("AA"), aa.chain.size());
+  EXPECT_GT(joiner.fsm.counters().refused_unknown_origin, 0u);  // the first reply was AA's: refused
+  EXPECT_LE(joiner.fsm.counters().refused_unknown_origin, 10u);  // once, not every round
+}
