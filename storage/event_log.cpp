@@ -98,7 +98,9 @@ struct event_log::impl {
   /// `wb` is applied (the work heads, else the cached heads) to `wb`.
   status put_signatures(const std::vector<trust::origin_signature>& sigs) {
     auto* family = signatures_cf();
-    if (family == nullptr) return make_error(errc::read_only, "no signatures family in " + opts.data_dir);
+    if (family == nullptr) {
+      return make_error(errc::read_only, "no signatures family in " + opts.data_dir + " (read-only, or made without one)");
+    }
     for (const auto& sig : sigs) {
       std::uint64_t held = 0;
       auto w = std::find_if(work.begin(), work.end(), [&](const work_head& x) { return x.origin == sig.origin; });

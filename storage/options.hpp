@@ -28,6 +28,11 @@ struct log_options {
   /// projection name; RocksDB names them "p.<name>". Families a data dir
   /// already holds are opened whether listed or not.
   std::vector<std::string> projection_families;
+  /// False: a new data dir gets no `signatures` family, so that a build from
+  /// before origin signatures (issue 9) can open it — what bench_scale writes
+  /// for its pre-change baseline. Appends carrying signatures are then
+  /// refused. A data dir that has the family keeps it.
+  bool signatures_family = true;
 };
 
 } // namespace sn::storage

@@ -94,7 +94,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
   }
   // Origin signatures: point lookups and short per-origin scans.
   const bool signatures_exist = std::find(existing.begin(), existing.end(), signatures_cf_name) != existing.end();
-  if (o.mode == open_mode::read_write || signatures_exist) {
+  if ((o.mode == open_mode::read_write && o.signatures_family) || signatures_exist) {
     rocksdb::ColumnFamilyOptions c;
     c.table_factory.reset(rocksdb::NewBlockBasedTableFactory(plain));
     c.write_buffer_size = write_buffer_bytes;

@@ -282,7 +282,9 @@ std::vector<sn::event> store_genesis(const store_keys& k, std::uint64_t wall_ms)
 }
 
 /// Writes a store's genesis and N events of the replay mix into a new event log at `dir`.
-history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day) {
+/// `signed_store` false: the mix alone, in a data dir a build from before issue 9 opens
+/// (no genesis, no signatures family): the pre-change baseline's history.
+history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day, bool signed_store = true) {
   sn::bench::replay_mix_options mo;
   mo.spacing_ms = std::max<std::uint64_t>(1, 86'400'000 / std::max<std::size_t>(1, events_per_day));
   mo.first_wall_ms = history_end_ms - mo.spacing_ms * (n + 2100);
@@ -290,7 +292,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
   sn::bench::replay_mix mix(n, mo);
   store_keys keys;
   keys.store_id = sn::node::random_store_id();
-  for (int o = 0; o < sn::bench::replay_mix::origin_count; ++o) {
+  for (int o = 0; signed_store && o < sn::bench::replay_mix::origin_count; ++o) {
     const std::string id = sn::bench::replay_mix::origin(o);
     const fs::path key_dir = id == creator_device ? dir : dir.parent_path() / "keys" / id;
     fs::create_directories(key_dir);
@@ -299,13 +301,14 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
     keys.ids.push_back(id);
     keys.keys.push_back(std::move(*made));
   }
-  if (keys.ids[0] != creator_device) fail("the mix's first origin is not the creator");
+  if (signed_store && keys.ids[0] != creator_device) fail("the mix's first origin is not the creator");
   sn::storage::log_options o;
   o.data_dir = dir.string();
   o.sync = sn::storage::durability::os;
+  o.signatures_family = signed_store;
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
-  {
+  if (signed_store) {
     auto genesis = store_genesis(keys, mo.first_wall_ms - 60'000);
     mix.continue_origin(0, genesis.back().seq.value(), genesis.back().hash);
     const auto sigs = sign_batch(genesis, keys);
@@ -329,10 +332,10 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
       batch.push_back(mix.next());
       h.bytes += static_cast<double>(sn::encode(batch.back()).size());
     }
-    const auto sigs = sign_batch(batch, keys);
+    const auto sigs = signed_store ? sign_batch(batch, keys) : std::vector<sn::trust::origin_signature>{};
     sn::storage::append_options ao;
     ao.sealed_here = batch.size();  // sealed just now: no second hash
-    ao.signatures = &sigs;
+    if (signed_store) ao.signatures = &sigs;
     auto r = (*log)->append(batch, {}, ao);
     if (!r) fail("append: " + r.error().to_string());
     if (r->appended != batch.size()) fail("append refused events of the generated history");
@@ -342,7 +345,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day)
     }
   }
   log->reset();  // closed: every node gets a copy
-  h.events = mix.emitted() + 2 + (keys.ids.size() - 1);  // with the genesis and the enrollments
+  h.events = mix.emitted() + (signed_store ? 2 + (keys.ids.size() - 1) : 0);  // with the genesis and the enrollments
   for (int o = 0; o < 3; ++o) h.sales[o] = mix.sales(o);
   h.last_day = mo.zone.local_day(static_cast<std::int64_t>(mix.last_wall_ms()));
   save(h);
@@ -993,7 +996,11 @@ int run(const settings& s) {
   std::optional<history> small;
   const bool need_small = !s.baseline.empty() && small_n < h.events;
   if (need_small) small = generate(dir.path() / "history-small", small_n, s.events_per_day);
-  const history& pair_history = small ? *small : h;
+  // The baseline's copy of the pair's history: the same mix, unsigned, in a data dir it can open.
+  std::optional<history> old_format;
+  if (!s.baseline.empty()) {
+    old_format = generate(dir.path() / "history-baseline", small_n, s.events_per_day, /*signed_store=*/false);
+  }
 
   say("\ndecode-only pass over the log (this process, one thread) ...\n");
   const pass_rate decode = decode_only(h.dir, h.events);
@@ -1023,7 +1030,7 @@ int run(const settings& s) {
     // A pre-change /v1/digest serialises every view (seconds per million events, per request).
     pair_steps.digests = false;
     pair_steps.digest_queries = false;
-    store_run r(s, pair_history, dir.path() / "baseline", s.baseline, "baseline");
+    store_run r(s, *old_format, dir.path() / "baseline", s.baseline, "baseline");
     base = r.run(pair_steps);
     fs::remove_all(dir.path() / "baseline");
   }
@@ -1055,7 +1062,7 @@ int run(const settings& s) {
   say("| POST /v1/sales, %d clients | %.0f sales/s | not below the baseline's |\n", s.clients, f.sales_per_s);
   if (base) {
     const figures& n = node_small ? *node_small : f;
-    compare(n, *base, pair_history.events);
+    compare(n, *base, small ? small->events : h.events);
   }
   say("rss_mb=%.1f startup_s=%.3f rebuild_evps=%.0f digest_ms=%.3f catchup_evps=%.0f catchup_peak_mb=%.1f\n",
       f.serving_rss_mb, f.startup_s, f.rebuild_evps, f.digest.p99, f.catchup_evps, f.catchup_peak_mb);
