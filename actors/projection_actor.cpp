@@ -34,6 +34,14 @@ struct projection_state {
 
 using projection_pointer = projection_actor::stateful_pointer<projection_state>;
 
+/// A chunk read from the log, as the set folds it.
+std::vector<projections::projection_set::positioned> positioned(const std::vector<storage::stored_event>& chunk) {
+  std::vector<projections::projection_set::positioned> out;
+  out.reserve(chunk.size());
+  for (const auto& se : chunk) out.push_back({se.position.value(), &se.ev});
+  return out;
+}
+
 bool any_behind(const projection_state& st, std::uint64_t head) {
   for (std::size_t i = 0; i < st.set->size(); ++i) {
     if (st.set->behind(i, head)) return true;
@@ -110,7 +118,7 @@ void tick(projection_pointer self) {
   }
   if (from != std::uint64_t(-1)) {
     auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
-    for (const auto& se : chunk) st.set->apply(se.position.value(), se.ev, /*detect_conflicts=*/false);
+    st.set->apply_chunk(positioned(chunk), /*detect_conflicts=*/false);
     flush(st);
     st.set->take_conflicts();  // judged history: resolved (and recorded) when first seen
   }
@@ -233,7 +241,7 @@ expected<std::uint64_t> catch_up(projections::projection_set& set, const storage
     if (from == std::uint64_t(-1)) break;
     auto chunk = log.read_from(log_position{from}, catch_up_chunk);
     if (chunk.empty()) break;
-    for (const auto& se : chunk) set.apply(se.position.value(), se.ev, false);
+    set.apply_chunk(positioned(chunk), false);
     read += chunk.size();
     if (auto s = set.flush(); !s) return s.error();
     set.take_conflicts();

@@ -804,6 +804,9 @@ private:
     projection_store_ = std::move(*store);
     row_store_ = std::make_unique<actors::stored_row_store>(*projection_store_);
     set_ = std::make_unique<projections::projection_set>(settings(), projections::all_projections(), *row_store_);
+    // Folding a chunk of the log (start-up, rebuild, catch-up), the
+    // projections share out over two threads; live batches stay on one.
+    set_->set_fold_threads(std::min<std::size_t>(2, std::max(1u, std::thread::hardware_concurrency())));
     if (auto st = set_->open(); !st) {
       spdlog::error("node: projections: {}", st.error().message);
       return false;

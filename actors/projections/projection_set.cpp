@@ -1,8 +1,10 @@
 #include "actors/projections/projection_set.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bitset>
 #include <limits>
+#include <thread>
 
 #include "actors/projections/row_codec.hpp"
 #include "events/errc.hpp"
@@ -160,56 +162,158 @@ void projection_set::apply(std::uint64_t pos, const event& e, bool detect_confli
   }
 }
 
+template <class F>
+void projection_set::for_each_unit_parallel(F&& fn) {
+  const std::size_t n = units_.size();
+  const std::size_t threads = std::min(fold_threads_, n);
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+void projection_set::apply_chunk(const std::vector<positioned>& events, bool detect_conflicts) {
+  if (fold_threads_ <= 1 || events.size() < parallel_chunk_min) {
+    for (const auto& pe : events) apply(pe.pos, *pe.e, detect_conflicts);
+    return;
+  }
+  // Decoded once, shared read-only by the threads.
+  std::vector<expected<payload>> decoded;
+  decoded.reserve(events.size());
+  for (const auto& pe : events) decoded.push_back(decode_payload(*pe.e, settings_));
+  struct found_in {
+    std::vector<std::pair<std::size_t, std::string>> parked;  // event index, reason
+    std::vector<std::pair<std::size_t, retail::register_conflict>> conflicts;
+  };
+  std::vector<found_in> found(units_.size());
+  for_each_unit_parallel([&](std::size_t ui) {
+    unit& u = units_[ui];
+    found_in& f = found[ui];
+    std::vector<retail::register_conflict> c;
+    fold_context ctx{settings_, detect_conflicts ? &c : nullptr};
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      if (u.info.paused || u.info.position + 1 != events[k].pos) continue;
+      u.info.position = events[k].pos;
+      u.touched = true;
+      const auto& d = decoded[k];
+      if (!d) {
+        ++u.info.parked;
+        f.parked.emplace_back(k, "payload: " + d.error().message);
+        continue;
+      }
+      const bool known = d->index() != 0;
+      if (!known) ++u.info.skipped_unknown;
+      if (const char* reason = u.p->apply(folded_event{*events[k].e, *d}, *u.rows, ctx)) {
+        ++u.info.parked;
+        f.parked.emplace_back(k, reason);
+      } else if (known) {
+        ++u.info.applied;
+      }
+      for (auto& x : c) f.conflicts.emplace_back(k, std::move(x));
+      c.clear();
+    }
+  });
+  // Merged in apply()'s order: event by event, projection by projection; an
+  // event is listed as parked once (by the first projection that parked it).
+  std::vector<std::size_t> pi(units_.size(), 0), ci(units_.size(), 0);
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    bool parked_listed = false;
+    for (std::size_t ui = 0; ui < units_.size(); ++ui) {
+      auto& f = found[ui];
+      for (; pi[ui] < f.parked.size() && f.parked[pi[ui]].first == k; ++pi[ui]) {
+        if (parked_listed || parked_list_.size() >= retail::parked_events_max) continue;
+        parked_listed = true;
+        const event& e = *events[k].e;
+        parked_list_.push_back(retail::parked_event{e.origin.value(), e.seq.value(), e.type, e.hlc.packed(),
+                                                    std::move(f.parked[pi[ui]].second)});
+      }
+      for (; ci[ui] < f.conflicts.size() && f.conflicts[ci[ui]].first == k; ++ci[ui]) {
+        if (conflicts_.size() >= retail::conflicts_max) {
+          conflicts_.erase(conflicts_.begin());
+          ++conflicts_dropped_;
+        }
+        conflicts_.push_back(std::move(f.conflicts[ci[ui]].second));
+      }
+    }
+  }
+}
+
 std::size_t projection_set::pending_rows() const {
   std::size_t n = 0;
   for (const unit& u : units_) n += u.rows->dirty();
   return n;
 }
 
+void projection_set::flush_unit(std::size_t i, std::vector<row_store::write>& out, std::vector<digest_change>& made) {
+  unit& u = units_[i];
+  std::bitset<digest_bucket_count> changed;
+  made.clear();
+  // Record the element changes while they still fit the journal; past it
+  // this batch is a checkpoint and needs no record.
+  bool journal = true;
+  u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
+                              const std::optional<std::string>& now) {
+    journal = journal && u.journal_changes + made.size() + 2 <= digest_journal_max_changes;
+    if (!journal) made.clear();
+    changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
+                                now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made : nullptr));
+    out.push_back(row_store::write{i, key, now});
+  });
+  if (changed.any()) {
+    u.unsaved |= changed;
+    if (journal) {
+      out.push_back(row_store::write{i, reserved::journal_entry(u.journal_next), encode_journal(made)});
+      ++u.journal_next;
+      u.journal_changes += made.size();
+    } else {
+      // Checkpoint: the buckets changed since the last one, the journal dropped.
+      for (unsigned b = 0; b < digest_bucket_count; ++b) {
+        if (!u.unsaved.test(b)) continue;
+        out.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)), u.digest.serialize_bucket(b)});
+      }
+      for (std::uint64_t n = u.journal_first; n < u.journal_next; ++n) {
+        out.push_back(row_store::write{i, reserved::journal_entry(n), std::nullopt});
+      }
+      out.push_back(row_store::write{i, reserved::total_digest, std::nullopt});
+      u.unsaved.reset();
+      u.journal_first = u.journal_next;
+      u.journal_changes = 0;
+    }
+    const auto d = u.digest.total().digest();
+    out.push_back(row_store::write{i, reserved::short_digest, std::string(d.begin(), d.end())});
+  }
+  out.push_back(row_store::write{i, reserved::position, position_row(u.info)});
+}
+
 status projection_set::flush() {
   scratch_.clear();
-  std::vector<digest_buckets> before;  // to undo the digests if the write fails
-  for (std::size_t i = 0; i < units_.size(); ++i) {
-    unit& u = units_[i];
-    if (!u.touched) continue;
-    std::bitset<digest_bucket_count> changed;
-    made_.clear();
-    // Record the element changes while they still fit the journal; past it
-    // this batch is a checkpoint and needs no record.
-    bool journal = true;
-    u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
-                                const std::optional<std::string>& now) {
-      journal = journal && u.journal_changes + made_.size() + 2 <= digest_journal_max_changes;
-      if (!journal) made_.clear();
-      changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
-                                  now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made_ : nullptr));
-      scratch_.push_back(row_store::write{i, key, now});
+  std::size_t dirty = 0;
+  for (const unit& u : units_) dirty += u.touched ? u.rows->dirty() : 0;
+  if (fold_threads_ > 1 && dirty >= parallel_chunk_min) {
+    // Each projection hashes its changes on one of the threads; the writes
+    // are joined in projection order (the same batch as one thread's).
+    std::vector<std::vector<row_store::write>> outs(units_.size());
+    for_each_unit_parallel([&](std::size_t i) {
+      if (!units_[i].touched) return;
+      std::vector<digest_change> made;
+      flush_unit(i, outs[i], made);
     });
-    if (changed.any()) {
-      u.unsaved |= changed;
-      if (journal) {
-        scratch_.push_back(row_store::write{i, reserved::journal_entry(u.journal_next), encode_journal(made_)});
-        ++u.journal_next;
-        u.journal_changes += made_.size();
-      } else {
-        // Checkpoint: the buckets changed since the last one, the journal dropped.
-        for (unsigned b = 0; b < digest_bucket_count; ++b) {
-          if (!u.unsaved.test(b)) continue;
-          scratch_.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)),
-                                              u.digest.serialize_bucket(b)});
-        }
-        for (std::uint64_t n = u.journal_first; n < u.journal_next; ++n) {
-          scratch_.push_back(row_store::write{i, reserved::journal_entry(n), std::nullopt});
-        }
-        scratch_.push_back(row_store::write{i, reserved::total_digest, std::nullopt});
-        u.unsaved.reset();
-        u.journal_first = u.journal_next;
-        u.journal_changes = 0;
-      }
-      const auto d = u.digest.total().digest();
-      scratch_.push_back(row_store::write{i, reserved::short_digest, std::string(d.begin(), d.end())});
+    for (auto& o : outs) {
+      for (auto& w : o) scratch_.push_back(std::move(w));
     }
-    scratch_.push_back(row_store::write{i, reserved::position, position_row(u.info)});
+  } else {
+    for (std::size_t i = 0; i < units_.size(); ++i) {
+      if (units_[i].touched) flush_unit(i, scratch_, made_);
+    }
   }
   if (scratch_.empty()) return status::ok();
   auto st = store_.write_all(scratch_);

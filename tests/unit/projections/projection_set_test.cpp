@@ -9,6 +9,7 @@
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
+#include "tests/bench/retail/replay_mix.hpp"
 #include "events/errc.hpp"
 #include "events/payload_codec.hpp"
 
@@ -322,3 +323,82 @@ TEST(DigestJournal, RecordsRoundTripAndMalformedBytesAreRefused) {
 
 } // namespace
 } // namespace sn::projections
+
+namespace sn::projections {
+namespace {
+
+// Folding a chunk on two threads (each projection on one) gives what one
+// thread gives: the same rows, digests, positions, parked events and
+// conflicts, in the same order.
+struct folded {
+  std::vector<std::map<std::string, std::string, std::less<>>> rows;
+  std::vector<std::string> digests;
+  std::vector<std::uint64_t> positions;
+  std::vector<std::string> parked;
+  std::vector<std::string> conflicts;
+};
+
+folded fold_all(const std::vector<event>& log, std::size_t threads, std::size_t chunk) {
+  auto units = all_projections();
+  const std::size_t n = units.size();
+  memory_store store(n);
+  projection_set set({}, std::move(units), store);
+  set.set_fold_threads(threads);
+  EXPECT_TRUE(set.open());
+  std::vector<projection_set::positioned> batch;
+  folded out;
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    batch.push_back({i + 1, &log[i]});
+    if (batch.size() == chunk || i + 1 == log.size()) {
+      set.apply_chunk(batch, /*detect_conflicts=*/true);
+      EXPECT_TRUE(set.flush());
+      batch.clear();
+      for (auto& c : set.take_conflicts()) out.conflicts.push_back(c.register_name + " " + c.key + " " + c.winner + " " + c.loser);
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    out.rows.push_back(own_rows(store.family(i)));
+    out.digests.push_back(set.digest_hex(i));
+    out.positions.push_back(set.info(i).position);
+  }
+  for (const auto& p : set.parked_events()) out.parked.push_back(p.origin + ":" + std::to_string(p.seq) + " " + p.reason);
+  return out;
+}
+
+TEST(ProjectionSet, AChunkFoldedOnTwoThreadsEqualsOneThreadsFold) {
+  bench::replay_mix mix(6000);
+  std::vector<std::vector<event>> by_origin(bench::replay_mix::origin_count);
+  while (!mix.done()) {
+    event e = mix.next();
+    for (int o = 0; o < bench::replay_mix::origin_count; ++o) {
+      if (e.origin.value() == bench::replay_mix::origin(o)) by_origin[o].push_back(std::move(e));
+    }
+  }
+  // Origin by origin (each in its seq order), newest origin first: registers
+  // see older writes after newer ones, so the catalog finds conflicts.
+  std::vector<event> log;
+  for (int o = bench::replay_mix::origin_count - 1; o >= 0; --o) {
+    for (auto& e : by_origin[o]) log.push_back(std::move(e));
+  }
+  // An event whose payload does not decode: parked by every projection, listed once.
+  event bad = log[10];
+  bad.type = static_cast<std::uint16_t>(event_type::sale_completed);
+  bad.payload = std::string("\xc1", 1);
+  log.insert(log.begin() + 500, bad);
+  const folded one = fold_all(log, 1, 4096);
+  const folded two = fold_all(log, 2, 4096);
+  ASSERT_EQ(one.rows.size(), two.rows.size());
+  for (std::size_t i = 0; i < one.rows.size(); ++i) EXPECT_TRUE(one.rows[i] == two.rows[i]) << "projection " << i;
+  EXPECT_EQ(one.digests, two.digests);
+  EXPECT_EQ(one.positions, two.positions);
+  EXPECT_EQ(one.parked, two.parked);
+  EXPECT_EQ(one.conflicts, two.conflicts);
+  EXPECT_FALSE(one.parked.empty());
+  EXPECT_FALSE(one.conflicts.empty());
+  // And the same as small batches folded one event at a time (the live path).
+  const folded live = fold_all(log, 2, 1);
+  EXPECT_EQ(live.digests, one.digests);
+}
+
+}  // namespace
+}  // namespace sn::projections
