@@ -935,7 +935,8 @@ std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms, std::uint64_t wall_m
       }
     }
   }
-  if (pull_.phase == pull_phase::awaiting_reply && elapsed(now_ms, pull_.sent_ms) >= request_timeout(pull_.peer, pull_.retries)) {
+  if (pull_.phase == pull_phase::awaiting_reply &&
+      elapsed(now_ms, pull_.sent_ms) >= request_timeout(pull_.peer, pull_.retries)) {
     if (pull_.retries < request_retries_max && reachable(pull_.peer)) {
       // A lost request or reply costs one timeout, not the rest of the round.
       ++pull_.retries;

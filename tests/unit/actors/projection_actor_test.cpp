@@ -11,8 +11,8 @@
 #include <caf/all.hpp>
 
 #include "actors/fold_progress.hpp"
-#include "actors/metrics.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "actors/projection_actor.hpp"
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
@@ -45,7 +45,8 @@ struct projection_actor_test : ::testing::Test {
     log = std::move(*opened);
     const std::size_t n = projections::all_projections().size();
     store = std::make_unique<projections::memory_row_store>(n);
-    auto set = std::make_unique<projections::projection_set>(retail::store_settings{}, projections::all_projections(), *store);
+    auto set =
+        std::make_unique<projections::projection_set>(retail::store_settings{}, projections::all_projections(), *store);
     ASSERT_TRUE(set->open());
     progress = std::make_unique<fold_progress>(n);
     actor = spawn_projection_actor(*sys, std::move(set), *log, metrics, *progress);
@@ -77,8 +78,8 @@ struct projection_actor_test : ::testing::Test {
   /// The contract: no projection is published ahead of its written rows.
   void expect_published_positions_written(const char* step) const {
     for (std::size_t i = 0; i < progress->size(); ++i) {
-      EXPECT_LE(progress->position(i), written_position(i)) << "after " << step << ": projection " << i
-                                                             << " published ahead of its written rows";
+      EXPECT_LE(progress->position(i), written_position(i))
+          << "after " << step << ": projection " << i << " published ahead of its written rows";
     }
   }
 };
