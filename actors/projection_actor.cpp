@@ -49,16 +49,6 @@ bool any_behind(const projection_state& st, std::uint64_t head) {
   return false;
 }
 
-void publish(projection_state& st) {
-  const std::uint64_t head = st.log->last_position().value();
-  for (std::size_t i = 0; i < st.set->size(); ++i) {
-    const auto& info = st.set->info(i);
-    st.progress->advance(i, info.position, info.paused || info.position + catch_up_chunk < head);
-  }
-  const std::uint64_t low = st.set->lowest_position();
-  st.metrics->projection_position.store(low == std::uint64_t(-1) ? head : low, std::memory_order_relaxed);
-}
-
 /// The master records each last-writer-wins conflict a projection resolved
 /// as a conflict.resolved event (the seed's sync audit log); other nodes drop
 /// them (the master sees the same writes and records them).
@@ -93,6 +83,26 @@ bool flush(projection_state& st) {
   return true;
 }
 
+/// Tells the queries (fold_progress) how far each projection has folded. A
+/// query that sees position p reads the rows at once, through a snapshot: a
+/// published position must only ever cover written rows. So folds not written
+/// yet (a live batch whose flush_atom is still queued, when a tick, pause,
+/// resume or rebuild comes first) are written here before their positions
+/// are published; their conflicts stay for the flush_atom to record. On a
+/// failed write the set is back at what is durable, which is published.
+/// False when that write failed (the caller folds again: schedule_tick).
+bool publish(projection_state& st) {
+  const bool written = flush(st);  // nothing to write: no write, true
+  const std::uint64_t head = st.log->last_position().value();
+  for (std::size_t i = 0; i < st.set->size(); ++i) {
+    const auto& info = st.set->info(i);
+    st.progress->advance(i, info.position, info.paused || info.position + catch_up_chunk < head);
+  }
+  const std::uint64_t low = st.set->lowest_position();
+  st.metrics->projection_position.store(low == std::uint64_t(-1) ? head : low, std::memory_order_relaxed);
+  return written;
+}
+
 void answer_rebuilds(projection_state& st) {
   const std::uint64_t head = st.log->last_position().value();
   if (any_behind(st, head)) return;
@@ -118,10 +128,13 @@ void tick(projection_pointer self) {
   }
   if (from != std::uint64_t(-1)) {
     auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
+    // Judged history: its conflicts were resolved (and recorded) when first
+    // seen, so catching up detects none. The set's conflicts are then those
+    // of live batches folded meanwhile: their flush_atom records them.
     st.set->apply_chunk(positioned(chunk), /*detect_conflicts=*/false);
-    flush(st);
-    st.set->take_conflicts();  // judged history: resolved (and recorded) when first seen
   }
+  // Writes the chunk, and any live batch folded since the last write, before
+  // its positions are published (nothing behind: only those live batches).
   publish(st);
   if (any_behind(st, st.log->last_position().value())) {
     schedule_tick(self);
@@ -195,7 +208,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
     [=](pause_atom, const std::string& name) {
       auto& st = self->state;
       const bool ok = for_named(st, name, [&](std::size_t i) { st.set->pause(i); });
-      publish(st);
+      if (!publish(st)) schedule_tick(self);
       return ok;
     },
     [=](resume_atom, const std::string& name) {

@@ -639,12 +639,17 @@ void election_fsm::on_handoff(const election_message& m) {
     start_vote(true, m.from, m.reason);
   } else {
     ack.status = handoff_status::not_synced;
+    // The master re-sends its hand-off every heartbeat until its own bound
+    // (handoff_timeout_ms from its first send): the window here starts with
+    // the first one we got, not the latest, so it does not outlast the
+    // master's by more than one message's way.
+    const bool resent = pending_ && pending_from_ == m.from && pending_term_ == m.term;
+    if (!resent) pending_until_ms_ = now_ + cfg_.handoff_timeout_ms;
     pending_ = true;
     pending_from_ = m.from;
     pending_term_ = m.term;
     pending_reason_ = m.reason;
     pending_summary_ = m.summary;
-    pending_until_ms_ = now_ + cfg_.handoff_timeout_ms;
   }
   ack.summary = summary_;
   send(m.from, std::move(ack));
@@ -927,6 +932,13 @@ void election_fsm::try_pending_transfer() {
     return;
   }
   if (!covers(summary_, pending_summary_)) return;
+  // Stand only while the master still hands over: its heartbeat says so (it
+  // publishes one at once when it gives up). A master that gave up refuses a
+  // transfer vote, and a round it refuses has already lifted the voters that
+  // granted it to a term no master holds (they then follow the old master at
+  // the lower term, and the override is lost). Wait for the next heartbeat
+  // otherwise: one from before the hand-off may still be the newest.
+  if (it->second.peer_role != role::handing_off) return;
   pending_ = false;
   start_vote(true, pending_from_, pending_reason_);
   auto ack = make(message_type::handoff_ack);

@@ -72,9 +72,14 @@ void sync_fsm::peer_lost(const std::string& peer) {
   }
 }
 
-std::uint64_t sync_fsm::request_timeout(const std::string& peer) const {
+std::uint64_t sync_fsm::request_timeout(const std::string& peer, std::uint32_t retries) const {
   auto it = peers_.find(peer);
-  if (it == peers_.end() || it->second.srtt_ms == 0) return cfg_.request_timeout_ms;
+  if (it == peers_.end() || it->second.srtt_ms == 0) {
+    // No sample: 1 s, 2 s, 4 s ... so a lost first request costs a second,
+    // while a slow link's first big batch still gets the whole ceiling.
+    return std::min<std::uint64_t>(request_timeout_first_ms << std::min<std::uint32_t>(retries, 16),
+                                   cfg_.request_timeout_ms);
+  }
   // A lost request or reply should cost a few round trips, not seconds; the
   // configured timeout stays the ceiling for slow links and big batches.
   return std::clamp<std::uint64_t>(4 * it->second.srtt_ms, cfg_.request_timeout_min_ms, cfg_.request_timeout_ms);
@@ -943,7 +948,8 @@ std::vector<output> sync_fsm::on_tick(std::uint64_t now_ms, std::uint64_t wall_m
       }
     }
   }
-  if (pull_.phase == pull_phase::awaiting_reply && elapsed(now_ms, pull_.sent_ms) >= request_timeout(pull_.peer)) {
+  if (pull_.phase == pull_phase::awaiting_reply &&
+      elapsed(now_ms, pull_.sent_ms) >= request_timeout(pull_.peer, pull_.retries)) {
     if (pull_.retries < request_retries_max && reachable(pull_.peer)) {
       // A lost request or reply costs one timeout, not the rest of the round.
       ++pull_.retries;

@@ -78,6 +78,13 @@ class sync_fsm {
 public:
   /// Requests re-sent after a timeout before a round is given up.
   static constexpr std::uint32_t request_retries_max = 3;
+  /// Timeout of a request to a peer with no round-trip sample yet (RFC 6298
+  /// 2.1: 1 s until the first measurement), doubled on each re-send, and
+  /// never above request_timeout_ms. The first request on a new link is the
+  /// one most likely lost (a CURVE handshake the peer refused until it
+  /// learned our key), and rounds run one at a time: at request_timeout_ms
+  /// it held up every catch-up, the hub's too, for 3 s.
+  static constexpr std::uint64_t request_timeout_first_ms = 1000;
   /// Signatures kept per origin for events not received yet (live pieces).
   static constexpr std::size_t pending_signatures_max = 64;
   /// (peer, reason) pairs remembered for refusal notices; beyond, no more notices.
@@ -208,8 +215,10 @@ private:
   peer_info* touch_peer(const std::string& peer, std::uint64_t now_ms);
   void mark_seen(peer_info& p, const std::string& name, std::uint64_t now_ms);
   bool reachable(const std::string& peer) const;
-  /// 4 x smoothed round trip to `peer`, within [request_timeout_min_ms, request_timeout_ms].
-  std::uint64_t request_timeout(const std::string& peer) const;
+  /// 4 x smoothed round trip to `peer`, within [request_timeout_min_ms,
+  /// request_timeout_ms]; without a sample request_timeout_first_ms doubled
+  /// per re-send of the request in flight (`retries`), within the same ceiling.
+  std::uint64_t request_timeout(const std::string& peer, std::uint32_t retries) const;
   std::optional<std::string> choose_partner();
   void enqueue_round(const std::string& peer, bool front);
 

@@ -59,8 +59,8 @@ struct sync_config {
   /// Period of the version-vector exchange with the sync partner. Default 1000 ms; 50..600000.
   std::uint64_t sync_interval_ms = 1000;
   /// A sync_request unanswered for 4 x the peer's smoothed round trip, within
-  /// [request_timeout_min_ms, request_timeout_ms] (this value before the first
-  /// sample), is sent again; after sync_fsm::request_retries_max such retries
+  /// [request_timeout_min_ms, request_timeout_ms] (before the first sample:
+  /// sync_fsm::request_timeout_first_ms doubled per re-send, at most this), is sent again; after sync_fsm::request_retries_max such retries
   /// the round fails. Default 3000 ms; 50..600000.
   std::uint64_t request_timeout_ms = 3000;
   /// Floor of the adaptive request timeout. Default 250 ms; 10..request_timeout_ms.

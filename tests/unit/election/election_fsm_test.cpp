@@ -463,6 +463,44 @@ TEST(election_fsm, manual_override_from_a_client) {
   EXPECT_EQ(dead.error().code, static_cast<int>(errc::not_live));
 }
 
+// Proves: a manual hand-off the master gave up (its successor was not synced
+// within handoff_timeout_ms) stays given up: the successor, synced later,
+// does not stand for it. (It used to: the master refused the vote it no
+// longer owed, the round failed, and the successor and the client that voted
+// for it sat at term + 1 following the master of term, which no election
+// would ever move — cluster_test.manual_override_moves_the_master under load.)
+// A later override then moves the role as usual.
+TEST(election_fsm, a_handoff_the_master_gave_up_is_not_taken_up_late) {
+  cluster c;
+  c.add("A", 30);
+  c.add("B", 20);
+  c.add("C", 10);
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  const auto term = c.fsm("A").term();
+  c.apply("A", c.fsm("A").set_log_summary({{"A", 5}}, c.now()));
+  c.apply("B", c.fsm("B").set_log_summary({{"A", 5}}, c.now()));
+  c.apply("C", c.fsm("C").set_log_summary({{"A", 3}}, c.now()));
+  auto res = c.fsm("A").request_master("C", c.now());
+  ASSERT_TRUE(res) << res.error().message;
+  c.apply("A", std::move(*res));
+  ASSERT_EQ(c.fsm("A").current_role(), role::handing_off);
+  // C stays behind past the bound: A keeps the role.
+  ASSERT_TRUE(c.run_until_true([&] { return c.fsm("A").current_role() == role::master; },
+                               election_config{}.handoff_timeout_ms + 10));
+  c.run_until(c.now() + 50);
+  c.apply("C", c.fsm("C").set_log_summary({{"A", 5}}, c.now()));
+  c.run_until(c.now() + 3000);
+  EXPECT_EQ(c.agreed_master(), "A");
+  for (const char* id : {"A", "B", "C"}) EXPECT_EQ(c.fsm(id).term(), term) << id;
+  EXPECT_TRUE(c.node("C").events.empty());
+  // Asked again, now that C is synced: C is master at the next term.
+  res = c.fsm("A").request_master("C", c.now());
+  ASSERT_TRUE(res) << res.error().message;
+  c.apply("A", std::move(*res));
+  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "C"; }, 500));
+  EXPECT_EQ(c.fsm("C").term(), term + 1);
+}
+
 // Proves: the transition table refuses illegal role changes (Binary Star's
 // "two actives"), and no legal scenario ever attempts one.
 TEST(election_fsm, illegal_transitions_rejected) {

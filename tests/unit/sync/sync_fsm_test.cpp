@@ -425,6 +425,35 @@ TEST(sync_fsm, timeout_fails_the_round_and_the_next_round_recovers) {
   EXPECT_EQ(b.fsm.status().state, sync_state::synced);
 }
 
+// Proves: a request to a peer that has not answered yet (no round-trip
+// sample) is sent again after request_timeout_first_ms (1 s), then 2 s, then
+// at the configured ceiling, not after the ceiling (3 s) from the start. Rounds
+// run one at a time, so a first request lost on a new link (a CURVE
+// handshake the peer refused until it learned our key) held up all catch-up,
+// the hub's included, for request_timeout_ms: a device that had just joined
+// missed a hand-off's 2 s bound (cluster_test.manual_override_moves_the_master).
+TEST(sync_fsm, a_first_request_without_a_reply_is_sent_again_after_a_second) {
+  sync_config c;  // request_timeout_ms 3000
+  c.sync_interval_ms = 100000;  // no periodic round inside this test
+  node b("B", c);
+  b.fsm.set_hub(std::string("H"));
+  b.fsm.peer_seen("H", 0);
+  ASSERT_EQ(sends(b.fsm.on_tick(0, kWall), message_type::sync_request).size(), 1u);
+  const auto resent_at = [&](std::uint64_t t) {
+    b.fsm.peer_seen("H", t - 1);
+    return sends(b.fsm.on_tick(t, kWall), message_type::sync_request).size();
+  };
+  EXPECT_EQ(resent_at(999), 0u);
+  EXPECT_EQ(resent_at(1000), 1u);   // 1 s
+  EXPECT_EQ(resent_at(2999), 0u);
+  EXPECT_EQ(resent_at(3000), 1u);   // then 2 s
+  EXPECT_EQ(resent_at(5999), 0u);
+  EXPECT_EQ(resent_at(6000), 1u);   // then the ceiling, 3 s
+  EXPECT_EQ(b.fsm.counters().request_retries, sync_fsm::request_retries_max);
+  EXPECT_EQ(resent_at(9000), 0u);   // the round failed
+  EXPECT_EQ(b.fsm.counters().rounds_failed, 1u);
+}
+
 TEST(sync_fsm, offline_without_reachable_peers) {
   sync_config c;
   c.peer_timeout_ms = 1000;

@@ -1,0 +1,129 @@
+// The projection actor's read-your-writes contract (actors/projection_actor.hpp,
+// actors/fold_progress.hpp), on CAF's test coordinator one message at a time:
+// a position the actor publishes to the queries covers only rows that are
+// written. A query that sees position p reads the rows at once through a
+// snapshot; a published position ahead of the written rows is a stale read
+// (node_test.a_restarted_node_decides_from_its_projections_without_replay
+// saw one under load) and lets the command side prune overlay entries that
+// its snapshot does not hold yet.
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+
+#include "actors/fold_progress.hpp"
+#include "actors/messages.hpp"
+#include "actors/metrics.hpp"
+#include "actors/projection_actor.hpp"
+#include "actors/projections/memory_rows.hpp"
+#include "actors/projections/projection_set.hpp"
+#include "actors/projections/row_codec.hpp"
+#include "storage/event_log.hpp"
+#include "tests/unit/storage/helpers.hpp"
+
+namespace sn::actors {
+namespace {
+
+struct projection_actor_test : ::testing::Test {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  storage::test::temp_dir dir;
+  std::unique_ptr<storage::event_log> log;
+  storage::test::chain pos1{"POS1"};
+  std::unique_ptr<projections::memory_row_store> store;
+  std::unique_ptr<fold_progress> progress;
+  node_metrics metrics;
+  projection_actor actor;
+
+  void SetUp() override {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+    ASSERT_TRUE(opened) << opened.error().message;
+    log = std::move(*opened);
+    const std::size_t n = projections::all_projections().size();
+    store = std::make_unique<projections::memory_row_store>(n);
+    auto set =
+        std::make_unique<projections::projection_set>(retail::store_settings{}, projections::all_projections(), *store);
+    ASSERT_TRUE(set->open());
+    progress = std::make_unique<fold_progress>(n);
+    actor = spawn_projection_actor(*sys, std::move(set), *log, metrics, *progress);
+    sched->run();
+  }
+
+  void TearDown() override {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+
+  /// The log writer's part: appends one event durably and returns the
+  /// committed batch it would send the projection actor.
+  committed_batch commit_one() {
+    const auto first = log->last_position().value() + 1;
+    auto appended = log->append({pos1.next()});
+    EXPECT_TRUE(appended);
+    auto events = log->read_from(log_position{first}, 1);
+    EXPECT_EQ(events.size(), 1u);
+    return committed_batch{std::make_shared<const std::vector<storage::stored_event>>(std::move(events)), nullptr};
+  }
+
+  /// The position projection i's written rows were folded to.
+  std::uint64_t written_position(std::size_t i) const {
+    auto row = store->family(i).get(projections::reserved::position);
+    return row ? projections::row_in(*row).u64() : 0;
+  }
+
+  /// The contract: no projection is published ahead of its written rows.
+  void expect_published_positions_written(const char* step) const {
+    for (std::size_t i = 0; i < progress->size(); ++i) {
+      EXPECT_LE(progress->position(i), written_position(i))
+          << "after " << step << ": projection " << i << " published ahead of its written rows";
+    }
+  }
+};
+
+// Proves: when the log writer commits batch 2 while the actor writes batch 1
+// (the flush then sees the log ahead and queues a catch-up tick behind batch
+// 2's committed message), the tick that finds nothing behind does not
+// publish batch 2's position before batch 2's rows are written. This is the
+// interleaving of a loaded node: command, 201, command, 201 ... The mailbox
+// is stepped one message at a time in exactly that order.
+TEST_F(projection_actor_test, a_tick_between_a_live_fold_and_its_write_publishes_only_written_positions) {
+  caf::anon_send(actor, committed_atom::value, commit_one());
+  ASSERT_TRUE(sched->try_run_once());  // batch 1 folded; flush_atom queued
+  expect_published_positions_written("batch 1 folded");
+  auto second = commit_one();  // committed while batch 1 is being written
+  caf::anon_send(actor, committed_atom::value, std::move(second));
+  ASSERT_TRUE(sched->try_run_once());  // flush: batch 1 written and published; log ahead: tick queued
+  expect_published_positions_written("batch 1 written");
+  EXPECT_EQ(progress->position(0), 1u);
+  ASSERT_TRUE(sched->try_run_once());  // batch 2 folded; flush_atom queued behind the tick
+  expect_published_positions_written("batch 2 folded");
+  ASSERT_TRUE(sched->try_run_once());  // the tick: nothing behind
+  expect_published_positions_written("the tick");
+  sched->run();
+  expect_published_positions_written("the end");
+  for (std::size_t i = 0; i < progress->size(); ++i) {
+    EXPECT_EQ(progress->position(i), 2u) << "projection " << i;
+    EXPECT_EQ(written_position(i), 2u) << "projection " << i;
+  }
+}
+
+// Proves: pausing a projection while a live batch waits for its write
+// publishes only written positions too (pause publishes at once).
+TEST_F(projection_actor_test, a_pause_between_a_live_fold_and_its_write_publishes_only_written_positions) {
+  caf::anon_send(actor, committed_atom::value, commit_one());
+  caf::anon_send(actor, pause_atom::value, std::string("sales"));
+  ASSERT_TRUE(sched->try_run_once());  // batch 1 folded; flush_atom queued behind the pause
+  expect_published_positions_written("batch 1 folded");
+  ASSERT_TRUE(sched->try_run_once());  // the pause (its answer goes nowhere: anonymous)
+  expect_published_positions_written("the pause");
+  sched->run();
+  expect_published_positions_written("the end");
+  EXPECT_EQ(progress->position(0), 1u);
+}
+
+}  // namespace
+}  // namespace sn::actors
