@@ -887,7 +887,7 @@ private:
       if (!book_.is_member(id) || store_id_.empty())
         return membership_error(409, "not_enrolled", id + " is not an enrolled member of a store yet");
     }
-    if (transport_->peers().empty()) {
+    if (metrics_.peers_alive.load(std::memory_order_relaxed) == 0) {  // heard within the failure timeout
       return membership_error(409, "no_peer",
                               "no other device is connected: rotate while the device is online, so that the store "
                               "learns its new keys before it uses them");
