@@ -11,7 +11,10 @@
 //   3. step 1 again: A now signs with its new key, B checks with A's key
 //      history. Same-run ratio after / before.
 //
-//   bench_live_signed [--sales N] [--rate R]
+// With --no-rotation step 2 is skipped (a control: does a second round differ
+// by itself?).
+//
+//   bench_live_signed [--sales N] [--rate R] [--no-rotation]
 #include <CLI/CLI.hpp>
 
 #include <thread>
@@ -32,6 +35,7 @@ figures summarize(const std::vector<double>& v) { return {percentile(v, 50), per
 
 struct live_result {
   figures ack, visible;
+  std::vector<int> slowest;  ///< indexes of the 3 slowest sales by visible latency (where a tail comes from)
 };
 
 live_result live(node_process& a, node_process& b, int sales, double rate, int round) {
@@ -55,7 +59,11 @@ live_result live(node_process& a, node_process& b, int sales, double rate, int r
     }
     visible.push_back(ms_since(t1));
   }
-  return {summarize(ack), summarize(visible)};
+  std::vector<int> idx(visible.size());
+  for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = static_cast<int>(k);
+  std::sort(idx.begin(), idx.end(), [&](int x, int y) { return visible[x] > visible[y]; });
+  idx.resize(std::min<std::size_t>(3, idx.size()));
+  return {summarize(ack), summarize(visible), idx};
 }
 
 bool hears(node_process& n, std::size_t want) {
@@ -81,6 +89,8 @@ int main(int argc, char** argv) {
   CLI::App app{"bench_live_signed: live replication on a signed store, before and after a key rotation"};
   app.add_option("--sales", sales, "sales per round (default 300)")->check(CLI::Range(10, 100000));
   app.add_option("--rate", rate, "sales per second (default 20)")->check(CLI::Range(1.0, 1000.0));
+  bool no_rotation = false;
+  app.add_flag("--no-rotation", no_rotation, "skip the rotation between the rounds (control)");
   CLI11_PARSE(app, argc, argv);
 
   cluster c({{"A", 100}, {"B", 10}});
@@ -99,12 +109,16 @@ int main(int argc, char** argv) {
 
   client ac(c[0].http_port());
   const auto t0 = clock_type::now();
-  auto r = ac.post("/v1/devices/A/keys/rotation", "{}");
-  if (!r || r->status != 201) die("rotation on A: " + (r ? r->body : httplib::to_string(r.error())));
-  const double rotate_ms = ms_since(t0);
-  const auto reply = json::parse(r->body);
-  wait_for("B to hear A again", std::chrono::seconds(60), [&] { return hears(c[1], 1) && hears(c[0], 1); });
-  const double back_ms = ms_since(t0);
+  json reply = json::object();
+  double rotate_ms = 0, back_ms = 0;
+  if (!no_rotation) {
+    auto r = ac.post("/v1/devices/A/keys/rotation", "{}");
+    if (!r || r->status != 201) die("rotation on A: " + (r ? r->body : httplib::to_string(r.error())));
+    rotate_ms = ms_since(t0);
+    reply = json::parse(r->body);
+    wait_for("B to hear A again", std::chrono::seconds(60), [&] { return hears(c[1], 1) && hears(c[0], 1); });
+    back_ms = ms_since(t0);
+  }
   const live_result after = live(c[0], c[1], sales, rate, 1);
 
   long refused = 0;
@@ -113,7 +127,8 @@ int main(int argc, char** argv) {
       refused += sn::testing::metric(m->body, std::string("storenode_events_refused_total{reason=\"") + reason + "\"}");
     }
   }
-  std::printf("\nkey rotation of A at its seq %llu: POST → 201 in %.0f ms (held elsewhere: %s); B hears A again %.0f ms "
+  if (no_rotation) std::printf("\n--no-rotation: the second round follows the first at once (control)\n");
+  else std::printf("\nkey rotation of A at its seq %llu: POST → 201 in %.0f ms (held elsewhere: %s); B hears A again %.0f ms "
               "after the POST; events B's gate refused: %ld\n",
               static_cast<unsigned long long>(reply.value("seq", 0ULL)), rotate_ms,
               reply.value("held_elsewhere", false) ? "yes" : "no", back_ms, refused);
@@ -122,12 +137,20 @@ int main(int argc, char** argv) {
               before.ack.max);
   std::printf("| **POST on A → visible on B, A's enrolled key** | %.2f ms | **%.2f ms** | %.2f ms |\n",
               before.visible.p50, before.visible.p99, before.visible.max);
-  std::printf("| POST on A → 201, after the rotation | %.2f ms | %.2f ms | %.2f ms |\n", after.ack.p50, after.ack.p99,
+  const char* second = no_rotation ? "second round, no rotation" : "after the rotation";
+  std::printf("| POST on A → 201, %s | %.2f ms | %.2f ms | %.2f ms |\n", second, after.ack.p50, after.ack.p99,
               after.ack.max);
-  std::printf("| **POST on A → visible on B, after the rotation** | %.2f ms | **%.2f ms** | %.2f ms |\n",
+  std::printf("| **POST on A → visible on B, %s** | %.2f ms | **%.2f ms** | %.2f ms |\n", second,
               after.visible.p50, after.visible.p99, after.visible.max);
   std::printf("| visible p50 / p99, after / before | %.2f | %.2f | |\n", after.visible.p50 / before.visible.p50,
               after.visible.p99 / before.visible.p99);
+  const auto list = [](const std::vector<int>& v) {
+    std::string out;
+    for (int i : v) out += (out.empty() ? "#" : ", #") + std::to_string(i + 1);
+    return out;
+  };
+  std::printf("slowest sales (visible on B): before %s; after %s\n", list(before.slowest).c_str(),
+              list(after.slowest).c_str());
   std::printf("load after: %s\n", load_average().c_str());
   return 0;
 }
