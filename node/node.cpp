@@ -332,7 +332,7 @@ private:
     if (!*next) return true;
     const std::string want = (*next)->signing_public_hex();
     bool recorded = false;
-    if (auto rotation = newest_own_rotation()) recorded = rotation->signing_key == want;
+    if (auto rotation = newest_own_rotation()) recorded = rotation->second.signing_key == want;
     if (!recorded) {
       if (auto st = discard_next_identity(config_.data_dir); !st) {
         spdlog::error("device keys: {}", st.error().message);
@@ -357,16 +357,19 @@ private:
     return true;
   }
 
-  /// This device's newest own device.keys_rotated (read from its newest own
-  /// event down: only called when a rotation was interrupted).
-  std::optional<device_keys_rotated> newest_own_rotation() const {
+  /// This device's newest own device.keys_rotated and its seq, read from its
+  /// newest own event down, at most `back_max` events (only called when a
+  /// rotation was interrupted, or its append's answer was lost).
+  std::optional<std::pair<std::uint64_t, device_keys_rotated>> newest_own_rotation(
+      std::uint64_t back_max = ~std::uint64_t{0}) const {
     const device_id self{config_.device_id};
     const auto head = log_->head(self);
-    for (std::uint64_t seq = head ? head->seq.value() : 0; seq >= 1; --seq) {
+    const std::uint64_t top = head ? head->seq.value() : 0;
+    for (std::uint64_t seq = top; seq >= 1 && top - seq < back_max; --seq) {
       auto own = log_->get(self, origin_seq{seq});
       if (!own || own->ev.type != static_cast<std::uint16_t>(event_type::device_keys_rotated)) continue;
       auto p = payload_of<device_keys_rotated>(own->ev);
-      if (p && p->device_id == config_.device_id) return *p;
+      if (p && p->device_id == config_.device_id) return std::pair{seq, *p};
     }
     return std::nullopt;
   }
@@ -930,7 +933,23 @@ private:
           },
           [&](caf::error& err) { spdlog::warn("node: device.keys_rotated was not recorded: {}", system_->render(err)); });
     }
-    if (!seq) return abandon("the event log did not take device.keys_rotated");
+    if (!seq) {
+      // No answer is not "not recorded": the writer may have made it durable
+      // (and signs with the new key from then on). The log decides.
+      constexpr std::uint64_t recent_own_events = 10'000;
+      if (auto rotation = newest_own_rotation(recent_own_events); rotation && rotation->second.signing_key == signing_hex)
+        seq = rotation->first;
+    }
+    if (!seq) {
+      // Unknown outcome (no answer within 10 s, and the log does not show it
+      // yet): the next files stay; the next start keeps them if the log
+      // holds the rotation, deletes them if not (finish_rotation).
+      spdlog::error("node: device={} key rotation: device.keys_rotated was not confirmed; restart the node: it "
+                    "finishes the rotation if the log recorded it and undoes it if not",
+                    config_.device_id);
+      return membership_error(503, "unavailable",
+                              "the key rotation was not confirmed: restart the node, which finishes or undoes it");
+    }
     // Durable: the new keys are this device's from here on (a crash before
     // the rename is finished at the next start, finish_rotation()).
     if (auto st = commit_next_identity(config_.data_dir); !st) {
