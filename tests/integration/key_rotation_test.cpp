@@ -3,7 +3,8 @@
 // `storectl devices rotate-keys POS2` on POS2's own node appends
 // device.keys_rotated signed with POS2's old key and switches its signer and
 // CURVE key. Then POS2's sales replicate to the others with nothing refused,
-// POS2's peer links come back, a restart of POS2 uses the new keys, and
+// POS2's peer links come back, a restart of POS2 uses the new keys, a restart
+// of POS3 admits them (from its devices projection), and
 // `storectl audit verify` of every data dir is clean across the rotation.
 #include <gtest/gtest.h>
 
@@ -210,6 +211,18 @@ TEST(key_rotation, a_rotated_device_keeps_replicating_and_audits_clean) {
                          std::chrono::seconds(30)))
       << c.describe(c.all());
   for (std::size_t i = 0; i < c.size(); ++i) EXPECT_EQ(refused_by_gate(c[i]), 0) << refusals(c[i]) << c.describe(c.all());
+
+  // A restart of another member: its allow-list comes from the devices
+  // projection's rows, which hold POS2's new keys (not the join grant's old ones).
+  ASSERT_TRUE(c[2].stop()) << c[2].log_text();
+  ASSERT_TRUE(c[2].start()) << c[2].log_text();
+  EXPECT_TRUE(eventually([&] { return alive_peers(c, 2) == 2 && alive_peers(c, 1) == 2; }, std::chrono::seconds(30)))
+      << c.describe(c.all());
+  const std::string after_peer_restart = sell(c[1]);
+  ASSERT_FALSE(after_peer_restart.empty());
+  EXPECT_TRUE(eventually([&] { return has_sale(c[2], after_peer_restart); }, std::chrono::seconds(30)))
+      << c.describe(c.all());
+  EXPECT_EQ(refused_by_gate(c[2]), 0) << refusals(c[2]);
 
   // The audit of every node's log: clean, across the rotation.
   for (std::size_t i = 0; i < c.size(); ++i) {

@@ -146,4 +146,23 @@ TEST(rotation, a_rotation_above_the_revocation_point_is_refused) {
   EXPECT_EQ(f.k.find("POS1")->keys.size(), 1u);  // not within its membership: not folded
 }
 
+
+TEST(rotation, a_devices_own_rotation_folded_before_its_enrollment_counts_when_the_enrollment_comes) {
+  // A joined device folds its own rotation before BO's device.enrolled of it
+  // reaches its log: the history is the same as in the usual order.
+  rotation_fixture f;
+  keyring own;
+  for (const auto& e : f.pos.chain) own.observe(e);  // its own chain first (5 is the rotation)
+  EXPECT_EQ(own.find("POS1"), nullptr);
+  for (const auto& e : f.bo.chain) own.observe(e);
+  const member* m = own.find("POS1");
+  ASSERT_NE(m, nullptr);
+  ASSERT_EQ(m->keys.size(), 2u);
+  EXPECT_EQ(*m->key_at(5), f.enrolled);
+  EXPECT_EQ(*m->key_at(6), f.pos.pub);
+  for (const auto& e : f.pos.chain) f.k.observe(e);
+  EXPECT_EQ(f.k.find("POS1")->keys.size(), 2u);
+  EXPECT_EQ(f.k.find("POS1")->key, m->key);
+}
+
 }  // namespace
