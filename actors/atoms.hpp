@@ -30,6 +30,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using master_atom = caf::atom_constant<caf::atom("master")>;
 using sync_now_atom = caf::atom_constant<caf::atom("sync_now")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using rotate_key_atom = caf::atom_constant<caf::atom("rotate_key")>;
 
 } // namespace sn::actors
 

@@ -104,6 +104,10 @@ void flush(writer_pointer self) {
     remote_promises[k].promise.deliver(append_remote_reply{std::move(out.remotes[k])});
   }
   count_outcomes(*st.metrics, out);
+  if (out.rotated_at_seq != 0) {
+    spdlog::info("log_writer: device={} signs with its new key after its seq {} (device.keys_rotated)", self_id,
+                 out.rotated_at_seq);
+  }
   if (out.committed.empty()) return;
   st.metrics->log_position.store(out.committed.back().position.value(), std::memory_order_relaxed);
   committed_batch msg{std::make_shared<std::vector<storage::stored_event>>(std::move(out.committed)),
@@ -144,6 +148,11 @@ log_writer_actor::behavior_type log_writer(writer_pointer self, storage::event_l
     },
     [=](flush_atom) { flush(self); },
     [=](subscribe_atom, caf::actor& who) { self->state.subscribers.push_back(std::move(who)); },
+    [=](rotate_key_atom, writer_next_key& next) {
+      self->state.commit->stage_rotation(next.public_key, next.secret);
+      next.secret.fill(0);
+      return true;
+    },
   };
 }
 

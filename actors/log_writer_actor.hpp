@@ -17,6 +17,7 @@
 #include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/atoms.hpp"
 #include "trust/signature.hpp"
@@ -34,6 +35,12 @@ enum class writer_errc : std::uint8_t {
 caf::error make_error(writer_errc e);
 std::string to_string(writer_errc e);
 
+/// A key pair a device rotates to (the secret is wiped once the writer holds its copy).
+struct writer_next_key {
+  trust::public_key public_key{};
+  trust::secret_key secret{};
+};
+
 using log_writer_actor = caf::typed_actor<
   /// Seal and append own events; answers when durable.
   caf::replies_to<append_local_atom, append_local_request>::with<append_local_reply>,
@@ -42,7 +49,10 @@ using log_writer_actor = caf::typed_actor<
   /// Internal: commit what is pending.
   caf::reacts_to<flush_atom>,
   /// Register an actor that receives (committed_atom, committed_batch) after each commit.
-  caf::reacts_to<subscribe_atom, caf::actor>>;
+  caf::reacts_to<subscribe_atom, caf::actor>,
+  /// Stage the key the next own device.keys_rotated naming it switches to
+  /// (writer::group_commit::stage_rotation); answers true once staged.
+  caf::replies_to<rotate_key_atom, writer_next_key>::with<bool>>;
 
 /// What the writer signs its own events with (trust/signature.hpp): the
 /// store it belongs to and the device's Ed25519 secret key (wiped once the
@@ -58,3 +68,5 @@ log_writer_actor spawn_log_writer(caf::actor_system& sys, storage::event_log& lo
                                   node_metrics& metrics, std::optional<writer_signer> signer = std::nullopt);
 
 } // namespace sn::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::writer_next_key)

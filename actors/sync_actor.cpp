@@ -70,7 +70,8 @@ private:
 /// True for the event types the keyring folds (trust/keyring.hpp).
 bool membership_event(const event& e) {
   const auto t = static_cast<event_type>(e.type);
-  return t == event_type::store_created || t == event_type::device_enrolled || t == event_type::device_revoked;
+  return t == event_type::store_created || t == event_type::device_enrolled || t == event_type::device_revoked ||
+         t == event_type::device_keys_rotated;
 }
 
 struct sync_state {

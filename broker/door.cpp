@@ -1,5 +1,7 @@
 #include "broker/door.hpp"
 
+#include <mutex>
+
 #include <array>
 #include <thread>
 
@@ -53,6 +55,15 @@ public:
   ~impl() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
+  }
+
+  void set_key(std::string key) {
+    std::lock_guard<std::mutex> lock(key_mutex_);
+    key_ = std::move(key);
+  }
+  std::string key() const {
+    std::lock_guard<std::mutex> lock(key_mutex_);
+    return key_;
   }
 
   sn::status open(const std::string& bind_address) {
@@ -117,7 +128,7 @@ private:
     }
     switch (msg->kind) {
       case door_kind::identify_request:
-        reply = encode_door(door_kind::identify_reply, key_ + id_);
+        reply = encode_door(door_kind::identify_reply, key() + id_);
         break;
       case door_kind::join_request:
         if (!on_join_) {
@@ -138,6 +149,7 @@ private:
 
   std::string key_;
   std::string id_;
+  mutable std::mutex key_mutex_;  ///< key_ changes on key rotation (caller thread) while the door thread answers
   join_handler on_join_;
   zmq::context_t ctx_{1};
   zmq::socket_t router_;
@@ -157,6 +169,11 @@ sn::expected<std::unique_ptr<door>> door::start(const std::string& bind_address,
 door::door(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 door::~door() = default;
 door_stats door::stats() const { return impl_->stats(); }
+bool door::set_public_key(std::string public_key) {
+  if (!is_z85_key(public_key)) return false;
+  impl_->set_key(std::move(public_key));
+  return true;
+}
 
 sn::expected<door_message> door_request(const std::string& node_address, door_kind kind, std::string_view body,
                                         int timeout_ms) {

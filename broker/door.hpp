@@ -78,6 +78,8 @@ public:
   door(const door&) = delete;
   door& operator=(const door&) = delete;
   door_stats stats() const;
+  /// What identify answers from now on (key rotation). Thread-safe. False: not Z85.
+  bool set_public_key(std::string public_key);
 
   class impl;
 

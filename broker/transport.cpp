@@ -183,15 +183,16 @@ class transport::impl {
   transport_stats stats() const;
   const std::string& address() const noexcept { return self_; }
   bool enqueue_members(std::vector<std::string> keys);
+  bool enqueue_own_key(const std::string& secret_key, const std::string& public_key);
 
  private:
-  enum class command_kind : std::uint8_t { publish, send, add_peer, members };
+  enum class command_kind : std::uint8_t { publish, send, add_peer, members, own_key };
   struct command {
     command_kind kind;
     message_type type = 0;
     std::string peer;  ///< send, add_peer
-    std::string key;   ///< add_peer: Z85 public key or empty
-    std::string body;  ///< publish, send
+    std::string key;   ///< add_peer: Z85 public key or empty; own_key: the new public key
+    std::string body;  ///< publish, send; own_key: the new secret key (Z85)
     std::vector<std::string> keys;  ///< members: the Z85 keys to admit
   };
   /// One client socket towards a peer, watched by a ZeroMQ socket monitor.
@@ -258,6 +259,9 @@ class transport::impl {
   void serve_zap();
   /// Replaces the admitted keys; a key that left cuts the connections (docs/protocol.md 2.5).
   void apply_members(std::vector<std::string>&& keys);
+  /// Key rotation: this node's CURVE key pair becomes (secret, public): ROUTER
+  /// and PUB are re-bound with it and every link is redialled with it.
+  void apply_own_key(std::string& secret, const std::string& public_key);
   /// Closes and re-binds ROUTER and PUB: every inbound connection ends and
   /// must pass the ZAP handler again (members redial by themselves).
   void cut_inbound();
@@ -550,6 +554,14 @@ bool transport::impl::enqueue_members(std::vector<std::string> keys) {
   return push(std::move(c));
 }
 
+bool transport::impl::enqueue_own_key(const std::string& secret_key, const std::string& public_key) {
+  if (!opt_.curve.enabled || !is_z85_key(secret_key) || !is_z85_key(public_key)) return false;
+  auto derived = curve_public_key(secret_key);
+  if (!derived || *derived != public_key) return false;
+  command c{command_kind::own_key, 0, {}, public_key, secret_key};
+  return push(std::move(c));
+}
+
 transport_stats transport::impl::stats() const {
   auto g = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   transport_stats s;
@@ -694,6 +706,7 @@ void transport::impl::drain_commands() {
       log().warn("broker: {} could not {} {}: {}", self_,
                  c.kind == command_kind::publish ? "publish"
                  : c.kind == command_kind::send  ? "send to"
+                 : c.kind == command_kind::own_key ? "switch to its new key for"
                                                  : "add peer",
                  c.peer, e.what());
     }
@@ -720,6 +733,9 @@ void transport::impl::run_command(command& c) {
       break;
     case command_kind::members:
       apply_members(std::move(c.keys));
+      break;
+    case command_kind::own_key:
+      apply_own_key(c.body, c.key);
       break;
   }
 }
@@ -1165,6 +1181,9 @@ void transport::impl::apply_members(std::vector<std::string>&& keys) {
     close_socket(link.dealer);
     close_socket(link.sub);
     link.key.clear();
+    // The device may have rotated its keys (device.keys_rotated): identify
+    // at its door again; only a member's key is ever dialled.
+    if (table_.dials(address)) request_key(address);
   }
   for (auto it = keys_.begin(); it != keys_.end();) {
     it = allowed_keys_.count(it->second) == 0 ? keys_.erase(it) : std::next(it);
@@ -1173,6 +1192,36 @@ void transport::impl::apply_members(std::vector<std::string>&& keys) {
   log().warn("broker: {} admits {} keys; a key was revoked: every inbound connection was cut and must pass the "
              "ZAP handler again",
              self_, allowed_keys_.size());
+}
+
+void transport::impl::apply_own_key(std::string& secret, const std::string& public_key) {
+  const std::string old = opt_.curve.public_key;
+  opt_.curve.secret_key = secret;
+  opt_.curve.public_key = public_key;
+  std::fill(secret.begin(), secret.end(), '\0');
+  allowed_keys_.erase(old);
+  allowed_keys_.insert(public_key);
+  {
+    std::lock_guard<std::mutex> lock(resolve_mutex_);
+    members_snapshot_.erase(old);
+    members_snapshot_.insert(public_key);
+  }
+  // A listener copies its options when it binds: set the new server key,
+  // then re-bind (every inbound connection ends; peers redial with the key
+  // they learn from membership or at the door).
+  for (auto* s : {&router_, &pub_}) s->set(zmq::sockopt::curve_secretkey, opt_.curve.secret_key);
+  cut_inbound();
+  // Our links present the new client key from now on.
+  std::size_t redialled = 0;
+  for (auto& [address, link] : links_) {
+    if (!link.dealer.socket && !link.sub.socket) continue;
+    close_socket(link.dealer);
+    close_socket(link.sub);
+    connect_link(link);
+    ++redialled;
+  }
+  log().warn("broker: {} uses a new CURVE key {} (key rotation): ROUTER and PUB re-bound, {} links redialled", self_,
+             public_key, redialled);
 }
 
 void transport::impl::cut_inbound() {
@@ -1275,5 +1324,9 @@ void transport::impl::run_resolver() {
 }
 
 bool transport::set_members(std::vector<std::string> keys) { return impl_->enqueue_members(std::move(keys)); }
+
+bool transport::set_own_key(const std::string& secret_key, const std::string& public_key) {
+  return impl_->enqueue_own_key(secret_key, public_key);
+}
 
 }  // namespace sn::broker

@@ -102,6 +102,14 @@ public:
   /// the queue is full.
   bool set_members(std::vector<std::string> keys);
 
+  /// Key rotation: this node's CURVE key pair (Z85) from now on. ROUTER and
+  /// PUB are re-bound with the new server key (every inbound connection
+  /// ends; peers redial with the key they learn: membership, or identify at
+  /// the door) and every link to a peer is redialled with the new client
+  /// key. Thread-safe, non-blocking. False: CURVE is off, a key is not Z85,
+  /// the public key is not the secret's, or the queue is full.
+  bool set_own_key(const std::string& secret_key, const std::string& public_key);
+
   /// Addresses of the peers that count (configured and proven), sorted.
   std::vector<std::string> peers() const;
 

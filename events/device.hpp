@@ -77,4 +77,19 @@ struct device_revoked {
   std::uint64_t revoked_after_seq = 0;
 };
 
+/// A device replaced its own key pairs (issue 9 "Key rotation"). Written by
+/// the device itself (origin == device_id) and signed with its OLD signing
+/// key: the origin signature at this event's own seq is the old key's; every
+/// later own seq is signed with the new key (docs/protocol.md 1.7). The point
+/// is the event's own (origin, seq), so the payload does not repeat it: a
+/// second copy could only disagree with it.
+struct device_keys_rotated {
+  static constexpr event_type type = event_type::device_keys_rotated;
+  static constexpr std::uint16_t schema = 1;
+  std::string device_id;
+  std::string signing_key;  ///< the new Ed25519 public key, 64 lower-case hex characters
+  std::string curve_key;    ///< the new CURVE (X25519) public key, 64 lower-case hex characters
+  std::string approved_by;  ///< the admin (staff id) who asked for it
+};
+
 } // namespace sn

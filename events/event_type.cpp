@@ -13,7 +13,7 @@ struct catalog_entry {
 };
 
 // The one table of names. Order is irrelevant; ids are in event_type.hpp.
-constexpr std::array<catalog_entry, 23> catalog{{
+constexpr std::array<catalog_entry, 24> catalog{{
     {event_type::product_upserted, "product.upserted", 2},
     {event_type::price_changed, "price.changed", 2},
     {event_type::product_deactivated, "product.deactivated", 2},
@@ -29,6 +29,7 @@ constexpr std::array<catalog_entry, 23> catalog{{
     {event_type::store_created, "store.created", 1},
     {event_type::device_enrolled, "device.enrolled", 1},
     {event_type::device_revoked, "device.revoked", 1},
+    {event_type::device_keys_rotated, "device.keys_rotated", 1},
     {event_type::master_changed, "master.changed", 1},
     {event_type::conflict_resolved, "conflict.resolved", 1},
     {event_type::staff_added, "staff.added", 1},

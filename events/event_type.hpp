@@ -29,6 +29,7 @@ enum class event_type : std::uint16_t {
   store_created = 402,
   device_enrolled = 403,
   device_revoked = 404,
+  device_keys_rotated = 405,
   // election (election.hpp)
   master_changed = 500,
   // sync (sync.hpp)

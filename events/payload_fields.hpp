@@ -77,6 +77,9 @@ template <class F> void fields(F& f, device_enrolled& p) {
   f("device_id", p.device_id); f("signing_key", p.signing_key); f("curve_key", p.curve_key);
   f("priority", p.priority); f("approved_by", p.approved_by);
 }
+template <class F> void fields(F& f, device_keys_rotated& p) {
+  f("device_id", p.device_id); f("signing_key", p.signing_key); f("curve_key", p.curve_key); f("approved_by", p.approved_by);
+}
 template <class F> void fields(F& f, device_revoked& p) {
   f("device_id", p.device_id); f("reason", p.reason); f("approved_by", p.approved_by);
   f("revoked_after_seq", p.revoked_after_seq);
@@ -111,6 +114,7 @@ template <class Fn> bool with_payload_type(std::uint16_t type, Fn&& fn) {
     case event_type::store_created: fn(store_created{}); return true;
     case event_type::device_enrolled: fn(device_enrolled{}); return true;
     case event_type::device_revoked: fn(device_revoked{}); return true;
+    case event_type::device_keys_rotated: fn(device_keys_rotated{}); return true;
     case event_type::master_changed: fn(master_changed{}); return true;
     case event_type::conflict_resolved: fn(conflict_resolved{}); return true;
     case event_type::staff_added: fn(staff_added{}); return true;

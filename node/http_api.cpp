@@ -308,7 +308,7 @@ public:
     // Backups: a RocksDB checkpoint taken by this process, the one holding the
     // data dir (storage/checkpoint.hpp says why a tool cannot take it itself).
     srv.Post("/v1/backup", [this](const httplib::Request& req, httplib::Response& res) { backup(req, res); });
-    srv.Post(R"(/v1/devices/([^/]+)/(enrollment|revocation))",
+    srv.Post(R"(/v1/devices/([^/]+)/(enrollment|revocation|keys/rotation))",
              [this](const httplib::Request& req, httplib::Response& res) { membership_command(req, res); });
     srv.Post("/v1/master", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, current_auth.rule->least)) return;
@@ -760,7 +760,9 @@ private:
 
   /// POST /v1/devices/{id}/enrollment {"priority"?: int} -> 201 {"device_id",
   /// "code","expires_at","peer"}; POST /v1/devices/{id}/revocation
-  /// {"reason"?: str} -> 201 {"device_id","revoked_after_seq","reason"}.
+  /// {"reason"?: str} -> 201 {"device_id","revoked_after_seq","reason"};
+  /// POST /v1/devices/{id}/keys/rotation -> 201 {"device_id","seq",
+  /// "signing_key","curve_key","held_elsewhere"} (on device {id} only).
   void membership_command(const httplib::Request& req, httplib::Response& res) {
     auto who = authorize(req, res, current_auth.rule->least);
     if (!who) return;
@@ -778,7 +780,10 @@ private:
     }
     const std::string by = who->approver_id.empty() ? who->staff_id : who->approver_id;
     std::pair<int, std::string> out;
-    if (enrolling) {
+    if (req.matches[2] == "keys/rotation") {
+      if (!s_.rotate_keys) return send_error(res, 503, "unavailable", "key rotation is not available on this node");
+      out = s_.rotate_keys(id, by);
+    } else if (enrolling) {
       std::int32_t priority = 0;
       if (body.contains("priority") && !body["priority"].is_null()) {
         if (!body["priority"].is_number_integer()) return send_error(res, 400, "wrong_type", "priority: expected an integer");

@@ -63,6 +63,8 @@ struct http_services {
   std::function<std::pair<int, std::string>(const std::string&, std::int32_t, const std::string&)> enroll_device;
   /// POST /v1/devices/{id}/revocation (device id, reason, admin's staff id).
   std::function<std::pair<int, std::string>(const std::string&, const std::string&, const std::string&)> revoke_device;
+  /// POST /v1/devices/{id}/keys/rotation (device id, admin's staff id).
+  std::function<std::pair<int, std::string>(const std::string&, const std::string&)> rotate_keys;
 };
 
 /// The HTTP API server: a connection gate (node/http_gate.hpp) that holds

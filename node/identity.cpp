@@ -109,6 +109,91 @@ std::string random_store_id() {
   return to_hex(b.data(), b.size());
 }
 
+namespace {
+
+/// Reads both secret keys and derives (and checks) the public ones.
+sn::status load_keys(const std::filesystem::path& signing, const std::filesystem::path& curve, device_identity& id) {
+  if (auto s = read_key(signing, id.signing_secret); !s) return s;
+  if (auto s = read_key(curve, id.curve_secret); !s) return s;
+  if (crypto_sign_ed25519_sk_to_pk(id.signing_public.data(), id.signing_secret.data()) != 0) {
+    return identity_error(signing.string() + " does not hold an Ed25519 secret key");
+  }
+  std::array<std::uint8_t, 64> check{};
+  std::array<std::uint8_t, 32> seed{};
+  crypto_sign_ed25519_sk_to_seed(seed.data(), id.signing_secret.data());
+  std::array<std::uint8_t, 32> derived{};
+  crypto_sign_seed_keypair(derived.data(), check.data(), seed.data());
+  sodium_memzero(check.data(), check.size());
+  sodium_memzero(seed.data(), seed.size());
+  if (derived != id.signing_public) return identity_error(signing.string() + " is damaged (its halves disagree)");
+  if (crypto_scalarmult_base(id.curve_public.data(), id.curve_secret.data()) != 0) {
+    return identity_error(curve.string() + " does not hold a CURVE secret key");
+  }
+  return sn::status::ok();
+}
+
+struct key_paths {
+  std::filesystem::path dir, signing, curve, signing_next, curve_next;
+};
+
+key_paths paths_in(const std::string& data_dir) {
+  const auto dir = std::filesystem::path(data_dir) / "identity";
+  return {dir, dir / "signing.key", dir / "curve.key", dir / "signing.next.key", dir / "curve.next.key"};
+}
+
+}  // namespace
+
+sn::expected<device_identity> make_next_identity(const std::string& data_dir) {
+  if (sodium_init() < 0) return identity_error("libsodium failed to initialise");
+  const key_paths k = paths_in(data_dir);
+  if (auto s = discard_next_identity(data_dir); !s) return s.error();
+  device_identity id;
+  crypto_sign_keypair(id.signing_public.data(), id.signing_secret.data());
+  randombytes_buf(id.curve_secret.data(), id.curve_secret.size());
+  if (auto s = write_key(k.signing_next, id.signing_secret); !s) return s.error();
+  if (auto s = write_key(k.curve_next, id.curve_secret); !s) return s.error();
+  if (auto s = fsync_path(k.dir, O_RDONLY | O_DIRECTORY); !s) return s.error();
+  // Read back what is on disk: the keys used are the keys kept.
+  if (auto s = load_keys(k.signing_next, k.curve_next, id); !s) return s.error();
+  id.created = true;
+  return id;
+}
+
+sn::expected<std::optional<device_identity>> pending_next_identity(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  const key_paths k = paths_in(data_dir);
+  std::error_code ec;
+  const bool signing_next = fs::exists(k.signing_next, ec);
+  const bool curve_next = fs::exists(k.curve_next, ec);
+  if (!signing_next && !curve_next) return std::optional<device_identity>{};
+  device_identity id;
+  if (auto s = load_keys(signing_next ? k.signing_next : k.signing, curve_next ? k.curve_next : k.curve, id); !s)
+    return s.error();
+  return std::optional<device_identity>{std::move(id)};
+}
+
+sn::status commit_next_identity(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  const key_paths k = paths_in(data_dir);
+  std::error_code ec;
+  for (const auto& [from, to] : {std::pair{k.signing_next, k.signing}, std::pair{k.curve_next, k.curve}}) {
+    if (!fs::exists(from, ec)) continue;  // renamed before a crash
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return identity_error("cannot rename " + from.string() + " to " + to.string() + ": " + errno_text());
+  }
+  return fsync_path(k.dir, O_RDONLY | O_DIRECTORY);
+}
+
+sn::status discard_next_identity(const std::string& data_dir) {
+  const key_paths k = paths_in(data_dir);
+  for (const auto& p : {k.signing_next, k.curve_next}) {
+    for (const std::string& f : {p.string(), p.string() + ".new"}) {
+      if (::unlink(f.c_str()) != 0 && errno != ENOENT) return identity_error("cannot delete " + f + ": " + errno_text());
+    }
+  }
+  return fsync_path(k.dir, O_RDONLY | O_DIRECTORY);
+}
+
 sn::expected<device_identity> load_or_create_identity(const std::string& data_dir) {
   if (sodium_init() < 0) return identity_error("libsodium failed to initialise");
   namespace fs = std::filesystem;
@@ -137,23 +222,7 @@ sn::expected<device_identity> load_or_create_identity(const std::string& data_di
     if (auto s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s) return s.error();
   }
   // Read back what is on disk (also right after creating it): one code path.
-  if (auto s = read_key(signing, id.signing_secret); !s) return s.error();
-  if (auto s = read_key(curve, id.curve_secret); !s) return s.error();
-  if (crypto_sign_ed25519_sk_to_pk(id.signing_public.data(), id.signing_secret.data()) != 0) {
-    return identity_error(signing.string() + " does not hold an Ed25519 secret key");
-  }
-  // The secret key's second half is its public key: a damaged file shows here.
-  std::array<std::uint8_t, 64> check{};
-  std::array<std::uint8_t, 32> seed{};
-  crypto_sign_ed25519_sk_to_seed(seed.data(), id.signing_secret.data());
-  std::array<std::uint8_t, 32> derived{};
-  crypto_sign_seed_keypair(derived.data(), check.data(), seed.data());
-  sodium_memzero(check.data(), check.size());
-  sodium_memzero(seed.data(), seed.size());
-  if (derived != id.signing_public) return identity_error(signing.string() + " is damaged (its halves disagree)");
-  if (crypto_scalarmult_base(id.curve_public.data(), id.curve_secret.data()) != 0) {
-    return identity_error(curve.string() + " does not hold a CURVE secret key");
-  }
+  if (auto s = load_keys(signing, curve, id); !s) return s.error();
   return id;
 }
 

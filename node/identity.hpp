@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "events/expected.hpp"
@@ -42,6 +43,27 @@ struct device_identity {
 
 /// The identity in `data_dir`, made there when absent.
 [[nodiscard]] sn::expected<device_identity> load_or_create_identity(const std::string& data_dir);
+
+// Key rotation (issue 9, docs/operations.md "Rotating a device's keys"):
+// the next key pairs are made into `identity/signing.next.key` and
+// `identity/curve.next.key` (0600, written and synced like the first ones)
+// while the current files stay; only once the device.keys_rotated naming
+// them is durable does commit_next_identity rename them over the current
+// files (rename(2): each file is atomically old or new), and sync the
+// directory. A crash in between leaves next files: at start the node
+// finishes the rename when its log holds the rotation naming them, and
+// deletes them otherwise (pending_next_identity, discard_next_identity).
+
+/// Fresh next key pairs written as the next files (any left by an earlier,
+/// unfinished attempt are replaced first).
+[[nodiscard]] sn::expected<device_identity> make_next_identity(const std::string& data_dir);
+/// The next identity a crash left (a next file, or the current one where its
+/// rename was done already); nullopt when no next file exists.
+[[nodiscard]] sn::expected<std::optional<device_identity>> pending_next_identity(const std::string& data_dir);
+/// The next files become the current ones (rename, then directory fsync).
+[[nodiscard]] sn::status commit_next_identity(const std::string& data_dir);
+/// Deletes the next files (the rotation was not recorded).
+[[nodiscard]] sn::status discard_next_identity(const std::string& data_dir);
 
 /// 32 lower-case hex characters of fresh random bytes (a new store's id).
 std::string random_store_id();

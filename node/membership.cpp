@@ -31,6 +31,19 @@ bool membership::enrolled(const member_keys& m) {
 
 void membership::revoked(const std::string& device_id) { revoked_.insert(device_id); }
 
+bool membership::rotated(const std::string& device_id, const std::string& signing_key, const std::string& curve_key) {
+  if (!is_member(device_id) || !key_from_hex(signing_key) || !key_from_hex(curve_key)) return false;
+  auto& slot = enrolled_.at(device_id);
+  slot.signing_key = signing_key;
+  slot.curve_key = curve_key;
+  return true;
+}
+
+void membership::note_address(const std::string& device_id, const std::string& address) {
+  auto it = enrolled_.find(device_id);
+  if (it != enrolled_.end() && !address.empty()) it->second.address = address;
+}
+
 bool membership::is_member(const std::string& device_id) const {
   return enrolled_.count(device_id) != 0 && revoked_.count(device_id) == 0;
 }

@@ -8,7 +8,9 @@
 // revoked; revocation is sticky for the device id whatever order the events
 // arrive in (like the devices projection). The newest enrollment of an id
 // wins by (HLC, origin) there; here a later fold of the same id replaces its
-// keys (enrollments of one id with new keys are key rotation, not in scope).
+// keys. A device.keys_rotated (key rotation, written by the device itself and
+// let in by the origin gate only when its old key signed it) replaces the
+// member's keys: the old CURVE key is no longer admitted, the new one is.
 // Not thread-safe: the node guards it with a mutex.
 #pragma once
 
@@ -28,6 +30,11 @@ public:
   /// Folds an enrollment. False: a key is not 64 hex characters (ignored).
   bool enrolled(const member_keys& m);
   void revoked(const std::string& device_id);
+  /// Folds a key rotation of an enrolled member. False: not enrolled (or
+  /// revoked), or a key is not 64 hex characters (ignored).
+  bool rotated(const std::string& device_id, const std::string& signing_key, const std::string& curve_key);
+  /// Where a member is dialled (a join grant's address), keeping its keys.
+  void note_address(const std::string& device_id, const std::string& address);
 
   bool is_member(const std::string& device_id) const;
   bool is_revoked(const std::string& device_id) const { return revoked_.count(device_id) != 0; }

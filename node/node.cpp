@@ -125,14 +125,17 @@ std::string transport_metrics(const broker::transport& t, const frame_routes& r)
   return out;
 }
 
-/// Hands committed membership events (device.enrolled, device.revoked) to
+/// Hands committed membership events (device.enrolled, device.revoked,
+/// device.keys_rotated) to
 /// the node, which refreshes the transport's ZAP allow-list (no restart).
 caf::behavior membership_watcher(caf::event_based_actor*, std::function<void(const event&)> on_event) {
   return {
     [on_event](actors::committed_atom, const actors::committed_batch& b) {
       for (const auto& se : *b.events) {
         const auto t = static_cast<event_type>(se.ev.type);
-        if (t == event_type::device_enrolled || t == event_type::device_revoked) on_event(se.ev);
+        if (t == event_type::device_enrolled || t == event_type::device_revoked ||
+            t == event_type::device_keys_rotated)
+          on_event(se.ev);
       }
     },
   };
@@ -292,6 +295,7 @@ private:
       return exit_cannot_start;
     }
     identity_ = std::move(*id);
+    if (!finish_rotation()) return exit_cannot_start;
     // Public keys only: the secret halves never reach a log line.
     spdlog::info("node: device={} {} keys in {}/identity (signing {}, curve {})", config_.device_id,
                  identity_.created ? "made new" : "loaded", config_.data_dir, identity_.signing_public_hex(),
@@ -313,6 +317,61 @@ private:
         "(docs/operations.md, \"Enrolling a device\")",
         config_.device_id, config_.data_dir, config_.device_id);
     return exit_cannot_start;
+  }
+
+  /// A key rotation a crash interrupted (node/identity.hpp): next key files
+  /// are kept as the current ones when this device's newest device.keys_rotated
+  /// names them (the event is durable), and deleted otherwise. False: the
+  /// files cannot be read, renamed or deleted (logged).
+  bool finish_rotation() {
+    auto next = pending_next_identity(config_.data_dir);
+    if (!next) {
+      spdlog::error("device keys: {}", next.error().message);
+      return false;
+    }
+    if (!*next) return true;
+    const std::string want = (*next)->signing_public_hex();
+    bool recorded = false;
+    if (auto rotation = newest_own_rotation()) recorded = rotation->second.signing_key == want;
+    if (!recorded) {
+      if (auto st = discard_next_identity(config_.data_dir); !st) {
+        spdlog::error("device keys: {}", st.error().message);
+        return false;
+      }
+      spdlog::warn("node: device={} a key rotation was not recorded before the node stopped: its new keys were "
+                   "deleted, the device keeps its keys (rotate again)",
+                   config_.device_id);
+      return true;
+    }
+    if (auto st = commit_next_identity(config_.data_dir); !st) {
+      spdlog::error("device keys: {}", st.error().message);
+      return false;
+    }
+    auto id = load_or_create_identity(config_.data_dir);
+    if (!id) {
+      spdlog::error("device keys: {}", id.error().message);
+      return false;
+    }
+    identity_ = std::move(*id);
+    spdlog::info("node: device={} finished the key rotation its log records (signing {})", config_.device_id, want);
+    return true;
+  }
+
+  /// This device's newest own device.keys_rotated and its seq, read from its
+  /// newest own event down, at most `back_max` events (only called when a
+  /// rotation was interrupted, or its append's answer was lost).
+  std::optional<std::pair<std::uint64_t, device_keys_rotated>> newest_own_rotation(
+      std::uint64_t back_max = ~std::uint64_t{0}) const {
+    const device_id self{config_.device_id};
+    const auto head = log_->head(self);
+    const std::uint64_t top = head ? head->seq.value() : 0;
+    for (std::uint64_t seq = top; seq >= 1 && top - seq < back_max; --seq) {
+      auto own = log_->get(self, origin_seq{seq});
+      if (!own || own->ev.type != static_cast<std::uint16_t>(event_type::device_keys_rotated)) continue;
+      auto p = payload_of<device_keys_rotated>(own->ev);
+      if (p && p->device_id == config_.device_id) return std::pair{seq, *p};
+    }
+    return std::nullopt;
   }
 
   static join_code_options join_options(const node_config& c) {
@@ -620,7 +679,10 @@ private:
     }
     if (auto lines = log_->get_meta(meta_join_members)) {
       for (const auto& m : decode_member_lines(*lines)) {
-        if (!book_.is_revoked(m.device_id)) book_.enrolled(m);
+        // The grant's keys only until the member's own events arrive: a
+        // member the projection knows keeps its (possibly rotated) keys.
+        if (book_.is_member(m.device_id)) book_.note_address(m.device_id, m.address);
+        else if (!book_.is_revoked(m.device_id)) book_.enrolled(m);
       }
     }
     if (auto store = log_->get_meta(meta_store_id)) store_id_ = *store;
@@ -634,6 +696,11 @@ private:
       std::lock_guard<std::mutex> lock(trust_mutex_);
       if (auto p = payload_of<device_enrolled>(ev)) {
         book_.enrolled(member_keys{p->device_id, p->signing_key, p->curve_key, p->priority, ""});
+      } else if (auto k = payload_of<device_keys_rotated>(ev)) {
+        if (k->device_id != ev.origin.value()) return;  // only a device rotates its own keys
+        if (!book_.rotated(k->device_id, k->signing_key, k->curve_key)) return;
+        spdlog::info("node: device={} {} rotated its keys at {}:{} (signing {}, curve {})", config_.device_id,
+                     k->device_id, ev.origin.value(), ev.seq.value(), k->signing_key, k->curve_key);
       } else if (auto r = payload_of<device_revoked>(ev)) {
         book_.revoked(r->device_id);
         spdlog::warn("node: device={} {} was revoked (by {} on {}): its connections are refused", config_.device_id,
@@ -771,6 +838,144 @@ private:
     spdlog::warn("node: device={} revoked {} (by {}: {}) after its seq {}", config_.device_id, id, staff_id, reason,
                  point);
     return {201, nlohmann::json{{"device_id", id}, {"revoked_after_seq", point}, {"reason", reason}}.dump()};
+  }
+
+  /// How long a key rotation waits for another device to hold the rotation
+  /// event before this node's CURVE key changes on the wire (docs/operations.md
+  /// "Rotating a device's keys"): peers that got the event learn the new key;
+  /// a peer that did not could no longer reach this device to get it. The
+  /// wait ends early when sync shows another device holds the event, or when
+  /// a peer dials this node with the new key (it folded the event and asked
+  /// the door: the peer port refuses that handshake until it switches).
+  static constexpr auto rotation_switch_wait = std::chrono::milliseconds(5'000);
+  static constexpr auto rotation_switch_poll = std::chrono::milliseconds(50);
+
+  /// Own events another device is known to hold (sync's pending changes).
+  std::uint64_t own_held_elsewhere() {
+    const auto head = log_->head(device_id{config_.device_id});
+    const std::uint64_t own = head ? head->seq.value() : 0;
+    std::uint64_t pending = own;
+    caf::scoped_actor asker{*system_};
+    asker->request(sync_, std::chrono::seconds(2), actors::status_atom::value)
+      .receive(
+        [&](std::string& text) {
+          auto j = nlohmann::json::parse(text, nullptr, false);
+          if (j.is_object() && j.contains("pending_changes") && j["pending_changes"].is_number_unsigned())
+            pending = j["pending_changes"].get<std::uint64_t>();
+        },
+        [](caf::error&) {});
+    return own > pending ? own - pending : 0;
+  }
+
+  /// POST /v1/devices/{id}/keys/rotation: new key pairs for this device.
+  /// Order (each step only after the one before it succeeded): the next keys
+  /// are written to the data dir beside the current ones; the log writer
+  /// stages the next signing key; device.keys_rotated is appended (signed
+  /// with the current key; the writer signs every later own event with the
+  /// new one); the next key files replace the current ones; the door answers
+  /// the new CURVE key; once another device holds the event (or after
+  /// rotation_switch_wait) the transport re-binds and redials with it.
+  std::pair<int, std::string> rotate_keys(const std::string& id, const std::string& staff_id) {
+    if (id != config_.device_id) {
+      return membership_error(409, "not_this_device",
+                              "device " + id + "'s keys rotate on " + id + " itself (this node is " +
+                                  config_.device_id + "): run `storectl --node URL-of-" + id +
+                                  " devices rotate-keys " + id + "`");
+    }
+    std::unique_lock<std::mutex> one(rotation_mutex_, std::try_to_lock);
+    if (!one.owns_lock()) return membership_error(409, "rotation_in_progress", "a key rotation of " + id + " is running");
+    {
+      std::lock_guard<std::mutex> lock(trust_mutex_);
+      if (book_.is_revoked(id)) return membership_error(409, "device_revoked", id + " was revoked: its keys do not rotate");
+      if (!book_.is_member(id) || store_id_.empty())
+        return membership_error(409, "not_enrolled", id + " is not an enrolled member of a store yet");
+    }
+    if (metrics_.peers_alive.load(std::memory_order_relaxed) == 0) {  // heard within the failure timeout
+      return membership_error(409, "no_peer",
+                              "no other device is connected: rotate while the device is online, so that the store "
+                              "learns its new keys before it uses them");
+    }
+    auto next = make_next_identity(config_.data_dir);
+    if (!next) {
+      spdlog::error("node: device={} key rotation: {}", config_.device_id, next.error().message);
+      return membership_error(500, "key_files", "the new keys could not be written: " + next.error().message);
+    }
+    const std::string signing_hex = next->signing_public_hex();
+    const std::string curve_hex = next->curve_public_hex();
+    auto abandon = [&](const char* why) {
+      if (auto st = discard_next_identity(config_.data_dir); !st)
+        spdlog::error("node: device={} key rotation: {}", config_.device_id, st.error().message);
+      spdlog::warn("node: device={} key rotation abandoned ({}): the device keeps its keys", config_.device_id, why);
+      return membership_error(503, "unavailable", std::string("the key rotation was not recorded: ") + why);
+    };
+    bool staged = false;
+    {
+      actors::writer_next_key k;
+      k.public_key = next->signing_public;
+      std::copy(next->signing_secret.begin(), next->signing_secret.end(), k.secret.begin());
+      caf::scoped_actor asker{*system_};
+      asker->request(writer_, std::chrono::seconds(10), actors::rotate_key_atom::value, std::move(k))
+        .receive([&](bool ok) { staged = ok; }, [](caf::error&) {});
+    }
+    if (!staged) return abandon("the log writer did not take the new key");
+    // A handshake refused by this node's peer port after the event is out is
+    // a peer that learned the new key (at the door) and dials with it.
+    const std::uint64_t denied_before = transport_->stats().auth_denied;
+    std::optional<std::uint64_t> seq;
+    {
+      std::vector<event> drafts{make_event(device_id{}, origin_seq{0}, hlc_timestamp{}, term_id{0},
+                                           device_keys_rotated{id, signing_hex, curve_hex, staff_id})};
+      caf::scoped_actor asker{*system_};
+      asker->request(commands_, std::chrono::seconds(10), actors::system_event_atom::value, std::move(drafts))
+        .receive(
+          [&](actors::append_local_reply& r) {
+            if (!r.sealed.empty()) seq = r.sealed.back().seq.value();
+          },
+          [&](caf::error& err) { spdlog::warn("node: device.keys_rotated was not recorded: {}", system_->render(err)); });
+    }
+    if (!seq) {
+      // No answer is not "not recorded": the writer may have made it durable
+      // (and signs with the new key from then on). The log decides.
+      constexpr std::uint64_t recent_own_events = 10'000;
+      if (auto rotation = newest_own_rotation(recent_own_events); rotation && rotation->second.signing_key == signing_hex)
+        seq = rotation->first;
+    }
+    if (!seq) {
+      // Unknown outcome (no answer within 10 s, and the log does not show it
+      // yet): the next files stay; the next start keeps them if the log
+      // holds the rotation, deletes them if not (finish_rotation).
+      spdlog::error("node: device={} key rotation: device.keys_rotated was not confirmed; restart the node: it "
+                    "finishes the rotation if the log recorded it and undoes it if not",
+                    config_.device_id);
+      return membership_error(503, "unavailable",
+                              "the key rotation was not confirmed: restart the node, which finishes or undoes it");
+    }
+    // Durable: the new keys are this device's from here on (a crash before
+    // the rename is finished at the next start, finish_rotation()).
+    if (auto st = commit_next_identity(config_.data_dir); !st) {
+      spdlog::error("node: device={} key rotation recorded at seq {} but {}; the next start finishes it",
+                    config_.device_id, *seq, st.error().message);
+    }
+    identity_ = std::move(*next);
+    if (door_) door_->set_public_key(broker::z85_of_key(identity_.curve_public.data()));
+    const auto deadline = std::chrono::steady_clock::now() + rotation_switch_wait;
+    bool held = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      held = own_held_elsewhere() >= *seq || transport_->stats().auth_denied > denied_before;
+      if (held) break;
+      std::this_thread::sleep_for(rotation_switch_poll);
+    }
+    transport_->set_own_key(broker::z85_of_key(identity_.curve_secret.data()),
+                            broker::z85_of_key(identity_.curve_public.data()));
+    spdlog::warn("node: device={} rotated its keys at seq {} (by {}): signing {}, curve {}; {}", config_.device_id,
+                 *seq, staff_id, signing_hex, curve_hex,
+                 held ? "another device holds the event" : "no other device was seen to hold the event yet");
+    const nlohmann::json out{{"device_id", id},
+                             {"seq", *seq},
+                             {"signing_key", signing_hex},
+                             {"curve_key", curve_hex},
+                             {"held_elsewhere", held}};
+    return {201, out.dump()};
   }
 
   std::string trust_metrics() const {
@@ -1170,6 +1375,10 @@ private:
       if (!transport_) return membership_error(503, "read_only", "no peers in inspection mode");
       return revoke(id, reason, staff_id);
     };
+    s.rotate_keys = [this](const std::string& id, const std::string& staff_id) {
+      if (!transport_) return membership_error(503, "read_only", "no peers in inspection mode");
+      return rotate_keys(id, staff_id);
+    };
     s.record_events = [sys = system_.get(), c = commands_](std::vector<event> drafts) {
       caf::scoped_actor asker{*sys};
       asker->request(c, std::chrono::seconds(10), actors::system_event_atom::value, std::move(drafts))
@@ -1234,6 +1443,7 @@ private:
   mutable std::mutex trust_mutex_;
   membership book_;
   join_codes codes_;
+  std::mutex rotation_mutex_;  ///< one key rotation at a time (HTTP threads)
   std::string store_id_;
   std::atomic<std::uint64_t> joins_accepted_{0};
   std::array<std::atomic<std::uint64_t>, 10> join_refused_{};  ///< by join_refusal value

@@ -93,6 +93,7 @@ const std::vector<route_rule>& permission_table() {
       command("POST", "/v1/devices", role::admin, "register a device (the seed's registration; trust comes from enrollment)"),
       command("POST", "/v1/devices/{id}/enrollment", role::admin, "a one-time join code for a new device"),
       command("POST", "/v1/devices/{id}/revocation", role::admin, "revoke a device: its connections and later events are refused"),
+      command("POST", "/v1/devices/{id}/keys/rotation", role::admin, "rotate this device's keys (served by device {id} only)"),
       command("POST", "/v1/backup", role::admin, "copy the data dir (the log holds PIN hashes)"),
   };
   return table;

@@ -113,7 +113,7 @@ private:
 
   status load_signatures() {
     return log_.scan_signatures([&](const trust::origin_signature& s) {
-      sigs_[s.origin].emplace(s.seq, signed_at{s, {}, false});
+      sigs_[s.origin].emplace(s.seq, signed_at{s, {}, false, false});
       return true;
     });
   }
@@ -137,12 +137,15 @@ private:
               "signature of " + ref(origin, seq) + ": origin " + origin + " has no enrolled key in this log");
           continue;
         }
-        if (!trust::verify(m->key, at.sig.sig, keyring_.store_id(), origin, seq, at.hash)) {
+        const trust::public_key* key = m->key_at(seq);
+        if (key == nullptr || !trust::verify(*key, at.sig.sig, keyring_.store_id(), origin, seq, at.hash)) {
           add(finding_kind::bad_signature, origin, seq, 0,
-              "signature of " + ref(origin, seq) + " does not verify with " + origin + "'s enrolled key");
+              "signature of " + ref(origin, seq) + " does not verify with " + origin + "'s key" +
+                  (m->keys.size() > 1 ? " valid at that seq (key history)" : std::string(" (enrolled)")));
           continue;
         }
         ++report_.signatures_valid;
+        at.valid = true;
         auto& v = valid_to_[origin];
         v = std::max(v, seq);
       }
@@ -155,6 +158,18 @@ private:
       }
       std::uint64_t covered = 0;
       if (auto it = valid_to_.find(origin); it != valid_to_.end()) covered = it->second;
+      // A key rotation counts only with its previous key's signature at its
+      // own seq (docs/protocol.md 1.7): without it, nothing from it on is covered.
+      for (std::uint64_t r : m->rotation_points()) {
+        auto so = sigs_.find(origin);
+        const bool proven = so != sigs_.end() && so->second.count(r) != 0 && so->second.at(r).valid;
+        if (proven || r > w.last_seq) continue;
+        add(finding_kind::bad_signature, origin, r, 0,
+            "key rotation " + ref(origin, r) + " carries no valid signature of " + origin +
+                "'s previous key: the new key is not trusted");
+        covered = std::min(covered, r - 1);
+        break;
+      }
       if (covered < w.last_seq) {
         add(finding_kind::unsigned_events, origin, covered + 1, 0,
             origin + ":" + std::to_string(covered + 1) + ".." + std::to_string(w.last_seq) +
@@ -168,7 +183,7 @@ private:
     const std::uint64_t seq = e.seq.value();
     const auto type = static_cast<event_type>(e.type);
     if (type == event_type::store_created || type == event_type::device_enrolled ||
-        type == event_type::device_revoked) {
+        type == event_type::device_revoked || type == event_type::device_keys_rotated) {
       keyring_.observe(e);
     }
     if (auto so = sigs_.find(origin); so != sigs_.end()) {
@@ -296,6 +311,7 @@ private:
     trust::origin_signature sig;
     hash256 hash{};     // the stored hash of the event at that seq (first copy)
     bool held = false;  // the walk found that event
+    bool valid = false;  // verified with the key valid at its seq
   };
   std::map<std::string, std::map<std::uint64_t, signed_at>> sigs_;
   std::map<std::string, std::uint64_t> valid_to_;  // origin -> highest seq with a valid signature

@@ -184,6 +184,10 @@ std::string summary_of(const device_enrolled& p) {
   return "device=" + p.device_id + " priority=" + std::to_string(p.priority) +
          " approved_by=" + (p.approved_by.empty() ? "-" : p.approved_by) + " signing_key=" + p.signing_key.substr(0, 16);
 }
+std::string summary_of(const device_keys_rotated& p) {
+  return "device=" + p.device_id + " approved_by=" + (p.approved_by.empty() ? "-" : p.approved_by) +
+         " signing_key=" + p.signing_key.substr(0, 16) + " curve_key=" + p.curve_key.substr(0, 16);
+}
 std::string summary_of(const device_revoked& p) {
   return "device=" + p.device_id + " reason=" + quoted(p.reason) + " approved_by=" + p.approved_by;
 }
@@ -227,6 +231,7 @@ std::optional<std::string> summarise_typed(const event& e) {
     case event_type::store_created: return typed<store_created>(e);
     case event_type::device_enrolled: return typed<device_enrolled>(e);
     case event_type::device_revoked: return typed<device_revoked>(e);
+    case event_type::device_keys_rotated: return typed<device_keys_rotated>(e);
     case event_type::master_changed: return typed<master_changed>(e);
     case event_type::conflict_resolved: return typed<conflict_resolved>(e);
   }

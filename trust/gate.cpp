@@ -50,13 +50,13 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
   SN_ASSERT(last - first + 1 == n, "a run is contiguous");
   if (origin == self) return refuse_all(first, n, verdict::own_origin);
 
-  // The key, and the store id it signs under.
-  public_key key{};
+  // The keys, and the store id they sign under.
+  std::vector<key_range> schedule;
   std::string store_id = k.store_id();
   std::uint64_t cap = ~std::uint64_t{0};  // the revocation point, if any
   if (const member* m = k.find(origin); m != nullptr) {
     if (!m->has_key) return refuse_all(first, n, m->revoked ? verdict::revoked : verdict::unknown_origin);
-    key = m->key;
+    schedule = m->keys;
     if (m->revoked) cap = m->revoked_after_seq;
   } else {
     // Bootstrap: the origin's own genesis in this run enrolls its key.
@@ -74,13 +74,34 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
       }
       return refuse_all(first, n, verdict::unknown_origin);
     }
-    key = founded->key;
+    schedule = founded->keys;
     store_id = t.store_id();
   }
-  const std::uint64_t limit = std::min(last, cap);
+  std::uint64_t limit = std::min(last, cap);
   if (limit < first) return refuse_all(first, n, verdict::revoked);
 
-  // The highest valid signature within [first, limit].
+  // Rotations inside the run (docs/protocol.md 1.7): the event at r is the
+  // old key's, later seqs the new key's, provided the old key signed r.
+  std::vector<std::uint64_t> rotations;
+  for (const event* e : run) {
+    if (e->seq.value() > limit) break;
+    auto key = rotated_key_of(*e);
+    if (!key || *key == schedule.back().key || schedule.size() >= key_ranges_max) continue;
+    schedule.push_back(key_range{e->seq.value() + 1, *key});
+    rotations.push_back(e->seq.value());
+  }
+  auto key_at = [&schedule](std::uint64_t seq) -> const public_key& {
+    const public_key* found = &schedule.front().key;
+    for (const auto& r : schedule) {
+      if (r.first_seq > seq) break;
+      found = &r.key;
+    }
+    return *found;
+  };
+
+  // The highest valid signature within [first, limit]; then every rotation
+  // below it must carry the old key's signature at its own seq, else the run
+  // is cut before that rotation and the search starts again.
   std::vector<const origin_signature*> candidates;
   for (const auto& s : offered) {
     if (s.origin == origin && s.seq >= first && s.seq <= limit) candidates.push_back(&s);
@@ -88,17 +109,73 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
   std::sort(candidates.begin(), candidates.end(), [](auto* a, auto* b) { return a->seq > b->seq; });
   run_decision d;
   bool bad = false;
-  for (const origin_signature* s : candidates) {
-    const event& e = *run[s->seq - first];
-    ++d.verifications;
-    if (verify(key, s->sig, store_id, origin, s->seq, e.hash)) {
-      d.accept_to = s->seq;
-      d.covering = *s;
+  std::uint64_t forged_from = 0;    // a rotation whose own signature is not the old key's: refused from here
+  std::uint64_t unproven_from = 0;  // a rotation whose own signature was not offered: waits from here
+  for (;;) {
+    d.covering.reset();
+    d.proofs.clear();
+    for (const origin_signature* s : candidates) {
+      if (s->seq > limit) continue;
+      const event& e = *run[s->seq - first];
+      ++d.verifications;
+      if (verify(key_at(s->seq), s->sig, store_id, origin, s->seq, e.hash)) {
+        d.accept_to = s->seq;
+        d.covering = *s;
+        break;
+      }
+      bad = true;
+    }
+    if (!d.covering) break;
+    std::uint64_t cut = 0;
+    for (std::uint64_t r : rotations) {
+      if (r >= d.accept_to) break;
+      auto proof = std::find_if(candidates.begin(), candidates.end(), [r](auto* s) { return s->seq == r; });
+      if (proof == candidates.end()) {
+        unproven_from = r;
+        cut = r;
+        break;
+      }
+      ++d.verifications;
+      if (!verify(key_at(r), (*proof)->sig, store_id, origin, r, run[r - first]->hash)) {
+        bad = true;
+        forged_from = r;
+        cut = r;
+        break;
+      }
+      d.proofs.push_back(**proof);
+    }
+    if (cut == 0) break;
+    // Cut before the rotation: it, and the key it names, do not count.
+    limit = cut - 1;
+    while (!rotations.empty() && rotations.back() >= cut) {
+      rotations.pop_back();
+      schedule.pop_back();
+    }
+    d.accept_to = first - 1;
+    if (limit < first) {
+      d.covering.reset();
+      d.proofs.clear();
       break;
     }
-    bad = true;
+  }
+  if (forged_from != 0 && !d.covering) {
+    // A rotation not signed by the key it replaces: refused from it on,
+    // never folded; what is below it may still be covered.
+    d.accept_to = first - 1;
+    d.reason = verdict::bad_signature;
+    d.refused = last - forged_from + 1;
+    d.waiting = forged_from - first;
+    return d;
   }
   if (!d.covering) {
+    if (unproven_from != 0) {
+      // The old key's signature of a rotation is still to come (a split
+      // batch, a relay that kept it): the run waits.
+      d.accept_to = first - 1;
+      d.reason = verdict::unsigned_events;
+      d.waiting = n;
+      return d;
+    }
     // A signature offered for a later seq (a live batch split in pieces) may
     // cover the run once the events up to it arrive: the run waits.
     const auto& pool = later_from != nullptr ? *later_from : offered;
@@ -122,12 +199,19 @@ run_decision decide_run(const keyring& k, std::string_view self, const std::vect
       return refuse_all(first, n, verdict::broken_chain, d.verifications);
     }
   }
-  if (last > limit) {
+  if (forged_from != 0) {
+    d.reason = verdict::bad_signature;
+    d.refused = last - forged_from + 1;
+    d.waiting = forged_from - 1 - d.accept_to;
+  } else if (unproven_from != 0) {
+    d.reason = verdict::unsigned_events;
+    d.waiting = last - d.accept_to;
+  } else if (last > cap) {
     // Above the revocation point: never appended. Between the signature and
     // the point: may still be covered.
     d.reason = verdict::revoked;
-    d.refused = last - limit;
-    d.waiting = limit - d.accept_to;
+    d.refused = last - cap;
+    d.waiting = cap - d.accept_to;
   } else if (last > d.accept_to) {
     d.reason = bad ? verdict::bad_signature : verdict::unsigned_events;
     d.waiting = last - d.accept_to;

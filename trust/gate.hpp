@@ -21,6 +21,12 @@
 //   signed one (broken_chain: the signature vouches only for its own chain). Waiting (held, not counted): events above
 //   a valid signature and within the membership, or a run with no signature inside it but one offered for a later seq:
 //   a later signature may cover them.
+// - Key rotation (docs/protocol.md 1.7): a signature at seq s is checked with
+//   the key valid at s (keyring history, plus the device.keys_rotated events
+//   of this run). A rotation at r inside the accepted part needs the OLD
+//   key's signature at exactly r among the offered ones: one that fails
+//   refuses r and everything after it (bad_signature; the rotation is never
+//   folded); one that is missing makes r and the rest wait.
 // - Cost: signatures are tried from the highest seq down and the first valid
 //   one ends the search: one verification per (origin, batch) when honest.
 // - Pure; no allocation beyond the result and a keyring copy for an unknown origin.
@@ -65,6 +71,9 @@ struct run_decision {
   std::uint64_t refused = 0;                 ///< events above accept_to refused for `reason`
   std::uint64_t waiting = 0;                 ///< events above accept_to that a later signature may cover
   std::optional<origin_signature> covering;  ///< the valid signature at accept_to (store it with them)
+  /// The old keys' signatures of the key rotations below accept_to (store
+  /// them too: a relay passes them on, the audit checks them).
+  std::vector<origin_signature> proofs;
   std::uint32_t verifications = 0;           ///< signatures checked
 };
 

@@ -196,11 +196,28 @@ void write_enrolled(const event& e, row_writer& rows, const device_enrolled& p) 
   member_row m = read_member(rows, p.device_id).value_or(member_row{});
   const stamp s{e.hlc.packed(), e.origin.value(), e.seq.value()};
   if (m.enrolled.seq != 0 && !newer(s, m.enrolled)) return;
+  const bool rotated_first = m.enrolled.seq == 0 && !m.curve_key.empty();  // write_rotated
   m.enrolled = s;
-  m.signing_key = p.signing_key;
-  m.curve_key = p.curve_key;
+  if (!rotated_first) {
+    m.signing_key = p.signing_key;
+    m.curve_key = p.curve_key;
+  }
   m.priority = p.priority;
   m.approved_by = p.approved_by;
+  rows.put(member_key(p.device_id), encode(m));
+}
+
+/// A member's own key rotation (the origin gate let it in: signed by its old
+/// key): its current keys. A device's rotations come from its own chain only,
+/// so they fold in seq order; the device itself may fold its own before its
+/// enrollment reaches it (a joined device): then the row holds the rotated
+/// keys with no enrollment stamp, and write_enrolled keeps them. Either order
+/// gives the same row.
+void write_rotated(const event& e, row_writer& rows, const device_keys_rotated& p) {
+  if (p.device_id != e.origin.value()) return;
+  member_row m = read_member(rows, p.device_id).value_or(member_row{});
+  m.signing_key = p.signing_key;
+  m.curve_key = p.curve_key;
   rows.put(member_key(p.device_id), encode(m));
 }
 
@@ -284,6 +301,9 @@ const char* devices_projection::apply(const folded_event& fe, row_writer& rows, 
   } else if (const auto* p = std::get_if<device_revoked>(&fe.p)) {
     if (p->device_id.empty()) return "empty device id";
     write_revoked(rows, *p);
+  } else if (const auto* p = std::get_if<device_keys_rotated>(&fe.p)) {
+    if (p->device_id.empty()) return "empty device id";
+    write_rotated(e, rows, *p);
   } else if (const auto* p = std::get_if<store_created>(&fe.p)) {
     if (p->store_id.empty()) return "empty store id";
     write_store(e, rows, *p);

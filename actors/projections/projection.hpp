@@ -40,7 +40,7 @@ using payload = std::variant<std::monostate, product_upserted, price_changed, pr
                              stock_adjusted, stock_counted, sale_completed, sale_returned, sale_voided, day_closed,
                              device_registered, device_updated, master_changed, conflict_resolved, staff_added,
                              staff_updated, staff_removed, staff_signed_in, staff_sign_in_failed, staff_signed_out, store_created,
-                             device_enrolled, device_revoked>;
+                             device_enrolled, device_revoked, device_keys_rotated>;
 
 /// An event and its decoded payload (monostate: a type this build does not
 /// know; every projection is shown those too and most ignore them).

@@ -47,6 +47,7 @@ expected<payload> decode_payload(const event& e, const retail::store_settings& s
     case event_type::store_created: return decode_as<store_created>(e, ctx);
     case event_type::device_enrolled: return decode_as<device_enrolled>(e, ctx);
     case event_type::device_revoked: return decode_as<device_revoked>(e, ctx);
+    case event_type::device_keys_rotated: return decode_as<device_keys_rotated>(e, ctx);
     case event_type::master_changed: return decode_as<master_changed>(e, ctx);
     case event_type::conflict_resolved: return decode_as<conflict_resolved>(e, ctx);
     case event_type::staff_added: return decode_as<staff_added>(e, ctx);

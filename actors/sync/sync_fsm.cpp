@@ -270,6 +270,16 @@ void sync_fsm::handle_request(const std::string& peer, std::string_view body, st
         const std::uint64_t cut = sigs.back().seq - theirs;
         for (std::size_t i = cut; i < kept; ++i) kept_bytes -= read[i].size();
         kept = static_cast<std::size_t>(cut);
+        // The old key's signature of every key rotation below the cut goes
+        // along too: the requester's gate needs it (docs/protocol.md 1.7).
+        if (const trust::member* m = keyring_.find(origin); m != nullptr && m->keys.size() > 1) {
+          for (std::uint64_t r : m->rotation_points()) {
+            if (r <= theirs || r >= sigs.back().seq) continue;
+            for (const auto& sg : sigs) {
+              if (sg.seq == r) signatures.push_back(sg);
+            }
+          }
+        }
         signatures.push_back(std::move(sigs.back()));
       } else if (auto next = log_.signature_at_or_after(origin, theirs + kept + 1)) {
         // No signature inside the budget: the first run of a reply stretches
@@ -655,6 +665,10 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
   kept_meta.pull_request_id = meta.pull_request_id;
   for (const auto& origin : order) {
     const trust::run_decision& d = decided.at(origin);
+    for (const auto& proof : d.proofs) {  // key rotations below the covering one
+      kept.signatures.push_back(proof);
+      kept_meta.signatures.push_back(proof);
+    }
     if (d.covering) {
       kept.signatures.push_back(*d.covering);
       kept_meta.signatures.push_back(*d.covering);

@@ -2,6 +2,7 @@
 
 #include "events/assert.hpp"
 #include "events/codec.hpp"
+#include "trust/keyring.hpp"
 
 namespace sn::writer {
 
@@ -10,7 +11,16 @@ using storage::append_outcome;
 group_commit::group_commit(device_id self, storage::origin_head own_head)
     : self_(std::move(self)), head_(own_head) {}
 
-group_commit::~group_commit() { secret_.fill(0); }
+group_commit::~group_commit() {
+  secret_.fill(0);
+  next_secret_.fill(0);
+}
+
+void group_commit::stage_rotation(const trust::public_key& next_public, const trust::secret_key& next_secret) {
+  next_public_ = next_public;
+  next_secret_ = next_secret;
+  staged_ = true;
+}
 
 void group_commit::set_signer(std::string store_id, const trust::secret_key& secret) {
   store_id_ = std::move(store_id);
@@ -31,6 +41,9 @@ commit_plan group_commit::plan(std::vector<local_entry>& locals, std::vector<rem
       d.seq = origin_seq{head_.seq.value() + 1};
       d.prev_hash = head_.hash;
       seal(d);
+      if (staged_ && p.rotation_seq == 0) {
+        if (auto key = trust::rotated_key_of(d); key && *key == next_public_) p.rotation_seq = d.seq.value();
+      }
       head_.seq = d.seq;
       head_.hash = d.hash;
       p.batch.push_back(std::move(d));
@@ -46,9 +59,13 @@ commit_plan group_commit::plan(std::vector<local_entry>& locals, std::vector<rem
   if (signing_) {
     for (std::size_t i = 0; i < p.own_count; ++i) {
       const event& e = p.batch[i];
-      if (!trust::signs_seq(e.seq.value(), i + 1 == p.own_count)) continue;
+      const std::uint64_t seq = e.seq.value();
+      const bool rotation = seq == p.rotation_seq;
+      if (!trust::signs_seq(seq, i + 1 == p.own_count) && !rotation) continue;
+      // The rotation event itself is the old key's; what follows it, the new key's.
+      const bool after = p.rotation_seq != 0 && seq > p.rotation_seq;
       p.signatures.push_back(
-          {self_.value(), e.seq.value(), trust::sign(secret_, store_id_, self_.value(), e.seq.value(), e.hash)});
+          {self_.value(), seq, trust::sign(after ? next_secret_ : secret_, store_id_, self_.value(), seq, e.hash)});
     }
   }
   p.own_signatures = p.signatures.size();
@@ -123,6 +140,12 @@ commit_outcome group_commit::settle(commit_plan&& p, const storage::append_resul
   // batch order: it is in position order already.
   for (std::size_t k = 0; k < p.own_signatures; ++k) {
     if (p.signatures[k].seq <= head_.seq.value()) out.own_signatures.push_back(std::move(p.signatures[k]));
+  }
+  if (p.rotation_seq != 0 && head_.seq.value() >= p.rotation_seq) {
+    secret_ = next_secret_;
+    next_secret_.fill(0);
+    staged_ = false;
+    out.rotated_at_seq = p.rotation_seq;
   }
   return out;
 }

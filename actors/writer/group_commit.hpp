@@ -23,6 +23,13 @@
 //   signature_interval_events-th seq) and lays the signatures, with the
 //   replicated requests' covering signatures, into plan.signatures, written
 //   in the same batch (storage append_options::signatures).
+// - Key rotation (stage_rotation, docs/protocol.md 1.7): once a next key is
+//   staged, the first own draft that is this device's device.keys_rotated
+//   naming the staged public key is the rotation point r: plan() signs r
+//   with the current key (always, whatever signs_seq says) and every later
+//   own event of the plan with the staged key. settle() makes the staged key
+//   current only once r was appended; a failed or refused append leaves the
+//   current key in place (and the staged one staged).
 // - Not thread-safe; owned by the log-writer actor. No clock, no I/O.
 #pragma once
 
@@ -62,6 +69,7 @@ struct commit_plan {
   std::vector<trust::origin_signature> signatures;  ///< own (signed here) first, then the remotes'
   std::size_t own_signatures = 0;                ///< leading entries of `signatures` signed here
   storage::origin_head head_before;              ///< own head before this plan
+  std::uint64_t rotation_seq = 0;                ///< own seq of the staged key's device.keys_rotated; 0: none
 };
 
 /// What one local request got.
@@ -84,6 +92,7 @@ struct commit_outcome {
   std::uint64_t remote_appended = 0;
   std::uint64_t remote_by_outcome[append_outcome_count] = {};  ///< replicated events per outcome
   bool own_refused = false;                      ///< an own event was refused: resync the head
+  std::uint64_t rotated_at_seq = 0;              ///< the staged key became current after this own seq; 0: not
 };
 
 class group_commit {
@@ -94,6 +103,11 @@ public:
   /// (copied; wiped on destruction). Without it nothing is signed (a device
   /// that belongs to no store yet).
   void set_signer(std::string store_id, const trust::secret_key& secret);
+  /// The key pair the next own device.keys_rotated (naming `next_public`)
+  /// switches to (copied; wiped on destruction). Replaces a staged one.
+  void stage_rotation(const trust::public_key& next_public, const trust::secret_key& next_secret);
+  /// True while a staged key waits for its rotation event.
+  bool rotation_staged() const noexcept { return staged_; }
   ~group_commit();
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -119,6 +133,9 @@ private:
   std::string store_id_;
   trust::secret_key secret_{};
   bool signing_ = false;
+  trust::public_key next_public_{};
+  trust::secret_key next_secret_{};
+  bool staged_ = false;
 };
 
 } // namespace sn::writer

@@ -67,6 +67,7 @@ std::size_t decode_only(const std::vector<std::string>& encoded) {
       case event_type::store_created: good = decode_as<store_created>(*e); break;
       case event_type::device_enrolled: good = decode_as<device_enrolled>(*e); break;
       case event_type::device_revoked: good = decode_as<device_revoked>(*e); break;
+      case event_type::device_keys_rotated: good = decode_as<device_keys_rotated>(*e); break;
     }
     ok += good ? 1 : 0;
   }

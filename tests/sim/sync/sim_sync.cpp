@@ -56,6 +56,15 @@
 //      append and at the end), and 1-5 hold for the honest nodes;
 // and a seed whose forger attacked must have seen refusals by the gate.
 //
+// Key rotation (docs/protocol.md 1.7): in half the seeds one honest node
+// rotates its signing key once, mid-run (device.keys_rotated opens one of its
+// write batches, signed with its old key; every later batch is signed with the
+// new key). Drawn from a second generator, so the other draws of a seed stay
+// as they were. Then:
+//   8. 1-5 and 7 hold, no honest node's event is refused by the gate for a
+//      bad signature, and at the end every node's keyring holds the rotated
+//      node's new key from the seq after the rotation.
+//
 // Usage: sim_sync [--seeds N] [--first S] | --seed S [--verbose]
 // A failure prints the seed and the exact command replaying it.
 #include <algorithm>
@@ -153,6 +162,7 @@ struct result {
   std::uint64_t bytes = 0;
   std::uint64_t crashes = 0;
   std::uint64_t skewed_events = 0;  // events the skewed node wrote while more than max_skew ahead
+  std::uint64_t rotated_at = 0;     // the rotating node's rotation seq; 0: none
   std::uint64_t forged_events = 0;  // events the forger sent
   sync::sync_counters totals;
 };
@@ -245,6 +255,14 @@ public:
       nodes_.push_back(std::move(n));
     }
     forger_key_ = seeded_key(rng_);
+    {
+      std::mt19937_64 rot(seed ^ 0x5eed0f0e7a7e0000ULL);
+      if (rot() % 2 == 0) {
+        rotator_ = 1 + static_cast<std::size_t>(rot() % (p_.nodes - 1));
+        rotate_at_ms_ = rot() % (p_.write_phase_ms / 2 + 1);
+        next_key_ = seeded_key(rot);
+      }
+    }
     write_genesis();
     net_ = std::make_unique<sim_network>(
         p_.nodes, q_, rng_, p_.faults,
@@ -506,6 +524,20 @@ private:
       if (n.up) {
         std::vector<std::string> encoded;
         std::vector<sn::trust::origin_signature> sigs;
+        if (rotator_ && *rotator_ == i && res_.rotated_at == 0 && q_.now() >= rotate_at_ms_) {
+          // The rotation opens this batch: its own seq is signed with the old
+          // key (the log writer's rule), what follows with the new one.
+          const sn::event r = n.log->write_own_event(
+              sn::make_event(sn::device_id{n.id}, sn::origin_seq{1}, n.clock.now(wall_of(i)), sn::term_id{1},
+                             sn::device_keys_rotated{n.id, hex(next_key_.pub), hex(next_key_.pub), "admin"}));
+          encoded.push_back(sn::encode(r));
+          sigs.push_back(sign(n, r));
+          n.log->add_signature(sigs.back());
+          n.key = next_key_;
+          n.fsm->observe(r);  // the shell feeds the keyring its own committed membership events
+          res_.rotated_at = r.seq.value();
+          ++res_.events;
+        }
         const std::uint64_t count = rand(1, 4);
         for (std::uint64_t k = 0; k < count; ++k) {
           const auto delta = static_cast<std::int64_t>(rand(0, 20)) - 10;
@@ -681,6 +713,17 @@ private:
 
   void check_final() {
     const auto& n0 = nodes_[0];
+    if (res_.rotated_at != 0) {
+      const std::string& rid = nodes_[*rotator_].id;
+      for (const auto& n : nodes_) {
+        const sn::trust::member* m = n.fsm->keyring().find(rid);
+        const sn::trust::public_key* k = m != nullptr ? m->key_at(res_.rotated_at + 1) : nullptr;
+        if (k == nullptr || *k != next_key_.pub || *m->key_at(res_.rotated_at) == next_key_.pub)
+          fail(n.id + "'s keyring does not hold " + rid + "'s rotation at seq " + std::to_string(res_.rotated_at));
+        if (n.fsm->counters().refused_bad_signature != 0 && !p_.forger)
+          fail(n.id + " refused events for a bad signature with no forger in the store");
+      }
+    }
     sn::sim::hash_set all;
     for (const auto& n : nodes_) all.insert(n.log->hashes().begin(), n.log->hashes().end());
     if (all.size() != res_.events) fail("union of logs holds " + std::to_string(all.size()) + " events, written " +
@@ -748,6 +791,9 @@ private:
   std::vector<node_state> nodes_;
   result res_;
   key_pair forger_key_;
+  std::optional<std::size_t> rotator_;  // the node that rotates its key once (invariant 8)
+  std::uint64_t rotate_at_ms_ = 0;
+  key_pair next_key_;
   sn::sim::hash_set forged_;  // hashes of every event the forger made
 };
 

@@ -187,7 +187,8 @@ void views::apply(const event& e) {
     // Membership (issue 9): known, but no retail view folds it.
     case event_type::store_created:
     case event_type::device_enrolled:
-    case event_type::device_revoked: return;
+    case event_type::device_revoked:
+    case event_type::device_keys_rotated: return;
   }
   ++skipped_unknown_;
 }

@@ -23,7 +23,7 @@ TEST(catalog, names_and_ids) {
       {event_type::staff_removed, "staff.removed"}, {event_type::staff_signed_in, "staff.signed_in"},
       {event_type::staff_sign_in_failed, "staff.sign_in_failed"}, {event_type::staff_signed_out, "staff.signed_out"},
       {event_type::store_created, "store.created"}, {event_type::device_enrolled, "device.enrolled"},
-      {event_type::device_revoked, "device.revoked"},
+      {event_type::device_revoked, "device.revoked"}, {event_type::device_keys_rotated, "device.keys_rotated"},
   };
   for (const auto& [t, name] : want) {
     const auto id = static_cast<std::uint16_t>(t);
@@ -35,9 +35,9 @@ TEST(catalog, names_and_ids) {
     // approver_id) bumped every type a command writes once more.
     const auto id_block = id / 100;
     const bool gained_business_day = t == event_type::sale_completed || t == event_type::sale_returned;
-    // Membership events (402-404, issue 9) were born after attribution: schema 1.
-    const bool membership =
-      t == event_type::store_created || t == event_type::device_enrolled || t == event_type::device_revoked;
+    // Membership events (402-405, issue 9) were born after attribution: schema 1.
+    const bool membership = t == event_type::store_created || t == event_type::device_enrolled ||
+                            t == event_type::device_revoked || t == event_type::device_keys_rotated;
     const bool attributed = id_block >= 1 && id_block <= 4 && !membership;
     EXPECT_EQ(current_schema_version(t), 1 + (gained_business_day ? 1 : 0) + (attributed ? 1 : 0)) << name;
   }

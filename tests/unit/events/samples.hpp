@@ -109,6 +109,9 @@ inline device_enrolled sample_device_enrolled() {
   return {"POS2", std::string(64, 'a'), std::string(64, 'b'), 20, "BO"};
 }
 inline device_revoked sample_device_revoked() { return {"POS2", "stolen", "admin", 42}; }
+inline device_keys_rotated sample_device_keys_rotated() {
+  return {"POS1", std::string(64, 'c'), std::string(64, 'd'), "admin"};
+}
 inline master_changed sample_master_changed() {
   return {"POS1", "POS2", 7, "failure", {"POS2", "POS3"}};
 }
@@ -137,7 +140,7 @@ inline auto all_samples() {
                          sample_conflict_resolved(), sample_staff_added(), sample_staff_updated(),
                          sample_staff_removed(), sample_staff_signed_in(), sample_staff_sign_in_failed(),
                          sample_staff_signed_out(), sample_store_created(),
-                         sample_device_enrolled(), sample_device_revoked());
+                         sample_device_enrolled(), sample_device_revoked(), sample_device_keys_rotated());
 }
 
 /// A sealed event of `p` at a fixed time, as the golden tests pin it.

@@ -336,5 +336,35 @@ TEST(DevicesProjection, MembershipIsOrderIndependentAndRevocationSticks) {
   EXPECT_TRUE(devices::store_of(rows).store_id.empty());
 }
 
+
+// Key rotation (issue 9): a member's own device.keys_rotated replaces its
+// keys in the membership row, whether it folds after the enrollment (every
+// other node) or before it (the rotated device itself, joined, before its
+// enrollment reached it); a rotation another origin writes is ignored.
+TEST(DevicesProjection, KeyRotationReplacesTheKeysInEitherOrder) {
+  const auto at = [](const char* origin, std::uint64_t seq, std::uint64_t ms, auto payload) {
+    return make_event(device_id{origin}, origin_seq{seq}, hlc_timestamp::from_parts(ms, 0), term_id{1}, payload);
+  };
+  const event enrolled = at("BO", 2, 1000, device_enrolled{"POS2", std::string(64, 'a'), std::string(64, 'b'), 20, "BO"});
+  const event rotated = at("POS2", 7, 2000, device_keys_rotated{"POS2", std::string(64, 'c'), std::string(64, 'd'), "admin"});
+  const event forged = at("BO", 3, 3000, device_keys_rotated{"POS2", std::string(64, 'e'), std::string(64, 'f'), "admin"});
+  std::optional<std::map<std::string, std::string, std::less<>>> first;
+  for (const auto& batch : {std::vector<event>{enrolled, rotated, forged}, std::vector<event>{rotated, enrolled, forged},
+                            std::vector<event>{rotated, forged, enrolled}}) {
+    devices_projection p;
+    memory_rows rows;
+    fold(p, batch, rows);
+    const auto e = devices::enrollment_of(rows, "POS2");
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->signing_key, std::string(64, 'c'));
+    EXPECT_EQ(e->curve_key, std::string(64, 'd'));
+    EXPECT_EQ(e->priority, 20);
+    EXPECT_EQ(e->approved_by, "BO");
+    EXPECT_TRUE(e->member());
+    if (!first) first = rows.all();
+    EXPECT_EQ(rows.all(), *first) << "rows depend on arrival order";
+  }
+}
+
 }  // namespace
 }  // namespace sn::projections::device_history_test

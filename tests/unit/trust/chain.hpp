@@ -61,6 +61,26 @@ struct device {
     r.revoked_after_seq = after;
     write(r);
   }
+  /// device.keys_rotated of itself naming a fresh key pair; the old pair is
+  /// kept in `old_secret` (sign_seq signs with `secret`: the new one after this).
+  const event& rotate() {
+    old_secret = secret;
+    old_pub = pub;
+    crypto_sign_keypair(pub.data(), secret.data());
+    device_keys_rotated r;
+    r.device_id = id;
+    r.signing_key = hex(pub);
+    r.curve_key = hex(pub);
+    r.approved_by = "admin";
+    return write(r);
+  }
+  /// `seq` signed with the key before the last rotate().
+  origin_signature sign_old(std::uint64_t seq, const std::string& store = test_store) const {
+    return {id, seq, trust::sign(old_secret, store, id, seq, chain.at(seq - 1).hash)};
+  }
+  public_key old_pub{};
+  secret_key old_secret{};
+
   origin_signature sign_seq(std::uint64_t seq, const std::string& store = test_store) const {
     return {id, seq, trust::sign(secret, store, id, seq, chain.at(seq - 1).hash)};
   }

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "actors/writer/group_commit.hpp"
+#include "events/device.hpp"
 #include "tests/unit/storage/helpers.hpp"
 
 namespace sn::writer {
@@ -224,6 +225,69 @@ TEST_F(fixture, signs_the_last_own_event_and_every_interval_seq_and_stores_them)
   out = commit(unsigned_gc, {local({"y"})});
   EXPECT_TRUE(out.own_signatures.empty());
   EXPECT_TRUE(log->signatures(device_id{"POS3"}, origin_seq{1}, origin_seq{10}, 10).empty());
+}
+
+
+// Proves (key rotation, docs/protocol.md 1.7): with a next key staged, the
+// device.keys_rotated naming it is signed with the CURRENT key even in the
+// middle of a batch, every later own event of that batch and of later ones
+// with the new key; a failed write keeps the current key; a rotation naming
+// another key is an ordinary event.
+TEST_F(fixture, a_staged_rotation_is_signed_with_the_old_key_and_what_follows_with_the_new) {
+  ASSERT_GE(sodium_init(), 0);
+  trust::public_key old_pub{}, new_pub{}, other_pub{};
+  trust::secret_key old_secret{}, new_secret{}, other_secret{};
+  crypto_sign_keypair(old_pub.data(), old_secret.data());
+  crypto_sign_keypair(new_pub.data(), new_secret.data());
+  crypto_sign_keypair(other_pub.data(), other_secret.data());
+  const std::string store = "5757575757575757575757575757575757";
+  const auto hex = [](const trust::public_key& k) { return sn::to_hex(sn::hash256(k)); };
+  const auto rotation = [&](const trust::public_key& k) {
+    local_entry l;
+    l.drafts.push_back(make_event(device_id{"POS1"}, origin_seq{0}, hlc_timestamp::from_parts(1'700'000'000'000, 0),
+                                  term_id{1}, device_keys_rotated{"POS1", hex(k), hex(k), "admin"}));
+    return l;
+  };
+  const auto verifies = [&](const trust::origin_signature& s, const trust::public_key& k) {
+    auto e = log->get(device_id{"POS1"}, origin_seq{s.seq});
+    return e && trust::verify(k, s.sig, store, "POS1", s.seq, e->ev.hash);
+  };
+  group_commit gc(device_id{"POS1"}, {});
+  gc.set_signer(store, old_secret);
+  commit(gc, {local({"a", "b"})});  // seqs 1, 2
+
+  // A rotation naming a key that is not the staged one: an ordinary event.
+  gc.stage_rotation(new_pub, new_secret);
+  auto out = commit(gc, {rotation(other_pub)});  // seq 3
+  EXPECT_EQ(out.rotated_at_seq, 0u);
+  EXPECT_TRUE(gc.rotation_staged());
+
+  // A failed write (nothing stored): the current key stays.
+  {
+    std::vector<local_entry> locals{rotation(new_pub)};
+    std::vector<remote_entry> remotes;
+    auto plan = gc.plan(locals, remotes);
+    EXPECT_EQ(plan.rotation_seq, 4u);
+    gc.rollback(plan);
+    EXPECT_TRUE(gc.rotation_staged());
+  }
+
+  // In the middle of a batch: c (4), the rotation (5), d (6), e (7).
+  out = commit(gc, {local({"c"}), rotation(new_pub), local({"d", "e"})});
+  ASSERT_TRUE(out.locals[1].durable);
+  EXPECT_EQ(out.rotated_at_seq, 5u);
+  EXPECT_FALSE(gc.rotation_staged());
+  ASSERT_EQ(out.own_signatures.size(), 2u);
+  EXPECT_EQ(out.own_signatures[0].seq, 5u);  // signed although not the batch's last
+  EXPECT_TRUE(verifies(out.own_signatures[0], old_pub));
+  EXPECT_FALSE(verifies(out.own_signatures[0], new_pub));
+  EXPECT_EQ(out.own_signatures[1].seq, 7u);
+  EXPECT_TRUE(verifies(out.own_signatures[1], new_pub));
+  EXPECT_FALSE(verifies(out.own_signatures[1], old_pub));
+
+  out = commit(gc, {local({"f"})});  // later batches: the new key
+  ASSERT_EQ(out.own_signatures.size(), 1u);
+  EXPECT_TRUE(verifies(out.own_signatures[0], new_pub));
 }
 
 }  // namespace
