@@ -15,6 +15,10 @@ namespace {
 
 /// Events read from the log per chunk while catching up.
 constexpr std::size_t catch_up_chunk = 4096;
+/// Rows changed by live batches folded but not yet written past which the
+/// actor writes at once instead of waiting for its mailbox to empty (about a
+/// catch-up chunk's worth: 7-8 changed rows per event of a shop's mix).
+constexpr std::size_t coalesced_rows_max = 32768;
 
 struct projection_state {
   std::unique_ptr<projections::projection_set> set;
@@ -173,7 +177,20 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       // positions). Under load the write cost per sale falls as batches
       // queue up; alone, a batch is written at once (the flush is next).
       auto& st = self->state;
-      for (const auto& se : *batch.events) st.set->apply(se.position.value(), se.ev, st.is_master);
+      st.set->apply_chunk(positioned(*batch.events), st.is_master);
+      if (st.set->pending_rows() >= coalesced_rows_max) {
+        // Batches arriving faster than one write each (an empty node
+        // catching up): what waits for the write is bounded, so the rows
+        // folded in memory and the write batch stay a chunk's size.
+        if (!flush(st)) {
+          schedule_tick(self);
+          return;
+        }
+        record_conflicts(self);
+        publish(st);
+        if (any_behind(st, st.log->last_position().value())) schedule_tick(self);
+        return;
+      }
       if (!st.flush_queued) {
         st.flush_queued = true;
         self->send(self, flush_atom::value);
