@@ -121,6 +121,19 @@ void schedule_tick(projection_pointer self) {
   self->send(self, tick_atom::value);
 }
 
+/// Writes the live batches folded so far, records their conflicts and
+/// publishes the positions; a failed write leaves the rest to a catch-up tick.
+void write_folded(projection_pointer self) {
+  auto& st = self->state;
+  if (!flush(st)) {
+    schedule_tick(self);
+    return;
+  }
+  record_conflicts(self);
+  publish(st);
+  if (any_behind(st, st.log->last_position().value())) schedule_tick(self);
+}
+
 /// One chunk of catching up: the log after the lowest projection that is behind.
 void tick(projection_pointer self) {
   auto& st = self->state;
@@ -182,13 +195,7 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
         // Batches arriving faster than one write each (an empty node
         // catching up): what waits for the write is bounded, so the rows
         // folded in memory and the write batch stay a chunk's size.
-        if (!flush(st)) {
-          schedule_tick(self);
-          return;
-        }
-        record_conflicts(self);
-        publish(st);
-        if (any_behind(st, st.log->last_position().value())) schedule_tick(self);
+        write_folded(self);
         return;
       }
       if (!st.flush_queued) {
@@ -197,15 +204,8 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       }
     },
     [=](flush_atom) {
-      auto& st = self->state;
-      st.flush_queued = false;
-      if (!flush(st)) {
-        schedule_tick(self);
-        return;
-      }
-      record_conflicts(self);
-      publish(st);
-      if (any_behind(st, st.log->last_position().value())) schedule_tick(self);
+      self->state.flush_queued = false;
+      write_folded(self);
     },
     [=](tick_atom) { tick(self); },
     [=](status_atom) {
