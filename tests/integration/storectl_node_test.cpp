@@ -10,29 +10,14 @@
 #include <fstream>
 
 #include "tests/integration/node_process.hpp"
+#include "tests/integration/storectl_runner.hpp"
 
 using namespace sn::testing;
 using json = nlohmann::json;
 
 namespace {
 
-struct run_result {
-  int exit_code = -1;
-  std::string out;
-};
-
-run_result storectl(const std::string& args) {
-  run_result r;
-  std::string cmd = std::string(STORECTL_PATH) + " " + args + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = ::pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+run_result storectl(const std::string& args) { return run_storectl(args, stderr_to::nowhere); }
 
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;

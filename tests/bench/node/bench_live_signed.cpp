@@ -41,24 +41,7 @@ struct live_result {
 live_result live(node_process& a, node_process& b, int sales, double rate, int round) {
   client poster(a.http_port()), poller(b.http_port());
   std::vector<double> ack, visible;
-  const auto period = std::chrono::duration<double>(1.0 / rate);
-  auto next_at = clock_type::now();
-  for (int i = 0; i < sales; ++i) {
-    std::this_thread::sleep_until(next_at);
-    next_at += std::chrono::duration_cast<clock_type::duration>(period);
-    const auto t1 = clock_type::now();
-    auto r = poster.post("/v1/sales", sale_body("SKU-" + std::to_string((i + round) % 5)));
-    if (!r || r->status != 201) die("POST /v1/sales on A: " + (r ? r->body : httplib::to_string(r.error())));
-    ack.push_back(ms_since(t1));
-    const std::string path = "/v1/sales/" + json::parse(r->body).at("receipt").get<std::string>();
-    const auto until = clock_type::now() + std::chrono::seconds(30);
-    for (;;) {
-      auto g = poller.get(path);
-      if (g && g->status == 200) break;
-      if (clock_type::now() > until) die(path + " never became visible on B");
-    }
-    visible.push_back(ms_since(t1));
-  }
+  timed_live_sales(poster, poller, sales, rate, round, ack, visible, [](const std::string& why) { die(why); });
   std::vector<int> idx(visible.size());
   for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = static_cast<int>(k);
   std::sort(idx.begin(), idx.end(), [&](int x, int y) { return visible[x] > visible[y]; });

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,39 @@ inline void setup_shop(sn::testing::node_process& n, int skus, long stock) {
 inline std::string sale_body(const std::string& sku) {
   return json{{"lines", {{{"sku", sku}, {"qty", 1}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", 500}}}}}
       .dump();
+}
+
+/// Live replication, timed: `sales` one-line sales POSTed to `poster` at
+/// `rate` per second (skus SKU-0..4 from `sku_offset`), each timed from send
+/// to its 201 (`ack`, ms) and until GET /v1/sales/{receipt} answers 200 on
+/// `poller` (`visible`, ms; 30 s at most, else `fail`).
+template <class Fail>
+void timed_live_sales(client& poster, client& poller, int sales, double rate, int sku_offset,
+                      std::vector<double>& ack, std::vector<double>& visible, Fail&& fail) {
+  const auto period = std::chrono::duration<double>(1.0 / rate);
+  auto next_at = clock_type::now();
+  for (int i = 0; i < sales; ++i) {
+    std::this_thread::sleep_until(next_at);
+    next_at += std::chrono::duration_cast<clock_type::duration>(period);
+    const auto t1 = clock_type::now();
+    auto r = poster.post("/v1/sales", sale_body("SKU-" + std::to_string((i + sku_offset) % 5)));
+    if (!r || r->status != 201) {
+      fail("POST /v1/sales on A: " + (r ? r->body : httplib::to_string(r.error())));
+      return;  // a fail that returns ends the run here
+    }
+    ack.push_back(ms_since(t1));
+    const std::string path = "/v1/sales/" + json::parse(r->body).at("receipt").get<std::string>();
+    const auto until = clock_type::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto g = poller.get(path);
+      if (g && g->status == 200) break;
+      if (clock_type::now() > until) {
+        fail(path + " never became visible on B");
+        return;
+      }
+    }
+    visible.push_back(ms_since(t1));
+  }
 }
 
 }  // namespace sn::bench

@@ -886,24 +886,8 @@ class store_run {
              [&] { return holds(status_of(bc), status_of(ac)["version_vector"]); });
     client poster(a.http_port()), poller(b.http_port());
     std::vector<double> ack, visible;
-    const auto period = std::chrono::duration<double>(1.0 / s_.live_rate);
-    auto next_at = clock_type::now();
-    for (int i = 0; i < s_.live_sales; ++i) {
-      std::this_thread::sleep_until(next_at);
-      next_at += std::chrono::duration_cast<clock_type::duration>(period);
-      const auto t1 = clock_type::now();
-      auto r = poster.post("/v1/sales", sale_body("SKU-" + std::to_string(i % 5)));
-      if (!r || r->status != 201) fail("POST /v1/sales on A: " + (r ? r->body : httplib::to_string(r.error())));
-      ack.push_back(ms_since(t1));
-      const std::string path = "/v1/sales/" + json::parse(r->body).at("receipt").get<std::string>();
-      const auto until = clock_type::now() + std::chrono::seconds(30);
-      for (;;) {
-        auto g = poller.get(path);
-        if (g && g->status == 200) break;
-        if (clock_type::now() > until) fail(path + " never became visible on B");
-      }
-      visible.push_back(ms_since(t1));
-    }
+    timed_live_sales(poster, poller, s_.live_sales, s_.live_rate, 0, ack, visible,
+                     [](const std::string& why) { fail(why); });
     f_.live_ack = summarize(ack, 0);
     f_.live_visible = summarize(visible, 0);
     say("\nlive replication, %d sales POSTed to A at %.0f/s, visible on B (GET /v1/sales/{receipt} = 200):\n\n",
