@@ -9,7 +9,9 @@ stored_row_store::stored_row_store(storage::projection_store& store) : store_(st
 status stored_row_store::write_all(const std::vector<write>& writes) {
   scratch_.clear();
   scratch_.reserve(writes.size());
-  for (const write& w : writes) scratch_.push_back(storage::projection_store::write{w.projection, w.key, w.value});
+  for (const write& w : writes) {
+    scratch_.push_back(storage::projection_store::write_ref{w.projection, w.key, w.value ? &*w.value : nullptr});
+  }
   return store_.write_all(scratch_);
 }
 

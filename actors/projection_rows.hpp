@@ -45,7 +45,7 @@ class stored_row_store final : public projections::row_store {
  private:
   storage::projection_store& store_;
   std::vector<std::unique_ptr<stored_rows>> readers_;
-  std::vector<storage::projection_store::write> scratch_;
+  std::vector<storage::projection_store::write_ref> scratch_;
 };
 
 /// The command handler's decision source over the node's projection store:

@@ -1,5 +1,7 @@
 #include "storage/projection_store.hpp"
 
+#include <algorithm>
+
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -87,15 +89,19 @@ void projection_store::scan(std::size_t family, std::string_view prefix, std::st
   }
 }
 
-status projection_store::write_all(const std::vector<write>& writes) {
+status projection_store::write_all(std::vector<write_ref>& writes) {
+  std::sort(writes.begin(), writes.end(), [](const write_ref& a, const write_ref& b) {
+    return a.family != b.family ? a.family < b.family : a.key < b.key;
+  });
   auto& wb = impl_->wb;
   wb.Clear();
-  for (const write& w : writes) {
+  for (const write_ref& w : writes) {
     auto* cf = impl_->families.at(w.family);
+    const rocksdb::Slice key(w.key.data(), w.key.size());
     if (w.value) {
-      wb.Put(cf, w.key, *w.value);
+      wb.Put(cf, key, rocksdb::Slice(w.value->data(), w.value->size()));
     } else {
-      wb.Delete(cf, w.key);
+      wb.Delete(cf, key);
     }
   }
   rocksdb::WriteOptions wo;

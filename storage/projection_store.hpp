@@ -53,12 +53,17 @@ class projection_store {
             const std::function<bool(std::string_view key, std::string_view value)>& fn,
             const read_view* at = nullptr) const;
 
-  struct write {
+  /// One write by reference: the bytes stay the caller's until write_all returns.
+  struct write_ref {
     std::size_t family = 0;
-    std::string key;
-    std::optional<std::string> value;  ///< nullopt: delete
+    std::string_view key;
+    const std::string* value = nullptr;  ///< null: delete
   };
-  status write_all(const std::vector<write>& writes);
+  /// Every write at once, atomically (unsynced, like write_all above). The
+  /// writes are put into the batch in (family, key) order — a memtable
+  /// inserts sorted keys with far fewer comparisons — so `writes` must not
+  /// name a key twice (its order is changed).
+  status write_all(std::vector<write_ref>& writes);
   status clear(std::size_t family);
 
  private:

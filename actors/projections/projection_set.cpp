@@ -1,10 +1,8 @@
 #include "actors/projections/projection_set.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <bitset>
 #include <limits>
-#include <thread>
 
 #include "actors/projections/row_codec.hpp"
 #include "events/errc.hpp"
@@ -163,23 +161,17 @@ void projection_set::apply(std::uint64_t pos, const event& e, bool detect_confli
   }
 }
 
-template <class F>
-void projection_set::for_each_unit_parallel(F&& fn) {
-  const std::size_t n = units_.size();
-  const std::size_t threads = std::min(fold_threads_, n);
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
+void projection_set::set_fold_threads(std::size_t n) {
+  fold_threads_ = std::min<std::size_t>(n == 0 ? 1 : n, units_.size() == 0 ? 1 : units_.size());
+  workers_ = fold_threads_ > 1 ? std::make_unique<fold_workers>(fold_threads_ - 1) : nullptr;
+}
+
+void projection_set::for_each_unit_parallel(const std::function<void(std::size_t)>& fn) {
+  if (!workers_) {
+    for (std::size_t i = 0; i < units_.size(); ++i) fn(i);
     return;
   }
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  workers_->run(units_.size(), fn);
 }
 
 void projection_set::apply_chunk(const std::vector<positioned>& events, bool detect_conflicts) {

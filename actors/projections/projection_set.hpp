@@ -28,6 +28,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "actors/projections/digest_journal.hpp"
+#include "actors/projections/fold_workers.hpp"
 #include "actors/projections/lthash.hpp"
 #include "actors/projections/projection.hpp"
 #include "actors/projections/row_overlay.hpp"
@@ -54,7 +56,8 @@ class row_store {
     std::string key;
     std::optional<std::string> value;  ///< nullopt: delete
   };
-  /// Every write at once, atomically.
+  /// Every write at once, atomically. A key appears at most once per
+  /// projection (the set writes each changed row once), so order does not matter.
   virtual status write_all(const std::vector<write>& writes) = 0;
   /// Drops every row of projection `i` (its reserved rows too).
   virtual status clear(std::size_t i) = 0;
@@ -101,7 +104,9 @@ class projection_set {
   /// apply() would have found them: the outcome is the same, byte for byte.
   void apply_chunk(const std::vector<positioned>& events, bool detect_conflicts);
   /// Threads apply_chunk() and flush() may use (1: the caller's only; default).
-  void set_fold_threads(std::size_t n) { fold_threads_ = n == 0 ? 1 : n; }
+  /// The helpers (n - 1 of them) are started here and parked between jobs
+  /// (fold_workers.hpp); they end with the set.
+  void set_fold_threads(std::size_t n);
   std::size_t fold_threads() const noexcept { return fold_threads_; }
   static constexpr std::size_t parallel_chunk_min = 64;
   status flush();
@@ -147,9 +152,9 @@ class projection_set {
   std::vector<row_store::write> scratch_;
   std::vector<digest_change> made_;  // one flush's element changes of one projection
   std::size_t fold_threads_ = 1;
+  std::unique_ptr<fold_workers> workers_;  // fold_threads_ - 1 helpers; none when 1
   /// Runs fn(i) for every projection i on up to fold_threads_ threads.
-  template <class F>
-  void for_each_unit_parallel(F&& fn);
+  void for_each_unit_parallel(const std::function<void(std::size_t)>& fn);
   /// One projection's part of a flush: its row writes, digest journal or
   /// checkpoint, short digest and position (appended to `out`).
   void flush_unit(std::size_t i, std::vector<row_store::write>& out, std::vector<digest_change>& made);

@@ -7,17 +7,17 @@ namespace sn::projections {
 row_overlay::row_overlay(const row_reader& base, std::size_t cached_rows_max)
   : base_(base), cached_rows_max_(cached_rows_max) {}
 
-row_overlay::entry& row_overlay::load(std::string_view key) const {
-  std::string k(key);
-  auto it = rows_.find(k);
-  if (it != rows_.end()) return it->second;
+row_overlay::row& row_overlay::load(std::string_view key) const {
+  lookup_.assign(key.data(), key.size());
+  auto it = rows_.find(lookup_);
+  if (it != rows_.end()) return *it;
   entry e;
   e.before = base_.get(key);
   e.value = e.before;
-  return rows_.emplace(std::move(k), std::move(e)).first->second;
+  return *rows_.emplace(lookup_, std::move(e)).first;
 }
 
-std::optional<std::string> row_overlay::get(std::string_view key) const { return load(key).value; }
+std::optional<std::string> row_overlay::get(std::string_view key) const { return load(key).second.value; }
 
 void row_overlay::scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const {
   // Rare inside a fold (lists are read from the durable rows): merge the
@@ -38,31 +38,28 @@ void row_overlay::scan(std::string_view prefix, std::string_view from, const row
   }
 }
 
+void row_overlay::mark_dirty(row& r) {
+  if (r.second.dirty) return;
+  r.second.dirty = true;
+  dirty_rows_.push_back(&r);
+}
+
 void row_overlay::put(std::string_view key, std::string value) {
-  entry& e = load(key);
-  if (!e.dirty) {
-    ++dirty_;
-    dirty_keys_.emplace_back(key);
-  }
-  e.dirty = true;
-  e.value = std::move(value);
+  row& r = load(key);
+  mark_dirty(r);
+  r.second.value = std::move(value);
 }
 
 void row_overlay::erase(std::string_view key) {
-  entry& e = load(key);
-  if (!e.value) return;
-  if (!e.dirty) {
-    ++dirty_;
-    dirty_keys_.emplace_back(key);
-  }
-  e.dirty = true;
-  e.value.reset();
+  row& r = load(key);
+  if (!r.second.value) return;
+  mark_dirty(r);
+  r.second.value.reset();
 }
 
 void row_overlay::for_each_change(const change_visitor& fn) const {
-  for (const std::string& k : dirty_keys_) {
-    const entry& e = rows_.at(k);
-    if (e.before != e.value) fn(k, e.before, e.value);
+  for (const row* r : dirty_rows_) {
+    if (r->second.before != r->second.value) fn(r->first, r->second.before, r->second.value);
   }
 }
 
@@ -70,23 +67,19 @@ void row_overlay::commit() {
   if (rows_.size() > cached_rows_max_) {
     rows_.clear();
   } else {
-    for (const std::string& k : dirty_keys_) {
-      auto it = rows_.find(k);
-      if (it == rows_.end()) continue;
-      entry& e = it->second;
+    for (row* r : dirty_rows_) {
+      entry& e = r->second;
       e.before = e.value;
       e.dirty = false;
-      if (!e.value) rows_.erase(it);  // a deleted row: nothing worth caching
+      if (!e.value) rows_.erase(rows_.find(r->first));  // a deleted row: nothing worth caching
     }
   }
-  dirty_keys_.clear();
-  dirty_ = 0;
+  dirty_rows_.clear();
 }
 
 void row_overlay::discard() {
   rows_.clear();
-  dirty_keys_.clear();
-  dirty_ = 0;
+  dirty_rows_.clear();
 }
 
 } // namespace sn::projections

@@ -41,7 +41,7 @@ class row_overlay final : public row_writer {
                                             const std::optional<std::string>& after)>;
   void for_each_change(const change_visitor& fn) const;
   /// Rows changed in this batch (an upper bound: rows put back count too).
-  std::size_t dirty() const noexcept { return dirty_; }
+  std::size_t dirty() const noexcept { return dirty_rows_.size(); }
   void commit();
   void discard();
   std::size_t cached() const noexcept { return rows_.size(); }
@@ -52,13 +52,17 @@ class row_overlay final : public row_writer {
     std::optional<std::string> value;   // current value
     bool dirty = false;
   };
-  entry& load(std::string_view key) const;
+  using row = std::pair<const std::string, entry>;
+  row& load(std::string_view key) const;
+  void mark_dirty(row& r);
 
   const row_reader& base_;
   std::size_t cached_rows_max_;
   mutable std::unordered_map<std::string, entry> rows_;
-  std::vector<std::string> dirty_keys_;  // keys made dirty this batch: a flush costs what it changed
-  std::size_t dirty_ = 0;
+  // Rows made dirty this batch, by address (an unordered_map keeps its
+  // elements' addresses until they are erased): a flush costs what it changed.
+  std::vector<row*> dirty_rows_;
+  mutable std::string lookup_;  // a find's key, reused (C++17 has no lookup by string_view)
 };
 
 } // namespace sn::projections
