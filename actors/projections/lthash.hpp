@@ -3,7 +3,8 @@
 // that let two nodes find which keys differ.
 //
 // Contract
-// - Pure: no I/O, no clock, no allocation on the add/remove path; libsodium only.
+// - Pure: no I/O, no clock, no allocation on the add/remove path; libsodium
+//   (BLAKE2b) and OpenSSL 3's ChaCha20 (the expansion; libsodium's when it fails).
 //   Every function is deterministic across hosts (byte order fixed below).
 // - Thread safety: none of its own; a value type (one owner at a time).
 // - The byte format (element hash, lane order, digest, bucket choice) is pinned by

@@ -12,6 +12,8 @@
 
 #include "actors/projections/lthash.hpp"
 
+#include <sodium.h>
+
 namespace {
 
 using sn::projections::digest_bucket_count;
@@ -20,6 +22,9 @@ using sn::projections::lthash16;
 using sn::projections::lthash_bytes;
 using sn::projections::lthash_element;
 using sn::projections::lthash_element_of;
+using sn::projections::lthash_element_of_seed;
+using sn::projections::lthash_lanes;
+using sn::projections::lthash_seed;
 
 using row = std::pair<std::string, std::string>;
 
@@ -162,6 +167,26 @@ TEST(lthash, serialise_and_parse_round_trip) {
 // bucket choice (docs/protocol.md §6 gives the same vectors for an outside
 // verifier). The values come from lthash_reference.py beside this file, an
 // independent implementation of the spec (Python hashlib + cryptography). A change here is a format change: new personalisation, new version.
+// The expansion runs on OpenSSL's ChaCha20 (faster) and falls back to
+// libsodium's: both must give the IETF ChaCha20 keystream, byte for byte.
+TEST(lthash, element_expansion_is_libsodiums_ietf_chacha20_keystream) {
+  ASSERT_GE(sodium_init(), 0);
+  std::mt19937_64 rng(20261127);
+  for (int i = 0; i < 1000; ++i) {
+    lthash_seed seed{};
+    for (auto& b : seed) b = static_cast<std::uint8_t>(rng());
+    lthash_element got{};
+    lthash_element_of_seed(seed, got);
+    unsigned char want[lthash_bytes];
+    static const unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+    crypto_stream_chacha20_ietf(want, sizeof(want), nonce, seed.data());
+    for (std::size_t lane = 0; lane < lthash_lanes; ++lane) {
+      const auto expect = static_cast<std::uint16_t>(want[2 * lane] | (want[2 * lane + 1] << 8));
+      ASSERT_EQ(got[lane], expect) << "seed " << i << " lane " << lane;
+    }
+  }
+}
+
 TEST(lthash, known_answer_vectors) {
   lthash_element e;
   lthash_element_of("sku:COFFEE", "450", e);
