@@ -260,6 +260,16 @@ void digest_buckets::apply(const digest_change& c) noexcept {
   }
 }
 
+void digest_buckets::apply_to_bucket(const digest_change& c) noexcept {
+  lthash_element e;
+  lthash_element_of_seed(c.seed, e);
+  if (c.add) {
+    buckets_[c.bucket].add(e);
+  } else {
+    buckets_[c.bucket].remove(e);
+  }
+}
+
 lthash16 digest_buckets::sum_of_buckets() const noexcept {
   lthash16 sum;
   for (const auto& b : buckets_) sum += b;

@@ -164,6 +164,12 @@ public:
 
   /// Adds or removes one recorded element (a journal's replay).
   void apply(const digest_change& c) noexcept;
+  /// apply() to the bucket only, leaving total() behind until
+  /// recompute_total(): threads may apply changes of different buckets at
+  /// once (a bulk fold shares its element hashes out by bucket).
+  void apply_to_bucket(const digest_change& c) noexcept;
+  /// total() = the sum of the buckets again (256 lane-wise adds).
+  void recompute_total() noexcept { total_ = sum_of_buckets(); }
 
   /// Sub-digest of bucket i (i < digest_bucket_count).
   const lthash16& bucket(std::size_t i) const noexcept { return buckets_[i]; }

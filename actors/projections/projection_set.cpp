@@ -261,6 +261,12 @@ void projection_set::flush_unit(std::size_t i, std::vector<row_store::write>& ou
                                 now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made : nullptr));
     out.push_back(row_store::write{i, key, now});
   });
+  finish_unit(i, changed, journal, made, out);
+}
+
+void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
+                                 const std::vector<digest_change>& made, std::vector<row_store::write>& out) {
+  unit& u = units_[i];
   if (changed.any()) {
     u.unsaved |= changed;
     if (journal) {
@@ -287,22 +293,78 @@ void projection_set::flush_unit(std::size_t i, std::vector<row_store::write>& ou
   out.push_back(row_store::write{i, reserved::position, position_row(u.info)});
 }
 
+void projection_set::flush_shared(std::vector<row_store::write>& out) {
+  // Every changed row of every projection, in flush_unit's order. The
+  // pointers are the overlays' own strings: stable until commit().
+  struct pending {
+    std::size_t unit = 0;
+    const std::optional<std::string>* was = nullptr;
+    const std::optional<std::string>* now = nullptr;
+    std::uint8_t bucket = 0;
+    lthash_seed old_seed{}, new_seed{};
+  };
+  std::vector<pending> all;
+  std::vector<std::size_t> first(units_.size() + 1, 0);  // all[first[i], first[i+1]) are unit i's
+  std::vector<const std::string*> keys;
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    first[i] = all.size();
+    if (!units_[i].touched) continue;
+    units_[i].rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
+                                        const std::optional<std::string>& now) {
+      all.push_back(pending{i, &was, &now});
+      keys.push_back(&key);
+    });
+  }
+  first[units_.size()] = all.size();
+  // Seeds and buckets (BLAKE2b), in slices over every thread.
+  const std::size_t slices = fold_threads_ * 4;
+  workers_->run(slices, [&](std::size_t s) {
+    const std::size_t lo = all.size() * s / slices, hi = all.size() * (s + 1) / slices;
+    for (std::size_t k = lo; k < hi; ++k) {
+      pending& c = all[k];
+      c.bucket = digest_buckets::bucket_of(*keys[k]);
+      if (*c.was) c.old_seed = lthash_seed_of(*keys[k], **c.was);
+      if (*c.now) c.new_seed = lthash_seed_of(*keys[k], **c.now);
+    }
+  });
+  // The element hashes (most of the cost), by bucket: a thread owns the
+  // buckets b with b % threads == t in every projection, so no two threads
+  // add into the same state; the totals are summed afterwards.
+  workers_->run(fold_threads_, [&](std::size_t t) {
+    for (const pending& c : all) {
+      if (c.bucket % fold_threads_ != t) continue;
+      digest_buckets& d = units_[c.unit].digest;
+      if (*c.was) d.apply_to_bucket(digest_change{c.bucket, false, c.old_seed});
+      if (*c.now) d.apply_to_bucket(digest_change{c.bucket, true, c.new_seed});
+    }
+  });
+  std::vector<digest_change> made;
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    unit& u = units_[i];
+    if (!u.touched) continue;
+    std::bitset<digest_bucket_count> changed;
+    made.clear();
+    bool journal = true;  // as flush_unit decides it
+    for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
+      const pending& c = all[k];
+      journal = journal && u.journal_changes + made.size() + 2 <= digest_journal_max_changes;
+      if (!journal) made.clear();
+      if (journal && *c.was) made.push_back(digest_change{c.bucket, false, c.old_seed});
+      if (journal && *c.now) made.push_back(digest_change{c.bucket, true, c.new_seed});
+      changed.set(c.bucket);
+      out.push_back(row_store::write{i, *keys[k], *c.now});
+    }
+    if (changed.any()) u.digest.recompute_total();
+    finish_unit(i, changed, journal, made, out);
+  }
+}
+
 status projection_set::flush() {
   scratch_.clear();
   std::size_t dirty = 0;
   for (const unit& u : units_) dirty += u.touched ? u.rows->dirty() : 0;
-  if (fold_threads_ > 1 && dirty >= parallel_chunk_min) {
-    // Each projection hashes its changes on one of the threads; the writes
-    // are joined in projection order (the same batch as one thread's).
-    std::vector<std::vector<row_store::write>> outs(units_.size());
-    for_each_unit_parallel([&](std::size_t i) {
-      if (!units_[i].touched) return;
-      std::vector<digest_change> made;
-      flush_unit(i, outs[i], made);
-    });
-    for (auto& o : outs) {
-      for (auto& w : o) scratch_.push_back(std::move(w));
-    }
+  if (workers_ && dirty >= parallel_chunk_min) {
+    flush_shared(scratch_);
   } else {
     for (std::size_t i = 0; i < units_.size(); ++i) {
       if (units_[i].touched) flush_unit(i, scratch_, made_);

@@ -158,6 +158,15 @@ class projection_set {
   /// One projection's part of a flush: its row writes, digest journal or
   /// checkpoint, short digest and position (appended to `out`).
   void flush_unit(std::size_t i, std::vector<row_store::write>& out, std::vector<digest_change>& made);
+  /// What follows a projection's row writes: its digest journal entry or
+  /// checkpoint, short digest and position (`made`: the journal's records,
+  /// `journal`: whether they still fit it).
+  void finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
+                   const std::vector<digest_change>& made, std::vector<row_store::write>& out);
+  /// flush_unit() of every touched projection with the digest work shared
+  /// out over the fold threads by row and by bucket, not by projection (one
+  /// projection — sales — changes most of the rows).
+  void flush_shared(std::vector<row_store::write>& out);
 };
 
 /// The payload of `e` decoded and upcast (monostate for an unknown type);

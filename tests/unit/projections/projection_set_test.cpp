@@ -333,6 +333,7 @@ namespace {
 struct folded {
   std::vector<std::map<std::string, std::string, std::less<>>> rows;
   std::vector<std::string> digests;
+  std::vector<std::vector<std::string>> stored;  // the stored digest: short digest, then every bucket (journal replayed)
   std::vector<std::uint64_t> positions;
   std::vector<std::string> parked;
   std::vector<std::string> conflicts;
@@ -359,6 +360,10 @@ folded fold_all(const std::vector<event>& log, std::size_t threads, std::size_t 
   for (std::size_t i = 0; i < n; ++i) {
     out.rows.push_back(own_rows(store.family(i)));
     out.digests.push_back(set.digest_hex(i));
+    auto stored = stored_bucket_hexes(store.family(i));
+    stored.insert(stored.begin(), stored_digest_hex(store.family(i)));
+    EXPECT_EQ(stored.front(), out.digests.back()) << "projection " << i << ": stored short digest";
+    out.stored.push_back(std::move(stored));
     out.positions.push_back(set.info(i).position);
   }
   for (const auto& p : set.parked_events()) out.parked.push_back(p.origin + ":" + std::to_string(p.seq) + " " + p.reason);
@@ -395,6 +400,16 @@ TEST(ProjectionSet, AChunkFoldedOnTwoThreadsEqualsOneThreadsFold) {
   EXPECT_EQ(one.conflicts, two.conflicts);
   EXPECT_FALSE(one.parked.empty());
   EXPECT_FALSE(one.conflicts.empty());
+  EXPECT_EQ(one.stored, two.stored);
+  // Batches of 300 events: flushes share their digest work over the threads
+  // by bucket, first into the digest journal, then past it as checkpoints:
+  // the same rows and the same stored digest as one thread's.
+  const folded one_300 = fold_all(log, 1, 300);
+  const folded two_300 = fold_all(log, 2, 300);
+  for (std::size_t i = 0; i < one.rows.size(); ++i) EXPECT_TRUE(two_300.rows[i] == one.rows[i]) << "projection " << i;
+  EXPECT_EQ(two_300.digests, one.digests);
+  EXPECT_EQ(two_300.stored, one_300.stored);
+  EXPECT_EQ(one_300.digests, one.digests);
   // And the same as small batches folded one event at a time (the live path).
   const folded live = fold_all(log, 2, 1);
   EXPECT_EQ(live.digests, one.digests);
