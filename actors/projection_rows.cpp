@@ -10,7 +10,7 @@ status stored_row_store::write_all(const std::vector<write>& writes) {
   scratch_.clear();
   scratch_.reserve(writes.size());
   for (const write& w : writes) {
-    scratch_.push_back(storage::projection_store::write_ref{w.projection, w.key, w.value ? &*w.value : nullptr});
+    scratch_.push_back(storage::projection_store::write_ref{w.projection, w.key, w.value});
   }
   return store_.write_all(scratch_);
 }

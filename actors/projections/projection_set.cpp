@@ -259,7 +259,7 @@ void projection_set::flush_unit(std::size_t i, std::vector<row_store::write>& ou
     if (!journal) made.clear();
     changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
                                 now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made : nullptr));
-    out.push_back(row_store::write{i, key, now});
+    out.push_back(row_store::write{i, key, now ? &*now : nullptr});
   });
   finish_unit(i, changed, journal, made, out);
 }
@@ -270,27 +270,27 @@ void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_
   if (changed.any()) {
     u.unsaved |= changed;
     if (journal) {
-      out.push_back(row_store::write{i, reserved::journal_entry(u.journal_next), encode_journal(made)});
+      out.push_back(row_store::write{i, own(reserved::journal_entry(u.journal_next)), &own(encode_journal(made))});
       ++u.journal_next;
       u.journal_changes += made.size();
     } else {
       // Checkpoint: the buckets changed since the last one, the journal dropped.
       for (unsigned b = 0; b < digest_bucket_count; ++b) {
         if (!u.unsaved.test(b)) continue;
-        out.push_back(row_store::write{i, reserved::bucket_digest(static_cast<std::uint8_t>(b)), u.digest.serialize_bucket(b)});
+        out.push_back(row_store::write{i, own(reserved::bucket_digest(static_cast<std::uint8_t>(b))), &own(u.digest.serialize_bucket(b))});
       }
       for (std::uint64_t n = u.journal_first; n < u.journal_next; ++n) {
-        out.push_back(row_store::write{i, reserved::journal_entry(n), std::nullopt});
+        out.push_back(row_store::write{i, own(reserved::journal_entry(n)), nullptr});
       }
-      out.push_back(row_store::write{i, reserved::total_digest, std::nullopt});
+      out.push_back(row_store::write{i, reserved::total_digest, nullptr});
       u.unsaved.reset();
       u.journal_first = u.journal_next;
       u.journal_changes = 0;
     }
     const auto d = u.digest.total().digest();
-    out.push_back(row_store::write{i, reserved::short_digest, std::string(d.begin(), d.end())});
+    out.push_back(row_store::write{i, reserved::short_digest, &own(std::string(d.begin(), d.end()))});
   }
-  out.push_back(row_store::write{i, reserved::position, position_row(u.info)});
+  out.push_back(row_store::write{i, reserved::position, &own(position_row(u.info))});
 }
 
 void projection_set::flush_shared(std::vector<row_store::write>& out) {
@@ -352,7 +352,7 @@ void projection_set::flush_shared(std::vector<row_store::write>& out) {
       if (journal && *c.was) made.push_back(digest_change{c.bucket, false, c.old_seed});
       if (journal && *c.now) made.push_back(digest_change{c.bucket, true, c.new_seed});
       changed.set(c.bucket);
-      out.push_back(row_store::write{i, *keys[k], *c.now});
+      out.push_back(row_store::write{i, *keys[k], *c.now ? &**c.now : nullptr});
     }
     if (changed.any()) u.digest.recompute_total();
     finish_unit(i, changed, journal, made, out);
@@ -361,9 +361,10 @@ void projection_set::flush_shared(std::vector<row_store::write>& out) {
 
 status projection_set::flush() {
   scratch_.clear();
+  owned_.clear();
   std::size_t dirty = 0;
   for (const unit& u : units_) dirty += u.touched ? u.rows->dirty() : 0;
-  if (workers_ && dirty >= parallel_chunk_min) {
+  if (workers_ && dirty >= parallel_flush_rows_min) {
     flush_shared(scratch_);
   } else {
     for (std::size_t i = 0; i < units_.size(); ++i) {

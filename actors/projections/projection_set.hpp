@@ -28,6 +28,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,10 +52,12 @@ class row_store {
   virtual ~row_store() = default;
   /// Rows of projection `i` (index in the set's order), read-only.
   virtual const row_reader& rows(std::size_t i) const = 0;
+  /// One row write, by reference: the bytes are the set's (its overlays'
+  /// rows, its own reserved rows) and stay valid until write_all returns.
   struct write {
     std::size_t projection = 0;
-    std::string key;
-    std::optional<std::string> value;  ///< nullopt: delete
+    std::string_view key;
+    const std::string* value = nullptr;  ///< null: delete
   };
   /// Every write at once, atomically. A key appears at most once per
   /// projection (the set writes each changed row once), so order does not matter.
@@ -109,6 +112,11 @@ class projection_set {
   void set_fold_threads(std::size_t n);
   std::size_t fold_threads() const noexcept { return fold_threads_; }
   static constexpr std::size_t parallel_chunk_min = 64;
+  /// A flush shares its digest work over the threads from this many changed
+  /// rows (a catch-up chunk, a coalesced backlog). Below it waking a helper
+  /// costs about what it saves, and a node saturated by sales needs CPU
+  /// more than it needs a shorter flush.
+  static constexpr std::size_t parallel_flush_rows_min = 512;
   status flush();
   /// Rows changed since the last flush (a batch-size hint for the caller).
   std::size_t pending_rows() const;
@@ -150,6 +158,9 @@ class projection_set {
   std::uint64_t conflicts_dropped_ = 0;
   std::vector<retail::parked_event> parked_list_;
   std::vector<row_store::write> scratch_;
+  std::deque<std::string> owned_;  // one flush's reserved-row keys and values (stable addresses)
+  /// Keeps `bytes` until the next flush; a view of them.
+  const std::string& own(std::string bytes) { return owned_.emplace_back(std::move(bytes)); }
   std::vector<digest_change> made_;  // one flush's element changes of one projection
   std::size_t fold_threads_ = 1;
   std::unique_ptr<fold_workers> workers_;  // fold_threads_ - 1 helpers; none when 1
