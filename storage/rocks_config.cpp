@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include "storage/errc.hpp"
@@ -112,6 +113,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
     // such a miss without a skip-list search (bench_scale breakdown).
     c.memtable_prefix_bloom_size_ratio = memtable_bloom_ratio;
     c.memtable_whole_key_filtering = true;
+    c.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
     out.emplace_back(name, c);
   };
   for (const auto& p : o.projection_families) projection_family(projection_cf_name(p));
