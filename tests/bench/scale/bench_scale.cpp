@@ -18,9 +18,11 @@
 //    payload, exactly what the fold decodes: the rebuild's limit and ratio);
 //    on the first 100,000 events (--breakdown-events) the
 //    projection set folding into memory rows (fold logic + LtHash, no
-//    RocksDB) and into RocksDB column families (the node's fold minus the
-//    actor): where a rebuild's time goes; then events one flush each (the
-//    live path's committed batches of one sale).
+//    RocksDB), each projection alone into memory rows (how the work splits
+//    between projections: the two fold threads take a projection each) and
+//    into RocksDB column families (the node's fold minus the actor): where a
+//    rebuild's time goes; then events one flush each (the live path's
+//    committed batches of one sale).
 // 3. Node A on a copy: first start (folds N events before serving), then a
 //    restart with its projections folded: start-up (fork to /healthz = 200,
 //    polled every 5 ms), HTTP latency of sale by receipt, stock by SKU, one
@@ -42,6 +44,7 @@
 // for the --node binary on N events (digest_ms: p99 of /v1/digest).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cinttypes>
 #include <cstdarg>
@@ -473,6 +476,20 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
     if (auto s = set.open(); !s) fail("projection set: " + s.error().to_string());
     in_memory = fold(**log, set, limit);
   }
+  // Each projection alone (the others paused), into memory rows: how the
+  // fold's work splits between projections — what limits folding them on
+  // two threads, each projection on one.
+  const auto names = projection_names();
+  std::vector<pass_rate> alone(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    sn::projections::memory_row_store rows(names.size());
+    sn::projections::projection_set set(store_settings(), sn::projections::all_projections(), rows);
+    if (auto s = set.open(); !s) fail("projection set: " + s.error().to_string());
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      if (j != i) set.pause(j);
+    }
+    alone[i] = fold(**log, set, limit);
+  }
   {
     auto store = sn::storage::projection_store::open(**log, projection_names());
     if (!store) fail("projection store: " + store.error().to_string());
@@ -504,6 +521,15 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
       double(in_memory.rows) / in_memory.events);
   say("CPU per event: decode %.2f µs, fold logic + LtHash %.2f µs, RocksDB rows (reads, batch, write) %.2f µs\n",
       1e6 * per_event_decode, 1e6 * (per_event_mem - per_event_decode), 1e6 * (per_event_rocks - per_event_mem));
+  say("\nEach projection alone (the others paused; into memory rows; decode subtracted):\n\n");
+  say("| projection | CPU µs/event | share | rows written per event |\n|---|---:|---:|---:|\n");
+  double sum = 0;
+  for (const auto& a : alone) sum += std::max(0.0, a.cpu_s / a.events - per_event_decode);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const double us = std::max(0.0, alone[i].cpu_s / alone[i].events - per_event_decode);
+    say("| %s | %.2f | %.0f %% | %.1f |\n", names[i].c_str(), 1e6 * us, sum > 0 ? 100 * us / sum : 0.0,
+        double(alone[i].rows) / alone[i].events);
+  }
 }
 
 // --- nodes -----------------------------------------------------------------------------------
