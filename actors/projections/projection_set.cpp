@@ -246,24 +246,6 @@ std::size_t projection_set::pending_rows() const {
   return n;
 }
 
-void projection_set::flush_unit(std::size_t i, std::vector<row_store::write>& out, std::vector<digest_change>& made) {
-  unit& u = units_[i];
-  std::bitset<digest_bucket_count> changed;
-  made.clear();
-  // Record the element changes while they still fit the journal; past it
-  // this batch is a checkpoint and needs no record.
-  bool journal = true;
-  u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
-                              const std::optional<std::string>& now) {
-    journal = journal && u.journal_changes + made.size() + 2 <= digest_journal_max_changes;
-    if (!journal) made.clear();
-    changed.set(u.digest.change(key, was ? std::optional<std::string_view>(*was) : std::nullopt,
-                                now ? std::optional<std::string_view>(*now) : std::nullopt, journal ? &made : nullptr));
-    out.push_back(row_store::write{i, key, now ? &*now : nullptr});
-  });
-  finish_unit(i, changed, journal, made, out);
-}
-
 void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
                                  const std::vector<digest_change>& made, std::vector<row_store::write>& out) {
   unit& u = units_[i];
@@ -293,11 +275,12 @@ void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_
   out.push_back(row_store::write{i, reserved::position, &own(position_row(u.info))});
 }
 
-void projection_set::flush_shared(std::vector<row_store::write>& out) {
-  // Every changed row of every projection, in flush_unit's order. The
-  // pointers are the overlays' own strings: stable until commit().
+void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared) {
+  // Every changed row of every touched projection, projection by projection.
+  // The pointers are the overlays' own strings: stable until commit().
   struct pending {
     std::size_t unit = 0;
+    const std::string* key = nullptr;
     const std::optional<std::string>* was = nullptr;
     const std::optional<std::string>* now = nullptr;
     std::uint8_t bucket = 0;
@@ -305,46 +288,58 @@ void projection_set::flush_shared(std::vector<row_store::write>& out) {
   };
   std::vector<pending> all;
   std::vector<std::size_t> first(units_.size() + 1, 0);  // all[first[i], first[i+1]) are unit i's
-  std::vector<const std::string*> keys;
   for (std::size_t i = 0; i < units_.size(); ++i) {
     first[i] = all.size();
     if (!units_[i].touched) continue;
     units_[i].rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
                                         const std::optional<std::string>& now) {
-      all.push_back(pending{i, &was, &now});
-      keys.push_back(&key);
+      all.push_back(pending{i, &key, &was, &now});
     });
   }
   first[units_.size()] = all.size();
-  // Seeds and buckets (BLAKE2b), in slices over every thread.
-  const std::size_t slices = fold_threads_ * 4;
-  workers_->run(slices, [&](std::size_t s) {
-    const std::size_t lo = all.size() * s / slices, hi = all.size() * (s + 1) / slices;
+  const auto seeds = [&](std::size_t lo, std::size_t hi) {
     for (std::size_t k = lo; k < hi; ++k) {
       pending& c = all[k];
-      c.bucket = digest_buckets::bucket_of(*keys[k]);
-      if (*c.was) c.old_seed = lthash_seed_of(*keys[k], **c.was);
-      if (*c.now) c.new_seed = lthash_seed_of(*keys[k], **c.now);
+      c.bucket = digest_buckets::bucket_of(*c.key);
+      if (*c.was) c.old_seed = lthash_seed_of(*c.key, **c.was);
+      if (*c.now) c.new_seed = lthash_seed_of(*c.key, **c.now);
     }
-  });
-  // The element hashes (most of the cost), by bucket: a thread owns the
-  // buckets b with b % threads == t in every projection, so no two threads
-  // add into the same state; the totals are summed afterwards.
-  workers_->run(fold_threads_, [&](std::size_t t) {
+  };
+  if (shared) {
+    // Seeds and buckets (BLAKE2b) in slices over every thread; then the
+    // element hashes (most of the cost) by bucket: a thread owns the buckets
+    // b with b % threads == t in every projection, so no two threads add
+    // into the same state, and the totals are summed afterwards.
+    const std::size_t slices = fold_threads_ * 4;
+    workers_->run(slices, [&](std::size_t s) { seeds(all.size() * s / slices, all.size() * (s + 1) / slices); });
+    workers_->run(fold_threads_, [&](std::size_t t) {
+      for (const pending& c : all) {
+        if (c.bucket % fold_threads_ != t) continue;
+        digest_buckets& d = units_[c.unit].digest;
+        if (*c.was) d.apply_to_bucket(digest_change{c.bucket, false, c.old_seed});
+        if (*c.now) d.apply_to_bucket(digest_change{c.bucket, true, c.new_seed});
+      }
+    });
+  } else {
+    // One thread: bucket and total together (cheaper than summing the 256
+    // buckets again for a batch of a few rows).
+    seeds(0, all.size());
     for (const pending& c : all) {
-      if (c.bucket % fold_threads_ != t) continue;
       digest_buckets& d = units_[c.unit].digest;
-      if (*c.was) d.apply_to_bucket(digest_change{c.bucket, false, c.old_seed});
-      if (*c.now) d.apply_to_bucket(digest_change{c.bucket, true, c.new_seed});
+      if (*c.was) d.apply(digest_change{c.bucket, false, c.old_seed});
+      if (*c.now) d.apply(digest_change{c.bucket, true, c.new_seed});
     }
-  });
-  std::vector<digest_change> made;
+  }
+  std::vector<digest_change>& made = made_;
   for (std::size_t i = 0; i < units_.size(); ++i) {
     unit& u = units_[i];
     if (!u.touched) continue;
     std::bitset<digest_bucket_count> changed;
     made.clear();
-    bool journal = true;  // as flush_unit decides it
+    // Record the element changes (a removal before an addition) while they
+    // still fit the journal; past it this batch is a checkpoint and needs
+    // no record.
+    bool journal = true;
     for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
       const pending& c = all[k];
       journal = journal && u.journal_changes + made.size() + 2 <= digest_journal_max_changes;
@@ -352,9 +347,9 @@ void projection_set::flush_shared(std::vector<row_store::write>& out) {
       if (journal && *c.was) made.push_back(digest_change{c.bucket, false, c.old_seed});
       if (journal && *c.now) made.push_back(digest_change{c.bucket, true, c.new_seed});
       changed.set(c.bucket);
-      out.push_back(row_store::write{i, *keys[k], *c.now ? &**c.now : nullptr});
+      out.push_back(row_store::write{i, *c.key, *c.now ? &**c.now : nullptr});
     }
-    if (changed.any()) u.digest.recompute_total();
+    if (shared && changed.any()) u.digest.recompute_total();
     finish_unit(i, changed, journal, made, out);
   }
 }
@@ -364,13 +359,7 @@ status projection_set::flush() {
   owned_.clear();
   std::size_t dirty = 0;
   for (const unit& u : units_) dirty += u.touched ? u.rows->dirty() : 0;
-  if (workers_ && dirty >= parallel_flush_rows_min) {
-    flush_shared(scratch_);
-  } else {
-    for (std::size_t i = 0; i < units_.size(); ++i) {
-      if (units_[i].touched) flush_unit(i, scratch_, made_);
-    }
-  }
+  flush_rows(scratch_, workers_ && dirty >= parallel_flush_rows_min);
   if (scratch_.empty()) return status::ok();
   auto st = store_.write_all(scratch_);
   if (!st) {

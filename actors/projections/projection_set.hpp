@@ -161,23 +161,21 @@ class projection_set {
   std::deque<std::string> owned_;  // one flush's reserved-row keys and values (stable addresses)
   /// Keeps `bytes` until the next flush; a view of them.
   const std::string& own(std::string bytes) { return owned_.emplace_back(std::move(bytes)); }
-  std::vector<digest_change> made_;  // one flush's element changes of one projection
+  std::vector<digest_change> made_;  // one flush's journal records of one projection (reused)
   std::size_t fold_threads_ = 1;
   std::unique_ptr<fold_workers> workers_;  // fold_threads_ - 1 helpers; none when 1
   /// Runs fn(i) for every projection i on up to fold_threads_ threads.
   void for_each_unit_parallel(const std::function<void(std::size_t)>& fn);
-  /// One projection's part of a flush: its row writes, digest journal or
-  /// checkpoint, short digest and position (appended to `out`).
-  void flush_unit(std::size_t i, std::vector<row_store::write>& out, std::vector<digest_change>& made);
   /// What follows a projection's row writes: its digest journal entry or
   /// checkpoint, short digest and position (`made`: the journal's records,
   /// `journal`: whether they still fit it).
   void finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
                    const std::vector<digest_change>& made, std::vector<row_store::write>& out);
-  /// flush_unit() of every touched projection with the digest work shared
-  /// out over the fold threads by row and by bucket, not by projection (one
-  /// projection — sales — changes most of the rows).
-  void flush_shared(std::vector<row_store::write>& out);
+  /// A flush's writes: every touched projection's changed rows, its digest
+  /// updated (element removals and additions), then finish_unit(). `shared`:
+  /// the digest work is shared out over the fold threads by row and by
+  /// bucket, not by projection (one projection — sales — changes most rows).
+  void flush_rows(std::vector<row_store::write>& out, bool shared);
 };
 
 /// The payload of `e` decoded and upcast (monostate for an unknown type);
