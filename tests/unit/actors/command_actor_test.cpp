@@ -14,6 +14,7 @@
 #include "actors/metrics.hpp"
 #include "actors/retail/command_handler.hpp"
 #include "tests/support/memory_decision.hpp"
+#include "tests/unit/actors/test_coordinator_system.hpp"
 
 namespace sn::actors {
 namespace {
@@ -88,10 +89,8 @@ struct command_actor_test : ::testing::Test {
   caf::actor writer;
 
   void SetUp() override {
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    sys = std::make_unique<caf::actor_system>(test::testing_config(cfg));
+    sched = &test::coordinator_of(*sys);
     writer = sys->spawn(scripted_writer, script);
     commands = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
                                    caf::actor_cast<log_writer_actor>(writer),

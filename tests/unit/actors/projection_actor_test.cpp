@@ -19,6 +19,7 @@
 #include "actors/projections/row_codec.hpp"
 #include "storage/event_log.hpp"
 #include "tests/unit/storage/helpers.hpp"
+#include "tests/unit/actors/test_coordinator_system.hpp"
 
 namespace sn::actors {
 namespace {
@@ -36,10 +37,8 @@ struct projection_actor_test : ::testing::Test {
   projection_actor actor;
 
   void SetUp() override {
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    sys = std::make_unique<caf::actor_system>(test::testing_config(cfg));
+    sched = &test::coordinator_of(*sys);
     auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
     ASSERT_TRUE(opened) << opened.error().message;
     log = std::move(*opened);

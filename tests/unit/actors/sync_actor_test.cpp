@@ -17,6 +17,7 @@
 #include "storage/event_log.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/unit/storage/helpers.hpp"
+#include "tests/unit/actors/test_coordinator_system.hpp"
 
 namespace sn::actors {
 namespace {
@@ -41,10 +42,8 @@ struct received {
 TEST(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_sender) {
   storage::test::temp_dir dir;
   caf::actor_system_config cfg;
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  cfg.set("logger.verbosity", caf::atom("quiet"));
-  caf::actor_system sys{cfg};
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  caf::actor_system sys{test::testing_config(cfg)};
+  auto& sched = test::coordinator_of(sys);
   auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
   ASSERT_TRUE(opened) << opened.error().to_string();
   auto log = std::move(*opened);

@@ -41,6 +41,14 @@ public:
     n.priority = priority;
     start(id);
   }
+  /// The three-device store most tests start from: A (30), B (20), C (10),
+  /// run until all agree that A is master (false: not within `limit_ms`).
+  bool start_abc(std::uint64_t limit_ms = 2000) {
+    add("A", 30);
+    add("B", 20);
+    add("C", 10);
+    return run_until_true([&] { return agreed_master() == "A"; }, limit_ms);
+  }
   void start(const std::string& id) {
     auto& n = nodes_[id];
     ++n.boots;
@@ -203,10 +211,7 @@ TEST(election_fsm, startup_hearing_a_master_becomes_client) {
 // failover target) and the crashed master comes back as a client.
 TEST(election_fsm, failure_highest_priority_survivor_wins_within_a_second) {
   cluster c;
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  ASSERT_TRUE(c.start_abc());
   c.run_until(c.now() + 500);
   c.crash("A");
   const std::uint64_t crashed_at = c.now();
@@ -239,10 +244,7 @@ TEST(election_fsm, pre_vote_stops_isolated_node_raising_term_majority) {
   election_config cfg;
   cfg.quorum = quorum_mode::majority;
   cluster c(cfg);
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 3000));
+  ASSERT_TRUE(c.start_abc(3000));
   const auto term = c.fsm("A").term();
   c.isolate("C");
   c.run_until(c.now() + 5000);
@@ -302,10 +304,7 @@ TEST(election_fsm, split_brain_heals_lower_term_steps_down) {
 // the role; the cut-off device steps down and records split_brain naming both.
 TEST(election_fsm, heal_keeps_the_master_more_of_the_store_followed) {
   cluster c;
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  ASSERT_TRUE(c.start_abc());
   const auto term = c.fsm("A").term();
   c.isolate("C");
   ASSERT_TRUE(c.run_until_true([&] { return c.fsm("C").current_role() == role::master; }, 3000));
@@ -334,10 +333,7 @@ TEST(election_fsm, a_master_that_lost_its_lease_and_won_again_says_so) {
   election_config cfg;
   cfg.quorum = quorum_mode::majority;
   cluster c(cfg);
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 3000));
+  ASSERT_TRUE(c.start_abc(3000));
   c.cut_one_way("B", "A");  // A hears no echo: its lease runs out
   c.cut_one_way("C", "A");
   ASSERT_TRUE(c.run_until_true([&] { return c.fsm("A").current_role() != role::master; }, 2000));
@@ -389,10 +385,7 @@ TEST(election_fsm, a_heartbeat_claiming_a_higher_term_moves_no_term) {
 // within 200 ms of being synced; the old master reports shutdown_ready after.
 TEST(election_fsm, shutdown_handoff_waits_for_sync) {
   cluster c;
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  ASSERT_TRUE(c.start_abc());
   const auto term = c.fsm("A").term();
   c.apply("A", c.fsm("A").set_log_summary({{"A", 5}, {"C", 2}}, c.now()));
   c.apply("B", c.fsm("B").set_log_summary({{"A", 3}, {"C", 2}}, c.now()));
@@ -437,10 +430,7 @@ TEST(election_fsm, shutdown_handoff_bounded_when_successor_silent) {
 // hands the role to the named device (reason manual); the old master follows.
 TEST(election_fsm, manual_override_from_a_client) {
   cluster c;
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  ASSERT_TRUE(c.start_abc());
   auto res = c.fsm("B").request_master("C", c.now());
   ASSERT_TRUE(res) << res.error().message;
   c.apply("B", std::move(*res));
@@ -472,10 +462,7 @@ TEST(election_fsm, manual_override_from_a_client) {
 // A later override then moves the role as usual.
 TEST(election_fsm, a_handoff_the_master_gave_up_is_not_taken_up_late) {
   cluster c;
-  c.add("A", 30);
-  c.add("B", 20);
-  c.add("C", 10);
-  ASSERT_TRUE(c.run_until_true([&] { return c.agreed_master() == "A"; }, 2000));
+  ASSERT_TRUE(c.start_abc());
   const auto term = c.fsm("A").term();
   c.apply("A", c.fsm("A").set_log_summary({{"A", 5}}, c.now()));
   c.apply("B", c.fsm("B").set_log_summary({{"A", 5}}, c.now()));
