@@ -1,5 +1,7 @@
 #include "actors/projection_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +21,13 @@ constexpr std::size_t catch_up_chunk = 4096;
 /// actor writes at once instead of waiting for its mailbox to empty (about a
 /// catch-up chunk's worth: 7-8 changed rows per event of a shop's mix).
 constexpr std::size_t coalesced_rows_max = 32768;
+/// Events committed after a live batch past which that batch is left to the
+/// log reader (tick) instead of folded: the mailbox then holds at least this
+/// many events in newer batches, i.e. appends outrun the fold (an empty node
+/// catching up, a backlog from a till back online). Folding each batch as it
+/// comes would keep every queued batch's events in memory until its turn.
+constexpr std::uint64_t live_backlog_max = 2 * catch_up_chunk;
+constexpr std::uint64_t no_position = std::uint64_t(-1);
 
 struct projection_state {
   std::unique_ptr<projections::projection_set> set;
@@ -29,6 +38,10 @@ struct projection_state {
   bool ticking = false;  ///< a tick_atom is queued
   bool flush_queued = false;  ///< a flush_atom is queued: live batches folded, not yet written
   caf::actor recorder;   ///< the command actor: appends conflict records
+  /// The first position of the live batches left to the log reader
+  /// (live_backlog_max), no_position when none: the log reader judges them
+  /// as live batches are judged (the master records their conflicts).
+  std::uint64_t unjudged_from = no_position;
   std::uint64_t conflicts_recorded = 0;
   std::uint64_t write_failures = 0;
   /// Rebuild requests waiting for their projection to catch up.
@@ -146,16 +159,27 @@ void tick(projection_pointer self) {
   if (from != std::uint64_t(-1)) {
     auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
     // Judged history: its conflicts were resolved (and recorded) when first
-    // seen, so catching up detects none. The set's conflicts are then those
-    // of live batches folded meanwhile: their flush_atom records them.
-    st.set->apply_chunk(positioned(chunk), /*detect_conflicts=*/false);
+    // seen, so catching up detects none — except in live batches left to
+    // this reader (unjudged_from), which are judged here as live ones are.
+    auto events = positioned(chunk);
+    const auto live = std::find_if(events.begin(), events.end(),
+                                   [&](const auto& pe) { return pe.pos >= st.unjudged_from; });
+    if (!st.is_master || live == events.end()) {
+      st.set->apply_chunk(events, false);
+    } else if (live == events.begin()) {
+      st.set->apply_chunk(events, true);
+    } else {
+      st.set->apply_chunk(std::vector<projections::projection_set::positioned>(events.begin(), live), false);
+      st.set->apply_chunk(std::vector<projections::projection_set::positioned>(live, events.end()), true);
+    }
   }
   // Writes the chunk, and any live batch folded since the last write, before
   // its positions are published (nothing behind: only those live batches).
-  publish(st);
+  if (publish(st)) record_conflicts(self);
   if (any_behind(st, st.log->last_position().value())) {
     schedule_tick(self);
   } else {
+    st.unjudged_from = no_position;
     answer_rebuilds(st);
   }
 }
@@ -190,7 +214,18 @@ projection_actor::behavior_type projection_behavior(projection_pointer self,
       // positions). Under load the write cost per sale falls as batches
       // queue up; alone, a batch is written at once (the flush is next).
       auto& st = self->state;
-      st.set->apply_chunk(positioned(*batch.events), st.is_master);
+      const auto& events = *batch.events;
+      if (events.empty()) return;
+      if (st.unjudged_from != no_position ||
+          st.log->last_position().value() > events.back().position.value() + live_backlog_max) {
+        // Appends outrun the fold: this batch and those queued behind it are
+        // folded from the log in chunks (tick), so the mailbox drains at once
+        // and holds no backlog of events.
+        st.unjudged_from = std::min(st.unjudged_from, events.front().position.value());
+        schedule_tick(self);
+        return;
+      }
+      st.set->apply_chunk(positioned(events), st.is_master);
       if (st.set->pending_rows() >= coalesced_rows_max) {
         // Batches arriving faster than one write each (an empty node
         // catching up): what waits for the write is bounded, so the rows

@@ -83,10 +83,25 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
   if (!cache) cache = rocksdb::NewLRUCache(o.block_cache_bytes);
   rocksdb::BlockBasedTableOptions plain;
   plain.block_cache = cache;
+  // Index and filter blocks live in the block cache, so the node's memory
+  // budget bounds them whatever the store's age (outside it, every open table
+  // file keeps its whole index and bloom filter in memory: RSS grew with the
+  // history). Both are partitioned (a two-level index, filter partitions of
+  // metadata_block_size) so that a miss loads one ~4 KiB partition, not a
+  // whole file's filter; the top levels stay pinned, and so do the index and
+  // filter partitions of L0 files (the newest, most read).
+  plain.cache_index_and_filter_blocks = true;
+  plain.cache_index_and_filter_blocks_with_high_priority = true;
+  plain.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  plain.metadata_cache_options.top_level_index_pinning = rocksdb::PinningTier::kAll;
+  plain.metadata_cache_options.partition_pinning = rocksdb::PinningTier::kFlushedAndSimilar;
+  plain.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kFlushedAndSimilar;
   rocksdb::BlockBasedTableOptions with_bloom = plain;
   // Point lookups (meta, idempotency keys) benefit; the log and the index are
   // read by iterators (the index by SeekForPrev), which blooms do not help.
   with_bloom.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits_per_key));
+  with_bloom.partition_filters = true;
+  with_bloom.optimize_filters_for_memory = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> out;
   for (std::size_t i = 0; i < cf_count; ++i) {

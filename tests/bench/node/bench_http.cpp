@@ -97,12 +97,16 @@ int main(int argc, char** argv) {
   bool create_store = false;
   app.add_flag("--create-store", create_store,
                "start the node with --create-store (a store's device: its own events are signed, issue 9)");
+  bool unenrolled = false;
+  app.add_flag("--unenrolled", unenrolled,
+               "start a fresh node without --create-store (a binary from before issue 9, e.g. a baseline)");
   CLI11_PARSE(app, argc, argv);
   sn::testing::temp_dir dir;
   sn::testing::node_options o;
   o.device_id = "POS1";
   o.extra_args = {"--durability", s.durability};
   if (create_store) o.extra_args.push_back("--create-store");
+  o.enroll_if_fresh = !unenrolled;
   if (s.http_threads > 0) {
     o.extra_args.push_back("--http-threads");
     o.extra_args.push_back(std::to_string(s.http_threads));

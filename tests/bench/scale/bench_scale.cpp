@@ -435,20 +435,25 @@ pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_se
   return r;
 }
 
-/// Folds up to live_flush_events events from `from` with one flush per event (the live
-/// path's batches of one) and prints the cost per event.
-void single_flushes(const sn::storage::event_log& log, sn::projections::projection_set& set, std::uint64_t from,
-                    const char* what) {
+/// Folds up to live_flush_events events from `from` with one flush per `per_flush` events
+/// (the live path's committed batches, coalesced while the projection actor's mailbox
+/// holds more) and prints the cost per event. Returns the position after the last.
+std::uint64_t live_flushes(const sn::storage::event_log& log, sn::projections::projection_set& set, std::uint64_t from,
+                           std::size_t per_flush, const char* what) {
   const auto t0 = clock_type::now();
   const double c0 = thread_cpu_now();
   auto events = log.read_from(sn::log_position{from}, live_flush_events);
+  std::size_t folded = 0;
   for (const auto& se : events) {
     set.apply(se.position.value(), se.ev, false);
-    if (auto s = set.flush(); !s) fail("flush: " + s.error().to_string());
+    if (++folded % per_flush == 0 || folded == events.size()) {
+      if (auto s = set.flush(); !s) fail("flush: " + s.error().to_string());
+    }
   }
-  if (events.empty()) return;
-  say("one event per flush %s, %zu events: %.0f µs CPU, %.0f µs wall per event\n", what, events.size(),
-      1e6 * (thread_cpu_now() - c0) / events.size(), 1e3 * ms_since(t0) / events.size());
+  if (events.empty()) return from;
+  say("%zu event(s) per flush %s, %zu events: %.0f µs CPU, %.0f µs wall per event\n", per_flush, what,
+      events.size(), 1e6 * (thread_cpu_now() - c0) / events.size(), 1e3 * ms_since(t0) / events.size());
+  return events.back().position.value() + 1;
 }
 
 std::vector<std::string> projection_names() {
@@ -500,10 +505,11 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
     // The live path: one flush per committed batch of one event. First right after the bulk
     // fold (the row overlays' caches hold up to their bound, as on a node that has been
     // folding), then the next events on a set opened afresh over the same rows (empty caches).
-    single_flushes(**log, set, limit + 1, "after the bulk fold (caches full)");
+    std::uint64_t next = limit + 1;
+    for (std::size_t per_flush : {1, 4, 16}) next = live_flushes(**log, set, next, per_flush, "after the bulk fold (caches full)");
     sn::projections::projection_set fresh(store_settings(), sn::projections::all_projections(), rows);
     if (auto s = fresh.open(); !s) fail("projection set: " + s.error().to_string());
-    single_flushes(**log, fresh, limit + 1 + live_flush_events, "on a set opened afresh (caches empty)");
+    live_flushes(**log, fresh, next, 1, "on a set opened afresh (caches empty)");
   }
   log->reset();
   fs::remove_all(copy);
