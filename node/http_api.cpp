@@ -705,6 +705,12 @@ private:
       j["clock"] = json{{"max_skew_ms", s_.config->store.clock_max_skew_ms}, {"skew_warning", nullptr}};
     }
     if (auto p = projection_status()) j["projections"] = projection_summary(*p);
+    const auto mem = s_.log->memory();
+    j["storage"] = json{{"cache_budget_bytes", mem.budget},
+                        {"block_cache_bytes", mem.block_cache},
+                        {"block_cache_pinned_bytes", mem.block_cache_pinned},
+                        {"memtable_bytes", mem.memtables},
+                        {"table_reader_bytes", mem.table_readers}};
     j["uplink"] = uplink_json();
     send_json(res, 200, j);
   }

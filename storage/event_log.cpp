@@ -351,6 +351,25 @@ event_log::~event_log() = default;
 
 rocks::db_handle& event_log::db_handle_internal() noexcept { return impl_->h; }
 
+memory_usage event_log::memory() const {
+  memory_usage m;
+  m.budget = impl_->opts.block_cache_bytes;
+  auto& db = *impl_->h.db;
+  const auto one = [&](const char* name) {
+    std::uint64_t v = 0;
+    return db.GetIntProperty(name, &v) ? v : 0;
+  };
+  const auto all = [&](const char* name) {
+    std::uint64_t v = 0;
+    return db.GetAggregatedIntProperty(name, &v) ? v : 0;
+  };
+  m.block_cache = one(rocksdb::DB::Properties::kBlockCacheUsage.c_str());
+  m.block_cache_pinned = one(rocksdb::DB::Properties::kBlockCachePinnedUsage.c_str());
+  m.memtables = all(rocksdb::DB::Properties::kCurSizeAllMemTables.c_str());
+  m.table_readers = all(rocksdb::DB::Properties::kEstimateTableReadersMem.c_str());
+  return m;
+}
+
 expected<std::unique_ptr<event_log>> event_log::open(const log_options& options) {
   if (options.data_dir.empty()) return make_error(errc::invalid_argument, "data_dir is empty");
   auto p = std::make_unique<impl>();

@@ -153,6 +153,19 @@ struct side_write {
   std::size_t events_to = 0;
 };
 
+/// What RocksDB holds in memory, in bytes (RocksDB's own estimates). The
+/// block cache is the node's budget (log_options::block_cache_bytes,
+/// storage.cache_mb): it holds data, index and filter blocks, and the
+/// memtables are charged to it (memtables is their size, within it).
+/// table_readers is what open table files keep outside it.
+struct memory_usage {
+  std::uint64_t budget = 0;
+  std::uint64_t block_cache = 0;
+  std::uint64_t block_cache_pinned = 0;
+  std::uint64_t memtables = 0;
+  std::uint64_t table_readers = 0;
+};
+
 class event_log {
 public:
   /// Opens (creating if needed) the log under options.data_dir.
@@ -217,6 +230,8 @@ public:
   status scan_signatures(const std::function<bool(const trust::origin_signature&)>& fn) const;
 
   const log_options& options() const noexcept;
+  /// RocksDB's memory now (any thread; a few property reads).
+  memory_usage memory() const;
 
   // --- raw access for the audit and tools (any thread) ---------------------
 

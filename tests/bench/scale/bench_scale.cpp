@@ -837,6 +837,20 @@ class store_run {
     f.serving_hwm_mb = mb(proc_status_kb(a.pid(), "VmHWM"));
     say("serving RSS (after start-up and the queries): VmRSS %.1f MB, VmHWM %.1f MB (target <= 150 MB)\n",
         f.serving_rss_mb, f.serving_hwm_mb);
+    say_storage_memory(a);
+  }
+
+  /// The node's RocksDB memory (/v1/status "storage"): what of the RSS the budget holds.
+  static void say_storage_memory(node_process& a) {
+    client c(a.http_port());
+    const json st = status_of(c);
+    if (!st.is_object() || !st.contains("storage")) return;
+    const json& m = st["storage"];
+    const auto field = [&](const char* k) { return m.contains(k) ? m[k].get<double>() / (1 << 20) : -1.0; };
+    say("  RocksDB: block cache %.1f MB of a %.0f MB budget (%.1f MB pinned), memtables %.1f MB (charged to it), "
+        "table readers outside it %.1f MB\n",
+        field("block_cache_bytes"), field("cache_budget_bytes"), field("block_cache_pinned_bytes"),
+        field("memtable_bytes"), field("table_reader_bytes"));
   }
 
   void rebuild(node_process& a) {
