@@ -63,7 +63,8 @@ std::unique_ptr<retail::decision_source> make_decision_source(const storage::pro
         retail::part_positions out{};
         for (std::size_t p = 0; p < families.size(); ++p) out[p] = progress.position(families[p]);
         return out;
-      });
+      },
+      [&log](const std::string& key) { return log.get_idempotency(key); });
 }
 
 } // namespace sn::actors

@@ -580,28 +580,9 @@ private:
     return 0;
   }
 
-  /// The command handler's idempotency records. Records of the build before
-  /// typed commands (JSON) cannot be compared with a typed command: they are
-  /// kept so that a reuse of their key is refused (409), never decided twice.
-  void load_idempotency() {
-    std::size_t loaded = 0, legacy = 0, invalid = 0;
-    for (auto& rec : log_->all_idempotency()) {
-      switch (handler_->load_idempotency(rec.key, rec.value)) {
-        case retail::record_load::loaded: ++loaded; break;
-        case retail::record_load::legacy: ++legacy; break;
-        case retail::record_load::invalid: ++invalid; break;
-      }
-    }
-    if (legacy != 0 || invalid != 0) {
-      spdlog::warn("node: device={} idempotency records: {} loaded, {} of an earlier version (JSON) and {} unreadable; "
-                   "a retry with one of those {} keys is answered 409 idempotency_key_reused, never decided again",
-                   config_.device_id, loaded, legacy, invalid, legacy + invalid);
-    }
-  }
-
   /// The projections (caught up with the log), then the command side's
   /// decision state read from their rows: no log replay (issue 12). The
-  /// clock starts after each origin's newest event, idempotency records load.
+  /// clock starts after each origin's newest event.
   bool restore() {
     if (!restore_projections()) return false;
     const auto started = std::chrono::steady_clock::now();
@@ -639,7 +620,8 @@ private:
       }
       if (origin == config_.device_id) handler_->restore_own_seq(head.seq.value());
     }
-    load_idempotency();
+    // Idempotency records are not loaded: the handler reads a key's stored
+    // record when a keyed command comes (decision_source::idempotency_record).
     // The seed's device registration: a device registers itself (and updates
     // its name and priority) so that every node's devices view lists it.
     self_registration_ = retail::command_kind::register_device;

@@ -547,17 +547,6 @@ std::optional<std::string> event_log::get_idempotency(std::string_view key) cons
   return impl_->get(rocks::cf_idempotency, key);
 }
 
-std::vector<side_write> event_log::all_idempotency() const {
-  std::vector<side_write> out;
-  auto st = impl_->iterate(rocks::cf_idempotency, rocksdb::ReadOptions(), std::string(),
-                           [&](std::string_view k, std::string_view v) {
-                             out.push_back(side_write{std::string(k), std::string(v)});
-                             return true;
-                           });
-  if (!st) logger()->warn("{}", st.error().to_string());
-  return out;
-}
-
 log_position event_log::last_position() const { return log_position{impl_->last_pos.load(std::memory_order_acquire)}; }
 
 std::vector<stored_bytes> event_log::read_bytes_from(log_position from, std::size_t limit) const {

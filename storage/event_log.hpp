@@ -196,8 +196,6 @@ public:
   /// (state, checkpoint) or nullopt when never saved.
   std::optional<std::pair<std::string, log_position>> load_projection(std::string_view name) const;
   std::optional<std::string> get_idempotency(std::string_view key) const;
-  /// Every idempotency record (key, value), for the command actor at start-up.
-  std::vector<side_write> all_idempotency() const;
 
   /// Position of the newest event; 0 when empty.
   log_position last_position() const;

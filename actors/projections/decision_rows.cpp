@@ -26,8 +26,9 @@ std::uint64_t stored_position(const row_reader& rows) {
   return in.failed() ? 0 : p;
 }
 
-rows_decision_source::rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded)
-    : settings_(settings), snapshot_(std::move(snapshot)), folded_(std::move(folded)) {
+rows_decision_source::rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded,
+                                           record_fn records)
+    : settings_(settings), snapshot_(std::move(snapshot)), folded_(std::move(folded)), records_(std::move(records)) {
   units_[static_cast<std::size_t>(source_part::sales)] = std::make_unique<sales_projection>();
   units_[static_cast<std::size_t>(source_part::inventory)] = std::make_unique<inventory_projection>();
   units_[static_cast<std::size_t>(source_part::daily)] = std::make_unique<daily_projection>();

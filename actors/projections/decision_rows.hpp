@@ -49,8 +49,12 @@ class rows_decision_source final : public retail::decision_source {
   /// pinned: the rows as they are (a point read that needs no position).
   using snapshot_fn = std::function<std::unique_ptr<decision_snapshot>(bool pinned)>;
   using folded_fn = std::function<retail::part_positions()>;
+  /// The stored idempotency record of a key (the node: the log's idempotency
+  /// family); none: no record is stored anywhere (unit tests).
+  using record_fn = std::function<std::optional<std::string>(const std::string& key)>;
 
-  rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded);
+  rows_decision_source(retail::store_settings settings, snapshot_fn snapshot, folded_fn folded,
+                       record_fn records = {});
 
   retail::rows_read<std::optional<retail::sale_row>> sale(const std::string& receipt,
                                                           const retail::decision_overlay& o) override;
@@ -60,6 +64,9 @@ class rows_decision_source final : public retail::decision_source {
                                            const retail::decision_overlay& o) override;
   retail::rows_read<retail::device_facts> device(const std::string& id, const retail::decision_overlay& o) override;
   retail::part_positions folded() const override { return folded_(); }
+  std::optional<std::string> idempotency_record(const std::string& key) override {
+    return records_ ? records_(key) : std::nullopt;
+  }
 
   /// Entries folded by reads so far (tests: the overlay stays small).
   std::uint64_t entries_folded() const noexcept { return entries_folded_; }
@@ -72,6 +79,7 @@ class rows_decision_source final : public retail::decision_source {
   retail::store_settings settings_;
   snapshot_fn snapshot_;
   folded_fn folded_;
+  record_fn records_;
   std::array<std::unique_ptr<projection>, retail::source_part_count> units_;
   std::uint64_t entries_folded_ = 0;
 };

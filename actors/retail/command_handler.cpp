@@ -202,8 +202,8 @@ void command_handler::remember(const std::string& key, std::string value) {
 }
 
 record_load command_handler::load_idempotency(const std::string& key, const std::string& value) {
-  // Every record is kept, whatever its format: a key this build cannot
-  // compare is refused on reuse (replay()), never decided a second time.
+  // Kept whatever its format: a key this build cannot compare is refused on
+  // reuse (replay()), never decided a second time.
   remember(key, value);
   switch (classify_record(value)) {
     case record_format::typed: return decode_record(value) ? record_load::loaded : record_load::invalid;
@@ -290,11 +290,18 @@ void command_handler::note_staff(const event& e) {
 // The answer to a key seen before: the first result for an identical
 // command, else idempotency_key_reused.
 std::optional<command_handler::decision> command_handler::replay(const command& c, const std::string& key,
-                                                                 const hash256& print) const {
-  auto it = idempotency_.find(key);
-  if (it == idempotency_.end()) return std::nullopt;
-  if (classify_record(it->second) == record_format::typed) {
-    auto rec = decode_record(it->second);
+                                                                 const hash256& print) {
+  std::optional<std::string> stored;
+  const std::string* record = nullptr;
+  if (auto it = idempotency_.find(key); it != idempotency_.end()) {
+    record = &it->second;
+  } else if ((stored = source_->idempotency_record(key))) {
+    record = &*stored;
+  } else {
+    return std::nullopt;
+  }
+  if (classify_record(*record) == record_format::typed) {
+    auto rec = decode_record(*record);
     if (rec && rec->fingerprint == print && rec->result.index() == c.index()) {
       return decision{accepted{{}, std::move(rec->result), std::move(rec->staff_id), std::move(rec->approver_id)}};
     }

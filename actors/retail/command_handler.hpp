@@ -143,7 +143,10 @@ public:
   /// and its stamp): the staff commands decide from these.
   void restore_staff(const std::string& id, std::string name, std::string role, bool active, bool removed,
                      std::uint64_t hlc, std::string origin, std::uint64_t seq);
-  /// One persisted idempotency record (bytes as stored).
+  /// One idempotency record (bytes as stored) kept in memory among the recent
+  /// ones. The node does not load its stored records (a table of every key
+  /// ever used grew with the store's age): the handler reads a key's record
+  /// from the decision source when it is not among the recent ones.
   record_load load_idempotency(const std::string& key, const std::string& value);
 
   decision_state& state() noexcept { return state_; }
@@ -174,7 +177,8 @@ private:
   decision decide(const remove_staff& c, const command_context& ctx);
   /// Keeps staff_ in step with a staff.* event (own, observed or replayed).
   void note_staff(const event& e);
-  std::optional<decision> replay(const command& c, const std::string& key, const hash256& print) const;
+  /// The recent records in memory first, then the stored ones (decision_source).
+  std::optional<decision> replay(const command& c, const std::string& key, const hash256& print);
 
   template <class Payload>
   event draft(const command_context& ctx, const Payload& p);

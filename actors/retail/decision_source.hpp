@@ -16,6 +16,8 @@
 //   incomplete rows.
 // - folded(): each part's position as the projection actor last published
 //   it (for pruning the overlay; any value not above the truth is safe).
+// - idempotency_record(): the stored records, so that no table of every key
+//   ever used has to live in memory (issue 12).
 // - Called from the command handler's thread only.
 #pragma once
 
@@ -64,6 +66,11 @@ class decision_source {
   virtual rows_read<device_facts> device(const std::string& id, const decision_overlay& o) = 0;
   /// Each part's folded position (decision_overlay::prune).
   virtual part_positions folded() const = 0;
+  /// The stored idempotency record under `key` (bytes as the log writer
+  /// stored them with the command's events), nullopt when none. Records of
+  /// this process's recent decisions the handler keeps itself; older ones
+  /// (earlier runs, evicted) are read here, one point read per keyed command.
+  virtual std::optional<std::string> idempotency_record(const std::string& key) = 0;
 };
 
 }  // namespace sn::retail

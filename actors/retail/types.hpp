@@ -28,7 +28,9 @@ struct store_settings {
 constexpr std::size_t parked_events_max = 1000;     ///< kept in parked_events(); parked() keeps counting
 constexpr std::size_t conflicts_max = 10000;        ///< pending take_conflicts(); older ones dropped (counted)
 constexpr std::size_t list_entries_max = 1000;      ///< rows a list query returns (sales, audit); "truncated" flag
-constexpr std::size_t idempotency_keys_max = 1000000;  ///< in-memory table of the handler (FIFO eviction)
+/// Idempotency records of recent decisions the handler keeps in memory (FIFO
+/// eviction): older ones are read from storage (decision_source::idempotency_record).
+constexpr std::size_t idempotency_keys_max = 4096;
 constexpr std::size_t sku_length_max = 64;
 constexpr std::size_t text_length_max = 256;        ///< names, barcodes, notes, references
 constexpr std::size_t sale_lines_max = 200;

@@ -45,6 +45,10 @@ class memory_node {
     if (auto_fold) fold();
     return pos;
   }
+  /// An idempotency record stored with a command's events (the log writer's
+  /// side write): what the source's idempotency_record() reads.
+  void store_record(const std::string& key, const std::string& value) { records_[key] = value; }
+  const std::map<std::string, std::string>& records() const noexcept { return records_; }
   /// Folds the log into the projections through `upto` (default: all).
   void fold(std::uint64_t upto = std::uint64_t(-1)) {
     for (std::uint64_t p = set_.lowest_position() + 1; p <= log_.size() && p <= upto; ++p) {
@@ -61,6 +65,11 @@ class memory_node {
           retail::part_positions out{};
           for (std::size_t p = 0; p < out.size(); ++p) out[p] = set_.info(parts_[p]).position;
           return out;
+        },
+        [this](const std::string& key) -> std::optional<std::string> {
+          auto it = records_.find(key);
+          if (it == records_.end()) return std::nullopt;
+          return it->second;
         });
   }
   /// A handler restored the way the node starts: state from the rows (after
@@ -112,6 +121,7 @@ class memory_node {
   std::array<std::size_t, retail::source_part_count> parts_{};
   std::vector<event> log_;
   std::map<std::uint64_t, std::uint64_t> own_;
+  std::map<std::string, std::string> records_;
 };
 
 }  // namespace sn::test

@@ -67,6 +67,7 @@ command_outcome till::run(const command& c, const std::string& key) {
     state.apply(sealed_event);
     e = sealed_event;
   }
+  if (r.idempotency_record) node.store_record(r.idempotency_record->first, r.idempotency_record->second);
   return r;
 }
 
