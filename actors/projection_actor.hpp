@@ -9,7 +9,11 @@
 // Catching up (start-up tail, resume, rebuild) reads the log in chunks and
 // yields between them (tick_atom), so status, pause and live batches are
 // served meanwhile; a live batch is folded only into projections that are
-// exactly at its first position.
+// exactly at its first position. When appends outrun the fold (more than
+// 8,192 events committed after a batch still to fold: an empty node catching
+// up, a till's offline backlog), live batches are left to that log reader,
+// so the mailbox never holds a backlog of events; the reader judges their
+// conflicts as the live path does.
 #pragma once
 
 #include <memory>

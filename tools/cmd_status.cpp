@@ -97,6 +97,15 @@ void print_status(const json& st, const palette& p) {
                 text(pr, "lag", "0").c_str(), text(pr, "paused", "no").c_str(), text(pr, "catching_up", "no").c_str(),
                 text(pr, "parked", "0").c_str());
   }
+  if (st.contains("storage") && st["storage"].is_object()) {
+    // RocksDB's memory (issue 12): the block cache against the budget
+    // (storage.cache_mb), memtables within it, table readers outside it.
+    const json& m = st["storage"];
+    const auto mib = [&](const char* k) { return static_cast<double>(number(m, k)) / (1 << 20); };
+    std::printf("%smemory%s       cache %.1f of %.0f MiB (%.1f pinned), memtables %.1f MiB, table readers %.1f MiB\n",
+                p.bold(), p.reset(), mib("block_cache_bytes"), mib("cache_budget_bytes"), mib("block_cache_pinned_bytes"),
+                mib("memtable_bytes"), mib("table_reader_bytes"));
+  }
   if (st.contains("peers") && st["peers"].is_array() && !st["peers"].empty()) {
     std::printf("%speers%s\n", p.bold(), p.reset());
     std::printf("  %-16s %-8s %-6s %-8s %-6s %-10s %s\n", "DEVICE", "ROLE", "ALIVE", "PRIORITY", "TERM", "LAST SEEN",

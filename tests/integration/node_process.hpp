@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -57,11 +58,63 @@ inline int free_port(bool pair = false) {
   return -1;
 }
 
-/// A port P with P..P+count-1 free on 127.0.0.1, chosen at random below the
-/// kernel's ephemeral range: bind(0) and outgoing connections never hand those
-/// out, so a port picked here is not taken by chance between this check and
-/// the node's own bind (nor while a killed node is down), even with several
-/// test processes on the machine. -1 if none is found.
+/// Ports this test process has claimed (free_port_range): a file per port
+/// under the temp dir names the claiming pid, so another test process on the
+/// machine (ctest -j) skips them; claims end with the process, and a claim
+/// whose process is gone (killed) is taken over.
+class port_claims {
+ public:
+  static port_claims& instance() {
+    static port_claims c;
+    return c;
+  }
+  /// Claims `port` for this process; false when another live process holds it.
+  bool claim(int port) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (mine_.count(port)) return false;  // handed out already
+    const std::string path = dir_ + "/" + std::to_string(port);
+    for (int tries = 0; tries < 2; ++tries) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (fd >= 0) {
+        const std::string pid = std::to_string(::getpid());
+        const bool wrote = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+        ::close(fd);
+        if (!wrote) {
+          ::unlink(path.c_str());
+          return false;
+        }
+        mine_.insert(port);
+        return true;
+      }
+      std::ifstream in(path);
+      long owner = 0;
+      if (!(in >> owner) || owner <= 0) return false;  // being written: leave it
+      if (owner == ::getpid() || ::kill(static_cast<pid_t>(owner), 0) == 0 || errno != ESRCH) return false;
+      ::unlink(path.c_str());  // its process is gone: take it over
+    }
+    return false;
+  }
+  ~port_claims() {
+    for (int p : mine_) ::unlink((dir_ + "/" + std::to_string(p)).c_str());
+  }
+
+ private:
+  port_claims() {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    std::filesystem::permissions(dir_, std::filesystem::perms::all, ec);
+  }
+  std::string dir_ = (std::filesystem::temp_directory_path() / "storenode-test-ports").string();
+  std::mutex m_;
+  std::set<int> mine_;
+};
+
+/// A port P with P..P+count-1 free on 127.0.0.1 and claimed for this process
+/// (port_claims), chosen at random below the kernel's ephemeral range:
+/// bind(0) and outgoing connections never hand those out, and other test
+/// processes skip claimed ports, so a port picked here is not taken between
+/// this check and the node's own bind, nor while a killed node is down.
+/// -1 if none is found.
 inline int free_port_range(int count) {
   int ephemeral_low = 32768;
   std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
@@ -80,7 +133,12 @@ inline int free_port_range(int count) {
       all = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
       ::close(fd);
     }
-    if (all) return p;
+    if (!all) continue;
+    int claimed = 0;
+    while (claimed < count && port_claims::instance().claim(p + claimed)) ++claimed;
+    if (claimed == count) return p;
+    // Part of the range is another process's: try elsewhere (what was
+    // claimed here stays claimed until this process ends: harmless).
   }
   return -1;
 }

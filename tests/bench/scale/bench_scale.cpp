@@ -49,6 +49,7 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -540,6 +541,16 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
 
 // --- nodes -----------------------------------------------------------------------------------
 
+/// Whether process `pid` has a library whose path contains `name` mapped.
+bool maps_library(pid_t pid, const char* name) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
 /// Samples a process's VmRSS every `every` on its own thread; max() in kB.
 class rss_sampler {
  public:
@@ -679,11 +690,20 @@ class store_run {
     a.use_binary(binary_);
     first_start(a);
     restart(a, f_, "");
+    // storenode links jemalloc (node/CMakeLists.txt, STORENODE_JEMALLOC):
+    // then an LD_PRELOAD pass would measure jemalloc twice.
+    const bool linked_jemalloc = maps_library(a.pid(), "libjemalloc");
+    say("allocator: %s\n", linked_jemalloc ? "jemalloc (linked into the binary)" : "glibc malloc");
+    if (linked_jemalloc && !st.jemalloc.empty()) {
+      say("  no LD_PRELOAD pass: to measure glibc against it, build with -DSTORENODE_JEMALLOC=OFF and pass that "
+          "binary as --node or --baseline\n");
+    }
+    const std::string preload = linked_jemalloc ? std::string() : st.jemalloc;
     if (st.queries) queries(a, f_, st.digest_queries);
     serving_rss(a, f_);
-    if (!st.jemalloc.empty()) {
+    if (!preload.empty()) {
       figures je;
-      restart(a, je, st.jemalloc);
+      restart(a, je, preload);
       if (st.queries) queries(a, je, st.digest_queries);
       serving_rss(a, je);
       say("  jemalloc vs glibc, serving RSS: %.1f MB vs %.1f MB (start-up %.2f s vs %.2f s)\n", je.serving_rss_mb,
@@ -696,12 +716,12 @@ class store_run {
     b.use_binary(binary_);
     if (enrolls_) b.sponsor = &a;  // joins A's store with a code from A's admin
     catch_up(a, b, f_, st.digests, "");
-    if (!st.jemalloc.empty()) {
+    if (!preload.empty()) {
       figures je;
       node_process b2(dir_ / "b2", options("B2", 0, {a.bind()}));
       b2.use_binary(binary_);
       if (enrolls_) b2.sponsor = &a;
-      catch_up(a, b2, je, st.digests, st.jemalloc);
+      catch_up(a, b2, je, st.digests, preload);
       b2.stop();
       fs::remove_all(dir_ / "b2");
       jemalloc_catchup_peak_mb = je.catchup_peak_mb;
@@ -1117,8 +1137,8 @@ int main(int argc, char** argv) {
                  "breakdown: events folded one per flush after the bulk fold (default 2000)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
   app.add_option("--jemalloc", s.jemalloc,
-                 "also measure serving RSS and catch-up with LD_PRELOAD of this library "
-                 "(auto: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)");
+                 "also measure serving RSS and catch-up with LD_PRELOAD of this library, when the node "
+                 "does not link jemalloc itself (auto: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)");
   app.add_option("--dir", s.dir, "where the scratch dir goes (default: the temp dir)");
   app.add_flag("--keep-dir", s.keep_dir, "keep the scratch dir (histories, node data dirs and logs)");
   app.add_option("--log", s.log, "use this history (a kept scratch dir's history/) instead of generating one");
