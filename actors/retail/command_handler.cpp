@@ -201,18 +201,6 @@ void command_handler::remember(const std::string& key, std::string value) {
   }
 }
 
-record_load command_handler::load_idempotency(const std::string& key, const std::string& value) {
-  // Kept whatever its format: a key this build cannot compare is refused on
-  // reuse (replay()), never decided a second time.
-  remember(key, value);
-  switch (classify_record(value)) {
-    case record_format::typed: return decode_record(value) ? record_load::loaded : record_load::invalid;
-    case record_format::legacy_json: return record_load::legacy;
-    case record_format::unknown: break;
-  }
-  return record_load::invalid;
-}
-
 bool command_handler::observe(std::uint64_t position, const event& e, std::uint64_t wall_ms) {
   const bool merged = clock_.observe_within(e.hlc, wall_ms, max_skew_ms_);
   if (!merged) ++clock_refusals_;

@@ -91,13 +91,6 @@ struct command_outcome {
   bool is_replay() const noexcept { return is_accepted() && std::get<accepted>(decision).events.empty(); }
 };
 
-/// What load_idempotency() made of a persisted record.
-enum class record_load : std::uint8_t {
-  loaded = 1,    ///< a record of this build
-  legacy = 2,    ///< JSON of the build before typed commands: kept, any reuse of its key is refused
-  invalid = 3,   ///< neither: kept like a legacy record (its key is never decided twice)
-};
-
 class command_handler {
 public:
   /// `self`: this node's device (the origin of its drafts); `source`: the
@@ -143,11 +136,6 @@ public:
   /// and its stamp): the staff commands decide from these.
   void restore_staff(const std::string& id, std::string name, std::string role, bool active, bool removed,
                      std::uint64_t hlc, std::string origin, std::uint64_t seq);
-  /// One idempotency record (bytes as stored) kept in memory among the recent
-  /// ones. The node does not load its stored records (a table of every key
-  /// ever used grew with the store's age): the handler reads a key's record
-  /// from the decision source when it is not among the recent ones.
-  record_load load_idempotency(const std::string& key, const std::string& value);
 
   decision_state& state() noexcept { return state_; }
   const decision_state& state() const noexcept { return state_; }
