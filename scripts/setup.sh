@@ -3,7 +3,8 @@
 # builds storenode in ./build (Release, Ninja, ccache). Idempotent.
 # help2man makes the man pages (built with everything); dpkg-dev
 # (dpkg-shlibdeps) and lintian serve scripts/package.sh and its ctest test;
-# python3 and faketime (libfaketime) the chaos tests (tests/chaos);
+# python3 the chaos tests (tests/chaos; their clock steps use clock_shift,
+# a preload library built here); libjemalloc-dev the daemon's allocator;
 # python3-zmq, python3-msgpack and python3-nacl the outsider peer test
 # (tests/integration/outsider_peer.py: plaintext and unknown-key peers);
 # libnats-dev the uplink to HQ and storenode-hq, nats-server (JetStream) their
@@ -23,7 +24,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libsodium-dev
   help2man dpkg-dev lintian tzdata
-  python3 faketime
+  python3 libjemalloc-dev
   python3-zmq python3-msgpack python3-nacl
   nats-server libnats-dev
   chromium chromium-driver python3-selenium

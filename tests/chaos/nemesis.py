@@ -3,7 +3,7 @@
 127.0.0.1, every peer link through the fault proxy, a seeded random schedule
 of partitions (cuts and blackholes), flaky links (delay, jitter, duplicated and
 reordered messages), SIGSTOP/SIGCONT pauses, kill -9 + restart and wall-clock
-steps (libfaketime, per process), while client threads sell with
+steps (clock_shift.c, an LD_PRELOAD library, per process), while client threads sell with
 Idempotency-Key. After every episode everything is healed and the store must
 agree on one master and converge; at the end the acknowledged sales are
 checked against every node. docs/reliability.md describes the design, the
@@ -44,8 +44,8 @@ from faultproxy import LOCALHOST, Proxy, bind_pair  # noqa: E402
 
 T0 = time.monotonic()
 T0_WALL = time.time()
-# How long a clock step may take to show in a node (libfaketime re-reads the offset file once
-# the cached copy is a whole second old, FAKETIME_CACHE_DURATION=1; seen up to ~1.5 s).
+# How long a clock step may take to show in a node (clock_shift re-reads the offset file once
+# the copy in hand is a second old; allow for a node that is busy or paused around then).
 STEP_LAG_S = 2.5
 
 
@@ -216,28 +216,26 @@ class KeepAlive:
 # Nodes
 # ---------------------------------------------------------------------------
 
-FAKETIME_CANDIDATES = [
-    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-    "/usr/lib/faketime/libfaketime.so.1",
-]
-
-
-def find_faketime(explicit: str = "") -> str:
-    for c in ([explicit] if explicit else []) + FAKETIME_CANDIDATES:
+def find_clock_lib(explicit: str = "") -> str:
+    """The clock_shift preload library (tests/chaos/clock_shift.c; ctest passes its path)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [explicit] if explicit else [
+        os.path.join(here, "..", "..", "build", "tests", "chaos", "libclock_shift.so")]
+    for c in candidates:
         if c and os.path.exists(c):
-            return c
+            return os.path.abspath(c)
     return ""
 
 
 class Node:
     """One storenode process in its own process group (killed with it), that
     also dies with the test (setpriv --pdeathsig KILL). Its wall clock runs
-    through libfaketime at an offset read from a file, so that it can be
-    stepped without touching the machine's clock; CLOCK_MONOTONIC is left alone."""
+    through clock_shift (an LD_PRELOAD library) at an offset read from a file,
+    so that it can be stepped without touching the machine's clock; the
+    monotonic clocks are left alone."""
 
     def __init__(self, storenode: str, root: str, device_id: str, priority: int, http_port: int, bind_port: int,
-                 advertised: str, peers: list[str], extra: list[str], faketime: str):
+                 advertised: str, peers: list[str], extra: list[str], clock_lib: str):
         self.storenode = storenode
         self.device_id = device_id
         self.priority = priority
@@ -249,7 +247,7 @@ class Node:
         self.data_dir = os.path.join(root, device_id)
         self.log_path = os.path.join(root, device_id + ".log")
         self.clock_path = os.path.join(root, device_id + ".clock")
-        self.faketime = faketime
+        self.clock_lib = clock_lib
         self.clock_offset = 0
         self.offsets: list[tuple[float, int]] = [(0.0, 0)]  # (real time set, offset), in order
         self.proc: Optional[subprocess.Popen] = None
@@ -275,9 +273,8 @@ class Node:
         e["STORENODE_ADMIN_PIN"] = ADMIN_PIN  # the first admin of a store without staff
         if self.join_code and not os.path.exists(self.data_dir):
             e["STORENODE_JOIN_CODE"] = self.join_code  # joins through its first --peer (the link to N1)
-        if self.faketime:
-            e.update({"LD_PRELOAD": self.faketime, "FAKETIME_TIMESTAMP_FILE": self.clock_path,
-                      "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
+        if self.clock_lib:
+            e.update({"LD_PRELOAD": self.clock_lib, "STORENODE_CLOCK_FILE": self.clock_path})
         return e
 
     def _write_clock(self) -> None:
@@ -305,8 +302,8 @@ class Node:
         return out
 
     def offsets_between(self, t0: float, t1: float) -> set:
-        """Clock offsets the node may have used between real times t0 and t1 (libfaketime
-        re-reads the offset file once its copy is a whole second old: a step takes up to STEP_LAG_S)."""
+        """Clock offsets the node may have used between real times t0 and t1 (clock_shift
+        re-reads the offset file once its copy is a second old: a step takes up to STEP_LAG_S)."""
         out = set()
         for k, (t, off) in enumerate(self.offsets):
             nxt = self.offsets[k + 1][0] if k + 1 < len(self.offsets) else float("inf")
@@ -431,7 +428,7 @@ class Store:
         for k, d in enumerate(ids):
             peers = [self.links[(d, b)].address for b in ids if b != d]
             self.nodes.append(Node(args.storenode, root, d, 10 * (n - k), http_ports[d], bind[d], adv[d], peers, extra,
-                                   args.faketime_lib))
+                                   args.clock_lib))
         self.by_id = {x.device_id: x for x in self.nodes}
 
     def describe_plan(self) -> str:
@@ -1320,7 +1317,8 @@ def main() -> int:
                          "failures; none is known at present)")
     ap.add_argument("--no-clock-steps", dest="clock_steps", action="store_false")
     ap.add_argument("--max-skew-ms", type=int, default=60000, help="the nodes' clock.max_skew_ms (default 60000)")
-    ap.add_argument("--faketime-lib", default="")
+    ap.add_argument("--clock-lib", default="",
+                    help="the clock_shift preload library (default: build/tests/chaos/libclock_shift.so)")
     ap.add_argument("--json-out", default="")
     ap.add_argument("--artifacts", default="", help="directory for the node logs when the run fails")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (data and logs)")
@@ -1334,13 +1332,14 @@ def main() -> int:
     print(f"nemesis: seed {seed} (replay: --seed {seed} --quorum {args.quorum} --nodes {args.nodes} "
           f"--seconds {chaos_s:g})", flush=True)
     if args.clock_steps:
-        args.faketime_lib = find_faketime(args.faketime_lib)
-        if not args.faketime_lib:
-            print("nemesis: libfaketime not found (Debian package faketime, installed by scripts/setup.sh); "
+        args.clock_lib = find_clock_lib(args.clock_lib)
+        if not args.clock_lib:
+            print("nemesis: the clock_shift library was not found (cmake target clock_shift, "
+                  "build/tests/chaos/libclock_shift.so; or --clock-lib PATH); "
                   "run with --no-clock-steps to test without clock steps", flush=True)
             return 2
     else:
-        args.faketime_lib = ""
+        args.clock_lib = ""
     root = tempfile.mkdtemp(prefix=f"storenode-chaos-{seed}-")
     run = None
     code = 2
