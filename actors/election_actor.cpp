@@ -49,7 +49,14 @@ struct election_state {
   election_actor_options options;
   std::atomic<std::uint64_t>* term = nullptr;
   std::uint64_t timer_generation = 0;
-  std::map<std::string, bool> peer_alive;  ///< address -> alive, as last told to sync
+  /// Deadline (steady ms) of the one tick in flight; 0: none. Every message
+  /// ends in a set_timer, mostly for the next heartbeat, whose tick is
+  /// already on its way: only an earlier deadline sends another (an early
+  /// tick is harmless, the fsm answers it with its next set_timer). An idle
+  /// store thus costs one timer per heartbeat, not one per message heard.
+  std::uint64_t timer_pending_ms = 0;
+  /// address -> (alive, steady ms) as last told to sync
+  std::map<std::string, std::pair<bool, std::uint64_t>> peer_alive;
   std::set<std::string> known_addresses;   ///< connected through the transport
   std::optional<std::string> hub;          ///< as last told to sync
   std::vector<caf::typed_response_promise<bool>> shutdown_waiters;
@@ -69,6 +76,10 @@ void persist(election_state& st, const election::persisted& p) {
   }
 }
 
+/// How often a live peer is confirmed to the sync actor: well inside its
+/// peer_timeout_ms (sync::config, 3,000 ms).
+constexpr std::uint64_t liveness_confirm_interval_ms = 500;
+
 /// Tells the sync actor the hub and any peer whose liveness changed, and
 /// connects the transport to peers first heard of through heartbeats.
 void update_peers(election_pointer self) {
@@ -83,6 +94,7 @@ void update_peers(election_pointer self) {
     m->set_master(view.master.value_or(""));
   }
   bool learned = false;
+  const std::uint64_t now = steady_ms();
   for (auto& p : view.peers) {
     if (p.address.empty()) continue;
     if (st.known_addresses.insert(p.address).second) {
@@ -90,9 +102,12 @@ void update_peers(election_pointer self) {
       learned = true;
     }
     auto it = st.peer_alive.find(p.address);
-    if (it == st.peer_alive.end() || it->second != p.alive || p.alive) {
-      // Alive peers are confirmed on every pass: sync's reachability times out otherwise.
-      st.peer_alive[p.address] = p.alive;
+    // A change goes at once; a live peer is confirmed every
+    // liveness_confirm_interval_ms (sync's reachability times out otherwise),
+    // not on every heartbeat heard (a message to sync each, when idle).
+    if (it == st.peer_alive.end() || it->second.first != p.alive ||
+        (p.alive && now - it->second.second >= liveness_confirm_interval_ms)) {
+      st.peer_alive[p.address] = {p.alive, now};
       self->send(st.sync, peer_liveness{p.address, p.device, p.alive});
     }
   }
@@ -160,8 +175,10 @@ void carry_out(election_pointer self, std::vector<election::output> outputs) {
       for (auto& w : st.shutdown_waiters) w.deliver(s->handed_off);
       st.shutdown_waiters.clear();
     } else if (auto* t = std::get_if<election::set_timer>(&o)) {
+      if (st.timer_pending_ms != 0 && st.timer_pending_ms <= t->deadline_ms) continue;
       const auto now = steady_ms();
       const auto delay = t->deadline_ms > now ? t->deadline_ms - now : 0;
+      st.timer_pending_ms = std::max<std::uint64_t>(t->deadline_ms, 1);
       self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value, ++st.timer_generation);
     }
   }
@@ -241,7 +258,8 @@ election_actor::behavior_type election_behavior(election_pointer self, storage::
       carry_out(self, self->state.fsm->on_message(peer, type, body, steady_ms()));
     },
     [=](tick_atom, std::uint64_t generation) {
-      if (generation != self->state.timer_generation) return;  // superseded by a later set_timer
+      if (generation != self->state.timer_generation) return;  // superseded by an earlier set_timer
+      self->state.timer_pending_ms = 0;
       carry_out(self, self->state.fsm->on_tick(steady_ms()));
     },
     [=](committed_atom, const committed_batch& batch) {

@@ -97,7 +97,11 @@ struct sync_state {
 /// Metadata key of the journal (storage/event_log.hpp: device-local, never replicated).
 constexpr const char* journal_meta_key = "sync.journal";
 /// How often the journal is stored at most.
+/// How often the journal is stored at most: within a second of a new row or
+/// error; a last_sync_ms that moved alone waits a minute (an idle store
+/// completes a round a second; storing each cost a synced write a second).
 constexpr std::uint64_t journal_save_interval_ms = 1000;
+constexpr std::uint64_t journal_state_save_interval_ms = 60'000;
 
 
 using sync_pointer = sync_actor::stateful_pointer<sync_state>;
@@ -189,7 +193,9 @@ void carry_out(sync_pointer self, std::vector<sync::output> outputs) {
 }
 
 /// Adds the fsm's new push/pull rows and its state to the journal, and
-/// stores the journal when it changed and the last store is a second old.
+/// stores the journal when it changed and the last store is a second old
+/// (a minute when only last_sync_ms moved). Unsynced: device-local notes,
+/// the disk write comes with the next synced write.
 void journal_tick(sync_state& st) {
   auto& jr = *st.journal;
   const std::uint64_t total = st.fsm->audit_total();
@@ -212,9 +218,10 @@ void journal_tick(sync_state& st) {
   }
   jr.set_state(js);
   const std::uint64_t now = steady_ms();
-  if (!jr.dirty() || st.options.journal == nullptr || now - st.journal_saved_ms < journal_save_interval_ms) return;
+  const std::uint64_t interval = jr.urgent() ? journal_save_interval_ms : journal_state_save_interval_ms;
+  if (!jr.dirty() || st.options.journal == nullptr || now - st.journal_saved_ms < interval) return;
   st.journal_saved_ms = now;
-  if (auto ok = st.options.journal->put_meta(journal_meta_key, jr.encode()); !ok) {
+  if (auto ok = st.options.journal->put_meta_unsynced(journal_meta_key, jr.encode()); !ok) {
     spdlog::warn("sync: device={} the sync journal was not stored: {}", st.self.value(), ok.error().message);
     return;
   }

@@ -516,6 +516,10 @@ status event_log::put_meta(std::string_view key, std::string_view value) {
   return impl_->write_one(rocks::cf_meta, key, value, impl_->opts.sync == durability::fsync);
 }
 
+status event_log::put_meta_unsynced(std::string_view key, std::string_view value) {
+  return impl_->write_one(rocks::cf_meta, key, value, false);
+}
+
 status event_log::save_projection(std::string_view name, std::string_view state, log_position checkpoint) {
   std::string v;
   v.reserve(keys::u64_bytes + state.size());

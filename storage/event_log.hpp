@@ -186,7 +186,12 @@ public:
                                  const append_options& options = {});
 
   /// Device-local metadata (never replicated): device id, term, vote, boot id.
+  /// Synced under `durability::fsync` (a term or vote must survive a crash).
   status put_meta(std::string_view key, std::string_view value);
+  /// The same without waiting for the disk: for device-local notes whose
+  /// last second may be lost to a power cut (the sync journal). A crash of
+  /// the process alone loses nothing (the WAL write is done).
+  status put_meta_unsynced(std::string_view key, std::string_view value);
   /// Projection state and the log position it reflects, in one write.
   status save_projection(std::string_view name, std::string_view state, log_position checkpoint);
 

@@ -38,7 +38,7 @@ void sync_journal::add(journal_row r) {
   r.error = clean_text(std::move(r.error));
   while (rows_.size() >= rows_max_) rows_.pop_front();
   rows_.push_back(std::move(r));
-  dirty_ = true;
+  dirty_ = urgent_ = true;
 }
 
 void sync_journal::set_state(const journal_state& s) {
@@ -46,8 +46,10 @@ void sync_journal::set_state(const journal_state& s) {
       s.last_error_ms == state_.last_error_ms) {
     return;
   }
+  const std::string error = clean_text(s.last_error);
+  if (error != state_.last_error || s.last_error_ms != state_.last_error_ms) urgent_ = true;
   state_ = s;
-  state_.last_error = clean_text(state_.last_error);
+  state_.last_error = error;
   dirty_ = true;
 }
 

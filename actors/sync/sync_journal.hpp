@@ -3,7 +3,9 @@
 // replicated row per sync round would feed sync itself: ARCHITECTURE.md §6).
 // The sync actor adds the fsm's new rows in wall-clock time, keeps at most
 // `rows_max` (the retention setting sync.audit_entries_max, oldest dropped
-// first) and stores encode() in the log's metadata at most once a second.
+// first) and stores encode() in the log's metadata at most once a second
+// when urgent() (a new row, a changed error), else at most once a minute (a
+// later last_sync_ms alone: an idle store completes a round every second).
 //
 // Pure: no clock, no storage (tests/unit/sync/sync_journal_test.cpp).
 // Thread: the sync actor's.
@@ -44,7 +46,11 @@ class sync_journal {
   const std::deque<journal_row>& rows() const noexcept { return rows_; }
   const journal_state& state() const noexcept { return state_; }
   bool dirty() const noexcept { return dirty_; }
-  void clean() noexcept { dirty_ = false; }
+  /// Dirty with a new row or a changed error, not only a later last_sync_ms
+  /// (which moves with every round, once a second on an idle store): the
+  /// sync actor stores an urgent journal within a second, the rest slowly.
+  bool urgent() const noexcept { return urgent_; }
+  void clean() noexcept { dirty_ = urgent_ = false; }
 
   /// The text stored in the log's metadata: a version line, the state, then
   /// one line per row (tab-separated; tabs and newlines in text become spaces).
@@ -58,6 +64,7 @@ class sync_journal {
   std::deque<journal_row> rows_;
   journal_state state_;
   bool dirty_ = false;
+  bool urgent_ = false;
 };
 
 }  // namespace sn::sync

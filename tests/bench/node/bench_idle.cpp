@@ -12,8 +12,12 @@
 // (c) a sale's ack latency: one client, N sequential POST /v1/sales on a
 //     keep-alive connection (fsync durability), p50 / p99;
 // (d) POST /v1/sales throughput with 8 clients for L seconds.
+// Wake-ups (context switches of every thread, per second) are printed beside
+// CPU: they do not depend on how busy the rest of the machine is, CPU does
+// (on an idle VM each wake-up costs more).
 // The last line, for the default: idle_cpu_pct=… idle_rss_mb=…
-// store_idle_cpu_pct_max=… ack_p50_ms=… ack_p50_ratio=… sales_8_ratio=…
+// store_idle_cpu_pct_max=… store_idle_wakeups_max=… ack_p50_ms=…
+// ack_p50_ratio=… sales_8_ratio=…
 // (ratios: default / baseline).
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -34,15 +38,24 @@ struct settings {
 
 struct figures {
   double idle_cpu_pct = 0;
+  double idle_wakeups = 0;        ///< per second, one idle node
+  double store_wakeups_max = 0;   ///< per second, the busiest node of an idle store of 3
   double idle_rss_mb = 0;
   double store_cpu_pct_max = 0;
   double ack_p50_ms = 0, ack_p99_ms = 0;
   double sales_8 = 0;
 };
 
-double cpu_pct_over(const std::vector<pid_t>& pids, double seconds, std::vector<double>* each) {
+/// CPU (% of one core) of each process over `seconds`, and its wake-ups
+/// (context switches of all its threads) per second; returns the largest CPU.
+double cpu_pct_over(const std::vector<pid_t>& pids, double seconds, std::vector<double>* each,
+                    std::vector<double>* wakeups = nullptr) {
   std::vector<double> t0;
-  for (pid_t p : pids) t0.push_back(proc_cpu_seconds(p));
+  std::vector<long> w0;
+  for (pid_t p : pids) {
+    t0.push_back(proc_cpu_seconds(p));
+    w0.push_back(proc_context_switches(p));
+  }
   const auto start = clock_type::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const double wall = ms_since(start) / 1000.0;
@@ -50,6 +63,7 @@ double cpu_pct_over(const std::vector<pid_t>& pids, double seconds, std::vector<
   for (std::size_t i = 0; i < pids.size(); ++i) {
     const double pct = (proc_cpu_seconds(pids[i]) - t0[i]) / wall * 100.0;
     if (each) each->push_back(pct);
+    if (wakeups) wakeups->push_back(double(proc_context_switches(pids[i]) - w0[i]) / wall);
     max_pct = std::max(max_pct, pct);
   }
   return max_pct;
@@ -63,7 +77,9 @@ figures measure(const std::string& scheduler, const settings& s) {
     node_process n(dir.path() / "a", {"A", 10, {}, args});
     if (!n.start()) die("node did not start: " + n.log_text());
     std::this_thread::sleep_for(std::chrono::seconds(2));  // past discovery and the first election
-    f.idle_cpu_pct = cpu_pct_over({n.pid()}, s.seconds, nullptr);
+    std::vector<double> one_wakeups;
+    f.idle_cpu_pct = cpu_pct_over({n.pid()}, s.seconds, nullptr, &one_wakeups);
+    f.idle_wakeups = one_wakeups.at(0);
     f.idle_rss_mb = proc_status_kb(n.pid(), "VmRSS") / 1024.0;
 
     setup_shop(n, 10, 1'000'000);
@@ -105,14 +121,15 @@ figures measure(const std::string& scheduler, const settings& s) {
     if (!c.start_all()) die("store did not start");
     if (!sn::testing::eventually([&] { return c.one_master(c.all()); }, std::chrono::seconds(20))) die("no master");
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    std::vector<double> each;
-    f.store_cpu_pct_max = cpu_pct_over({c[0].pid(), c[1].pid(), c[2].pid()}, s.seconds, &each);
-    std::printf("  %-13s store of 3, idle CPU per node: %.2f%% %.2f%% %.2f%%\n", scheduler.c_str(), each[0], each[1],
-                each[2]);
+    std::vector<double> each, wakeups;
+    f.store_cpu_pct_max = cpu_pct_over({c[0].pid(), c[1].pid(), c[2].pid()}, s.seconds, &each, &wakeups);
+    f.store_wakeups_max = *std::max_element(wakeups.begin(), wakeups.end());
+    std::printf("  %-13s store of 3, idle CPU per node: %.2f%% %.2f%% %.2f%%; wake-ups/s %.0f %.0f %.0f\n",
+                scheduler.c_str(), each[0], each[1], each[2], wakeups[0], wakeups[1], wakeups[2]);
   }
-  std::printf("  %-13s one node: idle CPU %.2f%% of a core, RSS %.1f MB; ack p50 %.2f ms p99 %.2f ms; "
+  std::printf("  %-13s one node: idle CPU %.2f%% of a core (%.0f wake-ups/s), RSS %.1f MB; ack p50 %.2f ms p99 %.2f ms; "
               "8 clients %.0f sales/s\n",
-              scheduler.c_str(), f.idle_cpu_pct, f.idle_rss_mb, f.ack_p50_ms, f.ack_p99_ms, f.sales_8);
+              scheduler.c_str(), f.idle_cpu_pct, f.idle_wakeups, f.idle_rss_mb, f.ack_p50_ms, f.ack_p99_ms, f.sales_8);
   return f;
 }
 
@@ -135,9 +152,9 @@ int main(int argc, char** argv) {
                 f.idle_cpu_pct, base.idle_cpu_pct, f.ack_p50_ms / base.ack_p50_ms, f.ack_p99_ms / base.ack_p99_ms,
                 f.sales_8 / base.sales_8);
   }
-  std::printf("idle_cpu_pct=%.2f idle_rss_mb=%.1f store_idle_cpu_pct_max=%.2f ack_p50_ms=%.3f ack_p50_ratio=%.2f "
-              "sales_8_ratio=%.2f\n",
-              now.idle_cpu_pct, now.idle_rss_mb, now.store_cpu_pct_max, now.ack_p50_ms, now.ack_p50_ms / base.ack_p50_ms,
-              now.sales_8 / base.sales_8);
+  std::printf("idle_cpu_pct=%.2f idle_rss_mb=%.1f store_idle_cpu_pct_max=%.2f store_idle_wakeups_max=%.0f "
+              "ack_p50_ms=%.3f ack_p50_ratio=%.2f sales_8_ratio=%.2f\n",
+              now.idle_cpu_pct, now.idle_rss_mb, now.store_cpu_pct_max, now.store_wakeups_max, now.ack_p50_ms,
+              now.ack_p50_ms / base.ack_p50_ms, now.sales_8 / base.sales_8);
   return 0;
 }

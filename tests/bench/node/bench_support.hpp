@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -78,6 +79,28 @@ inline double proc_cpu_seconds(pid_t pid) {
     if (i == 15) stime = std::stoul(field);
   }
   return double(utime + stime) / ::sysconf(_SC_CLK_TCK);
+}
+
+/// Context switches of every thread of a process so far (voluntary +
+/// involuntary, /proc/<pid>/task/*/status): how often it woke up. Unlike CPU
+/// time, it does not depend on how busy the rest of the machine is (an idle
+/// VM's wake-ups cost more CPU each). -1 when unreadable.
+inline long proc_context_switches(pid_t pid) {
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  long total = 0;
+  bool any = false;
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream in(t.path() / "status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        total += std::strtol(line.c_str() + line.find(':') + 1, nullptr, 10);
+        any = true;
+      }
+    }
+  }
+  return any ? total : -1;
 }
 
 /// The harness admin's session token at the node on `port` (node_process

@@ -62,4 +62,28 @@ TEST(sync_journal, same_state_is_not_a_change) {
   EXPECT_TRUE(j.dirty());
 }
 
+// An idle store completes a sync round every second: a later last_sync_ms
+// alone is a change worth storing slowly, a row or an error soon.
+TEST(sync_journal, only_rows_and_errors_are_urgent) {
+  sync_journal j(5);
+  j.set_state(journal_state{10, "", 0});
+  j.clean();
+  j.set_state(journal_state{11, "", 0});
+  EXPECT_TRUE(j.dirty());
+  EXPECT_FALSE(j.urgent());
+  j.set_state(journal_state{12, "peer P2 unreachable", 12});
+  EXPECT_TRUE(j.urgent());
+  j.clean();
+  EXPECT_FALSE(j.dirty());
+  EXPECT_FALSE(j.urgent());
+  j.set_state(journal_state{13, "peer P2 unreachable", 12});  // the same error, a later round
+  EXPECT_TRUE(j.dirty());
+  EXPECT_FALSE(j.urgent());
+  j.add(journal_row{14, "P2", "pull", 3, true, ""});
+  EXPECT_TRUE(j.urgent());
+  j.clean();
+  j.set_state(journal_state{15, "", 0});  // the error cleared
+  EXPECT_TRUE(j.urgent());
+}
+
 }  // namespace
