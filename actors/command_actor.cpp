@@ -77,7 +77,7 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       retail::command_outcome out = st.handler->handle(req.command, req.idempotency_key, ctx);
       if (!out.is_accepted()) {
         st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);
-        rp.deliver(command_response{std::move(std::get<retail::rejected>(out.decision)), false});
+        rp.deliver(command_response{std::move(std::get<retail::rejected>(out.decision)), false, {}, {}});
         return rp;
       }
       auto& ok = std::get<retail::accepted>(out.decision);

@@ -446,7 +446,9 @@ private:
       if (auto* a = std::get_if<retail::add_staff>(&parsed->command)) a->pin_hash = std::move(*hash);
       if (auto* u = std::get_if<retail::update_staff>(&parsed->command)) u->pin_hash = std::move(*hash);
     }
-    actors::command_request cmd{std::move(parsed->command), std::move(parsed->idempotency_key)};
+    actors::command_request cmd;
+    cmd.command = std::move(parsed->command);
+    cmd.idempotency_key = std::move(parsed->idempotency_key);
     cmd.staff_id = who->staff_id;
     cmd.approver_id = who->approver_id;
     if (!staff::at_least(who->role, staff::role::supervisor)) {

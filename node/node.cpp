@@ -63,6 +63,13 @@ namespace sn::node {
 
 namespace {
 
+/// A command of the node's own (no staff, no idempotency key).
+actors::command_request node_command(retail::command c) {
+  actors::command_request r;
+  r.command = std::move(c);
+  return r;
+}
+
 std::uint64_t wall_clock_ms() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
@@ -1239,7 +1246,7 @@ private:
     }
     caf::scoped_actor asker{*system_};
     asker->request(commands_, std::chrono::seconds(10), actors::command_atom::value,
-                   actors::command_request{std::move(*cmd), ""})
+                   node_command(std::move(*cmd)))
       .receive(
         [&](actors::command_response& r) {
           if (!r.is_accepted()) {
@@ -1289,7 +1296,7 @@ private:
     bool ok = false;
     caf::scoped_actor asker{*system_};
     asker->request(commands_, std::chrono::seconds(10), actors::command_atom::value,
-                   actors::command_request{std::move(*cmd), ""})
+                   node_command(std::move(*cmd)))
       .receive(
         [&](actors::command_response& r) {
           ok = r.is_accepted();
