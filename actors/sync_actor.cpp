@@ -8,6 +8,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/sync/sync_fsm.hpp"
+#include "actors/sync/keyring_cache.hpp"
 #include "actors/sync/sync_journal.hpp"
 #include "storage/event_log.hpp"
 #include "broker/transport.hpp"
@@ -91,17 +92,24 @@ struct sync_state {
   std::unique_ptr<sync::sync_journal> journal;
   std::uint64_t journaled_total = 0;  ///< fsm rows already in the journal
   std::uint64_t journal_saved_ms = 0;  ///< steady ms of the last store
+  /// The membership events and the position they cover, as stored for the
+  /// next start-up (sync/keyring_cache.hpp).
+  sync::keyring_cache keyring_cache;
+  std::uint64_t keyring_saved_ms = 0;  ///< steady ms of the last store
   static inline const char* name = "sync";
 };
 
 /// Metadata key of the journal (storage/event_log.hpp: device-local, never replicated).
 constexpr const char* journal_meta_key = "sync.journal";
-/// How often the journal is stored at most.
 /// How often the journal is stored at most: within a second of a new row or
 /// error; a last_sync_ms that moved alone waits a minute (an idle store
 /// completes a round a second; storing each cost a synced write a second).
 constexpr std::uint64_t journal_save_interval_ms = 1000;
 constexpr std::uint64_t journal_state_save_interval_ms = 60'000;
+/// Metadata key of the keyring cache; stored at the next tick after a new
+/// membership event, else once a minute when the log moved on.
+constexpr const char* keyring_meta_key = "sync.keyring_cache";
+constexpr std::uint64_t keyring_save_interval_ms = 60'000;
 
 
 using sync_pointer = sync_actor::stateful_pointer<sync_state>;
@@ -228,6 +236,25 @@ void journal_tick(sync_state& st) {
   jr.clean();
 }
 
+/// Stores the keyring cache at the first tick after a new membership event
+/// (or after start-up), else once a minute when the log moved on. Unsynced:
+/// it follows the events it covers in the WAL, so a power cut can leave it
+/// behind the log (a longer scan at the next start), never ahead.
+void keyring_tick(sync_state& st) {
+  auto& cache = st.keyring_cache;
+  if (!cache.dirty() || st.options.journal == nullptr) return;
+  const std::uint64_t now = steady_ms();
+  if (!cache.has_new_events() && st.keyring_saved_ms != 0 && now - st.keyring_saved_ms < keyring_save_interval_ms) {
+    return;
+  }
+  st.keyring_saved_ms = now;
+  if (auto ok = st.options.journal->put_meta_unsynced(keyring_meta_key, cache.encode()); !ok) {
+    spdlog::warn("sync: device={} the keyring cache was not stored: {}", st.self.value(), ok.error().message);
+    return;
+  }
+  cache.clean();
+}
+
 std::string status_json(const sync_state& st) {
   using json = nlohmann::json;
   auto s = st.fsm->status();
@@ -318,11 +345,39 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
   // event the log holds, in log order (the order the gate let them in).
   if (auto store = log->get_meta("store.id")) st.fsm->pin_store(*store);
   {
-    std::uint64_t seen = 0;
-    auto scanned = log->scan(log_position{1}, log_position{0}, [&](log_position, std::string_view bytes) {
+    // From the cache of the last run, then the log after what it covers
+    // (everything when there is none or it is not understood).
+    std::uint64_t seen = 0, cached = 0;
+    const std::uint64_t head = log->last_position().value();
+    auto& cache = st.keyring_cache;
+    if (auto text = log->get_meta(keyring_meta_key); text) {
+      if (!cache.decode(*text) || cache.covered() > head) {
+        spdlog::warn("sync: device={} the stored keyring cache was not understood or is ahead of the log; "
+                     "reading the whole log",
+                     id.value());
+        cache = sync::keyring_cache{};
+      }
+    }
+    std::vector<event> from_cache;
+    for (const auto& bytes : cache.events()) {
+      auto e = decode(bytes);
+      if (!e || !membership_event(*e)) {
+        spdlog::warn("sync: device={} the stored keyring cache holds an unreadable event; reading the whole log",
+                     id.value());
+        cache = sync::keyring_cache{};
+        from_cache.clear();
+        break;
+      }
+      from_cache.push_back(std::move(*e));
+    }
+    for (const auto& e : from_cache) st.fsm->observe(e);
+    cached = seen = from_cache.size();
+    const std::uint64_t read_after = cache.covered();
+    auto scanned = log->scan(log_position{read_after + 1}, log_position{0}, [&](log_position p, std::string_view bytes) {
       auto e = decode(bytes);
       if (e && membership_event(*e)) {
         st.fsm->observe(*e);
+        cache.add(p.value(), std::string(bytes));
         ++seen;
       }
       return true;
@@ -330,10 +385,14 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
     if (!scanned) {
       spdlog::warn("sync: device={} the keyring could not read the whole log: {}", id.value(),
                    scanned.error().message);
+    } else {
+      cache.cover(head);
     }
-    spdlog::info("sync: device={} keyring: store {}, {} members ({} membership events); unenrolled origins {}",
+    spdlog::info("sync: device={} keyring: store {}, {} members ({} membership events, {} from the cache, the log "
+                 "read after position {}); unenrolled origins {}",
                  id.value(), st.fsm->keyring().store_id().empty() ? "(none)" : st.fsm->keyring().store_id(),
-                 st.fsm->keyring().members().size(), seen, cfg.admit_unenrolled ? "admitted" : "refused");
+                 st.fsm->keyring().members().size(), seen, cached, read_after,
+                 cfg.admit_unenrolled ? "admitted" : "refused");
   }
   st.transport = transport;
   st.writer = std::move(writer);
@@ -355,9 +414,13 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
       auto& st = self->state;
       std::vector<std::string> own;
       for (const auto& se : *batch.events) {
-        if (membership_event(se.ev)) st.fsm->observe(se.ev);
+        if (membership_event(se.ev)) {
+          st.fsm->observe(se.ev);
+          st.keyring_cache.add(se.position.value(), encode(se.ev));
+        }
         if (se.ev.origin == st.self) own.push_back(encode(se.ev));
       }
+      if (!batch.events->empty()) st.keyring_cache.cover(batch.events->back().position.value());
       static const std::vector<trust::origin_signature> none;
       if (!own.empty()) {
         carry_out(self, st.fsm->on_local_appended(own, steady_ms(), batch.own_signatures ? *batch.own_signatures : none));
@@ -366,6 +429,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
     [=](tick_atom) {
       carry_out(self, self->state.fsm->on_tick(steady_ms(), wall_ms()));
       journal_tick(self->state);
+      keyring_tick(self->state);
       self->state.metrics->pending_changes.store(self->state.fsm->pending_changes(), std::memory_order_relaxed);
       self->delayed_send(self, std::chrono::milliseconds(self->state.options.tick_interval_ms), tick_atom::value);
     },
