@@ -1,21 +1,17 @@
 #include "actors/sync/keyring_cache.hpp"
 
+#include <msgpack.hpp>
+
 namespace sn::sync {
 namespace {
 
-constexpr std::string_view magic = "keyring-cache 1\n";
+constexpr std::string_view format = "keyring-cache";
+constexpr std::uint64_t version = 1;
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-bool get_be(std::string_view& in, int bytes, std::uint64_t& v) {
-  if (in.size() < static_cast<std::size_t>(bytes)) return false;
-  v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
-  in.remove_prefix(bytes);
-  return true;
-}
+struct string_writer {
+  std::string* out;
+  void write(const char* p, std::size_t n) { out->append(p, n); }
+};
 
 }  // namespace
 
@@ -33,12 +29,18 @@ void keyring_cache::cover(std::uint64_t position) {
 }
 
 std::string keyring_cache::encode() const {
-  std::string out(magic);
-  put_be(out, covered_, 8);
-  put_be(out, events_.size(), 4);
+  std::string out;
+  string_writer w{&out};
+  msgpack::packer<string_writer> pk(w);
+  pk.pack_array(4);
+  pk.pack_str(static_cast<std::uint32_t>(format.size()));
+  pk.pack_str_body(format.data(), static_cast<std::uint32_t>(format.size()));
+  pk.pack_uint64(version);
+  pk.pack_uint64(covered_);
+  pk.pack_array(static_cast<std::uint32_t>(events_.size()));
   for (const auto& e : events_) {
-    put_be(out, e.size(), 4);
-    out += e;
+    pk.pack_bin(static_cast<std::uint32_t>(e.size()));
+    pk.pack_bin_body(e.data(), static_cast<std::uint32_t>(e.size()));
   }
   return out;
 }
@@ -47,21 +49,28 @@ bool keyring_cache::decode(std::string_view in) {
   covered_ = 0;
   events_.clear();
   dirty_ = new_events_ = false;
-  std::uint64_t covered = 0, count = 0;
-  if (in.substr(0, magic.size()) != magic) return false;
-  in.remove_prefix(magic.size());
-  if (!get_be(in, 8, covered) || !get_be(in, 4, count)) return false;
-  std::vector<std::string> events;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    std::uint64_t n = 0;
-    if (!get_be(in, 4, n) || in.size() < n) return false;
-    events.emplace_back(in.substr(0, n));
-    in.remove_prefix(n);
+  try {
+    std::size_t off = 0;
+    msgpack::object_handle h = msgpack::unpack(in.data(), in.size(), off);
+    if (off != in.size()) return false;
+    const msgpack::object& o = h.get();
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 4) return false;
+    const msgpack::object* f = o.via.array.ptr;
+    if (f[0].type != msgpack::type::STR || std::string_view(f[0].via.str.ptr, f[0].via.str.size) != format) return false;
+    if (f[1].type != msgpack::type::POSITIVE_INTEGER || f[1].via.u64 != version) return false;
+    if (f[2].type != msgpack::type::POSITIVE_INTEGER || f[3].type != msgpack::type::ARRAY) return false;
+    std::vector<std::string> events;
+    for (std::uint32_t i = 0; i < f[3].via.array.size; ++i) {
+      const msgpack::object& e = f[3].via.array.ptr[i];
+      if (e.type != msgpack::type::BIN) return false;
+      events.emplace_back(e.via.bin.ptr, e.via.bin.size);
+    }
+    covered_ = f[2].via.u64;
+    events_ = std::move(events);
+    return true;
+  } catch (const std::exception&) {
+    return false;  // truncated or not msgpack
   }
-  if (!in.empty()) return false;
-  covered_ = covered;
-  events_ = std::move(events);
-  return true;
 }
 
 }  // namespace sn::sync

@@ -38,8 +38,8 @@ class keyring_cache {
   bool dirty() const noexcept { return dirty_; }
   void clean() noexcept { dirty_ = new_events_ = false; }
 
-  /// Binary: "keyring-cache 1\n", covered (u64 big-endian), count (u32
-  /// big-endian), then per event its length (u32 big-endian) and bytes.
+  /// msgpack: ["keyring-cache", 1 (format version), covered, [event bytes
+  /// (bin), ...]].
   std::string encode() const;
   /// Replaces the content with encode()'s; false (content cleared) for
   /// anything else, truncated or trailing bytes included.
