@@ -194,6 +194,18 @@ sn::status discard_next_identity(const std::string& data_dir) {
   return fsync_path(k.dir, O_RDONLY | O_DIRECTORY);
 }
 
+std::vector<std::string> missing_identity_files(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> missing;
+  for (const char* name : {"signing.key", "curve.key"}) {
+    std::error_code ec;
+    const fs::path p = fs::path(data_dir) / "identity" / name;
+    // An unreadable directory is not "missing": load_or_create says why it cannot read it.
+    if (!fs::exists(p, ec) && !ec) missing.push_back(std::string("identity/") + name);
+  }
+  return missing;
+}
+
 sn::expected<device_identity> load_or_create_identity(const std::string& data_dir) {
   if (sodium_init() < 0) return identity_error("libsodium failed to initialise");
   namespace fs = std::filesystem;

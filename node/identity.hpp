@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "events/expected.hpp"
 
@@ -43,6 +44,11 @@ struct device_identity {
 
 /// The identity in `data_dir`, made there when absent.
 [[nodiscard]] sn::expected<device_identity> load_or_create_identity(const std::string& data_dir);
+
+/// The key files of `data_dir`'s identity that do not exist ("identity/signing.key",
+/// "identity/curve.key"), in that order; empty when both do. A data dir that
+/// belongs to a store must not get new keys: its store knows it by the old ones.
+std::vector<std::string> missing_identity_files(const std::string& data_dir);
 
 // Key rotation (issue 9, docs/operations.md "Rotating a device's keys"):
 // the next key pairs are made into `identity/signing.next.key` and

@@ -296,6 +296,21 @@ private:
   /// This device's keys (made on its first start, node/identity.hpp), then
   /// with --create-store the store's genesis. 0 or exit_cannot_start.
   int open_identity() {
+    // A member of a store is known to it by its keys (device.enrolled): new
+    // ones would be refused by every other device, and the node would sell
+    // alone. Typically a restored backup, which holds the log, not identity/.
+    if (auto store = log_->get_meta(meta_store_id)) {
+      if (const auto missing = missing_identity_files(config_.data_dir); !missing.empty()) {
+        spdlog::error(
+            "node: device={} data dir {} belongs to store {} but its key file{} {} missing, and the store knows this "
+            "device by those keys: new ones would be refused by every other device. Restore identity/ (signing.key "
+            "and curve.key, mode 0600) from the device's key backup, or give the device a new id with an empty data "
+            "dir and enroll it (docs/operations.md, \"Backup and restore\"); no keys were made",
+            config_.device_id, config_.data_dir, *store, missing.size() > 1 ? "s" : "",
+            missing.size() > 1 ? missing[0] + " and " + missing[1] + " are" : missing[0] + " is");
+        return exit_cannot_start;
+      }
+    }
     auto id = load_or_create_identity(config_.data_dir);
     if (!id) {
       spdlog::error("device keys: {}", id.error().message);

@@ -138,6 +138,58 @@ TEST(create_store, an_exposed_key_file_stops_the_node) {
   EXPECT_EQ(file_hex(key), before);
 }
 
+// Proves: a member's data dir whose keys are gone (a backup restored without
+// identity/) does not start under new keys, which its store would refuse: it
+// exits 2, names the missing files and the way on, and makes no keys; with the
+// key files put back it starts with its old keys and store.
+TEST(create_store, a_member_without_its_key_files_does_not_make_new_ones) {
+  temp_dir dir;
+  const auto data = dir.path() / "POS1";
+  std::string signing_key;
+  std::string store_id;
+  {
+    node_process n(data, {});
+    ASSERT_TRUE(n.start()) << n.log_text();
+    const auto status = n.get_json("/v1/status");
+    ASSERT_TRUE(status["store"]["id"].is_string()) << status.dump();
+    store_id = status["store"]["id"];
+    signing_key = file_hex(data / "identity" / "signing.key");
+    ASSERT_TRUE(n.stop());
+  }
+  const auto id_dir = data / "identity";
+  const auto aside = dir.path() / "identity-backup";
+  std::filesystem::rename(id_dir, aside);
+  {
+    node_process n(data, {});
+    ASSERT_TRUE(n.start(false));
+    ASSERT_TRUE(eventually([&] { return n.exited(); }));
+    EXPECT_EQ(n.exit_code(), 2);
+    const auto log = n.log_text();
+    EXPECT_NE(log.find("belongs to store " + store_id), std::string::npos) << log;
+    EXPECT_NE(log.find("identity/signing.key and identity/curve.key are missing"), std::string::npos) << log;
+    EXPECT_NE(log.find("Restore identity/"), std::string::npos) << log;
+    EXPECT_FALSE(std::filesystem::exists(id_dir / "signing.key"));
+    EXPECT_FALSE(std::filesystem::exists(id_dir / "curve.key"));
+  }
+  // One file back, the other still missing: refused too, naming that one.
+  std::filesystem::create_directory(id_dir);
+  ::chmod(id_dir.c_str(), 0700);
+  std::filesystem::copy_file(aside / "signing.key", id_dir / "signing.key");
+  {
+    node_process n(data, {});
+    ASSERT_TRUE(n.start(false));
+    ASSERT_TRUE(eventually([&] { return n.exited(); }));
+    EXPECT_EQ(n.exit_code(), 2);
+    EXPECT_NE(n.log_text().find("identity/curve.key is missing"), std::string::npos) << n.log_text();
+    EXPECT_FALSE(std::filesystem::exists(id_dir / "curve.key"));
+  }
+  std::filesystem::copy_file(aside / "curve.key", id_dir / "curve.key");
+  node_process n(data, {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  EXPECT_EQ(n.get_json("/v1/status")["store"]["id"], store_id);
+  EXPECT_EQ(file_hex(id_dir / "signing.key"), signing_key);
+}
+
 }  // namespace
 
 // Proves: a device started on an empty data dir with neither --create-store
