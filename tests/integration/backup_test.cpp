@@ -106,7 +106,17 @@ TEST(backup, while_the_node_runs_and_sells_then_restore_and_offline) {
   EXPECT_GE(report.value("events", std::uint64_t{0}), before_backup.size() + 2);  // + product and stock receipt
 
   // Restore: stop the node, start one on the backup; it serves those sales.
+  // A backup holds no keys (docs/operations.md): without identity/ the node
+  // does not start; with the device's key files put back it does.
   ASSERT_TRUE(n.stop()) << n.log_text();
+  EXPECT_FALSE(std::filesystem::exists(b1 / "identity"));
+  {
+    node_process keyless(b1, {});
+    ASSERT_TRUE(keyless.start(false));
+    ASSERT_TRUE(eventually([&] { return keyless.exited(); }));
+    EXPECT_EQ(keyless.exit_code(), 2) << keyless.log_text();
+  }
+  std::filesystem::copy(data / "identity", b1 / "identity", std::filesystem::copy_options::recursive);
   {
     node_process restored(b1, {});
     ASSERT_TRUE(restored.start()) << restored.log_text();
