@@ -173,15 +173,8 @@ void tick(projection_pointer self) {
       st.set->apply_chunk(std::vector<projections::projection_set::positioned>(live, events.end()), true);
     }
   }
-  const bool more = any_behind(st, st.log->last_position().value());
-  if (more && st.set->pending_rows() < catch_up_write_rows) {
-    // The next chunk first: its rows join this write (catch_up_write_rows). The
-    // positions stay unpublished (queries see the written ones) until then.
-    schedule_tick(self);
-    return;
-  }
-  // Writes the chunks, and any live batch folded since the last write, before
-  // their positions are published (nothing behind: only those live batches).
+  // Writes the chunk, and any live batch folded since the last write, before
+  // its positions are published (nothing behind: only those live batches).
   if (publish(st)) record_conflicts(self);
   if (any_behind(st, st.log->last_position().value())) {
     schedule_tick(self);
@@ -315,12 +308,9 @@ expected<std::uint64_t> catch_up(projections::projection_set& set, const storage
     if (chunk.empty()) break;
     set.apply_chunk(positioned(chunk), false);
     read += chunk.size();
-    if (set.pending_rows() < catch_up_write_rows) continue;  // the next chunk joins this write
     if (auto s = set.flush(); !s) return s.error();
     set.take_conflicts();
   }
-  if (auto s = set.flush(); !s) return s.error();
-  set.take_conflicts();
   return read;
 }
 

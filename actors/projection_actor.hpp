@@ -58,18 +58,7 @@ using projection_actor = caf::typed_actor<
 projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<projections::projection_set> set,
                                         storage::event_log& log, node_metrics& metrics, fold_progress& progress);
 
-/// Rows folded from the log and not yet written below which a catch-up
-/// (start-up, rebuild, an empty or returning node) folds its next chunk of
-/// 4,096 events before writing. Rows that many sales change (by-product
-/// aggregates, stock per SKU, list counts) are then written and digested
-/// once per write instead of once per chunk: ~20 k events of a shop's mix
-/// per write, 7.7 -> ~5.7 rows written per event, about 1.4x the fold's
-/// rate, for some 30 MB more held between writes (docs/benchmarks.md,
-/// "Scale"). Positions are published only once written.
-inline constexpr std::size_t catch_up_write_rows = 131072;
-
-/// Folds the log into `set` up to the log's end (start-up, tools, tests),
-/// writing every catch_up_write_rows rows and at the end.
+/// Folds the log into `set` up to the log's end (start-up, tools, tests).
 /// Returns the number of events read, or the error of a failed write.
 expected<std::uint64_t> catch_up(projections::projection_set& set, const storage::event_log& log);
 

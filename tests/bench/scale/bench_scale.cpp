@@ -84,6 +84,9 @@ constexpr std::size_t read_chunk_events = 4096;
 constexpr std::size_t events_per_day_default = 10000;
 /// Events folded one per flush after the breakdown's bulk fold (the live path's batches).
 std::size_t live_flush_events = 2000;
+/// Breakdown: the second fold into RocksDB writes once this many rows are pending instead of
+/// after every chunk (an experiment: docs/benchmarks.md, "Writes spanning chunks").
+std::size_t breakdown_write_rows = 131072;
 /// History ends at this HLC wall time (2026-11-18), whatever N: the nodes' own sales follow it.
 constexpr std::uint64_t history_end_ms = 1795000000000ULL;
 
@@ -415,8 +418,8 @@ pass_rate decode_only(const fs::path& dir, std::size_t limit) {
 }
 
 /// Folds the first `limit` events through the projection set into `store` in chunks of
-/// read_chunk_events, writing once `write_rows` rows are folded and not written (the projection
-/// actor's catch-up: sn::actors::catch_up_write_rows) or, with write_rows 0, after every chunk.
+/// read_chunk_events, writing after every chunk (as the projection actor does) or, with
+/// write_rows > 0, once that many rows are folded and not written.
 pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_set& set, std::size_t limit,
                std::size_t write_rows = 0) {
   pass_rate r;
@@ -520,8 +523,8 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
   }
   log->reset();
   fs::remove_all(copy);
-  // The node's catch-up writes once catch_up_write_rows rows are folded, not after every chunk:
-  // the same fold into RocksDB rows on a fresh copy, written that way.
+  // The same fold into RocksDB rows on a fresh copy, written once breakdown_write_rows rows are
+  // pending instead of after every chunk: what writes spanning chunks would save.
   pass_rate in_rocksdb_bulk;
   {
     copy_data_dir(pristine, copy);
@@ -532,7 +535,7 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
     sn::actors::stored_row_store rows(**store);
     sn::projections::projection_set set(store_settings(), sn::projections::all_projections(), rows);
     if (auto s = set.open(); !s) fail("projection set: " + s.error().to_string());
-    in_rocksdb_bulk = fold(**bulk_log, set, limit, sn::actors::catch_up_write_rows);
+    in_rocksdb_bulk = fold(**bulk_log, set, limit, breakdown_write_rows);
   }
   fs::remove_all(copy);
   say("\nWhere a fold's time goes (this process, one thread, first %zu events):\n\n", in_memory.events);
@@ -542,9 +545,9 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
   };
   row("read + decode only (whole log)", decode);
   row("read + decode + fold into memory rows (7 projections, LtHash)", in_memory);
-  row("read + decode + fold into RocksDB rows, a write per chunk", in_rocksdb);
+  row("read + decode + fold into RocksDB rows, a write per chunk (the node's fold, no actor)", in_rocksdb);
   const std::string bulk_what = "read + decode + fold into RocksDB rows, a write per " +
-                                std::to_string(sn::actors::catch_up_write_rows) + " rows (the node's catch-up, no actor)";
+                                std::to_string(breakdown_write_rows) + " rows";
   row(bulk_what.c_str(), in_rocksdb_bulk);
   const double per_event_decode = decode.cpu_s / decode.events, per_event_mem = in_memory.cpu_s / in_memory.events,
                per_event_rocks = in_rocksdb.cpu_s / in_rocksdb.events;
@@ -554,7 +557,7 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
       1e6 * per_event_decode, 1e6 * (per_event_mem - per_event_decode), 1e6 * (per_event_rocks - per_event_mem));
   say("written every %zu rows: %.1f rows written per event, %.2f µs CPU per event (%.2fx the rate of a write per "
       "chunk)\n",
-      sn::actors::catch_up_write_rows, double(in_rocksdb_bulk.rows) / in_rocksdb_bulk.events,
+      breakdown_write_rows, double(in_rocksdb_bulk.rows) / in_rocksdb_bulk.events,
       1e6 * in_rocksdb_bulk.cpu_s / in_rocksdb_bulk.events, in_rocksdb.cpu_s / in_rocksdb.events /
                                                                 (in_rocksdb_bulk.cpu_s / in_rocksdb_bulk.events));
   say("\nEach projection alone (the others paused; into memory rows; decode subtracted):\n\n");
@@ -1162,6 +1165,8 @@ int main(int argc, char** argv) {
                  "events folded in this process to break a rebuild down (default 100,000; 0: skip)");
   app.add_flag("--breakdown-only", s.breakdown_only,
                "stop after the in-process passes (e.g. under valgrind --tool=callgrind)");
+  app.add_option("--breakdown-write-rows", breakdown_write_rows,
+                 "breakdown: rows pending before each write of the second fold into RocksDB (default 131072)");
   app.add_option("--live-flush-events", live_flush_events,
                  "breakdown: events folded one per flush after the bulk fold (default 2000)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
