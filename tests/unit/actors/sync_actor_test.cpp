@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/metrics.hpp"
+#include "actors/sync/keyring_cache.hpp"
 #include "actors/sync/messages.hpp"
 #include "actors/sync/types.hpp"
 #include "actors/sync_actor.hpp"
 #include "broker/transport.hpp"
+#include "events/device.hpp"
 #include "storage/event_log.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/unit/storage/helpers.hpp"
@@ -121,6 +123,53 @@ TEST(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_se
   EXPECT_EQ(j.value("ahead_events", -1), 1) << "the event beyond the gap is not held";
   caf::anon_send_exit(sync, caf::exit_reason::user_shutdown);
   sched.run();
+}
+
+// Proves: the keyring cache is stored as soon as the start-up scan of the log
+// is done, not at the actor's first tick: a node stopped right after a long
+// scan (here the exit is queued before the actor ever runs) does not scan the
+// whole log again at its next start.
+TEST(sync_actor_test, the_keyring_cache_is_stored_as_soon_as_the_start_up_scan_is_done) {
+  storage::test::temp_dir dir;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{test::testing_config(cfg)};
+  auto& sched = test::coordinator_of(sys);
+  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  auto log = std::move(*opened);
+  store_created created;
+  created.store_id = std::string(32, 'a');
+  created.name = "shop";
+  event genesis = make_event(device_id{"A"}, origin_seq{1}, hlc_timestamp::from_parts(1'700'000'000'000, 0),
+                             term_id{1}, created);
+  seal(genesis);
+  ASSERT_TRUE(log->append({genesis}));
+  storage::test::chain other("B");
+  ASSERT_TRUE(log->append(other.take(50)));
+  ASSERT_FALSE(log->get_meta("sync.keyring_cache"));
+
+  broker::transport_options to;
+  to.bind = sn::test::free_node_address();
+  to.identity = "A";
+  auto transport = broker::transport::start(to, [](broker::inbound&&) {});
+  ASSERT_TRUE(transport) << transport.error().to_string();
+  node_metrics metrics;
+  sync_actor_options so;
+  so.journal = log.get();
+  auto sync = spawn_sync_actor(sys, *log, **transport, caf::actor_cast<log_writer_actor>(sys.spawn(sink)),
+                               device_id{"A"}, so, metrics);
+  caf::anon_send_exit(sync, caf::exit_reason::user_shutdown);
+  sched.run();
+
+  const auto stored = log->get_meta("sync.keyring_cache");
+  ASSERT_TRUE(stored) << "the scan's result was not stored";
+  sync::keyring_cache cache;
+  ASSERT_TRUE(cache.decode(*stored));
+  EXPECT_EQ(cache.covered(), log->last_position().value());
+  ASSERT_EQ(cache.events().size(), 1u);
+  std::string genesis_bytes;
+  encode(genesis, genesis_bytes);
+  EXPECT_EQ(cache.events()[0], genesis_bytes);
 }
 
 } // namespace
