@@ -543,7 +543,7 @@ bool sync_fsm::ingest(const std::string& source, std::vector<incoming>& events, 
     ++counters_.ahead_buffered;
   }
   drain_ahead(log_heads, batch, meta);
-  const bool appending = emit(source, batch, meta, now_ms, out, &signatures);
+  const bool appending = emit(batch, meta, now_ms, out, &signatures);
   // Reordering inside one message is not a gap; what is still held (or was
   // dropped) after the drain and the gate is.
   gap = dropped || ahead_events_ > 0;
@@ -592,7 +592,7 @@ void sync_fsm::count_refusal(const std::string& source, const std::string& origi
   notices_.push_back(refusal_notice{source, origin, seq, d.refused, reason});
 }
 
-void sync_fsm::gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
+void sync_fsm::gate(append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
                     const signature_list* message) {
   if (batch.events.empty()) return;
   // Each origin's run, in batch order (contiguous ascending seqs per origin).
@@ -719,9 +719,9 @@ void sync_fsm::gate(const std::string& source, append_events& batch, inflight_ba
   }
 }
 
-bool sync_fsm::emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
-                    std::vector<output>& out, const signature_list* message) {
-  gate(source, batch, meta, now_ms, message);
+bool sync_fsm::emit(append_events& batch, inflight_batch& meta, std::uint64_t now_ms, std::vector<output>& out,
+                    const signature_list* message) {
+  gate(batch, meta, now_ms, message);
   if (batch.events.empty()) return false;
   inflight_.push_back(std::move(meta));
   out.push_back(std::move(batch));
@@ -806,7 +806,7 @@ std::vector<output> sync_fsm::on_appended(const std::vector<append_outcome>& out
     append_events more;
     inflight_batch meta;
     drain_ahead(log_.versions(), more, meta);
-    emit(b.refs.empty() ? std::string() : b.refs.front().source, more, meta, now_ms, out, nullptr);
+    emit(more, meta, now_ms, out, nullptr);
   }
 
   if (b.pull_request_id != 0 && pull_.phase == pull_phase::awaiting_append && pull_.request_id == b.pull_request_id) {

@@ -248,14 +248,14 @@ private:
   /// `message`: the signatures of the message that brought the batch;
   /// nullptr for a drain after an append (then nothing is refused for want of
   /// a signature: it waits for the message that brings one).
-  void gate(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
-            const signature_list* message);
+  /// Refusals are counted against each event's own source (meta.refs).
+  void gate(append_events& batch, inflight_batch& meta, std::uint64_t now_ms, const signature_list* message);
   void keep_signatures(const signature_list& sigs);
   void count_refusal(const std::string& source, const std::string& origin, std::uint64_t seq,
                      const trust::run_decision& d, std::uint64_t now_ms);
   /// Emits `batch` (after the gate) when anything is left; true when it did.
-  bool emit(const std::string& source, append_events& batch, inflight_batch& meta, std::uint64_t now_ms,
-            std::vector<output>& out, const signature_list* message);
+  bool emit(append_events& batch, inflight_batch& meta, std::uint64_t now_ms, std::vector<output>& out,
+            const signature_list* message);
   std::uint64_t effective_head(const version_vector& log_heads, const std::string& origin) const;
   version_vector effective_heads() const;
   void recompute_inflight_heads();

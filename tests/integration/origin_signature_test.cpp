@@ -245,8 +245,9 @@ TEST(origin_signature_test, an_enrolled_device_forging_another_origin_and_a_revo
   for (const auto* forged : {&as_n2, &unsigned_n2}) {
     for (const auto& e : *forged) {
       auto held = log->get(e.origin, e.seq);  // N2's real event at that seq, or none yet
-      if (held)
+      if (held) {
         EXPECT_NE(held->ev.hash, e.hash) << "forged " << e.origin.value() << ":" << e.seq.value() << " in N1's log";
+      }
     }
   }
   EXPECT_FALSE(log->head(sn::device_id{"POS4"}));

@@ -196,10 +196,11 @@ catchup_result catch_up(sn::storage::event_log& a_log, sn::storage::event_log& b
   r.events = b_log.versions()["A"];
   r.complete = b_log.versions() == a_log.versions();
   r.verified = b.counters().signatures_verified;
-  b_log.scan_signatures([&](const sn::trust::origin_signature&) {
+  const auto scanned = b_log.scan_signatures([&](const sn::trust::origin_signature&) {
     ++r.signatures_stored;
     return true;
   });
+  if (!scanned) r.complete = false;  // the stored signatures could not all be counted
   return r;
 }
 
