@@ -48,7 +48,8 @@ using log_writer_actor = caf::typed_actor<
   caf::replies_to<append_remote_atom, append_remote_request>::with<append_remote_reply>,
   /// Internal: commit what is pending.
   caf::reacts_to<flush_atom>,
-  /// Register an actor that receives (committed_atom, committed_batch) after each commit.
+  /// Register an actor that receives (committed_atom, committed_batch) after each commit;
+  /// subscribers are told in the order they subscribed.
   caf::reacts_to<subscribe_atom, caf::actor>,
   /// Stage the key the next own device.keys_rotated naming it switches to
   /// (writer::group_commit::stage_rotation); answers true once staged.

@@ -1124,7 +1124,13 @@ private:
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
                                             [this] { return term_.load(); }, metrics_, inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
-    for (caf::actor sub : {caf::actor_cast<caf::actor>(projections_), caf::actor_cast<caf::actor>(commands_), notifier_}) {
+    // The command actor first: the writer tells subscribers in this order, so
+    // a command sent after a query showed an event (a product synced from the
+    // back office, then sold here) always finds it decided from. With the
+    // projections first, a writer thread preempted between the two sends let
+    // a loaded node answer 404 unknown_sku for a product its own
+    // /v1/inventory already listed (peer_links_test, under load).
+    for (caf::actor sub : {caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
     // Only the master records conflict resolutions, through the command actor.
