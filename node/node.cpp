@@ -1125,11 +1125,12 @@ private:
                                             [this] { return term_.load(); }, metrics_, inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
     // The command actor first: the writer tells subscribers in this order, so
-    // a command sent after a query showed an event (a product synced from the
-    // back office, then sold here) always finds it decided from. With the
-    // projections first, a writer thread preempted between the two sends let
-    // a loaded node answer 404 unknown_sku for a product its own
-    // /v1/inventory already listed (peer_links_test, under load).
+    // when a query shows a live batch's event (a product synced from the back
+    // office), a command sent after it finds the batch queued ahead of it.
+    // With the projections first, a writer thread preempted between the two
+    // sends let a loaded node answer 404 unknown_sku for a product its own
+    // /v1/inventory already listed (peer_links_test, under load). A catch-up
+    // tick reads the log itself and may still be a moment ahead of the sends.
     for (caf::actor sub : {caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
