@@ -41,14 +41,22 @@ struct received {
   std::vector<broker::inbound> frames;
 };
 
-TEST(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_sender) {
+/// A test coordinator's actor system and an event log in a temp dir.
+struct sync_actor_test : ::testing::Test {
   storage::test::temp_dir dir;
   caf::actor_system_config cfg;
   caf::actor_system sys{test::testing_config(cfg)};
-  auto& sched = test::coordinator_of(sys);
-  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
-  ASSERT_TRUE(opened) << opened.error().to_string();
-  auto log = std::move(*opened);
+  caf::scheduler::test_coordinator& sched = test::coordinator_of(sys);
+  std::unique_ptr<storage::event_log> log;
+
+  void SetUp() override {
+    auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    log = std::move(*opened);
+  }
+};
+
+TEST_F(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_sender) {
 
   // Two transports that name each other as configured peers (trusted).
   const std::string a = sn::test::free_node_address();
@@ -129,14 +137,7 @@ TEST(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_se
 // is done, not at the actor's first tick: a node stopped right after a long
 // scan (here the exit is queued before the actor ever runs) does not scan the
 // whole log again at its next start.
-TEST(sync_actor_test, the_keyring_cache_is_stored_as_soon_as_the_start_up_scan_is_done) {
-  storage::test::temp_dir dir;
-  caf::actor_system_config cfg;
-  caf::actor_system sys{test::testing_config(cfg)};
-  auto& sched = test::coordinator_of(sys);
-  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
-  ASSERT_TRUE(opened) << opened.error().to_string();
-  auto log = std::move(*opened);
+TEST_F(sync_actor_test, the_keyring_cache_is_stored_as_soon_as_the_start_up_scan_is_done) {
   store_created created;
   created.store_id = std::string(32, 'a');
   created.name = "shop";
