@@ -85,7 +85,8 @@ constexpr std::size_t events_per_day_default = 10000;
 /// Events folded one per flush after the breakdown's bulk fold (the live path's batches).
 std::size_t live_flush_events = 2000;
 /// Breakdown: the second fold into RocksDB writes once this many rows are pending instead of
-/// after every chunk (an experiment: docs/benchmarks.md, "Writes spanning chunks").
+/// after every chunk (an experiment, not the node's way: docs/benchmarks.md, "Figures at 10 M
+/// events with jemalloc; writes spanning chunks tried").
 std::size_t breakdown_write_rows = 131072;
 /// History ends at this HLC wall time (2026-11-18), whatever N: the nodes' own sales follow it.
 constexpr std::uint64_t history_end_ms = 1795000000000ULL;
