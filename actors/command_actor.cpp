@@ -34,6 +34,10 @@ struct command_state {
   bool storage_failed = false;
   /// The node inspects a damaged log read-only (--allow-damaged).
   bool read_only = false;
+  /// The log, read before deciding (command_actor.hpp says why).
+  committed_log log;
+  /// The newest log position the handler has applied (from the log or a report).
+  std::uint64_t applied = 0;
   /// Origins whose too-far-ahead HLC was already logged (bounded).
   std::set<std::string> clock_warned;
   static constexpr std::size_t clock_warned_max = 4096;
@@ -42,12 +46,52 @@ struct command_state {
 
 using command_pointer = command_actor::stateful_pointer<command_state>;
 
+/// Events read from the log per read while catching the handler up.
+constexpr std::size_t log_read_batch = 1024;
+
+/// One committed event to the handler: an own one's position, another
+/// origin's state (and clock, within the max-offset rule).
+void apply_committed(command_state& st, const storage::stored_event& se, std::uint64_t now) {
+  if (se.position.value() <= st.applied) return;  // read from the log before its report came
+  st.applied = se.position.value();
+  if (se.ev.origin == st.self) {
+    st.handler->committed_own(se.ev.seq.value(), se.position.value());
+    return;
+  }
+  if (st.handler->observe(se.position.value(), se.ev, now)) return;
+  // Sync refuses such events before they reach the log, so this is a
+  // second line (an event appended by another path, or this device's
+  // clock stepped back since): the clock is not dragged. Logged once
+  // per origin.
+  if (st.clock_warned.size() < command_state::clock_warned_max && st.clock_warned.insert(se.ev.origin.value()).second) {
+    spdlog::warn("command: device={} event {}:{} has HLC {} more than clock.max_skew_ms={} ahead of this "
+                 "device's clock ({}): applied, but this device's clock was not moved",
+                 st.self.value(), se.ev.origin.value(), se.ev.seq.value(), se.ev.hlc.to_rfc3339(),
+                 st.handler->max_skew_ms(), hlc_timestamp::from_parts(now, 0).to_rfc3339());
+  }
+}
+
+/// Applies what the log committed that no report has brought yet; true when
+/// it applied something.
+bool catch_up_with_log(command_state& st, std::uint64_t now) {
+  if (!st.log.last_position || !st.log.read_from) return false;
+  const std::uint64_t before = st.applied;
+  while (st.applied < st.log.last_position()) {
+    const auto events = st.log.read_from(st.applied + 1, log_read_batch);
+    if (events.empty()) break;
+    for (const auto& se : events) apply_committed(st, se, now);
+  }
+  return st.applied != before;
+}
+
 command_actor::behavior_type command_behavior(command_pointer self, std::shared_ptr<std::unique_ptr<retail::command_handler>> handler,
                                               log_writer_actor writer, device_id id,
                                               std::function<std::uint64_t()> term, node_metrics* metrics,
-                                              bool read_only) {
+                                              committed_log log, bool read_only) {
   auto& st = self->state;
   st.read_only = read_only;
+  st.applied = log.start;
+  st.log = std::move(log);
   st.handler = std::move(*handler);
   st.writer = std::move(writer);
   st.self = std::move(id);
@@ -75,6 +119,13 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
       ctx.discount_limit_cents = req.discount_limit_cents;
       ctx.price_override_allowed = req.price_override_allowed;
       retail::command_outcome out = st.handler->handle(req.command, req.idempotency_key, ctx);
+      // A refusal may come from state a moment behind the log (command_actor.hpp):
+      // decided again once the handler has what the log committed. A refusal
+      // changes no state, so deciding twice is safe; accepted commands never
+      // read the log (under load the writer's reports are often a batch behind).
+      if (!out.is_accepted() && catch_up_with_log(st, ctx.wall_ms)) {
+        out = st.handler->handle(req.command, req.idempotency_key, ctx);
+      }
       if (!out.is_accepted()) {
         st.metrics->commands_rejected.fetch_add(1, std::memory_order_relaxed);
         rp.deliver(command_response{std::move(std::get<retail::rejected>(out.decision)), false, {}, {}});
@@ -130,24 +181,7 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
     [=](committed_atom, const committed_batch& batch) {
       auto& st = self->state;
       const std::uint64_t now = wall_ms();
-      for (const auto& se : *batch.events) {
-        if (se.ev.origin == st.self) {
-          st.handler->committed_own(se.ev.seq.value(), se.position.value());
-          continue;
-        }
-        if (st.handler->observe(se.position.value(), se.ev, now)) continue;
-        // Sync refuses such events before they reach the log, so this is a
-        // second line (an event appended by another path, or this device's
-        // clock stepped back since): the clock is not dragged. Logged once
-        // per origin.
-        if (st.clock_warned.size() < command_state::clock_warned_max &&
-            st.clock_warned.insert(se.ev.origin.value()).second) {
-          spdlog::warn("command: device={} event {}:{} has HLC {} more than clock.max_skew_ms={} ahead of this "
-                       "device's clock ({}): applied, but this device's clock was not moved",
-                       st.self.value(), se.ev.origin.value(), se.ev.seq.value(), se.ev.hlc.to_rfc3339(),
-                       st.handler->max_skew_ms(), hlc_timestamp::from_parts(now, 0).to_rfc3339());
-        }
-      }
+      for (const auto& se : *batch.events) apply_committed(st, se, now);
     },
   };
 }
@@ -158,9 +192,9 @@ caf::error make_error(command_errc e) { return caf::error(static_cast<std::uint8
 
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
-                                  node_metrics& metrics, bool read_only) {
+                                  node_metrics& metrics, committed_log log, bool read_only) {
   return sys.spawn(command_behavior, std::make_shared<std::unique_ptr<retail::command_handler>>(std::move(handler)),
-                   std::move(writer), std::move(self), std::move(term), &metrics, read_only);
+                   std::move(writer), std::move(self), std::move(term), &metrics, std::move(log), read_only);
 }
 
 } // namespace sn::actors

@@ -7,7 +7,20 @@
 // applied when the log writer reports them committed, and each own event's
 // log position is handed to the handler then (its overlay lets go of an
 // event once the projections have folded it: retail/decision_overlay.hpp).
+//
+// The log is ahead of those reports for a moment: the writer appends, then
+// sends, and the projection actor's catch-up reads the log itself. So when
+// the handler refuses a command and the log holds events no report has
+// brought yet, the actor reads them (committed_log), applies them as the
+// report would (the report, when it comes, skips them) and decides the
+// command again. A command sent after a query showed an event (a product
+// synced from the back office, a staff member) is not refused for want of
+// it: the event is in the log before any projection shows it. Accepted
+// commands read no log (an own batch's report is often in flight).
 #pragma once
+
+#include <functional>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/replies_to.hpp>
@@ -36,12 +49,24 @@ using command_actor = caf::typed_actor<
   /// Events made durable by the log writer.
   caf::reacts_to<committed_atom, committed_batch>>;
 
+/// The log as the command actor reads it before deciding. Empty functions:
+/// no log (unit tests with a scripted writer): only the writer's reports.
+struct committed_log {
+  /// The newest committed position (the log's last_position).
+  std::function<std::uint64_t()> last_position;
+  /// Up to `limit` events from position `from` on, in log order.
+  std::function<std::vector<storage::stored_event>(std::uint64_t from, std::size_t limit)> read_from;
+  /// The position the handler's state was read at (node.cpp: the log's
+  /// last position at spawn, every projection folded through it).
+  std::uint64_t start = 0;
+};
+
 /// `handler` is built by the caller (its state read from the projections'
 /// rows, node.cpp); the actor owns it from now on.
 /// `read_only`: the node inspects a damaged log (--allow-damaged): every command
 /// is answered command_errc::read_only and nothing is decided or appended.
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,
                                   log_writer_actor writer, device_id self, std::function<std::uint64_t()> term,
-                                  node_metrics& metrics, bool read_only = false);
+                                  node_metrics& metrics, committed_log log = {}, bool read_only = false);
 
 } // namespace sn::actors

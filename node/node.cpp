@@ -1121,8 +1121,14 @@ private:
     const device_id self{config_.device_id};
     writer_ = actors::spawn_log_writer(*system_, *log_, self, metrics_, signer());
     projections_ = actors::spawn_projection_actor(*system_, std::move(set_), *log_, metrics_, *progress_);
+    actors::committed_log committed;
+    committed.last_position = [log = log_.get()] { return log->last_position().value(); };
+    committed.read_from = [log = log_.get()](std::uint64_t from, std::size_t limit) {
+      return log->read_from(log_position{from}, limit);
+    };
+    committed.start = log_->last_position().value();
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
-                                            [this] { return term_.load(); }, metrics_, inspection_);
+                                            [this] { return term_.load(); }, metrics_, std::move(committed), inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
     // The command actor first: the writer tells subscribers in this order, so
     // when a query shows a live batch's event (a product synced from the back
@@ -1130,7 +1136,8 @@ private:
     // With the projections first, a writer thread preempted between the two
     // sends let a loaded node answer 404 unknown_sku for a product its own
     // /v1/inventory already listed (peer_links_test, under load). A catch-up
-    // tick reads the log itself and may still be a moment ahead of the sends.
+    // tick reads the log itself and may be ahead of the sends: the command
+    // actor reads what the log committed before it decides (committed_log).
     for (caf::actor sub : {caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
