@@ -48,6 +48,11 @@ using command_pointer = command_actor::stateful_pointer<command_state>;
 
 /// Events read from the log per read while catching the handler up.
 constexpr std::size_t log_read_batch = 1024;
+/// Most events one refusal reads: the gap is normally a batch or two; a node
+/// catching a long history up from a peer is far behind for minutes, and a
+/// refused command there must not stall every other command while the actor
+/// reads it all (the writer's reports bring it in their turn).
+constexpr std::size_t log_catch_up_max = 16 * log_read_batch;
 
 /// One committed event to the handler: an own one's position, another
 /// origin's state (and clock, within the max-offset rule).
@@ -76,7 +81,7 @@ void apply_committed(command_state& st, const storage::stored_event& se, std::ui
 bool catch_up_with_log(command_state& st, std::uint64_t now) {
   if (!st.log.last_position || !st.log.read_from) return false;
   const std::uint64_t before = st.applied;
-  while (st.applied < st.log.last_position()) {
+  while (st.applied < st.log.last_position() && st.applied - before < log_catch_up_max) {
     const auto events = st.log.read_from(st.applied + 1, log_read_batch);
     if (events.empty()) break;
     for (const auto& se : events) apply_committed(st, se, now);

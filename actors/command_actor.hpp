@@ -16,7 +16,9 @@
 // command again. A command sent after a query showed an event (a product
 // synced from the back office, a staff member) is not refused for want of
 // it: the event is in the log before any projection shows it. Accepted
-// commands read no log (an own batch's report is often in flight).
+// commands read no log (an own batch's report is often in flight); a
+// refusal reads at most 16,384 events (a node catching up a long history
+// gets the rest from the reports in their turn).
 #pragma once
 
 #include <functional>

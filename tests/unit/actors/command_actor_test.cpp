@@ -203,6 +203,7 @@ TEST_F(command_actor_test, a_rejected_command_answers_its_errc_and_appends_nothi
 struct scripted_log {
   std::vector<storage::stored_event> events;
   std::size_t reads = 0;
+  std::size_t events_read = 0;
   committed_log view() {
     committed_log l;
     l.last_position = [this] { return static_cast<std::uint64_t>(events.size()); };
@@ -210,6 +211,7 @@ struct scripted_log {
       ++reads;
       std::vector<storage::stored_event> out;
       for (std::uint64_t p = from; p <= events.size() && out.size() < limit; ++p) out.push_back(events[p - 1]);
+      events_read += out.size();
       return out;
     };
     return l;
@@ -271,6 +273,54 @@ TEST_F(command_actor_test, an_event_the_log_holds_before_its_report_is_decided_w
   ASSERT_TRUE(out->got[second].has_value());
   ASSERT_TRUE(out->got[second]->response && out->got[second]->response->is_accepted());
   EXPECT_EQ(log.reads, reads_before) << "the log was read although the actor had applied all of it";
+}
+
+// Proves: a refusal on a node far behind its log (catching a long history
+// up) reads a bounded part of the gap, not all of it, so other commands do
+// not wait behind it; later refusals read on, and the command is accepted
+// once the event is read.
+TEST_F(command_actor_test, a_refusal_reads_a_bounded_part_of_a_long_gap) {
+  scripted_log log;
+  auto commands_with_log =
+      spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
+                          caf::actor_cast<log_writer_actor>(writer), device_id{"POS1"}, [] { return std::uint64_t{1}; },
+                          metrics, log.view());
+  sched->run();
+  const std::uint64_t t = now_ms();
+  product_upserted other;
+  other.name = "Other";
+  other.price_cents = 1;
+  constexpr std::uint64_t before_milk = 40'000;
+  for (std::uint64_t i = 1; i <= before_milk; ++i) {
+    other.sku = "SKU" + std::to_string(i % 100);
+    log.append(make_event(device_id{"BACKOFFICE"}, origin_seq{i}, hlc_timestamp::from_parts(t, i), term_id{1}, other));
+  }
+  product_upserted milk;
+  milk.sku = "MILK";
+  milk.name = "Milk";
+  milk.price_cents = 129;
+  log.append(make_event(device_id{"BACKOFFICE"}, origin_seq{before_milk + 1}, hlc_timestamp::from_parts(t, before_milk + 1),
+                        term_id{1}, milk));
+  const auto ask = [&] {
+    out->got.emplace_back();
+    sys->spawn(client, commands_with_log, command_request{retail::change_price{"MILK", 150}, ""}, out, out->got.size() - 1);
+    sched->run();
+    return out->got.size() - 1;
+  };
+  const auto first = ask();
+  ASSERT_TRUE(out->got[first].has_value());
+  ASSERT_TRUE(out->got[first]->response.has_value());
+  ASSERT_FALSE(out->got[first]->response->is_accepted()) << "the event lies beyond the bound";
+  EXPECT_LE(log.events_read, 17'000u) << "one refusal read most of a long gap";
+  EXPECT_GE(log.events_read, 16'000u) << "one refusal read less than its bound";
+  const auto second = ask();  // reads on, still short of MILK
+  ASSERT_TRUE(out->got[second].has_value() && out->got[second]->response.has_value());
+  EXPECT_FALSE(out->got[second]->response->is_accepted());
+  const auto third = ask();  // reaches MILK
+  EXPECT_EQ(script->requests.size(), 1u) << "the command was not decided once the log's event was read";
+  make_durable(0);
+  ASSERT_TRUE(out->got[third].has_value() && out->got[third]->response.has_value());
+  EXPECT_TRUE(out->got[third]->response->is_accepted());
 }
 
 } // namespace
