@@ -234,6 +234,14 @@ std::optional<std::string> summarise_typed(const event& e) {
     case event_type::device_keys_rotated: return typed<device_keys_rotated>(e);
     case event_type::master_changed: return typed<master_changed>(e);
     case event_type::conflict_resolved: return typed<conflict_resolved>(e);
+    // Staff events print their generic rendering (payload_to_json: every
+    // field but the PIN hash), the same on both paths (summarise_payload).
+    case event_type::staff_added:
+    case event_type::staff_updated:
+    case event_type::staff_removed:
+    case event_type::staff_signed_in:
+    case event_type::staff_sign_in_failed:
+    case event_type::staff_signed_out: return std::nullopt;
   }
   return std::nullopt;
 }

@@ -64,8 +64,12 @@ TEST(permissions, routes_match_by_segment) {
 TEST(permissions, only_sign_in_and_health_are_open_and_only_commands_take_approvals) {
   for (const auto& r : permission_table()) {
     const std::string p = r.path;
-    if (r.open) EXPECT_TRUE(p == "/healthz" || p == "/v1/sessions" || p == "/" || p == "/console/{file}" || p == "/favicon.ico") << p;
-    if (std::string(r.method) == "GET") EXPECT_FALSE(r.approvable) << p;
+    if (r.open) {
+      EXPECT_TRUE(p == "/healthz" || p == "/v1/sessions" || p == "/" || p == "/console/{file}" || p == "/favicon.ico") << p;
+    }
+    if (std::string(r.method) == "GET") {
+      EXPECT_FALSE(r.approvable) << p;
+    }
   }
   EXPECT_EQ(sn::node::least_role_to_manage(sn::staff::role::supervisor), sn::staff::role::manager);
   EXPECT_EQ(sn::node::least_role_to_manage(sn::staff::role::manager), sn::staff::role::admin);

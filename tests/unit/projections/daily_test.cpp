@@ -242,7 +242,9 @@ set_run run_set(const std::vector<const event*>& order, std::uint64_t flush_seed
   std::uint64_t pos = 0;
   for (const event* e : order) {
     set.apply(++pos, *e, true);
-    if (rng() % 16 == 0) EXPECT_TRUE(set.flush());
+    if (rng() % 16 == 0) {
+      EXPECT_TRUE(set.flush());
+    }
   }
   EXPECT_TRUE(set.flush());
   set_run out;

@@ -203,7 +203,9 @@ TEST(ProjectionSet, DigestDependsOnlyOnTheRowsNotOnTheOrderOrBatching) {
       while (i < a.size() || j < b.size()) {
         const bool take_a = j == b.size() || (i < a.size() && r() % 2 == 0);
         set.apply(++pos, take_a ? a[i++] : b[j++], false);
-        if (r() % 4 == 0) EXPECT_TRUE(set.flush());
+        if (r() % 4 == 0) {
+          EXPECT_TRUE(set.flush());
+        }
       }
       EXPECT_TRUE(set.flush());
       return std::make_pair(set.digest_hex(0), own_rows(store.family(0)));
