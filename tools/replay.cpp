@@ -244,17 +244,20 @@ status write_view(std::FILE* out, const pj::row_reader& rows, const std::string&
     std::fprintf(out, "%s%s\"%s\":%s[", head.empty() ? "" : ",", pretty ? "\n  " : "", first->list_key,
                  pretty ? " " : "");
     bool any = false;
-    std::optional<view_page> page = std::move(first);
+    view_page page = std::move(*first);
     for (;;) {
-      for (const auto& item : page->body[page->list_key]) {
+      for (const auto& item : page.body[page.list_key]) {
         std::fputs(any ? "," : "", out);
         if (pretty) std::fputs("\n    ", out);
         std::fputs(pretty ? indented(item.dump(indent), 4).c_str() : item.dump().c_str(), out);
         any = true;
       }
-      if (page->next.empty()) break;
-      req.from = page->next;
-      page = list_page(rows, name, req);
+      if (page.next.empty()) break;
+      req.from = page.next;
+      auto next = list_page(rows, name, req);
+      // The first page made `name` a list view, so the next is one too.
+      if (!next) return make_error(errc::io, "the " + name + " view stopped being a list while it was written");
+      page = std::move(*next);
     }
     std::fputs(pretty && any ? "\n  ]" : "]", out);
     std::fputs(pretty ? "\n}" : "}", out);
