@@ -51,8 +51,9 @@ using command_actor = caf::typed_actor<
   /// Events made durable by the log writer.
   caf::reacts_to<committed_atom, committed_batch>>;
 
-/// The log as the command actor reads it before deciding. Empty functions:
-/// no log (unit tests with a scripted writer): only the writer's reports.
+/// The log as the command actor reads it when the handler refused a command
+/// and the log is past what the reports brought. Empty functions: no log
+/// (unit tests with a scripted writer): only the writer's reports.
 struct committed_log {
   /// The newest committed position (the log's last_position).
   std::function<std::uint64_t()> last_position;

@@ -1136,8 +1136,9 @@ private:
     // With the projections first, a writer thread preempted between the two
     // sends let a loaded node answer 404 unknown_sku for a product its own
     // /v1/inventory already listed (peer_links_test, under load). A catch-up
-    // tick reads the log itself and may be ahead of the sends: the command
-    // actor reads what the log committed before it decides (committed_log).
+    // tick reads the log itself and may be ahead of the sends: a command the
+    // handler refuses is decided again after the command actor has read what
+    // the log committed (committed_log).
     for (caf::actor sub : {caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
