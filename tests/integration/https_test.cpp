@@ -101,7 +101,9 @@ TEST(https, off_loopback_the_node_serves_https_verified_by_the_store_ca) {
   plain.set_read_timeout(3, 0);
   auto p = plain.Get("/healthz");
   EXPECT_TRUE(!p || p->status == 400) << (p ? p->body : "");
-  if (p) EXPECT_EQ(p->body.find("\"ok\":true"), std::string::npos);
+  if (p) {
+    EXPECT_EQ(p->body.find("\"ok\":true"), std::string::npos);
+  }
 #ifdef STORECTL_PATH
   int code = -1;
   const std::string url = "https://" + ip + ":" + std::to_string(n.http_port());

@@ -419,7 +419,7 @@ TEST_F(staff_access, no_pin_hash_in_any_response_stream_or_log) {
   ASSERT_TRUE(n.stop());
   const std::string views = (dir.path() / "views").string();
   std::string printed;
-  for (const std::string args :
+  for (const std::string& args :
        {"export --data " + data().string() + " --format jsonl", "export --data " + data().string() + " --format csv",
         "events tail --data " + data().string() + " -n 1000 --json",
         "events tail --data " + data().string() + " -n 1000", "replay --data " + data().string() + " --out " + views}) {

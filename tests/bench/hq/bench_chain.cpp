@@ -120,18 +120,6 @@ struct js_client {
   }
 };
 
-std::uint64_t hq_events(hq_process& hq, int stores) {
-  auto j = hq.get_json("/v1/chain/stores");
-  if (!j.is_object()) return 0;
-  std::uint64_t n = 0;
-  int complete = 0;
-  for (auto& s : j["stores"]) {
-    n += s.value("events", std::uint64_t{0});
-    ++complete;
-  }
-  return complete >= stores ? n : std::min<std::uint64_t>(n, 0);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {

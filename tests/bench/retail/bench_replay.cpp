@@ -22,6 +22,7 @@
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
 
@@ -68,6 +69,12 @@ std::size_t decode_only(const std::vector<std::string>& encoded) {
       case event_type::device_enrolled: good = decode_as<device_enrolled>(*e); break;
       case event_type::device_revoked: good = decode_as<device_revoked>(*e); break;
       case event_type::device_keys_rotated: good = decode_as<device_keys_rotated>(*e); break;
+      case event_type::staff_added: good = decode_as<staff_added>(*e); break;
+      case event_type::staff_updated: good = decode_as<staff_updated>(*e); break;
+      case event_type::staff_removed: good = decode_as<staff_removed>(*e); break;
+      case event_type::staff_signed_in: good = decode_as<staff_signed_in>(*e); break;
+      case event_type::staff_sign_in_failed: good = decode_as<staff_sign_in_failed>(*e); break;
+      case event_type::staff_signed_out: good = decode_as<staff_signed_out>(*e); break;
     }
     ok += good ? 1 : 0;
   }
