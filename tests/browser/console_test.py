@@ -258,6 +258,13 @@ def scenario_offline(store, d, figures):
     signed_in(d, a, "c1", "1111", "cashier")
     wait_text(d, "#sb-state", "Synced", timeout=60)
     wait_text(d, "#sb-pending", "0", timeout=60)
+    # "went offline" is a change from alive: POS1 must have heard POS2, and
+    # the console's status stream (polled every 250 ms, node/status_events.hpp)
+    # must have seen it so, before POS2 stops. "Synced" alone can show first
+    # (a master with nothing pending), and the notice then never comes.
+    poll(lambda: any(p.get("device_id") == "POS2" and p.get("alive") for p in a.status().get("peers", [])),
+         WAIT, what="POS1 to hear POS2")
+    time.sleep(1.0)
     b.stop()
     # The notice first: it is pushed within a second and a notice lasts 8 s
     # (web/status.js), while the sync state may turn Offline later than that.
