@@ -99,22 +99,34 @@ struct command_actor_test : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(test::testing_config(cfg));
     sched = &test::coordinator_of(*sys);
     writer = sys->spawn(scripted_writer, script);
-    commands = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
-                                   caf::actor_cast<log_writer_actor>(writer),
-                                   device_id{"POS1"}, [] { return std::uint64_t{1}; }, metrics);
+    commands = spawn_commands();
+  }
+
+  /// A command actor of POS1 over the scripted writer and the rows of
+  /// `node`, reading `log` when it refuses a command (empty: no log).
+  command_actor spawn_commands(committed_log log = {}) {
+    auto a = spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
+                                 caf::actor_cast<log_writer_actor>(writer), device_id{"POS1"},
+                                 [] { return std::uint64_t{1}; }, metrics, std::move(log));
     sched->run();
+    return a;
+  }
+
+  /// A client sends `cmd` to `target`; returns the slot of its answer.
+  std::size_t send(const command_actor& target, retail::command cmd) {
+    out->got.emplace_back();
+    sys->spawn(client, target, command_request{std::move(cmd), ""}, out, out->got.size() - 1);
+    sched->run();
+    return out->got.size() - 1;
   }
 
   /// Sends a product upsert; returns the slot of its answer.
   std::size_t send_upsert(const std::string& sku) {
-    out->got.emplace_back();
     retail::upsert_product cmd;
     cmd.sku = sku;
     cmd.name = "Milk";
     cmd.price_cents = 129;
-    sys->spawn(client, commands, command_request{cmd, ""}, out, out->got.size() - 1);
-    sched->run();
-    return out->got.size() - 1;
+    return send(commands, cmd);
   }
 
   /// The writer answers request `i`: durable (sealed events at positions 1, 2, ...) or `err`.
@@ -187,9 +199,7 @@ TEST_F(command_actor_test, two_commands_each_wait_for_their_own_durability) {
 // Proves: a domain refusal crosses as the typed errc (no JSON, no HTTP
 // status), reaches no writer and counts as rejected.
 TEST_F(command_actor_test, a_rejected_command_answers_its_errc_and_appends_nothing) {
-  out->got.emplace_back();
-  sys->spawn(client, commands, command_request{retail::change_price{"NOPE", 5}, ""}, out, 0);
-  sched->run();
+  ASSERT_EQ(send(commands, retail::change_price{"NOPE", 5}), 0u);
   ASSERT_TRUE(out->got[0].has_value());
   ASSERT_TRUE(out->got[0]->response.has_value());
   ASSERT_FALSE(out->got[0]->response->is_accepted());
@@ -230,27 +240,18 @@ std::uint64_t now_ms() {
 // Proves: a product the back office synced is known to a command sent after
 // the log holds it, before the writer's report reaches the command actor
 // (the 404 unknown_sku race of peer_links_test under load: refused, the log
-// read, decided again); the report that
-// follows is not applied a second time, and a later command reads no log.
+// read, decided again); the report that follows is not applied a second
+// time, and a later command reads no log.
 TEST_F(command_actor_test, an_event_the_log_holds_before_its_report_is_decided_with) {
   scripted_log log;
-  auto commands_with_log =
-      spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
-                          caf::actor_cast<log_writer_actor>(writer), device_id{"POS1"}, [] { return std::uint64_t{1}; },
-                          metrics, log.view());
-  sched->run();
+  const auto commands_with_log = spawn_commands(log.view());
   product_upserted p;
   p.sku = "MILK";
   p.name = "Milk";
   p.price_cents = 129;
   const auto& milk = log.append(make_event(device_id{"BACKOFFICE"}, origin_seq{1}, hlc_timestamp::from_parts(now_ms(), 0), term_id{1}, p));
 
-  const auto ask_price = [&](std::int64_t cents) {
-    out->got.emplace_back();
-    sys->spawn(client, commands_with_log, command_request{retail::change_price{"MILK", cents}, ""}, out, out->got.size() - 1);
-    sched->run();
-    return out->got.size() - 1;
-  };
+  const auto ask_price = [&](std::int64_t cents) { return send(commands_with_log, retail::change_price{"MILK", cents}); };
   const auto first = ask_price(150);
   ASSERT_EQ(script->requests.size(), 1u) << "a product the log holds was refused (nothing reached the writer)";
   make_durable(0);
@@ -281,11 +282,7 @@ TEST_F(command_actor_test, an_event_the_log_holds_before_its_report_is_decided_w
 // once the event is read.
 TEST_F(command_actor_test, a_refusal_reads_a_bounded_part_of_a_long_gap) {
   scripted_log log;
-  auto commands_with_log =
-      spawn_command_actor(*sys, std::make_unique<retail::command_handler>(retail::store_settings{}, device_id{"POS1"}, node.source()),
-                          caf::actor_cast<log_writer_actor>(writer), device_id{"POS1"}, [] { return std::uint64_t{1}; },
-                          metrics, log.view());
-  sched->run();
+  const auto commands_with_log = spawn_commands(log.view());
   const std::uint64_t t = now_ms();
   product_upserted other;
   other.name = "Other";
@@ -301,12 +298,7 @@ TEST_F(command_actor_test, a_refusal_reads_a_bounded_part_of_a_long_gap) {
   milk.price_cents = 129;
   log.append(make_event(device_id{"BACKOFFICE"}, origin_seq{before_milk + 1}, hlc_timestamp::from_parts(t, before_milk + 1),
                         term_id{1}, milk));
-  const auto ask = [&] {
-    out->got.emplace_back();
-    sys->spawn(client, commands_with_log, command_request{retail::change_price{"MILK", 150}, ""}, out, out->got.size() - 1);
-    sched->run();
-    return out->got.size() - 1;
-  };
+  const auto ask = [&] { return send(commands_with_log, retail::change_price{"MILK", 150}); };
   const auto first = ask();
   ASSERT_TRUE(out->got[first].has_value());
   ASSERT_TRUE(out->got[first]->response.has_value());
