@@ -34,7 +34,7 @@ struct command_state {
   bool storage_failed = false;
   /// The node inspects a damaged log read-only (--allow-damaged).
   bool read_only = false;
-  /// The log, read before deciding (command_actor.hpp says why).
+  /// The log, read when the handler refused a command (command_actor.hpp says why).
   committed_log log;
   /// The newest log position the handler has applied (from the log or a report).
   std::uint64_t applied = 0;
@@ -95,7 +95,8 @@ command_actor::behavior_type command_behavior(command_pointer self, std::shared_
                                               committed_log log, bool read_only) {
   auto& st = self->state;
   st.read_only = read_only;
-  st.applied = log.start;
+  // The handler's state covers the log as it is now (spawn_command_actor).
+  st.applied = log.last_position ? log.last_position() : 0;
   st.log = std::move(log);
   st.handler = std::move(*handler);
   st.writer = std::move(writer);

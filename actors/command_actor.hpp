@@ -59,13 +59,11 @@ struct committed_log {
   std::function<std::uint64_t()> last_position;
   /// Up to `limit` events from position `from` on, in log order.
   std::function<std::vector<storage::stored_event>(std::uint64_t from, std::size_t limit)> read_from;
-  /// The position the handler's state was read at (node.cpp: the log's
-  /// last position at spawn, every projection folded through it).
-  std::uint64_t start = 0;
 };
 
 /// `handler` is built by the caller (its state read from the projections'
-/// rows, node.cpp); the actor owns it from now on.
+/// rows, node.cpp, every projection folded through the log's last position
+/// at spawn); the actor owns it from now on.
 /// `read_only`: the node inspects a damaged log (--allow-damaged): every command
 /// is answered command_errc::read_only and nothing is decided or appended.
 command_actor spawn_command_actor(caf::actor_system& sys, std::unique_ptr<retail::command_handler> handler,

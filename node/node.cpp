@@ -1126,19 +1126,15 @@ private:
     committed.read_from = [log = log_.get()](std::uint64_t from, std::size_t limit) {
       return log->read_from(log_position{from}, limit);
     };
-    committed.start = log_->last_position().value();
     commands_ = actors::spawn_command_actor(*system_, std::move(handler_), writer_, self,
                                             [this] { return term_.load(); }, metrics_, std::move(committed), inspection_);
     notifier_ = system_->spawn(feed_notifier, feed_.get());
-    // The command actor first: the writer tells subscribers in this order, so
-    // when a query shows a live batch's event (a product synced from the back
-    // office), a command sent after it finds the batch queued ahead of it.
-    // With the projections first, a writer thread preempted between the two
-    // sends let a loaded node answer 404 unknown_sku for a product its own
-    // /v1/inventory already listed (peer_links_test, under load). A catch-up
-    // tick reads the log itself and may be ahead of the sends: a command the
-    // handler refuses is decided again after the command actor has read what
-    // the log committed (committed_log).
+    // A query can show an event (a product synced from the back office)
+    // before the command actor has the writer's report of it: the projection
+    // actor's catch-up reads the log itself. What keeps a command sent after
+    // it from a 404 unknown_sku is committed_log: a refused command is decided
+    // again once the actor has read what the log committed. Telling the
+    // command actor first only makes that read rarer for live batches.
     for (caf::actor sub : {caf::actor_cast<caf::actor>(commands_), caf::actor_cast<caf::actor>(projections_), notifier_}) {
       caf::anon_send(writer_, actors::subscribe_atom::value, sub);
     }
