@@ -1,5 +1,6 @@
 #include "broker/door.hpp"
 
+#include <pthread.h>
 #include <mutex>
 
 #include <array>
@@ -85,7 +86,10 @@ public:
                                                "): " + e.what() + "; a node uses PORT+2 for its door (joins, identify)");
     }
     log().info("broker: door of {} listening at {}", id_, endpoint);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "sn.door");
+      run();
+    });
     return sn::status::ok();
   }
 

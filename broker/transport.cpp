@@ -9,6 +9,8 @@
 // mutex-guarded queue and peer snapshot, the eventfd and the atomic counters.
 #include "broker/transport.hpp"
 
+#include <pthread.h>
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -464,8 +466,16 @@ sn::status transport::impl::open() {
   log().info("broker: {} listening at {} (ROUTER) and {} (PUB), {} configured peers, {} remembered, curve {}", self_,
              router_address(local), pub_address(local), opt_.peers.size(), opt_.remembered_peers.size(),
              opt_.curve.enabled ? "on" : "off");
-  thread_ = std::thread([this] { run(); });
-  if (opt_.curve.enabled) resolver_ = std::thread([this] { run_resolver(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "sn.transport");
+    run();
+  });
+  if (opt_.curve.enabled) {
+    resolver_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "sn.zap");
+      run_resolver();
+    });
+  }
   return sn::status::ok();
 }
 

@@ -1,5 +1,7 @@
 #include "node/http_gate.hpp"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -441,7 +443,10 @@ void http_gate::start(dispatch_fn dispatch, refusal_fn refused) {
   loop_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   loop_->watch(loop_->wake_fd);
   loop_->watch(listen_fd_);
-  loop_->thread = std::thread([l = loop_.get()] { l->run(); });
+  loop_->thread = std::thread([l = loop_.get()] {
+    ::pthread_setname_np(::pthread_self(), "sn.http_gate");
+    l->run();
+  });
 }
 
 void http_gate::resume(std::unique_ptr<http_connection> c) {

@@ -1,10 +1,15 @@
 #include "actors/projections/fold_workers.hpp"
 
+#include <pthread.h>
+
 namespace sn::projections {
 
 fold_workers::fold_workers(std::size_t helpers) {
   threads_.reserve(helpers);
-  for (std::size_t t = 0; t < helpers; ++t) threads_.emplace_back([this] { helper(); });
+  for (std::size_t t = 0; t < helpers; ++t) threads_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "sn.fold");  // top -H, the benches' CPU by thread
+      helper();
+    });
 }
 
 fold_workers::~fold_workers() {

@@ -81,6 +81,58 @@ inline double proc_cpu_seconds(pid_t pid) {
   return double(utime + stime) / ::sysconf(_SC_CLK_TCK);
 }
 
+/// CPU seconds (user + system) each kind of thread of a process has used so
+/// far, by thread name (/proc/<pid>/task/*/stat, trailing digits dropped:
+/// "rocksdb:low0" and "rocksdb:low1" are one kind). Threads that ended are
+/// not counted; the bench reads it before and after a phase and subtracts.
+inline std::map<std::string, double> thread_cpu_by_name(pid_t pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream in(t.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const auto open = text.find('('), close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::string name = text.substr(open + 1, close - open - 1);
+    while (!name.empty() && name.back() >= '0' && name.back() <= '9') name.pop_back();
+    std::istringstream rest(text.substr(close + 2));
+    std::string field;
+    unsigned long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stoul(field);
+      if (i == 15) stime = std::stoul(field);
+    }
+    out[name] += double(utime + stime) / ::sysconf(_SC_CLK_TCK);
+  }
+  return out;
+}
+
+/// "name 12.3 s (45 %), ..." of what each kind of thread used between two
+/// thread_cpu_by_name() readings, largest first.
+inline std::string thread_cpu_delta(const std::map<std::string, double>& before,
+                                    const std::map<std::string, double>& after) {
+  std::vector<std::pair<double, std::string>> used;
+  double total = 0;
+  for (const auto& [name, s] : after) {
+    const auto it = before.find(name);
+    const double d = s - (it == before.end() ? 0.0 : it->second);
+    if (d <= 0) continue;
+    used.emplace_back(d, name);
+    total += d;
+  }
+  std::sort(used.rbegin(), used.rend());
+  std::string text;
+  char buf[160];
+  for (const auto& [d, name] : used) {
+    if (d < 0.005 * total) break;
+    std::snprintf(buf, sizeof buf, "%s%s %.1f s (%.0f %%)", text.empty() ? "" : ", ", name.c_str(), d,
+                  100.0 * d / total);
+    text += buf;
+  }
+  return text;
+}
+
 /// Context switches of every thread of a process so far (voluntary +
 /// involuntary, /proc/<pid>/task/*/status): how often it woke up. Unlike CPU
 /// time, it does not depend on how busy the rest of the machine is (an idle

@@ -911,6 +911,7 @@ class store_run {
     c.set_read_timeout(3 * 3600, 0);
     if (const std::string t = admin_token(a.http_port()); !t.empty()) c.set_bearer_token_auth(t.c_str());
     const double cpu0 = proc_cpu_seconds(a.pid());
+    const auto threads0 = thread_cpu_by_name(a.pid());
     const auto t0 = clock_type::now();
     auto r = c.Post("/v1/projections/all/rebuild", "", "application/json");
     f_.rebuild_s = secs_since(t0);
@@ -928,6 +929,7 @@ class store_run {
         "VmRSS after %.1f MB, VmHWM %.1f MB\n",
         events, f_.rebuild_s, f_.rebuild_evps, f_.rebuild_cpu_s, events / f_.rebuild_cpu_s,
         mb(proc_status_kb(a.pid(), "VmRSS")), f_.rebuild_hwm_mb);
+    say("  node CPU by thread: %s\n", thread_cpu_delta(threads0, thread_cpu_by_name(a.pid())).c_str());
   }
 
   void catch_up(node_process& a, node_process& b, figures& f, bool digests, const std::string& preload_lib) {
@@ -941,6 +943,7 @@ class store_run {
       if (!b.start(false)) fail("cannot start " + b.options().device_id);
     }
     rss_sampler rss(b.pid(), std::chrono::milliseconds(100));
+    const auto b_threads0 = thread_cpu_by_name(b.pid());
     client bc(b.http_port());
     json last;
     wait_for(b, b.options().device_id + " catching up", std::chrono::hours(2), std::chrono::milliseconds(100), [&] {
@@ -961,6 +964,7 @@ class store_run {
     f.catchup_until = digests ? "equal digests" : "equal version vectors, projection lag 0";
     f.catchup_peak_mb = mb(std::max(rss.stop(), proc_status_kb(b.pid(), "VmHWM")));
     f.catchup_rss_after_mb = mb(proc_status_kb(b.pid(), "VmRSS"));
+    const std::string b_threads = thread_cpu_delta(b_threads0, thread_cpu_by_name(b.pid()));
     f.catchup_evps = h_.events / done_s;
     say("\ncatch-up of an empty node%s from A (%zu events):\n\n",
         preload_lib.empty() ? "" : (" under LD_PRELOAD=" + preload_lib).c_str(), h_.events);
@@ -975,6 +979,7 @@ class store_run {
     say("| CPU until version vectors equal: B / A | %.1f s / %.1f s |\n", f.catchup_cpu_b, f.catchup_cpu_a);
     say("| B peak RSS (VmRSS every 100 ms, VmHWM; target <= 250 MB) | %.1f MB |\n", f.catchup_peak_mb);
     say("| B VmRSS when caught up | %.1f MB |\n", f.catchup_rss_after_mb);
+    say("B's CPU by thread, spawned → %s: %s\n", f.catchup_until.c_str(), b_threads.c_str());
     say("(load average %s)\n", load_average().c_str());
   }
 
