@@ -108,15 +108,23 @@ bool flush(projection_state& st) {
 /// are published; their conflicts stay for the flush_atom to record. On a
 /// failed write the set is back at what is durable, which is published.
 /// False when that write failed (the caller folds again: schedule_tick).
-bool publish(projection_state& st) {
-  const bool written = flush(st);  // nothing to write: no write, true
+/// Publishes the positions whose rows are written (a catch-up chunk's
+/// deferred write may still be running: its positions are not).
+void advance(projection_state& st) {
   const std::uint64_t head = st.log->last_position().value();
+  std::uint64_t low = std::uint64_t(-1);
   for (std::size_t i = 0; i < st.set->size(); ++i) {
     const auto& info = st.set->info(i);
-    st.progress->advance(i, info.position, info.paused || info.position + catch_up_chunk < head);
+    const std::uint64_t written = st.set->written_position(i);
+    st.progress->advance(i, written, info.paused || written + catch_up_chunk < head);
+    if (!info.paused) low = std::min(low, written);
   }
-  const std::uint64_t low = st.set->lowest_position();
   st.metrics->projection_position.store(low == std::uint64_t(-1) ? head : low, std::memory_order_relaxed);
+}
+
+bool publish(projection_state& st) {
+  const bool written = flush(st);  // nothing to write: no write, true
+  advance(st);
   return written;
 }
 
@@ -156,6 +164,7 @@ void tick(projection_pointer self) {
   for (std::size_t i = 0; i < st.set->size(); ++i) {
     if (st.set->behind(i, head)) from = std::min(from, st.set->info(i).position + 1);
   }
+  bool judged = false;  // this chunk held live batches, judged for conflicts
   if (from != std::uint64_t(-1)) {
     auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
     // Judged history: its conflicts were resolved (and recorded) when first
@@ -164,7 +173,8 @@ void tick(projection_pointer self) {
     auto events = positioned(chunk);
     const auto live = std::find_if(events.begin(), events.end(),
                                    [&](const auto& pe) { return pe.pos >= st.unjudged_from; });
-    if (!st.is_master || live == events.end()) {
+    judged = st.is_master && live != events.end();
+    if (!judged) {
       st.set->apply_chunk(events, false);
     } else if (live == events.begin()) {
       st.set->apply_chunk(events, true);
@@ -172,6 +182,18 @@ void tick(projection_pointer self) {
       st.set->apply_chunk(std::vector<projections::projection_set::positioned>(events.begin(), live), false);
       st.set->apply_chunk(std::vector<projections::projection_set::positioned>(live, events.end()), true);
     }
+  }
+  if (!judged && any_behind(st, st.log->last_position().value())) {
+    // A chunk of a longer catch-up or rebuild: its digest update and write
+    // run beside the next chunk's fold (projection_set::flush_deferred), and
+    // its positions are published once that write is done.
+    if (auto s = st.set->flush_deferred(); !s) {
+      ++st.write_failures;  // the set is back at what is durable; the next tick folds again
+      spdlog::error("projection: writing folded rows failed: {}", s.error().to_string());
+    }
+    advance(st);
+    schedule_tick(self);
+    return;
   }
   // Writes the chunk, and any live batch folded since the last write, before
   // its positions are published (nothing behind: only those live batches).
@@ -308,9 +330,11 @@ expected<std::uint64_t> catch_up(projections::projection_set& set, const storage
     if (chunk.empty()) break;
     set.apply_chunk(positioned(chunk), false);
     read += chunk.size();
-    if (auto s = set.flush(); !s) return s.error();
+    // Each chunk's write runs beside the next chunk's fold.
+    if (auto s = set.flush_deferred(); !s) return s.error();
     set.take_conflicts();
   }
+  if (auto s = set.flush(); !s) return s.error();
   return read;
 }
 

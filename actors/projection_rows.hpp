@@ -41,6 +41,7 @@ class stored_row_store final : public projections::row_store {
   const projections::row_reader& rows(std::size_t i) const override { return *readers_[i]; }
   status write_all(const std::vector<write>& writes) override;
   status clear(std::size_t i) override { return store_.clear(i); }
+  bool writes_beside_reads() const noexcept override { return true; }  // RocksDB
 
  private:
   storage::projection_store& store_;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -76,6 +77,10 @@ std::size_t db_handle::find(std::string_view name) const {
 
 /// Memtable size per column family; the WriteBufferManager caps their sum.
 constexpr std::size_t write_buffer_bytes = 8 << 20;
+/// A projection family's L1 target and table file size (RocksDB's defaults:
+/// 256 MB and 64 MB).
+constexpr std::uint64_t projection_level1_bytes = 64ull << 20;
+constexpr std::uint64_t projection_file_bytes = 16ull << 20;
 
 std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o,
                                                             const std::vector<std::string>& existing,
@@ -129,6 +134,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
     c.memtable_prefix_bloom_size_ratio = memtable_bloom_ratio;
     c.memtable_whole_key_filtering = true;
     c.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
+    // Compaction is a quarter to a third of a bulk fold's CPU (bench_scale,
+    // CPU by thread): a fold rewrites its aggregate rows every chunk. L0 and
+    // L1 are rewritten most and hold little, so they are not compressed; a
+    // smaller L1 (RocksDB's 256 MB default is 8 times what L0 gathers before
+    // it compacts) keeps an L0 compaction from rewriting a whole large L1.
+    // Existing files keep their compression; both apply as files are rewritten.
+    c.compression_per_level.assign(static_cast<std::size_t>(c.num_levels), rocksdb::kSnappyCompression);
+    c.compression_per_level[0] = rocksdb::kNoCompression;
+    c.compression_per_level[1] = rocksdb::kNoCompression;
+    c.max_bytes_for_level_base = projection_level1_bytes;
+    c.target_file_size_base = projection_file_bytes;
     out.emplace_back(name, c);
   };
   for (const auto& p : o.projection_families) projection_family(projection_cf_name(p));
@@ -187,6 +203,15 @@ sn::status open_read_write(const log_options& o, db_handle& out) {
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) return make_error(errc::io, "cannot create data dir " + o.data_dir + ": " + ec.message());
+  // Compactions (the LOW pool) run at the lowest CPU priority, nice 19: on a
+  // 2-core till a compaction otherwise takes the CPU that a sale's durable
+  // write and its 201 wait for (docs/benchmarks.md, live p99 at 10 M events).
+  // Flushes (the HIGH pool) keep normal priority: memtables must drain or
+  // writes stall. When the foreground saturates the CPU, compactions fall
+  // behind until RocksDB's L0 triggers slow the writes down, which gives them
+  // the CPU back. Per process and idempotent.
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow)
+      .PermitUncheckedError();
   return open_with(o, {}, out);
 }
 

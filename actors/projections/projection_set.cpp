@@ -94,6 +94,7 @@ status projection_set::load(unit& u, std::size_t i) {
     u.info.parked = in.u64();
     if (in.failed()) return events::make_error(events::errc::malformed, "projection " + u.info.name + ": unreadable position row");
   }
+  u.written = u.info.position;
   auto stored = read_stored_digest(r, u.info.name);
   if (!stored) return stored.error();
   u.digest = std::move(stored->digest);
@@ -175,7 +176,11 @@ void projection_set::for_each_unit_parallel(const std::function<void(std::size_t
 }
 
 void projection_set::apply_chunk(const std::vector<positioned>& events, bool detect_conflicts) {
+  // A deferred write runs beside the folds (task 0 of the parallel run
+  // below) when the store lets it; otherwise settle() runs it.
+  const bool write_beside = deferred_.prepared && !deferred_.ran && store_.writes_beside_reads();
   if (fold_threads_ <= 1 || events.size() < parallel_chunk_min) {
+    if (write_beside) run_deferred();
     for (const auto& pe : events) apply(pe.pos, *pe.e, detect_conflicts);
     return;
   }
@@ -188,7 +193,7 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
     std::vector<std::pair<std::size_t, retail::register_conflict>> conflicts;
   };
   std::vector<found_in> found(units_.size());
-  for_each_unit_parallel([&](std::size_t ui) {
+  const auto fold_unit = [&](std::size_t ui) {
     unit& u = units_[ui];
     found_in& f = found[ui];
     std::vector<retail::register_conflict> c;
@@ -214,7 +219,20 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
       for (auto& x : c) f.conflicts.emplace_back(k, std::move(x));
       c.clear();
     }
-  });
+  };
+  if (write_beside) {
+    // The write touches the digests and the store, the folds the overlays
+    // and the positions: nothing in common.
+    workers_->run(units_.size() + 1, [&](std::size_t t) {
+      if (t == 0) {
+        run_deferred();
+      } else {
+        fold_unit(t - 1);
+      }
+    });
+  } else {
+    for_each_unit_parallel(fold_unit);
+  }
   // Merged in apply()'s order: event by event, projection by projection; an
   // event is listed as parked once (by the first projection that parked it).
   std::vector<std::size_t> pi(units_.size(), 0), ci(units_.size(), 0);
@@ -246,9 +264,12 @@ std::size_t projection_set::pending_rows() const {
   return n;
 }
 
-void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
-                                 const std::vector<digest_change>& made, std::vector<row_store::write>& out) {
+void projection_set::finish_unit(std::size_t i, const projection_info& info,
+                                 const std::bitset<digest_bucket_count>& changed, bool journal,
+                                 const std::vector<digest_change>& made, std::vector<row_store::write>& out,
+                                 std::deque<std::string>& owned) {
   unit& u = units_[i];
+  const auto own = [&](std::string bytes) -> const std::string& { return owned.emplace_back(std::move(bytes)); };
   if (changed.any()) {
     u.unsaved |= changed;
     if (journal) {
@@ -272,34 +293,35 @@ void projection_set::finish_unit(std::size_t i, const std::bitset<digest_bucket_
     const auto d = u.digest.total().digest();
     out.push_back(row_store::write{i, reserved::short_digest, &own(std::string(d.begin(), d.end()))});
   }
-  out.push_back(row_store::write{i, reserved::position, &own(position_row(u.info))});
+  out.push_back(row_store::write{i, reserved::position, &own(position_row(info))});
 }
 
 void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared) {
   // Every changed row of every touched projection, projection by projection.
   // The pointers are the overlays' own strings: stable until commit().
-  struct pending {
-    std::size_t unit = 0;
-    const std::string* key = nullptr;
-    const std::optional<std::string>* was = nullptr;
-    const std::optional<std::string>* now = nullptr;
-    std::uint8_t bucket = 0;
-    lthash_seed old_seed{}, new_seed{};
-  };
-  std::vector<pending> all;
+  std::vector<change_ref> all;
   std::vector<std::size_t> first(units_.size() + 1, 0);  // all[first[i], first[i+1]) are unit i's
+  std::vector<const projection_info*> infos(units_.size(), nullptr);
   for (std::size_t i = 0; i < units_.size(); ++i) {
     first[i] = all.size();
     if (!units_[i].touched) continue;
+    infos[i] = &units_[i].info;
     units_[i].rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
                                         const std::optional<std::string>& now) {
-      all.push_back(pending{i, &key, &was, &now});
+      all.push_back(change_ref{i, &key, &was, &now});
     });
   }
   first[units_.size()] = all.size();
+  digest_and_list(all, first, shared, infos, out, owned_, made_);
+}
+
+void projection_set::digest_and_list(std::vector<change_ref>& all, const std::vector<std::size_t>& first, bool shared,
+                                     const std::vector<const projection_info*>& infos,
+                                     std::vector<row_store::write>& out, std::deque<std::string>& owned,
+                                     std::vector<digest_change>& made) {
   const auto seeds = [&](std::size_t lo, std::size_t hi) {
     for (std::size_t k = lo; k < hi; ++k) {
-      pending& c = all[k];
+      change_ref& c = all[k];
       c.bucket = digest_buckets::bucket_of(*c.key);
       if (*c.was) c.old_seed = lthash_seed_of(*c.key, **c.was);
       if (*c.now) c.new_seed = lthash_seed_of(*c.key, **c.now);
@@ -313,7 +335,7 @@ void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared)
     const std::size_t slices = fold_threads_ * 4;
     workers_->run(slices, [&](std::size_t s) { seeds(all.size() * s / slices, all.size() * (s + 1) / slices); });
     workers_->run(fold_threads_, [&](std::size_t t) {
-      for (const pending& c : all) {
+      for (const change_ref& c : all) {
         if (c.bucket % fold_threads_ != t) continue;
         digest_buckets& d = units_[c.unit].digest;
         if (*c.was) d.apply_to_bucket(digest_change{c.bucket, false, c.old_seed});
@@ -324,16 +346,15 @@ void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared)
     // One thread: bucket and total together (cheaper than summing the 256
     // buckets again for a batch of a few rows).
     seeds(0, all.size());
-    for (const pending& c : all) {
+    for (const change_ref& c : all) {
       digest_buckets& d = units_[c.unit].digest;
       if (*c.was) d.apply(digest_change{c.bucket, false, c.old_seed});
       if (*c.now) d.apply(digest_change{c.bucket, true, c.new_seed});
     }
   }
-  std::vector<digest_change>& made = made_;
   for (std::size_t i = 0; i < units_.size(); ++i) {
     unit& u = units_[i];
-    if (!u.touched) continue;
+    if (infos[i] == nullptr) continue;
     std::bitset<digest_bucket_count> changed;
     made.clear();
     // Record the element changes (a removal before an addition) while they
@@ -341,7 +362,7 @@ void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared)
     // no record.
     bool journal = true;
     for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
-      const pending& c = all[k];
+      const change_ref& c = all[k];
       journal = journal && u.journal_changes + made.size() + 2 <= digest_journal_max_changes;
       if (!journal) made.clear();
       if (journal && *c.was) made.push_back(digest_change{c.bucket, false, c.old_seed});
@@ -350,11 +371,84 @@ void projection_set::flush_rows(std::vector<row_store::write>& out, bool shared)
       out.push_back(row_store::write{i, *c.key, *c.now ? &**c.now : nullptr});
     }
     if (shared && changed.any()) u.digest.recompute_total();
-    finish_unit(i, changed, journal, made, out);
+    finish_unit(i, *infos[i], changed, journal, made, out, owned);
   }
 }
 
+void projection_set::run_deferred() {
+  deferred_write& d = deferred_;
+  std::vector<change_ref> all;
+  all.reserve(d.changes.size());
+  std::vector<std::size_t> first(units_.size() + 1, 0);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    first[i] = all.size();
+    for (; k < d.changes.size() && d.changes[k].unit == i; ++k) {
+      const auto& c = d.changes[k];
+      all.push_back(change_ref{i, &c.key, &c.was, &c.now});
+    }
+  }
+  first[units_.size()] = all.size();
+  std::vector<const projection_info*> infos(units_.size(), nullptr);
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    if (d.infos[i]) infos[i] = &*d.infos[i];
+  }
+  d.writes.clear();
+  digest_and_list(all, first, false, infos, d.writes, d.owned, d.made);
+  d.result = d.writes.empty() ? status::ok() : store_.write_all(d.writes);
+  d.ran = true;
+}
+
+status projection_set::settle() {
+  deferred_write& d = deferred_;
+  if (!d.prepared) return status::ok();
+  if (!d.ran) run_deferred();
+  d.prepared = false;
+  d.ran = false;
+  d.changes.clear();
+  d.owned.clear();
+  d.writes.clear();
+  if (!d.result) {
+    // The deferred batch and everything folded over it are dropped: back to
+    // what is durable (the digests were updated: reloaded too).
+    const status failed = d.result;
+    d.result = status::ok();
+    for (std::size_t i = 0; i < units_.size(); ++i) {
+      if (auto lst = load(units_[i], i); !lst) return lst;
+    }
+    return failed;
+  }
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    if (!d.infos[i]) continue;
+    units_[i].written = d.infos[i]->position;
+    units_[i].rows->written();
+  }
+  return status::ok();
+}
+
+status projection_set::flush_deferred() {
+  if (auto st = settle(); !st) return st;
+  deferred_write& d = deferred_;
+  d.infos.assign(units_.size(), std::nullopt);
+  bool any = false;
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    unit& u = units_[i];
+    if (!u.touched) continue;
+    any = true;
+    d.infos[i] = u.info;
+    u.rows->for_each_change([&](const std::string& key, const std::optional<std::string>& was,
+                                const std::optional<std::string>& now) {
+      d.changes.push_back(deferred_write::owned_change{i, key, was, now});
+    });
+    u.rows->commit_unwritten();
+    u.touched = false;
+  }
+  d.prepared = any;
+  return status::ok();
+}
+
 status projection_set::flush() {
+  if (auto st = settle(); !st) return st;
   scratch_.clear();
   owned_.clear();
   std::size_t dirty = 0;
@@ -373,11 +467,13 @@ status projection_set::flush() {
     if (!u.touched) continue;
     u.rows->commit();
     u.touched = false;
+    u.written = u.info.position;
   }
   return status::ok();
 }
 
 status projection_set::rebuild(std::size_t i) {
+  if (auto st = settle(); !st) return st;
   unit& u = units_[i];
   u.rows->discard();
   if (auto st = store_.clear(i); !st) return st;

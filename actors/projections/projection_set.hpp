@@ -64,6 +64,9 @@ class row_store {
   virtual status write_all(const std::vector<write>& writes) = 0;
   /// Drops every row of projection `i` (its reserved rows too).
   virtual status clear(std::size_t i) = 0;
+  /// True when write_all may run on one thread while rows(i) are read on
+  /// another (RocksDB); a deferred write then runs beside the next fold.
+  virtual bool writes_beside_reads() const noexcept { return false; }
 };
 
 /// A projection's bookkeeping, as /v1/projections shows it.
@@ -118,6 +121,22 @@ class projection_set {
   /// more than it needs a shorter flush.
   static constexpr std::size_t parallel_flush_rows_min = 512;
   status flush();
+  /// flush() for bulk folds (start-up, catch-up and rebuild chunks): the
+  /// batch's changed rows are copied and committed in memory (the overlays
+  /// keep them cached, so folding goes on over them), and their digest
+  /// update and write are left to the next apply_chunk() — which runs them
+  /// on one fold thread beside the projections' folds when the store allows
+  /// it (writes_beside_reads) — or to the next settle(), whichever comes
+  /// first. Until that write is done, written_position(i) is the position
+  /// before it. A failed deferred write is returned by the settle() (or
+  /// flush(), flush_deferred(), rebuild()) that follows it, with the set back
+  /// at what is durable, as after a failed flush(): nothing is folded twice.
+  status flush_deferred();
+  /// Finishes a deferred write (doing it now if apply_chunk() has not).
+  status settle();
+  /// The position of projection i's rows in the store (info(i).position
+  /// once nothing is deferred).
+  std::uint64_t written_position(std::size_t i) const { return units_[i].written; }
   /// Rows changed since the last flush (a batch-size hint for the caller).
   std::size_t pending_rows() const;
 
@@ -148,7 +167,38 @@ class projection_set {
     std::uint64_t journal_next = 1;
     std::size_t journal_changes = 0;
     bool touched = false;  // applied anything since the last flush
+    std::uint64_t written = 0;  // position of the rows in the store
   };
+  /// A changed row: pointers into an overlay (flush) or into a deferred
+  /// write's copies; its digest bucket and LtHash seeds once computed.
+  struct change_ref {
+    std::size_t unit = 0;
+    const std::string* key = nullptr;
+    const std::optional<std::string>* was = nullptr;
+    const std::optional<std::string>* now = nullptr;
+    std::uint8_t bucket = 0;
+    lthash_seed old_seed{}, new_seed{};
+  };
+  /// A flush_deferred() batch: copies of its changed rows and of the touched
+  /// projections' bookkeeping, done by run_deferred().
+  struct deferred_write {
+    bool prepared = false;  // waiting for run_deferred()
+    bool ran = false;       // run_deferred() done; settle() not yet
+    struct owned_change {
+      std::size_t unit = 0;
+      std::string key;
+      std::optional<std::string> was, now;
+    };
+    std::vector<owned_change> changes;
+    std::vector<std::optional<projection_info>> infos;  // per unit: set when touched
+    std::deque<std::string> owned;
+    std::vector<digest_change> made;
+    std::vector<row_store::write> writes;
+    status result = status::ok();
+  };
+  deferred_write deferred_;
+  /// The digest update and write of the deferred batch (any one thread).
+  void run_deferred();
   status load(unit& u, std::size_t i);
 
   retail::store_settings settings_;
@@ -159,8 +209,6 @@ class projection_set {
   std::vector<retail::parked_event> parked_list_;
   std::vector<row_store::write> scratch_;
   std::deque<std::string> owned_;  // one flush's reserved-row keys and values (stable addresses)
-  /// Keeps `bytes` until the next flush; a view of them.
-  const std::string& own(std::string bytes) { return owned_.emplace_back(std::move(bytes)); }
   std::vector<digest_change> made_;  // one flush's journal records of one projection (reused)
   std::size_t fold_threads_ = 1;
   std::unique_ptr<fold_workers> workers_;  // fold_threads_ - 1 helpers; none when 1
@@ -169,13 +217,20 @@ class projection_set {
   /// What follows a projection's row writes: its digest journal entry or
   /// checkpoint, short digest and position (`made`: the journal's records,
   /// `journal`: whether they still fit it).
-  void finish_unit(std::size_t i, const std::bitset<digest_bucket_count>& changed, bool journal,
-                   const std::vector<digest_change>& made, std::vector<row_store::write>& out);
+  void finish_unit(std::size_t i, const projection_info& info, const std::bitset<digest_bucket_count>& changed,
+                   bool journal, const std::vector<digest_change>& made, std::vector<row_store::write>& out,
+                   std::deque<std::string>& owned);
   /// A flush's writes: every touched projection's changed rows, its digest
   /// updated (element removals and additions), then finish_unit(). `shared`:
   /// the digest work is shared out over the fold threads by row and by
   /// bucket, not by projection (one projection — sales — changes most rows).
   void flush_rows(std::vector<row_store::write>& out, bool shared);
+  /// flush_rows() past the collection of the changes (`first[i]`: where unit
+  /// i's start in `all`; `infos[i]`: the bookkeeping written for unit i, null
+  /// when it was not touched).
+  void digest_and_list(std::vector<change_ref>& all, const std::vector<std::size_t>& first, bool shared,
+                       const std::vector<const projection_info*>& infos, std::vector<row_store::write>& out,
+                       std::deque<std::string>& owned, std::vector<digest_change>& made);
 };
 
 /// The payload of `e` decoded and upcast (monostate for an unknown type);

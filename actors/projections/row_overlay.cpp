@@ -8,13 +8,17 @@ row_overlay::row_overlay(const row_reader& base, std::size_t cached_rows_max)
   : base_(base), cached_rows_max_(cached_rows_max) {}
 
 row_overlay::row& row_overlay::load(std::string_view key) const {
+  if (last_ != nullptr && std::string_view(last_->first) == key) return *last_;
   lookup_.assign(key.data(), key.size());
   auto it = rows_.find(lookup_);
-  if (it != rows_.end()) return *it;
-  entry e;
-  e.before = base_.get(key);
-  e.value = e.before;
-  return *rows_.emplace(lookup_, std::move(e)).first;
+  if (it == rows_.end()) {
+    entry e;
+    e.before = base_.get(key);
+    e.value = e.before;
+    it = rows_.emplace(lookup_, std::move(e)).first;
+  }
+  last_ = &*it;
+  return *it;
 }
 
 std::optional<std::string> row_overlay::get(std::string_view key) const { return load(key).second.value; }
@@ -64,6 +68,7 @@ void row_overlay::for_each_change(const change_visitor& fn) const {
 }
 
 void row_overlay::commit() {
+  last_ = nullptr;
   if (rows_.size() > cached_rows_max_) {
     rows_.clear();
   } else {
@@ -77,7 +82,29 @@ void row_overlay::commit() {
   dirty_rows_.clear();
 }
 
+void row_overlay::commit_unwritten() {
+  last_ = nullptr;
+  for (row* r : dirty_rows_) {
+    r->second.before = r->second.value;
+    r->second.dirty = false;
+  }
+  dirty_rows_.clear();
+}
+
+void row_overlay::written() {
+  if (rows_.size() <= cached_rows_max_) return;
+  // Only the rows changed since (not written yet) must stay.
+  last_ = nullptr;
+  std::vector<std::pair<std::string, entry>> keep;
+  keep.reserve(dirty_rows_.size());
+  for (row* r : dirty_rows_) keep.emplace_back(r->first, std::move(r->second));
+  rows_.clear();
+  dirty_rows_.clear();
+  for (auto& [key, e] : keep) dirty_rows_.push_back(&*rows_.emplace(std::move(key), std::move(e)).first);
+}
+
 void row_overlay::discard() {
+  last_ = nullptr;
   rows_.clear();
   dirty_rows_.clear();
 }

@@ -12,6 +12,9 @@
 //   the digest's removes/adds. A row put back to its old value is no change.
 // - commit() after the batch is durable: changes become the durable values.
 //   discard() after a failed write: every cached row is dropped.
+// - commit_unwritten() then written(): commit() in two steps, for a write
+//   that runs later (beside the next batch's fold): between them the batch's
+//   rows stay cached, whatever the bound, so nothing reads them from below.
 // - Not thread-safe: owned by the projection actor.
 #pragma once
 
@@ -44,6 +47,13 @@ class row_overlay final : public row_writer {
   std::size_t dirty() const noexcept { return dirty_rows_.size(); }
   void commit();
   void discard();
+  /// commit() for a batch whose write is still to come (a deferred flush):
+  /// its changes become the values below the next batch, and every row
+  /// stays cached, so reads keep seeing it until written() says it is durable.
+  void commit_unwritten();
+  /// The batch of the last commit_unwritten() is durable: the cache is bounded
+  /// again (past the bound only the rows changed since are kept).
+  void written();
   std::size_t cached() const noexcept { return rows_.size(); }
 
  private:
@@ -63,6 +73,10 @@ class row_overlay final : public row_writer {
   // elements' addresses until they are erased): a flush costs what it changed.
   std::vector<row*> dirty_rows_;
   mutable std::string lookup_;  // a find's key, reused (C++17 has no lookup by string_view)
+  // The row load() found last: a read-modify-write (get, then put of the
+  // same key: every count and aggregate a fold updates) looks it up once.
+  // Null after commit() and discard(), which may erase rows.
+  mutable row* last_ = nullptr;
 };
 
 } // namespace sn::projections

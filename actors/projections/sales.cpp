@@ -217,15 +217,13 @@ std::vector<std::string> scopes_of(const receipt_row& r) {
   return out;
 }
 
-// Receipt bytes complemented, then 0xff: sorts by receipt descending (a
-// receipt holds no "\0", so no complemented byte is 0xff and a shorter
-// receipt sorts after the longer ones it prefixes).
-std::string descending(const std::string& receipt) {
-  std::string out;
-  out.reserve(receipt.size() + 1);
-  for (unsigned char c : receipt) out.push_back(static_cast<char>(0xff - c));
-  out.push_back('\xff');
-  return out;
+// desc(receipt), the list key's last part: the receipt's bytes complemented,
+// then 0xff, so keys sort by receipt descending (a receipt holds no "\0", so
+// no complemented byte is 0xff and a shorter receipt sorts after the longer
+// ones it prefixes). ascending() reads it back.
+void put_descending(row_out& o, const std::string& receipt) {
+  for (unsigned char c : receipt) o.u8(static_cast<std::uint8_t>(0xff - c));
+  o.u8(0xff);
 }
 std::string ascending(std::string_view desc) {
   std::string out;
@@ -237,7 +235,10 @@ std::string ascending(std::string_view desc) {
 
 std::string list_prefix(const std::string& scope) { return "l" + scope; }
 std::string list_key(const std::string& scope, std::uint64_t hlc, const std::string& receipt) {
-  return row_out().raw(list_prefix(scope)).u64(newest_first(hlc)).raw(descending(receipt)).bytes();
+  row_out o;
+  o.u8('l').raw(scope).u64(newest_first(hlc));  // list_prefix(scope), built in place
+  put_descending(o, receipt);
+  return std::move(o).bytes();
 }
 std::string count_key(const std::string& scope) { return "n" + scope; }
 std::string product_prefix(const std::string& scope) { return "p" + scope; }
@@ -261,7 +262,7 @@ void add_count(row_writer& rows, const std::string& scope, int sign) {
 }
 
 void add_product(row_writer& rows, const std::string& scope, const sold_line& l, int sign) {
-  const std::string key = row_out().raw(product_prefix(scope)).key(l.sku).bytes();
+  const std::string key = row_out().u8('p').raw(scope).key(l.sku).bytes();  // product_prefix(scope) + sku
   std::uint64_t lines = 0;
   std::int64_t qty = 0, net = 0;
   if (const auto v = rows.get(key)) {
@@ -281,17 +282,20 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
   }
 }
 
-// by_product counts a sale while it is present and not voided.
-void product_effects(row_writer& rows, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r)) {
+// by_product counts a sale while it is present and not voided (`scopes`:
+// scopes_of(r)).
+void product_effects(row_writer& rows, const receipt_row& r, const std::vector<std::string>& scopes, int sign) {
+  for (const std::string& scope : scopes) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
 }
+void product_effects(row_writer& rows, const receipt_row& r, int sign) { product_effects(rows, r, scopes_of(r), sign); }
 
 // The list, its counts and by_product follow a present sale (+1 when it
 // arrives, -1 when a better duplicate displaces it).
 void sale_effects(row_writer& rows, const std::string& receipt, const receipt_row& r, int sign) {
-  for (const std::string& scope : scopes_of(r)) {
+  const std::vector<std::string> scopes = scopes_of(r);
+  for (const std::string& scope : scopes) {
     const std::string key = list_key(scope, r.sale.hlc, receipt);
     if (sign > 0) {
       rows.put(key, std::string());
@@ -300,7 +304,7 @@ void sale_effects(row_writer& rows, const std::string& receipt, const receipt_ro
     }
     add_count(rows, scope, sign);
   }
-  if (!r.voided) product_effects(rows, r, sign);
+  if (!r.voided) product_effects(rows, r, scopes, sign);
 }
 
 // A return's marks on its receipt (+1 applies it, -1 undoes a displaced one).

@@ -3,7 +3,9 @@
 // pause/behind, rebuild, and digests that depend only on the rows.
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <random>
+#include <shared_mutex>
 
 #include "actors/projections/digest_rows.hpp"
 #include "actors/projections/memory_rows.hpp"
@@ -32,11 +34,17 @@ class received_projection final : public projection {
   }
 };
 
+// Memory rows behind a lock, so that with `beside` a deferred write may run
+// on one fold thread while the others read (as RocksDB allows).
 class memory_store final : public row_store {
  public:
-  explicit memory_store(std::size_t n) : rows_(n) {}
-  const row_reader& rows(std::size_t i) const override { return rows_[i]; }
+  explicit memory_store(std::size_t n, bool beside = false) : rows_(n), beside_(beside) {
+    for (std::size_t i = 0; i < n; ++i) readers_.emplace_back(*this, i);
+  }
+  const row_reader& rows(std::size_t i) const override { return readers_[i]; }
+  bool writes_beside_reads() const noexcept override { return beside_; }
   status write_all(const std::vector<write>& writes) override {
+    std::unique_lock lock(m_);
     if (fail_next) {
       fail_next = false;
       return sn::events::make_error(sn::events::errc::invalid, "injected write failure");
@@ -52,6 +60,7 @@ class memory_store final : public row_store {
     return status::ok();
   }
   status clear(std::size_t i) override {
+    std::unique_lock lock(m_);
     rows_[i].clear();
     return status::ok();
   }
@@ -60,7 +69,26 @@ class memory_store final : public row_store {
   int writes_done = 0;
 
  private:
+  class locked_rows final : public row_reader {
+   public:
+    locked_rows(const memory_store& s, std::size_t i) : s_(s), i_(i) {}
+    std::optional<std::string> get(std::string_view key) const override {
+      std::shared_lock lock(s_.m_);
+      return s_.rows_[i_].get(key);
+    }
+    void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override {
+      std::shared_lock lock(s_.m_);
+      s_.rows_[i_].scan(prefix, from, fn);
+    }
+
+   private:
+    const memory_store& s_;
+    std::size_t i_;
+  };
   std::vector<memory_rows> rows_;
+  std::deque<locked_rows> readers_;
+  bool beside_;
+  mutable std::shared_mutex m_;
 };
 
 std::vector<std::unique_ptr<projection>> two() {
@@ -138,6 +166,48 @@ TEST(ProjectionSet, AFailedWriteFoldsNothingTwice) {
   ASSERT_TRUE(set.flush());
   EXPECT_EQ(on(store.family(0), "X"), 7);
   EXPECT_EQ(set.info(0).applied, 2u);
+}
+
+TEST(ProjectionSet, ADeferredWriteIsDoneByTheNextFoldOrSettleAndItsFailureFoldsNothingTwice) {
+  for (const bool beside : {false, true}) {
+    SCOPED_TRACE(beside ? "written beside the next fold" : "written by settle");
+    memory_store store(2, beside);
+    projection_set set({}, two(), store);
+    set.set_fold_threads(2);
+    ASSERT_TRUE(set.open());
+    const std::vector<event> log{received("A", 1, "X", 5), received("A", 2, "X", 2), received("A", 3, "X", 1)};
+    set.apply_chunk({{1, &log[0]}}, false);
+    ASSERT_TRUE(set.flush_deferred());
+    // Folded, committed in memory, not written: reads go on over it.
+    EXPECT_EQ(set.info(0).position, 1u);
+    EXPECT_EQ(set.written_position(0), 0u);
+    EXPECT_EQ(on(store.family(0), "X"), 0);
+    set.apply_chunk({{2, &log[1]}}, false);  // beside: writes position 1 first
+    EXPECT_EQ(on(store.family(0), "X"), beside ? 5 : 0);
+    ASSERT_TRUE(set.flush_deferred());  // settles position 1, defers position 2
+    EXPECT_EQ(on(store.family(0), "X"), 5);
+    EXPECT_EQ(set.written_position(0), 1u);
+    EXPECT_EQ(set.info(0).position, 2u);
+    // The write of position 2 fails: position 3, folded over it, goes too.
+    store.fail_next = true;
+    set.apply_chunk({{3, &log[2]}}, false);
+    EXPECT_FALSE(set.settle());
+    EXPECT_EQ(set.info(0).position, 1u);  // back to what is durable
+    EXPECT_EQ(set.written_position(0), 1u);
+    set.apply_chunk({{2, &log[1]}, {3, &log[2]}}, false);
+    ASSERT_TRUE(set.flush());
+    EXPECT_EQ(set.written_position(0), 3u);
+    EXPECT_EQ(on(store.family(0), "X"), 8);
+    EXPECT_EQ(set.info(0).applied, 3u);
+    // The same digest as one write of the three.
+    memory_store other(2);
+    projection_set once({}, two(), other);
+    ASSERT_TRUE(once.open());
+    once.apply_chunk({{1, &log[0]}, {2, &log[1]}, {3, &log[2]}}, false);
+    ASSERT_TRUE(once.flush());
+    EXPECT_EQ(set.digest_hex(0), once.digest_hex(0));
+    EXPECT_EQ(stored_digest_hex(store.family(0)), once.digest_hex(0));
+  }
 }
 
 TEST(ProjectionSet, ABehindOrPausedProjectionSkipsLiveEventsUntilCaughtUp) {
@@ -341,10 +411,15 @@ struct folded {
   std::vector<std::string> conflicts;
 };
 
-folded fold_all(const std::vector<event>& log, std::size_t threads, std::size_t chunk) {
+/// How fold_all writes each chunk: flush(), or flush_deferred() with the
+/// write done by the next chunk's apply_chunk (beside its folds) or by settle().
+enum class writes { each_chunk, deferred_beside, deferred_settled };
+
+folded fold_all(const std::vector<event>& log, std::size_t threads, std::size_t chunk,
+                writes mode = writes::each_chunk) {
   auto units = all_projections();
   const std::size_t n = units.size();
-  memory_store store(n);
+  memory_store store(n, mode == writes::deferred_beside);
   projection_set set({}, std::move(units), store);
   set.set_fold_threads(threads);
   EXPECT_TRUE(set.open());
@@ -354,7 +429,7 @@ folded fold_all(const std::vector<event>& log, std::size_t threads, std::size_t 
     batch.push_back({i + 1, &log[i]});
     if (batch.size() == chunk || i + 1 == log.size()) {
       set.apply_chunk(batch, /*detect_conflicts=*/true);
-      EXPECT_TRUE(set.flush());
+      EXPECT_TRUE(mode == writes::each_chunk || i + 1 == log.size() ? set.flush() : set.flush_deferred());
       batch.clear();
       for (auto& c : set.take_conflicts()) out.conflicts.push_back(c.register_name + " " + c.key + " " + c.winner + " " + c.loser);
     }
@@ -412,6 +487,17 @@ TEST(ProjectionSet, AChunkFoldedOnTwoThreadsEqualsOneThreadsFold) {
   EXPECT_EQ(two_300.digests, one.digests);
   EXPECT_EQ(two_300.stored, one_300.stored);
   EXPECT_EQ(one_300.digests, one.digests);
+  // Each chunk's write deferred (a catch-up's): done beside the next chunk's
+  // folds, or by settle(): the same rows and stored digests as a write per chunk.
+  for (const writes mode : {writes::deferred_beside, writes::deferred_settled}) {
+    const folded deferred = fold_all(log, 2, 300, mode);
+    for (std::size_t i = 0; i < one.rows.size(); ++i) EXPECT_TRUE(deferred.rows[i] == one.rows[i]) << "projection " << i;
+    EXPECT_EQ(deferred.digests, one.digests);
+    EXPECT_EQ(deferred.stored, one_300.stored);
+    EXPECT_EQ(deferred.positions, one.positions);
+    EXPECT_EQ(deferred.parked, one.parked);
+    EXPECT_EQ(deferred.conflicts, one.conflicts);
+  }
   // And the same as small batches folded one event at a time (the live path).
   const folded live = fold_all(log, 2, 1);
   EXPECT_EQ(live.digests, one.digests);
