@@ -100,16 +100,10 @@ bool flush(projection_state& st) {
   return true;
 }
 
-/// Tells the queries (fold_progress) how far each projection has folded. A
-/// query that sees position p reads the rows at once, through a snapshot: a
-/// published position must only ever cover written rows. So folds not written
-/// yet (a live batch whose flush_atom is still queued, when a tick, pause,
-/// resume or rebuild comes first) are written here before their positions
-/// are published; their conflicts stay for the flush_atom to record. On a
-/// failed write the set is back at what is durable, which is published.
-/// False when that write failed (the caller folds again: schedule_tick).
-/// Publishes the positions whose rows are written (a catch-up chunk's
-/// deferred write may still be running: its positions are not).
+/// Tells the queries (fold_progress) how far each projection's rows are
+/// written. A query that sees position p reads the rows at once, through a
+/// snapshot: a published position must only ever cover written rows (a
+/// catch-up chunk whose write is deferred is not published yet).
 void advance(projection_state& st) {
   const std::uint64_t head = st.log->last_position().value();
   std::uint64_t low = std::uint64_t(-1);
@@ -122,6 +116,13 @@ void advance(projection_state& st) {
   st.metrics->projection_position.store(low == std::uint64_t(-1) ? head : low, std::memory_order_relaxed);
 }
 
+/// Writes what is folded, then advance(). Folds not written yet (a live
+/// batch whose flush_atom is still queued, when a tick, pause, resume or
+/// rebuild comes first; a deferred catch-up chunk) are written here before
+/// their positions are published; their conflicts stay for the flush_atom to
+/// record. On a failed write the set is back at what is durable, which is
+/// published. False when that write failed (the caller folds again:
+/// schedule_tick).
 bool publish(projection_state& st) {
   const bool written = flush(st);  // nothing to write: no write, true
   advance(st);

@@ -54,6 +54,15 @@ void row_overlay::put(std::string_view key, std::string value) {
   r.second.value = std::move(value);
 }
 
+void row_overlay::put_new(std::string_view key, std::string value) {
+  lookup_.assign(key.data(), key.size());
+  auto it = rows_.find(lookup_);
+  if (it == rows_.end()) it = rows_.emplace(lookup_, entry{}).first;  // absent below: before = nullopt
+  last_ = &*it;
+  mark_dirty(*it);
+  it->second.value = std::move(value);
+}
+
 void row_overlay::erase(std::string_view key) {
   row& r = load(key);
   if (!r.second.value) return;

@@ -39,6 +39,7 @@ class row_overlay final : public row_writer {
   void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override;
   void put(std::string_view key, std::string value) override;
   void erase(std::string_view key) override;
+  void put_new(std::string_view key, std::string value) override;
 
   using change_visitor = std::function<void(const std::string& key, const std::optional<std::string>& before,
                                             const std::optional<std::string>& after)>;

@@ -35,6 +35,13 @@ class row_writer : public row_reader {
  public:
   virtual void put(std::string_view key, std::string value) = 0;
   virtual void erase(std::string_view key) = 0;
+  /// put() of a row the caller knows is absent unless this fold batch wrote
+  /// or erased it (a new sale's index entries: their keys hold the sale's
+  /// HLC and receipt). The same outcome as put(); a row_overlay then skips
+  /// reading the durable row, which for a new key is a miss at every level
+  /// of the store. Putting a key that is in the durable rows and untouched
+  /// by this batch would leave the digest wrong: never do that.
+  virtual void put_new(std::string_view key, std::string value) { put(key, std::move(value)); }
 };
 
 } // namespace sn::projections

@@ -298,7 +298,9 @@ void sale_effects(row_writer& rows, const std::string& receipt, const receipt_ro
   for (const std::string& scope : scopes) {
     const std::string key = list_key(scope, r.sale.hlc, receipt);
     if (sign > 0) {
-      rows.put(key, std::string());
+      // Absent: the sale is listed only while present, and a displaced
+      // duplicate's entries (same key when same HLC) are erased first.
+      rows.put_new(key, std::string());
     } else {
       rows.erase(key);
     }

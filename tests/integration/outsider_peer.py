@@ -14,6 +14,7 @@ Needs python3-zmq, python3-msgpack, python3-nacl (scripts/setup.sh).
 Usage: outsider_peer.py --storenode PATH
 """
 import argparse
+import atexit
 import json
 import os
 import random
@@ -34,7 +35,62 @@ import zmq.utils.z85
 PIN = "246810"
 
 
+# The claims of tests/integration/node_process.hpp (port_claims): a port
+# claimed there by another test process is skipped here, and one picked here
+# is claimed until this process ends, so no test binds it in between.
+CLAIMS = os.path.join(tempfile.gettempdir(), "storenode-test-ports")
+CLAIMED = []
+
+
+def claim(port):
+    os.makedirs(CLAIMS, exist_ok=True)
+    try:
+        os.chmod(CLAIMS, 0o777)
+    except OSError:
+        pass
+    path = os.path.join(CLAIMS, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read().strip() or "0")
+            except (OSError, ValueError):
+                return False
+            if owner <= 0 or owner == os.getpid():
+                return False
+            try:
+                os.kill(owner, 0)
+                return False  # its process is alive
+            except ProcessLookupError:
+                try:
+                    os.unlink(path)  # its process is gone: take it over
+                except OSError:
+                    return False
+                continue
+            except PermissionError:
+                return False
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        CLAIMED.append(path)
+        return True
+    return False
+
+
+def release_claims():
+    for path in CLAIMED:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+atexit.register(release_claims)
+
+
 def free_range(count):
+    """A port P with P..P+count-1 free on 127.0.0.1 and claimed (see CLAIMS)."""
     low = 10000
     for _ in range(500):
         p = random.randint(low, 30000)
@@ -49,7 +105,7 @@ def free_range(count):
                 s.close()
             if not ok:
                 break
-        if ok:
+        if ok and all(claim(p + k) for k in range(count)):
             return p
     raise RuntimeError("no free ports")
 

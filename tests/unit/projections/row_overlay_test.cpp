@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/row_overlay.hpp"
@@ -70,6 +72,71 @@ TEST(RowOverlay, ScanMergesDurableRowsWithTheBatchInKeyOrder) {
     return true;
   });
   EXPECT_EQ(seen, "p2;p4;");
+}
+
+// Counts the reads that reach the durable rows.
+class counted_rows final : public row_reader {
+ public:
+  explicit counted_rows(const memory_rows& rows) : rows_(rows) {}
+  std::optional<std::string> get(std::string_view key) const override {
+    ++gets;
+    return rows_.get(key);
+  }
+  void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override {
+    rows_.scan(prefix, from, fn);
+  }
+  mutable int gets = 0;
+
+ private:
+  const memory_rows& rows_;
+};
+
+TEST(RowOverlay, PutNewReadsNothingBelowAndGivesWhatPutGives) {
+  memory_rows durable;
+  durable.put("old", "x");
+  counted_rows base(durable);
+  row_overlay o(base);
+  o.put_new("new", "1");
+  EXPECT_EQ(base.gets, 0);
+  EXPECT_EQ(o.get("new"), "1");
+  // Erased, then put again in the same batch (a displaced duplicate listed
+  // again under the same key): the overlay's own row, no change at all.
+  o.erase("old");
+  o.put_new("old", "x");
+  EXPECT_EQ(base.gets, 1);  // the erase's read
+  std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> changes;
+  o.for_each_change([&](const std::string& k, const auto& was, const auto& now) { changes[k] = {was, now}; });
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_FALSE(changes["new"].first.has_value());
+  EXPECT_EQ(changes["new"].second, "1");
+}
+
+TEST(RowOverlay, RowsCommittedUnwrittenStayCachedUntilWritten) {
+  memory_rows base;
+  row_overlay o(base, /*cached_rows_max=*/2);
+  for (const char* k : {"a", "b", "c", "d"}) o.put(k, k);
+  o.erase("a");
+  o.commit_unwritten();  // their write is still to come: base holds nothing
+  EXPECT_EQ(o.cached(), 4u);
+  EXPECT_FALSE(o.get("a").has_value());
+  EXPECT_EQ(o.get("d"), "d");
+  o.put("d", "d2");  // the next batch, over the unwritten one
+  std::size_t n = 0;
+  o.for_each_change([&](const std::string& k, const auto& was, const auto& now) {
+    ++n;
+    EXPECT_EQ(k, "d");
+    EXPECT_EQ(was, "d");  // the unwritten batch's value is the baseline
+    EXPECT_EQ(now, "d2");
+  });
+  EXPECT_EQ(n, 1u);
+  for (const char* k : {"b", "c", "d"}) base.put(k, k);  // the deferred write lands
+  o.written();  // past the bound: only the row changed since stays
+  EXPECT_EQ(o.cached(), 1u);
+  EXPECT_EQ(o.get("d"), "d2");
+  EXPECT_EQ(o.get("b"), "b");  // from below again
+  n = 0;
+  o.for_each_change([&](const auto&, const auto&, const auto&) { ++n; });
+  EXPECT_EQ(n, 1u);
 }
 
 TEST(RowCodec, KeysSortNumericallyAndValuesRoundTrip) {
