@@ -131,6 +131,8 @@ class projection_set {
   /// before it. A failed deferred write is returned by the settle() (or
   /// flush(), flush_deferred(), rebuild()) that follows it, with the set back
   /// at what is durable, as after a failed flush(): nothing is folded twice.
+  /// A set destroyed with a deferred write not done drops it, as a crash
+  /// would: the next start folds those events again from the log.
   status flush_deferred();
   /// Finishes a deferred write (doing it now if apply_chunk() has not).
   status settle();
