@@ -20,6 +20,9 @@
 //   and in the projection's reserved rows, updated in the same write: a small
 //   batch journals its element changes, a large one (or a full journal)
 //   rewrites the changed buckets (digest_journal.hpp).
+// - flush_deferred() then settle(): flush() in two halves for bulk folds, the
+//   write running beside the next chunk's fold; positions published to
+//   queries are written_position(), never ahead of the store.
 // - rebuild(i) drops projection i's rows, digest and position: from then it
 //   is behind and the caller folds it again from position 1.
 // - Not thread-safe: owned by the projection actor. Queries read the store's

@@ -7,13 +7,13 @@ namespace sn::projections {
 row_overlay::row_overlay(const row_reader& base, std::size_t cached_rows_max)
   : base_(base), cached_rows_max_(cached_rows_max) {}
 
-row_overlay::row& row_overlay::load(std::string_view key) const {
+row_overlay::row& row_overlay::load(std::string_view key, bool read_below) const {
   if (last_ != nullptr && std::string_view(last_->first) == key) return *last_;
   lookup_.assign(key.data(), key.size());
   auto it = rows_.find(lookup_);
   if (it == rows_.end()) {
     entry e;
-    e.before = base_.get(key);
+    if (read_below) e.before = base_.get(key);
     e.value = e.before;
     it = rows_.emplace(lookup_, std::move(e)).first;
   }
@@ -55,12 +55,9 @@ void row_overlay::put(std::string_view key, std::string value) {
 }
 
 void row_overlay::put_new(std::string_view key, std::string value) {
-  lookup_.assign(key.data(), key.size());
-  auto it = rows_.find(lookup_);
-  if (it == rows_.end()) it = rows_.emplace(lookup_, entry{}).first;  // absent below: before = nullopt
-  last_ = &*it;
-  mark_dirty(*it);
-  it->second.value = std::move(value);
+  row& r = load(key, /*read_below=*/false);
+  mark_dirty(r);
+  r.second.value = std::move(value);
 }
 
 void row_overlay::erase(std::string_view key) {

@@ -64,7 +64,9 @@ class row_overlay final : public row_writer {
     bool dirty = false;
   };
   using row = std::pair<const std::string, entry>;
-  row& load(std::string_view key) const;
+  /// The row of `key`, cached; a row not cached yet is read from below,
+  /// or taken as absent there when `read_below` is false (put_new).
+  row& load(std::string_view key, bool read_below = true) const;
   void mark_dirty(row& r);
 
   const row_reader& base_;

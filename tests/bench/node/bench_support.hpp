@@ -65,12 +65,17 @@ inline long proc_status_kb(pid_t pid, const std::string& field) {
   return -1;
 }
 
-/// CPU seconds (user + system) a process has used so far; -1 when unreadable.
-inline double proc_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+/// The CPU seconds (user + system) and the name (comm) in the text of a
+/// /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat; seconds -1 when unreadable.
+struct stat_cpu {
+  std::string name;
+  double seconds = -1;
+};
+inline stat_cpu read_stat_cpu(const std::filesystem::path& stat) {
+  std::ifstream in(stat);
   std::string text((std::istreambuf_iterator<char>(in)), {});
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return -1;
+  const auto open = text.find('('), close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return {};
   std::istringstream rest(text.substr(close + 2));
   std::string field;
   unsigned long utime = 0, stime = 0;
@@ -78,8 +83,11 @@ inline double proc_cpu_seconds(pid_t pid) {
     if (i == 14) utime = std::stoul(field);
     if (i == 15) stime = std::stoul(field);
   }
-  return double(utime + stime) / ::sysconf(_SC_CLK_TCK);
+  return stat_cpu{text.substr(open + 1, close - open - 1), double(utime + stime) / ::sysconf(_SC_CLK_TCK)};
 }
+
+/// CPU seconds (user + system) a process has used so far; -1 when unreadable.
+inline double proc_cpu_seconds(pid_t pid) { return read_stat_cpu("/proc/" + std::to_string(pid) + "/stat").seconds; }
 
 /// CPU seconds (user + system) each kind of thread of a process has used so
 /// far, by thread name (/proc/<pid>/task/*/stat, trailing digits dropped:
@@ -90,20 +98,10 @@ inline std::map<std::string, double> thread_cpu_by_name(pid_t pid) {
   std::error_code ec;
   const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
   for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
-    std::ifstream in(t.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    const auto open = text.find('('), close = text.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    std::string name = text.substr(open + 1, close - open - 1);
-    while (!name.empty() && name.back() >= '0' && name.back() <= '9') name.pop_back();
-    std::istringstream rest(text.substr(close + 2));
-    std::string field;
-    unsigned long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stoul(field);
-      if (i == 15) stime = std::stoul(field);
-    }
-    out[name] += double(utime + stime) / ::sysconf(_SC_CLK_TCK);
+    stat_cpu c = read_stat_cpu(t.path() / "stat");
+    if (c.seconds < 0) continue;
+    while (!c.name.empty() && c.name.back() >= '0' && c.name.back() <= '9') c.name.pop_back();
+    out[c.name] += c.seconds;
   }
   return out;
 }
