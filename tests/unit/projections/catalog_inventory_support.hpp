@@ -23,6 +23,7 @@
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
+#include "tests/unit/projections/counting_reader.hpp"
 #include "tests/support/reference_views/views.hpp"
 #include "events/event.hpp"
 #include "events/payload_codec.hpp"
@@ -96,25 +97,7 @@ std::map<std::pair<std::string, std::uint64_t>, std::string> views_parked(const 
                                                                           const std::vector<event>& order,
                                                                           const std::vector<event_type>& types);
 
-/// Counts the rows a query reads (scan rows visited + gets).
-class counting_reader final : public row_reader {
- public:
-  explicit counting_reader(const row_reader& r) : r_(r) {}
-  std::optional<std::string> get(std::string_view key) const override {
-    ++reads;
-    return r_.get(key);
-  }
-  void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override {
-    r_.scan(prefix, from, [&](std::string_view k, std::string_view v) {
-      ++reads;
-      return fn(k, v);
-    });
-  }
-  mutable std::size_t reads = 0;
-
- private:
-  const row_reader& r_;
-};
+using testing::counting_reader;
 
 /// The durable rows of a projection set, in memory.
 class memory_store final : public row_store {

@@ -5,6 +5,7 @@
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/row_overlay.hpp"
+#include "tests/unit/projections/counting_reader.hpp"
 
 namespace sn::projections {
 namespace {
@@ -74,36 +75,19 @@ TEST(RowOverlay, ScanMergesDurableRowsWithTheBatchInKeyOrder) {
   EXPECT_EQ(seen, "p2;p4;");
 }
 
-// Counts the reads that reach the durable rows.
-class counted_rows final : public row_reader {
- public:
-  explicit counted_rows(const memory_rows& rows) : rows_(rows) {}
-  std::optional<std::string> get(std::string_view key) const override {
-    ++gets;
-    return rows_.get(key);
-  }
-  void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const override {
-    rows_.scan(prefix, from, fn);
-  }
-  mutable int gets = 0;
-
- private:
-  const memory_rows& rows_;
-};
-
 TEST(RowOverlay, PutNewReadsNothingBelowAndGivesWhatPutGives) {
   memory_rows durable;
   durable.put("old", "x");
-  counted_rows base(durable);
+  testing::counting_reader base(durable);  // the reads that reach the durable rows
   row_overlay o(base);
   o.put_new("new", "1");
-  EXPECT_EQ(base.gets, 0);
+  EXPECT_EQ(base.reads, 0u);
   EXPECT_EQ(o.get("new"), "1");
   // Erased, then put again in the same batch (a displaced duplicate listed
   // again under the same key): the overlay's own row, no change at all.
   o.erase("old");
   o.put_new("old", "x");
-  EXPECT_EQ(base.gets, 1);  // the erase's read
+  EXPECT_EQ(base.reads, 1u);  // the erase's read
   std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> changes;
   o.for_each_change([&](const std::string& k, const auto& was, const auto& now) { changes[k] = {was, now}; });
   ASSERT_EQ(changes.size(), 1u);
