@@ -80,9 +80,17 @@ void row_overlay::commit() {
   } else {
     for (row* r : dirty_rows_) {
       entry& e = r->second;
+      // A row deleted, or created by this batch, is not kept: most new rows
+      // are written once and not read again by a fold (a receipt, its list
+      // entries and facts), and caching them would fill the bound with them
+      // and empty the hot rows (totals, on-hand) with it. A new row that is
+      // read again is read from below once and cached from then on.
+      if (!e.value || !e.before) {
+        rows_.erase(rows_.find(r->first));
+        continue;
+      }
       e.before = e.value;
       e.dirty = false;
-      if (!e.value) rows_.erase(rows_.find(r->first));  // a deleted row: nothing worth caching
     }
   }
   dirty_rows_.clear();

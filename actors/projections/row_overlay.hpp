@@ -3,7 +3,8 @@
 // projection set has written them (with the digest and the position) in one
 // atomic batch. Rows read or written stay cached afterwards (clean) up to a
 // bound, so hot rows (today's totals, popular SKUs) are served from memory
-// and written through.
+// and written through; rows a batch created or deleted are not kept (most
+// new rows, a receipt and its list entries, are not read again by a fold).
 //
 // Contract
 // - get()/scan() see this batch's writes (read your writes).
@@ -32,7 +33,8 @@ namespace sn::projections {
 class row_overlay final : public row_writer {
  public:
   /// `base` must outlive the overlay. `cached_rows_max`: clean rows kept
-  /// between batches (default 20,000; the cache is emptied past it).
+  /// between batches (default 20,000; the cache is emptied past it). A
+  /// commit() drops the rows the batch created or deleted from the cache.
   explicit row_overlay(const row_reader& base, std::size_t cached_rows_max = 20000);
 
   std::optional<std::string> get(std::string_view key) const override;

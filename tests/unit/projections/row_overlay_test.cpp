@@ -95,6 +95,36 @@ TEST(RowOverlay, PutNewReadsNothingBelowAndGivesWhatPutGives) {
   EXPECT_EQ(changes["new"].second, "1");
 }
 
+// Proves: after a commit, a row the batch created (a receipt, a list entry)
+// is not kept in the cache, so such rows never fill the bound and empty the
+// hot rows with them; a row that existed and changed stays cached. A created
+// row read again is read from below once, with its committed value, and is
+// cached from then on.
+TEST(RowOverlay, RowsCreatedByABatchAreNotKeptCachedAfterItsCommit) {
+  memory_rows durable;
+  durable.put("total", "1");
+  testing::counting_reader base(durable);
+  row_overlay o(base);
+  o.put("total", "2");       // read below once: existed
+  o.put("receipt", "r");     // read below once: absent
+  o.put_new("entry", "");    // not read below
+  EXPECT_EQ(base.reads, 2u);
+  EXPECT_EQ(o.cached(), 3u);
+  for (const char* k : {"total", "receipt", "entry"}) durable.put(k, *o.get(k));  // the set's write
+  o.commit();
+  EXPECT_EQ(o.cached(), 1u);
+  EXPECT_EQ(o.get("total"), "2");
+  EXPECT_EQ(base.reads, 2u);  // the hot row from the cache
+  EXPECT_EQ(o.get("receipt"), "r");
+  EXPECT_EQ(o.get("entry"), "");
+  EXPECT_EQ(base.reads, 4u);  // the created rows from below, once
+  EXPECT_EQ(o.get("receipt"), "r");
+  EXPECT_EQ(base.reads, 4u);  // and cached since
+  std::size_t n = 0;
+  o.for_each_change([&](const auto&, const auto&, const auto&) { ++n; });
+  EXPECT_EQ(n, 0u);
+}
+
 TEST(RowOverlay, RowsCommittedUnwrittenStayCachedUntilWritten) {
   memory_rows base;
   row_overlay o(base, /*cached_rows_max=*/2);
