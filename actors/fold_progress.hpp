@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -35,11 +36,17 @@ class fold_progress {
     cv_.notify_all();
   }
 
+  /// Called by a query that has to wait (on its own thread): the projection
+  /// actor writes what it has folded now rather than at its next live write
+  /// (projection_actor.cpp, live_write_interval). Set before queries run.
+  void set_hurry(std::function<void()> hurry) { hurry_ = std::move(hurry); }
+
   /// Waits until projection i has folded `position` (or is behind, or the
   /// timeout passes). True when it has.
   bool wait_for(std::size_t i, std::uint64_t position, std::chrono::milliseconds timeout) {
     const auto ready = [&] { return behind(i) || this->position(i) >= position; };
     if (ready()) return true;
+    if (hurry_) hurry_();
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, ready);
   }
@@ -50,6 +57,7 @@ class fold_progress {
     std::atomic<bool> behind{false};
   };
   std::vector<slot> slots_;
+  std::function<void()> hurry_;
   std::mutex mu_;
   std::condition_variable cv_;
 };

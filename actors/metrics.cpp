@@ -96,6 +96,9 @@ std::string node_metrics::render() const {
   const auto lp = get(log_position), pp = get(projection_position);
   counter(out, "storenode_projection_lag_events", "Events in the log not yet applied to the projections.",
           lp > pp ? lp - pp : 0, "gauge");
+  counter(out, "storenode_projection_writes_total",
+          "Writes of folded projection rows (one write batch each: rows, digests, positions).",
+          get(projection_writes));
   out += "# HELP storenode_commands_total Commands handled, by outcome.\n# TYPE storenode_commands_total counter\n";
   out += "storenode_commands_total{outcome=\"accepted\"} " + std::to_string(get(commands_accepted)) + "\n";
   out += "storenode_commands_total{outcome=\"rejected\"} " + std::to_string(get(commands_rejected)) + "\n";

@@ -52,6 +52,9 @@ struct node_metrics {
   latency_histogram append_latency;  ///< request to durable, per command
   std::atomic<std::uint64_t> log_position{0};
   std::atomic<std::uint64_t> projection_position{0};
+  /// Writes of folded projection rows (one RocksDB write batch each: rows,
+  /// digests and positions); events per write = how many folds one shares.
+  std::atomic<std::uint64_t> projection_writes{0};
   std::atomic<std::uint64_t> commands_accepted{0};
   std::atomic<std::uint64_t> commands_rejected{0};
   std::atomic<std::uint64_t> commands_replayed{0};  ///< idempotent retries answered from the record

@@ -1,10 +1,14 @@
 // The projection actor: folds every committed event into the projections
 // (actors/projections: one fold per projection, rows in RocksDB column
 // families, written with their position and digest in one write per run of
-// commit batches: the write waits until the mailbox holds no older message,
-// so batches that queued up while the last one was written share one). It owns the only writer of the rows; queries read the rows from
-// the HTTP threads (fold_progress tells them when their projection has
-// caught up with a request).
+// commit batches). A live write waits until the mailbox holds no older
+// message and at least `live_write_interval` (5 ms) has passed since the
+// last one, so under load the batches committed meanwhile share one write
+// (a write costs per changed row, and consecutive sales change the same
+// totals); after a quiet spell a batch is written at once. It owns the only
+// writer of the rows; queries read the rows from the HTTP threads
+// (fold_progress tells them when their projection has caught up with a
+// request, and a query that has to wait hurries the write).
 //
 // Catching up (start-up tail, resume, rebuild) reads the log in chunks and
 // yields between them (tick_atom), so status, pause and live batches are
@@ -16,6 +20,7 @@
 // conflicts as the live path does.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -53,10 +58,17 @@ using projection_actor = caf::typed_actor<
   /// Where conflict records go (the command actor: system_event_atom).
   caf::reacts_to<subscribe_atom, caf::actor>>;
 
+/// Shortest time between two writes of live batches (the node's: 5 ms).
+/// bench_http, 8 clients: ~5 events per write at one write per commit; with
+/// 5 ms ~6 % more sales/s (docs/benchmarks.md, "Live writes 5 ms apart").
+inline constexpr std::chrono::milliseconds live_write_interval_default{5};
+
 /// `set` has been opened by the caller (and may be behind the log: the
-/// actor catches it up); the actor owns it from now on.
+/// actor catches it up); the actor owns it from now on. `progress` gets the
+/// actor's hurry (fold_progress::set_hurry).
 projection_actor spawn_projection_actor(caf::actor_system& sys, std::unique_ptr<projections::projection_set> set,
-                                        storage::event_log& log, node_metrics& metrics, fold_progress& progress);
+                                        storage::event_log& log, node_metrics& metrics, fold_progress& progress,
+                                        std::chrono::milliseconds live_write_interval = live_write_interval_default);
 
 /// Folds the log into `set` up to the log's end (start-up, tools, tests).
 /// Returns the number of events read, or the error of a failed write.

@@ -245,6 +245,9 @@ void query_service::with_attribution(json& row) const {
 
 json query_service::digests() const {
   json d = json::object(), positions = json::object();
+  // As every query: the digests cover what the log held when asked.
+  const std::uint64_t head = log_.last_position().value();
+  for (std::size_t i = 0; i < rows_.size(); ++i) progress_.wait_for(i, head, fold_wait);
   auto snap = rows_.snapshot();
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     d[rows_.name(i)] = pj::stored_digest_hex(actors::stored_rows(rows_, i, snap.get()));

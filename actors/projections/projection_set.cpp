@@ -405,6 +405,10 @@ status projection_set::settle() {
   if (!d.ran) run_deferred();
   d.prepared = false;
   d.ran = false;
+  if (d.result && !d.writes.empty()) {
+    ++writes_;
+    rows_written_ += d.writes.size();
+  }
   d.changes.clear();
   d.owned.clear();
   d.writes.clear();
@@ -463,6 +467,8 @@ status projection_set::flush() {
     }
     return st;
   }
+  ++writes_;
+  rows_written_ += scratch_.size();
   for (unit& u : units_) {
     if (!u.touched) continue;
     u.rows->commit();

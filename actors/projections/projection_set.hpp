@@ -144,6 +144,11 @@ class projection_set {
   std::uint64_t written_position(std::size_t i) const { return units_[i].written; }
   /// Rows changed since the last flush (a batch-size hint for the caller).
   std::size_t pending_rows() const;
+  /// Store writes done (flushes and deferred writes that wrote rows): events
+  /// folded per write is how many folds one write shares (a metric).
+  std::uint64_t writes() const noexcept { return writes_; }
+  /// Rows (puts and deletes, the set's own rows included) those writes held.
+  std::uint64_t rows_written() const noexcept { return rows_written_; }
 
   void pause(std::size_t i) { units_[i].info.paused = true; }
   void resume(std::size_t i) { units_[i].info.paused = false; }
@@ -211,6 +216,8 @@ class projection_set {
   std::vector<unit> units_;
   std::vector<retail::register_conflict> conflicts_;
   std::uint64_t conflicts_dropped_ = 0;
+  std::uint64_t writes_ = 0;
+  std::uint64_t rows_written_ = 0;
   std::vector<retail::parked_event> parked_list_;
   std::vector<row_store::write> scratch_;
   std::deque<std::string> owned_;  // one flush's reserved-row keys and values (stable addresses)

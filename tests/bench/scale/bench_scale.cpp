@@ -455,6 +455,7 @@ std::uint64_t live_flushes(const sn::storage::event_log& log, sn::projections::p
   const double c0 = thread_cpu_now();
   auto events = log.read_from(sn::log_position{from}, live_flush_events);
   std::size_t folded = 0;
+  const std::uint64_t writes0 = set.writes(), rows0 = set.rows_written();
   for (const auto& se : events) {
     set.apply(se.position.value(), se.ev, false);
     if (++folded % per_flush == 0 || folded == events.size()) {
@@ -462,8 +463,12 @@ std::uint64_t live_flushes(const sn::storage::event_log& log, sn::projections::p
     }
   }
   if (events.empty()) return from;
-  say("%zu event(s) per flush %s, %zu events: %.0f µs CPU, %.0f µs wall per event\n", per_flush, what,
-      events.size(), 1e6 * (thread_cpu_now() - c0) / events.size(), 1e3 * ms_since(t0) / events.size());
+  const double cpu_s = thread_cpu_now() - c0, wall_ms = ms_since(t0);
+  const double rows = double(set.rows_written() - rows0), writes = double(set.writes() - writes0);
+  say("%zu event(s) per flush %s, %zu events: %.0f µs CPU, %.0f µs wall per event; %.1f rows per write, "
+      "%.1f per event\n",
+      per_flush, what, events.size(), 1e6 * cpu_s / events.size(), 1e3 * wall_ms / events.size(),
+      writes > 0 ? rows / writes : 0.0, rows / events.size());
   return events.back().position.value() + 1;
 }
 

@@ -36,6 +36,7 @@ struct projection_actor_test : ::testing::Test {
   std::unique_ptr<fold_progress> progress;
   node_metrics metrics;
   projection_actor actor;
+  std::chrono::milliseconds interval = live_write_interval_default;
 
   void SetUp() override {
     sys = std::make_unique<caf::actor_system>(test::testing_config(cfg));
@@ -49,7 +50,7 @@ struct projection_actor_test : ::testing::Test {
         std::make_unique<projections::projection_set>(retail::store_settings{}, projections::all_projections(), *store);
     ASSERT_TRUE(set->open());
     progress = std::make_unique<fold_progress>(n);
-    actor = spawn_projection_actor(*sys, std::move(set), *log, metrics, *progress);
+    actor = spawn_projection_actor(*sys, std::move(set), *log, metrics, *progress, interval);
     sched->run();
   }
 
@@ -123,6 +124,44 @@ TEST_F(projection_actor_test, a_pause_between_a_live_fold_and_its_write_publishe
   sched->run();
   expect_published_positions_written("the end");
   EXPECT_EQ(progress->position(0), 1u);
+}
+
+/// An interval no test outlasts: a write it delays happens only when a
+/// query hurries it or the test fires the delayed message.
+struct projection_actor_slow_write_test : projection_actor_test {
+  projection_actor_slow_write_test() { interval = std::chrono::hours(1); }
+
+  void expect_written_and_published(std::uint64_t position, const char* step) const {
+    for (std::size_t i = 0; i < progress->size(); ++i) {
+      EXPECT_EQ(written_position(i), position) << step << ": projection " << i;
+      EXPECT_EQ(progress->position(i), position) << step << ": projection " << i;
+    }
+  }
+};
+
+// Proves: a live batch after a quiet spell is written at once; batches
+// committed within the interval after a write are folded and share the next
+// write; a query that has to wait for them hurries that write; the delayed
+// write that follows finds nothing to write.
+TEST_F(projection_actor_slow_write_test, live_batches_within_the_interval_share_one_write_that_a_waiting_query_hurries) {
+  caf::anon_send(actor, committed_atom::value, commit_one());
+  sched->run();
+  EXPECT_EQ(metrics.projection_writes.load(), 1u);
+  expect_written_and_published(1, "the first batch");
+  for (int k = 0; k < 3; ++k) caf::anon_send(actor, committed_atom::value, commit_one());
+  sched->run();
+  EXPECT_EQ(metrics.projection_writes.load(), 1u);
+  expect_written_and_published(1, "three batches within the interval");
+  // A query that needs them waits (here not at all) and hurries the write.
+  EXPECT_FALSE(progress->wait_for(0, 4, std::chrono::milliseconds(0)));
+  sched->run();
+  EXPECT_EQ(metrics.projection_writes.load(), 2u);
+  expect_written_and_published(4, "the hurried write");
+  EXPECT_TRUE(progress->wait_for(0, 4, std::chrono::milliseconds(0)));
+  sched->trigger_timeouts();
+  sched->run();
+  EXPECT_EQ(metrics.projection_writes.load(), 2u);
+  expect_written_and_published(4, "the delayed write");
 }
 
 /// One origin's sealed, chained events with any payload (the log refuses a
