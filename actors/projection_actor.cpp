@@ -28,7 +28,6 @@ constexpr std::size_t coalesced_rows_max = 32768;
 /// catching up, a backlog from a till back online). Folding each batch as it
 /// comes would keep every queued batch's events in memory until its turn.
 constexpr std::uint64_t live_backlog_max = 2 * catch_up_chunk;
-
 constexpr std::uint64_t no_position = std::uint64_t(-1);
 
 struct projection_state {
@@ -159,11 +158,14 @@ void schedule_tick(projection_pointer self) {
 /// publishes the positions; a failed write leaves the rest to a catch-up tick.
 void write_folded(projection_pointer self) {
   auto& st = self->state;
-  st.last_live_write = std::chrono::steady_clock::now();
+  const std::uint64_t writes = st.set->writes();
   if (!flush(st)) {
     schedule_tick(self);
     return;
   }
+  // Only a write that wrote starts the interval: a flush that found nothing
+  // (the delayed one after a query hurried it) does not delay the next batch.
+  if (st.set->writes() != writes) st.last_live_write = std::chrono::steady_clock::now();
   record_conflicts(self);
   publish(st);
   if (any_behind(st, st.log->last_position().value())) schedule_tick(self);

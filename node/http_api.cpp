@@ -471,8 +471,8 @@ private:
     caf::scoped_actor self{*s_.system};
     // Sent, not requested: the answer to an asynchronous message comes back
     // as an ordinary one, and the wait is bounded by this thread's own timed
-    // wait. request(..., timeout) registers every command with CAF's clock
-    // thread, which then wakes twice per sale (~7 % of a busy node's CPU in
+    // wait. request(..., timeout) registers and cancels every command's
+    // timeout with CAF's clock thread (7.8 % of a busy node's CPU samples in
     // perf; docs/benchmarks.md, "Live writes 5 ms apart").
     self->send(s_.actors->commands, actors::command_atom::value, std::move(cmd));
     self->receive(
@@ -491,7 +491,8 @@ private:
           send_error(res, 503, "unavailable", "command not answered: " + s_.system->render(err));
         },
         caf::after(actor_timeout) >> [&] {
-          send_error(res, 503, "unavailable", "command not answered within 10 s");
+          send_error(res, 503, "unavailable",
+                     "command not answered within " + std::to_string(actor_timeout.count()) + " s");
         });
   }
 
