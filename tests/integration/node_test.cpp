@@ -218,6 +218,27 @@ TEST_F(node_test, a_restarted_node_decides_from_its_projections_without_replay) 
   EXPECT_EQ(json::parse(r->body)["error"]["code"], "day_already_closed") << r->body;
 }
 
+// Proves: /v1/digest read right after a sale's 201 covers the sale, as every
+// query does (read your writes), although the projection actor lets a live
+// batch wait up to 5 ms to share its write with the next ones: the digest's
+// wait hurries the write. Sales back to back, each followed by the read.
+TEST_F(node_test, a_digest_read_right_after_a_sale_covers_it) {
+  node_process n(data(), {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  setup_shop(n);
+  json before = n.get_json("/v1/digest");
+  for (int i = 0; i < 20; ++i) {
+    auto r = n.post("/v1/sales", sale_body(1, 200));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const json after = n.get_json("/v1/digest");
+    EXPECT_NE(after["projections"]["sales"], before["projections"]["sales"]) << "sale " << i;
+    EXPECT_GT(after["positions"]["sales"].get<std::uint64_t>(), before["positions"]["sales"].get<std::uint64_t>())
+        << "sale " << i;
+    before = after;
+  }
+}
+
 // Proves: a new data dir records its projections' row layouts without
 // refolding anything; rows written under an older layout (the record says 1)
 // are folded again from the log once at the next start, and still answer.
