@@ -32,13 +32,15 @@ class fold_progress {
   void advance(std::size_t i, std::uint64_t position, bool behind) {
     slots_[i].position.store(position, std::memory_order_release);
     slots_[i].behind.store(behind, std::memory_order_release);
+    hurried_.store(false, std::memory_order_release);  // the next wait hurries the next write
     std::lock_guard lock(mu_);
     cv_.notify_all();
   }
 
   /// Called by a query that has to wait (on its own thread): the projection
   /// actor writes what it has folded now rather than at its next live write
-  /// (projection_actor.cpp, live_write_interval). Set before queries run.
+  /// (projection_actor.cpp, live_write_interval). Once per published write:
+  /// a burst of waiting queries sends one. Set before queries run.
   void set_hurry(std::function<void()> hurry) { hurry_ = std::move(hurry); }
 
   /// Waits until projection i has folded `position` (or is behind, or the
@@ -46,7 +48,7 @@ class fold_progress {
   bool wait_for(std::size_t i, std::uint64_t position, std::chrono::milliseconds timeout) {
     const auto ready = [&] { return behind(i) || this->position(i) >= position; };
     if (ready()) return true;
-    if (hurry_) hurry_();
+    if (hurry_ && !hurried_.exchange(true, std::memory_order_acq_rel)) hurry_();
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, ready);
   }
@@ -58,6 +60,7 @@ class fold_progress {
   };
   std::vector<slot> slots_;
   std::function<void()> hurry_;
+  std::atomic<bool> hurried_{false};  ///< hurry_ called since the last advance()
   std::mutex mu_;
   std::condition_variable cv_;
 };

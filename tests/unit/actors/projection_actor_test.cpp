@@ -164,6 +164,23 @@ TEST_F(projection_actor_slow_write_test, live_batches_within_the_interval_share_
   expect_written_and_published(4, "the delayed write");
 }
 
+// Proves: queries that wait for the same write hurry it once; the next
+// published write lets the next wait hurry again.
+TEST(fold_progress, a_burst_of_waiting_queries_hurries_the_write_once) {
+  fold_progress progress(2);
+  int hurries = 0;
+  progress.set_hurry([&] { ++hurries; });
+  EXPECT_TRUE(progress.wait_for(0, 0, std::chrono::milliseconds(0)));  // ready: no hurry
+  EXPECT_EQ(hurries, 0);
+  EXPECT_FALSE(progress.wait_for(0, 3, std::chrono::milliseconds(0)));
+  EXPECT_FALSE(progress.wait_for(1, 3, std::chrono::milliseconds(0)));
+  EXPECT_EQ(hurries, 1);
+  progress.advance(0, 3, false);
+  EXPECT_TRUE(progress.wait_for(0, 3, std::chrono::milliseconds(0)));
+  EXPECT_FALSE(progress.wait_for(1, 3, std::chrono::milliseconds(0)));
+  EXPECT_EQ(hurries, 2);
+}
+
 /// One origin's sealed, chained events with any payload (the log refuses a
 /// broken chain).
 struct origin_stream {
