@@ -14,7 +14,7 @@ namespace sn::projections {
 class memory_rows final : public row_writer {
  public:
   std::optional<std::string> get(std::string_view key) const override {
-    auto it = rows_.find(std::string(key));
+    auto it = rows_.find(key);
     if (it == rows_.end()) return std::nullopt;
     return it->second;
   }
@@ -26,7 +26,9 @@ class memory_rows final : public row_writer {
     }
   }
   void put(std::string_view key, std::string value) override { rows_[std::string(key)] = std::move(value); }
-  void erase(std::string_view key) override { rows_.erase(std::string(key)); }
+  void erase(std::string_view key) override {
+    if (auto it = rows_.find(key); it != rows_.end()) rows_.erase(it);
+  }
 
   const std::map<std::string, std::string, std::less<>>& all() const noexcept { return rows_; }
   void clear() { rows_.clear(); }

@@ -478,6 +478,56 @@ std::vector<std::string> projection_names() {
   return names;
 }
 
+/// Rows per write of the floor's write pass: about what a chunk's flush writes
+/// (7.7 rows per event x 4,096 events in the 1 M history).
+constexpr std::size_t floor_batch_rows = 32768;
+
+struct held_row {
+  std::size_t family = 0;
+  std::string key, value;
+};
+struct floor_cost {
+  double digest_us = 0;  ///< CPU per row: bucket, seed, element hash, added into its bucket and the total
+  double write_us = 0;   ///< CPU per row: put into a RocksDB write batch and written (memtable, WAL)
+};
+
+/// What each held row costs at least once, whatever the fold: its digest
+/// element (as a row created by a flush is digested) and its write into a
+/// fresh projection column family, in batches as a chunk's flush writes them.
+floor_cost measure_floor(const std::vector<held_row>& held, const fs::path& dir) {
+  floor_cost out;
+  if (held.empty()) return out;
+  const auto names = projection_names();
+  {
+    std::vector<sn::projections::digest_buckets> digests(names.size());
+    const double c0 = thread_cpu_now();
+    for (const held_row& r : held) digests[r.family].change(r.key, std::nullopt, r.value);
+    out.digest_us = 1e6 * (thread_cpu_now() - c0) / held.size();
+  }
+  sn::storage::log_options o;
+  o.data_dir = dir.string();
+  o.sync = sn::storage::durability::os;
+  o.projection_families = names;
+  {
+    auto log = sn::storage::event_log::open(o);
+    if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
+    auto store = sn::storage::projection_store::open(**log, names);
+    if (!store) fail("projection store: " + store.error().to_string());
+    std::vector<sn::storage::projection_store::write_ref> batch;
+    const double c0 = thread_cpu_now();
+    for (std::size_t i = 0; i < held.size(); ++i) {
+      batch.push_back(sn::storage::projection_store::write_ref{held[i].family, held[i].key, &held[i].value});
+      if (batch.size() == floor_batch_rows || i + 1 == held.size()) {
+        if (auto s = (*store)->write_all(batch); !s) fail("floor write: " + s.error().to_string());
+        batch.clear();
+      }
+    }
+    out.write_us = 1e6 * (thread_cpu_now() - c0) / held.size();
+  }
+  fs::remove_all(dir);
+  return out;
+}
+
 /// Where a rebuild's time goes, on the first `limit` events: the set folding
 /// into memory rows (decode + fold logic + LtHash) and into RocksDB column
 /// families (the node's rows; its projection actor adds only messaging).
@@ -491,12 +541,19 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + copy.string() + ": " + log.error().to_string());
   pass_rate in_memory, in_rocksdb;
+  std::vector<held_row> held;  // every row (the set's own included) after the fold into memory rows
   {
     sn::projections::memory_row_store rows(projection_names().size());
     sn::projections::projection_set set(store_settings(), sn::projections::all_projections(), rows);
     if (auto s = set.open(); !s) fail("projection set: " + s.error().to_string());
     in_memory = fold(**log, set, limit);
+    // Every row the fold leaves is digested and written at least once,
+    // however a fold is organised: the floor of this row layout.
+    for (std::size_t i = 0; i < projection_names().size(); ++i) {
+      for (const auto& [k, v] : rows.family(i).all()) held.push_back(held_row{i, k, v});
+    }
   }
+  const floor_cost layout_floor = measure_floor(held, scratch_dir / "floor");
   // Each projection alone (the others paused), into memory rows: how the
   // fold's work splits between projections — what limits folding them on
   // two threads, each projection on one.
@@ -559,6 +616,36 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
                per_event_rocks = in_rocksdb.cpu_s / in_rocksdb.events;
   say("rows written per event (per chunk of %zu, after the chunk's own overwrites): %.1f\n", read_chunk_events,
       double(in_memory.rows) / in_memory.events);
+  const double held_per_event = double(held.size()) / in_memory.events;
+  const double floor_us = 1e6 * per_event_decode + held_per_event * (layout_floor.digest_us + layout_floor.write_us);
+  say("rows held after the fold: %.1f per event. Each is digested and written at least once by any fold: "
+      "%.2f µs to digest a row (bucket, seed, element, add), %.2f µs to write it (a batch of %zu rows, "
+      "compaction not counted)\n",
+      held_per_event, layout_floor.digest_us, layout_floor.write_us, floor_batch_rows);
+  {
+    // Which rows they are: projection and row kind (a key's first byte; each
+    // projection's header documents its kinds), the largest first.
+    std::map<std::string, std::size_t> kinds;
+    for (const held_row& h : held) {
+      if (h.key.empty() || h.key[0] == sn::projections::reserved_key_byte) continue;
+      kinds[names[h.family] + " '" + h.key.substr(0, 1) + "'"]++;
+    }
+    std::vector<std::pair<std::size_t, std::string>> by_size;
+    for (const auto& [k, n] : kinds) by_size.emplace_back(n, k);
+    std::sort(by_size.rbegin(), by_size.rend());
+    std::string line;
+    for (const auto& [n, k] : by_size) {
+      if (double(n) / in_memory.events < 0.005) break;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s%s %.2f", line.empty() ? "" : ", ", k.c_str(), double(n) / in_memory.events);
+      line += buf;
+    }
+    say("held rows per event by projection and row kind: %s\n", line.c_str());
+  }
+  say("floor of this row layout (decode + held rows x (digest + write), no fold logic, no compaction): %.1f µs "
+      "per event = %.0f ev/s on one core, %.0f ev/s on %u\n",
+      floor_us, 1e6 / floor_us, std::thread::hardware_concurrency() * 1e6 / floor_us,
+      std::thread::hardware_concurrency());
   say("CPU per event: decode %.2f µs, fold logic + LtHash %.2f µs, RocksDB rows (reads, batch, write) %.2f µs\n",
       1e6 * per_event_decode, 1e6 * (per_event_mem - per_event_decode), 1e6 * (per_event_rocks - per_event_mem));
   say("written every %zu rows: %.1f rows written per event, %.2f µs CPU per event (%.2fx the rate of a write per "
