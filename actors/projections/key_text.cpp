@@ -96,7 +96,8 @@ std::string inventory_key(key_in& in) {
   return {};
 }
 
-/// A sales list scope: 'g' all, 'd' day, 'v' device, 'w' day and device.
+/// A sales list scope: 'g' all, 'd' day, 'v' device, 'w' day and device,
+/// 's' staff, 't' day and staff.
 std::optional<std::string> sales_scope(key_in& in) {
   switch (in.kind()) {
     case 'g': return std::string("[all]");
@@ -105,6 +106,11 @@ std::optional<std::string> sales_scope(key_in& in) {
     case 'w': {
       const std::string d = day(in.i32());
       return "[day " + d + " device " + in.text() + "]";
+    }
+    case 's': return "[staff " + in.text() + "]";
+    case 't': {
+      const std::string d = day(in.i32());
+      return "[day " + d + " staff " + in.text() + "]";
     }
   }
   return std::nullopt;

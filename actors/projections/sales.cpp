@@ -205,16 +205,35 @@ std::string scope_staff(const std::string& staff) { return row_out().u8('s').key
 std::string scope_day_staff(std::int32_t day, const std::string& staff) {
   return row_out().u8('t').i32(day).key(staff).bytes();
 }
-// Every scope a sale is listed in: the four of day and device, and the two of
-// the person who rang it (an unattributed sale is in no one's list).
-std::vector<std::string> scopes_of(const receipt_row& r) {
-  std::vector<std::string> out{scope_all(), scope_day(r.day), scope_device(r.sale.origin),
-                               scope_day_device(r.day, r.sale.origin)};
+// The scopes a sale is listed and counted in: its device's and its day and
+// device's, and the two of the person who rang it (an unattributed sale is
+// in no one's list). Every sale is in exactly one device list and one day and
+// device list, so the list of every sale and a day's list are merges of
+// those (list() below) and their counts sums: they keep no index rows of
+// their own (layout 3: two list rows and two counts fewer per sale).
+std::vector<std::string> list_scopes_of(const receipt_row& r) {
+  std::vector<std::string> out{scope_device(r.sale.origin), scope_day_device(r.day, r.sale.origin)};
   if (!r.staff.empty()) {
     out.push_back(scope_staff(r.staff));
     out.push_back(scope_day_staff(r.day, r.staff));
   }
   return out;
+}
+// by_product is kept for every filter, all sales and a day included: summing
+// the devices' rows instead would cost a page O(devices x skus).
+std::vector<std::string> product_scopes_of(const receipt_row& r) {
+  std::vector<std::string> out = list_scopes_of(r);
+  out.push_back(scope_all());
+  out.push_back(scope_day(r.day));
+  return out;
+}
+// The scopes whose lists are merges of device lists, and the prefix of the
+// count rows of their parts: "nv" (every device that sold) for all sales,
+// "nw" day (the devices that sold that day) for a day.
+bool merged_scope(const std::string& scope) { return scope == scope_all() || (!scope.empty() && scope[0] == 'd'); }
+std::string parts_count_prefix(const std::string& scope) {
+  if (scope == scope_all()) return "nv";
+  return "nw" + scope.substr(1);  // 'd' day -> 'w' day: the day and device scopes of that day
 }
 
 // desc(receipt), the list key's last part: the receipt's bytes complemented,
@@ -283,19 +302,20 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
 }
 
 // by_product counts a sale while it is present and not voided (`scopes`:
-// scopes_of(r)).
+// product_scopes_of(r)).
 void product_effects(row_writer& rows, const receipt_row& r, const std::vector<std::string>& scopes, int sign) {
   for (const std::string& scope : scopes) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
 }
-void product_effects(row_writer& rows, const receipt_row& r, int sign) { product_effects(rows, r, scopes_of(r), sign); }
+void product_effects(row_writer& rows, const receipt_row& r, int sign) {
+  product_effects(rows, r, product_scopes_of(r), sign);
+}
 
 // The list, its counts and by_product follow a present sale (+1 when it
 // arrives, -1 when a better duplicate displaces it).
 void sale_effects(row_writer& rows, const std::string& receipt, const receipt_row& r, int sign) {
-  const std::vector<std::string> scopes = scopes_of(r);
-  for (const std::string& scope : scopes) {
+  for (const std::string& scope : list_scopes_of(r)) {
     const std::string key = list_key(scope, r.sale.hlc, receipt);
     if (sign > 0) {
       // Absent: the sale is listed only while present, and a displaced
@@ -306,7 +326,7 @@ void sale_effects(row_writer& rows, const std::string& receipt, const receipt_ro
     }
     add_count(rows, scope, sign);
   }
-  if (!r.voided) product_effects(rows, r, scopes, sign);
+  if (!r.voided) product_effects(rows, r, sign);
 }
 
 // A return's marks on its receipt (+1 applies it, -1 undoes a displaced one).
@@ -504,23 +524,70 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
   } else {
     scope = scope_all();
   }
-  out.sales.total = read_u64(rows, count_key(scope));
   const std::size_t limit = std::clamp<std::size_t>(req.limit, 1, page_limit_max);
   const std::string prefix = list_prefix(scope);
-  rows.scan(prefix, req.from, [&](std::string_view key, std::string_view) {
-    if (out.sales.items.size() == limit) {
-      out.sales.next = std::string(key);
-      return false;
+  // A page: the list's entries from the cursor on, by their order (the key
+  // after the list's prefix: newest first, then receipt descending), read
+  // from `parts` (one list, or the device lists a merged one is made of).
+  // Each part gives at most limit + 1 entries: enough for the page and the
+  // next page's cursor, the key the entry would have in this list.
+  std::vector<std::string> parts;
+  if (merged_scope(scope)) {
+    const std::string counts = parts_count_prefix(scope);
+    rows.scan(counts, "", [&](std::string_view key, std::string_view value) {
+      row_in in(value);
+      const std::uint64_t n = in.u64();
+      if (!in.failed()) out.sales.total += n;
+      parts.emplace_back(key.substr(1));  // 'n' + the part's scope
+      return true;
+    });
+  } else {
+    out.sales.total = read_u64(rows, count_key(scope));
+    parts.push_back(scope);
+  }
+  std::string from;  // the first order of the page ("": from the start)
+  if (req.from.compare(0, prefix.size(), prefix) == 0) {
+    from = req.from.substr(prefix.size());
+  } else if (req.from > prefix) {
+    parts.clear();  // a cursor past this list: nothing (as a scan from it)
+  }
+  std::vector<std::string> orders;
+  // The merge is exact up to the smallest last order taken from a part that
+  // had more (`bound`): past it, that part's next entries are not read.
+  std::optional<std::string> bound;
+  for (const std::string& part : parts) {
+    const std::string pp = list_prefix(part);
+    std::size_t taken = 0;
+    rows.scan(pp, pp + from, [&](std::string_view key, std::string_view) {
+      if (key.size() < pp.size() + 8) return true;  // not an index row (corrupt): skip
+      if (taken == limit + 1) {
+        if (!bound || orders.back() < *bound) bound = orders.back();
+        return false;
+      }
+      orders.emplace_back(key.substr(pp.size()));
+      ++taken;
+      return true;
+    });
+  }
+  if (parts.size() > 1) std::sort(orders.begin(), orders.end());
+  for (const std::string& order : orders) {
+    if (bound && order > *bound) {
+      // Past the bound (only when entries were skipped: receipts not present,
+      // corrupt rows): the next page goes on right after it.
+      out.sales.next = prefix + *bound + std::string(1, '\0');
+      break;
     }
-    if (key.size() < prefix.size() + 8) return true;  // not an index row (corrupt): skip
-    const std::string receipt = ascending(key.substr(prefix.size() + 8));
+    if (out.sales.items.size() == limit) {
+      out.sales.next = prefix + order;
+      break;
+    }
+    const std::string receipt = ascending(std::string_view(order).substr(8));
     const auto r = read_receipt(rows, receipt);
-    if (!r || !r->present) return true;
+    if (!r || !r->present) continue;
     sale_summary s{receipt, r->sale.origin, r->sale.hlc, r->day, 0, r->total, r->voided, r->refunded, r->staff};
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
-    return true;
-  });
+  }
   const std::string pp = product_prefix(scope);
   rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
     row_in k(key.substr(pp.size()));
