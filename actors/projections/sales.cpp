@@ -1,6 +1,7 @@
 #include "actors/projections/sales.hpp"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -205,26 +206,19 @@ std::string scope_staff(const std::string& staff) { return row_out().u8('s').key
 std::string scope_day_staff(std::int32_t day, const std::string& staff) {
   return row_out().u8('t').i32(day).key(staff).bytes();
 }
-// The scopes a sale is listed and counted in: its device's and its day and
-// device's, and the two of the person who rang it (an unattributed sale is
-// in no one's list). Every sale is in exactly one device list and one day and
-// device list, so the list of every sale and a day's list are merges of
-// those (list() below) and their counts sums: they keep no index rows of
-// their own (layout 3: two list rows and two counts fewer per sale).
+// The scopes a sale is listed, counted and summed by product in: its
+// device's and its day and device's, and the two of the person who rang it
+// (an unattributed sale is in no one's list). Every sale is in exactly one
+// device list and one day and device list, so the list of every sale and a
+// day's list are merges of those (list() below), and their counts and
+// by_product sums: they keep no rows of their own (layouts 3 and 4: per
+// sale two list rows, two counts and two by_product rows per line fewer).
 std::vector<std::string> list_scopes_of(const receipt_row& r) {
   std::vector<std::string> out{scope_device(r.sale.origin), scope_day_device(r.day, r.sale.origin)};
   if (!r.staff.empty()) {
     out.push_back(scope_staff(r.staff));
     out.push_back(scope_day_staff(r.day, r.staff));
   }
-  return out;
-}
-// by_product is kept for every filter, all sales and a day included: summing
-// the devices' rows instead would cost a page O(devices x skus).
-std::vector<std::string> product_scopes_of(const receipt_row& r) {
-  std::vector<std::string> out = list_scopes_of(r);
-  out.push_back(scope_all());
-  out.push_back(scope_day(r.day));
   return out;
 }
 // The scopes whose lists are merges of device lists, and the prefix of the
@@ -302,14 +296,14 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
 }
 
 // by_product counts a sale while it is present and not voided (`scopes`:
-// product_scopes_of(r)).
+// list_scopes_of(r)).
 void product_effects(row_writer& rows, const receipt_row& r, const std::vector<std::string>& scopes, int sign) {
   for (const std::string& scope : scopes) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
 }
 void product_effects(row_writer& rows, const receipt_row& r, int sign) {
-  product_effects(rows, r, product_scopes_of(r), sign);
+  product_effects(rows, r, list_scopes_of(r), sign);
 }
 
 // The list, its counts and by_product follow a present sale (+1 when it
@@ -588,18 +582,28 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
   }
-  const std::string pp = product_prefix(scope);
-  rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
-    row_in k(key.substr(pp.size()));
-    row_in in(value);
-    product_total t;
-    t.sku = k.key();
-    in.u64();
-    t.qty = in.i64();
-    t.net_cents = in.i64();
-    if (!k.failed() && !in.failed()) out.by_product.push_back(std::move(t));
-    return true;
-  });
+  // by_product: the scope's rows, or for a merged list the sums, sku by
+  // sku, of its parts' (a sku is listed while some part has a row for it,
+  // as the scope's own row would be: a part's row goes when its lines do).
+  std::map<std::string, product_total> sums;
+  for (const std::string& part : merged_scope(scope) ? parts : std::vector<std::string>{scope}) {
+    const std::string pp = product_prefix(part);
+    rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
+      row_in k(key.substr(pp.size()));
+      row_in in(value);
+      std::string sku = k.key();
+      in.u64();
+      const std::int64_t qty = in.i64(), net = in.i64();
+      if (k.failed() || in.failed()) return true;
+      product_total& t = sums[sku];
+      t.sku = std::move(sku);
+      t.qty += qty;
+      t.net_cents += net;
+      return true;
+    });
+  }
+  out.by_product.reserve(sums.size());
+  for (auto& [sku, t] : sums) out.by_product.push_back(std::move(t));
   return out;
 }
 

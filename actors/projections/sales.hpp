@@ -38,11 +38,12 @@
 //   's' staff "\0"          who rang it (attributed sales only)
 //   't' i32 day staff "\0"  a day and who rang it
 //   (layout 2 added 's' and 't': rows of layout 1 are folded again.)
-//   The list rows 'l' and counts 'n' are kept for 'v', 'w', 's' and 't'
-//   only: every sale is in exactly one 'v' and one 'w' list, so the list of
-//   every sale is the merge of the 'v' lists, a day's the merge of that
-//   day's 'w' lists, and their counts are sums (layout 3; rows of layout 2
-//   are folded again). by_product 'p' is kept for all six scopes.
+//   Rows 'l', 'n' and 'p' are kept for 'v', 'w', 's' and 't' only: every
+//   sale is in exactly one 'v' and one 'w' scope, so the list of every sale
+//   is the merge of the 'v' lists, a day's the merge of that day's 'w'
+//   lists, and their counts and by_product are sums (layout 4; rows of an
+//   older layout are folded again). 'g' and 'd' name those merged lists
+//   (their cursors are the keys their entries would have).
 // - 'r' receipt "\0" -> receipt row:
 //     bool present; if present: sale stamp (u64 hlc, str origin, u64 seq),
 //       i32 day, u32 n, n lines (str sku, i64 qty, i64 unit_price_cents,
@@ -68,7 +69,8 @@
 // Queries cost: sale(), facts(), counters(): one row read; list():
 // O(limit) row reads + the scope's by_product rows (one per sku sold); the
 // list of every sale and a day's list O(devices x limit) index rows (the
-// merge: up to limit + 1 from each device's list) and O(limit) receipts.
+// merge: up to limit + 1 from each device's list), O(limit) receipts and
+// the devices' by_product rows (one per device and sku it sold).
 #pragma once
 
 #include <cstdint>
@@ -86,7 +88,7 @@ namespace sn::projections {
 class sales_projection final : public projection {
  public:
   const char* name() const noexcept override { return "sales"; }
-  std::uint32_t layout() const noexcept override { return 3; }
+  std::uint32_t layout() const noexcept override { return 4; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
 };
 

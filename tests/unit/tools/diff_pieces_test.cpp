@@ -74,7 +74,7 @@ TEST(key_text, every_row_key_the_projections_write_reads) {
     }
   }
   for (const char* want : {"catalog: product SKU-A", "catalog: product count", "inventory: item SKU-B",
-                           "sales: receipt POS1-000001", "sales: counters POS2", "sales: by_product[all] SKU-A",
+                           "sales: receipt POS1-000001", "sales: counters POS2", "sales: by_product[device POS1] SKU-A",
                            "sales: list[device POS1] 2026-11-24T10:00:00.000Z POS1-000001",
                            "daily: figures 2026-11-24 POS2", "daily: newest day", "devices: device BO",
                            "devices: current master", "elections: election term 1 2026-11-24T00:30:00.000Z BO:1",
