@@ -1,6 +1,7 @@
 #include "actors/projections/sales.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -540,16 +541,18 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     parts.push_back(scope);
   }
   std::string from;  // the first order of the page ("": from the start)
+  bool past_the_list = false;  // a cursor past this list: no entries (as a scan from it)
   if (req.from.compare(0, prefix.size(), prefix) == 0) {
     from = req.from.substr(prefix.size());
   } else if (req.from > prefix) {
-    parts.clear();  // a cursor past this list: nothing (as a scan from it)
+    past_the_list = true;
   }
   std::vector<std::string> orders;
   // The merge is exact up to the smallest last order taken from a part that
   // had more (`bound`): past it, that part's next entries are not read.
   std::optional<std::string> bound;
   for (const std::string& part : parts) {
+    if (past_the_list) break;
     const std::string pp = list_prefix(part);
     std::size_t taken = 0;
     rows.scan(pp, pp + from, [&](std::string_view key, std::string_view) {
@@ -582,24 +585,35 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
   }
-  // by_product: the scope's rows, or for a merged list the sums, sku by
-  // sku, of its parts' (a sku is listed while some part has a row for it,
-  // as the scope's own row would be: a part's row goes when its lines do).
+  // by_product (whatever the page): the scope's rows in sku order, or for a
+  // merged list the sums, sku by sku, of its parts' (a sku is listed while
+  // some part has a row for it, as the scope's own row would be: a part's
+  // row goes when its lines do).
   std::map<std::string, product_total> sums;
-  for (const std::string& part : merged_scope(scope) ? parts : std::vector<std::string>{scope}) {
+  const auto product_rows = [&](const std::string& part, const std::function<void(product_total)>& take) {
     const std::string pp = product_prefix(part);
     rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
       row_in k(key.substr(pp.size()));
       row_in in(value);
-      std::string sku = k.key();
+      product_total t;
+      t.sku = k.key();
       in.u64();
-      const std::int64_t qty = in.i64(), net = in.i64();
-      if (k.failed() || in.failed()) return true;
-      product_total& t = sums[sku];
-      t.sku = std::move(sku);
-      t.qty += qty;
-      t.net_cents += net;
+      t.qty = in.i64();
+      t.net_cents = in.i64();
+      if (!k.failed() && !in.failed()) take(std::move(t));
       return true;
+    });
+  };
+  if (!merged_scope(scope)) {
+    product_rows(scope, [&](product_total t) { out.by_product.push_back(std::move(t)); });
+    return out;
+  }
+  for (const std::string& part : parts) {
+    product_rows(part, [&](product_total t) {
+      product_total& sum = sums[t.sku];
+      if (sum.sku.empty()) sum.sku = t.sku;
+      sum.qty += t.qty;
+      sum.net_cents += t.net_cents;
     });
   }
   out.by_product.reserve(sums.size());

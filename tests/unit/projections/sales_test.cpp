@@ -241,6 +241,37 @@ TEST(SalesProjection, AMergedListPagesExactlyPastEntriesWithoutAReceipt) {
   }
 }
 
+// Proves: a cursor below a list starts it, one past it (another list's)
+// gives no sales, and either way the count and by_product are the whole
+// list's, for a list of its own and for a merged one.
+TEST(SalesProjection, ACursorOutsideTheListGivesItsStartOrNothingWithItsTotals) {
+  const history h = make_history(7);
+  sales_projection p;
+  const folded f = fold(p, interleave(h, 7));
+  for (const auto& device : {std::optional<std::string>{}, std::optional<std::string>{h.origins.front()}}) {
+    const sales::filter flt{std::nullopt, device};
+    const auto whole = sales::list(f.rows, flt, page_request{});
+    ASSERT_FALSE(whole.sales.items.empty());
+    ASSERT_FALSE(whole.by_product.empty());
+    page_request below;
+    below.from = "a";  // sorts before every list key ("l…")
+    const auto first = sales::list(f.rows, flt, below);
+    ASSERT_EQ(first.sales.items.size(), whole.sales.items.size());
+    page_request past;
+    past.from = "m";  // sorts after every list key
+    const auto none = sales::list(f.rows, flt, past);
+    EXPECT_TRUE(none.sales.items.empty());
+    EXPECT_TRUE(none.sales.next.empty());
+    EXPECT_EQ(none.sales.total, whole.sales.total);
+    ASSERT_EQ(none.by_product.size(), whole.by_product.size());
+    for (std::size_t i = 0; i < whole.by_product.size(); ++i) {
+      EXPECT_EQ(none.by_product[i].sku, whole.by_product[i].sku);
+      EXPECT_EQ(none.by_product[i].qty, whole.by_product[i].qty);
+      EXPECT_EQ(none.by_product[i].net_cents, whole.by_product[i].net_cents);
+    }
+  }
+}
+
 // views truncates its list at list_entries_max with "truncated": the
 // default page is that size, and the reply says the same.
 TEST(SalesProjection, ALongListIsTruncatedAsViewsTruncatesIt) {
