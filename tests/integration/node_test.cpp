@@ -275,6 +275,16 @@ TEST_F(node_test, projections_of_an_older_row_layout_are_refolded_once) {
   EXPECT_EQ(refold_start.find("projection devices rows are of layout"), std::string::npos) << refold_start;
   EXPECT_TRUE(eventually([&] { return n.get_json("/v1/sales/POS1-000001").value("receipt", "") == "POS1-000001"; }))
       << n.get_json("/v1/sales/POS1-000001").dump();
+  // The lists of every sale and of a day (merges of the device lists since
+  // sales layout 3) answer from the refolded rows.
+  const auto all = n.get_json("/v1/sales");
+  EXPECT_EQ(all.value("count", -1), 1) << all.dump();
+  ASSERT_TRUE(all.contains("sales") && all["sales"].size() == 1u) << all.dump();
+  EXPECT_EQ(all["sales"][0].value("receipt", ""), "POS1-000001") << all.dump();
+  const std::string day = all["sales"][0].value("day", "");
+  const auto of_day = n.get_json("/v1/sales?day=" + day);
+  EXPECT_EQ(of_day.value("count", -1), 1) << of_day.dump();
+  EXPECT_EQ(of_day["by_product"], all["by_product"]) << of_day.dump();
   ASSERT_TRUE(n.stop());
   const std::size_t before_again = since(0).size();
   node_process again(data(), {});
