@@ -479,8 +479,17 @@ std::vector<std::string> projection_names() {
 }
 
 /// Rows per write of the floor's write pass: about what a chunk's flush writes
-/// (7.7 rows per event x 4,096 events in the 1 M history).
+/// (5.6-7.7 rows per event, by layout, x 4,096 events).
 constexpr std::size_t floor_batch_rows = 32768;
+
+/// A writable log with every projection family, unsynced: the breakdown's folds into RocksDB rows.
+sn::storage::log_options projection_log_options(const fs::path& dir) {
+  sn::storage::log_options o;
+  o.data_dir = dir.string();
+  o.sync = sn::storage::durability::os;
+  o.projection_families = projection_names();
+  return o;
+}
 
 struct held_row {
   std::size_t family = 0;
@@ -504,12 +513,8 @@ floor_cost measure_floor(const std::vector<held_row>& held, const fs::path& dir)
     for (const held_row& r : held) digests[r.family].change(r.key, std::nullopt, r.value);
     out.digest_us = 1e6 * (thread_cpu_now() - c0) / held.size();
   }
-  sn::storage::log_options o;
-  o.data_dir = dir.string();
-  o.sync = sn::storage::durability::os;
-  o.projection_families = names;
   {
-    auto log = sn::storage::event_log::open(o);
+    auto log = sn::storage::event_log::open(projection_log_options(dir));
     if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
     auto store = sn::storage::projection_store::open(**log, names);
     if (!store) fail("projection store: " + store.error().to_string());
@@ -534,10 +539,7 @@ floor_cost measure_floor(const std::vector<held_row>& held, const fs::path& dir)
 void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_t limit, const pass_rate& decode) {
   const fs::path copy = scratch_dir / "breakdown";
   copy_data_dir(pristine, copy);
-  sn::storage::log_options o;
-  o.data_dir = copy.string();
-  o.sync = sn::storage::durability::os;
-  o.projection_families = projection_names();
+  const sn::storage::log_options o = projection_log_options(copy);
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + copy.string() + ": " + log.error().to_string());
   pass_rate in_memory, in_rocksdb;
