@@ -486,6 +486,12 @@ status projection_set::rebuild(std::size_t i) {
   return load(u, i);
 }
 
+std::uint64_t projection_set::rows_read_below() const noexcept {
+  std::uint64_t n = 0;
+  for (const unit& u : units_) n += u.rows->reads_below();
+  return n;
+}
+
 std::string projection_set::digest_hex(std::size_t i) const { return units_[i].digest.total().digest_hex(); }
 
 std::string projection_set::bucket_hex(std::size_t i, std::uint8_t bucket) const {

@@ -149,6 +149,8 @@ class projection_set {
   std::uint64_t writes() const noexcept { return writes_; }
   /// Rows (puts and deletes, the set's own rows included) those writes held.
   std::uint64_t rows_written() const noexcept { return rows_written_; }
+  /// Rows the folds read from the store, not from the overlays' caches (a metric).
+  std::uint64_t rows_read_below() const noexcept;
 
   void pause(std::size_t i) { units_[i].info.paused = true; }
   void resume(std::size_t i) { units_[i].info.paused = false; }

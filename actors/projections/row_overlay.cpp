@@ -1,5 +1,7 @@
 #include "actors/projections/row_overlay.hpp"
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 namespace sn::projections {
@@ -13,10 +15,17 @@ row_overlay::row& row_overlay::load(std::string_view key, bool read_below) const
   auto it = rows_.find(lookup_);
   if (it == rows_.end()) {
     entry e;
-    if (read_below) e.before = base_.get(key);
+    if (read_below) {
+      e.before = base_.get(key);
+      ++reads_below_;
+    }
     e.value = e.before;
+    e.once = !e.before;  // an absent row is kept only if a later batch reads it again
     it = rows_.emplace(lookup_, std::move(e)).first;
+  } else if (it->second.used != generation_) {
+    it->second.once = false;  // read again by a later batch: a hot row
   }
+  it->second.used = generation_;
   last_ = &*it;
   return *it;
 }
@@ -75,46 +84,77 @@ void row_overlay::for_each_change(const change_visitor& fn) const {
 
 void row_overlay::commit() {
   last_ = nullptr;
-  if (rows_.size() > cached_rows_max_) {
-    rows_.clear();
-  } else {
-    for (row* r : dirty_rows_) {
-      entry& e = r->second;
-      // A row deleted, or created by this batch, is not kept: most new rows
-      // are written once and not read again by a fold (a receipt, its list
-      // entries and facts), and caching them would fill the bound with them
-      // and empty the hot rows (totals, on-hand) with it. A new row that is
-      // read again is read from below once and cached from then on.
-      if (!e.value || !e.before) {
-        rows_.erase(rows_.find(r->first));
-        continue;
-      }
-      e.before = e.value;
-      e.dirty = false;
+  for (row* r : dirty_rows_) {
+    entry& e = r->second;
+    // A row deleted, or created by this batch, is not kept: most new rows
+    // are written once and not read again by a fold (a receipt, its list
+    // entries and facts), and caching them would fill the bound with them.
+    // A new row that is read again is read from below once and cached from
+    // then on.
+    if (!e.value || !e.before) {
+      rows_.erase(rows_.find(r->first));
+      continue;
     }
+    e.before = e.value;
+    e.dirty = false;
   }
   dirty_rows_.clear();
+  ++generation_;
+  if (rows_.size() > cached_rows_max_) evict();
 }
 
 void row_overlay::commit_unwritten() {
   last_ = nullptr;
   for (row* r : dirty_rows_) {
-    r->second.before = r->second.value;
-    r->second.dirty = false;
+    entry& e = r->second;
+    if (e.value.has_value() != e.before.has_value()) e.once = true;  // created or deleted
+    e.before = e.value;
+    e.dirty = false;
   }
   dirty_rows_.clear();
+  ++generation_;
 }
 
 void row_overlay::written() {
-  if (rows_.size() <= cached_rows_max_) return;
-  // Only the rows changed since (not written yet) must stay.
+  if (rows_.size() > cached_rows_max_) evict();
+}
+
+void row_overlay::evict() {
   last_ = nullptr;
-  std::vector<std::pair<std::string, entry>> keep;
-  keep.reserve(dirty_rows_.size());
-  for (row* r : dirty_rows_) keep.emplace_back(r->first, std::move(r->second));
-  rows_.clear();
-  dirty_rows_.clear();
-  for (auto& [key, e] : keep) dirty_rows_.push_back(&*rows_.emplace(std::move(key), std::move(e)).first);
+  // Ages in batches since last use, of the clean rows kept after the first
+  // pass (the last bucket holds every older one).
+  constexpr std::size_t ages = 64;
+  std::array<std::size_t, ages> by_age{};
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    const entry& e = it->second;
+    if (e.dirty) {
+      ++it;
+      continue;
+    }
+    if (e.once && e.used != generation_) {
+      it = rows_.erase(it);
+      continue;
+    }
+    ++by_age[std::min<std::size_t>(generation_ - e.used, ages - 1)];
+    ++it;
+  }
+  const std::size_t target = cached_rows_max_ / 4 * 3;
+  if (rows_.size() <= target) return;
+  // The oldest ages go until the rest fits; the current batch's rows stay.
+  std::size_t keep = rows_.size();
+  std::size_t cut = ages;  // rows of age >= cut are dropped
+  while (cut > 1 && keep > target) {
+    --cut;
+    keep -= by_age[cut];
+  }
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    const entry& e = it->second;
+    if (!e.dirty && generation_ - e.used >= cut) {
+      it = rows_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void row_overlay::discard() {

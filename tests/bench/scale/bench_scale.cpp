@@ -384,6 +384,7 @@ struct pass_rate {
   std::size_t events = 0;
   double wall_s = 0, cpu_s = 0;
   std::size_t rows = 0;  ///< rows changed (written) by a fold, summed over its flushes
+  std::size_t reads = 0;  ///< rows the fold read from below its caches
   double wall_evps() const { return events / wall_s; }
   double cpu_evps() const { return events / cpu_s; }
 };
@@ -426,6 +427,7 @@ pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_se
   pass_rate r;
   const auto t0 = clock_type::now();
   const double c0 = thread_cpu_now();
+  const std::uint64_t reads0 = set.rows_read_below();
   std::uint64_t next = 1;
   auto write = [&] {
     r.rows += set.pending_rows();
@@ -443,6 +445,7 @@ pass_rate fold(const sn::storage::event_log& log, sn::projections::projection_se
   write();
   r.wall_s = secs_since(t0);
   r.cpu_s = thread_cpu_now() - c0;
+  r.reads = set.rows_read_below() - reads0;
   return r;
 }
 
@@ -616,8 +619,9 @@ void breakdown(const fs::path& pristine, const fs::path& scratch_dir, std::size_
   row(bulk_what.c_str(), in_rocksdb_bulk);
   const double per_event_decode = decode.cpu_s / decode.events, per_event_mem = in_memory.cpu_s / in_memory.events,
                per_event_rocks = in_rocksdb.cpu_s / in_rocksdb.events;
-  say("rows written per event (per chunk of %zu, after the chunk's own overwrites): %.1f\n", read_chunk_events,
-      double(in_memory.rows) / in_memory.events);
+  say("rows written per event (per chunk of %zu, after the chunk's own overwrites): %.1f; rows read below the "
+      "caches per event: %.2f\n",
+      read_chunk_events, double(in_memory.rows) / in_memory.events, double(in_rocksdb.reads) / in_rocksdb.events);
   const double held_per_event = double(held.size()) / in_memory.events;
   const double floor_us = 1e6 * per_event_decode + held_per_event * (layout_floor.digest_us + layout_floor.write_us);
   say("rows held after the fold: %.1f per event. Each is digested and written at least once by any fold: "

@@ -144,13 +144,70 @@ TEST(RowOverlay, RowsCommittedUnwrittenStayCachedUntilWritten) {
   });
   EXPECT_EQ(n, 1u);
   for (const char* k : {"b", "c", "d"}) base.put(k, k);  // the deferred write lands
-  o.written();  // past the bound: only the row changed since stays
-  EXPECT_EQ(o.cached(), 1u);
+  o.written();  // past the bound: only the rows the next batch used stay (d changed, a read)
+  EXPECT_EQ(o.cached(), 2u);
   EXPECT_EQ(o.get("d"), "d2");
   EXPECT_EQ(o.get("b"), "b");  // from below again
   n = 0;
   o.for_each_change([&](const auto&, const auto&, const auto&) { ++n; });
   EXPECT_EQ(n, 1u);
+}
+
+// Proves: past the bound the cache drops its least recently used rows, not
+// every row: a row every batch updates (a total) is read from below once in
+// ten batches, while each batch also reads rows nothing reads again, and the
+// cache stays near its bound.
+TEST(RowOverlay, PastTheBoundTheLeastRecentlyUsedRowsGoAndAHotRowStays) {
+  memory_rows durable;
+  durable.put("hot", "0");
+  for (int i = 0; i < 100; ++i) durable.put("cold" + std::to_string(i), "c");
+  testing::counting_reader base(durable);
+  row_overlay o(base, /*cached_rows_max=*/8);
+  for (int batch = 1; batch <= 10; ++batch) {
+    o.put("hot", std::to_string(batch));
+    for (int k = 0; k < 5; ++k) EXPECT_EQ(o.get("cold" + std::to_string(batch * 5 + k)), "c");
+    durable.put("hot", *o.get("hot"));  // the set's write
+    o.commit();
+    EXPECT_LE(o.cached(), 8u) << "batch " << batch;
+  }
+  EXPECT_EQ(base.reads, 1u + 10 * 5);  // "hot" once, every cold row once
+  EXPECT_EQ(o.get("hot"), "10");
+  EXPECT_EQ(base.reads, 1u + 10 * 5);
+}
+
+// Proves: in the deferred flow as the node runs it (batch N folds, then
+// batch N-1's write lands: written(), then N is committed unwritten), rows a
+// batch created and no later batch read are the first to go past the bound;
+// a row only every other batch changes stays, and so does a row created by
+// one batch and read again by the next (a new day's total): each row is read
+// from below once.
+TEST(RowOverlay, CreatedRowsNotReadAgainGoFirstAndWarmRowsStay) {
+  memory_rows durable;
+  durable.put("hot", "0");
+  durable.put("warm", "0");
+  testing::counting_reader base(durable);
+  row_overlay o(base, /*cached_rows_max=*/8);
+  std::map<std::string, std::string> pending;  // batch N-1's rows, written when N has folded
+  for (int batch = 1; batch <= 6; ++batch) {
+    std::map<std::string, std::string> rows;
+    rows["hot"] = std::to_string(batch);
+    rows["day"] = std::to_string(batch);                          // created by batch 1
+    if (batch % 2 == 1) rows["warm"] = std::to_string(batch);     // batches 1, 3, 5
+    for (int k = 0; k < 3; ++k) rows["receipt" + std::to_string(batch * 3 + k)] = "r";  // never read again
+    for (const auto& [k, v] : rows) o.put(k, v);
+    if (batch > 1) {
+      for (const auto& [k, v] : pending) durable.put(k, v);  // batch N-1's deferred write lands
+      o.written();
+      EXPECT_LE(o.cached(), 3u + 3) << "batch " << batch;  // hot, day, warm and this batch's receipts
+    }
+    o.commit_unwritten();
+    pending = rows;
+  }
+  // Reads below: "hot" and "warm" once, "day" once (absent), each receipt once (absent).
+  EXPECT_EQ(base.reads, 3u + 6 * 3);
+  EXPECT_EQ(o.get("day"), "6");
+  EXPECT_EQ(o.get("warm"), "5");
+  EXPECT_EQ(base.reads, 3u + 6 * 3);
 }
 
 TEST(RowCodec, KeysSortNumericallyAndValuesRoundTrip) {

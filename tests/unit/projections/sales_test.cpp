@@ -180,7 +180,9 @@ TEST(SalesProjection, PagesConcatenateToTheWholeList) {
           const auto got = page_through(f.rows, flt, limit, [&](const sales::sales_list& pg) {
             EXPECT_EQ(pg.sales.total, whole.sales.total);
             EXPECT_EQ(pg.by_product.size(), whole.by_product.size());
-            if (!pg.sales.next.empty()) EXPECT_EQ(pg.sales.items.size(), limit);  // only the last page is short
+            if (!pg.sales.next.empty()) {
+              EXPECT_EQ(pg.sales.items.size(), limit);  // only the last page is short
+            }
           });
           ASSERT_EQ(got, receipts_of(whole)) << "seed " << seed << " limit " << limit;
         }
