@@ -24,6 +24,10 @@ class stored_rows final : public projections::row_reader {
               const storage::projection_store::read_view* at = nullptr)
     : store_(store), family_(family), at_(at) {}
   std::optional<std::string> get(std::string_view key) const override { return store_.get(family_, key, at_); }
+  void get_many(const std::vector<std::string_view>& keys,
+                std::vector<std::optional<std::string>>& out) const override {
+    store_.get_many(family_, keys, out, at_);
+  }
   void scan(std::string_view prefix, std::string_view from, const projections::row_visitor& fn) const override {
     store_.scan(family_, prefix, from, fn, at_);
   }

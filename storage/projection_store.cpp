@@ -73,6 +73,24 @@ std::optional<std::string> projection_store::get(std::size_t family, std::string
   return value;
 }
 
+void projection_store::get_many(std::size_t family, const std::vector<std::string_view>& keys,
+                                std::vector<std::optional<std::string>>& out, const read_view* at) const {
+  out.assign(keys.size(), std::nullopt);
+  if (keys.empty()) return;
+  rocksdb::ReadOptions ro;
+  if (at) ro.snapshot = at->s_->snap;
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const auto k : keys) slices.emplace_back(k.data(), k.size());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->h->db->MultiGet(ro, impl_->families[family], keys.size(), slices.data(), values.data(), statuses.data(),
+                         /*sorted_input=*/false);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) out[i].emplace(values[i].data(), values[i].size());
+  }
+}
+
 void projection_store::scan(std::size_t family, std::string_view prefix, std::string_view from,
                             const std::function<bool(std::string_view, std::string_view)>& fn,
                             const read_view* at) const {

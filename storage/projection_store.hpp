@@ -48,6 +48,10 @@ class projection_store {
   std::unique_ptr<read_view> snapshot() const;
 
   std::optional<std::string> get(std::size_t family, std::string_view key, const read_view* at = nullptr) const;
+  /// get() of every key of `keys` at once (RocksDB's batched MultiGet): out[i]
+  /// is the value of keys[i], nullopt when absent (or on an I/O error).
+  void get_many(std::size_t family, const std::vector<std::string_view>& keys,
+                std::vector<std::optional<std::string>>& out, const read_view* at = nullptr) const;
   /// Rows with key prefix `prefix` and key >= `from`, ascending; fn returns false to stop.
   void scan(std::size_t family, std::string_view prefix, std::string_view from,
             const std::function<bool(std::string_view key, std::string_view value)>& fn,

@@ -428,6 +428,16 @@ std::optional<std::string> device_of(std::string_view key) {
 
 }  // namespace
 
+void daily_projection::rows_to_read(const folded_event& e, std::vector<std::string>& keys) const {
+  if (const auto* p = std::get_if<sale_completed>(&e.p)) {
+    keys.push_back(receipt_key(p->receipt));
+  } else if (const auto* p = std::get_if<sale_voided>(&e.p)) {
+    keys.push_back(receipt_key(p->receipt));
+  } else if (const auto* p = std::get_if<sale_returned>(&e.p)) {
+    keys.push_back(return_key(p->return_id));
+  }
+}
+
 const char* daily_projection::apply(const folded_event& e, row_writer& rows, fold_context&) {
   if (const auto* p = std::get_if<sale_completed>(&e.p)) return on(e.ev, *p, rows);
   if (const auto* p = std::get_if<sale_returned>(&e.p)) return on(e.ev, *p, rows);

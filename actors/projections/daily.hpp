@@ -65,6 +65,8 @@ class daily_projection final : public projection {
  public:
   const char* name() const noexcept override { return "daily"; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
+  /// A sale's or void's receipt row; a return's row.
+  void rows_to_read(const folded_event& e, std::vector<std::string>& keys) const override;
 };
 
 namespace daily {

@@ -286,6 +286,28 @@ inventory::item to_item(std::string sku, const item_state& s) {
 
 }  // namespace
 
+void inventory_projection::rows_to_read(const folded_event& e, std::vector<std::string>& keys) const {
+  const auto item = [&](const std::string& sku) { keys.push_back(key_of(item_prefix, sku)); };
+  if (const auto* p = std::get_if<sale_completed>(&e.p)) {
+    keys.push_back(key_of(receipt_prefix, p->receipt));
+    for (const sale_line& l : p->lines) item(l.sku);
+  } else if (const auto* p = std::get_if<sale_voided>(&e.p)) {
+    keys.push_back(key_of(receipt_prefix, p->receipt));
+  } else if (const auto* p = std::get_if<sale_returned>(&e.p)) {
+    keys.push_back(key_of(return_prefix, p->return_id));
+    for (const return_line& l : p->lines) item(l.sku);
+  } else if (const auto* p = std::get_if<product_upserted>(&e.p)) {
+    item(p->sku);
+    keys.push_back(key_of(low_prefix, p->sku));  // a new item's low-stock row is set or cleared
+  } else if (const auto* p = std::get_if<stock_received>(&e.p)) {
+    item(p->sku);
+  } else if (const auto* p = std::get_if<stock_adjusted>(&e.p)) {
+    item(p->sku);
+  } else if (const auto* p = std::get_if<stock_counted>(&e.p)) {
+    item(p->sku);
+  }
+}
+
 const char* inventory_projection::apply(const folded_event& e, row_writer& rows, fold_context&) {
   return std::visit(
       [&](const auto& p) -> const char* {

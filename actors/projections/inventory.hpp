@@ -54,6 +54,9 @@ class inventory_projection final : public projection {
  public:
   const char* name() const noexcept override { return "inventory"; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
+  /// A sale's or void's receipt row; a return's row; the item rows of sales,
+  /// returns, stock movements and product upserts.
+  void rows_to_read(const folded_event& e, std::vector<std::string>& keys) const override;
 };
 
 namespace inventory {

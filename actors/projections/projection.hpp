@@ -66,6 +66,14 @@ class projection {
   /// start-up (node/node.cpp), so a row format can grow without a migration.
   virtual std::uint32_t layout() const noexcept { return 1; }
   virtual const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) = 0;
+  /// Appends keys of rows apply(e) will read (a receipt's row, say): a hint
+  /// the set uses to read a chunk's rows in one batch before folding it
+  /// (row_overlay::read_ahead). A key apply() does not read, or one left
+  /// out, costs time only, never correctness. Default: none.
+  virtual void rows_to_read(const folded_event& e, std::vector<std::string>& keys) const {
+    (void)e;
+    (void)keys;
+  }
 };
 
 /// Every projection of this build, in a fixed order (the set's order).

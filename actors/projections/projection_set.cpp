@@ -179,7 +179,7 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
   // A deferred write runs beside the folds (task 0 of the parallel run
   // below) when the store lets it; otherwise settle() runs it.
   const bool write_beside = deferred_.prepared && !deferred_.ran && store_.writes_beside_reads();
-  if (fold_threads_ <= 1 || events.size() < parallel_chunk_min) {
+  if (events.size() < parallel_chunk_min) {
     if (write_beside) run_deferred();
     for (const auto& pe : events) apply(pe.pos, *pe.e, detect_conflicts);
     return;
@@ -196,6 +196,13 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
   const auto fold_unit = [&](std::size_t ui) {
     unit& u = units_[ui];
     found_in& f = found[ui];
+    if (u.info.paused) return;
+    // The rows the chunk's folds will read, in one batch (projection::rows_to_read).
+    std::vector<std::string> keys;
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      if (events[k].pos > u.info.position && decoded[k]) u.p->rows_to_read(folded_event{*events[k].e, *decoded[k]}, keys);
+    }
+    if (!keys.empty()) u.rows->read_ahead(keys);
     std::vector<retail::register_conflict> c;
     fold_context ctx{settings_, detect_conflicts ? &c : nullptr};
     for (std::size_t k = 0; k < events.size(); ++k) {
@@ -220,7 +227,7 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
       c.clear();
     }
   };
-  if (write_beside) {
+  if (write_beside && workers_) {
     // The write touches the digests and the store, the folds the overlays
     // and the positions: nothing in common.
     workers_->run(units_.size() + 1, [&](std::size_t t) {
@@ -231,6 +238,7 @@ void projection_set::apply_chunk(const std::vector<positioned>& events, bool det
       }
     });
   } else {
+    if (write_beside) run_deferred();
     for_each_unit_parallel(fold_unit);
   }
   // Merged in apply()'s order: event by event, projection by projection; an

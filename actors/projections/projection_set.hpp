@@ -106,11 +106,14 @@ class projection_set {
     std::uint64_t pos = 0;
     const event* e = nullptr;
   };
-  /// apply() of every event of a chunk, in order. With fold_threads() > 1 and
-  /// a chunk of at least parallel_chunk_min events, the projections fold on
-  /// that many threads (each projection on one: its overlay, digest and rows
-  /// are its own) and the parked events and conflicts are merged in the order
-  /// apply() would have found them: the outcome is the same, byte for byte.
+  /// apply() of every event of a chunk, in order. A chunk of at least
+  /// parallel_chunk_min events is folded projection by projection, each
+  /// first reading the rows its folds will read in one batch
+  /// (projection::rows_to_read, row_overlay::read_ahead); with
+  /// fold_threads() > 1 the projections fold on that many threads (each
+  /// projection on one: its overlay, digest and rows are its own). The parked
+  /// events and conflicts are merged in the order apply() would have found
+  /// them: the outcome is the same, byte for byte.
   void apply_chunk(const std::vector<positioned>& events, bool detect_conflicts);
   /// Threads apply_chunk() and flush() may use (1: the caller's only; default).
   /// The helpers (n - 1 of them) are started here and parked between jobs

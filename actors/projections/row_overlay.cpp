@@ -30,6 +30,27 @@ row_overlay::row& row_overlay::load(std::string_view key, bool read_below) const
   return *it;
 }
 
+void row_overlay::read_ahead(std::vector<std::string>& keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<std::string_view> missing;
+  for (const std::string& k : keys) {
+    if (rows_.find(k) == rows_.end()) missing.emplace_back(k);
+  }
+  if (missing.empty()) return;
+  std::vector<std::optional<std::string>> values;
+  base_.get_many(missing, values);
+  reads_below_ += missing.size();
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    entry e;
+    e.before = std::move(values[i]);
+    e.value = e.before;
+    e.once = !e.before;
+    e.used = generation_;
+    rows_.emplace(std::string(missing[i]), std::move(e));  // no rehash moves an element: last_ stays valid
+  }
+}
+
 std::optional<std::string> row_overlay::get(std::string_view key) const { return load(key).second.value; }
 
 void row_overlay::scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const {

@@ -53,6 +53,12 @@ class row_overlay final : public row_writer {
   void erase(std::string_view key) override;
   void put_new(std::string_view key, std::string value) override;
 
+  /// Reads the rows of `keys` (any order, repeats allowed; it is sorted and
+  /// deduplicated) that are not cached, in one batch from below
+  /// (row_reader::get_many), and caches them as this batch's reads: the
+  /// fold's get()s of them then read nothing below.
+  void read_ahead(std::vector<std::string>& keys);
+
   using change_visitor = std::function<void(const std::string& key, const std::optional<std::string>& before,
                                             const std::optional<std::string>& after)>;
   void for_each_change(const change_visitor& fn) const;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sn::projections {
 
@@ -26,6 +27,13 @@ class row_reader {
   virtual ~row_reader() = default;
   /// The value of `key`, nullopt when absent.
   virtual std::optional<std::string> get(std::string_view key) const = 0;
+  /// get() of every key at once: out[i] is the value of keys[i]. A store may
+  /// batch them (RocksDB's MultiGet costs about half a get() per key).
+  virtual void get_many(const std::vector<std::string_view>& keys, std::vector<std::optional<std::string>>& out) const {
+    out.clear();
+    out.reserve(keys.size());
+    for (const std::string_view k : keys) out.push_back(get(k));
+  }
   /// Rows whose key starts with `prefix` and is >= `from` (from empty or below
   /// the prefix: from the first), in ascending key order.
   virtual void scan(std::string_view prefix, std::string_view from, const row_visitor& fn) const = 0;

@@ -275,8 +275,12 @@ void add_count(row_writer& rows, const std::string& scope, int sign) {
   }
 }
 
+std::string product_key(const std::string& scope, const std::string& sku) {
+  return row_out().u8('p').raw(scope).key(sku).bytes();  // product_prefix(scope) + sku
+}
+
 void add_product(row_writer& rows, const std::string& scope, const sold_line& l, int sign) {
-  const std::string key = row_out().u8('p').raw(scope).key(l.sku).bytes();  // product_prefix(scope) + sku
+  const std::string key = product_key(scope, l.sku);
   std::uint64_t lines = 0;
   std::int64_t qty = 0, net = 0;
   if (const auto v = rows.get(key)) {
@@ -451,6 +455,26 @@ const char* sales_projection::apply(const folded_event& e, row_writer& rows, fol
   if (const auto* p = std::get_if<sale_returned>(&e.p)) return on(e.ev, *p, rows);
   if (const auto* p = std::get_if<sale_voided>(&e.p)) return on(e.ev, *p, rows);
   return nullptr;
+}
+
+void sales_projection::rows_to_read(const folded_event& e, std::vector<std::string>& keys) const {
+  if (const auto* p = std::get_if<sale_completed>(&e.p)) {
+    keys.push_back(receipt_key(p->receipt));
+    const auto day = retail::day_from_string(p->business_day);
+    if (!day) return;
+    receipt_row r;  // the scopes list_scopes_of gives the sale once folded
+    r.sale = stamp_of(e.ev);
+    r.day = *day;
+    r.staff = p->staff_id;
+    for (const std::string& scope : list_scopes_of(r)) {
+      for (const sale_line& l : p->lines) keys.push_back(product_key(scope, l.sku));
+    }
+  } else if (const auto* p = std::get_if<sale_voided>(&e.p)) {
+    keys.push_back(receipt_key(p->receipt));
+  } else if (const auto* p = std::get_if<sale_returned>(&e.p)) {
+    keys.push_back(return_key(p->return_id));
+    keys.push_back(receipt_key(p->receipt));
+  }
 }
 
 namespace sales {

@@ -90,6 +90,8 @@ class sales_projection final : public projection {
   const char* name() const noexcept override { return "sales"; }
   std::uint32_t layout() const noexcept override { return 4; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
+  /// A sale's receipt and by_product rows; a void's receipt; a return's row and receipt.
+  void rows_to_read(const folded_event& e, std::vector<std::string>& keys) const override;
 };
 
 namespace sales {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/projections/rows.hpp"
 
@@ -24,7 +25,13 @@ class counting_reader final : public row_reader {
       return fn(k, v);
     });
   }
+  void get_many(const std::vector<std::string_view>& keys, std::vector<std::optional<std::string>>& out) const override {
+    ++batches;
+    reads += keys.size();
+    r_.get_many(keys, out);
+  }
   mutable std::size_t reads = 0;
+  mutable std::size_t batches = 0;  ///< get_many calls
 
  private:
   const row_reader& r_;

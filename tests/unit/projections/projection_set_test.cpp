@@ -11,6 +11,8 @@
 #include "actors/projections/memory_rows.hpp"
 #include "actors/projections/projection_set.hpp"
 #include "actors/projections/row_codec.hpp"
+#include "actors/projections/row_overlay.hpp"
+#include "tests/unit/projections/counting_reader.hpp"
 #include "tests/bench/retail/replay_mix.hpp"
 #include "events/errc.hpp"
 #include "events/payload_codec.hpp"
@@ -489,8 +491,10 @@ TEST(ProjectionSet, AChunkFoldedOnTwoThreadsEqualsOneThreadsFold) {
   EXPECT_EQ(one_300.digests, one.digests);
   // Each chunk's write deferred (a catch-up's): done beside the next chunk's
   // folds, or by settle(): the same rows and stored digests as a write per chunk.
-  for (const writes mode : {writes::deferred_beside, writes::deferred_settled}) {
-    const folded deferred = fold_all(log, 2, 300, mode);
+  // On one thread too: the write first, then the projections one by one.
+  for (const auto& [threads, mode] : {std::pair{2, writes::deferred_beside}, std::pair{2, writes::deferred_settled},
+                                      std::pair{1, writes::deferred_beside}}) {
+    const folded deferred = fold_all(log, threads, 300, mode);
     for (std::size_t i = 0; i < one.rows.size(); ++i) EXPECT_TRUE(deferred.rows[i] == one.rows[i]) << "projection " << i;
     EXPECT_EQ(deferred.digests, one.digests);
     EXPECT_EQ(deferred.stored, one_300.stored);
@@ -501,6 +505,44 @@ TEST(ProjectionSet, AChunkFoldedOnTwoThreadsEqualsOneThreadsFold) {
   // And the same as small batches folded one event at a time (the live path).
   const folded live = fold_all(log, 2, 1);
   EXPECT_EQ(live.digests, one.digests);
+}
+
+// Proves: the rows a projection names for a chunk (rows_to_read) are the rows
+// its folds read: read ahead in one batch, folding the chunk then reads from
+// below only the few rows every sale shares (counts, counters, a day's
+// figures), not a row per sale.
+TEST(ProjectionSet, RowsToReadNameWhatTheFoldsOfAChunkRead) {
+  bench::replay_mix mix(8000);  // 2,000 products first, then the mix: ~3,300 sales
+  std::vector<event> log;
+  std::size_t sales = 0;
+  while (!mix.done()) {
+    log.push_back(mix.next());
+    sales += log.back().type == static_cast<std::uint16_t>(event_type::sale_completed);
+  }
+  const retail::store_settings settings{};
+  std::vector<payload> decoded;
+  for (const event& e : log) {
+    auto d = decode_payload(e, settings);
+    ASSERT_TRUE(d);
+    decoded.push_back(std::move(*d));
+  }
+  for (auto& p : all_projections()) {
+    const std::string name = p->name();
+    if (name != "sales" && name != "inventory" && name != "daily") continue;
+    memory_rows durable;
+    testing::counting_reader base(durable);
+    row_overlay rows(base, std::size_t(-1));
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < log.size(); ++i) p->rows_to_read(folded_event{log[i], decoded[i]}, keys);
+    ASSERT_FALSE(keys.empty()) << name;
+    rows.read_ahead(keys);
+    const std::size_t ahead = base.reads;
+    fold_context ctx{settings, nullptr};
+    for (std::size_t i = 0; i < log.size(); ++i) p->apply(folded_event{log[i], decoded[i]}, rows, ctx);
+    const std::size_t during = base.reads - ahead;
+    EXPECT_GT(ahead, sales) << name;  // a receipt per sale at least
+    EXPECT_LT(during, 50u) << name << ": rows read while folding, not named by rows_to_read";
+  }
 }
 
 }  // namespace

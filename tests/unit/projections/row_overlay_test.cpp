@@ -210,6 +210,36 @@ TEST(RowOverlay, CreatedRowsNotReadAgainGoFirstAndWarmRowsStay) {
   EXPECT_EQ(base.reads, 3u + 6 * 3);
 }
 
+// Proves: read_ahead reads the rows not cached in one batch (repeats and
+// cached rows are not read again), and the fold's reads and writes of them
+// then read nothing below; a row read ahead and changed is listed with the
+// value read as its old one, and one read ahead as absent as created.
+TEST(RowOverlay, ReadAheadReadsTheRowsNotCachedInOneBatch) {
+  memory_rows durable;
+  durable.put("a", "1");
+  durable.put("b", "2");
+  testing::counting_reader base(durable);
+  row_overlay o(base);
+  EXPECT_EQ(o.get("a"), "1");  // cached from here
+  EXPECT_EQ(base.reads, 1u);
+  std::vector<std::string> keys{"c", "b", "a", "b", "c"};
+  o.read_ahead(keys);
+  EXPECT_EQ(base.batches, 1u);
+  EXPECT_EQ(base.reads, 3u);  // "b" and "c" once each
+  EXPECT_EQ(o.get("b"), "2");
+  EXPECT_FALSE(o.get("c").has_value());
+  o.put("b", "3");
+  o.put("c", "new");
+  EXPECT_EQ(base.reads, 3u);
+  std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> changes;
+  o.for_each_change([&](const std::string& k, const auto& was, const auto& now) { changes[k] = {was, now}; });
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes["b"].first, "2");
+  EXPECT_EQ(changes["b"].second, "3");
+  EXPECT_FALSE(changes["c"].first.has_value());
+  EXPECT_EQ(changes["c"].second, "new");
+}
+
 TEST(RowCodec, KeysSortNumericallyAndValuesRoundTrip) {
   EXPECT_LT(row_out().i64(-5).bytes(), row_out().i64(3).bytes());
   EXPECT_LT(row_out().i32(-1).bytes(), row_out().i32(0).bytes());
