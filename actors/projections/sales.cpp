@@ -214,14 +214,15 @@ std::string scope_day_staff(std::int32_t day, const std::string& staff) {
 // day's list are merges of those (list() below), and their counts and
 // by_product sums: they keep no rows of their own (layouts 3 and 4: per
 // sale two list rows, two counts and two by_product rows per line fewer).
-std::vector<std::string> list_scopes_of(const receipt_row& r) {
-  std::vector<std::string> out{scope_device(r.sale.origin), scope_day_device(r.day, r.sale.origin)};
-  if (!r.staff.empty()) {
-    out.push_back(scope_staff(r.staff));
-    out.push_back(scope_day_staff(r.day, r.staff));
+std::vector<std::string> list_scopes(const std::string& origin, std::int32_t day, const std::string& staff) {
+  std::vector<std::string> out{scope_device(origin), scope_day_device(day, origin)};
+  if (!staff.empty()) {
+    out.push_back(scope_staff(staff));
+    out.push_back(scope_day_staff(day, staff));
   }
   return out;
 }
+std::vector<std::string> list_scopes_of(const receipt_row& r) { return list_scopes(r.sale.origin, r.day, r.staff); }
 // The scopes whose lists are merges of device lists, and the prefix of the
 // count rows of their parts: "nv" (every device that sold) for all sales,
 // "nw" day (the devices that sold that day) for a day.
@@ -462,11 +463,7 @@ void sales_projection::rows_to_read(const folded_event& e, std::vector<std::stri
     keys.push_back(receipt_key(p->receipt));
     const auto day = retail::day_from_string(p->business_day);
     if (!day) return;
-    receipt_row r;  // the scopes list_scopes_of gives the sale once folded
-    r.sale = stamp_of(e.ev);
-    r.day = *day;
-    r.staff = p->staff_id;
-    for (const std::string& scope : list_scopes_of(r)) {
+    for (const std::string& scope : list_scopes(e.ev.origin.value(), *day, p->staff_id)) {  // as list_scopes_of(r) once folded
       for (const sale_line& l : p->lines) keys.push_back(product_key(scope, l.sku));
     }
   } else if (const auto* p = std::get_if<sale_voided>(&e.p)) {
