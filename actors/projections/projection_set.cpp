@@ -351,13 +351,17 @@ void projection_set::digest_and_list(std::vector<change_ref>& all, const std::ve
       }
     });
   } else {
-    // One thread: bucket and total together (cheaper than summing the 256
-    // buckets again for a batch of a few rows).
+    // One thread: a projection with a few changed rows adds each element
+    // into its bucket and the total; past digest_bucket_count of them, into
+    // its bucket only, and the total is summed from the buckets once
+    // (256 adds instead of one per element).
     seeds(0, all.size());
     for (const change_ref& c : all) {
       digest_buckets& d = units_[c.unit].digest;
-      if (*c.was) d.apply(digest_change{c.bucket, false, c.old_seed});
-      if (*c.now) d.apply(digest_change{c.bucket, true, c.new_seed});
+      const bool by_bucket = first[c.unit + 1] - first[c.unit] >= digest_bucket_count;
+      const auto add = [&](const digest_change& x) { by_bucket ? d.apply_to_bucket(x) : d.apply(x); };
+      if (*c.was) add(digest_change{c.bucket, false, c.old_seed});
+      if (*c.now) add(digest_change{c.bucket, true, c.new_seed});
     }
   }
   for (std::size_t i = 0; i < units_.size(); ++i) {
@@ -378,7 +382,7 @@ void projection_set::digest_and_list(std::vector<change_ref>& all, const std::ve
       changed.set(c.bucket);
       out.push_back(row_store::write{i, *c.key, *c.now ? &**c.now : nullptr});
     }
-    if (shared && changed.any()) u.digest.recompute_total();
+    if ((shared || first[i + 1] - first[i] >= digest_bucket_count) && changed.any()) u.digest.recompute_total();
     finish_unit(i, *infos[i], changed, journal, made, out, owned);
   }
 }
