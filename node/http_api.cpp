@@ -79,6 +79,44 @@ void send_error(httplib::Response& res, int status, const std::string& code, con
 
 void send_error(httplib::Response& res, const api_error& e) { send_error(res, e.status, e.code, e.message); }
 
+/// /v1/status `storage`: disk and write figures, in total and per column
+/// family (docs/api.md). Write amplification is null until something flushed.
+void add_storage_io(json& storage, const storage::storage_io& io) {
+  storage::family_io total;
+  json families = json::object();
+  const auto amplification = [](const storage::family_io& f) {
+    return f.flushed_bytes == 0 ? json(nullptr) : json(storage::write_amplification(f));
+  };
+  for (const auto& f : io.families) {
+    total.sst_bytes += f.sst_bytes;
+    total.pending_compaction_bytes += f.pending_compaction_bytes;
+    total.flushes += f.flushes;
+    total.flushed_bytes += f.flushed_bytes;
+    total.compactions += f.compactions;
+    total.compaction_read_bytes += f.compaction_read_bytes;
+    total.compaction_written_bytes += f.compaction_written_bytes;
+    total.compaction_cpu_us += f.compaction_cpu_us;
+    families[f.name] = json{{"sst_bytes", f.sst_bytes},
+                            {"pending_compaction_bytes", f.pending_compaction_bytes},
+                            {"flushes", f.flushes},
+                            {"flushed_bytes", f.flushed_bytes},
+                            {"compactions", f.compactions},
+                            {"compaction_read_bytes", f.compaction_read_bytes},
+                            {"compaction_written_bytes", f.compaction_written_bytes},
+                            {"compaction_cpu_s", double(f.compaction_cpu_us) / 1e6},
+                            {"write_amplification", amplification(f)}};
+  }
+  storage["disk_bytes"] = total.sst_bytes;
+  storage["pending_compaction_bytes"] = total.pending_compaction_bytes;
+  storage["compactions_running"] = io.compactions_running;
+  storage["flushes_running"] = io.flushes_running;
+  storage["flushed_bytes"] = total.flushed_bytes;
+  storage["compaction_written_bytes"] = total.compaction_written_bytes;
+  storage["compaction_cpu_s"] = double(total.compaction_cpu_us) / 1e6;
+  storage["write_amplification"] = amplification(total);
+  storage["families"] = std::move(families);
+}
+
 std::optional<std::string> query_param(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
   auto v = req.get_param_value(name);
@@ -722,6 +760,7 @@ private:
                         {"block_cache_pinned_bytes", mem.block_cache_pinned},
                         {"memtable_bytes", mem.memtables},
                         {"table_reader_bytes", mem.table_readers}};
+    add_storage_io(j["storage"], s_.log->io());
     j["uplink"] = uplink_json();
     send_json(res, 200, j);
   }

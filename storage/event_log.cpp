@@ -370,6 +370,8 @@ memory_usage event_log::memory() const {
   return m;
 }
 
+storage_io event_log::io() const { return rocks::io_of(impl_->h); }
+
 expected<std::unique_ptr<event_log>> event_log::open(const log_options& options) {
   if (options.data_dir.empty()) return make_error(errc::invalid_argument, "data_dir is empty");
   auto p = std::make_unique<impl>();

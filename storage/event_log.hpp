@@ -49,6 +49,7 @@
 #include "events/event.hpp"
 #include "events/expected.hpp"
 #include "events/types.hpp"
+#include "storage/io_stats.hpp"
 #include "storage/options.hpp"
 #include "trust/signature.hpp"
 
@@ -235,6 +236,9 @@ public:
   const log_options& options() const noexcept;
   /// RocksDB's memory now (any thread; a few property reads).
   memory_usage memory() const;
+  /// Per column family: table files on disk, compaction debt, and what
+  /// flushes and compactions wrote since this open (io_stats.hpp).
+  storage_io io() const;
 
   // --- raw access for the audit and tools (any thread) ---------------------
 

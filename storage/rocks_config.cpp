@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/slice_transform.h>
@@ -34,6 +37,61 @@ constexpr double bloom_bits_per_key = 10.0;
 // Share of a projection family's write buffer given to its memtable bloom.
 constexpr double memtable_bloom_ratio = 0.05;
 } // namespace
+
+/// Counts, per column family, the table files flushes and compactions write
+/// (RocksDB calls it on its background threads, once per flush or
+/// compaction: a mutex is cheap at that rate).
+class io_listener : public rocksdb::EventListener {
+ public:
+  void OnTableFileCreated(const rocksdb::TableFileCreationInfo& info) override {
+    if (!info.status.ok() || info.reason != rocksdb::TableFileCreationReason::kFlush) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& f = by_family_[info.cf_name];
+    ++f.flushes;
+    f.flushed_bytes += info.file_size;
+  }
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo& info) override {
+    if (!info.status.ok()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& f = by_family_[info.cf_name];
+    ++f.compactions;
+    f.compaction_read_bytes += info.stats.total_input_bytes;
+    f.compaction_written_bytes += info.stats.total_output_bytes;
+    f.compaction_cpu_us += info.stats.cpu_micros;
+  }
+  /// The counters of `name` (zero when nothing happened to it yet).
+  family_io of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_family_.find(name);
+    family_io f = it == by_family_.end() ? family_io{} : it->second;
+    f.name = name;
+    return f;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, family_io> by_family_;
+};
+
+storage_io io_of(const db_handle& h) {
+  storage_io out;
+  if (!h.db) return out;
+  const auto prop = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& name) {
+    std::uint64_t v = 0;
+    return h.db->GetIntProperty(cf, name, &v) ? v : 0;
+  };
+  for (std::size_t i = 0; i < h.cfs.size(); ++i) {
+    family_io f = h.io ? h.io->of(h.names[i]) : family_io{};
+    f.name = h.names[i];
+    f.sst_bytes = prop(h.cfs[i], rocksdb::DB::Properties::kTotalSstFilesSize);
+    f.pending_compaction_bytes = prop(h.cfs[i], rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    out.families.push_back(std::move(f));
+  }
+  std::uint64_t v = 0;
+  if (h.db->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &v)) out.compactions_running = v;
+  if (h.db->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes, &v)) out.flushes_running = v;
+  return out;
+}
 
 const char* cf_name(std::size_t i) noexcept {
   static const char* const names[cf_count] = {"default", "log", "index", "heads", "meta", "projections", "idempotency"};
@@ -165,12 +223,18 @@ sn::status open_with(const log_options& o, const std::string& secondary_dir, db_
   // Memtables are charged to the block cache: one budget for both (at most
   // half of it in write buffers before RocksDB flushes the largest).
   d.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(o.block_cache_bytes / 2, cache);
+  std::shared_ptr<io_listener> io;
+  if (secondary_dir.empty()) {
+    io = std::make_shared<io_listener>();
+    d.listeners.push_back(io);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = secondary_dir.empty()
       ? rocksdb::DB::Open(d, o.data_dir, descriptors, &out.cfs, &raw)
       : rocksdb::DB::OpenAsSecondary(d, o.data_dir, secondary_dir, descriptors, &out.cfs, &raw);
   if (!s.ok()) return to_error(s, secondary_dir.empty() ? "cannot open" : "cannot open read-only", o.data_dir);
   out.db.reset(raw);
+  out.io = std::move(io);
   out.names.clear();
   for (const auto& desc : descriptors) out.names.push_back(desc.name);
   return sn::status::ok();
@@ -197,6 +261,7 @@ void db_handle::close() {
   names.clear();
   db->Close().PermitUncheckedError();
   db.reset();
+  io.reset();
 }
 
 sn::status open_read_write(const log_options& o, db_handle& out) {

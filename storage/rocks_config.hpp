@@ -14,6 +14,7 @@
 #include <rocksdb/options.h>
 
 #include "events/expected.hpp"
+#include "storage/io_stats.hpp"
 #include "storage/options.hpp"
 
 namespace sn::storage::rocks {
@@ -42,11 +43,15 @@ std::string projection_cf_name(std::string_view name);
 /// errc::locked with a message naming the data dir.
 sn::error to_error(const rocksdb::Status& s, std::string_view what, const std::string& data_dir);
 
+class io_listener;
+
 /// Owns a DB and its column family handles; destroys them in the right order.
 struct db_handle {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs;
   std::vector<std::string> names;  ///< family name per handle, same order
+  /// Counts what flushes and compactions write (read-write opens only).
+  std::shared_ptr<io_listener> io;
   /// Index in cfs of a family, or cfs.size() when not open.
   std::size_t find(std::string_view name) const;
   db_handle() = default;
@@ -55,6 +60,11 @@ struct db_handle {
   ~db_handle();
   void close();
 };
+
+/// Per family: table files on disk and compaction debt (RocksDB's
+/// properties), and what flushes and compactions wrote since the open
+/// (RocksDB's event listener; zero for a secondary, which writes nothing).
+storage_io io_of(const db_handle& h);
 
 /// Opens `data_dir` read-write with every column family (creating them).
 sn::status open_read_write(const log_options& o, db_handle& out);

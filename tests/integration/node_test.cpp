@@ -85,6 +85,54 @@ TEST_F(node_test, sells_and_reports_through_http) {
   EXPECT_EQ(n.exit_code(), 0);
 }
 
+// /v1/status `storage` reports, per column family, the table files on disk
+// and what flushes and compactions wrote since the node started: a backup
+// (RocksDB's checkpoint flushes every memtable) turns the log's and the
+// sales projection's rows into table files, which the figures then show.
+TEST_F(node_test, status_reports_disk_and_writes_per_column_family) {
+  node_process n(data(), {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  setup_shop(n);
+  auto r = n.post("/v1/sales", sale_body(1, 200));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  ASSERT_TRUE(eventually([&] { return n.get_json("/v1/inventory/MILK").value("on_hand", -1) == 99; }));
+
+  auto storage = n.get_json("/v1/status")["storage"];
+  ASSERT_TRUE(storage.is_object()) << storage.dump();
+  for (const char* f : {"disk_bytes", "pending_compaction_bytes", "compactions_running", "flushes_running",
+                        "flushed_bytes", "compaction_written_bytes", "compaction_cpu_s", "write_amplification",
+                        "families"}) {
+    EXPECT_TRUE(storage.contains(f)) << f;
+  }
+  ASSERT_TRUE(storage["families"].contains("log")) << storage.dump();
+  ASSERT_TRUE(storage["families"].contains("p.sales")) << storage.dump();
+  EXPECT_EQ(storage["families"]["p.sales"]["flushes"], 0) << "nothing flushed before the backup";
+  EXPECT_TRUE(storage["families"]["p.sales"]["write_amplification"].is_null());
+
+  r = n.post("/v1/backup", json{{"to", (dir.path() / "backup").string()}}.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  ASSERT_TRUE(eventually([&] {
+    storage = n.get_json("/v1/status")["storage"];
+    return storage["families"]["p.sales"]["flushes"].get<int>() >= 1 && storage["families"]["log"]["flushes"].get<int>() >= 1;
+  })) << storage.dump();
+  for (const char* family : {"log", "p.sales"}) {
+    const auto& f = storage["families"][family];
+    EXPECT_GT(f["flushed_bytes"].get<std::uint64_t>(), 0u) << family;
+    EXPECT_GT(f["sst_bytes"].get<std::uint64_t>(), 0u) << family;
+    EXPECT_GE(f["write_amplification"].get<double>(), 1.0) << family;
+  }
+  EXPECT_GE(storage["disk_bytes"].get<std::uint64_t>(),
+            storage["families"]["log"]["sst_bytes"].get<std::uint64_t>() +
+                storage["families"]["p.sales"]["sst_bytes"].get<std::uint64_t>());
+  EXPECT_GE(storage["flushed_bytes"].get<std::uint64_t>(),
+            storage["families"]["log"]["flushed_bytes"].get<std::uint64_t>() +
+                storage["families"]["p.sales"]["flushed_bytes"].get<std::uint64_t>());
+  EXPECT_GE(storage["write_amplification"].get<double>(), 1.0);
+  EXPECT_TRUE(n.stop());
+}
+
 TEST_F(node_test, bad_input_gets_clear_errors_and_appends_nothing) {
   node_process n(data(), {});
   ASSERT_TRUE(n.start()) << n.log_text();

@@ -1007,10 +1007,51 @@ class store_run {
         field("memtable_bytes"), field("table_reader_bytes"));
   }
 
+  /// /v1/status "storage" of a node (null for a binary without it).
+  static json storage_of(node_process& n) {
+    client c(n.http_port());
+    const json st = status_of(c);
+    return st.is_object() && st.contains("storage") && st["storage"].contains("families") ? st["storage"] : json();
+  }
+
+  /// What RocksDB wrote between two /v1/status "storage" readings, per column
+  /// family that flushed at least 1 MB: flushed, compacted (read / written),
+  /// write amplification, compaction CPU, and the family's table files now.
+  static void say_storage_writes(const json& before, const json& after, std::uint64_t events) {
+    if (after.is_null()) return;
+    const auto delta = [&](const std::string& fam, const char* k) {
+      const double now = after["families"][fam].value(k, 0.0);
+      const double was = before.is_null() || !before["families"].contains(fam) ? 0.0 : before["families"][fam].value(k, 0.0);
+      return now - was;
+    };
+    double flushed = 0, written = 0, cpu = 0;
+    std::string lines;
+    for (const auto& [fam, f] : after["families"].items()) {
+      const double fl = delta(fam, "flushed_bytes"), wr = delta(fam, "compaction_written_bytes");
+      const double rd = delta(fam, "compaction_read_bytes"), c = delta(fam, "compaction_cpu_s");
+      flushed += fl;
+      written += wr;
+      cpu += c;
+      if (fl < (1 << 20)) continue;
+      char buf[320];
+      std::snprintf(buf, sizeof buf, "| %s | %.1f | %.1f / %.1f | %.2f | %.1f | %.1f |\n", fam.c_str(), fl / (1 << 20),
+                    rd / (1 << 20), wr / (1 << 20), (fl + wr) / fl, c, f.value("sst_bytes", 0.0) / (1 << 20));
+      lines += buf;
+    }
+    if (flushed <= 0) return;
+    say("  RocksDB writes (/v1/status storage):\n\n| family | flushed MB | compaction read / written MB | write "
+        "amplification | compaction CPU s | table files now MB |\n|---|---:|---:|---:|---:|---:|\n%s",
+        lines.c_str());
+    say("  all families: %.1f MB flushed, %.1f MB written by compactions, write amplification %.2f, compaction CPU "
+        "%.1f s = %.2f µs per event\n",
+        flushed / (1 << 20), written / (1 << 20), (flushed + written) / flushed, cpu, 1e6 * cpu / double(events));
+  }
+
   void rebuild(node_process& a) {
     httplib::Client c("127.0.0.1", a.http_port());
     c.set_read_timeout(3 * 3600, 0);
     if (const std::string t = admin_token(a.http_port()); !t.empty()) c.set_bearer_token_auth(t.c_str());
+    const json storage0 = storage_of(a);
     const double cpu0 = proc_cpu_seconds(a.pid());
     const auto threads0 = thread_cpu_by_name(a.pid());
     const auto t0 = clock_type::now();
@@ -1031,6 +1072,7 @@ class store_run {
         events, f_.rebuild_s, f_.rebuild_evps, f_.rebuild_cpu_s, events / f_.rebuild_cpu_s,
         mb(proc_status_kb(a.pid(), "VmRSS")), f_.rebuild_hwm_mb);
     say("  node CPU by thread: %s\n", thread_cpu_delta(threads0, thread_cpu_by_name(a.pid())).c_str());
+    say_storage_writes(storage0, storage_of(a), events);
   }
 
   void catch_up(node_process& a, node_process& b, figures& f, bool digests, const std::string& preload_lib) {
@@ -1081,6 +1123,7 @@ class store_run {
     say("| B peak RSS (VmRSS every 100 ms, VmHWM; target <= 250 MB) | %.1f MB |\n", f.catchup_peak_mb);
     say("| B VmRSS when caught up | %.1f MB |\n", f.catchup_rss_after_mb);
     say("B's CPU by thread, spawned → %s: %s\n", f.catchup_until.c_str(), b_threads.c_str());
+    say_storage_writes(json(), storage_of(b), h_.events);  // B's counters start with B
     say("(load average %s)\n", load_average().c_str());
   }
 
