@@ -28,6 +28,12 @@ std::string text(const json& j, const char* key, const char* dflt = "-") {
   return j[key].dump();
 }
 
+std::string fmt_ratio(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
 std::uint64_t number(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
   return j[key].get<std::uint64_t>();
@@ -105,6 +111,14 @@ void print_status(const json& st, const palette& p) {
     std::printf("%smemory%s       cache %.1f of %.0f MiB (%.1f pinned), memtables %.1f MiB, table readers %.1f MiB\n",
                 p.bold(), p.reset(), mib("block_cache_bytes"), mib("cache_budget_bytes"), mib("block_cache_pinned_bytes"),
                 mib("memtable_bytes"), mib("table_reader_bytes"));
+    if (m.contains("disk_bytes")) {
+      // Its disk and what it wrote since the node started (docs/api.md).
+      const json& wa = m.contains("write_amplification") ? m["write_amplification"] : json();
+      std::printf("%sdisk%s         %.1f MiB, compaction debt %.1f MiB; since start %.1f MiB flushed, %.1f MiB by "
+                  "compactions (write amplification %s)\n",
+                  p.bold(), p.reset(), mib("disk_bytes"), mib("pending_compaction_bytes"), mib("flushed_bytes"),
+                  mib("compaction_written_bytes"), wa.is_number() ? fmt_ratio(wa.get<double>()).c_str() : "-");
+    }
   }
   if (st.contains("peers") && st["peers"].is_array() && !st["peers"].empty()) {
     std::printf("%speers%s\n", p.bold(), p.reset());

@@ -53,6 +53,12 @@ TEST(storectl_node, status_events_diff_and_replay_against_a_real_node) {
   auto s = json::parse(status.out, nullptr, false);
   EXPECT_EQ(s["device_id"], "POS1");
   EXPECT_EQ(s["role"], "master");
+  // The text form names the node's memory and its disk (docs/operations.md "status").
+  auto text = storectl("status --node " + n.url());
+  EXPECT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("memory       cache "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("disk         "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("compaction debt"), std::string::npos) << text.out;
 
   auto events = storectl("events --node " + n.url() + " --type 'sale.*' --json");
   EXPECT_EQ(events.exit_code, 0);
