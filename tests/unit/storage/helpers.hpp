@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "events/payload_codec.hpp"
 #include "events/stock.hpp"
 #include "storage/event_log.hpp"
+#include "storage/projection_store.hpp"
 
 namespace sn::storage::test {
 
@@ -75,6 +78,24 @@ inline log_options rw_options(const std::string& dir) {
   o.data_dir = dir;
   return o;
 }
+
+/// A log with the projection families "sales" and "inventory" (0 and 1 of
+/// its projection store), both opened read-write in `dir`.
+struct log_with_projections {
+  log_options options;
+  std::unique_ptr<event_log> log;
+  std::unique_ptr<projection_store> store;
+  explicit log_with_projections(const std::string& dir) {
+    options = rw_options(dir);
+    options.projection_families = {"sales", "inventory"};
+    auto l = event_log::open(options);
+    if (!l) throw std::runtime_error("open " + dir + ": " + l.error().message);
+    log = std::move(*l);
+    auto s = projection_store::open(*log, options.projection_families);
+    if (!s) throw std::runtime_error("projection store: " + s.error().message);
+    store = std::move(*s);
+  }
+};
 
 inline log_options ro_options(const std::string& dir) {
   log_options o;

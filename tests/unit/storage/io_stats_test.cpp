@@ -31,15 +31,9 @@ const family_io* family(const storage_io& io, const std::string& name) {
 // sees the table files but wrote nothing.
 TEST(StorageIo, FlushesAndCompactionsAreCountedPerFamilyBesideTheirFiles) {
   temp_dir t;
-  auto o = test::rw_options(t.data());
-  o.projection_families = {"sales", "inventory"};
   {
-    auto log = event_log::open(o);
-    ASSERT_TRUE(log) << log.error().message;
-    auto store = projection_store::open(**log, o.projection_families);
-    ASSERT_TRUE(store) << store.error().message;
-
-    const storage_io before = (*log)->io();
+    test::log_with_projections db(t.data());
+    const storage_io before = db.log->io();
     const family_io* sales = family(before, "p.sales");
     ASSERT_NE(sales, nullptr);
     EXPECT_EQ(sales->flushes, 0u);
@@ -55,16 +49,16 @@ TEST(StorageIo, FlushesAndCompactionsAreCountedPerFamilyBesideTheirFiles) {
       }
       std::vector<projection_store::write_ref> w;
       for (std::size_t i = 0; i < keys.size(); ++i) w.push_back({0, keys[i], &values[i]});
-      ASSERT_TRUE((*store)->write_all(w));
+      ASSERT_TRUE(db.store->write_all(w));
       // A checkpoint flushes every memtable first: one table file per round.
-      auto c = (*log)->checkpoint(t.path() + "/ck" + std::to_string(r));
+      auto c = db.log->checkpoint(t.path() + "/ck" + std::to_string(r));
       ASSERT_TRUE(c) << c.error().message;
     }
 
     storage_io io;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {
-      io = (*log)->io();
+      io = db.log->io();
       sales = family(io, "p.sales");
       ASSERT_NE(sales, nullptr);
       if ((sales->compactions >= 1 && io.compactions_running == 0) || std::chrono::steady_clock::now() > deadline) break;

@@ -19,13 +19,8 @@ using test::temp_dir;
 // sees the rows as they were then, not a later write.
 TEST(ProjectionStore, GetManyAnswersWhatGetAnswersKeyByKey) {
   temp_dir t;
-  auto o = test::rw_options(t.data());
-  o.projection_families = {"sales", "inventory"};
-  auto log = event_log::open(o);
-  ASSERT_TRUE(log) << log.error().message;
-  auto store = projection_store::open(**log, o.projection_families);
-  ASSERT_TRUE(store) << store.error().message;
-  projection_store& s = **store;
+  test::log_with_projections db(t.data());
+  projection_store& s = *db.store;
 
   const std::string v1 = "one", v2 = "two", other = "inventory's";
   std::vector<projection_store::write_ref> w{{0, "a", &v1}, {0, "c", &v2}, {1, "b", &other}};
