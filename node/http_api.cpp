@@ -90,10 +90,7 @@ void add_storage_io(json& storage, const storage::storage_io& io) {
   for (const auto& f : io.families) {
     total.sst_bytes += f.sst_bytes;
     total.pending_compaction_bytes += f.pending_compaction_bytes;
-    total.flushes += f.flushes;
     total.flushed_bytes += f.flushed_bytes;
-    total.compactions += f.compactions;
-    total.compaction_read_bytes += f.compaction_read_bytes;
     total.compaction_written_bytes += f.compaction_written_bytes;
     total.compaction_cpu_us += f.compaction_cpu_us;
     families[f.name] = json{{"sst_bytes", f.sst_bytes},
