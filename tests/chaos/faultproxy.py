@@ -43,8 +43,10 @@ flags byte (bit 0 MORE, bit 1 LONG, bit 2 COMMAND), a 1-byte or (LONG) 8-byte
 big-endian size, the body. A connection that does not start with the ZMTP 3
 signature, or whose frame flags are invalid, is forwarded as raw bytes from
 there on (delay, cut and blackhole still apply; duplicate and reorder do
-not). With CURVE every message travels inside a MESSAGE *command*, so
-duplicate and reorder never touch it (they would break the nonces).
+not). Duplicate and reorder act only on connections whose greeting names
+the NULL mechanism: with CURVE every message travels encrypted in a MESSAGE
+(sent by libzmq 4.3.4 as a one-frame data message), and repeating or
+swapping one would break the nonces, a corruption TCP never produces.
 
 The proxy only ever listens on and connects to 127.0.0.1.
 """
@@ -206,7 +208,13 @@ class _Direction:
 
     def _unit(self, kind: str, data: bytes) -> None:
         f = self.pipe.faults
-        if kind != "message" or not self.data_dir:
+        # Only plaintext (NULL) messages are duplicated or reordered. libzmq
+        # 4.3.4 sends each CURVE MESSAGE as a one-frame *data* message (flags
+        # 0, curve_encoding_t::encode), not as a command: reordering or
+        # repeating one breaks the nonce order, the receiver drops the
+        # connection with a protocol error, and the fault becomes a corrupted
+        # stream, which TCP never delivers.
+        if kind != "message" or not self.data_dir or self.split.mechanism != "NULL":
             self._enqueue(data)
             return
         rng = self.pipe.rng

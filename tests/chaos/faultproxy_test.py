@@ -126,6 +126,22 @@ class FaultProxyTest(unittest.TestCase):
         self.assertEqual(recv_exactly(s, len(want)), want)
         self.assertEqual(self.f.link.router.stats.duplicated, 3)
 
+    def test_curve_messages_are_neither_duplicated_nor_reordered(self):
+        # libzmq 4.3.4 sends a CURVE MESSAGE as a one-frame data message: a
+        # repeated or swapped one would break the nonce order.
+        self.f.proxy.set_faults([self.f.link.router], dup_p=1.0, reorder_p=1.0, reorder_hold_ms=2000)
+        c, s = self.f.connect()
+        curve = GREETING[:12] + b"CURVE".ljust(20, b"\0") + GREETING[32:]
+        c.sendall(curve)
+        self.assertEqual(recv_exactly(s, 64), curve)
+        s.sendall(curve)
+        self.assertEqual(recv_exactly(c, 64), curve)
+        msgs = [message(i, parts=1, size=40) for i in range(4)]
+        c.sendall(b"".join(msgs))
+        self.assertEqual(recv_exactly(s, sum(map(len, msgs))), b"".join(msgs))
+        self.assertEqual(self.f.link.router.stats.duplicated, 0)
+        self.assertEqual(self.f.link.router.stats.reordered, 0)
+
     def test_reorder_swaps_a_held_message_with_the_next(self):
         self.f.proxy.set_faults([self.f.link.router], reorder_p=1.0, reorder_hold_ms=2000)
         c, s = self.f.connect()
