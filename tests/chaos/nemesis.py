@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Nemesis test of storenode (issue 13 item 5): real storenode processes on
 127.0.0.1, every peer link through the fault proxy, a seeded random schedule
-of partitions (cuts and blackholes), flaky links (delay, jitter, duplicated and
-reordered messages), SIGSTOP/SIGCONT pauses, kill -9 + restart and wall-clock
+of partitions (cuts and blackholes), flaky links (delay, jitter; duplicated and
+reordered messages on plaintext links only, so not in these CURVE stores:
+faultproxy.py), SIGSTOP/SIGCONT pauses, kill -9 + restart and wall-clock
 steps (clock_shift.c, an LD_PRELOAD library, per process), while client threads sell with
 Idempotency-Key. After every episode everything is healed and the store must
 agree on one master and converge; at the end the acknowledged sales are
