@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -54,6 +56,10 @@ struct projection_state {
   std::uint64_t unjudged_from = no_position;
   std::uint64_t conflicts_recorded = 0;
   std::uint64_t write_failures = 0;
+  /// A catch-up of more than a chunk (a start-up's background fold, a
+  /// rebuild, an empty node catching up): where and when it began, logged
+  /// when nothing is behind any more.
+  std::optional<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> long_catch_up;
   /// Rebuild requests waiting for their projection to catch up.
   std::vector<std::pair<caf::typed_response_promise<std::uint64_t>, std::uint64_t>> waiting;
   static inline const char* name = "projection";
@@ -181,6 +187,9 @@ void tick(projection_pointer self) {
     if (st.set->behind(i, head)) from = std::min(from, st.set->info(i).position + 1);
   }
   bool judged = false;  // this chunk held live batches, judged for conflicts
+  if (from != std::uint64_t(-1) && !st.long_catch_up && head + 1 - from > catch_up_chunk) {
+    st.long_catch_up.emplace(from, std::chrono::steady_clock::now());
+  }
   if (from != std::uint64_t(-1)) {
     auto chunk = st.log->read_from(log_position{from}, catch_up_chunk);
     // Judged history: its conflicts were resolved (and recorded) when first
@@ -219,6 +228,14 @@ void tick(projection_pointer self) {
   } else {
     st.unjudged_from = no_position;
     answer_rebuilds(st);
+    if (st.long_catch_up) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                            st.long_catch_up->second);
+      spdlog::info("projection: caught up with the log at position {} ({} events from position {} in {} ms)",
+                   st.log->last_position().value(), st.log->last_position().value() + 1 - st.long_catch_up->first,
+                   st.long_catch_up->first, ms.count());
+      st.long_catch_up.reset();
+    }
   }
 }
 

@@ -74,6 +74,7 @@ std::vector<key_spec> key_table(node_config& c) {
     i("http_connections_max", "", "open HTTP connections, idle ones included; more get 503 (default 1024)", &c.http_connections_max, 16, 65536),
     i("checkpoint_interval_events", "", "DEPRECATED, ignored: projections keep their rows in RocksDB, written with every fold batch (default 10000)", &c.checkpoint_interval_events, 1, 1000000000),
     i("storage.cache_mb", "", "RocksDB memory budget in MiB: one block cache shared by the log and every projection, write buffers charged to it (default 64)", &c.storage_cache_mb, 8, 65536),
+    i("projections.fold_before_serving_events_max", "", "at start-up, a projection further behind the log than this many events (a new row layout, a time zone change, a restored log) folds in the background while the node serves; catalog, devices and staff always fold first (default 65536)", &c.fold_before_serving_events_max, 0, 1000000000000),
     i("message_bytes_max", "", "largest peer message in bytes (default 4 MiB)", &c.message_bytes_max, 64 << 10, 256 << 20),
     t("scheduler", "", "actor scheduler: stealing (default; work stealing whose idle workers sleep until work arrives: an idle node uses < 1% CPU), sharing (one shared queue) or stealing-busy (CAF's default polling; the benchmark baseline)", &c.scheduler, {"stealing", "sharing", "stealing-busy"}),
     i("enrollment.code_ttl_s", "", "lifetime of a join code this device issues, in seconds (default 900 = 15 min)", &c.enrollment_code_ttl_s, 5, 86400),

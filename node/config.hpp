@@ -77,6 +77,11 @@ struct node_config {
   std::int64_t http_connections_max = 1024;       ///< open HTTP connections, idle ones included; [16, 65536]
   std::int64_t checkpoint_interval_events = 10000;///< deprecated, ignored (projections write their rows with every batch)
   std::int64_t storage_cache_mb = 64;             ///< RocksDB block cache + write buffers, MiB; [8, 65536]
+  /// At start-up, a projection further behind the log than this many events
+  /// (a new row layout, a time zone change, a restored log) is folded in the
+  /// background while the node serves; catalog, devices and staff, which the
+  /// start-up reads, always fold first. [0, 10^12]
+  std::int64_t fold_before_serving_events_max = 65536;
   std::int64_t message_bytes_max = 4 << 20;       ///< largest peer message; [64 KiB, 256 MiB]
   std::string scheduler = "stealing";             ///< actor scheduler: "stealing" (idle-tuned), "sharing", "stealing-busy"
   std::int64_t enrollment_code_ttl_s = 900;       ///< lifetime of the join codes this device issues; [5, 86400]

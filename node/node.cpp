@@ -20,6 +20,7 @@
 #include "actors/election/types.hpp"
 #include "actors/election_actor.hpp"
 #include "actors/fold_progress.hpp"
+#include "actors/log_counters.hpp"
 #include "actors/log_writer_actor.hpp"
 #include "actors/projection_rows.hpp"
 #include "actors/projections/decision_rows.hpp"
@@ -617,14 +618,24 @@ private:
     const actors::stored_rows sales(*projection_store_, family("sales"), view.get());
     const actors::stored_rows devices(*projection_store_, family("devices"), view.get());
     projections::load_decision_state(catalog, sales, handler_->state());
+    if (folds_in_background("sales")) {
+      // The counter row has not seen every own sale yet: the next receipt
+      // number comes from this device's own events in the log.
+      const auto counted = actors::own_counters_from_log(*log_, self, settings());
+      handler_->state().load_counters(counted.last_receipt_no, counted.last_return_no);
+    }
     // Staff (tens of people): in memory like the products, from their rows.
     const actors::stored_rows staff_rows(*projection_store_, family("staff"), view.get());
     projections::staff::for_each_profile(staff_rows, [this](const projections::staff::profile_register& r) {
       handler_->restore_staff(r.id, r.name, r.role, r.active, r.removed, r.hlc, r.origin, r.seq);
     });
     // Every projection folded the log through its position (restore_projections;
-    // an inspection serves the rows as they are and decides nothing).
-    handler_->start_at(std::min(set_->lowest_position(), log_->last_position().value()));
+    // an inspection serves the rows as they are and decides nothing). What the
+    // handler holds (products, staff, counters) covers the whole log; one
+    // folding in the background answers `behind` to the decisions read from
+    // it until its rows reach the log's head of this start.
+    handler_->start_at(background_.empty() ? std::min(set_->lowest_position(), log_->last_position().value())
+                                           : fold_head_);
     // This device's own newest event restores its clock as it is (its clock
     // never goes back); another origin's only within clock.max_skew_ms of the
     // wall clock (a log from before the bound, or this clock stepped back since).
@@ -667,9 +678,10 @@ private:
 
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     spdlog::info("node: device={} opened {} with {} events (position {}), projections restored; decision state from "
-                 "their rows in {} ms ({} products, no log replay)",
-                 config_.device_id, config_.data_dir, log_->size(), set_->lowest_position(), ms.count(),
-                 handler_->state().products());
+                 "their rows in {} ms ({} products, {})",
+                 config_.device_id, config_.data_dir, log_->size(), log_->last_position().value(), ms.count(),
+                 handler_->state().products(),
+                 folds_in_background("sales") ? "receipt counters from the log" : "no log replay");
     return true;
   }
 
@@ -1045,16 +1057,53 @@ private:
       return false;
     }
     if (!refold_changed_layouts()) return false;
+    // A projection far behind the log (refolded above, or a restored log)
+    // would keep the node from serving for as long as its fold takes (minutes
+    // for a store's years of history): it folds in the background instead, as
+    // after POST /v1/projections/{name}/rebuild. Catalog, devices and staff
+    // fold first, however far behind: restore() reads them into memory (the
+    // products, the staff) and trusts peers by them (enrollments).
+    const std::uint64_t head = log_->last_position().value();
+    fold_head_ = head;
+    background_.clear();
+    for (std::size_t i = 0; i < set_->size(); ++i) {
+      const std::string& name = set_->info(i).name;
+      const bool read_at_start_up = name == "catalog" || name == "devices" || name == "staff";
+      if (read_at_start_up || !set_->behind(i, head)) continue;
+      if (head - set_->info(i).position <= static_cast<std::uint64_t>(config_.fold_before_serving_events_max)) continue;
+      set_->pause(i);
+      background_.push_back(i);
+    }
     const auto started = std::chrono::steady_clock::now();
     auto folded = actors::catch_up(*set_, *log_);
+    const std::uint64_t folded_to = set_->lowest_position();  // of those not left to the background
+    for (const std::size_t i : background_) set_->resume(i);
     if (!folded) {
       spdlog::error("node: folding the log's tail into the projections failed: {}", folded.error().message);
       return false;
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    spdlog::info("node: projections at position {} ({} events folded at start-up in {} ms)", set_->lowest_position(),
-                 *folded, ms.count());
+    spdlog::info("node: projections at position {} ({} events folded at start-up in {} ms{})",
+                 std::min(folded_to, head), *folded, ms.count(), background_.empty() ? "" : "; the others below");
+    if (!background_.empty()) {
+      std::string names;
+      std::uint64_t behind = 0;
+      for (const std::size_t i : background_) {
+        names += (names.empty() ? "" : ", ") + set_->info(i).name;
+        behind = std::max(behind, head - set_->info(i).position);
+      }
+      spdlog::warn("node: projections {} are up to {} events behind the log (more than "
+                   "projections.fold_before_serving_events_max={}): they fold in the background while the node "
+                   "serves; until then their lists and totals are partial and the commands decided from them "
+                   "(returns, voids, stock movements, day closes) answer 503 projection_behind (GET /v1/projections)",
+                   names, behind, config_.fold_before_serving_events_max);
+    }
     return true;
+  }
+
+  bool folds_in_background(std::string_view name) const {
+    const auto i = set_->index_of(name);
+    return i && std::find(background_.begin(), background_.end(), *i) != background_.end();
   }
 
   /// A projection whose rows were written under another row layout
@@ -1466,6 +1515,10 @@ private:
   std::unique_ptr<storage::projection_store> projection_store_;
   std::unique_ptr<actors::stored_row_store> row_store_;
   std::unique_ptr<projections::projection_set> set_;  ///< until the projection actor owns it
+  /// Projections restore_projections() left to fold in the background (by
+  /// index), and the log's head when it decided so.
+  std::vector<std::size_t> background_;
+  std::uint64_t fold_head_ = 0;
   std::unique_ptr<actors::fold_progress> progress_;
   std::unique_ptr<retail::command_handler> handler_;  ///< until the command actor owns it
   std::optional<retail::command_kind> self_registration_;

@@ -489,6 +489,17 @@ std::uint64_t own_number(const std::string& origin, const std::string& id, bool 
   return n;
 }
 
+void count_number(const event& e, const payload& p, receipt_counters& c) {
+  const auto keep = [](std::uint64_t& slot, std::uint64_t n) { slot = std::max(slot, n); };
+  if (const auto* s = std::get_if<sale_completed>(&p)) {
+    if (s->receipt.empty() || !retail::day_from_string(s->business_day)) return;
+    keep(c.last_receipt_no, own_number(e.origin.value(), s->receipt, false));
+  } else if (const auto* r = std::get_if<sale_returned>(&p)) {
+    if (r->return_id.empty() || r->receipt.empty() || !retail::day_from_string(r->business_day)) return;
+    keep(c.last_return_no, own_number(e.origin.value(), r->return_id, true));
+  }
+}
+
 std::optional<sale_detail> sale(const row_reader& rows, const std::string& receipt) {
   const auto r = read_receipt(rows, receipt);
   if (!r || !r->present) return std::nullopt;

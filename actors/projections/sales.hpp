@@ -214,5 +214,16 @@ std::vector<std::pair<std::string, receipt_counters>> all_counters(const row_rea
 /// id is not of that origin's form.
 std::uint64_t own_number(const std::string& origin, const std::string& id, bool is_return);
 
+/// What one event adds to its origin's counters, by the fold's rule: a
+/// sale.completed whose receipt is set and whose business day is a date, or
+/// a sale.returned whose return id and receipt are set and whose business
+/// day is a date, numbered in the origin's own form (own_number); duplicates
+/// count too. `p` is the event's decoded payload (decode_payload). Counting
+/// every event of an origin into one receipt_counters (each field the
+/// highest) gives what counters() reads once the projection has folded
+/// them: a start-up whose sales projection folds in the background numbers
+/// from the log with it (actors/log_counters.hpp).
+void count_number(const event& e, const payload& p, receipt_counters& c);
+
 }  // namespace sales
 }  // namespace sn::projections

@@ -340,6 +340,66 @@ TEST_F(node_test, projections_of_an_older_row_layout_are_refolded_once) {
   EXPECT_EQ(since(before_again).find(refold), std::string::npos) << "refolded twice: " << since(before_again);
 }
 
+// Proves: at start-up a projection further behind the log than
+// projections.fold_before_serving_events_max (here sales, refolded for a new
+// row layout, with the bound at 0) folds in the background while the node
+// serves: the node says so, numbers the next sale and return from its own
+// events in the log (the refolding counter row would start again at 1), and
+// refuses the return (503 projection_behind, nothing appended) until sales
+// has folded, then takes it; every sale is listed once the fold is done.
+TEST_F(node_test, a_projection_far_behind_folds_in_the_background_while_the_node_serves) {
+  {
+    node_process n(data(), {});
+    ASSERT_TRUE(n.start()) << n.log_text();
+    setup_shop(n);
+    for (int i = 0; i < 20; ++i) {
+      auto r = n.post("/v1/sales", sale_body(2, 500));
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 201) << r->body;
+    }
+    auto r = n.post("/v1/returns", R"({"receipt":"POS1-000003","lines":[{"sku":"MILK","qty":1}]})");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    ASSERT_EQ(json::parse(r->body).value("return_id", ""), "POS1-R000001") << r->body;
+    ASSERT_TRUE(n.stop());
+  }
+  {
+    sn::storage::log_options o;
+    o.data_dir = data().string();
+    auto log = sn::storage::event_log::open(o);
+    ASSERT_TRUE(log) << log.error().to_string();
+    ASSERT_TRUE((*log)->put_meta("projections.layout.sales", "1"));
+  }
+  node_options o;
+  o.extra_args = {"--projections.fold-before-serving-events-max", "0"};
+  node_process n(data(), o);
+  ASSERT_TRUE(n.start()) << n.log_text();
+  EXPECT_NE(n.log_text().find("projections sales are up to"), std::string::npos) << n.log_text();
+  auto r = n.post("/v1/sales", sale_body(1, 500));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(json::parse(r->body).value("receipt", ""), "POS1-000021") << r->body;
+  std::set<int> statuses;
+  ASSERT_TRUE(eventually([&] {
+    auto ret = n.post("/v1/returns", R"({"receipt":"POS1-000021","lines":[{"sku":"MILK","qty":1}]})");
+    if (!ret) return false;
+    statuses.insert(ret->status);
+    if (ret->status == 503) {
+      EXPECT_NE(ret->body.find("projection_behind"), std::string::npos) << ret->body;
+      return false;
+    }
+    EXPECT_EQ(ret->status, 201) << ret->body;
+    EXPECT_EQ(json::parse(ret->body).value("return_id", ""), "POS1-R000002") << ret->body;
+    return true;
+  }));
+  ASSERT_TRUE(eventually([&] { return n.get_json("/v1/status")["projections"]["lag"] == 0; }));
+  const auto all = n.get_json("/v1/sales");
+  EXPECT_EQ(all.value("count", -1), 21) << all.dump();
+  const auto sold = n.get_json("/v1/sales/POS1-000003");
+  EXPECT_GT(sold.value("refunded_cents", 0), 0) << sold.dump();
+  ASSERT_TRUE(n.stop());
+}
+
 TEST_F(node_test, second_process_on_the_same_data_dir_is_refused) {
   node_process a(data(), {});
   ASSERT_TRUE(a.start()) << a.log_text();
