@@ -6,6 +6,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/status_reports.hpp"
 
 namespace sn::actors {
 
@@ -42,4 +43,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::committed_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::command_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::command_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::projection_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::election_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::master_override)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sn::actors::sync_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<sn::event>)

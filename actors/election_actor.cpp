@@ -3,13 +3,13 @@
 #include "actors/metrics.hpp"
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <random>
 
 #include "actors/election/election_fsm.hpp"
+#include "actors/election/errc.hpp"
 #include "broker/transport.hpp"
 #include "events/device.hpp"
 #include "events/election.hpp"
@@ -185,39 +185,7 @@ void carry_out(election_pointer self, std::vector<election::output> outputs) {
   update_peers(self);
 }
 
-std::string status_json(const election_state& st) {
-  using json = nlohmann::json;
-  auto v = st.fsm->status();
-  json peers = json::array();
-  const auto now = steady_ms();
-  for (auto& p : v.peers) {
-    peers.push_back({{"device_id", p.device},
-                     {"address", p.address},
-                     {"http", p.http.empty() ? json(nullptr) : json(p.http)},
-                     {"alive", p.alive},
-                     {"role", election::to_string(p.peer_role)},
-                     {"priority", p.priority},
-                     {"term", p.term},
-                     {"master", p.master.empty() ? json(nullptr) : json(p.master)},
-                     {"last_seen_ms_ago", p.last_heard_ms ? json(now - std::min(now, p.last_heard_ms)) : json(nullptr)},
-                     {"version_vector", p.summary}});
-  }
-  const auto& c = v.counters;
-  return json{{"role", election::is_master_role(v.current_role) ? "master" : election::to_string(v.current_role)},
-              {"fsm_role", election::to_string(v.current_role)},
-              {"term", v.term},
-              {"master", v.master ? json(*v.master) : json(nullptr)},
-              {"quorum", election::to_string(v.quorum)},
-              {"peers", std::move(peers)},
-              {"counters",
-               {{"elections_started", c.elections_started},
-                {"elections_won", c.elections_won},
-                {"split_brain_step_downs", c.split_brain_step_downs},
-                {"handoffs_completed", c.handoffs_completed},
-                {"handoffs_failed", c.handoffs_failed},
-                {"malformed", c.malformed}}}}
-    .dump();
-}
+election_report status_report(const election_state& st) { return election_report{st.fsm->status(), steady_ms()}; }
 
 election_actor::behavior_type election_behavior(election_pointer self, storage::event_log* log,
                                                 broker::transport* transport, command_actor commands, sync_actor sync,
@@ -282,18 +250,17 @@ election_actor::behavior_type election_behavior(election_pointer self, storage::
       carry_out(self, self->state.fsm->request_shutdown(steady_ms()));
       return rp;
     },
-    [=](master_atom, const std::string& device) -> caf::result<int, std::string> {
-      using json = nlohmann::json;
+    [=](master_atom, const std::string& device) -> master_override {
       auto r = self->state.fsm->request_master(device, steady_ms());
       if (!r) {
-        const auto& e = r.error();
-        const int status = e.message.find("unknown") != std::string::npos ? 404 : 409;
-        return {status, json{{"error", {{"code", "master_override_refused"}, {"message", e.message}}}}.dump()};
+        const bool unknown = r.error().code == static_cast<int>(election::errc::unknown_device);
+        return {unknown ? master_override::outcome::unknown_device : master_override::outcome::refused, device,
+                r.error().message};
       }
       carry_out(self, std::move(*r));
-      return {202, json{{"accepted", true}, {"device_id", device}}.dump()};
+      return {master_override::outcome::accepted, device, {}};
     },
-    [=](status_atom) { return status_json(self->state); },
+    [=](status_atom) { return status_report(self->state); },
   };
 }
 

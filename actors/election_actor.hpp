@@ -33,10 +33,10 @@ using election_actor = caf::typed_actor<
   caf::reacts_to<committed_atom, committed_batch>,
   /// Graceful stop: answers once the role is handed off (or the bound passed).
   caf::replies_to<shutdown_atom>::with<bool>,
-  /// Manual override: hand the master role to a device. Answers (http status, JSON).
-  caf::replies_to<master_atom, std::string>::with<int, std::string>,
-  /// Cluster view as JSON text: role, term, master, peers.
-  caf::replies_to<status_atom>::with<std::string>>;
+  /// Manual override: hand the master role to a device.
+  caf::replies_to<master_atom, std::string>::with<master_override>,
+  /// The cluster view: role, term, master, peers (status_reports.hpp).
+  caf::replies_to<status_atom>::with<election_report>>;
 
 struct election_actor_options {
   std::int32_t priority = 0;

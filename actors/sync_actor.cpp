@@ -1,7 +1,6 @@
 #include "actors/sync_actor.hpp"
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -266,77 +265,34 @@ void keyring_tick(sync_state& st) {
   store_keyring_cache(st.options.journal, cache, st.self);
 }
 
-std::string status_json(const sync_state& st) {
-  using json = nlohmann::json;
-  auto s = st.fsm->status();
-  const auto& js = st.journal->state();  // survives restarts
-  json j;
-  j["status"] = sync::to_string(s.state);
-  j["pending_changes"] = s.pending_changes;
-  j["last_sync_ms"] = s.last_sync_ms != 0 ? to_wall_ms(s.last_sync_ms) : js.last_sync_ms;
-  j["last_error"] = !s.last_error.empty() ? json(s.last_error) : js.last_error.empty() ? json(nullptr) : json(js.last_error);
-  j["last_error_ms"] = !s.last_error.empty() ? to_wall_ms(s.last_error_ms) : js.last_error_ms;
-  j["hub"] = s.hub ? json(device_of(st, *s.hub)) : json(nullptr);
-  j["is_hub"] = s.is_hub;
-  j["syncing_with"] = s.syncing_with ? json(device_of(st, *s.syncing_with)) : json(nullptr);
-  j["ahead_events"] = s.ahead_events;
-  j["appends_in_flight"] = s.appends_in_flight;
-  const auto& c = s.counters;
-  j["counters"] = json{{"rounds_started", c.rounds_started},   {"rounds_completed", c.rounds_completed},
-                       {"rounds_failed", c.rounds_failed},     {"events_sent", c.events_sent},
-                       {"events_received", c.events_received}, {"events_published", c.events_published},
-                       {"duplicates", c.duplicates},           {"refused_gap", c.refused_gap},
-                       {"refused_fork", c.refused_fork},       {"refused_bad_hash", c.refused_bad_hash},
-                       {"refused_own_origin", c.refused_own_origin}, {"gap_requests", c.gap_requests},
-                       {"malformed", c.malformed},             {"ahead_dropped", c.ahead_dropped},
-                       {"refused_clock_skew", c.refused_clock_skew}, {"skew_waiting", c.skew_waiting},
-                       {"refused_unknown_origin", c.refused_unknown_origin}, {"refused_revoked", c.refused_revoked},
-                       {"refused_bad_signature", c.refused_bad_signature}, {"refused_unsigned", c.refused_unsigned}, {"refused_broken_chain", c.refused_broken_chain},
-                       {"awaiting_signature", c.awaiting_signature}, {"signatures_verified", c.signatures_verified}};
-  // The seed's sync_state rows: this device first, then every peer.
-  json devices = json::array();
-  devices.push_back({{"device_id", st.self.value()},
-                     {"status", sync::to_string(s.state)},
-                     {"last_sync_ms", j["last_sync_ms"]},
-                     {"pending_changes", s.pending_changes},
-                     {"last_error", j["last_error"]}});
+/// The fsm's status with peers named by device and every time on the wall
+/// clock, and the journal's state and rows (which survive restarts).
+sync_report status_report(const sync_state& st) {
+  sync_report r;
+  r.self = st.self.value();
+  r.status = st.fsm->status();
+  auto& s = r.status;
+  const auto& js = st.journal->state();
+  r.last_sync_ms = s.last_sync_ms != 0 ? to_wall_ms(s.last_sync_ms) : js.last_sync_ms;
+  if (!s.last_error.empty()) {
+    r.last_error = s.last_error;
+    r.last_error_ms = to_wall_ms(s.last_error_ms);
+  } else {
+    if (!js.last_error.empty()) r.last_error = js.last_error;
+    r.last_error_ms = js.last_error_ms;
+  }
+  if (s.hub) r.hub_device = device_of(st, *s.hub);
+  if (s.syncing_with) r.syncing_with_device = device_of(st, *s.syncing_with);
   for (auto& p : s.peers) {
-    devices.push_back({{"device_id", device_of(st, p.peer)},
-                       {"address", p.peer},
-                       {"status", p.reachable ? "reachable" : "offline"},
-                       {"is_hub", p.is_hub},
-                       {"last_seen_ms", to_wall_ms(p.last_seen_ms)},
-                       {"last_sync_ms", to_wall_ms(p.last_sync_ms)},
-                       {"version_vector", p.versions},
-                       {"events_sent", p.events_sent},
-                       {"events_received", p.events_received}});
+    r.peer_devices.push_back(device_of(st, p.peer));
+    p.last_seen_ms = to_wall_ms(p.last_seen_ms);
+    p.last_sync_ms = to_wall_ms(p.last_sync_ms);
   }
-  j["devices"] = std::move(devices);
-  json audit = json::array();
+  if (s.skew_warning) r.skew_warning_peer_device = device_of(st, s.skew_warning->peer);
   for (const auto& a : st.journal->rows()) {
-    audit.push_back({{"device_id", device_of(st, a.peer)},  // journaled before the peer's id was known: its address
-                     {"operation", a.operation},
-                     {"count", a.count},
-                     {"result", a.ok ? "ok" : "failed"},
-                     {"error", a.error.empty() ? json(nullptr) : json(a.error)},
-                     {"time_ms", a.time_ms}});
+    r.audit.push_back(sync_audit_row{a.peer, a.operation, a.count, a.ok, a.error, a.time_ms});
   }
-  j["audit"] = std::move(audit);
-  // The max-offset rule (docs/api.md, /v1/status "clock"): the hold furthest ahead.
-  json warning = nullptr;
-  if (s.skew_warning) {
-    const auto& w = *s.skew_warning;
-    warning = json{{"peer", device_of(st, w.peer)},
-                   {"origin", w.origin},
-                   {"seq", w.seq},
-                   {"ahead_ms", w.ahead_ms},
-                   {"since", hlc_timestamp::from_parts(w.since_wall_ms, 0).to_rfc3339()},
-                   {"since_ms", w.since_wall_ms},
-                   {"in_range_at", hlc_timestamp::from_parts(w.in_range_wall_ms, 0).to_rfc3339()},
-                   {"held_origins", s.skew_holds.size()}};
-  }
-  j["clock"] = json{{"max_skew_ms", s.max_skew_ms}, {"skew_warning", warning}};
-  return j.dump();
+  return r;
 }
 
 sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_log* log, broker::transport* transport,
@@ -466,7 +422,7 @@ sync_actor::behavior_type sync_behavior(sync_pointer self, const storage::event_
       else st.fsm->peer_lost(p.address);
     },
     [=](sync_now_atom) { carry_out(self, self->state.fsm->sync_now(steady_ms())); },
-    [=](status_atom) { return status_json(self->state); },
+    [=](status_atom) { return status_report(self->state); },
   };
 }
 

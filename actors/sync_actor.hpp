@@ -50,8 +50,8 @@ using sync_actor = caf::typed_actor<
   caf::reacts_to<peer_liveness>,
   /// POST /v1/sync/now.
   caf::reacts_to<sync_now_atom>,
-  /// The sync state as JSON text (the seed's sync_state view).
-  caf::replies_to<status_atom>::with<std::string>>;
+  /// The sync state (the seed's sync_state view; status_reports.hpp).
+  caf::replies_to<status_atom>::with<sync_report>>;
 
 struct sync_actor_options {
   std::uint64_t tick_interval_ms = 100;

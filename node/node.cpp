@@ -48,6 +48,8 @@
 #include "node/join_codes.hpp"
 #include "node/join_protocol.hpp"
 #include "node/join_tls.hpp"
+#include "node/views_json/cluster_json.hpp"
+#include "node/views_json/sync_json.hpp"
 #include "node/membership.hpp"
 #include "storage/checkpoint.hpp"
 #include "storage/errc.hpp"
@@ -873,13 +875,7 @@ private:
     std::uint64_t pending = own;
     caf::scoped_actor asker{*system_};
     asker->request(sync_, std::chrono::seconds(2), actors::status_atom::value)
-      .receive(
-        [&](std::string& text) {
-          auto j = nlohmann::json::parse(text, nullptr, false);
-          if (j.is_object() && j.contains("pending_changes") && j["pending_changes"].is_number_unsigned())
-            pending = j["pending_changes"].get<std::uint64_t>();
-        },
-        [](caf::error&) {});
+      .receive([&](actors::sync_report& r) { pending = r.status.pending_changes; }, [](caf::error&) {});
     return own > pending ? own - pending : 0;
   }
 
@@ -1396,7 +1392,7 @@ private:
   }
 
   /// What the HTTP layer may use; the cluster and sync views come from their
-  /// actors as JSON text, with a deadline.
+  /// actors as typed reports, with a deadline, rendered here (views_json).
   http_services services() {
     http_services s;
     s.system = system_.get();
@@ -1406,17 +1402,25 @@ private:
     s.rows = projection_store_.get();
     s.progress = progress_.get();
     s.actors = std::make_shared<http_services::handles>(http_services::handles{commands_, projections_, &metrics_});
-    auto ask_json = [sys = system_.get()](auto handle) {
+    // Inspection mode (--allow-damaged) runs no election, sync or transport;
+    // an actor that does not answer within the deadline gives an empty object.
+    const nlohmann::json inspecting{{"inspection", true}};
+    s.cluster_status = [sys = system_.get(), e = election_, inspecting] {
+      if (!e) return inspecting;
       caf::scoped_actor asker{*sys};
       nlohmann::json out = nlohmann::json::object();
-      asker->request(handle, std::chrono::seconds(5), actors::status_atom::value)
-        .receive([&](std::string& text) { out = nlohmann::json::parse(text, nullptr, false); }, [](caf::error&) {});
+      asker->request(e, std::chrono::seconds(5), actors::status_atom::value)
+        .receive([&](actors::election_report& r) { out = cluster_json(r); }, [](caf::error&) {});
       return out;
     };
-    // Inspection mode (--allow-damaged) runs no election, sync or transport.
-    const nlohmann::json inspecting{{"inspection", true}};
-    s.cluster_status = [ask_json, e = election_, inspecting] { return e ? ask_json(e) : inspecting; };
-    s.sync_status = [ask_json, y = sync_, inspecting] { return y ? ask_json(y) : inspecting; };
+    s.sync_status = [sys = system_.get(), y = sync_, inspecting] {
+      if (!y) return inspecting;
+      caf::scoped_actor asker{*sys};
+      nlohmann::json out = nlohmann::json::object();
+      asker->request(y, std::chrono::seconds(5), actors::status_atom::value)
+        .receive([&](actors::sync_report& r) { out = sync_json(r); }, [](caf::error&) {});
+      return out;
+    };
     s.sync_now = [y = sync_] {
       if (y) caf::anon_send(y, actors::sync_now_atom::value);
     };
@@ -1425,7 +1429,7 @@ private:
       if (!e) return out;
       caf::scoped_actor asker{*sys};
       asker->request(e, std::chrono::seconds(5), actors::master_atom::value, device)
-        .receive([&](int status, std::string& body) { out = {status, std::move(body)}; }, [](caf::error&) {});
+        .receive([&](actors::master_override& m) { out = master_override_reply(m); }, [](caf::error&) {});
       return out;
     };
     s.extra_metrics = [this, t = transport_.get(), routes = routes_] {

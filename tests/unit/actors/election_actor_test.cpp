@@ -4,8 +4,9 @@
 // a superseded timer can never run the state machine early.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "actors/election_actor.hpp"
@@ -25,9 +26,10 @@ caf::behavior sink(caf::event_based_actor* self) {
   return {[](int) {}};
 }
 
-/// Asks `target` for its status JSON and keeps it.
-caf::behavior status_probe(caf::event_based_actor* self, election_actor target, std::shared_ptr<std::string> out) {
-  self->request(target, caf::infinite, status_atom::value).then([=](std::string& s) { *out = std::move(s); });
+/// Asks `target` for its status report and keeps it.
+caf::behavior status_probe(caf::event_based_actor* self, election_actor target,
+                           std::shared_ptr<std::optional<election_report>> out) {
+  self->request(target, caf::infinite, status_atom::value).then([=](election_report& r) { *out = std::move(r); });
   return {};
 }
 
@@ -68,11 +70,10 @@ struct election_actor_test : ::testing::Test {
   }
 
   std::string role() {
-    auto out = std::make_shared<std::string>();
+    auto out = std::make_shared<std::optional<election_report>>();
     sys->spawn(status_probe, election, out);
     sched->run();
-    auto j = nlohmann::json::parse(*out, nullptr, false);
-    return j.is_object() ? j.value("role", "?") : "no answer: '" + *out + "'";
+    return out->has_value() ? election::to_string((*out)->view.current_role) : "no answer";
   }
 };
 

@@ -4,10 +4,11 @@
 // the real transport, whose frame a second transport on loopback receives).
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <caf/all.hpp>
 #include <mutex>
 
-#include <nlohmann/json.hpp>
 
 #include "actors/metrics.hpp"
 #include "actors/sync/keyring_cache.hpp"
@@ -24,9 +25,9 @@
 namespace sn::actors {
 namespace {
 
-/// Asks `target` for its status JSON and keeps it.
-caf::behavior status_probe(caf::event_based_actor* self, sync_actor target, std::shared_ptr<std::string> out) {
-  self->request(target, caf::infinite, status_atom::value).then([=](std::string& s) { *out = std::move(s); });
+/// Asks `target` for its status report and keeps it.
+caf::behavior status_probe(caf::event_based_actor* self, sync_actor target, std::shared_ptr<std::optional<sync_report>> out) {
+  self->request(target, caf::infinite, status_atom::value).then([=](sync_report& r) { *out = std::move(r); });
   return {};
 }
 
@@ -122,13 +123,12 @@ TEST_F(sync_actor_test, a_gap_in_live_events_triggers_a_catch_up_request_to_the_
   EXPECT_EQ(request->versions.count("B") ? request->versions.at("B") : 0u, 0u)
       << "the request must ask B's events from seq 1";
   EXPECT_EQ(log->size(), 0u) << "an event beyond a gap was appended";
-  auto status = std::make_shared<std::string>();
+  auto status = std::make_shared<std::optional<sync_report>>();
   sys.spawn(status_probe, sync, status);
   sched.run();
-  const auto j = nlohmann::json::parse(*status, nullptr, false);
-  ASSERT_TRUE(j.is_object()) << *status;
-  EXPECT_EQ(j["counters"].value("gap_requests", -1), 1) << "the request was not the gap's";
-  EXPECT_EQ(j.value("ahead_events", -1), 1) << "the event beyond the gap is not held";
+  ASSERT_TRUE(status->has_value()) << "the sync actor did not answer status";
+  EXPECT_EQ((*status)->status.counters.gap_requests, 1u) << "the request was not the gap's";
+  EXPECT_EQ((*status)->status.ahead_events, 1u) << "the event beyond the gap is not held";
   caf::anon_send_exit(sync, caf::exit_reason::user_shutdown);
   sched.run();
 }
