@@ -10,6 +10,7 @@
 #include <csignal>
 #include <mutex>
 #include <sstream>
+#include <future>
 #include <thread>
 #include <pthread.h>
 #include <unistd.h>
@@ -620,10 +621,12 @@ private:
     const actors::stored_rows sales(*projection_store_, family("sales"), view.get());
     const actors::stored_rows devices(*projection_store_, family("devices"), view.get());
     projections::load_decision_state(catalog, sales, handler_->state());
-    if (folds_in_background("sales")) {
+    const bool counters_from_log = own_counters_.valid();
+    if (counters_from_log) {
       // The counter row has not seen every own sale yet: the next receipt
-      // number comes from this device's own events in the log.
-      const auto counted = actors::own_counters_from_log(*log_, self, settings());
+      // number comes from this device's own events in the log (read beside
+      // the start-up fold, restore_projections).
+      const auto counted = own_counters_.get();
       handler_->state().load_counters(counted.last_receipt_no, counted.last_return_no);
     }
     // Staff (tens of people): in memory like the products, from their rows.
@@ -683,7 +686,7 @@ private:
                  "their rows in {} ms ({} products, {})",
                  config_.device_id, config_.data_dir, log_->size(), log_->last_position().value(), ms.count(),
                  handler_->state().products(),
-                 folds_in_background("sales") ? "receipt counters from the log" : "no log replay");
+                 counters_from_log ? "receipt counters from the log" : "no log replay");
     return true;
   }
 
@@ -1069,6 +1072,12 @@ private:
       if (head - set_->info(i).position <= static_cast<std::uint64_t>(config_.fold_before_serving_events_max)) continue;
       set_->pause(i);
       background_.push_back(i);
+    }
+    if (folds_in_background("sales")) {
+      // Read on its own thread while catalog, devices and staff fold.
+      own_counters_ = std::async(std::launch::async, [this] {
+        return actors::own_counters_from_log(*log_, device_id{config_.device_id}, settings());
+      });
     }
     const auto started = std::chrono::steady_clock::now();
     auto folded = actors::catch_up(*set_, *log_);
@@ -1523,6 +1532,8 @@ private:
   /// index), and the log's head when it decided so.
   std::vector<std::size_t> background_;
   std::uint64_t fold_head_ = 0;
+  /// This device's receipt counters read from the log when sales folds in the background.
+  std::future<projections::sales::receipt_counters> own_counters_;
   std::unique_ptr<actors::fold_progress> progress_;
   std::unique_ptr<retail::command_handler> handler_;  ///< until the command actor owns it
   std::optional<retail::command_kind> self_registration_;
