@@ -34,4 +34,21 @@ projections::sales::receipt_counters own_counters_from_log(const storage::event_
   return c;
 }
 
+projections::sales::receipt_counters own_counters_after(const storage::event_log& log, const device_id& self,
+                                                        const retail::store_settings& settings,
+                                                        projections::sales::receipt_counters at,
+                                                        std::uint64_t position) {
+  std::uint64_t from = position + 1;
+  for (;;) {
+    const auto events = log.read_from(log_position{from}, window);
+    for (const auto& se : events) {
+      if (se.ev.origin != self || !numbered_type(se.ev.type)) continue;
+      if (auto p = projections::decode_payload(se.ev, settings)) projections::sales::count_number(se.ev, *p, at);
+    }
+    if (events.size() < window) break;
+    from = events.back().position.value() + 1;
+  }
+  return at;
+}
+
 }  // namespace sn::actors

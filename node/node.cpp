@@ -1037,6 +1037,15 @@ private:
       for (std::size_t i = 0; i < set_->size(); ++i) set_->pause(i);
       return true;
     }
+    // This device's counters as the sales rows hold them, and the position
+    // they are exact through, before a refold below drops the rows: if sales
+    // then folds in the background, the own events after that position are
+    // all the command side has to count (normally none).
+    std::optional<std::pair<std::uint64_t, projections::sales::receipt_counters>> sales_counters_before;
+    if (const auto i = set_->index_of("sales"); i && set_->info(*i).position > 0) {
+      const actors::stored_rows rows(*projection_store_, *i);
+      sales_counters_before.emplace(set_->info(*i).position, projections::sales::counters(rows, config_.device_id));
+    }
     // Sales written before tills stamped their business day (schema 1) fold
     // on the day of their time in the store's zone: with another zone the
     // rows are folded again from the log, once.
@@ -1074,9 +1083,13 @@ private:
       background_.push_back(i);
     }
     if (folds_in_background("sales")) {
-      // Read on its own thread while catalog, devices and staff fold.
-      own_counters_ = std::async(std::launch::async, [this] {
-        return actors::own_counters_from_log(*log_, device_id{config_.device_id}, settings());
+      // Read on its own thread while catalog, devices and staff fold: from
+      // the rows' counters before the refold and the log after them, or
+      // (rows that never held them: a restored log) from every own event.
+      own_counters_ = std::async(std::launch::async, [this, before = sales_counters_before] {
+        const device_id self{config_.device_id};
+        return before ? actors::own_counters_after(*log_, self, settings(), before->second, before->first)
+                      : actors::own_counters_from_log(*log_, self, settings());
       });
     }
     const auto started = std::chrono::steady_clock::now();

@@ -71,5 +71,34 @@ TEST(LogCounters, EqualTheSalesProjectionsAfterFoldingTheSameLog) {
   }
 }
 
+// Proves: from the counters a sales projection held after folding the
+// log's first P events (what a refold drops), counting the own events after
+// position P gives the counters of the whole log, for any P.
+TEST(LogCounters, FromAKnownPointEqualTheWholeLogs) {
+  const std::uint64_t seed = 11;
+  storage::test::temp_dir dir;
+  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& log = **opened;
+  history_options opt;
+  opt.events_per_origin = 3000;
+  opt.cross_origin_duplicates = true;
+  const history h = make_history(seed, opt);
+  append_history(log, h, seed);
+  const auto order = interleave(h, seed);  // the log's order: position i + 1 holds order[i]
+  const retail::store_settings settings;
+  for (const std::size_t p : {std::size_t{0}, std::size_t{1}, order.size() / 3, order.size() - 1, order.size()}) {
+    projections::sales_projection first;
+    const folded at_p = fold(first, std::vector<const event*>(order.begin(), order.begin() + p));
+    for (const auto& origin : h.origins) {
+      const auto whole = own_counters_from_log(log, device_id{origin}, settings);
+      const auto got = own_counters_after(log, device_id{origin}, settings,
+                                          projections::sales::counters(at_p.rows, origin), p);
+      EXPECT_EQ(got.last_receipt_no, whole.last_receipt_no) << "P " << p << " " << origin;
+      EXPECT_EQ(got.last_return_no, whole.last_return_no) << "P " << p << " " << origin;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sn::actors
