@@ -1040,7 +1040,8 @@ private:
     // This device's counters as the sales rows hold them, and the position
     // they are exact through, before a refold below drops the rows: if sales
     // then folds in the background, the own events after that position are
-    // all the command side has to count (normally none).
+    // all the command side has to count (normally none). The counter row is
+    // the same in every sales layout (actors/projections/sales.hpp).
     std::optional<std::pair<std::uint64_t, projections::sales::receipt_counters>> sales_counters_before;
     if (const auto i = set_->index_of("sales"); i && set_->info(*i).position > 0) {
       const actors::stored_rows rows(*projection_store_, *i);

@@ -64,7 +64,10 @@
 // - 'n' scope -> u64 present sales in scope (the list's total).
 // - 'p' scope sku "\0" -> u64 lines, i64 qty, i64 net_cents: by_product over
 //     the non-voided sales in scope (erased when no line is left).
-// - 'o' origin "\0" -> u64 last receipt no, u64 last return no.
+// - 'o' origin "\0" -> u64 last receipt no, u64 last return no. Kept the
+//   same in every layout: a start-up reads it from the rows of the layout
+//   it is about to refold (node.cpp, restore_projections); a layout that
+//   changes it must make that start-up count every own event instead.
 //
 // Queries cost: sale(), facts(), counters(): one row read; list():
 // O(limit) row reads + the scope's by_product rows (one per sku sold); the
