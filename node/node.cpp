@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <future>
 #include <mutex>
 #include <sstream>
-#include <future>
 #include <thread>
 #include <pthread.h>
 #include <unistd.h>
