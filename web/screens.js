@@ -135,16 +135,36 @@ function figures(r) {
     el('div', {}, el('span', {}, 'voids'), el('b', {}, r.voids ?? 0)));
 }
 
+/**
+ * Why the day's figures may be incomplete, or '' when they are not: the
+ * daily projection paused, or catching up with the log (after an update
+ * that changes how reports are kept, or a time zone change, the node
+ * rebuilds them in the background while it keeps selling).
+ */
+async function partialReason() {
+  let p;
+  try { p = (await get('/v1/projections')).projections?.daily; } catch { return ''; }
+  if (!p) return '';
+  if (p.paused) return 'These figures are incomplete: the daily report is paused on this device (storectl projections resume daily).';
+  if (p.catching_up) {
+    return `These figures are incomplete: this device is rebuilding its reports from its log (${p.lag} event(s) to go), `
+      + 'as it does once after an update; Show again in a moment.';
+  }
+  return '';
+}
+
 export async function showReports(root) {
   const day = el('input#r-day', { type: 'date', value: today() });
   const device = el('input#r-device', { placeholder: 'all devices' });
   const out = el('div#report');
+  const partial = el('div#r-partial', { role: 'status' });
   const msg = el('div.result', { 'aria-live': 'polite' });
   const load = () => safe(out, async () => {
     const q = new URLSearchParams();
     if (day.value) q.set('day', day.value);
     if (device.value.trim()) q.set('device', device.value.trim());
-    const r = await get(`/v1/reports/daily?${q}`);
+    const [r, why] = await Promise.all([get(`/v1/reports/daily?${q}`), partialReason()]);
+    fill(partial, why ? el('p.warn', {}, why) : null);
     const byMethod = Object.entries(r.by_method || {}).map(([m, v]) => ({ m, v }));
     const devices = Object.entries(r.devices || {}).map(([d, v]) => ({ d, ...v }));
     const staff = Object.entries(r.by_staff || {}).map(([s, v]) => ({ s, ...(typeof v === 'object' ? v : { net_cents: v }) }));
@@ -174,7 +194,7 @@ export async function showReports(root) {
     el('div.row', {}, field('Day', day), field('Device', device),
       el('button#r-load', { type: 'button', onclick: load }, 'Show'),
       el('button#r-close.secondary', { type: 'button', onclick: close }, 'Close the day (Z)')),
-    msg, out));
+    msg, partial, out));
   await load();
 }
 

@@ -16,6 +16,9 @@ Scenarios (one ctest test each, label `browser`):
                  sale; restart the peer; pending falls to 0 and Synced
   reload         reload mid-sale and finish it; reload while a sale is being
                  sent; the node killed mid-sale and restarted: each sold once
+  reports_partial  the day's report warns that its figures are incomplete
+                 while the daily projection is paused or catching up (after
+                 an update), and no more once it has folded again
 Each saves a screenshot of its last screen in DIR/<scenario>.png; figures go
 to DIR/<scenario>.json.
 """
@@ -342,6 +345,29 @@ def scenario_reload(store, d, figures):
     d.save_screenshot(figures["_shot"])
 
 
+def scenario_reports_partial(store, d, figures):
+    n = store.nodes[0]
+    signed_in(d, n, "m1", "3333", "manager")
+    scan(d, "COFFEE")
+    poll(lambda: sale_lines(d) == 1, WAIT, what="line")
+    q(d, "#pay").click()
+    wait_text(d, "#receipt-no", lambda r: r.startswith("POS1-"))
+    # Folded: the day's report carries no warning.
+    d.get(n.url + "#reports")
+    wait_text(d, "#report h3", lambda t: t.startswith("Day "))
+    assert not text(d, "#r-partial"), text(d, "#r-partial")
+    # The daily projection paused (as it is behind while a node rebuilds its
+    # reports after an update): the figures say they are incomplete.
+    n.api("POST", "/v1/projections/daily/pause", expect=200)
+    q(d, "#r-load").click()
+    wait_text(d, "#r-partial", lambda t: "incomplete" in t and "paused" in t)
+    d.save_screenshot(figures["_shot"])
+    n.api("POST", "/v1/projections/daily/resume", expect=200)
+    poll(lambda: not n.api("GET", "/v1/projections")["projections"]["daily"]["paused"], WAIT, what="daily resumed")
+    q(d, "#r-load").click()
+    poll(lambda: not text(d, "#r-partial"), WAIT, what="the warning gone once daily folds again")
+
+
 SCENARIOS = {
     "sign_in": (1, scenario_sign_in),
     "sell_cash": (1, scenario_sell_cash),
@@ -349,6 +375,7 @@ SCENARIOS = {
     "failover": (2, scenario_failover),
     "offline": (2, scenario_offline),
     "reload": (1, scenario_reload),
+    "reports_partial": (1, scenario_reports_partial),
 }
 
 
