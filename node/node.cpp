@@ -1414,6 +1414,17 @@ private:
     return ok;
   }
 
+  /// An actor's typed status report rendered as JSON; an empty object when
+  /// it does not answer within the deadline.
+  template <class Report, class Handle, class Render>
+  static nlohmann::json ask_status(caf::actor_system& sys, const Handle& handle, Render render) {
+    caf::scoped_actor asker{sys};
+    nlohmann::json out = nlohmann::json::object();
+    asker->request(handle, std::chrono::seconds(5), actors::status_atom::value)
+      .receive([&](Report& r) { out = render(r); }, [](caf::error&) {});
+    return out;
+  }
+
   /// What the HTTP layer may use; the cluster and sync views come from their
   /// actors as typed reports, with a deadline, rendered here (views_json).
   http_services services() {
@@ -1425,24 +1436,14 @@ private:
     s.rows = projection_store_.get();
     s.progress = progress_.get();
     s.actors = std::make_shared<http_services::handles>(http_services::handles{commands_, projections_, &metrics_});
-    // Inspection mode (--allow-damaged) runs no election, sync or transport;
-    // an actor that does not answer within the deadline gives an empty object.
+    // Inspection mode (--allow-damaged) runs no election, sync or transport.
     const nlohmann::json inspecting{{"inspection", true}};
     s.cluster_status = [sys = system_.get(), e = election_, inspecting] {
-      if (!e) return inspecting;
-      caf::scoped_actor asker{*sys};
-      nlohmann::json out = nlohmann::json::object();
-      asker->request(e, std::chrono::seconds(5), actors::status_atom::value)
-        .receive([&](actors::election_report& r) { out = cluster_json(r); }, [](caf::error&) {});
-      return out;
+      return e ? ask_status<actors::election_report>(*sys, e, [](const auto& r) { return cluster_json(r); })
+               : inspecting;
     };
     s.sync_status = [sys = system_.get(), y = sync_, inspecting] {
-      if (!y) return inspecting;
-      caf::scoped_actor asker{*sys};
-      nlohmann::json out = nlohmann::json::object();
-      asker->request(y, std::chrono::seconds(5), actors::status_atom::value)
-        .receive([&](actors::sync_report& r) { out = sync_json(r); }, [](caf::error&) {});
-      return out;
+      return y ? ask_status<actors::sync_report>(*sys, y, [](const auto& r) { return sync_json(r); }) : inspecting;
     };
     s.sync_now = [y = sync_] {
       if (y) caf::anon_send(y, actors::sync_now_atom::value);

@@ -82,6 +82,14 @@ def sale_lines(d):
     return len(d.find_elements(By.CSS_SELECTOR, "tr.line"))
 
 
+def sell_one(d, code):
+    """Scans one item, pays (the default: cash) and returns the receipt number."""
+    scan(d, code)
+    poll(lambda: sale_lines(d) == 1, WAIT, what="line")
+    q(d, "#pay").click()
+    return wait_text(d, "#receipt-no", lambda r: r.startswith("POS1-"))
+
+
 def sales_count(node):
     return node.api("GET", "/v1/sales")["count"]
 
@@ -208,10 +216,7 @@ def scenario_sell_cash(store, d, figures):
 def scenario_void_approval(store, d, figures):
     n = store.nodes[0]
     signed_in(d, n, "c1", "1111", "cashier")
-    scan(d, "COFFEE")
-    poll(lambda: sale_lines(d) == 1, WAIT, what="line")
-    q(d, "#pay").click()
-    receipt = wait_text(d, "#receipt-no", lambda r: r.startswith("POS1-"))
+    receipt = sell_one(d, "COFFEE")
     d.get(n.url + "#returns")
     r = poll(lambda: d.find_element(By.ID, "ret-receipt"), WAIT, what="receipt field")
     r.send_keys(receipt + Keys.ENTER)
@@ -348,10 +353,7 @@ def scenario_reload(store, d, figures):
 def scenario_reports_partial(store, d, figures):
     n = store.nodes[0]
     signed_in(d, n, "m1", "3333", "manager")
-    scan(d, "COFFEE")
-    poll(lambda: sale_lines(d) == 1, WAIT, what="line")
-    q(d, "#pay").click()
-    wait_text(d, "#receipt-no", lambda r: r.startswith("POS1-"))
+    sell_one(d, "COFFEE")
     # Folded: the day's report carries no warning.
     d.get(n.url + "#reports")
     wait_text(d, "#report h3", lambda t: t.startswith("Day "))

@@ -47,6 +47,17 @@ protected:
     });
   }
 
+  /// As after an upgrade to a build with a new sales row layout: the layout
+  /// record of the (stopped) node's data dir says 1, so the next start folds
+  /// sales again from the log.
+  void set_sales_layout_back() const {
+    sn::storage::log_options o;
+    o.data_dir = data().string();
+    auto log = sn::storage::event_log::open(o);
+    ASSERT_TRUE(log) << log.error().to_string();
+    ASSERT_TRUE((*log)->put_meta("projections.layout.sales", "1"));
+  }
+
   static std::string sale_body(int qty, int cash_cents) {
     return json{{"lines", {{{"sku", "MILK"}, {"qty", qty}}}}, {"payments", {{{"method", "cash"}, {"amount_cents", cash_cents}}}}}.dump();
   }
@@ -310,13 +321,7 @@ TEST_F(node_test, projections_of_an_older_row_layout_are_refolded_once) {
     ASSERT_EQ(r->status, 201) << r->body;
     ASSERT_TRUE(n.stop());
   }
-  {
-    sn::storage::log_options o;
-    o.data_dir = data().string();
-    auto log = sn::storage::event_log::open(o);
-    ASSERT_TRUE(log) << log.error().to_string();
-    ASSERT_TRUE((*log)->put_meta("projections.layout.sales", "1"));
-  }
+  set_sales_layout_back();
   const std::size_t before_refold = since(0).size();
   node_process n(data(), {});
   ASSERT_TRUE(n.start()) << n.log_text();
@@ -365,13 +370,7 @@ TEST_F(node_test, a_projection_far_behind_folds_in_the_background_while_the_node
     ASSERT_EQ(json::parse(r->body).value("return_id", ""), "POS1-R000001") << r->body;
     ASSERT_TRUE(n.stop());
   }
-  {
-    sn::storage::log_options o;
-    o.data_dir = data().string();
-    auto log = sn::storage::event_log::open(o);
-    ASSERT_TRUE(log) << log.error().to_string();
-    ASSERT_TRUE((*log)->put_meta("projections.layout.sales", "1"));
-  }
+  set_sales_layout_back();
   node_options o;
   o.extra_args = {"--projections.fold-before-serving-events-max", "0"};
   node_process n(data(), o);

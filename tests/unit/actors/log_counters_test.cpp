@@ -15,6 +15,17 @@ namespace {
 
 using namespace projections::sales_daily_test;
 
+/// An empty log in a temp dir.
+struct temp_log {
+  storage::test::temp_dir dir;
+  std::unique_ptr<storage::event_log> log;
+  temp_log() {
+    auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
+    EXPECT_TRUE(opened) << opened.error().message;
+    if (opened) log = std::move(*opened);
+  }
+};
+
 /// Appends every origin's events of `h` to `log`, interleaved, each origin's
 /// chained and sealed as its writer would.
 void append_history(storage::event_log& log, const history& h, std::uint64_t seed) {
@@ -43,10 +54,9 @@ void append_history(storage::event_log& log, const history& h, std::uint64_t see
 // none.
 TEST(LogCounters, EqualTheSalesProjectionsAfterFoldingTheSameLog) {
   for (std::uint64_t seed : {7u, 8u}) {
-    storage::test::temp_dir dir;
-    auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
-    ASSERT_TRUE(opened) << opened.error().message;
-    auto& log = **opened;
+    temp_log t;
+    ASSERT_TRUE(t.log);
+    auto& log = *t.log;
     history_options opt;
     opt.events_per_origin = 9000;
     opt.cross_origin_duplicates = seed % 2 == 0;
@@ -76,10 +86,9 @@ TEST(LogCounters, EqualTheSalesProjectionsAfterFoldingTheSameLog) {
 // position P gives the counters of the whole log, for any P.
 TEST(LogCounters, FromAKnownPointEqualTheWholeLogs) {
   const std::uint64_t seed = 11;
-  storage::test::temp_dir dir;
-  auto opened = storage::event_log::open(storage::test::rw_options(dir.data()));
-  ASSERT_TRUE(opened) << opened.error().message;
-  auto& log = **opened;
+  temp_log t;
+  ASSERT_TRUE(t.log);
+  auto& log = *t.log;
   history_options opt;
   opt.events_per_origin = 3000;
   opt.cross_origin_duplicates = true;
