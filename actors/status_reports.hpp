@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/election/types.hpp"
+#include "actors/sync/sync_journal.hpp"
 #include "actors/sync/types.hpp"
 
 namespace sn::actors {
@@ -33,31 +34,16 @@ struct master_override {
   std::string message;  ///< why it was refused ("" when accepted)
 };
 
-/// One push / pull row of the sync audit (the seed's sync_audit_log).
-struct sync_audit_row {
-  std::string device_id;  ///< the peer's device id (its address when it was journaled before the id was known)
-  std::string operation;  ///< "push" or "pull"
-  std::uint64_t count = 0;
-  bool ok = true;
-  std::string error;  ///< "" when ok
-  std::uint64_t time_ms = 0;  ///< wall clock
-};
-
-/// GET /v1/sync and /v1/status "sync": the sync state machine's status with
-/// peer addresses named by device and every time on the wall clock.
+/// GET /v1/sync and /v1/status "sync": the sync state machine's status as
+/// people read it — peers, hub, partner and clock-skew peer named by device
+/// id, every time on the wall clock (0: never), the last round and error
+/// this run's or else the journal's (kept across restarts) — and the push /
+/// pull audit rows.
 struct sync_report {
-  std::string self;           ///< this device
-  sync::sync_status status;   ///< its peers' last_seen_ms / last_sync_ms are wall-clock ms (0: never)
-  /// This run's last completed round, else the journal's (kept across restarts); wall ms, 0: never.
-  std::uint64_t last_sync_ms = 0;
-  /// This run's last error, else the journal's; nullopt: none.
-  std::optional<std::string> last_error;
-  std::uint64_t last_error_ms = 0;  ///< wall ms
-  std::optional<std::string> hub_device;           ///< status.hub by device id
-  std::optional<std::string> syncing_with_device;  ///< status.syncing_with by device id
-  std::vector<std::string> peer_devices;           ///< the device id of each of status.peers (same order)
-  std::string skew_warning_peer_device;            ///< status.skew_warning's peer by device id
-  std::vector<sync_audit_row> audit;               ///< oldest first
+  std::string self;                       ///< this device
+  sync::sync_status status;               ///< as above; each peer's `peer` stays its address
+  std::vector<std::string> peer_devices;  ///< the device id of each of status.peers (same order)
+  std::vector<sync::journal_row> audit;   ///< oldest first (the seed's sync_audit_log)
 };
 
 }  // namespace sn::actors

@@ -265,33 +265,30 @@ void keyring_tick(sync_state& st) {
   store_keyring_cache(st.options.journal, cache, st.self);
 }
 
-/// The fsm's status with peers named by device and every time on the wall
-/// clock, and the journal's state and rows (which survive restarts).
+/// The fsm's status as sync_report gives it: devices by id, times on the
+/// wall clock, the journal's round and error when this run has none.
 sync_report status_report(const sync_state& st) {
   sync_report r;
   r.self = st.self.value();
   r.status = st.fsm->status();
   auto& s = r.status;
   const auto& js = st.journal->state();
-  r.last_sync_ms = s.last_sync_ms != 0 ? to_wall_ms(s.last_sync_ms) : js.last_sync_ms;
+  s.last_sync_ms = s.last_sync_ms != 0 ? to_wall_ms(s.last_sync_ms) : js.last_sync_ms;
   if (!s.last_error.empty()) {
-    r.last_error = s.last_error;
-    r.last_error_ms = to_wall_ms(s.last_error_ms);
+    s.last_error_ms = to_wall_ms(s.last_error_ms);
   } else {
-    if (!js.last_error.empty()) r.last_error = js.last_error;
-    r.last_error_ms = js.last_error_ms;
+    s.last_error = js.last_error;
+    s.last_error_ms = js.last_error_ms;
   }
-  if (s.hub) r.hub_device = device_of(st, *s.hub);
-  if (s.syncing_with) r.syncing_with_device = device_of(st, *s.syncing_with);
+  if (s.hub) s.hub = device_of(st, *s.hub);
+  if (s.syncing_with) s.syncing_with = device_of(st, *s.syncing_with);
+  if (s.skew_warning) s.skew_warning->peer = device_of(st, s.skew_warning->peer);
   for (auto& p : s.peers) {
     r.peer_devices.push_back(device_of(st, p.peer));
     p.last_seen_ms = to_wall_ms(p.last_seen_ms);
     p.last_sync_ms = to_wall_ms(p.last_sync_ms);
   }
-  if (s.skew_warning) r.skew_warning_peer_device = device_of(st, s.skew_warning->peer);
-  for (const auto& a : st.journal->rows()) {
-    r.audit.push_back(sync_audit_row{a.peer, a.operation, a.count, a.ok, a.error, a.time_ms});
-  }
+  r.audit.assign(st.journal->rows().begin(), st.journal->rows().end());
   return r;
 }
 

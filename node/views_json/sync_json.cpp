@@ -11,12 +11,12 @@ json sync_json(const actors::sync_report& r) {
   json j;
   j["status"] = sync::to_string(s.state);
   j["pending_changes"] = s.pending_changes;
-  j["last_sync_ms"] = r.last_sync_ms;
-  j["last_error"] = r.last_error ? json(*r.last_error) : json(nullptr);
-  j["last_error_ms"] = r.last_error_ms;
-  j["hub"] = r.hub_device ? json(*r.hub_device) : json(nullptr);
+  j["last_sync_ms"] = s.last_sync_ms;
+  j["last_error"] = s.last_error.empty() ? json(nullptr) : json(s.last_error);
+  j["last_error_ms"] = s.last_error_ms;
+  j["hub"] = s.hub ? json(*s.hub) : json(nullptr);
   j["is_hub"] = s.is_hub;
-  j["syncing_with"] = r.syncing_with_device ? json(*r.syncing_with_device) : json(nullptr);
+  j["syncing_with"] = s.syncing_with ? json(*s.syncing_with) : json(nullptr);
   j["ahead_events"] = s.ahead_events;
   j["appends_in_flight"] = s.appends_in_flight;
   const auto& c = s.counters;
@@ -53,7 +53,7 @@ json sync_json(const actors::sync_report& r) {
   j["devices"] = std::move(devices);
   json audit = json::array();
   for (const auto& a : r.audit) {
-    audit.push_back({{"device_id", a.device_id},  // journaled before the peer's id was known: its address
+    audit.push_back({{"device_id", a.peer},  // journaled before the peer's id was known: its address
                      {"operation", a.operation},
                      {"count", a.count},
                      {"result", a.ok ? "ok" : "failed"},
@@ -65,7 +65,7 @@ json sync_json(const actors::sync_report& r) {
   json warning = nullptr;
   if (s.skew_warning) {
     const auto& w = *s.skew_warning;
-    warning = json{{"peer", r.skew_warning_peer_device},
+    warning = json{{"peer", w.peer},
                    {"origin", w.origin},
                    {"seq", w.seq},
                    {"ahead_ms", w.ahead_ms},

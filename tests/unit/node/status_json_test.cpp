@@ -62,8 +62,8 @@ TEST(StatusJson, MasterOverrideOutcomesMapToHttpStatuses) {
 }
 
 // Proves: the sync view lists this device first and then each peer by its
-// device id (its address beside it), takes the journal's error when the run
-// has none, and renders the audit rows and the clock-skew warning.
+// device id (its address beside it), with its last error, and renders the
+// audit rows and the clock-skew warning.
 TEST(StatusJson, SyncViewNamesPeersByDeviceAndKeepsTheJournal) {
   actors::sync_report r;
   r.self = "POS1";
@@ -75,19 +75,18 @@ TEST(StatusJson, SyncViewNamesPeersByDeviceAndKeepsTheJournal) {
   p.last_seen_ms = 1'764'000'000'000;
   r.status.peers = {p};
   r.peer_devices = {"POS2"};
-  r.hub_device = "POS2";
-  r.last_sync_ms = 1'764'000'000'500;
-  r.last_error = "peer POS3 timed out";
-  r.last_error_ms = 1'763'999'000'000;
-  r.audit = {actors::sync_audit_row{"POS2", "pull", 12, true, "", 1'764'000'000'400}};
+  r.status.hub = "POS2";
+  r.status.last_sync_ms = 1'764'000'000'500;
+  r.status.last_error = "peer POS3 timed out";
+  r.status.last_error_ms = 1'763'999'000'000;
+  r.audit = {sync::journal_row{1'764'000'000'400, "POS2", "pull", 12, true, ""}};
   sync::skew_hold_status w;
   w.origin = "POS3";
-  w.peer = "tcp://10.0.0.3:7000";
+  w.peer = "POS3";
   w.seq = 9;
   w.ahead_ms = 120'000;
   r.status.skew_warning = w;
   r.status.skew_holds = {w};
-  r.skew_warning_peer_device = "POS3";
   const json j = sync_json(r);
   EXPECT_EQ(j["pending_changes"], 4);
   EXPECT_EQ(j["hub"], "POS2");
