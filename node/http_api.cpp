@@ -65,6 +65,11 @@ constexpr auto sse_keepalive = std::chrono::seconds(15);
 constexpr auto write_timeout = std::chrono::seconds(5);
 /// Requests served on one connection before the node closes it.
 constexpr std::uint32_t keep_alive_requests_max = 1000;
+/// How long a worker that answered a keep-alive request waits for the
+/// client's next one before giving the connection back to the gate
+/// (node/http_gate.hpp): long enough for a client that sends its requests
+/// back to back, short enough that an idle connection holds no worker.
+constexpr std::chrono::microseconds next_request_wait{2000};
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -1170,6 +1175,8 @@ struct http_server::impl {
   std::size_t threads = 0;
   std::atomic<bool> stopping{false};
   bool stopped = false;
+  /// Connections the gate dispatched that no worker has taken yet.
+  std::atomic<int> waiting{0};
 
   /// One request of `c` on a worker; keeps the connection when it may serve another.
   void serve(std::unique_ptr<http_connection> c) noexcept {
@@ -1184,17 +1191,26 @@ struct http_server::impl {
   }
 
   void serve_request(std::unique_ptr<http_connection> c) {
-    connection_stream strm(*c);
-    ++c->requests;
-    // A request whose end the gate could not know leaves bytes nobody can
-    // frame after it: answer it with Connection: close.
-    const bool last = c->requests >= keep_alive_requests_max || stopping.load(std::memory_order_relaxed) ||
-                      c->request_end == std::string::npos;
-    bool closed = false;
-    const bool ok = server.serve_one(strm, last, closed);
-    // Keep-alive only when the request was read exactly to its end (a
-    // refused or half-read body leaves bytes that are not a request).
-    if (!ok || closed || last || c->in_pos != c->request_end) return;
+    for (;;) {
+      connection_stream strm(*c);
+      ++c->requests;
+      // A request whose end the gate could not know leaves bytes nobody can
+      // frame after it: answer it with Connection: close.
+      const bool last = c->requests >= keep_alive_requests_max || stopping.load(std::memory_order_relaxed) ||
+                        c->request_end == std::string::npos;
+      bool closed = false;
+      const bool ok = server.serve_one(strm, last, closed);
+      // Keep-alive only when the request was read exactly to its end (a
+      // refused or half-read body leaves bytes that are not a request).
+      if (!ok || closed || last || c->in_pos != c->request_end) return;
+      // A client's next request usually follows its answer within a moment:
+      // serving it here saves the hand-offs through the gate (worker → gate →
+      // worker), unless another connection waits for a worker.
+      if (waiting.load(std::memory_order_relaxed) > 0) break;
+      const auto next = gate->next_request(*c, next_request_wait);
+      if (next == http_gate::next::closed) return;
+      if (next == http_gate::next::resume) break;
+    }
     gate->resume(std::move(c));
   }
 };
@@ -1331,7 +1347,11 @@ void http_server::serve(http_services services) {
       [&p](std::unique_ptr<http_connection> c) {
         // std::function must be copyable: the connection travels in a shared holder.
         auto holder = std::make_shared<std::unique_ptr<http_connection>>(std::move(c));
-        p.workers->enqueue([&p, holder] { p.serve(std::move(*holder)); });
+        p.waiting.fetch_add(1, std::memory_order_relaxed);
+        p.workers->enqueue([&p, holder] {
+          p.waiting.fetch_sub(1, std::memory_order_relaxed);
+          p.serve(std::move(*holder));
+        });
       },
       [metrics](int status) { metrics->count_http(status); });
 }

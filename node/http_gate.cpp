@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -112,6 +113,64 @@ void http_connection::compact() {
     in.erase(0, in_pos);
     in_pos = 0;
   }
+}
+
+request_framing frame_request(http_connection& c, const http_gate_options& o) {
+  using verdict = request_framing::verdict;
+  const auto refused = [](api_error e) { return request_framing{verdict::refused, std::move(e)}; };
+  if (!c.request_started) {
+    // RFC 9112 §2.2: empty lines before a request line are ignored.
+    while (c.pending() > 0 && (c.in[c.in_pos] == '\r' || c.in[c.in_pos] == '\n')) ++c.in_pos;
+    if (c.pending() == 0) {
+      c.compact();
+      return {};
+    }
+    c.request_started = true;
+    c.deadline = clock::now() + o.request_timeout;
+    c.request_deadline = c.deadline;
+  }
+  const std::string_view bytes(c.in.data() + c.in_pos, c.pending());
+  const std::size_t head_end = find_head_end(bytes);
+  if (head_end == std::string_view::npos || head_end > o.head_bytes_max) {
+    if (c.pending() <= o.head_bytes_max) return {};
+    return refused({431, "headers_too_large", "the request head is over " + std::to_string(o.head_bytes_max) + " bytes"});
+  }
+  auto head = parse_request_head(bytes.substr(0, head_end));
+  if (!head) return refused(head.error());
+  const std::string_view body = bytes.substr(head_end);
+  const std::size_t body_start = c.in_pos + head_end;
+  switch (head->framing) {
+    case body_framing::none:
+      c.request_end = body_start;
+      break;
+    case body_framing::length:
+      if (head->content_length > o.body_bytes_max) {
+        return refused({413, "too_large",
+                        "request body of " + std::to_string(head->content_length) +
+                            " bytes is over http_body_bytes_max (" + std::to_string(o.body_bytes_max) + ")"});
+      }
+      // Wait for the body up to what the gate buffers; a client waiting for
+      // "100 Continue" is handed over at once (httplib sends it).
+      if (body.size() < std::min<std::uint64_t>(head->content_length, o.body_wait_bytes_max) &&
+          !head->expect_continue) {
+        return {};
+      }
+      c.request_end = body_start + static_cast<std::size_t>(head->content_length);
+      break;
+    case body_framing::chunked: {
+      std::size_t end = 0;
+      const auto scan = scan_chunked_body(body, end);
+      if (scan == chunked_scan::invalid) {
+        return refused({400, "invalid_framing", "malformed chunked body (or trailer fields, which are not accepted)"});
+      }
+      if (scan == chunked_scan::incomplete && body.size() < o.body_wait_bytes_max && !head->expect_continue) {
+        return {};
+      }
+      c.request_end = scan == chunked_scan::complete ? body_start + end : std::string::npos;
+      break;
+    }
+  }
+  return {verdict::complete, {}};
 }
 
 /// The gate thread and what it owns.
@@ -261,63 +320,15 @@ struct http_gate::loop {
   bool evaluate(std::unique_ptr<http_connection>& slot) {
     http_connection& c = *slot;
     if (c.state != http_connection::phase::waiting) return true;
-    if (!c.request_started) {
-      // RFC 9112 §2.2: empty lines before a request line are ignored.
-      while (c.pending() > 0 && (c.in[c.in_pos] == '\r' || c.in[c.in_pos] == '\n')) ++c.in_pos;
-      if (c.pending() == 0) {
-        c.compact();
+    auto f = frame_request(c, o);
+    switch (f.what) {
+      case request_framing::verdict::incomplete:
         return false;
-      }
-      c.request_started = true;
-      c.deadline = clock::now() + o.request_timeout;
-      c.request_deadline = c.deadline;
-    }
-    const std::string_view bytes(c.in.data() + c.in_pos, c.pending());
-    const std::size_t head_end = find_head_end(bytes);
-    if (head_end == std::string_view::npos || head_end > o.head_bytes_max) {
-      if (c.pending() <= o.head_bytes_max) return false;
-      refuse(c, {431, "headers_too_large", "the request head is over " + std::to_string(o.head_bytes_max) + " bytes"});
-      return true;
-    }
-    auto head = parse_request_head(bytes.substr(0, head_end));
-    if (!head) {
-      refuse(c, head.error());
-      return true;
-    }
-    const std::string_view body = bytes.substr(head_end);
-    const std::size_t body_start = c.in_pos + head_end;
-    switch (head->framing) {
-      case body_framing::none:
-        c.request_end = body_start;
+      case request_framing::verdict::refused:
+        refuse(c, f.refusal);
+        return true;
+      case request_framing::verdict::complete:
         break;
-      case body_framing::length:
-        if (head->content_length > o.body_bytes_max) {
-          refuse(c, {413, "too_large",
-                     "request body of " + std::to_string(head->content_length) +
-                         " bytes is over http_body_bytes_max (" + std::to_string(o.body_bytes_max) + ")"});
-          return true;
-        }
-        // Wait for the body up to what the gate buffers; a client waiting for
-        // "100 Continue" is handed over at once (httplib sends it).
-        if (body.size() < std::min<std::uint64_t>(head->content_length, o.body_wait_bytes_max) &&
-            !head->expect_continue) {
-          return false;
-        }
-        c.request_end = body_start + static_cast<std::size_t>(head->content_length);
-        break;
-      case body_framing::chunked: {
-        std::size_t end = 0;
-        const auto scan = scan_chunked_body(body, end);
-        if (scan == chunked_scan::invalid) {
-          refuse(c, {400, "invalid_framing", "malformed chunked body (or trailer fields, which are not accepted)"});
-          return true;
-        }
-        if (scan == chunked_scan::incomplete && body.size() < o.body_wait_bytes_max && !head->expect_continue) {
-          return false;
-        }
-        c.request_end = scan == chunked_scan::complete ? body_start + end : std::string::npos;
-        break;
-      }
     }
     hand_over(slot);
     return true;
@@ -458,6 +469,43 @@ void http_gate::resume(std::unique_ptr<http_connection> c) {
   }
   const std::uint64_t one = 1;
   (void)::write(loop_->wake_fd, &one, sizeof one);
+}
+
+http_gate::next http_gate::next_request(http_connection& c, std::chrono::microseconds wait) const {
+  c.compact();
+  c.state = http_connection::phase::waiting;
+  c.request_started = false;
+  const auto until = clock::now() + wait;
+  const std::size_t buffered_max = o_.head_bytes_max + o_.body_wait_bytes_max;
+  char scratch[recv_chunk_bytes];
+  for (;;) {
+    const auto f = frame_request(c, o_);
+    if (f.what == request_framing::verdict::complete) {
+      c.request_started = false;  // as hand_over leaves it
+      return next::ready;
+    }
+    if (f.what == request_framing::verdict::refused || c.pending() >= buffered_max) return next::resume;
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - clock::now());
+    if (left.count() <= 0) return next::resume;
+    pollfd p{c.fd(), POLLIN, 0};
+    const timespec ts{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+    const int r = ::ppoll(&p, 1, &ts, nullptr);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return next::resume;
+    // The socket is non-blocking (accept4): read what is there, up to what the gate buffers.
+    while (c.pending() < buffered_max) {
+      const std::size_t room = std::min(recv_chunk_bytes, buffered_max - c.pending());
+      const ssize_t n = ::recv(c.fd(), scratch, room, 0);
+      if (n > 0) {
+        c.in.append(scratch, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0) return next::closed;
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return next::closed;
+    }
+  }
 }
 
 void http_gate::stop() {

@@ -23,6 +23,13 @@
 //   too_large, 431 headers_too_large, 408 request_timeout, 503
 //   too_many_connections. A connection idle between requests is closed
 //   silently after idle_timeout.
+// - A worker that answered a request on a keep-alive connection may wait a
+//   moment (next_request(), ~2 ms) for the client's next request and serve
+//   it itself, saving the two thread hand-offs through the gate; only a whole
+//   request by the gate's rules (frame_request) is served that way, and
+//   anything else (nothing came, a partial head, a refusal) goes back to the
+//   gate. So an idle or slow connection holds a worker at most that moment
+//   after each answer.
 // - Binds with SO_REUSEADDR only (never SO_REUSEPORT): a second process on
 //   the same port fails to bind instead of sharing the port.
 // - Thread safety: resume() and the destructor of a connection may be called
@@ -38,6 +45,7 @@
 #include <string>
 
 #include "events/expected.hpp"
+#include "node/api_error.hpp"
 
 namespace sn::node {
 
@@ -91,6 +99,19 @@ class http_connection {
   std::shared_ptr<std::atomic<std::size_t>> open_count_;
 };
 
+/// What the bytes at the front of a waiting connection make, by the gate's rules.
+struct request_framing {
+  enum class verdict { incomplete, complete, refused };
+  verdict what = verdict::incomplete;
+  api_error refusal{};  ///< when refused: the answer the gate sends before closing
+};
+
+/// Frames the request at the front of `c.in` (RFC 9112, node/http_framing.hpp)
+/// under `o`'s limits: skips empty lines before it, starts the request's
+/// deadline at its first byte, and on `complete` sets `c.request_end`.
+/// Incomplete: wait for more bytes (the body up to body_wait_bytes_max).
+request_framing frame_request(http_connection& c, const http_gate_options& o);
+
 class http_gate {
  public:
   /// Takes a connection whose next request is in `in`; runs on the gate thread, must not block.
@@ -107,6 +128,15 @@ class http_gate {
   void start(dispatch_fn dispatch, refusal_fn refused);
   /// A served connection waits for its next request again (thread-safe). After stop() it is closed.
   void resume(std::unique_ptr<http_connection> c);
+
+  /// What a worker's short wait for the next request on its connection found.
+  enum class next { ready, resume, closed };
+  /// On the worker that just answered a request on `c` (keep-alive): reads
+  /// from `c` for at most `wait` until a whole next request is buffered.
+  /// ready: serve it; resume: give `c` back with resume() (nothing came in
+  /// time, or a partial, oversized or refused request: the gate answers it);
+  /// closed: the client closed or the socket failed (drop `c`).
+  next next_request(http_connection& c, std::chrono::microseconds wait) const;
   /// Stops accepting, closes every connection the gate holds and joins its
   /// thread. Connections being served stay with their workers.
   void stop();

@@ -2,12 +2,16 @@
 // issue 13 item 4): idle and trickling connections do not stall the API,
 // ambiguous framing gets 400 from raw sockets, hostile bodies get 400 and the
 // node stays up, one HTTP port serves one node, unknown items get their
-// documented 404 codes. Latency bounds here are generous (2 s) so that the
+// documented 404 codes, a kept-alive connection serves what follows each
+// answer. Latency bounds here are generous (2 s) so that the
 // tests are not flaky on a busy machine; the tight figures live in
 // tests/bench/node/bench_http_idle.cpp.
 #include <gtest/gtest.h>
 
 #include <poll.h>
+
+#include <thread>
+#include <utility>
 
 #include "tests/integration/node_process.hpp"
 
@@ -43,7 +47,7 @@ class raw_socket {
   /// Everything the server sends until it closes the connection or `timeout`
   /// passes; `closed` tells which.
   std::string read_until_closed(std::chrono::milliseconds timeout, bool& closed) {
-    std::string out;
+    std::string out = std::exchange(buffered_, {});
     closed = false;
     const auto deadline = clock_type::now() + timeout;
     for (;;) {
@@ -77,33 +81,39 @@ class raw_socket {
     return out;
   }
 
-  /// One complete response (head and Content-Length body) or what came before `timeout`.
+  /// One complete response (head and Content-Length body) or what came before
+  /// `timeout`; bytes after it (a pipelined request's answer) stay for the next call.
   std::string read_response(std::chrono::milliseconds timeout) {
-    std::string out;
     const auto deadline = clock_type::now() + timeout;
-    while (clock_type::now() < deadline) {
-      const auto head_end = out.find("\r\n\r\n");
+    for (;;) {
+      const auto head_end = buffered_.find("\r\n\r\n");
       if (head_end != std::string::npos) {
-        const auto cl = out.find("Content-Length: ");
+        const auto cl = buffered_.find("Content-Length: ");
         if (cl != std::string::npos && cl < head_end) {
-          const auto len = std::stoul(out.substr(cl + 16));
-          if (out.size() >= head_end + 4 + len) return out;
+          const auto end = head_end + 4 + std::stoul(buffered_.substr(cl + 16));
+          if (buffered_.size() >= end) {
+            std::string one = buffered_.substr(0, end);
+            buffered_.erase(0, end);
+            return one;
+          }
         }
       }
-      pollfd p{fd_, POLLIN, 0};
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
-      if (::poll(&p, 1, static_cast<int>(std::max<long>(left, 0))) <= 0) continue;
+      if (left <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
       char buf[4096];
       const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return out;
-      out.append(buf, static_cast<std::size_t>(n));
+      if (n <= 0) break;
+      buffered_.append(buf, static_cast<std::size_t>(n));
     }
-    return out;
+    return std::exchange(buffered_, {});
   }
 
  private:
   int fd_ = -1;
   bool connected_ = false;
+  std::string buffered_;  ///< received bytes not yet returned by read_response
 };
 
 /// The status of a raw response ("HTTP/1.1 400 ..."), 0 if none.
@@ -240,6 +250,60 @@ TEST_F(http_edge_test, ambiguous_framing_gets_400_and_a_closed_connection) {
   ASSERT_TRUE(s.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(status_of(s.read_response(std::chrono::seconds(10))), 200);
   EXPECT_TRUE(eventually([&] { return sales_count(n) == sales_before + 1; }));
+  EXPECT_TRUE(n.healthy());
+}
+
+// Proves: on a kept-alive connection whatever follows an answer is served
+// right, whether a worker waiting a moment for it or the gate takes it:
+// two pipelined requests answered in order; a head split around the
+// worker's wait; a body that arrives late; a request after a pause; a
+// malformed request right after an answer gets 400 and a closed connection.
+TEST_F(http_edge_test, a_kept_alive_connection_serves_what_follows_each_answer) {
+  node_process n(dir.path() / "data", {});
+  ASSERT_TRUE(n.start()) << n.log_text();
+  setup_shop(n);
+  const int sales_before = sales_count(n);
+  raw_socket s(n.http_port());
+  ASSERT_TRUE(s.connected());
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string body = sale_body();
+  const std::string sale_head = "POST /v1/sales HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                "Authorization: Bearer " + n.token() + "\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n";
+  const auto answer = [&] { return status_of(s.read_response(std::chrono::seconds(10))); };
+
+  // Back to back, as a busy client sends them.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(s.send(health));
+    ASSERT_EQ(answer(), 200) << "request " << i;
+  }
+  // Pipelined: a sale and a health check in one send.
+  ASSERT_TRUE(s.send(sale_head + body + health));
+  EXPECT_EQ(answer(), 201);
+  EXPECT_EQ(answer(), 200);
+  // A head split: its first half within the worker's wait, the rest later.
+  ASSERT_TRUE(s.send("GET /heal"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  ASSERT_TRUE(s.send("thz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(answer(), 200);
+  // A body that comes after the wait.
+  ASSERT_TRUE(s.send(sale_head + body.substr(0, 10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  ASSERT_TRUE(s.send(body.substr(10)));
+  EXPECT_EQ(answer(), 201);
+  // A pause longer than the wait: the gate holds the connection meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(s.send(health));
+  EXPECT_EQ(answer(), 200);
+  // A malformed request right after an answer.
+  ASSERT_TRUE(s.send(health + "POST /v1/sales HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n" + body));
+  EXPECT_EQ(answer(), 200);
+  bool closed = false;
+  const std::string refused = s.read_until_closed(std::chrono::seconds(10), closed);
+  EXPECT_EQ(status_of(refused), 400) << refused;
+  EXPECT_EQ(code_of(refused), "invalid_framing") << refused;
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(eventually([&] { return sales_count(n) == sales_before + 2; }));
   EXPECT_TRUE(n.healthy());
 }
 
