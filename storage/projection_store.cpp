@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -130,9 +131,21 @@ status projection_store::write_all(std::vector<write_ref>& writes) {
 }
 
 status projection_store::clear(std::size_t family) {
+  auto* cf = impl_->families.at(family);
+  // Synced: the range delete is durable before any table file goes (below),
+  // so a crash cannot leave some of the family's old rows without the others.
   rocksdb::WriteOptions wo;
-  auto s = impl_->h->db->DeleteRange(wo, impl_->families.at(family), "", key_space_end);
+  wo.sync = true;
+  auto s = impl_->h->db->DeleteRange(wo, cf, "", key_space_end);
   if (!s.ok()) return rocks::to_error(s, "cannot clear projection " + impl_->names[family] + " in", impl_->data_dir);
+  // The table files below level 0 hold nothing but deleted rows now: dropped
+  // at once, their disk space comes back now and no compaction reads them
+  // again to drop their rows (a rebuild of a large store otherwise rewrote
+  // its old rows through every level beside the new ones). Level 0 files and
+  // the memtable are left to the range delete. A failure here costs only
+  // that compaction work.
+  const rocksdb::Slice begin(""), end(key_space_end);
+  (void)rocksdb::DeleteFilesInRange(impl_->h->db.get(), cf, &begin, &end, /*include_end=*/false);
   return status::ok();
 }
 

@@ -11,8 +11,11 @@
 //   source of truth and the rows are rebuilt from it, and a torn tail after
 //   power loss loses the rows and their position together (same batch, WAL
 //   order), never one without the other.
-// - clear() deletes every row of a family (a range delete: readers on other
-//   threads keep working and see either the old rows or none).
+// - clear() deletes every row of a family (a range delete, synced: readers on
+//   other threads keep working and see either the old rows or none), then
+//   drops the family's table files below level 0 at once (RocksDB's
+//   DeleteFilesInRange): their disk space comes back at once instead of
+//   when compactions reach them.
 // - A read view pins a RocksDB snapshot: every read through it sees one
 //   instant, so a query that reads several rows never sees half a fold batch.
 #pragma once

@@ -712,6 +712,45 @@ class rss_sampler {
   std::thread thread_;
 };
 
+/// Bytes of the files under a directory (a data dir: its table files, WAL,
+/// MANIFEST) sampled every `every` on its own thread: first, max() and last.
+class disk_sampler {
+ public:
+  disk_sampler(fs::path dir, std::chrono::milliseconds every) : dir_(std::move(dir)) {
+    first_ = bytes();
+    thread_ = std::thread([this, every] {
+      while (!stop_) {
+        const std::uint64_t b = bytes();
+        if (b > max_) max_ = b;
+        std::this_thread::sleep_for(every);
+      }
+    });
+  }
+  ~disk_sampler() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint64_t first() const { return first_; }
+  std::uint64_t max() const { return std::max<std::uint64_t>(max_, first_); }
+  std::uint64_t bytes() const {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code fe;
+      if (it->is_regular_file(fe)) total += it->file_size(fe);  // a file deleted meanwhile reads as an error: skipped
+    }
+    return total;
+  }
+
+ private:
+  fs::path dir_;
+  std::uint64_t first_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> max_{0};
+  std::thread thread_;
+};
+
 /// LD_PRELOAD for the processes started while it lives (children inherit the environment).
 class preload {
  public:
@@ -1092,9 +1131,11 @@ class store_run {
     const json storage0 = storage_of(a);
     const double cpu0 = proc_cpu_seconds(a.pid());
     const auto threads0 = thread_cpu_by_name(a.pid());
+    disk_sampler disk(a.data_dir(), std::chrono::milliseconds(200));
     const auto t0 = clock_type::now();
     auto r = c.Post("/v1/projections/all/rebuild", "", "application/json");
     f_.rebuild_s = secs_since(t0);
+    disk.stop();
     if (!r || r->status != 200) {
       say("rebuild: no 200 (%s): skipped\n",
           r ? (std::to_string(r->status) + " " + r->body).c_str() : httplib::to_string(r.error()).c_str());
@@ -1110,6 +1151,8 @@ class store_run {
         events, f_.rebuild_s, f_.rebuild_evps, f_.rebuild_cpu_s, events / f_.rebuild_cpu_s,
         mb(proc_status_kb(a.pid(), "VmRSS")), f_.rebuild_hwm_mb);
     say("  node CPU by thread: %s\n", thread_cpu_delta(threads0, thread_cpu_by_name(a.pid())).c_str());
+    say("  data dir on disk (every 200 ms): %.1f MB before, peak %.1f MB, %.1f MB after\n", disk.first() / 1048576.0,
+        disk.max() / 1048576.0, disk.bytes() / 1048576.0);
     say_storage_writes(storage0, storage_of(a), events);
   }
 
