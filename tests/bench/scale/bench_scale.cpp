@@ -50,6 +50,7 @@
 #include <cstdarg>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -188,10 +189,17 @@ void copy_data_dir(const fs::path& from, const fs::path& to) {
   }
 }
 
+/// Bytes of the files under `p`. A running node deletes files meanwhile
+/// (compactions): one gone between listing and size reads as nothing.
 std::uintmax_t dir_bytes(const fs::path& p) {
   std::uintmax_t n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(p)) {
-    if (e.is_regular_file()) n += e.file_size();
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code fe;
+    if (it->is_regular_file(fe)) {
+      const auto size = it->file_size(fe);
+      if (!fe) n += size;
+    }
   }
   return n;
 }
@@ -685,66 +693,33 @@ bool maps_library(pid_t pid, const char* name) {
   return false;
 }
 
-/// Samples a process's VmRSS every `every` on its own thread; max() in kB.
-class rss_sampler {
+/// Samples a reading every `every` on its own thread and keeps its first
+/// value and its maximum (a process's VmRSS, a data dir's size).
+class max_sampler {
  public:
-  rss_sampler(pid_t pid, std::chrono::milliseconds every) : pid_(pid) {
+  max_sampler(std::function<std::uint64_t()> read, std::chrono::milliseconds every) : read_(std::move(read)) {
+    first_ = read_();
+    max_ = first_;
     thread_ = std::thread([this, every] {
       while (!stop_) {
-        const long kb = proc_status_kb(pid_, "VmRSS");
-        if (kb > max_) max_ = kb;
+        const std::uint64_t v = read_();
+        if (v > max_) max_ = v;
         std::this_thread::sleep_for(every);
       }
     });
   }
-  ~rss_sampler() { stop(); }
-  long stop() {
+  ~max_sampler() { stop(); }
+  /// Stops sampling; the maximum.
+  std::uint64_t stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
     return max_;
   }
-  long max() const { return max_; }
-
- private:
-  pid_t pid_;
-  std::atomic<bool> stop_{false};
-  std::atomic<long> max_{0};
-  std::thread thread_;
-};
-
-/// Bytes of the files under a directory (a data dir: its table files, WAL,
-/// MANIFEST) sampled every `every` on its own thread: first, max() and last.
-class disk_sampler {
- public:
-  disk_sampler(fs::path dir, std::chrono::milliseconds every) : dir_(std::move(dir)) {
-    first_ = bytes();
-    thread_ = std::thread([this, every] {
-      while (!stop_) {
-        const std::uint64_t b = bytes();
-        if (b > max_) max_ = b;
-        std::this_thread::sleep_for(every);
-      }
-    });
-  }
-  ~disk_sampler() { stop(); }
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
   std::uint64_t first() const { return first_; }
-  std::uint64_t max() const { return std::max<std::uint64_t>(max_, first_); }
-  std::uint64_t bytes() const {
-    std::uint64_t total = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-      std::error_code fe;
-      if (it->is_regular_file(fe)) total += it->file_size(fe);  // a file deleted meanwhile reads as an error: skipped
-    }
-    return total;
-  }
+  std::uint64_t max() const { return max_; }
 
  private:
-  fs::path dir_;
+  std::function<std::uint64_t()> read_;
   std::uint64_t first_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> max_{0};
@@ -1131,7 +1106,7 @@ class store_run {
     const json storage0 = storage_of(a);
     const double cpu0 = proc_cpu_seconds(a.pid());
     const auto threads0 = thread_cpu_by_name(a.pid());
-    disk_sampler disk(a.data_dir(), std::chrono::milliseconds(200));
+    max_sampler disk([dir = a.data_dir()] { return std::uint64_t(dir_bytes(dir)); }, std::chrono::milliseconds(200));
     const auto t0 = clock_type::now();
     auto r = c.Post("/v1/projections/all/rebuild", "", "application/json");
     f_.rebuild_s = secs_since(t0);
@@ -1151,8 +1126,9 @@ class store_run {
         events, f_.rebuild_s, f_.rebuild_evps, f_.rebuild_cpu_s, events / f_.rebuild_cpu_s,
         mb(proc_status_kb(a.pid(), "VmRSS")), f_.rebuild_hwm_mb);
     say("  node CPU by thread: %s\n", thread_cpu_delta(threads0, thread_cpu_by_name(a.pid())).c_str());
+    const std::uint64_t disk_after = dir_bytes(a.data_dir());
     say("  data dir on disk (every 200 ms): %.1f MB before, peak %.1f MB, %.1f MB after\n", disk.first() / 1048576.0,
-        disk.max() / 1048576.0, disk.bytes() / 1048576.0);
+        std::max(disk.max(), disk_after) / 1048576.0, disk_after / 1048576.0);
     say_storage_writes(storage0, storage_of(a), events);
   }
 
@@ -1166,7 +1142,8 @@ class store_run {
       preload p(preload_lib);
       if (!b.start(false)) fail("cannot start " + b.options().device_id);
     }
-    rss_sampler rss(b.pid(), std::chrono::milliseconds(100));
+    max_sampler rss([pid = b.pid()] { return std::uint64_t(std::max(0L, proc_status_kb(pid, "VmRSS"))); },
+                    std::chrono::milliseconds(100));
     const auto b_threads0 = thread_cpu_by_name(b.pid());
     client bc(b.http_port());
     json last;
@@ -1186,7 +1163,7 @@ class store_run {
     const double done_s = secs_since(t0);
     f.catchup_equal_s = done_s;
     f.catchup_until = digests ? "equal digests" : "equal version vectors, projection lag 0";
-    f.catchup_peak_mb = mb(std::max(rss.stop(), proc_status_kb(b.pid(), "VmHWM")));
+    f.catchup_peak_mb = mb(std::max(static_cast<long>(rss.stop()), proc_status_kb(b.pid(), "VmHWM")));
     f.catchup_rss_after_mb = mb(proc_status_kb(b.pid(), "VmRSS"));
     const std::string b_threads = thread_cpu_delta(b_threads0, thread_cpu_by_name(b.pid()));
     f.catchup_evps = h_.events / done_s;
