@@ -93,6 +93,29 @@ void ensure_fd_limit(std::size_t connections_max) {
   }
 }
 
+/// How read_available() ended.
+enum class read_end { drained, full, eof, failed };
+
+/// Appends what the non-blocking socket of `c` has to `c.in`, up to
+/// `buffered_max` pending bytes: drained (nothing more now), full, eof (the
+/// client closed its side; what came before it is in `c.in`), failed.
+read_end read_available(http_connection& c, std::size_t buffered_max) {
+  char scratch[recv_chunk_bytes];
+  while (c.pending() < buffered_max) {
+    const std::size_t room = std::min(recv_chunk_bytes, buffered_max - c.pending());
+    const ssize_t n = ::recv(c.fd(), scratch, room, 0);
+    if (n > 0) {
+      c.in.append(scratch, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) return read_end::eof;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return read_end::drained;
+    return read_end::failed;
+  }
+  return read_end::full;
+}
+
 }  // namespace
 
 http_connection::http_connection(int fd, std::shared_ptr<std::atomic<std::size_t>> open_count)
@@ -294,23 +317,9 @@ struct http_gate::loop {
         return close_held(fd);  // EOF or error: the client has the answer, or never will
       }
     }
-    const std::size_t buffered_max = o.head_bytes_max + o.body_wait_bytes_max;
-    bool eof = false;
-    while (c.pending() < buffered_max) {
-      const std::size_t room = std::min(recv_chunk_bytes, buffered_max - c.pending());
-      const ssize_t n = ::recv(fd, scratch, room, 0);
-      if (n > 0) {
-        c.in.append(scratch, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n == 0) {
-        eof = true;
-        break;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return close_held(fd);
-    }
+    const read_end end = read_available(c, o.head_bytes_max + o.body_wait_bytes_max);
+    if (end == read_end::failed) return close_held(fd);
+    const bool eof = end == read_end::eof;
     if (!evaluate(it->second) && eof) close_held(fd);
   }
 
@@ -477,13 +486,15 @@ http_gate::next http_gate::next_request(http_connection& c, std::chrono::microse
   c.request_started = false;
   const auto until = clock::now() + wait;
   const std::size_t buffered_max = o_.head_bytes_max + o_.body_wait_bytes_max;
-  char scratch[recv_chunk_bytes];
+  bool eof = false;
   for (;;) {
     const auto f = frame_request(c, o_);
     if (f.what == request_framing::verdict::complete) {
       c.request_started = false;  // as hand_over leaves it
       return next::ready;
     }
+    // A request cut short by the client's close is never served (as in the gate).
+    if (eof) return next::closed;
     if (f.what == request_framing::verdict::refused || c.pending() >= buffered_max) return next::resume;
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - clock::now());
     if (left.count() <= 0) return next::resume;
@@ -492,19 +503,10 @@ http_gate::next http_gate::next_request(http_connection& c, std::chrono::microse
     const int r = ::ppoll(&p, 1, &ts, nullptr);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return next::resume;
-    // The socket is non-blocking (accept4): read what is there, up to what the gate buffers.
-    while (c.pending() < buffered_max) {
-      const std::size_t room = std::min(recv_chunk_bytes, buffered_max - c.pending());
-      const ssize_t n = ::recv(c.fd(), scratch, room, 0);
-      if (n > 0) {
-        c.in.append(scratch, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n == 0) return next::closed;
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return next::closed;
-    }
+    const read_end end = read_available(c, buffered_max);  // the socket is non-blocking (accept4)
+    if (end == read_end::failed) return next::closed;
+    // A client that sent its last request and closed its side still gets the answer.
+    eof = end == read_end::eof;
   }
 }
 

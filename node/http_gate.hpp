@@ -135,7 +135,9 @@ class http_gate {
   /// from `c` for at most `wait` until a whole next request is buffered.
   /// ready: serve it; resume: give `c` back with resume() (nothing came in
   /// time, or a partial, oversized or refused request: the gate answers it);
-  /// closed: the client closed or the socket failed (drop `c`).
+  /// closed: the client closed its side with no whole request left, or the
+  /// socket failed (drop `c`). A whole request sent before the client's close
+  /// is ready, as the gate serves it too.
   next next_request(http_connection& c, std::chrono::microseconds wait) const;
   /// Stops accepting, closes every connection the gate holds and joins its
   /// thread. Connections being served stay with their workers.

@@ -43,6 +43,8 @@ class raw_socket {
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
   }
+  /// Closes the sending side (the server reads end of stream after what was sent).
+  void finish_sending() { ::shutdown(fd_, SHUT_WR); }
 
   /// Everything the server sends until it closes the connection or `timeout`
   /// passes; `closed` tells which.
@@ -257,7 +259,8 @@ TEST_F(http_edge_test, ambiguous_framing_gets_400_and_a_closed_connection) {
 // right, whether a worker waiting a moment for it or the gate takes it:
 // two pipelined requests answered in order; a head split around the
 // worker's wait; a body that arrives late; a request after a pause; a
-// malformed request right after an answer gets 400 and a closed connection.
+// malformed request right after an answer gets 400 and a closed connection;
+// a last request sent with the client's close is answered.
 TEST_F(http_edge_test, a_kept_alive_connection_serves_what_follows_each_answer) {
   node_process n(dir.path() / "data", {});
   ASSERT_TRUE(n.start()) << n.log_text();
@@ -303,7 +306,17 @@ TEST_F(http_edge_test, a_kept_alive_connection_serves_what_follows_each_answer) 
   EXPECT_EQ(status_of(refused), 400) << refused;
   EXPECT_EQ(code_of(refused), "invalid_framing") << refused;
   EXPECT_TRUE(closed);
-  EXPECT_TRUE(eventually([&] { return sales_count(n) == sales_before + 2; }));
+  // A last request right after an answer, then the client closes its side:
+  // it is still answered, then the connection closes.
+  raw_socket last(n.http_port());
+  ASSERT_TRUE(last.send(health));
+  ASSERT_EQ(status_of(last.read_response(std::chrono::seconds(10))), 200);
+  ASSERT_TRUE(last.send(sale_head + body));
+  last.finish_sending();
+  const std::string final_answer = last.read_until_closed(std::chrono::seconds(10), closed);
+  EXPECT_EQ(status_of(final_answer), 201) << final_answer;
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(eventually([&] { return sales_count(n) == sales_before + 3; }));
   EXPECT_TRUE(n.healthy());
 }
 
