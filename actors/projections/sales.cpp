@@ -223,6 +223,18 @@ std::vector<std::string> list_scopes(const std::string& origin, std::int32_t day
   return out;
 }
 std::vector<std::string> list_scopes_of(const receipt_row& r) { return list_scopes(r.sale.origin, r.day, r.staff); }
+// The scopes whose by_product is kept in rows (layout 5): the device's, the
+// day's and the person's. A day and device's or a day and person's list
+// (one till's or one cashier's day) sums its own receipts when asked
+// (list() below): per sale line one aggregate row fewer (two when
+// attributed), and those rows changed in every fold batch. A day keeps
+// one row per product instead of one per device and product.
+std::vector<std::string> product_scopes(const std::string& origin, std::int32_t day, const std::string& staff) {
+  std::vector<std::string> out{scope_device(origin), scope_day(day)};
+  if (!staff.empty()) out.push_back(scope_staff(staff));
+  return out;
+}
+bool summed_from_receipts(const std::string& scope) { return !scope.empty() && (scope[0] == 'w' || scope[0] == 't'); }
 // The scopes whose lists are merges of device lists, and the prefix of the
 // count rows of their parts: "nv" (every device that sold) for all sales,
 // "nw" day (the devices that sold that day) for a day.
@@ -301,15 +313,12 @@ void add_product(row_writer& rows, const std::string& scope, const sold_line& l,
   }
 }
 
-// by_product counts a sale while it is present and not voided (`scopes`:
-// list_scopes_of(r)).
-void product_effects(row_writer& rows, const receipt_row& r, const std::vector<std::string>& scopes, int sign) {
-  for (const std::string& scope : scopes) {
+// by_product counts a sale while it is present and not voided, in its
+// product_scopes().
+void product_effects(row_writer& rows, const receipt_row& r, int sign) {
+  for (const std::string& scope : product_scopes(r.sale.origin, r.day, r.staff)) {
     for (const sold_line& l : r.lines) add_product(rows, scope, l, sign);
   }
-}
-void product_effects(row_writer& rows, const receipt_row& r, int sign) {
-  product_effects(rows, r, list_scopes_of(r), sign);
 }
 
 // The list, its counts and by_product follow a present sale (+1 when it
@@ -463,7 +472,7 @@ void sales_projection::rows_to_read(const folded_event& e, std::vector<std::stri
     keys.push_back(receipt_key(p->receipt));
     const auto day = retail::day_from_string(p->business_day);
     if (!day) return;
-    for (const std::string& scope : list_scopes(e.ev.origin.value(), *day, p->staff_id)) {  // as list_scopes_of(r) once folded
+    for (const std::string& scope : product_scopes(e.ev.origin.value(), *day, p->staff_id)) {  // as product_effects
       for (const sale_line& l : p->lines) keys.push_back(product_key(scope, l.sku));
     }
   } else if (const auto* p = std::get_if<sale_voided>(&e.p)) {
@@ -636,11 +645,40 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
       return true;
     });
   };
-  if (!merged_scope(scope)) {
+  if (summed_from_receipts(scope)) {
+    // A day and device's or a day and person's list: the sums of its own
+    // present, non-voided receipts' lines (every entry, whatever the page).
+    std::vector<std::string> keys;
+    const std::string pp = list_prefix(scope);
+    rows.scan(pp, "", [&](std::string_view key, std::string_view) {
+      if (key.size() >= pp.size() + 8) keys.push_back(receipt_key(ascending(key.substr(pp.size() + 8))));
+      return true;
+    });
+    // Read in batches: a busy till's day is thousands of receipts.
+    constexpr std::size_t batch = 256;
+    std::vector<std::string_view> views;
+    std::vector<std::optional<std::string>> values;
+    for (std::size_t at = 0; at < keys.size(); at += batch) {
+      views.assign(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                   keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + batch)));
+      rows.get_many(views, values);
+      for (const auto& v : values) {
+        const auto r = v ? decode_receipt(*v) : std::nullopt;
+        if (!r || !r->present || r->voided) continue;
+        for (const sold_line& l : r->lines) {
+          product_total& sum = sums[l.sku];
+          if (sum.sku.empty()) sum.sku = l.sku;
+          sum.qty += l.qty;
+          sum.net_cents += l.qty * l.unit_price_cents - l.discount_cents;
+        }
+      }
+    }
+  } else if (scope != scope_all()) {
+    // A device's, a person's and a day's own rows.
     product_rows(scope, [&](product_total t) { out.by_product.push_back(std::move(t)); });
     return out;
   }
-  for (const std::string& part : parts) {
+  for (const std::string& part : scope == scope_all() ? parts : std::vector<std::string>{}) {
     product_rows(part, [&](product_total t) {
       product_total& sum = sums[t.sku];
       if (sum.sku.empty()) sum.sku = t.sku;

@@ -38,12 +38,15 @@
 //   's' staff "\0"          who rang it (attributed sales only)
 //   't' i32 day staff "\0"  a day and who rang it
 //   (layout 2 added 's' and 't': rows of layout 1 are folded again.)
-//   Rows 'l', 'n' and 'p' are kept for 'v', 'w', 's' and 't' only: every
+//   Rows 'l' and 'n' are kept for 'v', 'w', 's' and 't' only: every
 //   sale is in exactly one 'v' and one 'w' scope, so the list of every sale
 //   is the merge of the 'v' lists, a day's the merge of that day's 'w'
-//   lists, and their counts and by_product are sums (layout 4; rows of an
-//   older layout are folded again). 'g' and 'd' name those merged lists
-//   (their cursors are the keys their entries would have).
+//   lists, and their counts are sums (layout 4). 'g' and 'd' name those
+//   merged lists (their cursors are the keys their entries would have).
+//   Rows 'p' are kept for 'v', 'd' and 's' only (layout 5): every sale's
+//   by_product is a sum of the 'v' rows; a 'w' or 't' list (one device's or
+//   one person's day) sums its own receipts when asked. Rows of an older
+//   layout are folded again.
 // - 'r' receipt "\0" -> receipt row:
 //     bool present; if present: sale stamp (u64 hlc, str origin, u64 seq),
 //       i32 day, u32 n, n lines (str sku, i64 qty, i64 unit_price_cents,
@@ -63,7 +66,8 @@
 // - 'l' scope nf(hlc) desc(receipt) -> "" : the list index (present sales).
 // - 'n' scope -> u64 present sales in scope (the list's total).
 // - 'p' scope sku "\0" -> u64 lines, i64 qty, i64 net_cents: by_product over
-//     the non-voided sales in scope (erased when no line is left).
+//     the non-voided sales in scope (erased when no line is left); scopes
+//     'v', 'd' and 's'.
 // - 'o' origin "\0" -> u64 last receipt no, u64 last return no. Kept the
 //   same in every layout: a start-up reads it from the rows of the layout
 //   it is about to refold (node.cpp, restore_projections); a layout that
@@ -72,8 +76,10 @@
 // Queries cost: sale(), facts(), counters(): one row read; list():
 // O(limit) row reads + the scope's by_product rows (one per sku sold); the
 // list of every sale and a day's list O(devices x limit) index rows (the
-// merge: up to limit + 1 from each device's list), O(limit) receipts and
-// the devices' by_product rows (one per device and sku it sold).
+// merge: up to limit + 1 from each device's list), O(limit) receipts, and
+// the day's by_product rows or, for every sale, the devices' (one per
+// device and sku it sold); a day and device's or a day and person's list
+// also every one of its index rows and receipts (by_product: their sums).
 #pragma once
 
 #include <cstdint>
@@ -91,7 +97,7 @@ namespace sn::projections {
 class sales_projection final : public projection {
  public:
   const char* name() const noexcept override { return "sales"; }
-  std::uint32_t layout() const noexcept override { return 4; }
+  std::uint32_t layout() const noexcept override { return 5; }
   const char* apply(const folded_event& e, row_writer& rows, fold_context& ctx) override;
   /// A sale's receipt and by_product rows; a void's receipt; a return's row and receipt.
   void rows_to_read(const folded_event& e, std::vector<std::string>& keys) const override;

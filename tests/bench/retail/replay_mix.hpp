@@ -6,6 +6,15 @@
 // counts, 1 % conflict records, 2 % product upserts, over 2,000 skus. Seeded
 // (42): the same options give the same bytes.
 //
+// By default no event names a person and card payments carry no card fields:
+// the mix as tills wrote it before staff sign-in (issue 10). With
+// cashiers_per_origin, the set-up adds that many cashiers per origin and each
+// origin works in shifts (one cashier signed in, staff.signed_in / _out
+// between shifts) and stamps its cashier on every event it writes, as a till
+// does since every request needs a staff session; with card_details, card
+// payments carry what the terminal printed. Either changes the bytes from the
+// first event after the set-up.
+//
 // Memory stays O(sales) in small integers (a 10 M-event stream holds ~45 MB),
 // so a benchmark can write any number of events without holding them.
 #pragma once
@@ -23,6 +32,7 @@
 #include "events/payload_codec.hpp"
 #include "events/product.hpp"
 #include "events/sale.hpp"
+#include "events/staff.hpp"
 #include "events/stock.hpp"
 #include "events/sync.hpp"
 #include "events/time_zone.hpp"
@@ -36,6 +46,12 @@ struct replay_mix_options {
   std::uint64_t spacing_ms = 3;
   /// Zone the business days of sales and returns are stamped in (default UTC+1, bench_replay's store).
   time_zone zone = time_zone::fixed(60);
+  /// Cashiers per origin (0: no staff events, nothing attributed).
+  int cashiers_per_origin = 0;
+  /// An origin's events per shift (its cashier signs out, the next one in).
+  std::size_t shift_events = 1500;
+  /// Card payments carry brand, last4, auth code and processor reference.
+  bool card_details = false;
 };
 
 class replay_mix {
@@ -49,6 +65,8 @@ class replay_mix {
   static std::string sku_name(int i) { return "SKU-" + std::to_string(100000 + i); }
   /// Receipt `n` (from 1) of origin `o`: six digits, more from the millionth on.
   static std::string receipt_name(int o, std::uint64_t n) { return std::string(origin(o)) + "-" + digits(n); }
+  /// Cashier `k` (from 0) of origin `o`.
+  static std::string cashier_name(int o, int k) { return std::string(origin(o)) + "-C" + std::to_string(k + 1); }
 
   /// At least `n` events: the set-up events are written whole even when `n` is smaller.
   explicit replay_mix(std::size_t n, replay_mix_options o = {}) : n_(n), o_(std::move(o)), wall_(o_.first_wall_ms) {}
@@ -83,10 +101,29 @@ class replay_mix {
       setup_done_ = true;
       return emit(2, master_changed{"", "BACKOFFICE", 1, "startup", {"POS1", "POS2", "BACKOFFICE"}});
     }
+    if (const int c = o_.cashiers_per_origin; c > 0) {
+      if (staff_added_ < origin_count * c) {
+        const int k = staff_added_++;
+        const std::string id = cashier_name(k / c, k % c);
+        return emit(2, staff_added{id, "Cashier " + id, "cashier", cashier_pin_hash, true, "", ""});
+      }
+      for (int o = 0; o < origin_count; ++o) {
+        if (on_shift_[o].empty()) {
+          on_shift_[o] = cashier_name(o, static_cast<int>(shifts_[o]++ % static_cast<std::uint64_t>(c)));
+          shift_left_[o] = o_.shift_events;
+          return emit(o, staff_signed_in{on_shift_[o], "cashier"});
+        }
+      }
+    }
     for (;;) {
       const int r = pick(100);
       const int o = pick(origin_count);
       const int sku = pick(sku_count);
+      if (o_.cashiers_per_origin > 0 && shift_left_[o]-- == 0) {
+        staff_signed_out out{on_shift_[o]};
+        on_shift_[o].clear();
+        return emit(o, std::move(out));
+      }
       if (r < 55) {  // sale with 1-4 lines
         sale_completed s;
         s.receipt = receipt_name(o, ++receipts_[o]);
@@ -103,7 +140,15 @@ class replay_mix {
           s.lines.push_back(std::move(line));
         }
         s.total_cents = s.gross_cents - s.discount_cents;
-        s.payments.push_back(payment{pick(2) ? "cash" : "card", s.total_cents});
+        payment pay{pick(2) ? "cash" : "card", s.total_cents};
+        if (o_.card_details && pay.method == "card") {
+          static const char* const brands[] = {"visa", "mastercard", "amex", "maestro"};
+          pay.brand = brands[pick(4)];
+          pay.last4 = std::to_string(10000 + pick(10000)).substr(1);
+          pay.auth_code = std::to_string(100000 + pick(900000));
+          pay.processor_ref = "TX" + std::to_string(1000000000LL + emitted_);
+        }
+        s.payments.push_back(std::move(pay));
         sold_.push_back(sold{static_cast<std::uint32_t>(receipts_[o]), static_cast<std::uint16_t>(first_sku),
                              static_cast<std::uint8_t>(o)});
         return emit(o, std::move(s));
@@ -146,6 +191,12 @@ class replay_mix {
     return n < 1000000 ? std::to_string(1000000 + n).substr(1) : std::to_string(n);
   }
 
+  template <class P, class... Ts>
+  static constexpr bool is_one_of = (std::is_same_v<P, Ts> || ...);
+  /// The PIN hash every generated cashier gets (the fold stores it; nobody signs in with it).
+  static constexpr const char* cashier_pin_hash =
+      "$argon2id$v=19$m=65536,t=2,p=1$YmVuY2hiZW5jaGJlbmNo$3tXv1l0G0kBvXcT5m6f3uQm0bY3l9gE2cXr5b1oHq1E";
+
   int pick(int k) { return std::uniform_int_distribution<int>(0, k - 1)(rng_); }
 
   template <class P>
@@ -154,6 +205,11 @@ class replay_mix {
     // Sales and returns carry their business day, as tills stamp it (schema 2).
     if constexpr (std::is_same_v<P, sale_completed> || std::is_same_v<P, sale_returned>) {
       payload.business_day = format_day(o_.zone.local_day(static_cast<std::int64_t>(wall_)));
+    }
+    // Every command event names who wrote it (a conflict record is the master's own).
+    if constexpr (is_one_of<P, sale_completed, sale_returned, sale_voided, stock_received, stock_adjusted, stock_counted,
+                            product_upserted, price_changed>) {
+      if (o < origin_count && !on_shift_[o].empty()) payload.staff_id = on_shift_[o];
     }
     event e = make_event(device_id{origin(o)}, origin_seq{++seq_[o]}, hlc_timestamp::from_parts(wall_, 0), term_id{1},
                          payload);
@@ -177,6 +233,10 @@ class replay_mix {
   std::uint64_t returns_[origin_count] = {0, 0, 0};
   hash256 prev_[origin_count]{};
   std::vector<sold> sold_;
+  int staff_added_ = 0;
+  std::string on_shift_[origin_count];       // "" between shifts
+  std::uint64_t shifts_[origin_count] = {0, 0, 0};
+  std::size_t shift_left_[origin_count] = {0, 0, 0};  // the origin's events left in the shift
 };
 
 }  // namespace sn::bench

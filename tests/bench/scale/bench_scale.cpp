@@ -70,6 +70,7 @@
 #include "storage/event_log.hpp"
 #include "storage/projection_store.hpp"
 #include "tests/bench/node/bench_support.hpp"
+#include "actors/staff/pin.hpp"
 #include "tests/bench/retail/replay_mix.hpp"
 
 using namespace sn::bench;
@@ -116,6 +117,8 @@ struct settings {
   double load_seconds = 10;
   int clients = 8;
   int cache_mb = 0;
+  int cashiers = 0;
+  bool card_details = false;
 };
 
 double secs_since(clock_type::time_point t0) { return ms_since(t0) / 1000; }
@@ -213,6 +216,8 @@ struct history {
   std::uint64_t sales[sn::bench::replay_mix::origin_count] = {0, 0, 0};
   std::int64_t first_day = 0, last_day = 0;  ///< days since the epoch (UTC)
   double bytes = 0;                          ///< encoded event bytes
+  int cashiers = 0;                          ///< per origin (0: nothing attributed)
+  bool card_details = false;                 ///< card payments carry the terminal's fields
 };
 
 void save(const history& h) {
@@ -220,7 +225,9 @@ void save(const history& h) {
          {"sales", {h.sales[0], h.sales[1], h.sales[2]}},
          {"first_day", h.first_day},
          {"last_day", h.last_day},
-         {"bytes", h.bytes}};
+         {"bytes", h.bytes},
+         {"cashiers", h.cashiers},
+         {"card_details", h.card_details}};
   std::ofstream(h.dir / "mix.json") << j.dump();
 }
 
@@ -235,6 +242,8 @@ history load_history(const fs::path& dir) {
   h.first_day = j["first_day"];
   h.last_day = j["last_day"];
   h.bytes = j["bytes"];
+  h.cashiers = j.value("cashiers", 0);  // histories from before the option: none
+  h.card_details = j.value("card_details", false);
   return h;
 }
 
@@ -272,8 +281,10 @@ std::vector<sn::trust::origin_signature> sign_batch(const std::vector<sn::event>
 }
 
 /// The genesis of the store (store.created, POS1 enrolled by itself) and the
-/// enrollment of the mix's other origins, as POS1's first events.
-std::vector<sn::event> store_genesis(const store_keys& k, std::uint64_t wall_ms) {
+/// enrollment of the mix's other origins, as POS1's first events. `with_admin`:
+/// and the harness admin (node_process::test_admin_pin), as a node's
+/// STORENODE_ADMIN_PIN adds it: a store with staff (the mix's cashiers) bootstraps none.
+std::vector<sn::event> store_genesis(const store_keys& k, std::uint64_t wall_ms, bool with_admin) {
   sn::node::genesis_input in;
   in.store_id = k.store_id;
   in.name = "bench";
@@ -294,14 +305,30 @@ std::vector<sn::event> store_genesis(const store_keys& k, std::uint64_t wall_ms)
     sn::seal(e);
     out.push_back(std::move(e));
   }
+  if (with_admin) {
+    const auto hash = sn::staff::hash_pin(sn::testing::node_process::test_admin_pin);
+    if (!hash) fail("the harness admin's PIN could not be hashed");
+    const auto& prev = out.back();
+    sn::event e = sn::make_event(sn::device_id{creator_device}, sn::origin_seq{prev.seq.value() + 1},
+                                 sn::hlc_timestamp::from_parts(prev.hlc.wall_ms() + 1, 0), sn::term_id{1},
+                                 sn::staff_added{"admin", "admin", "admin", *hash, true, "", ""});
+    e.prev_hash = prev.hash;
+    sn::seal(e);
+    out.push_back(std::move(e));
+  }
   return out;
 }
 
 /// Writes a store's genesis and N events of the replay mix into a new event log at `dir`.
 /// `signed_store` false: the mix alone, in a data dir a build from before issue 9 opens
 /// (no genesis, no signatures family): the pre-change baseline's history.
-history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day, bool signed_store = true) {
+/// `cashiers`, `card_details`: replay_mix_options (events as tills write them since
+/// staff sign-in and card fields; not for a build that predates them).
+history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day, bool signed_store = true,
+                 int cashiers = 0, bool card_details = false) {
   sn::bench::replay_mix_options mo;
+  mo.cashiers_per_origin = cashiers;
+  mo.card_details = card_details;
   mo.spacing_ms = std::max<std::uint64_t>(1, 86'400'000 / std::max<std::size_t>(1, events_per_day));
   mo.first_wall_ms = history_end_ms - mo.spacing_ms * (n + 2100);
   mo.zone = sn::time_zone::fixed(0);  // the nodes' default store.time_zone (UTC)
@@ -325,7 +352,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day,
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
   if (signed_store) {
-    auto genesis = store_genesis(keys, mo.first_wall_ms - 60'000);
+    auto genesis = store_genesis(keys, mo.first_wall_ms - 60'000, cashiers > 0);
     mix.continue_origin(0, genesis.back().seq.value(), genesis.back().hash);
     const auto sigs = sign_batch(genesis, keys);
     sn::storage::append_options ao;
@@ -337,6 +364,8 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day,
   }
   history h;
   h.dir = dir;
+  h.cashiers = cashiers;
+  h.card_details = card_details;
   h.first_day = mo.zone.local_day(static_cast<std::int64_t>(mo.first_wall_ms));
   const auto t0 = clock_type::now();
   std::vector<sn::event> batch;
@@ -361,16 +390,18 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day,
     }
   }
   log->reset();  // closed: every node gets a copy
-  h.events = mix.emitted() + (signed_store ? 2 + (keys.ids.size() - 1) : 0);  // with the genesis and the enrollments
+  // with the genesis, the enrollments and the admin
+  h.events = mix.emitted() + (signed_store ? 2 + (keys.ids.size() - 1) + (cashiers > 0 ? 1 : 0) : 0);
   for (int o = 0; o < 3; ++o) h.sales[o] = mix.sales(o);
   h.last_day = mo.zone.local_day(static_cast<std::int64_t>(mix.last_wall_ms()));
   save(h);
   const double s = secs_since(t0);
   say("history: %zu events (%.0f B mean), %" PRIu64
-      " sales, days %s .. %s, written in %.1f s (%.0f ev/s); "
+      " sales, days %s .. %s, %d cashier(s) per origin, card fields %s, written in %.1f s (%.0f ev/s); "
       "data dir %.0f MB\n",
       h.events, h.bytes / h.events, h.sales[0] + h.sales[1] + h.sales[2], sn::format_day(h.first_day).c_str(),
-      sn::format_day(h.last_day).c_str(), s, h.events / s, dir_bytes(dir) / 1e6);
+      sn::format_day(h.last_day).c_str(), h.cashiers, h.card_details ? "yes" : "no", s, h.events / s,
+      dir_bytes(dir) / 1e6);
   return h;
 }
 
@@ -803,7 +834,7 @@ struct figures {
   double stop_s = -1;
   double upgrade_start_s = -1, upgrade_fold_s = -1;
   double startup_s = -1, serving_rss_mb = -1, serving_hwm_mb = -1;
-  latency by_receipt, by_sku, day_page, digest;
+  latency by_receipt, by_sku, day_page, till_day, digest;
   double rebuild_s = -1, rebuild_evps = -1, rebuild_cpu_s = -1, rebuild_hwm_mb = -1;
   double catchup_vv_s = -1, catchup_equal_s = -1, catchup_first_event_s = -1, catchup_evps = -1;
   double catchup_peak_mb = -1, catchup_rss_after_mb = -1, catchup_cpu_b = -1, catchup_cpu_a = -1;
@@ -1035,6 +1066,14 @@ class store_run {
           return "/v1/sales?day=" + sn::format_day(day) + "&limit=100";
         },
         f.day_page, "GET /v1/sales?day=D&limit=100 (target p99 <= 20 ms)");
+    // One till's day: its by_product sums the till's receipts of that day (no target).
+    timed(
+        [&] {
+          const auto day = h_.first_day + static_cast<std::int64_t>(pick(h_.last_day - h_.first_day + 1));
+          return "/v1/sales?day=" + sn::format_day(day) + "&device=" +
+                 sn::bench::replay_mix::origin(static_cast<int>(pick(3))) + "&limit=100";
+        },
+        f.till_day, "GET /v1/sales?day=D&device=T&limit=100 (no target)");
     if (digest) timed([] { return std::string("/v1/digest"); }, f.digest, "GET /v1/digest (target <= 5 ms)");
   }
 
@@ -1281,11 +1320,21 @@ int run(const settings& s) {
   scratch dir(s.dir, s.keep_dir);
   say("scratch dir %s\n", dir.path().c_str());
 
-  const history h = s.log.empty() ? generate(dir.path() / "history", s.events, s.events_per_day) : load_history(s.log);
+  const history h = s.log.empty()
+                        ? generate(dir.path() / "history", s.events, s.events_per_day, true, s.cashiers, s.card_details)
+                        : load_history(s.log);
+  if (!s.log.empty()) {
+    if ((s.cashiers != 0 || s.card_details) && (s.cashiers != h.cashiers || s.card_details != h.card_details)) {
+      fail("--cashiers and --card-details describe a generated history; " + s.log + " was written with " +
+           std::to_string(h.cashiers) + " cashier(s) per origin and card fields " + (h.card_details ? "on" : "off"));
+    }
+    say("history %s: %zu events, %d cashier(s) per origin, card fields %s\n", s.log.c_str(), h.events, h.cashiers,
+        h.card_details ? "yes" : "no");
+  }
   const std::size_t small_n = std::min(h.events, s.baseline_events);
   std::optional<history> small;
   const bool need_small = !s.baseline.empty() && small_n < h.events;
-  if (need_small) small = generate(dir.path() / "history-small", small_n, s.events_per_day);
+  if (need_small) small = generate(dir.path() / "history-small", small_n, s.events_per_day, true, s.cashiers, s.card_details);
   // The baseline's copy of the pair's history: the same mix, unsigned, in a data dir it can open.
   std::optional<history> old_format;
   if (!s.baseline.empty()) {
@@ -1346,6 +1395,7 @@ int run(const settings& s) {
   say("| GET /v1/sales/{receipt} p50 / p99 | %.3f / %.3f ms | <= 2 ms |\n", f.by_receipt.p50, f.by_receipt.p99);
   say("| GET /v1/inventory/{sku} p50 / p99 | %.3f / %.3f ms | <= 2 ms |\n", f.by_sku.p50, f.by_sku.p99);
   say("| GET /v1/sales?day=D&limit=100 p50 / p99 | %.3f / %.3f ms | <= 20 ms |\n", f.day_page.p50, f.day_page.p99);
+  say("| GET /v1/sales?day=D&device=T&limit=100 p50 / p99 | %.3f / %.3f ms | |\n", f.till_day.p50, f.till_day.p99);
   say("| catch-up of an empty node (to equal digests) | %.0f ev/s | >= 200,000 ev/s |\n", f.catchup_evps);
   say("| catch-up peak RSS | %.1f MB | <= 250 MB |\n", f.catchup_peak_mb);
   if (main_run.jemalloc_catchup_peak_mb >= 0) {
@@ -1383,6 +1433,10 @@ int main(int argc, char** argv) {
   app.add_option("--live-flush-events", live_flush_events,
                  "breakdown: events folded one per flush after the bulk fold (default 2000)");
   app.add_option("--events-per-day", s.events_per_day, "events per business day of the history (default 10,000)");
+  app.add_option("--cashiers", s.cashiers,
+                 "cashiers per origin: every event a till writes names its cashier on shift, as since staff "
+                 "sign-in (default 0: the mix as before it, nothing attributed)");
+  app.add_flag("--card-details", s.card_details, "card payments carry the terminal's fields (brand, last4, ...)");
   app.add_option("--jemalloc", s.jemalloc,
                  "also measure serving RSS and catch-up with LD_PRELOAD of this library, when the node "
                  "does not link jemalloc itself (auto: /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)");

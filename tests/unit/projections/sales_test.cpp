@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 
 #include "actors/projections/row_codec.hpp"
 #include "actors/projections/sales.hpp"
@@ -191,26 +192,43 @@ TEST(SalesProjection, PagesConcatenateToTheWholeList) {
   }
 }
 
-// Proves: the list of every sale and a day's list keep no rows of their own
-// (layouts 3 and 4): no index rows, counts or by_product; they are merges
-// of the device lists and sums of the devices' counts and by_product. (Their
-// results equal views': QueriesGiveViewsJson; their pages: PagesConcatenate…)
-TEST(SalesProjection, EveryAndDayListsKeepNoRowsOfTheirOwn) {
+// Proves: the list of every sale and a day's list keep no index rows or
+// counts of their own (layouts 3 and 4): they are merges of the device
+// lists and sums of the devices' counts; by_product (layout 5) is kept for
+// a device, a day and a person only: every sale's is the sum of the
+// devices', and a day and device's or a day and person's list sums its own
+// receipts. (Their results equal views': QueriesGiveViewsJson; their
+// pages: PagesConcatenate…)
+TEST(SalesProjection, OnlyDevicesDaysAndPeopleKeepByProductRows) {
+  std::size_t people_products = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const history h = make_history(seed);
     sales_projection p;
     const folded f = fold(p, interleave(h, seed));
     std::size_t device_lists = 0, device_products = 0;
+    std::map<std::string, std::size_t> day_products;
     for (const auto& [key, value] : f.rows.all()) {
       const std::string_view k(key);
-      for (const char* gone : {"lg", "ld", "ng", "nd", "pg", "pd"}) ASSERT_NE(k.substr(0, 2), gone) << "seed " << seed;
+      for (const char* gone : {"lg", "ld", "ng", "nd", "pg", "pw", "pt"}) {
+        ASSERT_NE(k.substr(0, 2), gone) << "seed " << seed;
+      }
       device_lists += k.substr(0, 2) == "lv";
       device_products += k.substr(0, 2) == "pv";
+      people_products += k.substr(0, 2) == "ps";
+      if (k.substr(0, 2) == "pd") ++day_products[std::string(k.substr(2, 4))];
     }
     const auto whole = sales::list(f.rows, sales::filter{}, page_request{});
     EXPECT_EQ(device_lists, whole.sales.items.size()) << "seed " << seed;  // one device entry per listed sale
     EXPECT_GE(device_products, whole.by_product.size()) << "seed " << seed;  // summed over devices
+    for (const auto& day : h.days) {
+      const auto of_day = sales::list(f.rows, sales::filter{day}, page_request{});
+      const auto d = retail::day_from_string(day);
+      ASSERT_TRUE(d.has_value());
+      const std::string day_key = row_out().i32(*d).bytes();
+      EXPECT_EQ(day_products[day_key], of_day.by_product.size()) << "seed " << seed << " day " << day;  // its own rows
+    }
   }
+  EXPECT_GT(people_products, 0u);  // the histories hold attributed sales
 }
 
 // Proves: a merged list (every sale, a day) pages exactly even when index
