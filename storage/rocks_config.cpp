@@ -139,6 +139,8 @@ constexpr std::size_t write_buffer_bytes = 8 << 20;
 /// 256 MB and 64 MB).
 constexpr std::uint64_t projection_level1_bytes = 64ull << 20;
 constexpr std::uint64_t projection_file_bytes = 16ull << 20;
+constexpr int projection_l0_slowdown_files = 48;  // RocksDB's default: 20
+constexpr int projection_l0_stop_files = 72;      // RocksDB's default: 36
 
 std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o,
                                                             const std::vector<std::string>& existing,
@@ -203,6 +205,16 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
     c.compression_per_level[1] = rocksdb::kNoCompression;
     c.max_bytes_for_level_base = projection_level1_bytes;
     c.target_file_size_base = projection_file_bytes;
+    // A bulk fold flushes level-0 files faster than one compaction thread
+    // merges them into level 1 (each L0 compaction rewrites the whole small
+    // L1: new rows land all over the key space). RocksDB's default slows
+    // every write of the database (the log's too) from 20 such files: at
+    // 10 M events a fold spent minutes throttled to ~10 MB/s, and live
+    // sales right after a catch-up waited behind it (docs/benchmarks.md,
+    // "Sales as tills write them now"). A fold's reads probe each L0 file's
+    // bloom filter, so the limits are raised, not removed.
+    c.level0_slowdown_writes_trigger = projection_l0_slowdown_files;
+    c.level0_stop_writes_trigger = projection_l0_stop_files;
     out.emplace_back(name, c);
   };
   for (const auto& p : o.projection_families) projection_family(projection_cf_name(p));
