@@ -539,6 +539,61 @@ std::optional<sale_detail> sale(const row_reader& rows, const std::string& recei
   return d;
 }
 
+namespace {
+
+// The by_product rows of `scope`, sku ascending.
+void product_rows(const row_reader& rows, const std::string& scope, const std::function<void(product_total)>& take) {
+  const std::string pp = product_prefix(scope);
+  rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
+    row_in k(key.substr(pp.size()));
+    row_in in(value);
+    product_total t;
+    t.sku = k.key();
+    in.u64();
+    t.qty = in.i64();
+    t.net_cents = in.i64();
+    if (!k.failed() && !in.failed()) take(std::move(t));
+    return true;
+  });
+}
+
+// by_product of a list that keeps no rows of it (a day and device's, a day
+// and person's): the sums of its present, non-voided receipts' lines,
+// read in batches (a busy till's day is thousands of receipts).
+std::vector<product_total> products_of_receipts(const row_reader& rows, const std::string& scope) {
+  std::vector<std::string> keys;
+  const std::string pp = list_prefix(scope);
+  rows.scan(pp, "", [&](std::string_view key, std::string_view) {
+    if (key.size() >= pp.size() + 8) keys.push_back(receipt_key(ascending(key.substr(pp.size() + 8))));
+    return true;
+  });
+  std::map<std::string, product_total> sums;
+  constexpr std::size_t batch = 256;
+  std::vector<std::string_view> views;
+  std::vector<std::optional<std::string>> values;
+  for (std::size_t at = 0; at < keys.size(); at += batch) {
+    views.assign(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                 keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + batch)));
+    rows.get_many(views, values);
+    for (const auto& v : values) {
+      const auto r = v ? decode_receipt(*v) : std::nullopt;
+      if (!r || !r->present || r->voided) continue;
+      for (const sold_line& l : r->lines) {
+        product_total& sum = sums[l.sku];
+        if (sum.sku.empty()) sum.sku = l.sku;
+        sum.qty += l.qty;
+        sum.net_cents += l.qty * l.unit_price_cents - l.discount_cents;
+      }
+    }
+  }
+  std::vector<product_total> out;
+  out.reserve(sums.size());
+  for (auto& [sku, t] : sums) out.push_back(std::move(t));
+  return out;
+}
+
+}  // namespace
+
 sales_list list(const row_reader& rows, const filter& f, const page_request& req) {
   sales_list out;
   std::optional<std::int32_t> day;
@@ -626,60 +681,22 @@ sales_list list(const row_reader& rows, const filter& f, const page_request& req
     for (const sold_line& l : r->lines) s.items += l.qty;
     out.sales.items.push_back(std::move(s));
   }
-  // by_product (whatever the page): the scope's rows in sku order, or for a
-  // merged list the sums, sku by sku, of its parts' (a sku is listed while
-  // some part has a row for it, as the scope's own row would be: a part's
-  // row goes when its lines do).
-  std::map<std::string, product_total> sums;
-  const auto product_rows = [&](const std::string& part, const std::function<void(product_total)>& take) {
-    const std::string pp = product_prefix(part);
-    rows.scan(pp, "", [&](std::string_view key, std::string_view value) {
-      row_in k(key.substr(pp.size()));
-      row_in in(value);
-      product_total t;
-      t.sku = k.key();
-      in.u64();
-      t.qty = in.i64();
-      t.net_cents = in.i64();
-      if (!k.failed() && !in.failed()) take(std::move(t));
-      return true;
-    });
-  };
+  // by_product (whatever the page), sku ascending: a device's, a person's
+  // and a day's own rows; for every sale the sums, sku by sku, of the
+  // devices' rows (a sku is listed while some device has a row for it: a
+  // row goes when its lines do); for a day and device or a day and person
+  // the sums of the list's own receipts.
   if (summed_from_receipts(scope)) {
-    // A day and device's or a day and person's list: the sums of its own
-    // present, non-voided receipts' lines (every entry, whatever the page).
-    std::vector<std::string> keys;
-    const std::string pp = list_prefix(scope);
-    rows.scan(pp, "", [&](std::string_view key, std::string_view) {
-      if (key.size() >= pp.size() + 8) keys.push_back(receipt_key(ascending(key.substr(pp.size() + 8))));
-      return true;
-    });
-    // Read in batches: a busy till's day is thousands of receipts.
-    constexpr std::size_t batch = 256;
-    std::vector<std::string_view> views;
-    std::vector<std::optional<std::string>> values;
-    for (std::size_t at = 0; at < keys.size(); at += batch) {
-      views.assign(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                   keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + batch)));
-      rows.get_many(views, values);
-      for (const auto& v : values) {
-        const auto r = v ? decode_receipt(*v) : std::nullopt;
-        if (!r || !r->present || r->voided) continue;
-        for (const sold_line& l : r->lines) {
-          product_total& sum = sums[l.sku];
-          if (sum.sku.empty()) sum.sku = l.sku;
-          sum.qty += l.qty;
-          sum.net_cents += l.qty * l.unit_price_cents - l.discount_cents;
-        }
-      }
-    }
-  } else if (scope != scope_all()) {
-    // A device's, a person's and a day's own rows.
-    product_rows(scope, [&](product_total t) { out.by_product.push_back(std::move(t)); });
+    out.by_product = products_of_receipts(rows, scope);
     return out;
   }
-  for (const std::string& part : scope == scope_all() ? parts : std::vector<std::string>{}) {
-    product_rows(part, [&](product_total t) {
+  if (scope != scope_all()) {
+    product_rows(rows, scope, [&](product_total t) { out.by_product.push_back(std::move(t)); });
+    return out;
+  }
+  std::map<std::string, product_total> sums;
+  for (const std::string& part : parts) {
+    product_rows(rows, part, [&](product_total t) {
       product_total& sum = sums[t.sku];
       if (sum.sku.empty()) sum.sku = t.sku;
       sum.qty += t.qty;
