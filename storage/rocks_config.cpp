@@ -208,11 +208,11 @@ std::vector<rocksdb::ColumnFamilyDescriptor> cf_descriptors(const log_options& o
     // A bulk fold flushes level-0 files faster than one compaction thread
     // merges them into level 1 (each L0 compaction rewrites the whole small
     // L1: new rows land all over the key space). RocksDB's default slows
-    // every write of the database (the log's too) from 20 such files: at
-    // 10 M events a fold spent minutes throttled to ~10 MB/s, and live
-    // sales right after a catch-up waited behind it (docs/benchmarks.md,
-    // "Sales as tills write them now"). A fold's reads probe each L0 file's
-    // bloom filter, so the limits are raised, not removed.
+    // every write of the database (the log's too) from 20 such files: a
+    // first start over 10 M events hit it 101 times, slowed to ~10 MB/s,
+    // and live sales right after a catch-up can wait behind it
+    // (docs/benchmarks.md, "Sales as tills write them now"). A fold's reads
+    // probe each L0 file's bloom filter, so the limits are raised, not removed.
     c.level0_slowdown_writes_trigger = projection_l0_slowdown_files;
     c.level0_stop_writes_trigger = projection_l0_stop_files;
     out.emplace_back(name, c);

@@ -351,8 +351,10 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day,
   o.signatures_family = signed_store;
   auto log = sn::storage::event_log::open(o);
   if (!log) fail("open " + dir.string() + ": " + log.error().to_string());
+  std::size_t genesis_events = 0;  // the store's own events before the mix
   if (signed_store) {
     auto genesis = store_genesis(keys, mo.first_wall_ms - 60'000, cashiers > 0);
+    genesis_events = genesis.size();
     mix.continue_origin(0, genesis.back().seq.value(), genesis.back().hash);
     const auto sigs = sign_batch(genesis, keys);
     sn::storage::append_options ao;
@@ -390,8 +392,7 @@ history generate(const fs::path& dir, std::size_t n, std::size_t events_per_day,
     }
   }
   log->reset();  // closed: every node gets a copy
-  // with the genesis, the enrollments and the admin
-  h.events = mix.emitted() + (signed_store ? 2 + (keys.ids.size() - 1) + (cashiers > 0 ? 1 : 0) : 0);
+  h.events = mix.emitted() + genesis_events;
   for (int o = 0; o < 3; ++o) h.sales[o] = mix.sales(o);
   h.last_day = mo.zone.local_day(static_cast<std::int64_t>(mix.last_wall_ms()));
   save(h);
@@ -1323,6 +1324,10 @@ int run(const settings& s) {
   const history h = s.log.empty()
                         ? generate(dir.path() / "history", s.events, s.events_per_day, true, s.cashiers, s.card_details)
                         : load_history(s.log);
+  if (!s.baseline.empty() && (s.cashiers != 0 || s.card_details || h.cashiers != 0 || h.card_details)) {
+    // The baseline's history is the mix as before staff: the pair would compare two histories.
+    fail("--baseline compares on the mix without staff; drop --cashiers and --card-details (or use such a --log)");
+  }
   if (!s.log.empty()) {
     if ((s.cashiers != 0 || s.card_details) && (s.cashiers != h.cashiers || s.card_details != h.card_details)) {
       fail("--cashiers and --card-details describe a generated history; " + s.log + " was written with " +
