@@ -32,7 +32,7 @@ export function connection(s = state) {
     case 'synced': return ['green', '✓', 'Synced', 'Every event of this device is held by another device.'];
     case 'pending': return ['orange', '⟳', 'Syncing', `${s.pending} event(s) not yet held by another device.`];
     case 'error': return ['red', '!', 'Error', s.lastError || 'Sync error'];
-    case 'standalone': return ['green', '✓', 'Standalone', 'This node runs without peers.'];
+    case 'standalone': return ['green', '✓', 'Standalone', "This is the store's only device: there is no other device to sync with."];
     default: return ['red', '✕', 'Offline', 'No other device is reachable: sales are kept here and sent later.'];
   }
 }

@@ -85,6 +85,18 @@ std::uint64_t sync_fsm::request_timeout(const std::string& peer, std::uint32_t r
   return std::clamp<std::uint64_t>(4 * it->second.srtt_ms, cfg_.request_timeout_min_ms, cfg_.request_timeout_ms);
 }
 
+bool sync_fsm::store_of_one() const {
+  // A device that joined knows the device that enrolled it (the enrollment
+  // came from there); one still joining holds no enrollment of itself yet.
+  if (!peers_.empty() || keyring_.store_id().empty()) return false;
+  const trust::member* me = keyring_.find(self_);
+  if (me == nullptr || !me->has_key || me->revoked) return false;
+  for (const auto& [id, m] : keyring_.members()) {
+    if (id != self_ && m.has_key && !m.revoked) return false;
+  }
+  return true;
+}
+
 bool sync_fsm::reachable(const std::string& peer) const {
   auto it = peers_.find(peer);
   return it != peers_.end() && it->second.reachable;
@@ -1062,7 +1074,7 @@ sync_status sync_fsm::status() const {
     }
   }
   if (!any_reachable) {
-    s.state = sync_state::offline;
+    s.state = store_of_one() ? sync_state::standalone : sync_state::offline;
   } else if (error_active_) {
     s.state = sync_state::error;
   } else if (s.pending_changes > 0 || behind || ahead_events_ > 0) {

@@ -215,6 +215,10 @@ private:
   peer_info* touch_peer(const std::string& peer, std::uint64_t now_ms);
   void mark_seen(peer_info& p, const std::string& name, std::uint64_t now_ms);
   bool reachable(const std::string& peer) const;
+  /// True while this device is its store's only one (sync_state::standalone):
+  /// enrolled itself, no other enrolled and unrevoked device in the keyring,
+  /// no peer ever heard.
+  bool store_of_one() const;
   /// 4 x smoothed round trip to `peer`, within [request_timeout_min_ms,
   /// request_timeout_ms]; without a sample request_timeout_first_ms doubled
   /// per re-send of the request in flight (`retries`), within the same ceiling.

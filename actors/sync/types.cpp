@@ -19,6 +19,7 @@ const char* to_string(sync_state s) noexcept {
     case sync_state::pending: return "pending";
     case sync_state::offline: return "offline";
     case sync_state::error: return "error";
+    case sync_state::standalone: return "standalone";
   }
   return "unknown";
 }

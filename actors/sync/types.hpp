@@ -147,6 +147,10 @@ enum class sync_state : std::uint8_t {
   pending = 1,  ///< own events no other device is known to hold yet, or catching up
   offline = 2,  ///< no peer reachable
   error = 3,    ///< the last round failed (timeout, refused events); see last_error
+  /// The store's only device: its keyring holds no other enrolled, unrevoked
+  /// device and no peer was ever heard, so there is nothing to sync with
+  /// (its own events are still counted pending: no other device holds them).
+  standalone = 4,
 };
 const char* to_string(sync_state s) noexcept;
 

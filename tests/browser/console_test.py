@@ -137,7 +137,9 @@ def scenario_sign_in(store, d, figures):
     wait_text(d, "#sb-device", "POS1")
     wait_text(d, "#sb-role", "master")
     wait_text(d, "#sb-master", "POS1")
-    wait_text(d, "#sb-state", lambda t: t in ("Offline", "Synced", "Syncing", "Standalone"))
+    # The store's only device: nobody to sync with, which is not "Offline".
+    wait_text(d, "#sb-state", "Standalone")
+    assert "only device" in q(d, "#sb-conn").get_attribute("title")
     assert d.execute_script("return localStorage.length") == 0
     assert json.loads(d.execute_script("return sessionStorage.getItem('sn.session')"))["staff_id"] == "c1"
     # A cashier sees Sell, Returns and Stock, not Products, Reports or Store.

@@ -305,6 +305,11 @@ TEST_F(cluster_test, a_client_without_master_queues_pending_changes_until_the_ma
   EXPECT_EQ(s.value("pending_changes", -1L), own_now - own_before) << s.dump();
   EXPECT_EQ(s["sync"].value("pending_changes", -1L), own_now - own_before) << s.dump();
   EXPECT_NE(s.value("role", ""), "master") << "a lone node must not elect itself under quorum=majority";
+  // Cut off from a store of three it is offline (its sales wait for the
+  // others), never the standalone of a store of one device.
+  ASSERT_TRUE(eventually([&] { return c.get_json(lone, "/v1/status")["sync"].value("status", "") == "offline"; },
+                         convergence_deadline))
+    << c.get_json(lone, "/v1/status").dump();
 
   ASSERT_TRUE(c[0].start()) << c[0].log_text();
   ASSERT_TRUE(eventually([&] { return c.get_json(lone, "/v1/status").value("pending_changes", -1) == 0; }, convergence_deadline))

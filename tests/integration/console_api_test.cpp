@@ -103,6 +103,9 @@ TEST_F(console_api, streams_name_their_kinds_and_resume_after_last_event_id) {
       n, "/v1/status/stream?from=1", {},
       [](const std::string& s) { return s.find("event: sync.status") != std::string::npos; }, std::chrono::seconds(10));
   EXPECT_NE(status.find("event: role.changed"), std::string::npos) << status;
+  // The store's only device has nobody to sync with: standalone, not offline.
+  EXPECT_NE(status.find(R"("status":"standalone")"), std::string::npos) << status;
+  EXPECT_EQ(n.get_json("/v1/status")["sync"].value("status", ""), "standalone");
   EXPECT_NE(status.find("event: master.changed"), std::string::npos) << status;
   EXPECT_EQ(status.find("product.upserted"), std::string::npos) << status;
 }

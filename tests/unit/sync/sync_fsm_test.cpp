@@ -11,6 +11,7 @@
 #include "actors/sync/sync_fsm.hpp"
 #include "events/codec.hpp"
 #include "tests/sim/support/memory_log.hpp"
+#include "tests/unit/trust/chain.hpp"
 
 namespace {
 
@@ -467,6 +468,60 @@ TEST(sync_fsm, offline_without_reachable_peers) {
   b.fsm.peer_seen("H", 2100);
   b.fsm.peer_lost("H");
   EXPECT_EQ(b.fsm.status().state, sync_state::offline);
+}
+
+// A store of one device (the till of a small shop, or the first device before
+// any other joins) has nobody to sync with: standalone, not offline. Once the
+// store enrolls another device, or a peer was heard, an unreachable store is
+// offline again; a device still joining (no enrollment of itself) is offline.
+TEST(sync_fsm, standalone_while_it_is_the_stores_only_device) {
+  sn::trust::testing::device bo("BO"), pos("POS1");
+  bo.found();
+  sync_config c;
+  c.peer_timeout_ms = 1000;
+  {
+    node b("BO", c);
+    b.fsm.pin_store(sn::trust::testing::test_store);
+    EXPECT_EQ(b.fsm.status().state, sync_state::offline);  // its genesis not seen yet
+    for (const auto& e : bo.chain) b.fsm.observe(e);
+    EXPECT_EQ(b.fsm.status().state, sync_state::standalone);
+    EXPECT_STREQ(to_string(b.fsm.status().state), "standalone");
+    bo.enroll(pos);
+    b.fsm.observe(bo.chain.back());
+    EXPECT_EQ(b.fsm.status().state, sync_state::offline);  // POS1 may come: its sales are not here
+  }
+  {
+    // The founder that heard a peer and lost it stays offline, whatever its keyring.
+    sn::trust::testing::device alone("BO");
+    alone.found();
+    node b("BO", c);
+    b.fsm.pin_store(sn::trust::testing::test_store);
+    for (const auto& e : alone.chain) b.fsm.observe(e);
+    ASSERT_EQ(b.fsm.status().state, sync_state::standalone);
+    b.fsm.peer_seen("H", 0);
+    b.fsm.on_tick(10, kWall);
+    EXPECT_NE(b.fsm.status().state, sync_state::standalone);
+    b.fsm.on_tick(2000, kWall);
+    EXPECT_EQ(b.fsm.status().state, sync_state::offline);
+  }
+  {
+    // A device joining holds the founder's genesis before its own enrollment.
+    node p("POS1", c);
+    p.fsm.pin_store(sn::trust::testing::test_store);
+    for (std::size_t i = 0; i < 2; ++i) p.fsm.observe(bo.chain[i]);
+    EXPECT_EQ(p.fsm.status().state, sync_state::offline);
+  }
+  {
+    // A revoked other device does not count: the store is one device again.
+    sn::trust::testing::device founder("BO"), gone("POS2");
+    founder.found();
+    founder.enroll(gone);
+    founder.revoke(gone, 0);
+    node b("BO", c);
+    b.fsm.pin_store(sn::trust::testing::test_store);
+    for (const auto& e : founder.chain) b.fsm.observe(e);
+    EXPECT_EQ(b.fsm.status().state, sync_state::standalone);
+  }
 }
 
 TEST(sync_fsm, hub_relays_live_events_once_appended) {
