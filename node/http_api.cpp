@@ -728,7 +728,12 @@ private:
     // The store this device belongs to (issue 9): its id from the genesis
     // (meta store.id), null until it created or joined one.
     const auto store = s_.log->get_meta("store.id");
-    j["store"] = json{{"id", store ? json(*store) : json(nullptr)}, {"name", s_.config->store.id}};
+    // The zone of its business days, for the console's times (null for a
+    // store still on the deprecated fixed offset: the browser's own zone).
+    const auto& sw = s_.config->store;
+    j["store"] = json{{"id", store ? json(*store) : json(nullptr)},
+                      {"name", sw.id},
+                      {"time_zone", sw.utc_offset_minutes != 0 ? json(nullptr) : json(sw.time_zone)}};
     json cluster = s_.cluster_status ? s_.cluster_status() : json::object();
     j["role"] = cluster.value("role", "standalone");
     j["term"] = cluster.value("term", 0);

@@ -1,7 +1,7 @@
 // Stock, Products, Reports and Store: each screen reads the node's API and
 // sends its commands through the approval dialog (a role that needs a
 // manager's PIN asks for it) with one Idempotency-Key per action.
-import { el, fill, money, parseMoney, randomKey, table, today, relative, absolute } from './util.js';
+import { el, fill, money, parseMoney, randomKey, table, today, relative, absolute, shopTime } from './util.js';
 import { get, call, command } from './api.js';
 import { withApproval } from './approval.js';
 import { notice, watch, statusState } from './status.js';
@@ -178,7 +178,7 @@ export async function showReports(root) {
         { title: 'Device', get: (x) => x.d },
         { title: 'Net', get: (x) => money(x.net_cents), cls: 'num' },
         { title: 'Transactions', get: (x) => x.transactions, cls: 'num' },
-        { title: 'Closed', get: (x) => (x.closed ? `yes (${x.closed.time || ''})` : 'no') },
+        { title: 'Closed', get: (x) => (x.closed ? `yes (${shopTime(x.closed.time)})` : 'no') },
       ], devices),
       el('h3', {}, 'By staff'),
       table([
@@ -250,7 +250,7 @@ export async function showStore(root) {
     if (ef.reason.value.trim()) q.set('reason', ef.reason.value.trim());
     const r = await get(`/v1/elections?${q}`);
     fill(elections, table([
-      { title: 'Time', get: (x) => x.time },
+      { title: 'Time', get: (x) => el('span', { title: x.time }, shopTime(x.time)) },
       { title: 'Term', get: (x) => x.term, cls: 'num' },
       { title: 'From', get: (x) => x.previous_master || '—' },
       { title: 'To', get: (x) => x.new_master },
@@ -263,7 +263,7 @@ export async function showStore(root) {
     for (const [k, i] of Object.entries(af)) if (i.value.trim()) q.set(k, i.value.trim());
     const r = await get(`/v1/audit?${q}`);
     fill(audit, table([
-      { title: 'Time', get: (x) => x.time },
+      { title: 'Time', get: (x) => el('span', { title: x.time }, shopTime(x.time)) },
       { title: 'Operation', get: (x) => x.operation },
       { title: 'Status', get: (x) => el('span', { class: x.status === 'failed' ? 'error' : 'ok' }, x.status || '') },
       { title: 'Device', get: (x) => x.device },

@@ -4,7 +4,7 @@
 // acknowledged it, with the one Idempotency-Key made when it began, so a
 // reload, a node restart or a timed-out retry can never sell twice.
 // Returns and voids by receipt are here too.
-import { el, fill, money, parseMoney, randomKey, table } from './util.js';
+import { el, fill, money, parseMoney, randomKey, shopTime, table } from './util.js';
 import { get, call, command, ApiError } from './api.js';
 import { withApproval } from './approval.js';
 import { notice } from './status.js';
@@ -275,7 +275,7 @@ async function submit() {
 export function receiptView(r) {
   return el('div.receipt-paper', {},
     el('h3', {}, 'Receipt ', el('span#receipt-no', {}, r.receipt)),
-    el('div.muted', {}, `${r.device || ''} · ${r.time || ''}`),
+    el('div.muted#receipt-meta', { title: r.time || '' }, `${r.device || ''} · ${shopTime(r.time)}`),
     el('table', {}, el('tbody', {}, (r.lines || []).map((l) => el('tr', {},
       el('td', {}, `${l.qty} × ${l.sku}`),
       el('td.num', {}, money(l.total_cents ?? l.qty * l.unit_price_cents - (l.discount_cents || 0))))))),
@@ -397,7 +397,7 @@ function renderSale(out, s) {
     } catch (e) { fill(result, el('p.error', {}, e.message)); }
   };
   fill(out,
-    el('p', {}, `Sale ${s.receipt} · ${s.device} · ${s.time} · total ${money(s.total_cents)}`, s.voided ? el('b.error', {}, ' VOIDED') : null),
+    el('p', {}, `Sale ${s.receipt} · ${s.device} · ${shopTime(s.time)} · total ${money(s.total_cents)}`, s.voided ? el('b.error', {}, ' VOIDED') : null),
     table([
       { title: 'Item', get: (l) => l.sku },
       { title: 'Sold', get: (l) => l.qty, cls: 'num' },

@@ -2,7 +2,7 @@
 // GET /v1/status once and then by the status stream's named kinds
 // (sync.status, role.changed, device.online/offline, master.changed,
 // conflict.resolved); refreshed from /v1/status whenever the stream reconnects.
-import { el, fill, relative, absolute } from './util.js';
+import { el, fill, relative, absolute, setShopZone } from './util.js';
 import { get, call, follow, isReachable, on as onApi } from './api.js';
 import { withApproval } from './approval.js';
 
@@ -64,6 +64,7 @@ export function notice(text, kind = 'info') {
 }
 
 function fromStatus(s) {
+  setShopZone(s.store && s.store.time_zone);
   state.device = s.device_id;
   state.role = s.role;
   state.master = s.master;

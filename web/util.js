@@ -60,10 +60,34 @@ export function relative(ms, now = Date.now()) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+// The store's IANA zone (store.time_zone, from /v1/status): the zone of its
+// business days, in which every time and "today" is shown. Undefined until
+// the status is read, or when this browser does not know the zone: then the
+// browser's own (a till's clock is set to the shop's zone anyway).
+let shopZone;
+
+/** Sets the zone shopTime, absolute and today use (null: the browser's). */
+export function setShopZone(zone) {
+  try {
+    if (zone) new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    shopZone = zone || undefined;
+  } catch {
+    shopZone = undefined;
+  }
+}
+
+/** An RFC 3339 time from the API as the shop's local date and time ('' for none). */
+export function shopTime(t) {
+  if (!t) return '';
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  return d.toLocaleString(undefined, { timeZone: shopZone, dateStyle: 'short', timeStyle: 'medium' });
+}
+
 /** Absolute local time with the zone, for tooltips. */
 export function absolute(ms) {
   if (!ms) return 'never';
-  return new Date(ms).toLocaleString(undefined, { timeZoneName: 'short' });
+  return new Date(ms).toLocaleString(undefined, { timeZone: shopZone, timeZoneName: 'short' });
 }
 
 /** A random key (128 bits, hex), e.g. for an Idempotency-Key. */
@@ -73,10 +97,12 @@ export function randomKey(prefix = '') {
   return prefix + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Today's date as YYYY-MM-DD in the browser's zone. */
+/** Today's date as YYYY-MM-DD in the shop's zone (its business day). */
 export function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: shopZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date());
+  const part = (type) => parts.find((x) => x.type === type).value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
 /** A table from rows: columns [{title, get(row) -> text|Node, cls}]. */

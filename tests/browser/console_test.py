@@ -24,6 +24,8 @@ to DIR/<scenario>.json.
 """
 import argparse
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 import os
 import statistics
 import sys
@@ -188,6 +190,13 @@ def scenario_sell_cash(store, d, figures):
     assert d.switch_to.active_element.get_attribute("id") == "new-sale"  # Enter starts the next sale
     s = n.api("GET", f"/v1/sales/{receipt}", expect=200)
     assert s["total_cents"] == 1050 and s["change_cents"] == 950 and len(s["lines"]) == 2, s
+    # The receipt shows the sale's time in the shop's zone, not the API's UTC.
+    meta = text(d, "#receipt-meta")
+    local = datetime.fromisoformat(s["time"].replace("Z", "+00:00")).astimezone(ZoneInfo(store.TIME_ZONE))
+    clock = f"{local.minute:02d}:{local.second:02d}"
+    hours = {f"{local.hour}:{clock}", f"{local.hour:02d}:{clock}", f"{local.hour % 12 or 12}:{clock}"}
+    assert any(h in meta for h in hours) and "T" not in meta.split("·")[-1], (meta, s["time"], local)
+    assert str(local.day) in meta.split("·")[-1], (meta, local)
     # The print stylesheet shows the receipt alone.
     d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert not q(d, ".sell-right").is_displayed() and not q(d, "#statusbar").is_displayed()
@@ -358,7 +367,12 @@ def scenario_reports_partial(store, d, figures):
     sell_one(d, "COFFEE")
     # Folded: the day's report carries no warning.
     d.get(n.url + "#reports")
+    # Today is the shop's business day (store.time_zone), not the browser's
+    # (UTC here): the sale just made is in it.
+    shop_today = datetime.now(ZoneInfo(store.TIME_ZONE)).date().isoformat()
     wait_text(d, "#report h3", lambda t: t.startswith("Day "))
+    assert text(d, "#report h3") == f"Day {shop_today}", (text(d, "#report h3"), shop_today)
+    assert n.api("GET", f"/v1/reports/daily?day={shop_today}", expect=200)["transactions"] == 1
     assert not text(d, "#r-partial"), text(d, "#r-partial")
     # The daily projection paused (as it is behind while a node rebuilds its
     # reports after an update): the figures say they are incomplete.

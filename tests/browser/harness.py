@@ -202,13 +202,18 @@ class Store:
                 {"sku": "TEA", "name": "Green tea", "barcode": "4002", "price_cents": 300, "tax_rate_bp": 2000},
                 {"sku": "MUG", "name": "Mug", "barcode": "4003", "price_cents": 1200, "tax_rate_bp": 2000}]
 
+    # The store's zone (store.time_zone): far from UTC, so that a time or a
+    # day shown in UTC or in the browser's zone (UTC here) shows as wrong.
+    TIME_ZONE = "Pacific/Auckland"
+
     def __init__(self, storenode, devices=1):
         self.root = tempfile.mkdtemp(prefix="sn-browser-")
         self.nodes = []
-        first = Node(storenode, self.root, "POS1", 30, admin=True)
+        zone = ("--store.time-zone", self.TIME_ZONE)
+        first = Node(storenode, self.root, "POS1", 30, admin=True, extra=zone)
         self.nodes.append(first)
         if devices > 1:
-            second = Node(storenode, self.root, "POS2", 20)
+            second = Node(storenode, self.root, "POS2", 20, extra=zone)
             first.peers = [second.address]
             second.peers = [first.address]
             self.nodes.append(second)

@@ -106,6 +106,8 @@ TEST_F(console_api, streams_name_their_kinds_and_resume_after_last_event_id) {
   // The store's only device has nobody to sync with: standalone, not offline.
   EXPECT_NE(status.find(R"("status":"standalone")"), std::string::npos) << status;
   EXPECT_EQ(n.get_json("/v1/status")["sync"].value("status", ""), "standalone");
+  // The zone the console shows times and "today" in (store.time_zone, default UTC).
+  EXPECT_EQ(n.get_json("/v1/status")["store"].value("time_zone", ""), "UTC");
   EXPECT_NE(status.find("event: master.changed"), std::string::npos) << status;
   EXPECT_EQ(status.find("product.upserted"), std::string::npos) << status;
 }
