@@ -1,7 +1,7 @@
 // Stock, Products, Reports and Store: each screen reads the node's API and
 // sends its commands through the approval dialog (a role that needs a
 // manager's PIN asks for it) with one Idempotency-Key per action.
-import { el, fill, money, parseMoney, randomKey, table, today, relative, absolute, shopTime } from './util.js';
+import { el, fill, money, parseMoney, randomKey, table, today, relative, absolute, shopDate, shopTime } from './util.js';
 import { get, call, command } from './api.js';
 import { withApproval } from './approval.js';
 import { notice, watch, statusState } from './status.js';
@@ -237,7 +237,7 @@ export async function showStore(root) {
       { title: 'Last seen', get: (x) => x.seen },
       { title: 'Pending', get: (x) => x.pending, cls: 'num' },
       { title: 'Version vector', get: (x) => el('code', {}, x.vv) },
-      { title: 'Created', get: (x) => (x.created_at ? el('span', { title: x.created_at }, x.created_at.slice(0, 10)) : '—') },
+      { title: 'Created', get: (x) => (x.created_at ? el('span', { title: x.created_at }, shopDate(x.created_at)) : '—') },
       { title: 'Updated', get: (x) => (x.updated_at ? el('span', { title: x.updated_at }, relative(Date.parse(x.updated_at))) : '—') },
       { title: '', get: (x) => (x.live_role === 'master' ? '' : el('button.small', { type: 'button', onclick: async () => {
         await run(out, 'POST', '/v1/master', { device_id: x.device_id }, (y) => `Hand-off to ${y.device_id} requested.`);

@@ -84,6 +84,14 @@ export function shopTime(t) {
   return d.toLocaleString(undefined, { timeZone: shopZone, dateStyle: 'short', timeStyle: 'medium' });
 }
 
+/** The date of an RFC 3339 time from the API in the shop's zone ('' for none). */
+export function shopDate(t) {
+  if (!t) return '';
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return String(t);
+  return d.toLocaleDateString(undefined, { timeZone: shopZone, dateStyle: 'short' });
+}
+
 /** Absolute local time with the zone, for tooltips. */
 export function absolute(ms) {
   if (!ms) return 'never';

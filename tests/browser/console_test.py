@@ -160,6 +160,12 @@ def scenario_sign_in(store, d, figures):
     assert tabs == ["Sell", "Returns", "Stock", "Products", "Reports", "Store"], tabs
     d.get(n.url + "#store")
     wait_text(d, "#devices", lambda t: "POS1" in t)
+    # The device's creation date is the shop's date (store.time_zone), the
+    # exact time in the tooltip.
+    created = n.api("GET", "/v1/devices")["devices"][0]["created_at"]
+    shop_day = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(ZoneInfo(store.TIME_ZONE))
+    cell = poll(lambda: d.find_element(By.CSS_SELECTOR, f'#devices span[title="{created}"]'), WAIT, what="created cell")
+    assert f"{shop_day.month}/{shop_day.day}/" in cell.text or f"{shop_day.day}/{shop_day.month}/" in cell.text, (cell.text, created)
     d.save_screenshot(figures["_shot_store"])
     q(d, "#signout").click()
     wait_text(d, "h1", "Sign in")
