@@ -1,7 +1,7 @@
 // Stock, Products, Reports and Store: each screen reads the node's API and
 // sends its commands through the approval dialog (a role that needs a
 // manager's PIN asks for it) with one Idempotency-Key per action.
-import { el, fill, money, parseMoney, randomKey, table, today, relative, absolute, shopDate, shopTime } from './util.js';
+import { el, fill, money, parseMoney, parsePercent, percent, randomKey, table, today, relative, absolute, shopDate, shopTime } from './util.js';
 import { get, call, command } from './api.js';
 import { withApproval } from './approval.js';
 import { notice, watch, statusState } from './status.js';
@@ -72,12 +72,12 @@ export async function showProducts(root) {
   const out = el('div.result', { 'aria-live': 'polite' });
   const f = {
     sku: el('input#p-sku', { autocomplete: 'off' }), name: el('input#p-name'), barcode: el('input#p-barcode'),
-    price: el('input#p-price', { inputmode: 'decimal' }), tax: el('input#p-tax', { type: 'number', min: '0', max: '10000', value: '0' }),
+    price: el('input#p-price', { inputmode: 'decimal' }), tax: el('input#p-tax', { inputmode: 'decimal', value: '0' }),
     low: el('input#p-low', { type: 'number', min: '0', value: '0' }),
   };
   const edit = (p) => {
     f.sku.value = p.sku; f.name.value = p.name; f.barcode.value = p.barcode || '';
-    f.price.value = money(p.price_cents); f.tax.value = p.tax_rate_bp; f.low.value = p.low_stock_threshold;
+    f.price.value = money(p.price_cents); f.tax.value = percent(p.tax_rate_bp); f.low.value = p.low_stock_threshold;
     f.name.focus();
   };
   const load = () => safe(list, async () => {
@@ -87,7 +87,7 @@ export async function showProducts(root) {
       { title: 'Name', get: (p) => p.name },
       { title: 'Barcode', get: (p) => p.barcode },
       { title: 'Price', get: (p) => money(p.price_cents), cls: 'num' },
-      { title: 'Tax bp', get: (p) => p.tax_rate_bp, cls: 'num' },
+      { title: 'Tax %', get: (p) => percent(p.tax_rate_bp), cls: 'num' },
       { title: 'Active', get: (p) => (p.active ? 'yes' : 'no') },
       { title: '', get: (p) => el('span.actions', {},
         el('button.small.secondary', { type: 'button', onclick: () => edit(p) }, 'Edit'),
@@ -107,9 +107,11 @@ export async function showProducts(root) {
     e.preventDefault();
     const price = parseMoney(f.price.value);
     if (price === null) { fill(out, el('p.error', {}, 'Price: an amount such as 4.50.')); return; }
+    const tax = parsePercent(f.tax.value);
+    if (tax === null) { fill(out, el('p.error', {}, 'Tax: a rate from 0 to 100 %, such as 20 or 7.5.')); return; }
     await run(out, 'POST', '/v1/products', {
       sku: f.sku.value.trim(), name: f.name.value.trim(), barcode: f.barcode.value.trim(), price_cents: price,
-      tax_rate_bp: Number(f.tax.value), low_stock_threshold: Number(f.low.value), active: true,
+      tax_rate_bp: tax, low_stock_threshold: Number(f.low.value), active: true,
     }, (x) => `Saved ${x.sku}.`);
     load();
   };
@@ -118,7 +120,7 @@ export async function showProducts(root) {
     el('form.card.wide', { onsubmit: save },
       el('h3', {}, 'Create or replace'),
       field('SKU', f.sku), field('Name', f.name), field('Barcode', f.barcode), field('Price', f.price),
-      field('Tax (basis points, 2000 = 20 %)', f.tax), field('Low stock at', f.low),
+      field('Tax % (included in the price)', f.tax), field('Low stock at', f.low),
       el('button#p-save', { type: 'submit' }, 'Save')),
     out, list));
   await load();
@@ -153,6 +155,22 @@ async function partialReason() {
   return '';
 }
 
+/** staff id -> name, for the report's per-staff table (empty when the list cannot be read). */
+async function staffNames() {
+  const names = new Map();
+  try {
+    for (let cursor = null, pages = 0; pages < 20; ++pages) {
+      const q = new URLSearchParams({ limit: '1000' });
+      if (cursor) q.set('cursor', cursor);
+      const r = await get(`/v1/staff?${q}`);
+      for (const x of r.staff || []) names.set(x.staff_id, x.name);
+      cursor = r.next_cursor;
+      if (!cursor) break;
+    }
+  } catch { /* ids alone */ }
+  return names;
+}
+
 export async function showReports(root) {
   const day = el('input#r-day', { type: 'date', value: today() });
   const device = el('input#r-device', { placeholder: 'all devices' });
@@ -163,7 +181,7 @@ export async function showReports(root) {
     const q = new URLSearchParams();
     if (day.value) q.set('day', day.value);
     if (device.value.trim()) q.set('device', device.value.trim());
-    const [r, why] = await Promise.all([get(`/v1/reports/daily?${q}`), partialReason()]);
+    const [r, why, names] = await Promise.all([get(`/v1/reports/daily?${q}`), partialReason(), staffNames()]);
     fill(partial, why ? el('p.warn', {}, why) : null);
     const byMethod = Object.entries(r.by_method || {}).map(([m, v]) => ({ m, v }));
     const devices = Object.entries(r.devices || {}).map(([d, v]) => ({ d, ...v }));
@@ -182,7 +200,7 @@ export async function showReports(root) {
       ], devices),
       el('h3', {}, 'By staff'),
       table([
-        { title: 'Staff', get: (x) => x.s },
+        { title: 'Staff', get: (x) => (names.has(x.s) ? `${names.get(x.s)} (${x.s})` : x.s) },
         { title: 'Net', get: (x) => money(x.net_cents), cls: 'num' },
         { title: 'Transactions', get: (x) => x.transactions ?? '', cls: 'num' },
       ], staff, 'No per-staff figures for this day.'));

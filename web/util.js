@@ -50,6 +50,19 @@ export function parseMoney(text) {
   return Number(whole) * 100 + Number((frac + '00').slice(0, 2));
 }
 
+/** A tax rate in basis points as a percent: 2000 -> "20", 750 -> "7.5". */
+export function percent(bp) {
+  return String(Number(bp || 0) / 100);
+}
+
+/** "20", "7.5", "7,5 %" -> basis points (2000, 750); null unless 0-100 with at most 2 decimals. */
+export function parsePercent(text) {
+  const m = /^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*%?\s*$/.exec(String(text));
+  if (!m) return null;
+  const bp = Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+  return bp <= 10000 ? bp : null;
+}
+
 /** "3 s ago", "5 min ago", "2 h ago", "never". */
 export function relative(ms, now = Date.now()) {
   if (!ms) return 'never';

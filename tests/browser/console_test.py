@@ -19,6 +19,8 @@ Scenarios (one ctest test each, label `browser`):
   reports_partial  the day's report warns that its figures are incomplete
                  while the daily projection is paused or catching up (after
                  an update), and no more once it has folded again
+  manager_screens  a product with a tax rate typed as a percent (and one
+                 refused); the report's per-staff figures under their names
 Each saves a screenshot of its last screen in DIR/<scenario>.png; figures go
 to DIR/<scenario>.json.
 """
@@ -392,6 +394,36 @@ def scenario_reports_partial(store, d, figures):
     poll(lambda: not text(d, "#r-partial"), WAIT, what="the warning gone once daily folds again")
 
 
+def scenario_manager_screens(store, d, figures):
+    n = store.nodes[0]
+    signed_in(d, n, "m1", "3333", "manager")
+    # A tax rate is typed as a percent; the node gets basis points.
+    d.get(n.url + "#products")
+    wait_text(d, "#product-list", lambda t: "COFFEE" in t)
+    for field, value in (("#p-sku", "CAKE"), ("#p-name", "Cake"), ("#p-price", "3.80"), ("#p-tax", "7,5")):
+        q(d, field).clear()
+        q(d, field).send_keys(value)
+    q(d, "#p-save").click()
+    wait_text(d, ".result", lambda t: "Saved CAKE" in t)
+    assert n.api("GET", "/v1/products/CAKE", expect=200)["tax_rate_bp"] == 750
+    wait_text(d, "#product-list", lambda t: "CAKE" in t)
+    row = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#product-list tr") if r.text.startswith("CAKE")][0]
+    assert " 7.5 " in f" {row} ", row
+    # Editing shows the percent back; a rate that is not one is refused, and nothing is sent.
+    q(d, "#p-tax").clear()
+    q(d, "#p-tax").send_keys("120")
+    q(d, "#p-save").click()
+    wait_text(d, ".result", lambda t: "Tax: a rate from 0 to 100" in t)
+    assert n.api("GET", "/v1/products/CAKE", expect=200)["tax_rate_bp"] == 750
+    # The report's per-staff figures name the person.
+    d.get(n.url + "#sell")
+    poll(lambda: d.find_elements(By.ID, "scan"), WAIT, what="the Sell screen")
+    sell_one(d, "COFFEE")
+    d.get(n.url + "#reports")
+    wait_text(d, "#report", lambda t: "Mia Manager (m1)" in t)
+    d.save_screenshot(figures["_shot"])
+
+
 SCENARIOS = {
     "sign_in": (1, scenario_sign_in),
     "sell_cash": (1, scenario_sell_cash),
@@ -400,6 +432,7 @@ SCENARIOS = {
     "offline": (2, scenario_offline),
     "reload": (1, scenario_reload),
     "reports_partial": (1, scenario_reports_partial),
+    "manager_screens": (1, scenario_manager_screens),
 }
 
 
