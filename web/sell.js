@@ -5,7 +5,7 @@
 // reload, a node restart or a timed-out retry can never sell twice.
 // Returns and voids by receipt are here too.
 import { el, fill, money, parseMoney, randomKey, shopTime, table } from './util.js';
-import { get, call, command, ApiError } from './api.js';
+import { get, call, command, currentSession, ApiError } from './api.js';
 import { withApproval } from './approval.js';
 import { notice } from './status.js';
 
@@ -271,11 +271,18 @@ async function submit() {
   }
 }
 
+/** Who rang a sale, by name when it is the person signed in (a cashier cannot list staff). */
+function servedBy(staffId) {
+  const s = currentSession();
+  return s && s.staff_id === staffId && s.name ? s.name : staffId;
+}
+
 /** The receipt, as the node answered it. */
 export function receiptView(r) {
   return el('div.receipt-paper', {},
     el('h3', {}, 'Receipt ', el('span#receipt-no', {}, r.receipt)),
     el('div.muted#receipt-meta', { title: r.time || '' }, `${r.device || ''} · ${shopTime(r.time)}`),
+    r.staff_id ? el('div.muted#receipt-staff', {}, `Served by ${servedBy(r.staff_id)}`) : null,
     el('table', {}, el('tbody', {}, (r.lines || []).map((l) => el('tr', {},
       el('td', {}, `${l.qty} × ${l.sku}`),
       el('td.num', {}, money(l.total_cents ?? l.qty * l.unit_price_cents - (l.discount_cents || 0))))))),

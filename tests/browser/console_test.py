@@ -205,6 +205,7 @@ def scenario_sell_cash(store, d, figures):
     hours = {f"{local.hour}:{clock}", f"{local.hour:02d}:{clock}", f"{local.hour % 12 or 12}:{clock}"}
     assert any(h in meta for h in hours) and "T" not in meta.split("·")[-1], (meta, s["time"], local)
     assert str(local.day) in meta.split("·")[-1], (meta, local)
+    assert text(d, "#receipt-staff") == "Served by Cara Cashier", text(d, "#receipt-staff")
     # The print stylesheet shows the receipt alone.
     d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert not q(d, ".sell-right").is_displayed() and not q(d, "#statusbar").is_displayed()
