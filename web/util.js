@@ -89,20 +89,21 @@ export function setShopZone(zone) {
   }
 }
 
-/** An RFC 3339 time from the API as the shop's local date and time ('' for none). */
-export function shopTime(t) {
+/** An RFC 3339 time from the API through `format` ('' for none; the text as it is when unreadable). */
+function fromApiTime(t, format) {
   if (!t) return '';
   const d = new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
-  return d.toLocaleString(undefined, { timeZone: shopZone, dateStyle: 'short', timeStyle: 'medium' });
+  return Number.isNaN(d.getTime()) ? String(t) : format(d);
 }
 
-/** The date of an RFC 3339 time from the API in the shop's zone ('' for none). */
+/** An RFC 3339 time from the API as the shop's local date and time. */
+export function shopTime(t) {
+  return fromApiTime(t, (d) => d.toLocaleString(undefined, { timeZone: shopZone, dateStyle: 'short', timeStyle: 'medium' }));
+}
+
+/** The date of an RFC 3339 time from the API in the shop's zone. */
 export function shopDate(t) {
-  if (!t) return '';
-  const d = new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
-  return d.toLocaleDateString(undefined, { timeZone: shopZone, dateStyle: 'short' });
+  return fromApiTime(t, (d) => d.toLocaleDateString(undefined, { timeZone: shopZone, dateStyle: 'short' }));
 }
 
 /** Absolute local time with the zone, for tooltips. */
