@@ -177,11 +177,12 @@ export async function showReports(root) {
   const out = el('div#report');
   const partial = el('div#r-partial', { role: 'status' });
   const msg = el('div.result', { 'aria-live': 'polite' });
+  const staffNamed = staffNames();  // once per visit of the screen, not per Show
   const load = () => safe(out, async () => {
     const q = new URLSearchParams();
     if (day.value) q.set('day', day.value);
     if (device.value.trim()) q.set('device', device.value.trim());
-    const [r, why, names] = await Promise.all([get(`/v1/reports/daily?${q}`), partialReason(), staffNames()]);
+    const [r, why, names] = await Promise.all([get(`/v1/reports/daily?${q}`), partialReason(), staffNamed]);
     fill(partial, why ? el('p.warn', {}, why) : null);
     const byMethod = Object.entries(r.by_method || {}).map(([m, v]) => ({ m, v }));
     const devices = Object.entries(r.devices || {}).map(([d, v]) => ({ d, ...v }));
